@@ -1,0 +1,126 @@
+import type { Message } from './message';
+
+/** What went wrong, as one string a program can switch on. */
+export type RxllmErrorCode =
+  | 'network'
+  | 'http'
+  | 'auth'
+  | 'rate-limit'
+  | 'overloaded'
+  | 'context-length'
+  | 'timeout'
+  | 'malformed'
+  | 'provider'
+  | 'aborted';
+
+export interface RxllmErrorOptions {
+  code: RxllmErrorCode;
+  /** Defaults by code: network, rate-limit, overloaded and timeout are retryable, as are HTTP 5xx. */
+  retryable?: boolean;
+  status?: number;
+  retryAfterMs?: number;
+  cause?: unknown;
+  /** The message as far as it got before the failure. */
+  partial?: Message;
+  /** The wire dialect whose input failed (`openai-chat`, `anthropic`, ...). */
+  dialect?: string;
+  /** The provider's own error code or type (`overloaded_error`, `insufficient_quota`, ...). */
+  providerCode?: string;
+  /** The offending input, for `malformed` (truncated to a readable length). */
+  line?: string;
+  /** The provider's request id, when it gives one. */
+  requestId?: string;
+}
+
+const marker = Symbol.for('rxllm.error');
+
+const retryableByDefault: ReadonlySet<RxllmErrorCode> = new Set([
+  'network',
+  'rate-limit',
+  'overloaded',
+  'timeout',
+]);
+
+/**
+ * The one error rxllm raises. Every failure of a stream (HTTP status, provider error event,
+ * malformed chunk, cut connection, deadline) arrives on the error channel as an `RxllmError`
+ * whose `partial` holds what had arrived before it, so nothing already streamed is lost.
+ *
+ * Use {@link RxllmError.isInstance} rather than `instanceof`: it still holds when two copies of
+ * rxllm are installed side by side.
+ */
+export class RxllmError extends Error {
+  override readonly name = 'RxllmError';
+  readonly code: RxllmErrorCode;
+  readonly retryable: boolean;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly dialect?: string;
+  readonly providerCode?: string;
+  readonly line?: string;
+  readonly requestId?: string;
+  /** The message as far as it got; set by the source (or `collect`) that saw the failure. */
+  partial?: Message;
+  readonly [marker] = true;
+
+  constructor(message: string, options: RxllmErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.retryable =
+      options.retryable ??
+      (retryableByDefault.has(options.code) ||
+        (options.code === 'http' && options.status !== undefined && options.status >= 500));
+    if (options.status !== undefined) this.status = options.status;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.dialect !== undefined) this.dialect = options.dialect;
+    if (options.providerCode !== undefined) this.providerCode = options.providerCode;
+    if (options.line !== undefined) this.line = options.line;
+    if (options.requestId !== undefined) this.requestId = options.requestId;
+    if (options.partial !== undefined) this.partial = options.partial;
+  }
+
+  /** True for any rxllm error, including one thrown by another installed copy of rxllm. */
+  static isInstance(value: unknown): value is RxllmError {
+    return typeof value === 'object' && value !== null && (value as { [marker]?: boolean })[marker] === true;
+  }
+
+  /**
+   * Returns `error` itself when it is already an RxllmError, and otherwise wraps it: an
+   * AbortError becomes `aborted`, a fetch/socket failure `network`, anything else `provider`.
+   */
+  static from(error: unknown, fallback: Partial<RxllmErrorOptions> = {}): RxllmError {
+    if (RxllmError.isInstance(error)) return error;
+    const name = (error as { name?: string } | null)?.name;
+    const message = error instanceof Error ? error.message : String(error);
+    const code: RxllmErrorCode =
+      name === 'AbortError' || name === 'APIUserAbortError'
+        ? 'aborted'
+        : (fallback.code ?? (isNetworkFailure(error) ? 'network' : 'provider'));
+    return new RxllmError(message, { ...fallback, code, cause: error });
+  }
+
+  /** A plain-object form for logs and for the `rxllm` wire dialect. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      status: this.status,
+      retryAfterMs: this.retryAfterMs,
+      dialect: this.dialect,
+      providerCode: this.providerCode,
+      requestId: this.requestId,
+    };
+  }
+}
+
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
+  return (
+    error.name === 'TypeError' ||
+    error.name === 'APIConnectionError' ||
+    (typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code))
+  );
+}

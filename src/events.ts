@@ -1,0 +1,211 @@
+import type { RxllmError } from './errors';
+
+/**
+ * The one event vocabulary every rxllm source emits and every operator and sink reads.
+ *
+ * Discriminated on `type` (kebab-case throughout). Events are plain objects so that they can be
+ * logged, compared in marble tests and sent over the wire in the `rxllm` dialect unchanged
+ * (except `error`, whose error is serialized by its encoder).
+ */
+export type RxllmEvent =
+  | StartEvent
+  | TextEvent
+  | ReasoningEvent
+  | RefusalEvent
+  | ToolCallStartEvent
+  | ToolCallDeltaEvent
+  | ToolCallEvent
+  | UsageEvent
+  | FinishEvent
+  | ResetEvent
+  | ErrorEvent
+  | ProgressEvent
+  | ComparisonEvent;
+
+/** The `type` discriminant of every rxllm event. */
+export type RxllmEventType = RxllmEvent['type'];
+
+/** Fields any event may carry. */
+export interface EventMeta {
+  /**
+   * Which stream this event came from (`local`, `cloud`, ...). Absent on a single-track stream;
+   * `mergeTracks` stamps it.
+   */
+  track?: string;
+  /** Monotonic position within the track, stamped by sources (0, 1, 2, ...). */
+  seq?: number;
+}
+
+/**
+ * Fields of events that belong to one generated choice. OpenAI's `n > 1` streams several
+ * choices at once; their texts must never be mixed, so every content event says which choice
+ * it belongs to. Absent means choice 0, which is all that almost every stream has.
+ */
+export interface ChoiceMeta {
+  choice?: number;
+}
+
+/** The response began: identifiers and the model as the provider reports them. */
+export interface StartEvent extends EventMeta {
+  type: 'start';
+  /** The provider's id for this response (`chatcmpl-…`, `msg_…`, `resp_…`). */
+  id?: string;
+  /** Which dialect or service produced the stream (`openai`, `anthropic`, `ollama`, ...). */
+  provider?: string;
+  model?: string;
+  /** Creation time in milliseconds since the epoch, when the provider reports one. */
+  created?: number;
+}
+
+/** A delta of visible answer text. Never empty. */
+export interface TextEvent extends EventMeta, ChoiceMeta {
+  type: 'text';
+  text: string;
+}
+
+/**
+ * A delta of the model's reasoning ("thinking"). `text` is the visible reasoning delta; it may be
+ * empty only when the event carries a `signature` (Anthropic's integrity signature for a thinking
+ * block) or `redacted` (encrypted reasoning that can be passed back to the provider but not read).
+ */
+export interface ReasoningEvent extends EventMeta, ChoiceMeta {
+  type: 'reasoning';
+  text: string;
+  signature?: string;
+  redacted?: string;
+}
+
+/** A delta of a refusal (OpenAI's `delta.refusal`): the model declined, and this says why. Never empty. */
+export interface RefusalEvent extends EventMeta, ChoiceMeta {
+  type: 'refusal';
+  text: string;
+}
+
+/** A tool call began. `index` orders parallel calls within one response. */
+export interface ToolCallStartEvent extends EventMeta, ChoiceMeta {
+  type: 'tool-call-start';
+  /** The provider's call id; synthesized (`call_<n>`) where the provider gives none (Ollama). */
+  id: string;
+  name: string;
+  index: number;
+}
+
+/** A fragment of a tool call's arguments as raw, partial JSON text. */
+export interface ToolCallDeltaEvent extends EventMeta, ChoiceMeta {
+  type: 'tool-call-delta';
+  id: string;
+  index: number;
+  argsText: string;
+}
+
+/** A tool call is complete: its arguments parsed. */
+export interface ToolCallEvent extends EventMeta, ChoiceMeta {
+  type: 'tool-call';
+  id: string;
+  name: string;
+  index: number;
+  /** The parsed arguments (`{}` for a call with no arguments). */
+  args: unknown;
+  /** The arguments exactly as streamed. */
+  argsText: string;
+  /**
+   * The stream ended (for example at `max_tokens`) before the arguments were complete JSON:
+   * `args` is the best partial parse of `argsText`, and the call should not be executed blindly.
+   */
+  incomplete?: boolean;
+}
+
+/** Token counts. Snapshots are cumulative: a later usage event replaces an earlier one. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  /** Input tokens served from the provider's prompt cache (part of `inputTokens`). */
+  cachedInputTokens?: number;
+  /** Output tokens spent on reasoning (part of `outputTokens`). */
+  reasoningTokens?: number;
+  /** Cost in US dollars, from a price table or as the provider reports it. */
+  cost?: number;
+  /** True when the counts were estimated by a tokenizer because the provider reported none. */
+  estimated?: boolean;
+}
+
+/** A cumulative usage snapshot for the track (or, without `track`, for the stream). */
+export interface UsageEvent extends EventMeta, Usage {
+  type: 'usage';
+}
+
+/** Why generation stopped, normalized across providers. */
+export type FinishReason =
+  'stop' | 'length' | 'tool-calls' | 'content-filter' | 'refusal' | 'error' | 'cancelled' | 'other';
+
+/** Generation of a choice ended. `rawReason` keeps the provider's own word for it. */
+export interface FinishEvent extends EventMeta, ChoiceMeta {
+  type: 'finish';
+  reason: FinishReason;
+  rawReason?: string;
+}
+
+/**
+ * Take-back: everything this track showed so far is void (a retry or a fallback restarts it,
+ * a handoff replaces a draft). A UI clears the track's message when it sees one.
+ */
+export interface ResetEvent extends EventMeta {
+  type: 'reset';
+  reason: string;
+}
+
+/**
+ * An error carried in-band, where a stream must outlive one track's failure (mergeTracks'
+ * `interleave`). Elsewhere errors travel on RxJS's error channel as an {@link RxllmError}.
+ */
+export interface ErrorEvent extends EventMeta {
+  type: 'error';
+  error: RxllmError;
+}
+
+/** Streaming progress of a track, from the `progress` operator. */
+export interface ProgressEvent extends EventMeta {
+  type: 'progress';
+  /** Text, reasoning and refusal deltas received so far. */
+  tokens: number;
+  /** Characters of text received so far. */
+  characters: number;
+  /** Milliseconds since subscription. */
+  elapsedMs: number;
+  /** Milliseconds from subscription to the first content delta; absent until it arrives. */
+  timeToFirstTokenMs?: number;
+  /** Deltas per second since the first one arrived. */
+  tokensPerSecond: number;
+}
+
+/** Per-track figures in a {@link ComparisonEvent}. */
+export interface TrackComparison {
+  track: string;
+  timeToFirstTokenMs?: number;
+  totalMs: number;
+  tokensPerSecond: number;
+  tokens: number;
+  text: string;
+  usage?: Usage;
+  cost?: number;
+  finishReason?: FinishReason;
+  error?: string;
+}
+
+/** The outcome of mergeTracks' `compare` strategy: how the tracks did, and how far they agree. */
+export interface ComparisonEvent extends EventMeta {
+  type: 'comparison';
+  tracks: TrackComparison[];
+  /** Pairwise text similarity in [0, 1], keyed `a|b` by track names in order. */
+  similarity: Record<string, number>;
+  /** The name of the similarity measure, documented with mergeTracks. */
+  similarityMeasure: string;
+}
+
+/** Narrows an event by its type: `events$.pipe(filter(isEventType('text')))`. */
+export function isEventType<T extends RxllmEventType>(
+  type: T,
+): (event: RxllmEvent) => event is Extract<RxllmEvent, { type: T }> {
+  return (event): event is Extract<RxllmEvent, { type: T }> => event.type === type;
+}

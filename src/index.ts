@@ -1,0 +1,55 @@
+// rxllm: RxJS sources, operators and sinks for LLM token streams.
+// Every public name is re-exported here explicitly, grouped by area.
+
+// Events, messages and errors
+export type {
+  ChoiceMeta,
+  ComparisonEvent,
+  ErrorEvent,
+  EventMeta,
+  FinishEvent,
+  FinishReason,
+  ProgressEvent,
+  ReasoningEvent,
+  RefusalEvent,
+  ResetEvent,
+  RxllmEvent,
+  RxllmEventType,
+  StartEvent,
+  TextEvent,
+  ToolCallDeltaEvent,
+  ToolCallEvent,
+  ToolCallStartEvent,
+  TrackComparison,
+  Usage,
+  UsageEvent,
+} from './events';
+export { isEventType } from './events';
+export { RxllmError } from './errors';
+export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
+export { MessageAccumulator } from './message';
+export type { ChoiceMessage, Message, ToolCall } from './message';
+
+// Wire formats
+export type {
+  Decoder,
+  DecoderOptions,
+  Dialect,
+  DialectName,
+  EmitEvent,
+  Encoder,
+  EncoderOptions,
+  Framing,
+  SSEFrame,
+  WriteFrame,
+} from './wire/types';
+export { dialects, getDialect } from './wire/dialects';
+export { rxllmErrorSchema, rxllmEventSchema } from './wire/rxllm/schema';
+export type { RxllmWireEvent } from './wire/rxllm/schema';
+
+// Sources
+
+// Operators
+
+// Sinks
+export { collect } from './sinks/collect';

@@ -1,0 +1,2 @@
+// rxllm/testing: what users need to test their own pipelines the way rxllm tests itself.
+export { ev } from './eventBuilders';

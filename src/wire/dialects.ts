@@ -1,0 +1,28 @@
+import { createRxllmDecoder } from './rxllm/decoder';
+import { createRxllmEncoder } from './rxllm/encoder';
+import type { Dialect, DialectName } from './types';
+
+/** Every wire format rxllm knows, by name. */
+export const dialects: Partial<Record<DialectName, Dialect>> = {
+  rxllm: {
+    name: 'rxllm',
+    framing: 'sse',
+    createDecoder: createRxllmDecoder,
+    createEncoder: createRxllmEncoder,
+  },
+};
+
+/** The dialect of that name; throws a clear error at once for an unknown or unsupported one. */
+export function getDialect(name: DialectName, need?: 'decode' | 'encode'): Dialect {
+  const dialect = dialects[name];
+  if (!dialect) {
+    throw new TypeError(
+      `rxllm: unknown dialect '${String(name)}'; known: ${Object.keys(dialects).join(', ')}`,
+    );
+  }
+  if (need === 'decode' && !dialect.createDecoder)
+    throw new TypeError(`rxllm: dialect '${name}' cannot be decoded`);
+  if (need === 'encode' && !dialect.createEncoder)
+    throw new TypeError(`rxllm: dialect '${name}' cannot be encoded`);
+  return dialect;
+}

@@ -1,0 +1,82 @@
+import type { RxllmEvent } from '../events';
+import type { RxllmError } from '../errors';
+
+/** The wire formats rxllm reads and writes. */
+export type DialectName =
+  'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'ollama' | 'rxllm' | 'ai-sdk-ui';
+
+/** How a dialect's messages are framed on the wire. */
+export type Framing = 'sse' | 'ndjson';
+
+/** Receives decoded events. Called synchronously, once per event, on the hot path. */
+export type EmitEvent = (event: RxllmEvent) => void;
+
+/**
+ * A stateful decoder for one stream: provider messages in, rxllm events out through `emit`.
+ *
+ * Per token this must be plain function calls: one `JSON.parse`, a switch, an `emit`. No
+ * allocation of arrays per message, no schema walk that costs more than the parse itself.
+ */
+export interface Decoder {
+  /**
+   * One framed message: for SSE the `data` of an event and its `event:` name (undefined when the
+   * event has none); for NDJSON one non-empty line as `data` and no name.
+   *
+   * Throws an {@link RxllmError}: `malformed` (naming the dialect and quoting the line) for a
+   * known message whose shape is broken, or the mapped code for an in-band provider error.
+   * Unknown message types are skipped: providers add new ones.
+   */
+  message(data: string, event?: string): void;
+  /**
+   * The input ended. Emits whatever was pending (an unfinished tool call, usage not yet sent).
+   * Throws a `network` RxllmError when the stream was cut short before the provider's terminal
+   * message (and no in-band error explains it).
+   */
+  end(): void;
+}
+
+export interface DecoderOptions {
+  /**
+   * Label for the `provider` field of the `start` event, when the caller knows better than the
+   * dialect (a vLLM server speaks `openai-chat`).
+   */
+  provider?: string;
+}
+
+/** One Server-Sent Events frame, before serialization. */
+export interface SSEFrame {
+  event?: string;
+  data: string;
+  id?: string;
+}
+
+/** Receives encoded frames, in order. */
+export type WriteFrame = (frame: SSEFrame) => void;
+
+/**
+ * A stateful encoder for one stream: rxllm events in, the dialect's frames out through `write`.
+ */
+export interface Encoder {
+  event(event: RxllmEvent): void;
+  /** The stream failed: write the dialect's error event, then whatever properly ends a stream. */
+  error(error: RxllmError): void;
+  /** The stream completed: write the dialect's terminal frames (`[DONE]`, `message_stop`, ...). */
+  end(): void;
+}
+
+export interface EncoderOptions {
+  /** Model name to report where the dialect requires one and the events carry none. */
+  model?: string;
+  /** Response id to report where the dialect requires one and the events carry none. */
+  id?: string;
+}
+
+/** Everything rxllm knows about one wire format. */
+export interface Dialect {
+  name: DialectName;
+  framing: Framing;
+  /** Absent for encode-only dialects (`ai-sdk-ui`). */
+  createDecoder?: (emit: EmitEvent, options?: DecoderOptions) => Decoder;
+  /** Absent for decode-only dialects (`ollama`, `gemini`). */
+  createEncoder?: (write: WriteFrame, options?: EncoderOptions) => Encoder;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  // Peer and optional dependencies stay imports; nothing of theirs is bundled.
+  external: ['rxjs', 'openai', '@anthropic-ai/sdk', 'eventsource-parser', 'zod'],
+});
