@@ -1,2 +1,4 @@
 // rxllm/testing: what users need to test their own pipelines the way rxllm tests itself.
 export { ev } from './eventBuilders';
+export { formatDiagram, marbles, structurallyEqual } from './marbles';
+export type { MarbleScenario } from './marbles';
