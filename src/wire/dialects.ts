@@ -1,14 +1,44 @@
+import { createAnthropicDecoder } from './anthropic/decoder';
+import { createGeminiDecoder } from './gemini/decoder';
+import { createOllamaDecoder } from './ollama/decoder';
+import { createOpenAIChatDecoder } from './openai-chat/decoder';
+import { createOpenAIResponsesDecoder } from './openai-responses/decoder';
 import { createRxllmDecoder } from './rxllm/decoder';
 import { createRxllmEncoder } from './rxllm/encoder';
 import type { Dialect, DialectName } from './types';
 
 /** Every wire format rxllm knows, by name. */
 export const dialects: Partial<Record<DialectName, Dialect>> = {
+  'openai-chat': {
+    name: 'openai-chat',
+    framing: 'sse',
+    createDecoder: createOpenAIChatDecoder,
+  },
+  gemini: {
+    name: 'gemini',
+    framing: 'sse',
+    createDecoder: createGeminiDecoder,
+  },
+  ollama: {
+    name: 'ollama',
+    framing: 'ndjson',
+    createDecoder: createOllamaDecoder,
+  },
   rxllm: {
     name: 'rxllm',
     framing: 'sse',
     createDecoder: createRxllmDecoder,
     createEncoder: createRxllmEncoder,
+  },
+  anthropic: {
+    name: 'anthropic',
+    framing: 'sse',
+    createDecoder: createAnthropicDecoder,
+  },
+  'openai-responses': {
+    name: 'openai-responses',
+    framing: 'sse',
+    createDecoder: createOpenAIResponsesDecoder,
   },
 };
 

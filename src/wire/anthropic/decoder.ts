@@ -1,0 +1,311 @@
+import type { FinishReason } from '../../events';
+import { RxllmError, type RxllmErrorCode } from '../../errors';
+import { codeForProviderError } from '../../internal/httpError';
+import { malformed } from '../../internal/malformed';
+import { parsePartialJson } from '../../internal/parsePartialJson';
+import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+
+const dialect = 'anthropic';
+
+/** What a content block is, by index; only tool blocks need state beyond their kind. */
+interface ToolBlock {
+  id: string;
+  name: string;
+  /** The call's position among this message's tool calls (0, 1, ...), not the block index. */
+  index: number;
+  argsText: string;
+  /** `input` from `content_block_start`, used only when no `input_json_delta` arrives. */
+  input: unknown;
+  done: boolean;
+}
+
+type Block = 'text' | 'thinking' | 'other' | ToolBlock;
+
+interface AnthropicUsage {
+  input_tokens?: unknown;
+  output_tokens?: unknown;
+  cache_read_input_tokens?: unknown;
+  cache_creation_input_tokens?: unknown;
+}
+
+/**
+ * Decodes the Anthropic Messages API stream (`message_start`, `content_block_*`,
+ * `message_delta`, `message_stop`, `ping`, `error`).
+ *
+ * Usage arrives in two halves, input counts in `message_start` and output counts in
+ * `message_delta`; they are merged into one cumulative snapshot at `message_delta`. Anthropic's
+ * `input_tokens` excludes prompt-cache reads and writes, so `inputTokens` is their sum and
+ * `cachedInputTokens` the cache reads. A tool call still open when the message stops (at
+ * `max_tokens`) is emitted with `incomplete: true` and the best partial parse of its arguments.
+ */
+export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
+  const provider = options?.provider ?? dialect;
+  let started = false;
+  let stopped = false;
+  let failed = false;
+  const blocks: Block[] = [];
+  const tools: ToolBlock[] = [];
+  let startUsage: AnthropicUsage | undefined;
+
+  function finishTool(tool: ToolBlock, cutOff: boolean): void {
+    tool.done = true;
+    let argsText = tool.argsText;
+    let args: unknown;
+    let incomplete = cutOff;
+    if (argsText === '') {
+      // A tool without arguments streams one empty `partial_json`, or none at all; a proxy that
+      // does not stream input may send it whole in `content_block_start`.
+      const input = tool.input;
+      if (isObject(input) && Object.keys(input).length > 0) {
+        args = input;
+        argsText = JSON.stringify(input);
+      } else args = {};
+    } else {
+      const parsed = parsePartialJson(argsText);
+      args = parsed?.value ?? {};
+      if (!parsed?.complete) incomplete = true;
+    }
+    emit(
+      incomplete
+        ? { type: 'tool-call', id: tool.id, name: tool.name, index: tool.index, args, argsText, incomplete }
+        : { type: 'tool-call', id: tool.id, name: tool.name, index: tool.index, args, argsText },
+    );
+  }
+
+  /** Emits every tool call whose block never stopped: the stream was cut off inside it. */
+  function flushOpenTools(): void {
+    for (const tool of tools) if (!tool.done) finishTool(tool, true);
+  }
+
+  function contentBlockStart(json: Record<string, unknown>, data: string): void {
+    const index = json.index;
+    const block = json.content_block as Record<string, unknown> | undefined;
+    if (typeof index !== 'number' || !isObject(block) || typeof block.type !== 'string')
+      throw malformed(dialect, data, 'content_block_start needs an index and a content_block with a type');
+    switch (block.type) {
+      case 'text':
+        blocks[index] = 'text';
+        if (typeof block.text === 'string' && block.text !== '') emit({ type: 'text', text: block.text });
+        return;
+      case 'thinking':
+        blocks[index] = 'thinking';
+        if (typeof block.thinking === 'string' && block.thinking !== '')
+          emit({ type: 'reasoning', text: block.thinking });
+        return;
+      case 'redacted_thinking':
+        // The whole encrypted payload arrives here; there are no deltas.
+        if (typeof block.data !== 'string')
+          throw malformed(dialect, data, 'redacted_thinking block without a data string');
+        blocks[index] = 'other';
+        emit({ type: 'reasoning', text: '', redacted: block.data });
+        return;
+      case 'tool_use': {
+        if (typeof block.id !== 'string' || typeof block.name !== 'string')
+          throw malformed(dialect, data, 'tool_use block without an id and a name');
+        const tool: ToolBlock = {
+          id: block.id,
+          name: block.name,
+          index: tools.length,
+          argsText: '',
+          input: block.input,
+          done: false,
+        };
+        blocks[index] = tool;
+        tools.push(tool);
+        emit({ type: 'tool-call-start', id: tool.id, name: tool.name, index: tool.index });
+        return;
+      }
+      default:
+        // server_tool_use, web_search_tool_result, ...: not this client's to run or show.
+        blocks[index] = 'other';
+        return;
+    }
+  }
+
+  function contentBlockDelta(json: Record<string, unknown>, data: string): void {
+    const delta = json.delta as Record<string, unknown> | undefined;
+    if (typeof json.index !== 'number' || !isObject(delta))
+      throw malformed(dialect, data, 'content_block_delta needs an index and a delta');
+    switch (delta.type) {
+      case 'text_delta': {
+        const text = delta.text;
+        if (typeof text !== 'string') throw malformed(dialect, data, 'text_delta without text');
+        if (text !== '') emit({ type: 'text', text });
+        return;
+      }
+      case 'thinking_delta': {
+        const text = delta.thinking;
+        if (typeof text !== 'string') throw malformed(dialect, data, 'thinking_delta without thinking');
+        if (text !== '') emit({ type: 'reasoning', text });
+        return;
+      }
+      case 'signature_delta': {
+        const signature = delta.signature;
+        if (typeof signature !== 'string')
+          throw malformed(dialect, data, 'signature_delta without a signature');
+        emit({ type: 'reasoning', text: '', signature });
+        return;
+      }
+      case 'input_json_delta': {
+        const fragment = delta.partial_json;
+        if (typeof fragment !== 'string')
+          throw malformed(dialect, data, 'input_json_delta without partial_json');
+        const block = blocks[json.index];
+        if (block === undefined)
+          throw malformed(dialect, data, 'input_json_delta for a block that never started');
+        // Server tool blocks also stream input; only client tool calls are surfaced.
+        if (typeof block !== 'object' || fragment === '') return;
+        block.argsText += fragment;
+        emit({ type: 'tool-call-delta', id: block.id, index: block.index, argsText: fragment });
+        return;
+      }
+      default:
+        return; // citations_delta and whatever comes next
+    }
+  }
+
+  function messageDelta(json: Record<string, unknown>, data: string): void {
+    const delta = json.delta as Record<string, unknown> | undefined;
+    const usage = json.usage as AnthropicUsage | undefined;
+    if (!isObject(delta) || (usage !== undefined && !isObject(usage)))
+      throw malformed(dialect, data, 'message_delta needs a delta object');
+    const rawReason = delta.stop_reason;
+    if (typeof rawReason === 'string') {
+      flushOpenTools();
+      emit({ type: 'finish', reason: finishReason(rawReason), rawReason });
+    }
+    if (usage !== undefined) emitUsage(usage);
+  }
+
+  function emitUsage(delta: AnthropicUsage): void {
+    // message_delta's counts are cumulative and may repeat the input counts; where it omits one,
+    // message_start's value stands.
+    const input = count(delta.input_tokens) ?? count(startUsage?.input_tokens) ?? 0;
+    const cacheRead = count(delta.cache_read_input_tokens) ?? count(startUsage?.cache_read_input_tokens);
+    const cacheWrite =
+      count(delta.cache_creation_input_tokens) ?? count(startUsage?.cache_creation_input_tokens) ?? 0;
+    const output = count(delta.output_tokens) ?? count(startUsage?.output_tokens) ?? 0;
+    const inputTokens = input + (cacheRead ?? 0) + cacheWrite;
+    emit(
+      cacheRead === undefined
+        ? { type: 'usage', inputTokens, outputTokens: output, totalTokens: inputTokens + output }
+        : {
+            type: 'usage',
+            inputTokens,
+            outputTokens: output,
+            totalTokens: inputTokens + output,
+            cachedInputTokens: cacheRead,
+          },
+    );
+  }
+
+  function providerError(json: Record<string, unknown>, data: string): RxllmError {
+    const error = json.error as Record<string, unknown> | undefined;
+    if (!isObject(error)) return malformed(dialect, data, 'error event without an error object');
+    const type = typeof error.type === 'string' ? error.type : undefined;
+    const message = typeof error.message === 'string' ? error.message : 'unknown error';
+    const code: RxllmErrorCode = codeForProviderError(type, message) ?? 'provider';
+    const requestId = typeof json.request_id === 'string' ? json.request_id : undefined;
+    return new RxllmError(`anthropic: ${type ?? 'error'}: ${message}`, {
+      code,
+      dialect,
+      ...(type !== undefined && { providerCode: type }),
+      ...(requestId !== undefined && { requestId }),
+      // Anthropic documents api_error as an unexpected internal error, worth a retry.
+      ...(type === 'api_error' && { retryable: true }),
+    });
+  }
+
+  return {
+    message(data, event) {
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch (error) {
+        // An error event whose body is not JSON is still the provider's error, not a broken stream.
+        if (event === 'error') {
+          failed = true;
+          throw new RxllmError(`anthropic: ${data}`, { code: 'provider', dialect });
+        }
+        throw malformed(dialect, data, 'invalid JSON', error);
+      }
+      if (!isObject(json)) throw malformed(dialect, data, 'expected a JSON object');
+      const type = typeof json.type === 'string' ? json.type : event;
+      switch (type) {
+        case 'content_block_delta':
+          contentBlockDelta(json, data);
+          return;
+        case 'ping':
+          return;
+        case 'content_block_start':
+          contentBlockStart(json, data);
+          return;
+        case 'content_block_stop': {
+          if (typeof json.index !== 'number')
+            throw malformed(dialect, data, 'content_block_stop without an index');
+          const block = blocks[json.index];
+          if (typeof block === 'object' && !block.done) finishTool(block, false);
+          return;
+        }
+        case 'message_start': {
+          const message = json.message as Record<string, unknown> | undefined;
+          if (!isObject(message)) throw malformed(dialect, data, 'message_start without a message');
+          // A repeated message_start is the same message announced twice: one start, nothing reset.
+          if (started) return;
+          started = true;
+          if (isObject(message.usage)) startUsage = message.usage as AnthropicUsage;
+          const start: { type: 'start'; provider: string; id?: string; model?: string } = {
+            type: 'start',
+            provider,
+          };
+          if (typeof message.id === 'string') start.id = message.id;
+          if (typeof message.model === 'string') start.model = message.model;
+          emit(start);
+          return;
+        }
+        case 'message_delta':
+          messageDelta(json, data);
+          return;
+        case 'message_stop':
+          flushOpenTools();
+          stopped = true;
+          return;
+        case 'error':
+          failed = true;
+          throw providerError(json, data);
+        default:
+          return; // a newer event type
+      }
+    },
+    end() {
+      if (stopped || failed) return;
+      flushOpenTools();
+      throw new RxllmError('anthropic: stream ended before message_stop', { code: 'network', dialect });
+    },
+  };
+}
+
+function finishReason(raw: string): FinishReason {
+  switch (raw) {
+    case 'end_turn':
+    case 'stop_sequence':
+      return 'stop';
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool-calls';
+    case 'refusal':
+      return 'refusal';
+    default:
+      return 'other'; // pause_turn and anything newer
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
+}

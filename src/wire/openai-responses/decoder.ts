@@ -1,0 +1,295 @@
+import type { FinishReason, UsageEvent } from '../../events';
+import { RxllmError, type RxllmErrorCode } from '../../errors';
+import { codeForProviderError } from '../../internal/httpError';
+import { malformed } from '../../internal/malformed';
+import { parsePartialJson } from '../../internal/parsePartialJson';
+import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+
+const dialect = 'openai-responses';
+
+interface FunctionCall {
+  /** The output item id (`fc_…`) that argument events refer to. */
+  itemId: string;
+  /** The call id (`call_…`) that a tool result must quote: the id rxllm exposes. */
+  id: string;
+  name: string;
+  index: number;
+  argsText: string;
+  done: boolean;
+}
+
+/**
+ * Decodes the OpenAI Responses API stream, and the servers that speak it (DeepSeek, OpenRouter's
+ * data-only variant ending in `[DONE]`).
+ *
+ * The event type is read from the JSON `type`, never from the SSE `event:` line, which data-only
+ * servers omit; `sequence_number` is not relied on, early captures lack it. Reasoning summary
+ * parts (and separate reasoning items) are joined with a blank line, sent with the next part's
+ * first delta. Encrypted reasoning (`encrypted_content`) becomes a `reasoning` event with
+ * `redacted`. A function call is exposed under its `call_id`, not its `fc_` item id.
+ */
+export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
+  const provider = options?.provider ?? 'openai';
+  let started = false;
+  let ended = false;
+  const calls: FunctionCall[] = [];
+  // The reasoning part being streamed, to know when a new one begins and needs a separator.
+  let reasoningItem: unknown;
+  let reasoningPart: unknown;
+  let reasoningShown = false;
+
+  function findCall(itemId: unknown, data: string): FunctionCall {
+    for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.itemId === itemId) return calls[i]!;
+    throw malformed(dialect, data, 'function call event for an item that was never added');
+  }
+
+  function finishCall(call: FunctionCall, finalArgs: unknown, cutOff: boolean): void {
+    call.done = true;
+    if (typeof finalArgs === 'string' && finalArgs !== call.argsText) {
+      // The final arguments are authoritative; a server that streamed none sends them here only.
+      if (call.argsText === '' && finalArgs !== '')
+        emit({ type: 'tool-call-delta', id: call.id, index: call.index, argsText: finalArgs });
+      call.argsText = finalArgs;
+    }
+    let args: unknown = {};
+    let incomplete = cutOff;
+    if (call.argsText !== '') {
+      const parsed = parsePartialJson(call.argsText);
+      args = parsed?.value ?? {};
+      incomplete = cutOff || !parsed?.complete;
+    }
+    const { id, name, index, argsText } = call;
+    emit(
+      incomplete
+        ? { type: 'tool-call', id, name, index, args, argsText, incomplete }
+        : { type: 'tool-call', id, name, index, args, argsText },
+    );
+  }
+
+  function reasoningDelta(json: Record<string, unknown>, part: unknown, data: string): void {
+    const text = json.delta;
+    if (typeof text !== 'string')
+      throw malformed(dialect, data, `${String(json.type)} without a delta string`);
+    if (text === '') return;
+    if (json.item_id !== reasoningItem || part !== reasoningPart) {
+      reasoningItem = json.item_id;
+      reasoningPart = part;
+      if (reasoningShown) {
+        emit({ type: 'reasoning', text: `\n\n${text}` });
+        return;
+      }
+    }
+    reasoningShown = true;
+    emit({ type: 'reasoning', text });
+  }
+
+  function outputItemAdded(json: Record<string, unknown>, data: string): void {
+    const item = json.item;
+    if (!isObject(item)) throw malformed(dialect, data, 'output_item.added without an item');
+    if (item.type !== 'function_call') return;
+    if (typeof item.call_id !== 'string' || typeof item.name !== 'string' || typeof item.id !== 'string')
+      throw malformed(dialect, data, 'function_call item without id, call_id and name');
+    const call: FunctionCall = {
+      itemId: item.id,
+      id: item.call_id,
+      name: item.name,
+      index: calls.length,
+      argsText: '',
+      done: false,
+    };
+    calls.push(call);
+    emit({ type: 'tool-call-start', id: call.id, name: call.name, index: call.index });
+    if (typeof item.arguments === 'string' && item.arguments !== '') {
+      call.argsText = item.arguments;
+      emit({ type: 'tool-call-delta', id: call.id, index: call.index, argsText: item.arguments });
+    }
+  }
+
+  function outputItemDone(json: Record<string, unknown>, data: string): void {
+    const item = json.item;
+    if (!isObject(item)) throw malformed(dialect, data, 'output_item.done without an item');
+    if (item.type === 'function_call') {
+      const call = findCall(item.id, data);
+      if (!call.done) finishCall(call, item.arguments, item.status === 'incomplete');
+    } else if (item.type === 'reasoning' && typeof item.encrypted_content === 'string') {
+      // The final item carries the encrypted reasoning to pass back on the next turn.
+      emit({ type: 'reasoning', text: '', redacted: item.encrypted_content });
+    }
+  }
+
+  function responseEnded(json: Record<string, unknown>, data: string): void {
+    const response = json.response;
+    if (!isObject(response)) throw malformed(dialect, data, `${String(json.type)} without a response`);
+    ended = true;
+    let reason: FinishReason = calls.length > 0 ? 'tool-calls' : 'stop';
+    let rawReason = typeof response.status === 'string' ? response.status : 'completed';
+    if (json.type === 'response.incomplete') {
+      const details = response.incomplete_details;
+      const why = isObject(details) && typeof details.reason === 'string' ? details.reason : undefined;
+      if (why !== undefined) rawReason = why;
+      reason = why === 'max_output_tokens' ? 'length' : why === 'content_filter' ? 'content-filter' : 'other';
+    }
+    for (const call of calls) if (!call.done) finishCall(call, undefined, true);
+    emit({ type: 'finish', reason, rawReason });
+    if (isObject(response.usage)) emit(usage(response.usage));
+  }
+
+  return {
+    message(data, event) {
+      if (data === '[DONE]') {
+        // OpenRouter's terminator, after response.completed; on its own it still ends the stream.
+        ended = true;
+        return;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch (error) {
+        // An error event whose body is not JSON is still the provider's error, not a broken stream.
+        if (event === 'error') {
+          ended = true;
+          throw new RxllmError(`openai-responses: ${data}`, { code: 'provider', dialect });
+        }
+        throw malformed(dialect, data, 'invalid JSON', error);
+      }
+      if (!isObject(json)) throw malformed(dialect, data, 'expected a JSON object');
+      switch (json.type) {
+        case 'response.output_text.delta': {
+          const text = json.delta;
+          if (typeof text !== 'string')
+            throw malformed(dialect, data, 'output_text.delta without a delta string');
+          if (text !== '') emit({ type: 'text', text });
+          return;
+        }
+        case 'response.reasoning_summary_text.delta':
+          reasoningDelta(json, json.summary_index, data);
+          return;
+        case 'response.reasoning_text.delta':
+          reasoningDelta(json, json.content_index, data);
+          return;
+        case 'response.function_call_arguments.delta': {
+          const fragment = json.delta;
+          if (typeof fragment !== 'string')
+            throw malformed(dialect, data, 'function_call_arguments.delta without a delta string');
+          const call = findCall(json.item_id, data);
+          if (fragment === '' || call.done) return;
+          call.argsText += fragment;
+          emit({ type: 'tool-call-delta', id: call.id, index: call.index, argsText: fragment });
+          return;
+        }
+        case 'response.refusal.delta': {
+          const text = json.delta;
+          if (typeof text !== 'string')
+            throw malformed(dialect, data, 'refusal.delta without a delta string');
+          if (text !== '') emit({ type: 'refusal', text });
+          return;
+        }
+        case 'response.function_call_arguments.done': {
+          const call = findCall(json.item_id, data);
+          if (!call.done) finishCall(call, json.arguments, false);
+          return;
+        }
+        case 'response.output_item.added':
+          outputItemAdded(json, data);
+          return;
+        case 'response.output_item.done':
+          outputItemDone(json, data);
+          return;
+        case 'response.created': {
+          const response = json.response;
+          if (!isObject(response)) throw malformed(dialect, data, 'response.created without a response');
+          if (started) return;
+          started = true;
+          const start: { type: 'start'; provider: string; id?: string; model?: string; created?: number } = {
+            type: 'start',
+            provider,
+          };
+          if (typeof response.id === 'string') start.id = response.id;
+          if (typeof response.model === 'string') start.model = response.model;
+          if (typeof response.created_at === 'number') start.created = response.created_at * 1000;
+          emit(start);
+          return;
+        }
+        case 'response.completed':
+        case 'response.incomplete':
+          responseEnded(json, data);
+          return;
+        case 'error':
+          ended = true;
+          throw errorEvent(json);
+        case 'response.failed': {
+          ended = true;
+          const response = json.response;
+          const error = isObject(response) ? response.error : undefined;
+          throw isObject(error)
+            ? providerError(error, 'response failed')
+            : providerError({}, 'response failed');
+        }
+        default:
+          // response.queued, response.in_progress, the *.done and *.added events whose content the
+          // deltas already carried, and any event type added later.
+          return;
+      }
+    },
+    end() {
+      if (ended) return;
+      for (const call of calls) if (!call.done) finishCall(call, undefined, true);
+      throw new RxllmError('openai-responses: stream ended before response.completed', {
+        code: 'network',
+        dialect,
+      });
+    },
+  };
+}
+
+/** The `error` event: documented with top-level `code`/`message`, sent nested under `error` too. */
+function errorEvent(json: Record<string, unknown>): RxllmError {
+  return providerError(isObject(json.error) ? json.error : json, 'error event');
+}
+
+function providerError(error: Record<string, unknown>, fallback: string): RxllmError {
+  const providerCode =
+    typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
+  const message = typeof error.message === 'string' ? error.message : fallback;
+  const code: RxllmErrorCode =
+    codeForProviderError(providerCode, message) ??
+    (typeof error.type === 'string' ? codeForProviderError(error.type) : undefined) ??
+    'provider';
+  return new RxllmError(`openai-responses: ${providerCode ?? 'error'}: ${message}`, {
+    code,
+    dialect,
+    ...(providerCode !== undefined && { providerCode }),
+    // OpenAI answers both with HTTP 429 when they come before the stream starts.
+    ...(code === 'rate-limit' && { status: 429 }),
+    // Topping up the account is not something a retry does.
+    ...(providerCode === 'insufficient_quota' && { retryable: false }),
+  });
+}
+
+function usage(raw: Record<string, unknown>): UsageEvent {
+  const inputTokens = count(raw.input_tokens) ?? 0;
+  const outputTokens = count(raw.output_tokens) ?? 0;
+  const event: UsageEvent = {
+    type: 'usage',
+    inputTokens,
+    outputTokens,
+    totalTokens: count(raw.total_tokens) ?? inputTokens + outputTokens,
+  };
+  const inputDetails = raw.input_tokens_details;
+  if (isObject(inputDetails) && typeof inputDetails.cached_tokens === 'number')
+    event.cachedInputTokens = inputDetails.cached_tokens;
+  const outputDetails = raw.output_tokens_details;
+  if (isObject(outputDetails) && typeof outputDetails.reasoning_tokens === 'number')
+    event.reasoningTokens = outputDetails.reasoning_tokens;
+  // OpenRouter reports the charge in dollars.
+  if (typeof raw.cost === 'number') event.cost = raw.cost;
+  return event;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
+}
