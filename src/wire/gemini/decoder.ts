@@ -1,0 +1,247 @@
+import type {
+  FinishEvent,
+  FinishReason,
+  ReasoningEvent,
+  StartEvent,
+  TextEvent,
+  ToolCallDeltaEvent,
+  ToolCallEvent,
+  ToolCallStartEvent,
+  UsageEvent,
+} from '../../events';
+import { RxllmError } from '../../errors';
+import { codeForProviderError, codeForStatus } from '../../internal/httpError';
+import { malformed } from '../../internal/malformed';
+import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+
+const dialect = 'gemini';
+
+type Json = Record<string, unknown>;
+
+/** Per candidate: how many tool calls it made, and whether it finished. */
+interface CandidateState {
+  calls: number;
+  finished: boolean;
+}
+
+/**
+ * Decodes Google Gemini's `streamGenerateContent?alt=sse` stream: each SSE `data` is a
+ * `GenerateContentResponse`.
+ *
+ * `candidates[].content.parts[].text` is answer text, or reasoning when the part says
+ * `thought: true`; a `functionCall` part is a complete tool call (Gemini sends no call id before
+ * its newest models, so `call_<n>` is made up, numbered across the stream). `usageMetadata`
+ * comes on many chunks and the latest wins. The stream has no terminal message: it ends at EOF,
+ * so a `finishReason` (or a blocked prompt) is what makes it complete.
+ */
+export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
+  const candidates: CandidateState[] = [];
+  let started = false;
+  let finished = false;
+  let failed = false;
+  let calls = 0;
+  // The last usage sent, so that the copy Gemini repeats on every chunk is sent once.
+  let lastInput = -1;
+  let lastOutput = -1;
+  let lastTotal = -1;
+
+  const candidateState = (index: number): CandidateState => {
+    let candidate = candidates[index];
+    if (candidate === undefined) {
+      while (candidates.length < index) candidates.push({ calls: 0, finished: false });
+      candidate = { calls: 0, finished: false };
+      candidates[index] = candidate;
+    }
+    return candidate;
+  };
+
+  const finish = (k: number, rawReason: string, reason: FinishReason): void => {
+    const candidate = candidateState(k);
+    finished = true;
+    if (candidate.finished) return;
+    candidate.finished = true;
+    const event: FinishEvent = { type: 'finish', reason, rawReason };
+    if (k !== 0) event.choice = k;
+    emit(event);
+  };
+
+  const functionCall = (data: string, k: number, call: unknown): void => {
+    if (call === null || typeof call !== 'object')
+      throw malformed(dialect, data, 'functionCall is not an object');
+    const { name, args, id: givenId } = call as Json;
+    if (typeof name !== 'string') throw malformed(dialect, data, 'functionCall.name is not a string');
+    const candidate = candidateState(k);
+    const index = candidate.calls++;
+    const id = typeof givenId === 'string' && givenId !== '' ? givenId : `call_${calls}`;
+    calls++;
+    const value = args === undefined || args === null ? {} : args;
+    const argsText = JSON.stringify(value);
+    const start: ToolCallStartEvent = { type: 'tool-call-start', id, name, index };
+    const delta: ToolCallDeltaEvent = { type: 'tool-call-delta', id, index, argsText };
+    const done: ToolCallEvent = { type: 'tool-call', id, name, index, args: value, argsText };
+    if (k !== 0) start.choice = delta.choice = done.choice = k;
+    emit(start);
+    emit(delta);
+    emit(done);
+  };
+
+  const candidate = (data: string, raw: unknown, position: number): void => {
+    if (raw === null || typeof raw !== 'object')
+      throw malformed(dialect, data, 'a candidate is not an object');
+    const entry = raw as Json;
+    const k = typeof entry.index === 'number' ? entry.index : position;
+    const content = entry.content as Json | null | undefined;
+    if (content !== undefined && content !== null) {
+      if (typeof content !== 'object')
+        throw malformed(dialect, data, 'candidates[].content is not an object');
+      const parts = content.parts;
+      if (parts !== undefined && parts !== null) {
+        if (!Array.isArray(parts)) throw malformed(dialect, data, 'content.parts is not an array');
+        for (let i = 0; i < parts.length; i++) {
+          const part = parts[i] as Json | null;
+          if (part === null || typeof part !== 'object')
+            throw malformed(dialect, data, 'a part is not an object');
+          const text = part.text;
+          if (text !== undefined && text !== null) {
+            if (typeof text !== 'string') throw malformed(dialect, data, 'parts[].text is not a string');
+            if (text !== '') {
+              const event: TextEvent | ReasoningEvent =
+                part.thought === true ? { type: 'reasoning', text } : { type: 'text', text };
+              if (k !== 0) event.choice = k;
+              emit(event);
+            }
+          }
+          if (part.functionCall !== undefined) functionCall(data, k, part.functionCall);
+          // Other parts (inlineData, executableCode, ...) carry nothing rxllm has an event for.
+        }
+      }
+    }
+    const rawReason = entry.finishReason;
+    if (typeof rawReason === 'string' && rawReason !== '' && rawReason !== 'FINISH_REASON_UNSPECIFIED') {
+      let reason = finishReason(rawReason);
+      // Gemini says STOP after a function call; the caller needs to know tools are due.
+      if (reason === 'stop' && candidateState(k).calls > 0) reason = 'tool-calls';
+      finish(k, rawReason, reason);
+    } else if (rawReason !== undefined && rawReason !== null && typeof rawReason !== 'string') {
+      throw malformed(dialect, data, 'finishReason is not a string');
+    }
+  };
+
+  const usage = (data: string, metadata: unknown): void => {
+    if (typeof metadata !== 'object') throw malformed(dialect, data, 'usageMetadata is not an object');
+    const meta = metadata as Json;
+    const input = count(data, meta.promptTokenCount, 'promptTokenCount');
+    const thoughts = count(data, meta.thoughtsTokenCount, 'thoughtsTokenCount');
+    // Gemini counts thinking apart from the candidates; rxllm counts it as part of the output.
+    const output = count(data, meta.candidatesTokenCount, 'candidatesTokenCount') + thoughts;
+    const total =
+      meta.totalTokenCount === undefined
+        ? input + output
+        : count(data, meta.totalTokenCount, 'totalTokenCount');
+    if (input === lastInput && output === lastOutput && total === lastTotal) return;
+    lastInput = input;
+    lastOutput = output;
+    lastTotal = total;
+    const event: UsageEvent = { type: 'usage', inputTokens: input, outputTokens: output, totalTokens: total };
+    if (typeof meta.cachedContentTokenCount === 'number')
+      event.cachedInputTokens = meta.cachedContentTokenCount;
+    if (typeof meta.thoughtsTokenCount === 'number') event.reasoningTokens = thoughts;
+    emit(event);
+  };
+
+  return {
+    message(data) {
+      if (failed) return;
+      if (data === '[DONE]') return; // Gemini sends none; a proxy in between may add one
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch (cause) {
+        throw malformed(dialect, data, 'invalid JSON', cause);
+      }
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) return;
+      const chunk = json as Json;
+      if (chunk.error !== undefined && chunk.error !== null) {
+        failed = true;
+        throw inBandError(chunk.error);
+      }
+      const list = chunk.candidates;
+      const metadata = chunk.usageMetadata;
+      const feedback = chunk.promptFeedback as Json | null | undefined;
+      if (list === undefined && metadata === undefined && (feedback === undefined || feedback === null))
+        return;
+      if (!started) {
+        started = true;
+        const start: StartEvent = { type: 'start', provider: options?.provider ?? 'google' };
+        if (typeof chunk.responseId === 'string') start.id = chunk.responseId;
+        if (typeof chunk.modelVersion === 'string') start.model = chunk.modelVersion;
+        emit(start);
+      }
+      if (list !== undefined && list !== null) {
+        if (!Array.isArray(list)) throw malformed(dialect, data, 'candidates is not an array');
+        for (let i = 0; i < list.length; i++) candidate(data, list[i], i);
+      }
+      // A blocked prompt gets no candidates at all, only the reason it was blocked.
+      if (feedback !== undefined && feedback !== null && typeof feedback === 'object') {
+        const blockReason = feedback.blockReason;
+        if (typeof blockReason === 'string' && blockReason !== '' && !finished)
+          finish(0, blockReason, 'content-filter');
+      }
+      if (metadata !== undefined && metadata !== null) usage(data, metadata);
+    },
+    end() {
+      if (failed || finished) return;
+      failed = true;
+      throw new RxllmError(`${dialect}: stream ended before a finishReason`, { code: 'network', dialect });
+    },
+  };
+}
+
+function count(data: string, value: unknown, field: string): number {
+  if (typeof value === 'number') return value;
+  if (value === undefined || value === null) return 0;
+  throw malformed(dialect, data, `usageMetadata.${field} is not a number`);
+}
+
+function finishReason(raw: string): FinishReason {
+  switch (raw) {
+    case 'STOP':
+      return 'stop';
+    case 'MAX_TOKENS':
+      return 'length';
+    case 'SAFETY':
+    case 'RECITATION':
+    case 'BLOCKLIST':
+    case 'PROHIBITED_CONTENT':
+    case 'SPII':
+    case 'IMAGE_SAFETY':
+      return 'content-filter';
+    case 'MALFORMED_FUNCTION_CALL':
+    case 'UNEXPECTED_TOOL_CALL':
+      return 'error';
+    default:
+      return 'other';
+  }
+}
+
+/** Google's error body: `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED"}}`. */
+function inBandError(error: unknown): RxllmError {
+  const body = (error !== null && typeof error === 'object' ? error : {}) as Json;
+  const message =
+    typeof body.message === 'string'
+      ? body.message
+      : typeof error === 'string'
+        ? error
+        : `${dialect}: in-band error ${JSON.stringify(error)}`;
+  const status = typeof body.code === 'number' ? body.code : undefined;
+  const providerCode = typeof body.status === 'string' ? body.status : undefined;
+  const code =
+    codeForProviderError(providerCode, message) ??
+    (status !== undefined ? codeForStatus(status, message) : 'provider');
+  return new RxllmError(message, {
+    code,
+    dialect,
+    ...(status !== undefined && { status }),
+    ...(providerCode !== undefined && { providerCode }),
+  });
+}

@@ -1,0 +1,447 @@
+import type {
+  FinishEvent,
+  FinishReason,
+  ReasoningEvent,
+  RefusalEvent,
+  StartEvent,
+  TextEvent,
+  ToolCallDeltaEvent,
+  ToolCallEvent,
+  ToolCallStartEvent,
+  UsageEvent,
+} from '../../events';
+import { RxllmError } from '../../errors';
+import { codeForProviderError, codeForStatus } from '../../internal/httpError';
+import { malformed } from '../../internal/malformed';
+import { parsePartialJson } from '../../internal/parsePartialJson';
+import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+
+const dialect = 'openai-chat';
+
+/** A tool call whose arguments are still streaming. */
+interface OpenCall {
+  id: string;
+  name: string;
+  index: number;
+  argsText: string;
+}
+
+/** What the decoder remembers about one choice (`n > 1` streams several at once). */
+interface ChoiceState {
+  /** Calls started and not yet completed, in order of first sight. */
+  calls: OpenCall[];
+  /** The call the latest argument fragment went to; a different index means it is complete. */
+  current: OpenCall | undefined;
+  /** Calls started so far: the index of a call that arrives without one. */
+  started: number;
+  finished: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Decodes OpenAI Chat Completions chunks (`chat.completion.chunk`), the dialect that OpenRouter,
+ * DeepSeek, Groq, llama.cpp, vLLM, LM Studio and Ollama's `/v1` endpoint also speak.
+ *
+ * Reads `delta.content` (text), `delta.refusal` (refusal), `delta.reasoning_content` (DeepSeek,
+ * llama.cpp) and `delta.reasoning` / `delta.reasoning_details` (OpenRouter, Groq) as reasoning,
+ * `delta.tool_calls` fragments as tool calls, `usage` wherever it arrives (its own chunk, the
+ * finish chunk, or before a trailing chunk), and in-band errors (an `error` field in a chunk, or a
+ * named `event: error`). `[DONE]` or a finish reason ends the stream.
+ */
+export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
+  const choices: ChoiceState[] = [];
+  let started = false;
+  let done = false;
+  let finished = false;
+  let failed = false;
+
+  const state = (index: number): ChoiceState => {
+    let choice = choices[index];
+    if (choice === undefined) {
+      while (choices.length < index) choices.push(newChoice());
+      choice = newChoice();
+      choices[index] = choice;
+    }
+    return choice;
+  };
+
+  const completeCall = (call: OpenCall, choice: ChoiceState, index: number): void => {
+    const event = toolCallEvent(call);
+    if (index !== 0) event.choice = index;
+    const at = choice.calls.indexOf(call);
+    if (at !== -1) choice.calls.splice(at, 1);
+    if (choice.current === call) choice.current = undefined;
+    emit(event);
+  };
+
+  const completeCalls = (choice: ChoiceState, index: number): void => {
+    while (choice.calls.length > 0) completeCall(choice.calls[0]!, choice, index);
+  };
+
+  const completeAll = (): void => {
+    for (let index = 0; index < choices.length; index++) {
+      const choice = choices[index];
+      if (choice !== undefined) completeCalls(choice, index);
+    }
+  };
+
+  const fail = (error: RxllmError): never => {
+    failed = true;
+    throw error;
+  };
+
+  const toolCalls = (data: string, choice: ChoiceState, k: number, list: unknown): void => {
+    if (!Array.isArray(list)) throw malformed(dialect, data, 'delta.tool_calls is not an array');
+    for (let i = 0; i < list.length; i++) {
+      const fragment = list[i] as Json | null;
+      if (fragment === null || typeof fragment !== 'object')
+        throw malformed(dialect, data, 'a tool call delta is not an object');
+      const fn = fragment.function as Json | null | undefined;
+      if (fn !== undefined && fn !== null && typeof fn !== 'object')
+        throw malformed(dialect, data, 'tool_calls[].function is not an object');
+      const id = fragment.id;
+      const argsFragment = fn?.arguments;
+      if (argsFragment !== undefined && argsFragment !== null && typeof argsFragment !== 'string')
+        throw malformed(dialect, data, 'tool_calls[].function.arguments is not a string');
+
+      // Which call this fragment belongs to: its index, else its id, else the current call.
+      let call: OpenCall | undefined;
+      let index: number;
+      if (typeof fragment.index === 'number') {
+        index = fragment.index;
+        call = choice.current?.index === index ? choice.current : findByIndex(choice.calls, index);
+      } else if (typeof id === 'string' && id !== '' && choice.current?.id !== id) {
+        call = findById(choice.calls, id);
+        index = call?.index ?? choice.started;
+      } else {
+        call = choice.current;
+        index = call?.index ?? choice.started;
+      }
+
+      if (call === undefined) {
+        // A new call starts, so the one before it is complete.
+        if (choice.current !== undefined) completeCall(choice.current, choice, k);
+        call = {
+          id: typeof id === 'string' && id !== '' ? id : `call_${index}`,
+          name: typeof fn?.name === 'string' ? fn.name : '',
+          index,
+          argsText: '',
+        };
+        choice.calls.push(call);
+        choice.started++;
+        const start: ToolCallStartEvent = {
+          type: 'tool-call-start',
+          id: call.id,
+          name: call.name,
+          index,
+        };
+        if (k !== 0) start.choice = k;
+        emit(start);
+      } else if (call.name === '' && typeof fn?.name === 'string') {
+        call.name = fn.name;
+      }
+      choice.current = call;
+
+      if (typeof argsFragment === 'string' && argsFragment !== '') {
+        call.argsText += argsFragment;
+        const delta: ToolCallDeltaEvent = {
+          type: 'tool-call-delta',
+          id: call.id,
+          index: call.index,
+          argsText: argsFragment,
+        };
+        if (k !== 0) delta.choice = k;
+        emit(delta);
+      }
+    }
+  };
+
+  const reasoningDetails = (data: string, k: number, details: unknown, hasReasoningText: boolean): void => {
+    if (!Array.isArray(details)) throw malformed(dialect, data, 'delta.reasoning_details is not an array');
+    for (let i = 0; i < details.length; i++) {
+      const detail = details[i] as Json | null;
+      if (detail === null || typeof detail !== 'object') continue;
+      const type = detail.type;
+      if (type === 'reasoning.encrypted') {
+        if (typeof detail.data === 'string' && detail.data !== '') {
+          const event: ReasoningEvent = { type: 'reasoning', text: '', redacted: detail.data };
+          if (k !== 0) event.choice = k;
+          emit(event);
+        }
+        continue;
+      }
+      // The same text also arrives in `delta.reasoning`: take it from there, once.
+      let text = '';
+      if (!hasReasoningText) {
+        if (type === 'reasoning.text' && typeof detail.text === 'string') text = detail.text;
+        else if (type === 'reasoning.summary' && typeof detail.summary === 'string') text = detail.summary;
+      }
+      const signature =
+        typeof detail.signature === 'string' && detail.signature !== '' ? detail.signature : '';
+      if (text === '' && signature === '') continue;
+      const event: ReasoningEvent = { type: 'reasoning', text };
+      if (signature !== '') event.signature = signature;
+      if (k !== 0) event.choice = k;
+      emit(event);
+    }
+  };
+
+  const choice = (data: string, raw: unknown, position: number): void => {
+    if (raw === null || typeof raw !== 'object') throw malformed(dialect, data, 'a choice is not an object');
+    const entry = raw as Json;
+    const k = typeof entry.index === 'number' ? entry.index : position;
+    const delta = entry.delta as Json | null | undefined;
+    if (delta !== undefined && delta !== null) {
+      if (typeof delta !== 'object') throw malformed(dialect, data, 'choices[].delta is not an object');
+      const reasoning =
+        optionalString(data, delta.reasoning_content, 'reasoning_content') ||
+        optionalString(data, delta.reasoning, 'reasoning');
+      if (reasoning !== '') {
+        const event: ReasoningEvent = { type: 'reasoning', text: reasoning };
+        if (k !== 0) event.choice = k;
+        emit(event);
+      }
+      if (delta.reasoning_details !== undefined && delta.reasoning_details !== null)
+        reasoningDetails(data, k, delta.reasoning_details, reasoning !== '');
+      const content = optionalString(data, delta.content, 'content');
+      if (content !== '') {
+        const event: TextEvent = { type: 'text', text: content };
+        if (k !== 0) event.choice = k;
+        emit(event);
+      }
+      const refusal = optionalString(data, delta.refusal, 'refusal');
+      if (refusal !== '') {
+        const event: RefusalEvent = { type: 'refusal', text: refusal };
+        if (k !== 0) event.choice = k;
+        emit(event);
+      }
+      if (delta.tool_calls !== undefined && delta.tool_calls !== null)
+        toolCalls(data, state(k), k, delta.tool_calls);
+    }
+    const rawReason = entry.finish_reason;
+    // Ollama's /v1 endpoint once sent "" for "not finished"; null is the usual word for it.
+    if (typeof rawReason === 'string' && rawReason !== '') {
+      const current = state(k);
+      completeCalls(current, k);
+      finished = true;
+      if (current.finished) return; // OpenRouter repeats the finish chunk
+      current.finished = true;
+      const event: FinishEvent = { type: 'finish', reason: finishReason(rawReason), rawReason };
+      if (k !== 0) event.choice = k;
+      emit(event);
+    } else if (rawReason !== undefined && rawReason !== null && typeof rawReason !== 'string') {
+      throw malformed(dialect, data, 'finish_reason is not a string');
+    }
+  };
+
+  return {
+    message(data, event) {
+      if (done || failed) return;
+      if (data === '[DONE]') {
+        done = true;
+        completeAll();
+        return;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch (cause) {
+        // A named error event whose body is not JSON is still an error, not a malformed chunk.
+        if (event === 'error') fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
+        throw malformed(dialect, data, 'invalid JSON', cause);
+      }
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+        if (event === 'error') fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
+        return;
+      }
+      const chunk = json as Json;
+      const list = chunk.choices;
+      const usage = chunk.usage;
+
+      if (list !== undefined) {
+        if (!Array.isArray(list)) throw malformed(dialect, data, 'choices is not an array');
+        if (!started) {
+          started = true;
+          emit(startEvent(chunk, options));
+        }
+        for (let i = 0; i < list.length; i++) choice(data, list[i], i);
+      }
+      if (usage !== undefined && usage !== null) {
+        if (typeof usage !== 'object') throw malformed(dialect, data, 'usage is not an object');
+        emit(usageEvent(data, usage as Json));
+      }
+      const error = chunk.error;
+      if ((error !== undefined && error !== null) || event === 'error') {
+        fail(inBandError(error ?? chunk));
+      }
+    },
+    end() {
+      if (done || failed) return;
+      completeAll();
+      if (!finished) {
+        failed = true;
+        throw new RxllmError(`${dialect}: stream ended before [DONE] or a finish_reason`, {
+          code: 'network',
+          dialect,
+        });
+      }
+    },
+  };
+}
+
+function newChoice(): ChoiceState {
+  return { calls: [], current: undefined, started: 0, finished: false };
+}
+
+function findByIndex(calls: OpenCall[], index: number): OpenCall | undefined {
+  for (let i = 0; i < calls.length; i++) if (calls[i]!.index === index) return calls[i];
+  return undefined;
+}
+
+function findById(calls: OpenCall[], id: string): OpenCall | undefined {
+  for (let i = 0; i < calls.length; i++) if (calls[i]!.id === id) return calls[i];
+  return undefined;
+}
+
+/** A string field that may be absent or null (`''` then); anything else is a broken chunk. */
+function optionalString(data: string, value: unknown, field: string): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  throw malformed(dialect, data, `delta.${field} is not a string`);
+}
+
+function toolCallEvent(call: OpenCall): ToolCallEvent {
+  const event: ToolCallEvent = {
+    type: 'tool-call',
+    id: call.id,
+    name: call.name,
+    index: call.index,
+    args: {},
+    argsText: call.argsText,
+  };
+  // A call without arguments streams "" (or nothing): that is an empty object.
+  if (call.argsText.trim() === '') return event;
+  const parsed = parsePartialJson(call.argsText);
+  if (parsed?.complete) {
+    event.args = parsed.value;
+  } else {
+    event.args = parsed?.value ?? {};
+    event.incomplete = true;
+  }
+  return event;
+}
+
+/** OpenAI's words and the few that compatible servers use instead. */
+function finishReason(raw: string): FinishReason {
+  switch (raw) {
+    case 'stop':
+    case 'eos':
+    case 'end_turn':
+      return 'stop';
+    case 'length':
+    case 'max_tokens':
+      return 'length';
+    case 'tool_calls':
+    case 'function_call':
+    case 'tool_use':
+      return 'tool-calls';
+    case 'content_filter':
+      return 'content-filter';
+    case 'refusal':
+      return 'refusal';
+    case 'error':
+      return 'error';
+    default:
+      return 'other';
+  }
+}
+
+function startEvent(chunk: Json, options: DecoderOptions | undefined): StartEvent {
+  const event: StartEvent = { type: 'start', provider: options?.provider ?? guessProvider(chunk) };
+  if (typeof chunk.id === 'string') event.id = chunk.id;
+  if (typeof chunk.model === 'string') event.model = chunk.model;
+  if (typeof chunk.created === 'number') event.created = chunk.created * 1000;
+  return event;
+}
+
+/**
+ * Which service wrote the stream, from what its first chunk carries that OpenAI's does not. A
+ * best guess for the `start` event's label only; pass `provider` to say it outright.
+ */
+function guessProvider(chunk: Json): string {
+  if (typeof chunk.provider === 'string') return 'openrouter';
+  if (chunk.x_groq !== undefined) return 'groq';
+  const fingerprint = typeof chunk.system_fingerprint === 'string' ? chunk.system_fingerprint : '';
+  if ('prompt_token_ids' in chunk || fingerprint.startsWith('vllm')) return 'vllm';
+  if (/^b\d+-[0-9a-f]+$/.test(fingerprint)) return 'llama.cpp';
+  if (typeof chunk.model === 'string' && chunk.model.startsWith('deepseek-')) return 'deepseek';
+  return 'openai';
+}
+
+function usageEvent(data: string, usage: Json): UsageEvent {
+  const input = count(data, usage.prompt_tokens, 'prompt_tokens') ?? 0;
+  const output = count(data, usage.completion_tokens, 'completion_tokens') ?? 0;
+  const event: UsageEvent = {
+    type: 'usage',
+    inputTokens: input,
+    outputTokens: output,
+    totalTokens: count(data, usage.total_tokens, 'total_tokens') ?? input + output,
+  };
+  // DeepSeek reports its cache hits in a field of its own.
+  const promptDetails = usage.prompt_tokens_details as Json | null | undefined;
+  const cached =
+    typeof usage.prompt_cache_hit_tokens === 'number'
+      ? usage.prompt_cache_hit_tokens
+      : typeof promptDetails?.cached_tokens === 'number'
+        ? promptDetails.cached_tokens
+        : undefined;
+  if (cached !== undefined) event.cachedInputTokens = cached;
+  const completionDetails = usage.completion_tokens_details as Json | null | undefined;
+  if (typeof completionDetails?.reasoning_tokens === 'number')
+    event.reasoningTokens = completionDetails.reasoning_tokens;
+  // OpenRouter reports what the request cost.
+  if (typeof usage.cost === 'number') event.cost = usage.cost;
+  return event;
+}
+
+function count(data: string, value: unknown, field: string): number | undefined {
+  if (typeof value === 'number') return value;
+  if (value === undefined || value === null) return undefined;
+  throw malformed(dialect, data, `usage.${field} is not a number`);
+}
+
+/**
+ * An error the provider sent inside the stream: OpenRouter's `error` field (a numeric HTTP-style
+ * `code`), OpenAI's `{"error":{"type","code","message"}}`, Groq's named `event: error`.
+ */
+function inBandError(error: unknown): RxllmError {
+  if (typeof error === 'string') {
+    return new RxllmError(error, { code: codeForProviderError(undefined, error) ?? 'provider', dialect });
+  }
+  const body = (error !== null && typeof error === 'object' ? error : {}) as Json;
+  const message =
+    typeof body.message === 'string' ? body.message : `${dialect}: in-band error ${JSON.stringify(error)}`;
+  const stringCode = typeof body.code === 'string' ? body.code : undefined;
+  const type = typeof body.type === 'string' ? body.type : undefined;
+  const status =
+    typeof body.code === 'number'
+      ? body.code
+      : typeof body.status_code === 'number'
+        ? body.status_code
+        : typeof body.status === 'number'
+          ? body.status
+          : undefined;
+  const code =
+    codeForProviderError(stringCode, message) ??
+    codeForProviderError(type, message) ??
+    (status !== undefined ? codeForStatus(status, message) : 'provider');
+  const providerCode = stringCode ?? type;
+  return new RxllmError(message, {
+    code,
+    dialect,
+    ...(status !== undefined && { status }),
+    ...(providerCode !== undefined && { providerCode }),
+    ...(providerCode === 'insufficient_quota' && { retryable: false }),
+  });
+}
