@@ -1,8 +1,12 @@
+import { createAISDKUIEncoder } from './ai-sdk-ui/encoder';
 import { createAnthropicDecoder } from './anthropic/decoder';
+import { createAnthropicEncoder } from './anthropic/encoder';
 import { createGeminiDecoder } from './gemini/decoder';
 import { createOllamaDecoder } from './ollama/decoder';
 import { createOpenAIChatDecoder } from './openai-chat/decoder';
+import { createOpenAIChatEncoder } from './openai-chat/encoder';
 import { createOpenAIResponsesDecoder } from './openai-responses/decoder';
+import { createOpenAIResponsesEncoder } from './openai-responses/encoder';
 import { createRxllmDecoder } from './rxllm/decoder';
 import { createRxllmEncoder } from './rxllm/encoder';
 import type { Dialect, DialectName } from './types';
@@ -13,6 +17,7 @@ export const dialects: Partial<Record<DialectName, Dialect>> = {
     name: 'openai-chat',
     framing: 'sse',
     createDecoder: createOpenAIChatDecoder,
+    createEncoder: createOpenAIChatEncoder,
   },
   gemini: {
     name: 'gemini',
@@ -34,11 +39,18 @@ export const dialects: Partial<Record<DialectName, Dialect>> = {
     name: 'anthropic',
     framing: 'sse',
     createDecoder: createAnthropicDecoder,
+    createEncoder: createAnthropicEncoder,
   },
   'openai-responses': {
     name: 'openai-responses',
     framing: 'sse',
     createDecoder: createOpenAIResponsesDecoder,
+    createEncoder: createOpenAIResponsesEncoder,
+  },
+  'ai-sdk-ui': {
+    name: 'ai-sdk-ui',
+    framing: 'sse',
+    createEncoder: createAISDKUIEncoder,
   },
 };
 

@@ -1,0 +1,186 @@
+import type { FinishReason, Usage } from '../../events';
+import type { RxllmError } from '../../errors';
+import { randomId } from '../../internal/randomId';
+import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+
+/** rxllm's finish reasons in the UI stream's vocabulary (`refusal` is a content filter there, as in @ai-sdk/anthropic). */
+const finishReasons: Record<FinishReason, string> = {
+  stop: 'stop',
+  length: 'length',
+  'tool-calls': 'tool-calls',
+  'content-filter': 'content-filter',
+  refusal: 'content-filter',
+  error: 'error',
+  cancelled: 'other',
+  other: 'other',
+};
+
+/**
+ * Encodes rxllm events as the AI SDK's UI message stream (protocol v1): the `data:`-only JSON
+ * chunks that `useChat` (through `DefaultChatTransport`) and `readUIMessageStream` read. Serve
+ * it with the header `x-vercel-ai-ui-message-stream: v1` (see `sseHeaders('ai-sdk-ui')`).
+ *
+ * - `start` (with `messageId`: the `start` event's id, else `options.id`, else random), then
+ *   `text-start`/`text-delta`/`text-end` and `reasoning-start`/`-delta`/`-end` parts, each with
+ *   its own id, in the order the events arrive; a part closes when one of another kind starts.
+ *   Refusal text is shown as text (the protocol has no refusal part).
+ * - A reasoning signature is a `reasoning-delta` with an empty delta and
+ *   `providerMetadata.anthropic.signature`; redacted reasoning is an empty reasoning part with
+ *   `providerMetadata.anthropic.redactedData`, as `@ai-sdk/anthropic` writes them.
+ * - Tool calls: `tool-input-start`, `tool-input-delta`, then `tool-input-available` with the
+ *   parsed input (or `tool-input-error` for a call whose arguments were cut off).
+ * - Finish reason and usage are held: `finish` comes last with `finishReason` and
+ *   `messageMetadata: { usage }`, then `data: [DONE]`.
+ * - `reset` closes the open parts and sends a `start` with a new `messageId`:
+ *   `readUIMessageStream` then replaces the message instead of appending to it.
+ * - One message per stream: events of `choice` k > 0 are dropped, as are in-band `error`,
+ *   `progress` and `comparison` events.
+ * - On failure: `{"type":"error","errorText"}` (which `useChat` surfaces as its `error`), then `[DONE]`.
+ */
+export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
+  let messageId = options.id;
+  let started = false;
+  let resets = 0;
+  let parts = 0;
+  // The open text or reasoning part ('' when none) and its kind.
+  let openId = '';
+  let openKind: 'text' | 'reasoning' = 'text';
+  const tools = new Map<string, number>(); // call id → characters of input already written
+  let usage: Usage | undefined;
+  let finish: FinishReason | undefined;
+
+  const chunk = (json: string): void => write({ data: json });
+
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    messageId ??= randomId('msg-');
+    chunk(`{"type":"start","messageId":${JSON.stringify(messageId)}}`);
+  };
+
+  const closeOpen = (): void => {
+    if (openId === '') return;
+    chunk(`{"type":"${openKind}-end","id":"${openId}"}`);
+    openId = '';
+  };
+
+  const open = (kind: 'text' | 'reasoning', providerMetadata = ''): string => {
+    if (openId !== '' && openKind === kind && providerMetadata === '') return openId;
+    closeOpen();
+    start();
+    openKind = kind;
+    openId = `${kind}-${parts++}`;
+    chunk(`{"type":"${kind}-start","id":"${openId}"${providerMetadata}}`);
+    return openId;
+  };
+
+  const toolStart = (id: string, name: string): void => {
+    closeOpen();
+    start();
+    tools.set(id, 0);
+    chunk(
+      `{"type":"tool-input-start","toolCallId":${JSON.stringify(id)},"toolName":${JSON.stringify(name)}}`,
+    );
+  };
+
+  const toolDelta = (id: string, delta: string): void => {
+    chunk(
+      `{"type":"tool-input-delta","toolCallId":${JSON.stringify(id)},"inputTextDelta":${JSON.stringify(delta)}}`,
+    );
+  };
+
+  return {
+    event(event) {
+      if ('choice' in event && event.choice !== undefined && event.choice !== 0) return;
+      switch (event.type) {
+        case 'text':
+        case 'refusal':
+          chunk(`{"type":"text-delta","id":"${open('text')}","delta":${JSON.stringify(event.text)}}`);
+          return;
+        case 'reasoning':
+          if (event.redacted !== undefined) {
+            open(
+              'reasoning',
+              `,"providerMetadata":{"anthropic":{"redactedData":${JSON.stringify(event.redacted)}}}`,
+            );
+            closeOpen();
+          }
+          if (event.text !== '')
+            chunk(
+              `{"type":"reasoning-delta","id":"${open('reasoning')}","delta":${JSON.stringify(event.text)}}`,
+            );
+          if (event.signature !== undefined)
+            chunk(
+              `{"type":"reasoning-delta","id":"${open('reasoning')}","delta":"","providerMetadata":{"anthropic":{"signature":${JSON.stringify(event.signature)}}}}`,
+            );
+          return;
+        case 'tool-call-start':
+          toolStart(event.id, event.name);
+          return;
+        case 'tool-call-delta': {
+          const written = tools.get(event.id);
+          if (written === undefined || event.argsText === '') return;
+          tools.set(event.id, written + event.argsText.length);
+          toolDelta(event.id, event.argsText);
+          return;
+        }
+        case 'tool-call': {
+          if (!tools.has(event.id)) toolStart(event.id, event.name);
+          const written = tools.get(event.id)!;
+          tools.delete(event.id);
+          if (event.argsText.length > written) toolDelta(event.id, event.argsText.slice(written));
+          const head = `"toolCallId":${JSON.stringify(event.id)},"toolName":${JSON.stringify(event.name)},"input":${JSON.stringify(event.args ?? {})}`;
+          if (event.incomplete)
+            chunk(
+              `{"type":"tool-input-error",${head},"errorText":"the tool call's arguments were cut off before they were complete JSON"}`,
+            );
+          else chunk(`{"type":"tool-input-available",${head}}`);
+          return;
+        }
+        case 'finish':
+          finish = event.reason;
+          return;
+        case 'usage':
+          usage = event;
+          return;
+        case 'start':
+          if (!started && event.id !== undefined) messageId = event.id;
+          return;
+        case 'reset':
+          if (!started) return;
+          closeOpen();
+          tools.clear();
+          finish = undefined;
+          chunk(`{"type":"start","messageId":${JSON.stringify(`${messageId}-${++resets}`)}}`);
+          return;
+        default:
+          return;
+      }
+    },
+    error(error: RxllmError) {
+      chunk(`{"type":"error","errorText":${JSON.stringify(error.message)}}`);
+      chunk('[DONE]');
+    },
+    end() {
+      start();
+      closeOpen();
+      let json = '{"type":"finish"';
+      if (finish !== undefined) json += `,"finishReason":"${finishReasons[finish]}"`;
+      if (usage !== undefined) json += `,"messageMetadata":{"usage":${usageJson(usage)}}`;
+      chunk(`${json}}`);
+      chunk('[DONE]');
+    },
+  };
+}
+
+function usageJson(usage: Usage): string {
+  return JSON.stringify({
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    totalTokens: usage.totalTokens,
+    cachedInputTokens: usage.cachedInputTokens,
+    reasoningTokens: usage.reasoningTokens,
+    cost: usage.cost,
+    estimated: usage.estimated,
+  });
+}

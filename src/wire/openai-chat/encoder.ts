@@ -1,0 +1,170 @@
+import type { FinishReason, Usage } from '../../events';
+import type { RxllmError, RxllmErrorCode } from '../../errors';
+import { randomId } from '../../internal/randomId';
+import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+
+/** rxllm's finish reasons in OpenAI's words; OpenAI has no word for the last four, and says `stop`. */
+const finishReasons: Record<FinishReason, string> = {
+  stop: 'stop',
+  length: 'length',
+  'tool-calls': 'tool_calls',
+  'content-filter': 'content_filter',
+  refusal: 'stop',
+  error: 'stop',
+  cancelled: 'stop',
+  other: 'stop',
+};
+
+/**
+ * The `type` and `code` OpenAI uses for each kind of failure. The codes are ones every
+ * OpenAI-compatible reader (rxllm's decoder included) maps back to the same kind.
+ */
+const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> = {
+  network: ['server_error', null],
+  http: ['server_error', null],
+  auth: ['invalid_request_error', 'invalid_api_key'],
+  'rate-limit': ['requests', 'rate_limit_exceeded'],
+  overloaded: ['server_error', 'server_overloaded'],
+  'context-length': ['invalid_request_error', 'context_length_exceeded'],
+  timeout: ['server_error', 'timeout_error'],
+  malformed: ['server_error', null],
+  provider: ['server_error', null],
+  aborted: ['server_error', null],
+};
+
+/**
+ * Encodes rxllm events as OpenAI Chat Completions chunks (`chat.completion.chunk`), the format
+ * the `openai` SDK, LangChain and every OpenAI-compatible client read.
+ *
+ * - The first delta of each choice carries `role: "assistant"`; `start` itself writes nothing.
+ * - Reasoning is `delta.reasoning_content` (DeepSeek, vLLM, llama.cpp); a signature or
+ *   redacted reasoning has no place in this format and is dropped.
+ * - Tool calls are `delta.tool_calls[{ index, id, type, function: { name, arguments } }]`; a call
+ *   that arrives complete (no `tool-call-start`) is written as one delta.
+ * - Usage is held and written last, as OpenAI's `stream_options.include_usage` chunk with
+ *   `choices: []`, whenever it arrived; then `data: [DONE]`.
+ * - `choice` k is `choices[].index` k. A `reset` cannot be taken back in this format and is
+ *   ignored; in-band `error`, `progress` and `comparison` events are ignored too.
+ * - On failure: `{"error":{"message","type","code","param"}}` (what the `openai` SDK throws as an
+ *   `APIError`), then `[DONE]` as OpenRouter does, so readers waiting for it do not hang.
+ *
+ * Ids and the model come from the first `start` event, else from `options`, else a random
+ * `chatcmpl-` id; they are fixed at the first frame.
+ */
+export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
+  let id = options.id;
+  let model = options.model;
+  let created: number | undefined;
+  // `{"id":…,"object":…,"created":…,"model":…,"choices":[`, built once: each chunk is this prefix
+  // plus one choice, so a token costs one template literal and one JSON.stringify of its text.
+  let prefix: string | undefined;
+  const roleSent: boolean[] = [];
+  // Characters of arguments already written per call id, to write only what a final call adds.
+  const streamedArgs = new Map<string, number>();
+  let usage: Usage | undefined;
+
+  const head = (): string => {
+    if (prefix === undefined) {
+      id ??= randomId('chatcmpl-');
+      created ??= Math.floor(Date.now() / 1000);
+      prefix = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model ?? '')},"choices":[`;
+    }
+    return prefix;
+  };
+
+  const delta = (choice: number, body: string, finishReason = 'null'): void => {
+    let role = '';
+    if (roleSent[choice] !== true) {
+      roleSent[choice] = true;
+      role = body === '' ? '"role":"assistant"' : '"role":"assistant",';
+    }
+    write({
+      data: `${head()}{"index":${choice},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
+    });
+  };
+
+  return {
+    event(event) {
+      switch (event.type) {
+        case 'text':
+          delta(event.choice ?? 0, `"content":${JSON.stringify(event.text)}`);
+          return;
+        case 'reasoning':
+          if (event.text !== '')
+            delta(event.choice ?? 0, `"reasoning_content":${JSON.stringify(event.text)}`);
+          return;
+        case 'refusal':
+          delta(event.choice ?? 0, `"refusal":${JSON.stringify(event.text)}`);
+          return;
+        case 'tool-call-start':
+          streamedArgs.set(event.id, 0);
+          delta(
+            event.choice ?? 0,
+            `"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
+          );
+          return;
+        case 'tool-call-delta': {
+          if (event.argsText === '') return;
+          streamedArgs.set(event.id, (streamedArgs.get(event.id) ?? 0) + event.argsText.length);
+          delta(
+            event.choice ?? 0,
+            `"tool_calls":[{"index":${event.index},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
+          );
+          return;
+        }
+        case 'tool-call': {
+          const streamed = streamedArgs.get(event.id);
+          streamedArgs.delete(event.id);
+          if (streamed === undefined) {
+            delta(
+              event.choice ?? 0,
+              `"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":${JSON.stringify(event.argsText)}}}]`,
+            );
+          } else if (event.argsText.length > streamed) {
+            delta(
+              event.choice ?? 0,
+              `"tool_calls":[{"index":${event.index},"function":{"arguments":${JSON.stringify(event.argsText.slice(streamed))}}}]`,
+            );
+          }
+          return;
+        }
+        case 'finish':
+          delta(event.choice ?? 0, '', `"${finishReasons[event.reason]}"`);
+          return;
+        case 'usage':
+          usage = event;
+          return;
+        case 'start':
+          if (prefix !== undefined) return; // the ids are fixed once written
+          if (event.id !== undefined) id = event.id;
+          if (event.model !== undefined) model = event.model;
+          if (event.created !== undefined) created = Math.floor(event.created / 1000);
+          return;
+        default:
+          return;
+      }
+    },
+    error(error: RxllmError) {
+      const [type, code] = errorShapes[error.code];
+      const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
+      write({
+        data: `{"error":{"message":${JSON.stringify(error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null}}`,
+      });
+      write({ data: '[DONE]' });
+    },
+    end() {
+      if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
+      write({ data: '[DONE]' });
+    },
+  };
+}
+
+function openAIUsage(usage: Usage): string {
+  let json = `{"prompt_tokens":${usage.inputTokens},"completion_tokens":${usage.outputTokens},"total_tokens":${usage.totalTokens}`;
+  if (usage.cachedInputTokens !== undefined)
+    json += `,"prompt_tokens_details":{"cached_tokens":${usage.cachedInputTokens}}`;
+  if (usage.reasoningTokens !== undefined)
+    json += `,"completion_tokens_details":{"reasoning_tokens":${usage.reasoningTokens}}`;
+  if (usage.cost !== undefined) json += `,"cost":${usage.cost}`;
+  return `${json}}`;
+}

@@ -1,0 +1,348 @@
+import type { FinishReason, Usage } from '../../events';
+import type { RxllmError, RxllmErrorCode } from '../../errors';
+import { randomId } from '../../internal/randomId';
+import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+
+const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
+  network: ['server_error', 'server_error'],
+  http: ['server_error', 'server_error'],
+  auth: ['invalid_request_error', 'invalid_api_key'],
+  'rate-limit': ['rate_limit_error', 'rate_limit_exceeded'],
+  overloaded: ['server_error', 'server_overloaded'],
+  'context-length': ['invalid_request_error', 'context_length_exceeded'],
+  timeout: ['server_error', 'timeout_error'],
+  malformed: ['server_error', 'server_error'],
+  provider: ['server_error', 'server_error'],
+  aborted: ['server_error', 'server_error'],
+};
+
+/** Finish reasons that end a Responses stream with `response.incomplete`, and the reason it gives. */
+const incompleteReasons: Partial<Record<FinishReason, string>> = {
+  length: 'max_output_tokens',
+  'content-filter': 'content_filter',
+};
+
+interface MessageItem {
+  kind: 'message';
+  id: string;
+  outputIndex: number;
+  done: boolean;
+  parts: Array<{ type: 'output_text' | 'refusal'; text: string }>;
+}
+
+interface ReasoningItem {
+  kind: 'reasoning';
+  id: string;
+  outputIndex: number;
+  done: boolean;
+  text: string;
+  encrypted?: string;
+}
+
+interface FunctionCallItem {
+  kind: 'function_call';
+  id: string;
+  outputIndex: number;
+  done: boolean;
+  callId: string;
+  name: string;
+  args: string;
+}
+
+type Item = MessageItem | ReasoningItem | FunctionCallItem;
+
+/**
+ * Encodes rxllm events as OpenAI Responses API stream events, the format `openai`'s
+ * `responses.stream()` and the Agents SDK read. Every event carries `sequence_number` and is
+ * named by an `event:` line.
+ *
+ * - `response.created` and `response.in_progress` open the stream (ids and model from the first
+ *   `start` event, else `options`, else a random `resp_` id).
+ * - Text and refusal are `output_text` / `refusal` content parts of a `message` item; reasoning
+ *   is a `reasoning` item with one `summary_text` part (`reasoning_summary_text.delta`); redacted
+ *   reasoning is a reasoning item with `encrypted_content`; a reasoning signature has no place
+ *   here and is dropped. Tool calls are `function_call` items (`call_id` is the event's id) with
+ *   `function_call_arguments.delta` / `.done`; each call keeps its own output index, so
+ *   interleaved calls stay apart. A message or reasoning item is closed when an item of another
+ *   kind starts.
+ * - At the end every open item is closed, and `response.completed` carries the whole output and
+ *   the usage; a `length` or `content-filter` finish ends with `response.incomplete` instead.
+ * - The Responses API has one choice: events of `choice` k > 0 are dropped. A `reset` cannot be
+ *   taken back in this format and is ignored, as are in-band `error`, `progress`, `comparison`.
+ * - On failure: an `error` event (the error both nested, as OpenAI sends it and as the `openai`
+ *   SDK throws it, and at the top level, as OpenAI documents it), then `response.failed`.
+ */
+export function createOpenAIResponsesEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
+  let id = options.id;
+  let model = options.model;
+  let createdAt: number | undefined;
+  let stem = '';
+  let started = false;
+  let sequence = 0;
+  let usage: Usage | undefined;
+  let finish: FinishReason | undefined;
+  const items: Item[] = [];
+  let message: MessageItem | undefined;
+  let reasoning: ReasoningItem | undefined;
+  const calls = new Map<string, FunctionCallItem>();
+
+  const emit = (type: string, body: string): void => {
+    write({ event: type, data: `{"type":"${type}","sequence_number":${sequence++},${body}}` });
+  };
+
+  const response = (status: string, tail = ''): string => {
+    let output = '';
+    for (const item of items) output += `${output === '' ? '' : ','}${itemJson(item)}`;
+    return `{"id":${JSON.stringify(id)},"object":"response","created_at":${createdAt},"status":"${status}","model":${JSON.stringify(model ?? '')},"output":[${output}]${tail}}`;
+  };
+
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    id ??= randomId('resp_');
+    stem = id.startsWith('resp_') ? id.slice(5) : id;
+    createdAt ??= Math.floor(Date.now() / 1000);
+    emit('response.created', `"response":${response('in_progress', ',"usage":null,"error":null')}`);
+    emit('response.in_progress', `"response":${response('in_progress', ',"usage":null,"error":null')}`);
+  };
+
+  const add = <T extends Item>(item: T): T => {
+    items.push(item);
+    emit('response.output_item.added', `"output_index":${item.outputIndex},"item":${itemJson(item)}`);
+    return item;
+  };
+
+  const itemDone = (item: Item): void => {
+    item.done = true;
+    emit('response.output_item.done', `"output_index":${item.outputIndex},"item":${itemJson(item)}`);
+  };
+
+  const closePart = (item: MessageItem): void => {
+    const index = item.parts.length - 1;
+    const part = item.parts[index];
+    if (part === undefined) return;
+    const at = `"item_id":"${item.id}","output_index":${item.outputIndex},"content_index":${index}`;
+    if (part.type === 'output_text')
+      emit('response.output_text.done', `${at},"text":${JSON.stringify(part.text)},"logprobs":[]`);
+    else emit('response.refusal.done', `${at},"refusal":${JSON.stringify(part.text)}`);
+    emit('response.content_part.done', `${at},"part":${partJson(part)}`);
+  };
+
+  const closeMessage = (): void => {
+    if (message === undefined) return;
+    closePart(message);
+    itemDone(message);
+    message = undefined;
+  };
+
+  const closeReasoning = (): void => {
+    if (reasoning === undefined) return;
+    const at = `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0`;
+    const text = JSON.stringify(reasoning.text);
+    emit('response.reasoning_summary_text.done', `${at},"text":${text}`);
+    emit('response.reasoning_summary_part.done', `${at},"part":{"type":"summary_text","text":${text}}`);
+    itemDone(reasoning);
+    reasoning = undefined;
+  };
+
+  /** The open message's current part of `type`, opening the message and the part as needed. */
+  const part = (type: 'output_text' | 'refusal'): [MessageItem, number] => {
+    if (message === undefined) {
+      closeReasoning();
+      start();
+      message = add<MessageItem>({
+        kind: 'message',
+        id: `msg_${stem}_${items.length}`,
+        outputIndex: items.length,
+        done: false,
+        parts: [],
+      });
+    }
+    const last = message.parts.length - 1;
+    if (last >= 0 && message.parts[last]!.type === type) return [message, last];
+    closePart(message);
+    const added = { type, text: '' };
+    message.parts.push(added);
+    emit(
+      'response.content_part.added',
+      `"item_id":"${message.id}","output_index":${message.outputIndex},"content_index":${last + 1},"part":${partJson(added)}`,
+    );
+    return [message, last + 1];
+  };
+
+  const openCall = (callId: string, name: string): FunctionCallItem => {
+    closeMessage();
+    closeReasoning();
+    start();
+    const item = add<FunctionCallItem>({
+      kind: 'function_call',
+      id: `fc_${stem}_${items.length}`,
+      outputIndex: items.length,
+      done: false,
+      callId,
+      name,
+      args: '',
+    });
+    calls.set(callId, item);
+    return item;
+  };
+
+  const argsDelta = (item: FunctionCallItem, delta: string): void => {
+    item.args += delta;
+    emit(
+      'response.function_call_arguments.delta',
+      `"item_id":"${item.id}","output_index":${item.outputIndex},"delta":${JSON.stringify(delta)}`,
+    );
+  };
+
+  const closeCall = (item: FunctionCallItem): void => {
+    calls.delete(item.callId);
+    emit(
+      'response.function_call_arguments.done',
+      `"item_id":"${item.id}","output_index":${item.outputIndex},"arguments":${JSON.stringify(item.args)}`,
+    );
+    itemDone(item);
+  };
+
+  return {
+    event(event) {
+      if ('choice' in event && event.choice !== undefined && event.choice !== 0) return;
+      switch (event.type) {
+        case 'text':
+        case 'refusal': {
+          const [item, index] = part(event.type === 'text' ? 'output_text' : 'refusal');
+          item.parts[index]!.text += event.text;
+          const at = `"item_id":"${item.id}","output_index":${item.outputIndex},"content_index":${index}`;
+          if (event.type === 'text')
+            emit('response.output_text.delta', `${at},"delta":${JSON.stringify(event.text)},"logprobs":[]`);
+          else emit('response.refusal.delta', `${at},"delta":${JSON.stringify(event.text)}`);
+          return;
+        }
+        case 'reasoning':
+          if (event.redacted !== undefined) {
+            closeMessage();
+            closeReasoning();
+            start();
+            itemDone(
+              add<ReasoningItem>({
+                kind: 'reasoning',
+                id: `rs_${stem}_${items.length}`,
+                outputIndex: items.length,
+                done: false,
+                text: '',
+                encrypted: event.redacted,
+              }),
+            );
+          }
+          if (event.text === '') return;
+          if (reasoning === undefined) {
+            closeMessage();
+            start();
+            reasoning = add<ReasoningItem>({
+              kind: 'reasoning',
+              id: `rs_${stem}_${items.length}`,
+              outputIndex: items.length,
+              done: false,
+              text: '',
+            });
+            emit(
+              'response.reasoning_summary_part.added',
+              `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0,"part":{"type":"summary_text","text":""}`,
+            );
+          }
+          reasoning.text += event.text;
+          emit(
+            'response.reasoning_summary_text.delta',
+            `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0,"delta":${JSON.stringify(event.text)}`,
+          );
+          return;
+        case 'tool-call-start':
+          openCall(event.id, event.name);
+          return;
+        case 'tool-call-delta': {
+          const item = calls.get(event.id);
+          if (item !== undefined && event.argsText !== '') argsDelta(item, event.argsText);
+          return;
+        }
+        case 'tool-call': {
+          const item = calls.get(event.id) ?? openCall(event.id, event.name);
+          if (event.argsText.length > item.args.length)
+            argsDelta(item, event.argsText.slice(item.args.length));
+          closeCall(item);
+          return;
+        }
+        case 'finish':
+          finish = event.reason;
+          return;
+        case 'usage':
+          usage = event;
+          return;
+        case 'start':
+          if (started) return; // the ids are fixed once written
+          if (event.id !== undefined) id = event.id;
+          if (event.model !== undefined) model = event.model;
+          if (event.created !== undefined) createdAt = Math.floor(event.created / 1000);
+          return;
+        default:
+          return;
+      }
+    },
+    error(error: RxllmError) {
+      start();
+      const [type, fallbackCode] = errorCodes[error.code];
+      const code = JSON.stringify(
+        error.dialect === 'openai-responses' && error.providerCode !== undefined
+          ? error.providerCode
+          : fallbackCode,
+      );
+      const text = JSON.stringify(error.message);
+      emit(
+        'error',
+        `"code":${code},"message":${text},"param":null,"error":{"type":"${type}","code":${code},"message":${text},"param":null}`,
+      );
+      emit(
+        'response.failed',
+        `"response":${response('failed', `,"usage":${usage === undefined ? 'null' : usageJson(usage)},"error":{"code":${code},"message":${text}}`)}`,
+      );
+    },
+    end() {
+      start();
+      closeMessage();
+      closeReasoning();
+      for (const item of [...calls.values()]) closeCall(item);
+      const incomplete = finish === undefined ? undefined : incompleteReasons[finish];
+      const tail = `,"usage":${usage === undefined ? 'null' : usageJson(usage)},"error":null,"incomplete_details":${incomplete === undefined ? 'null' : `{"reason":"${incomplete}"}`}`;
+      if (incomplete === undefined) emit('response.completed', `"response":${response('completed', tail)}`);
+      else emit('response.incomplete', `"response":${response('incomplete', tail)}`);
+    },
+  };
+}
+
+function partJson(part: { type: 'output_text' | 'refusal'; text: string }): string {
+  return part.type === 'output_text'
+    ? `{"type":"output_text","text":${JSON.stringify(part.text)},"annotations":[],"logprobs":[]}`
+    : `{"type":"refusal","refusal":${JSON.stringify(part.text)}}`;
+}
+
+function itemJson(item: Item): string {
+  const status = item.done ? 'completed' : 'in_progress';
+  switch (item.kind) {
+    case 'message': {
+      let content = '';
+      for (const part of item.parts) content += `${content === '' ? '' : ','}${partJson(part)}`;
+      return `{"type":"message","id":"${item.id}","status":"${status}","role":"assistant","content":[${content}]}`;
+    }
+    case 'reasoning': {
+      const summary = item.text !== '' ? `{"type":"summary_text","text":${JSON.stringify(item.text)}}` : '';
+      const encrypted =
+        item.encrypted === undefined ? '' : `,"encrypted_content":${JSON.stringify(item.encrypted)}`;
+      return `{"type":"reasoning","id":"${item.id}","summary":[${summary}]${encrypted}}`;
+    }
+    case 'function_call':
+      return `{"type":"function_call","id":"${item.id}","call_id":${JSON.stringify(item.callId)},"name":${JSON.stringify(item.name)},"arguments":${JSON.stringify(item.args)},"status":"${status}"}`;
+  }
+}
+
+function usageJson(usage: Usage): string {
+  return `{"input_tokens":${usage.inputTokens},"input_tokens_details":{"cached_tokens":${usage.cachedInputTokens ?? 0}},"output_tokens":${usage.outputTokens},"output_tokens_details":{"reasoning_tokens":${usage.reasoningTokens ?? 0}},"total_tokens":${usage.totalTokens}}`;
+}
