@@ -1,0 +1,258 @@
+import { Observable } from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { RxllmError } from '../errors';
+import { MessageAccumulator } from '../message';
+import type { ByteStream, StreamInput } from '../sources/fromSSE';
+import type { DecoderOptions, Dialect } from '../wire/types';
+import { createStreamDecoder } from './createStreamDecoder';
+import { captureGates, waitForGates } from './flowGate';
+import { errorFromHttpResponse } from './httpError';
+
+export interface SourceFromBytesOptions {
+  dialect: Dialect;
+  decoderOptions?: DecoderOptions;
+  /**
+   * Turns a failure of the request itself (an SDK's `APIError`) into an RxllmError; `undefined`
+   * leaves it to `RxllmError.from`.
+   */
+  mapError?: (error: unknown) => RxllmError | undefined;
+  /** Names the source in errors about its input (`fromSSE`, `fromOpenAI`, ...). */
+  name: string;
+}
+
+/** How much of a non-2xx body is read for the error message; error bodies are small. */
+const maxErrorBodyBytes = 64 * 1024;
+
+/**
+ * The one engine behind every HTTP source: makes the request lazily on subscribe, reads with a
+ * reader loop that waits on the flow gates between chunks, decodes through the dialect, stamps
+ * `seq`, folds a {@link MessageAccumulator} so that any failure carries `partial`, and on
+ * unsubscribe aborts the request and cancels the reader at once, silently.
+ */
+export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
+  const { dialect, decoderOptions, mapError, name } = options;
+  return new Observable<RxllmEvent>((subscriber) => {
+    // Captured synchronously: the gates are ambient only during this subscribe call.
+    const gates = captureGates();
+    const controller = new AbortController();
+    const accumulator = new MessageAccumulator();
+    let seq = 0;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let iterator: AsyncIterator<Uint8Array | string> | undefined;
+
+    // The hot path: one property write, one fold, one `next` per event.
+    const decoder = createStreamDecoder(
+      dialect,
+      (event) => {
+        event.seq = seq++;
+        accumulator.apply(event);
+        subscriber.next(event);
+      },
+      decoderOptions,
+    );
+
+    const fail = (thrown: unknown, fallbackCode?: 'network') => {
+      if (subscriber.closed) return; // unsubscribed: whatever the abort caused is not an error
+      let error = mapError?.(thrown) ?? networkFailure(thrown, dialect.name);
+      if (!error) {
+        error = RxllmError.from(thrown, {
+          dialect: dialect.name,
+          ...(fallbackCode !== undefined && { code: fallbackCode }),
+        });
+      }
+      error.partial ??= accumulator.snapshot();
+      subscriber.error(error);
+    };
+
+    const readBody = async (body: ReadableStream<Uint8Array>): Promise<void> => {
+      if (body.locked) throw usedInput(name);
+      reader = body.getReader();
+      for (;;) {
+        const wait = waitForGates(gates);
+        if (wait) await wait;
+        if (subscriber.closed) return;
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          fail(error, 'network');
+          return;
+        }
+        if (subscriber.closed) return;
+        if (chunk.done) break;
+        decoder.push(chunk.value);
+      }
+      decoder.end();
+      subscriber.complete();
+    };
+
+    const readIterable = async (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
+      iterator = iterable[Symbol.asyncIterator]();
+      for (;;) {
+        const wait = waitForGates(gates);
+        if (wait) await wait;
+        if (subscriber.closed) return;
+        let chunk: IteratorResult<Uint8Array | string>;
+        try {
+          chunk = await iterator.next();
+        } catch (error) {
+          fail(error, 'network');
+          return;
+        }
+        if (subscriber.closed) return;
+        if (chunk.done) break;
+        decoder.push(chunk.value);
+      }
+      decoder.end();
+      subscriber.complete();
+    };
+
+    const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
+      if (!body || body.locked) return '';
+      reader = body.getReader();
+      const text = new TextDecoder();
+      let out = '';
+      try {
+        while (out.length < maxErrorBodyBytes) {
+          const chunk = await reader.read();
+          if (chunk.done) return out + text.decode();
+          out += text.decode(chunk.value, { stream: true });
+        }
+        void reader.cancel().catch(ignore);
+      } catch {
+        // A body cut short still leaves the status to report.
+      }
+      return out;
+    };
+
+    const run = async (): Promise<void> => {
+      let source: ByteStream;
+      try {
+        source = typeof input === 'function' ? await input(controller.signal) : input;
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (subscriber.closed) {
+        release(source);
+        return;
+      }
+      if (isResponse(source)) {
+        if (!source.ok) {
+          const body = await readErrorBody(source.body);
+          if (subscriber.closed) return;
+          const error = errorFromHttpResponse(source.status, body, source.headers, dialect.name);
+          error.partial = accumulator.snapshot();
+          subscriber.error(error);
+          return;
+        }
+        if (source.bodyUsed) throw usedInput(name);
+        if (!source.body) {
+          decoder.end(); // an empty body is a stream that ended at once; the decoder judges it
+          subscriber.complete();
+          return;
+        }
+        await readBody(source.body);
+      } else if (isReadableStream(source)) {
+        await readBody(source);
+      } else if (isAsyncIterable(source)) {
+        await readIterable(source);
+      } else {
+        throw new TypeError(`rxllm: ${name}: the input function returned ${describe(source)}, not a stream`);
+      }
+    };
+
+    run().catch((error: unknown) => fail(error));
+
+    return () => {
+      controller.abort();
+      // Cancelling the reader closes the connection even when no signal reaches the request
+      // (a Response passed in directly), and settles a pending read at once.
+      if (reader) reader.cancel().catch(ignore);
+      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+    };
+  });
+}
+
+/** Checks a source's input when the source is built, so a wrong one throws at once. */
+export function assertStreamInput(input: unknown, name: string): asserts input is StreamInput {
+  if (typeof input === 'function' || isResponse(input) || isReadableStream(input) || isAsyncIterable(input)) {
+    return;
+  }
+  throw new TypeError(
+    `rxllm: ${name} expects a Response, a ReadableStream, an async iterable or a function (signal) => Response, got ${describe(input)}`,
+  );
+}
+
+function release(source: ByteStream): void {
+  const body = isResponse(source) ? source.body : isReadableStream(source) ? source : null;
+  if (body && !body.locked) body.cancel().catch(ignore);
+  else if (!body && isAsyncIterable(source)) {
+    const iterator = source[Symbol.asyncIterator]();
+    if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
+  }
+}
+
+/**
+ * A failed fetch or socket as a `network` error, its cause's words in the message ("fetch failed"
+ * alone says nothing). Duck-typed: errors from another realm (undici, test runners) fail `instanceof`.
+ */
+function networkFailure(error: unknown, dialect: string): RxllmError | undefined {
+  if (typeof error !== 'object' || error === null || RxllmError.isInstance(error)) return undefined;
+  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: unknown };
+  const causeCode = (cause as { code?: unknown } | undefined)?.code;
+  const code = (error as { code?: unknown }).code ?? causeCode;
+  const isNetwork =
+    name === 'TypeError' ||
+    name === 'APIConnectionError' ||
+    (typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code));
+  if (!isNetwork) return undefined;
+  const causeMessage = (cause as { message?: unknown } | undefined)?.message;
+  const text =
+    typeof causeMessage === 'string' && causeMessage !== ''
+      ? `${String(message)} (${causeMessage})`
+      : String(message);
+  return new RxllmError(text, { code: 'network', cause: error, dialect });
+}
+
+function usedInput(name: string): RxllmError {
+  return new RxllmError(
+    `rxllm: ${name}: the stream was already read; pass a function (signal) => fetch(...) to subscribe more than once`,
+    { code: 'provider', retryable: false },
+  );
+}
+
+// Duck-typed rather than `instanceof`: Responses and streams come from undici, polyfills and
+// SDK shims whose classes differ from the global ones.
+function isResponse(value: unknown): value is Response {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Response).status === 'number' &&
+    'body' in value &&
+    'headers' in value &&
+    typeof (value as Response).ok === 'boolean'
+  );
+}
+
+function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function'
+  );
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array | string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+function ignore(): void {}

@@ -1,0 +1,57 @@
+import type { Observable } from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { assertStreamInput, sourceFromBytes } from '../internal/sourceFromBytes';
+import { getDialect } from '../wire/dialects';
+import type { DialectName } from '../wire/types';
+import type { StreamInput } from './fromSSE';
+
+export interface FromNDJSONConfig {
+  /** The wire format of the lines (`ollama`). Required. */
+  dialect: DialectName;
+  /** The `provider` of the `start` event, when you know better than the dialect. */
+  provider?: string;
+}
+
+/**
+ * Reads a newline-delimited JSON stream (one JSON object per line, as Ollama's native API sends)
+ * in a provider's dialect as rxllm events.
+ *
+ * Intuition: the same as {@link fromSSE}, for streams framed by newlines instead of SSE events.
+ *
+ * Cold and lazy: given a function, nothing is requested until subscribe, and each subscription
+ * makes its own request. Every event carries `seq` (0, 1, 2, ...). The source reads the next chunk
+ * only when downstream flow gates (`pausable`) are open.
+ *
+ * Completes when the stream ends properly. Errors with an {@link RxllmError} whose `partial` holds
+ * the message so far: a non-2xx response (mapped by status), a dropped connection or a stream that
+ * ends before its final line (`network`), a line that is not JSON (`malformed`) or an in-band
+ * `{"error": ...}` line. Unsubscribing aborts the request and cancels the reader at once, silently.
+ *
+ * @example
+ * ```ts
+ * import { fromNDJSON } from 'rxllm';
+ * fromNDJSON(
+ *   (signal) => fetch('http://127.0.0.1:11434/api/chat', { method: 'POST', body, signal }),
+ *   { dialect: 'ollama' },
+ * ).subscribe((event) => console.log(event));
+ * ```
+ */
+export function fromNDJSON(input: StreamInput, config: FromNDJSONConfig): Observable<RxllmEvent> {
+  assertStreamInput(input, 'fromNDJSON');
+  if (typeof config?.dialect !== 'string') {
+    throw new TypeError(
+      `rxllm: fromNDJSON: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
+    );
+  }
+  const dialect = getDialect(config.dialect, 'decode');
+  if (dialect.framing !== 'ndjson') {
+    throw new TypeError(
+      `rxllm: fromNDJSON: dialect '${dialect.name}' is framed as ${dialect.framing}, not NDJSON; use fromSSE`,
+    );
+  }
+  return sourceFromBytes(input, {
+    dialect,
+    name: 'fromNDJSON',
+    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+  });
+}

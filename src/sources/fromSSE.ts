@@ -1,0 +1,72 @@
+import type { Observable } from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { assertStreamInput, sourceFromBytes } from '../internal/sourceFromBytes';
+import { getDialect } from '../wire/dialects';
+import type { DialectName } from '../wire/types';
+
+/** Bytes (or already decoded text) that carry a framed stream. */
+export type ByteStream = Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
+
+/**
+ * What a stream source reads: a fetch `Response`, a byte stream, an async iterable of bytes or
+ * text, or a function that makes the request when the source is subscribed. The function gets an
+ * `AbortSignal` that aborts when the subscriber unsubscribes; pass it on to `fetch`.
+ */
+export type StreamInput = ByteStream | ((signal: AbortSignal) => ByteStream | PromiseLike<ByteStream>);
+
+export interface FromSSEConfig {
+  /** The wire format of the events (`openai-chat`, `anthropic`, `openai-responses`, `gemini`, `rxllm`). Required. */
+  dialect: DialectName;
+  /**
+   * The `provider` of the `start` event, when you know better than the dialect (a vLLM or
+   * llama.cpp server speaks `openai-chat`). Default: the dialect's own label.
+   */
+  provider?: string;
+}
+
+/**
+ * Reads a Server-Sent Events stream in a provider's dialect as rxllm events.
+ *
+ * Intuition: `fetch` gives you bytes; this gives you `text`, `tool-call`, `usage` and `finish`
+ * events, with the provider's quirks already handled.
+ *
+ * Cold and lazy: given a function, nothing is requested until subscribe, and each subscription
+ * makes its own request (so `retry` works). A `Response` or stream passed directly can be read by
+ * one subscription only. Every event carries `seq` (0, 1, 2, ...). The source reads the next chunk
+ * only when downstream flow gates (`pausable`) are open, so a paused consumer stops the socket.
+ *
+ * Completes when the stream ends properly. Errors with an {@link RxllmError} whose `partial` holds
+ * the message so far: a non-2xx response (`auth`, `rate-limit` with `retryAfterMs`, `overloaded`,
+ * `context-length`, `http`), a dropped connection or a stream cut short (`network`), a broken chunk
+ * (`malformed`) or an in-band provider error (mapped code). Unsubscribing aborts the request
+ * (through the signal given to the function) and cancels the reader at once; it raises no error.
+ *
+ * @example
+ * ```ts
+ * import { fromSSE, collect } from 'rxllm';
+ * const events$ = fromSSE(
+ *   (signal) => fetch('/api/chat', { method: 'POST', body: JSON.stringify({ messages }), signal }),
+ *   { dialect: 'rxllm' },
+ * );
+ * const message = await collect(events$);
+ * ```
+ */
+export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
+  assertStreamInput(input, 'fromSSE');
+  if (typeof config?.dialect !== 'string') {
+    throw new TypeError(
+      `rxllm: fromSSE: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
+    );
+  }
+  const dialect = getDialect(config.dialect, 'decode');
+  if (dialect.framing !== 'sse') {
+    throw new TypeError(
+      `rxllm: fromSSE: dialect '${dialect.name}' is framed as ${dialect.framing}, not SSE; use fromNDJSON`,
+    );
+  }
+  return sourceFromBytes(input, {
+    dialect,
+    name: 'fromSSE',
+    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+  });
+}

@@ -1,0 +1,45 @@
+import type { Observable } from 'rxjs';
+import type { RxllmEvent } from '../../src/events';
+import { RxllmError } from '../../src/errors';
+
+export interface Outcome {
+  events: RxllmEvent[];
+  /** Set when the source errored; always an RxllmError in a passing test. */
+  error?: RxllmError;
+  completed: boolean;
+}
+
+/** Subscribes and resolves when the source completes or errors, with everything it emitted. */
+export function run(events$: Observable<RxllmEvent>): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const events: RxllmEvent[] = [];
+    events$.subscribe({
+      next: (event) => events.push(event),
+      error: (error: unknown) => {
+        if (!RxllmError.isInstance(error)) throw new Error(`not an RxllmError: ${String(error)}`);
+        resolve({ events, error, completed: false });
+      },
+      complete: () => resolve({ events, completed: true }),
+    });
+  });
+}
+
+/** Events without `seq`, for comparing with events written out in a test. */
+export function withoutSeq(events: RxllmEvent[]): RxllmEvent[] {
+  return events.map((event) => {
+    const { seq: _seq, ...rest } = event;
+    return rest as RxllmEvent;
+  });
+}
+
+/** Text of choice 0 joined, for long streams whose every delta is not worth writing out. */
+export function joinedText(events: RxllmEvent[], type: 'text' | 'reasoning' | 'refusal' = 'text'): string {
+  let out = '';
+  for (const event of events) if (event.type === type && (event.choice ?? 0) === 0) out += event.text;
+  return out;
+}
+
+/** A few turns of the event loop: lets pending I/O callbacks and promise chains run, no timers. */
+export async function turns(count = 5): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
