@@ -1,7 +1,7 @@
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
-import { MessageAccumulator, type Message } from '../../src/message';
+import { MessageAccumulator, type ChoiceMessage, type Message } from '../../src/message';
 import { getDialect } from '../../src/wire/dialects';
 import { createOpenAIChatDecoder } from '../../src/wire/openai-chat/decoder';
 import { decodeFixtureEveryWay } from '../support/decodeFixture';
@@ -112,7 +112,7 @@ describe('createOpenAIChatDecoder', () => {
         'openai-chat/multiple-choices-n3.sse',
       );
       expect(error).toBeUndefined();
-      const choice = (index: number, temperature: number) => ({
+      const choice = (index: number, temperature: number): ChoiceMessage => ({
         index,
         text: `{"city":"San Francisco","temperature":${temperature},"units":"f"}`,
         reasoning: '',
