@@ -1,0 +1,339 @@
+import {
+  Observable,
+  asyncScheduler,
+  type OperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import type { ReasoningEvent, RxllmEvent, TextEvent } from '../events';
+import { endsWord, isWhitespace, safeCut } from '../internal/graphemes';
+
+/** Where `bufferTokens` may cut: after a word, a sentence, a line, or after a match of a RegExp. */
+export type TokenBoundary = 'word' | 'sentence' | 'line' | RegExp;
+
+export interface BufferTokensConfig {
+  /** Emit once this many deltas are buffered (a positive integer). Default: no count limit. */
+  count?: number;
+  /**
+   * Emit what is buffered this many milliseconds after the first delta of a buffer arrived
+   * (`0` coalesces what arrives in one macrotask). Default: no time limit.
+   */
+  timeMs?: number;
+  /**
+   * Emit everything up to and including the last boundary in the buffer and keep the rest:
+   * `'word'` (after whitespace, and after each Chinese or Japanese character), `'sentence'`
+   * (after `.` `!` `?` `…` followed by whitespace, after `。` `！` `？`, and after a line break),
+   * `'line'` (after `\n`), or a RegExp (after its last match). Default: none.
+   */
+  boundary?: TokenBoundary;
+  /** Schedules the `timeMs` timers. Default: `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+type Delta = TextEvent | ReasoningEvent;
+
+/** One buffer: the deltas of one kind for one (track, choice), joined. */
+interface Pending {
+  text: string;
+  /** The deltas that contributed, and where each begins in `text`: emissions keep their fields. */
+  parts: Delta[];
+  offsets: number[];
+  /** Deltas received since the last emission. */
+  count: number;
+  /** How much of `text` the built-in boundaries have already scanned. */
+  scanned: number;
+  timer: Subscription | null;
+  /** The other kind's buffer for the same (track, choice): flushed first, to keep order. */
+  sibling: Pending;
+  track: TrackBuffers;
+}
+
+interface TrackBuffers {
+  text: Pending[];
+  reasoning: Pending[];
+}
+
+const boundaries: Record<'word' | 'sentence' | 'line', (text: string, from: number) => number> = {
+  word: lastWordEnd,
+  sentence: lastSentenceEnd,
+  line: lastLineEnd,
+};
+
+/**
+ * Coalesces consecutive text deltas (and, separately, reasoning deltas) into fewer, larger ones:
+ * every `count` deltas, every `timeMs`, or up to a word, sentence, line or RegExp boundary.
+ *
+ * Intuition: tokens are a model's unit, not a reader's; this turns "Hel", "lo wor", "ld" into
+ * "Hello ", "world" for a UI, a speech engine or a log that wants whole words or sentences.
+ *
+ * ```text
+ * source:   -a-b-c-(d|)
+ * expected: ---x---(yd|)
+ * ```
+ * with `{ boundary: 'word' }`, `a`, `b`, `c` = text `Hel`, `lo wor`, `ld`, `d` = finish,
+ * `x` = text `Hello `, `y` = text `world`.
+ *
+ * Buffers are kept per (track, choice, kind): interleaved tracks and choices are never joined.
+ * Any other event (usage, finish, a tool call, a reasoning signature, ...) first flushes its
+ * track's buffers and then passes, so order within a track is preserved. An emitted delta keeps
+ * the fields of the first delta it contains (`track`, `choice`, `seq`). A cut never splits a
+ * surrogate pair or a grapheme cluster: a trailing emoji, flag half, joiner or combining
+ * sequence that the next delta may continue is held back until it does (or until the buffer
+ * flushes for good). Where more than one of `count`, `timeMs` and `boundary` is given, whichever
+ * comes first emits.
+ *
+ * Completion flushes every buffer, then completes. An error (from the source, or thrown by a
+ * custom RegExp) flushes every buffer, then errors. Unsubscribing drops the buffers and cancels
+ * the timers.
+ *
+ * @example
+ * ```ts
+ * import { bufferTokens, fromOpenAI } from 'rxllm';
+ * fromOpenAI(openai, params)
+ *   .pipe(bufferTokens({ boundary: 'sentence', timeMs: 500 }))
+ *   .subscribe((event) => event.type === 'text' && speak(event.text));
+ * ```
+ */
+export function bufferTokens(config: BufferTokensConfig): OperatorFunction<RxllmEvent, RxllmEvent> {
+  const { count, timeMs, boundary, scheduler = asyncScheduler } = checkConfig(config);
+  const findBoundary =
+    boundary === undefined
+      ? undefined
+      : typeof boundary === 'string'
+        ? boundaries[boundary]
+        : regexBoundary(boundary);
+  // Built-in boundaries only look at text they have not seen (less a few characters of context);
+  // a RegExp may match anywhere, so it looks at the whole buffer.
+  const lookBehind = typeof boundary === 'string' ? 4 : Infinity;
+
+  return (source) =>
+    new Observable<RxllmEvent>((subscriber) => {
+      const tracks = new Map<string | undefined, TrackBuffers>();
+      // Non-empty buffers, in the order they began: completion flushes them in that order.
+      const active = new Set<Pending>();
+
+      const bufferFor = (event: Delta): Pending => {
+        let track = tracks.get(event.track);
+        if (!track) {
+          track = { text: [], reasoning: [] };
+          tracks.set(event.track, track);
+        }
+        const choice = event.choice ?? 0;
+        let pending = track[event.type][choice];
+        if (!pending) {
+          const text = newPending(track);
+          const reasoning = newPending(track);
+          text.sibling = reasoning;
+          reasoning.sibling = text;
+          track.text[choice] = text;
+          track.reasoning[choice] = reasoning;
+          pending = event.type === 'text' ? text : reasoning;
+        }
+        return pending;
+      };
+
+      /** Emits `pending.text` up to `cut` (already grapheme-safe) and keeps the rest. */
+      const emit = (pending: Pending, cut: number) => {
+        if (cut <= 0) return;
+        const { text, parts, offsets } = pending;
+        const first = parts[0]!;
+        // A delta that goes out whole and alone is emitted as it is: no copy.
+        const out =
+          cut === text.length && first.text === text ? first : { ...first, text: text.slice(0, cut) };
+        if (cut === text.length) {
+          clear(pending);
+        } else {
+          // The rest begins inside some delta: it keeps that delta's fields from now on.
+          let part = offsets.length - 1;
+          while (offsets[part]! > cut) part--;
+          parts.splice(0, part);
+          offsets.splice(0, part);
+          for (let i = 0; i < offsets.length; i++) offsets[i] = Math.max(0, offsets[i]! - cut);
+          pending.text = text.slice(cut);
+          pending.scanned = Math.max(0, pending.scanned - cut);
+          pending.count = 0;
+        }
+        subscriber.next(out);
+      };
+
+      const clear = (pending: Pending) => {
+        pending.text = '';
+        pending.parts.length = 0;
+        pending.offsets.length = 0;
+        pending.count = 0;
+        pending.scanned = 0;
+        pending.timer?.unsubscribe();
+        pending.timer = null;
+        active.delete(pending);
+      };
+
+      const flush = (pending: Pending, final: boolean) => {
+        if (pending.text === '') return;
+        emit(pending, safeCut(pending.text, pending.text.length, final));
+      };
+
+      const flushTrack = (track: TrackBuffers | undefined) => {
+        if (!track) return;
+        for (const pending of active) if (pending.track === track) flush(pending, true);
+      };
+
+      const flushAll = () => {
+        for (const pending of active) flush(pending, true);
+      };
+
+      const onTimer = (pending: Pending) => {
+        pending.timer = null;
+        flush(pending, false);
+      };
+
+      const onDelta = (event: Delta) => {
+        const pending = bufferFor(event);
+        // Reasoning then text (or back) within one choice: the earlier kind goes out first.
+        if (pending.sibling.text !== '') flush(pending.sibling, true);
+        if (pending.text === '') active.add(pending);
+        pending.parts.push(event);
+        pending.offsets.push(pending.text.length);
+        pending.text += event.text;
+        pending.count++;
+        if (count !== undefined && pending.count >= count) {
+          flush(pending, false);
+        } else if (findBoundary) {
+          const from = Math.max(0, pending.scanned - lookBehind);
+          const end = findBoundary(pending.text, from);
+          pending.scanned = pending.text.length;
+          if (end > 0) emit(pending, safeCut(pending.text, end, false));
+        }
+        if (timeMs !== undefined && pending.text !== '' && pending.timer === null) {
+          pending.timer = scheduler.schedule(() => onTimer(pending), timeMs);
+        }
+      };
+
+      const subscription = source.subscribe({
+        next: (event) => {
+          try {
+            if ((event.type === 'text' || event.type === 'reasoning') && !isSpecialReasoning(event)) {
+              onDelta(event);
+            } else {
+              flushTrack(tracks.get(event.track));
+              subscriber.next(event);
+            }
+          } catch (error) {
+            // Only a custom RegExp can throw here.
+            flushAll();
+            subscriber.error(error);
+          }
+        },
+        error: (error: unknown) => {
+          flushAll();
+          subscriber.error(error);
+        },
+        complete: () => {
+          flushAll();
+          subscriber.complete();
+        },
+      });
+
+      return () => {
+        subscription.unsubscribe();
+        for (const pending of active) pending.timer?.unsubscribe();
+        active.clear();
+      };
+    });
+}
+
+function newPending(track: TrackBuffers): Pending {
+  // `sibling` is linked right after both buffers of a (track, choice) exist.
+  return { text: '', parts: [], offsets: [], count: 0, scanned: 0, timer: null, sibling: null!, track };
+}
+
+/** A reasoning event that carries a signature or redacted reasoning is not a plain delta. */
+function isSpecialReasoning(event: Delta): boolean {
+  return event.type === 'reasoning' && (event.signature !== undefined || event.redacted !== undefined);
+}
+
+function lastLineEnd(text: string, from: number): number {
+  for (let i = text.length - 1; i >= from; i--) if (text.charCodeAt(i) === 10) return i + 1;
+  return 0;
+}
+
+function lastWordEnd(text: string, from: number): number {
+  for (let i = text.length - 1; i >= from; i--) if (endsWord(text.charCodeAt(i))) return i + 1;
+  return 0;
+}
+
+const closers = new Set(['"', "'", '”', '’', ')', ']', '»', '」', '』']);
+
+/** After sentence-ending punctuation (and closing quotes) followed by whitespace; after 。！？; after \n. */
+function lastSentenceEnd(text: string, from: number): number {
+  for (let i = text.length - 1; i >= from; i--) {
+    const code = text.charCodeAt(i);
+    if (code === 10) return i + 1;
+    if (code === 0x3002 || code === 0xff01 || code === 0xff1f) return i + 1 + countClosers(text, i + 1);
+    if (isWhitespace(code) && i > 0) {
+      let j = i - 1;
+      while (j > 0 && closers.has(text[j]!)) j--;
+      const end = text[j];
+      if (end === '.' || end === '!' || end === '?' || end === '…') return i + 1;
+    }
+  }
+  return 0;
+}
+
+function countClosers(text: string, from: number): number {
+  let n = 0;
+  while (from + n < text.length && closers.has(text[from + n]!)) n++;
+  return n;
+}
+
+/** The end of the last match of `regex` in the text, or 0. */
+function regexBoundary(regex: RegExp): (text: string) => number {
+  // A global regex is used as given (so a subclass keeps its behaviour); others get a global copy.
+  const global =
+    regex.global && !regex.sticky
+      ? regex
+      : new RegExp(regex.source, regex.flags.replace('y', '') + (regex.global ? '' : 'g'));
+  return (text) => {
+    global.lastIndex = 0;
+    let end = 0;
+    for (let match = global.exec(text); match !== null; match = global.exec(text)) {
+      end = match.index + match[0].length;
+      if (match[0] === '') global.lastIndex++;
+    }
+    return end;
+  };
+}
+
+function checkConfig(config: BufferTokensConfig): BufferTokensConfig {
+  if (typeof config !== 'object' || config === null) {
+    throw new TypeError(`rxllm: bufferTokens: config must be an object, got ${String(config)}`);
+  }
+  const { count, timeMs, boundary, scheduler } = config;
+  if (count !== undefined && !(Number.isInteger(count) && count >= 1)) {
+    throw new RangeError(`rxllm: bufferTokens: count must be a positive integer, got ${String(count)}`);
+  }
+  if (timeMs !== undefined && !(typeof timeMs === 'number' && Number.isFinite(timeMs) && timeMs >= 0)) {
+    throw new RangeError(
+      `rxllm: bufferTokens: timeMs must be a finite number of milliseconds >= 0, got ${String(timeMs)}`,
+    );
+  }
+  if (
+    boundary !== undefined &&
+    !(boundary instanceof RegExp) &&
+    boundary !== 'word' &&
+    boundary !== 'sentence' &&
+    boundary !== 'line'
+  ) {
+    throw new TypeError(
+      `rxllm: bufferTokens: boundary must be 'word', 'sentence', 'line' or a RegExp, got ${JSON.stringify(boundary)}`,
+    );
+  }
+  if (count === undefined && timeMs === undefined && boundary === undefined) {
+    throw new TypeError(
+      'rxllm: bufferTokens: config needs at least one of count, timeMs or boundary, got none',
+    );
+  }
+  if (scheduler !== undefined && typeof scheduler?.schedule !== 'function') {
+    throw new TypeError(`rxllm: bufferTokens: scheduler must be an RxJS scheduler, got ${String(scheduler)}`);
+  }
+  return config;
+}

@@ -1,0 +1,151 @@
+import { Subject, VirtualTimeScheduler, from } from 'rxjs';
+import type { RxllmEvent, TextEvent } from '../../src/events';
+import { bufferTokens, type BufferTokensConfig } from '../../src/operators/bufferTokens';
+import { ev, formatDiagram, marbles } from '../../src/testing';
+import { scenarios, type BufferTokensScenario } from '../../marbles/bufferTokens';
+import { decodeFixture } from '../support/decodeFixture';
+import { readDocDiagram } from '../support/docDiagram';
+
+function run(scenario: BufferTokensScenario): void {
+  marbles(({ cold, expectObservable, expectSubscriptions }) => {
+    const { source, expected } = scenario.diagram;
+    const source$ = cold<RxllmEvent>(source!, scenario.values as Record<string, RxllmEvent>, scenario.error);
+    expectObservable(source$.pipe(bufferTokens(scenario.config)), scenario.unsubscribe).toBe(
+      expected!,
+      scenario.values,
+      scenario.error,
+    );
+    if (scenario.subscriptions) expectSubscriptions(source$.subscriptions).toBe(scenario.subscriptions);
+  });
+}
+
+/** Everything the operator emits for `events`, synchronously. */
+function emitted(events: RxllmEvent[], config: BufferTokensConfig): RxllmEvent[] {
+  const out: RxllmEvent[] = [];
+  from(events)
+    .pipe(bufferTokens(config))
+    .subscribe((event) => out.push(event));
+  return out;
+}
+
+describe('bufferTokens', () => {
+  it('shows the main scenario in its JSDoc and behaves as drawn', () => {
+    expect(readDocDiagram('src/operators/bufferTokens.ts')).toBe(formatDiagram(scenarios.main!.diagram));
+    run(scenarios.main!);
+  });
+
+  describe.each(Object.entries(scenarios).filter(([name]) => name !== 'main'))(
+    'scenario %s',
+    (_name, scenario) => {
+      it(scenario.description, () => run(scenario));
+    },
+  );
+
+  it.each([
+    [{ count: 0 }, 'rxllm: bufferTokens: count must be a positive integer, got 0'],
+    [{ count: 1.5 }, 'rxllm: bufferTokens: count must be a positive integer, got 1.5'],
+    [{ timeMs: -1 }, 'rxllm: bufferTokens: timeMs must be a finite number of milliseconds >= 0, got -1'],
+    [
+      { timeMs: Infinity },
+      'rxllm: bufferTokens: timeMs must be a finite number of milliseconds >= 0, got Infinity',
+    ],
+    [
+      { boundary: 'paragraph' },
+      `rxllm: bufferTokens: boundary must be 'word', 'sentence', 'line' or a RegExp, got "paragraph"`,
+    ],
+    [{}, 'rxllm: bufferTokens: config needs at least one of count, timeMs or boundary, got none'],
+    [
+      { count: 2, scheduler: {} },
+      'rxllm: bufferTokens: scheduler must be an RxJS scheduler, got [object Object]',
+    ],
+    [undefined, 'rxllm: bufferTokens: config must be an object, got undefined'],
+  ])('throws when built with %p', (config, message) => {
+    expect(() => bufferTokens(config as BufferTokensConfig)).toThrow(message);
+  });
+
+  it('flushes what was buffered and errors when a custom RegExp throws', () => {
+    class Exploding extends RegExp {
+      override exec(): RegExpExecArray | null {
+        throw new Error('boom');
+      }
+    }
+    marbles(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<RxllmEvent>('-a-b-|', { a: ev.finish(), b: ev.text('Hi') });
+      expectObservable(source.pipe(bufferTokens({ boundary: new Exploding(',', 'g') }))).toBe(
+        '-a-(x#)',
+        { a: ev.finish(), x: ev.text('Hi') },
+        new Error('boom'),
+      );
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('does not change the RegExp it is given, and works with a non-global one', () => {
+    const boundary = /\./;
+    const out = emitted([ev.text('a.b'), ev.text('.c')], { boundary });
+    expect(out).toEqual([ev.text('a.'), ev.text('b.'), ev.text('c')]);
+    expect(boundary.global).toBe(false);
+    expect(boundary.lastIndex).toBe(0);
+  });
+
+  it('emits the delta object itself when it goes out whole and alone', () => {
+    const delta = ev.text('Hello ');
+    const [out] = emitted([delta], { boundary: 'word' });
+    expect(out).toBe(delta);
+  });
+
+  it('times its buffers through the scheduler it is given', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const source = new Subject<RxllmEvent>();
+    const out: Array<[number, RxllmEvent]> = [];
+    source
+      .pipe(bufferTokens({ timeMs: 100, scheduler }))
+      .subscribe((event) => out.push([scheduler.now(), event]));
+    source.next(ev.text('Hel'));
+    source.next(ev.text('lo'));
+    expect(out).toEqual([]);
+    scheduler.flush();
+    expect(out).toEqual([[100, ev.text('Hello')]]);
+  });
+
+  it('keeps every choice of a real n=3 stream apart and cuts each only after whitespace', () => {
+    const { events, message } = decodeFixture('openai-chat', 'openai-chat/multiple-choices-n3.sse', 'random');
+    const out = emitted(events, { boundary: 'word' });
+    const texts = out.filter((event): event is TextEvent => event.type === 'text');
+    const byChoice = [0, 1, 2].map((choice) => texts.filter((event) => (event.choice ?? 0) === choice));
+    expect(byChoice.map((list) => list.map((event) => event.text).join(''))).toEqual(
+      message.choices!.map((choice) => choice.text),
+    );
+    for (const list of byChoice) {
+      // Fewer emissions than deltas, and every emission but a choice's last ends a word.
+      for (const event of list.slice(0, -1)) expect(event.text).toMatch(/\s$/);
+    }
+    expect(texts.length).toBeLessThan(events.filter((event) => event.type === 'text').length);
+    expect(out.filter((event) => event.type !== 'text')).toEqual(
+      events.filter((event) => event.type !== 'text'),
+    );
+  });
+
+  it('never emits a lone surrogate or a split emoji from a real stream cut at every byte', () => {
+    const { events, message } = decodeFixture(
+      'openai-chat',
+      'edge/deepseek-reasoning-content.sse',
+      'byte-by-byte',
+    );
+    const out = emitted(events, { count: 1 });
+    for (const event of out) {
+      if (event.type === 'text' || event.type === 'reasoning') {
+        expect(event.text).not.toMatch(
+          /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/,
+        );
+      }
+    }
+    const joined = (type: 'text' | 'reasoning') =>
+      out
+        .filter((event) => event.type === type)
+        .map((event) => (event as TextEvent).text)
+        .join('');
+    expect(joined('text')).toBe(message.text);
+    expect(joined('reasoning')).toBe(message.reasoning);
+  });
+});
