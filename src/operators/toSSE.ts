@@ -1,0 +1,199 @@
+import {
+  Observable,
+  asyncScheduler,
+  type OperatorFunction,
+  type SchedulerAction,
+  type SchedulerLike,
+} from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { RxllmError } from '../errors';
+import { getDialect } from '../wire/dialects';
+import type { DialectName, Encoder, SSEFrame } from '../wire/types';
+
+/** Options of {@link toSSE}. */
+export interface ToSSEConfig {
+  /**
+   * The wire format to write: `rxllm` (lossless, the default), `openai-chat`, `openai-responses`,
+   * `anthropic`, or `ai-sdk-ui` (the AI SDK's UI message stream for `useChat`).
+   */
+  dialect?: DialectName;
+  /**
+   * `id:` lines: `true` numbers the frames 0, 1, 2, ...; a function computes each frame's id from
+   * its position and the frame (for `Last-Event-ID` resumption). Default: none.
+   */
+  ids?: boolean | ((index: number, frame: SSEFrame) => string);
+  /**
+   * Writes a `: keep-alive` comment after this many ms without a frame, and again every
+   * `heartbeatMs` while the stream stays silent, so proxies and browsers keep an idle connection
+   * open while a model thinks. Default: 0, no heartbeat.
+   */
+  heartbeatMs?: number;
+  /** Where the heartbeat's time comes from. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /**
+   * What an upstream error becomes. `frame` (default): the dialect's error frames (OpenAI's
+   * `{"error":…}`, Anthropic's `event: error`, ...), then the stream completes, so the client
+   * reads the error from the stream, as it would from the provider. `propagate`: no frames; the
+   * error is passed on untouched, for a sink that wants to answer with an HTTP status instead.
+   */
+  errors?: 'frame' | 'propagate';
+  /** Model name to report where the dialect requires one and no `start` event names it. */
+  model?: string;
+  /** Response id to report where the dialect requires one and no `start` event names it. */
+  id?: string;
+}
+
+const dialectNames: readonly DialectName[] = [
+  'rxllm',
+  'openai-chat',
+  'openai-responses',
+  'anthropic',
+  'ai-sdk-ui',
+];
+
+/**
+ * Encodes rxllm events into a provider's streaming wire format and frames it as Server-Sent
+ * Events text, ready to write to an HTTP response.
+ *
+ * Intuition: the inverse of `fromSSE`. What came in as Anthropic can go out as OpenAI, so any
+ * client SDK can read any model.
+ *
+ * ```text
+ * source:   -s-a-b-----f-u-|
+ * expected: ---x-y---h-z---(dD|)
+ * ```
+ *
+ * (`dialect: 'openai-chat', heartbeatMs: 4`: `start` writes nothing, each token is a chunk, 4 ms of
+ * silence write a `: keep-alive` comment, usage is held until the end, then `[DONE]`.)
+ *
+ * Each frame is `event: <name>\n` (where the dialect names its events), `id: <id>\n` (with `ids`),
+ * and one `data: ` line per line of data, then a blank line. What each dialect writes for each
+ * event, and what it cannot express (several choices, `reset`, signatures), is documented with
+ * its encoder.
+ *
+ * Completion writes the dialect's terminal frames (`[DONE]`, `message_stop`,
+ * `response.completed`, the UI stream's `finish`) and completes. An upstream error writes the
+ * dialect's error frames and then completes (or, with `errors: 'propagate'`, passes the error on
+ * and writes nothing). Unsubscribing unsubscribes from the source and stops the heartbeat.
+ * Throws at once for an unknown or decode-only dialect, or a bad option.
+ *
+ * @example
+ * ```ts
+ * import { fromSSE, toSSE } from 'rxllm';
+ * // An OpenAI-compatible endpoint answered by Claude:
+ * fromSSE(anthropicResponse, { dialect: 'anthropic' })
+ *   .pipe(toSSE({ dialect: 'openai-chat', heartbeatMs: 15_000 }))
+ *   .subscribe({ next: (frame) => res.write(frame), complete: () => res.end() });
+ * ```
+ */
+export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, string> {
+  const {
+    dialect: name = 'rxllm',
+    ids,
+    heartbeatMs = 0,
+    scheduler = asyncScheduler,
+    errors = 'frame',
+  } = config;
+  if (!dialectNames.includes(name)) {
+    throw new TypeError(
+      `rxllm: toSSE: dialect must be one of ${dialectNames.join(', ')}, got ${JSON.stringify(name)}`,
+    );
+  }
+  const dialect = getDialect(name, 'encode');
+  if (typeof heartbeatMs !== 'number' || !(heartbeatMs >= 0) || heartbeatMs === Infinity) {
+    throw new TypeError(`rxllm: toSSE: heartbeatMs must be a finite number >= 0, got ${String(heartbeatMs)}`);
+  }
+  if (errors !== 'frame' && errors !== 'propagate') {
+    throw new TypeError(`rxllm: toSSE: errors must be 'frame' or 'propagate', got ${JSON.stringify(errors)}`);
+  }
+  if (ids !== undefined && typeof ids !== 'boolean' && typeof ids !== 'function') {
+    throw new TypeError(`rxllm: toSSE: ids must be a boolean or a function, got ${typeof ids}`);
+  }
+  const encoderOptions = {
+    ...(config.model !== undefined && { model: config.model }),
+    ...(config.id !== undefined && { id: config.id }),
+  };
+
+  return (source) =>
+    new Observable<string>((subscriber) => {
+      let index = 0;
+      let lastSent = heartbeatMs > 0 ? scheduler.now() : 0;
+
+      const send = (frame: SSEFrame): void => {
+        let id = frame.id;
+        if (ids) id = ids === true ? String(index) : ids(index, frame);
+        index++;
+        subscriber.next(serialize(frame, id));
+        if (heartbeatMs > 0) lastSent = scheduler.now();
+      };
+
+      let encoder: Encoder;
+      try {
+        encoder = dialect.createEncoder!(send, encoderOptions);
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+
+      if (heartbeatMs > 0) {
+        // One action that re-arms itself for the rest of the idle period: no timer is touched
+        // per frame, only a timestamp.
+        subscriber.add(
+          scheduler.schedule(function (this: SchedulerAction<undefined>) {
+            const idle = scheduler.now() - lastSent;
+            if (idle >= heartbeatMs) {
+              subscriber.next(': keep-alive\n\n');
+              lastSent = scheduler.now();
+              this.schedule(undefined, heartbeatMs);
+            } else {
+              this.schedule(undefined, heartbeatMs - idle);
+            }
+          }, heartbeatMs),
+        );
+      }
+
+      subscriber.add(
+        source.subscribe({
+          next(event) {
+            try {
+              encoder.event(event);
+            } catch (error) {
+              subscriber.error(error);
+            }
+          },
+          error(error: unknown) {
+            if (errors === 'propagate') {
+              subscriber.error(error);
+              return;
+            }
+            try {
+              encoder.error(RxllmError.from(error));
+            } catch (thrown) {
+              subscriber.error(thrown);
+              return;
+            }
+            subscriber.complete();
+          },
+          complete() {
+            try {
+              encoder.end();
+            } catch (error) {
+              subscriber.error(error);
+              return;
+            }
+            subscriber.complete();
+          },
+        }),
+      );
+    });
+}
+
+/** One frame as SSE text. JSON data (every encoder's) has no line breaks, so the split is rare. */
+function serialize(frame: SSEFrame, id: string | undefined): string {
+  let head = frame.event === undefined ? '' : `event: ${frame.event}\n`;
+  if (id !== undefined) head += `id: ${id}\n`;
+  const data = frame.data;
+  if (data.indexOf('\n') === -1 && data.indexOf('\r') === -1) return `${head}data: ${data}\n\n`;
+  for (const line of data.split(/\r\n|\r|\n/)) head += `data: ${line}\n`;
+  return `${head}\n`;
+}
