@@ -1,0 +1,305 @@
+import {
+  asyncScheduler,
+  type Observable,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { GatedQueue } from '../internal/gatedQueue';
+
+/**
+ * The part of Node's `http.ServerResponse` (or `Http2ServerResponse`, or Express's and Fastify's
+ * raw `res`) that {@link pipeToNodeResponse} uses. Typed structurally so that importing rxllm
+ * never needs Node's types or modules.
+ */
+export interface NodeServerResponse {
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly writableFinished: boolean;
+  readonly destroyed: boolean;
+  statusCode: number;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  getHeader(name: string): unknown;
+  flushHeaders?(): void;
+  write(chunk: string | Uint8Array): boolean;
+  end(callback?: () => void): unknown;
+  on(event: 'close' | 'drain' | 'error', listener: (...args: never[]) => void): unknown;
+  off(event: 'close' | 'drain' | 'error', listener: (...args: never[]) => void): unknown;
+}
+
+/** Options of {@link pipeToNodeResponse}. */
+export interface PipeToNodeResponseConfig {
+  /** Status code, when the headers are not sent yet. Default 200. */
+  status?: number;
+  /** Headers set over the SSE defaults (and over headers already set on `res`). */
+  headers?: Record<string, string | number | readonly string[]>;
+  /**
+   * Send an SSE comment (`: heartbeat`) after this many milliseconds without a write, so that
+   * proxies and load balancers do not close a connection that waits for a slow first token.
+   * Default 0: no heartbeat.
+   */
+  heartbeatMs?: number;
+  /** The scheduler that times heartbeats. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /**
+   * What a client disconnect does. `'abort'` (default) unsubscribes, which aborts the upstream
+   * request. `'continue'` keeps the stream running to its end with its output discarded, so that
+   * side effects in the pipeline (`aggregateUsage`, a `tap` that saves the answer for a resumable
+   * chat) complete.
+   */
+  onDisconnect?: 'abort' | 'continue';
+  /** Stops the stream from the server side (shutdown): unsubscribes and ends the response. */
+  signal?: AbortSignal;
+}
+
+/** How {@link pipeToNodeResponse} ended, for logs and metrics. */
+export interface PipeToNodeResponseResult {
+  /**
+   * How the upstream Observable ended: it completed, it errored, or it was unsubscribed (client
+   * disconnect with `onDisconnect: 'abort'`, or `signal` aborted).
+   */
+  upstream: 'complete' | 'error' | 'unsubscribed';
+  /** The upstream error, when `upstream` is `'error'`. */
+  error?: unknown;
+  /** The client went away before the response was finished. */
+  clientDisconnected: boolean;
+  /** Frames written to the response (heartbeats not counted). */
+  framesWritten: number;
+  /** Heartbeat comments written. */
+  heartbeats: number;
+}
+
+const defaultHeaders: ReadonlyArray<readonly [string, string]> = [
+  ['content-type', 'text/event-stream; charset=utf-8'],
+  ['cache-control', 'no-cache, no-transform'],
+  ['connection', 'keep-alive'],
+  ['x-accel-buffering', 'no'],
+];
+
+const heartbeatComment = ': heartbeat\n\n';
+
+/**
+ * Streams SSE frames into a Node `http.ServerResponse`, at the pace the client reads them.
+ *
+ * Intuition: `res.write` for every frame, except that when the socket is full the pipeline is
+ * asked to stop reading its upstream until the socket drains, so a slow client never makes the
+ * server buffer the whole answer.
+ *
+ * - Headers: unless already sent, `content-type: text/event-stream; charset=utf-8`,
+ *   `cache-control: no-cache, no-transform`, `connection: keep-alive` (not on HTTP/2, which
+ *   forbids it) and `x-accel-buffering: no` are set where `res` has none, then `config.headers`
+ *   over them, and the headers are flushed at once so that the client sees the stream open.
+ * - Backpressure: when `res.write` returns false, the source is held back through rxllm's flow
+ *   gate until `'drain'` (rxllm sources stop reading their HTTP body); frames already in flight
+ *   wait in a queue meanwhile.
+ * - Completion ends the response. An error ends it too and writes nothing more: the frames from
+ *   `toSSE` already carry the dialect's error event.
+ * - A client disconnect (`'close'` before the response finished) unsubscribes, aborting the
+ *   upstream request, or with `onDisconnect: 'continue'` lets the stream run to its end.
+ *
+ * Returns a promise that always resolves (never rejects) when everything is over: the response
+ * finished or the client left, and the upstream ended or was unsubscribed. Bad arguments throw
+ * synchronously.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { fromOpenAI, pipeToNodeResponse, toSSE } from 'rxllm';
+ * createServer(async (req, res) => {
+ *   const frames$ = fromOpenAI(openai, params).pipe(toSSE({ dialect: 'openai-chat' }));
+ *   const result = await pipeToNodeResponse(frames$, res, { heartbeatMs: 15_000 });
+ *   if (result.upstream === 'error') console.error(result.error);
+ * }).listen(3000);
+ * ```
+ */
+export function pipeToNodeResponse(
+  frames$: Observable<string | Uint8Array>,
+  res: NodeServerResponse,
+  config: PipeToNodeResponseConfig = {},
+): Promise<PipeToNodeResponseResult> {
+  if (typeof (frames$ as { subscribe?: unknown } | null)?.subscribe !== 'function') {
+    throw new TypeError(
+      `rxllm: pipeToNodeResponse expects an Observable of SSE frames, got ${String(frames$)}`,
+    );
+  }
+  if (typeof (res as { write?: unknown } | null)?.write !== 'function' || typeof res.on !== 'function') {
+    throw new TypeError(`rxllm: pipeToNodeResponse expects a Node http.ServerResponse, got ${String(res)}`);
+  }
+  const {
+    heartbeatMs = 0,
+    scheduler = asyncScheduler,
+    onDisconnect = 'abort',
+    status = 200,
+    signal,
+  } = config;
+  if (typeof heartbeatMs !== 'number' || !(heartbeatMs >= 0) || !Number.isFinite(heartbeatMs)) {
+    throw new TypeError(
+      `rxllm: pipeToNodeResponse heartbeatMs must be a non-negative number of milliseconds, got ${String(heartbeatMs)}`,
+    );
+  }
+  if (onDisconnect !== 'abort' && onDisconnect !== 'continue') {
+    throw new TypeError(
+      `rxllm: pipeToNodeResponse onDisconnect must be 'abort' or 'continue', got ${String(onDisconnect)}`,
+    );
+  }
+
+  return new Promise((resolve) => {
+    const result: PipeToNodeResponseResult = {
+      upstream: 'unsubscribed',
+      clientDisconnected: false,
+      framesWritten: 0,
+      heartbeats: 0,
+    };
+    let responseOver = false; // finished, or the client left
+    let upstreamOver = false;
+    let waitingForDrain = false;
+    let lastWriteAt = scheduler.now();
+    let heartbeat: Subscription | undefined;
+
+    const settle = () => {
+      if (!responseOver || !upstreamOver) return;
+      heartbeat?.unsubscribe();
+      res.off('close', onClose);
+      res.off('drain', onDrain);
+      res.off('error', onResponseError);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(result);
+    };
+
+    const write = (chunk: string | Uint8Array) => {
+      lastWriteAt = scheduler.now();
+      if (!res.write(chunk) && !waitingForDrain) {
+        waitingForDrain = true;
+        queue.hold(true);
+      }
+    };
+
+    const pump = () => {
+      if (result.clientDisconnected) {
+        // 'continue' after a disconnect: keep the stream flowing, with nowhere to write.
+        while (queue.size > 0) queue.shift();
+      } else {
+        while (queue.size > 0 && !waitingForDrain) {
+          write(queue.shift());
+          result.framesWritten += 1;
+        }
+        if (queue.size > 0 || waitingForDrain) return;
+      }
+      if (upstreamOver || queue.state === 'running' || queue.state === 'idle') return;
+      if (queue.state === 'error') {
+        result.upstream = 'error';
+        result.error = queue.error;
+      } else if (queue.state === 'complete') {
+        result.upstream = 'complete';
+      }
+      upstreamOver = true;
+      endResponse();
+    };
+
+    const endResponse = () => {
+      heartbeat?.unsubscribe();
+      if (responseOver || res.writableEnded) {
+        responseOver = true;
+        settle();
+        return;
+      }
+      res.end(() => {
+        responseOver = true;
+        settle();
+      });
+    };
+
+    const onDrain = () => {
+      if (!waitingForDrain) return;
+      waitingForDrain = false;
+      queue.hold(false);
+      pump();
+    };
+
+    // The client is gone (or the response was ended by someone else): nothing more can be written.
+    const clientGone = () => {
+      result.clientDisconnected = true;
+      responseOver = true;
+      waitingForDrain = false;
+      heartbeat?.unsubscribe();
+      if (onDisconnect === 'abort') {
+        if (!upstreamOver) queue.cancel();
+        upstreamOver = true;
+      } else {
+        queue.hold(false);
+        pump();
+      }
+      settle();
+    };
+
+    const onClose = () => {
+      if (!res.writableFinished && !responseOver) clientGone();
+    };
+
+    const onResponseError = () => {
+      // A broken socket: 'close' follows and decides; this listener keeps the error from crashing the process.
+    };
+
+    const onAbort = () => {
+      if (upstreamOver) return;
+      queue.cancel();
+      upstreamOver = true;
+      endResponse();
+    };
+
+    const queue = new GatedQueue<string | Uint8Array>(frames$, Infinity, pump);
+
+    res.on('close', onClose);
+    res.on('drain', onDrain);
+    res.on('error', onResponseError);
+
+    if (res.destroyed || res.writableEnded) {
+      clientGone();
+      if (upstreamOver) return;
+    } else if (!res.headersSent) {
+      writeHeaders(res, status, config.headers);
+    }
+
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    if (heartbeatMs > 0 && !responseOver) {
+      heartbeat = scheduler.schedule(function (this: SchedulerAction<void>) {
+        const idle = scheduler.now() - lastWriteAt;
+        if (idle < heartbeatMs) {
+          this.schedule(undefined, heartbeatMs - idle);
+          return;
+        }
+        // A socket that is not draining is busy, not idle: no heartbeat then.
+        if (!waitingForDrain && !responseOver) {
+          write(heartbeatComment);
+          result.heartbeats += 1;
+        }
+        this.schedule(undefined, heartbeatMs);
+      }, heartbeatMs);
+    }
+
+    queue.start();
+  });
+}
+
+function writeHeaders(
+  res: NodeServerResponse,
+  status: number,
+  headers: PipeToNodeResponseConfig['headers'],
+): void {
+  res.statusCode = status;
+  for (const [name, value] of defaultHeaders) {
+    if (res.getHeader(name) !== undefined) continue;
+    try {
+      res.setHeader(name, value);
+    } catch {
+      // HTTP/2 responses reject connection-specific headers: the protocol keeps connections alive itself.
+    }
+  }
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+  res.flushHeaders?.();
+}

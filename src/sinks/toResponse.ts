@@ -1,0 +1,88 @@
+import { catchError, EMPTY, type Observable } from 'rxjs';
+import { toReadableStream } from './toReadableStream';
+
+/** Options of {@link toResponse}: a `ResponseInit` plus how the body is buffered. */
+export interface ToResponseConfig extends ResponseInit {
+  /**
+   * How many frames may wait unread in the body before the source is held back. A positive
+   * integer; default 64.
+   */
+  highWaterMark?: number;
+  /**
+   * Called with the source's error. The body then ends normally: the frames from `toSSE` already
+   * carry the dialect's error event, and a body that broke off would make an `EventSource`
+   * reconnect. Default: the error is dropped.
+   */
+  onError?: (error: unknown) => void;
+}
+
+const sseHeaders: ReadonlyArray<readonly [string, string]> = [
+  ['content-type', 'text/event-stream; charset=utf-8'],
+  // no-transform: proxies and compression middleware must not buffer or rewrite the stream.
+  ['cache-control', 'no-cache, no-transform'],
+  ['connection', 'keep-alive'],
+  // nginx buffers proxied responses unless told otherwise.
+  ['x-accel-buffering', 'no'],
+];
+
+/**
+ * A web `Response` that streams SSE frames: for Hono, Next.js route handlers, Bun, Deno and
+ * Cloudflare Workers, anything that answers a request with a fetch `Response`.
+ *
+ * Intuition: `return toResponse(events$.pipe(toSSE({ dialect })))` and the body is pulled from
+ * the pipeline as fast as the client reads it, no faster.
+ *
+ * Headers: `content-type: text/event-stream; charset=utf-8`, `cache-control: no-cache,
+ * no-transform`, `connection: keep-alive` (where the runtime allows it; HTTP/2 servers drop it)
+ * and `x-accel-buffering: no`; headers in `config` are merged over them and win.
+ *
+ * - Lazy and bounded: nothing is subscribed until the body is first read; then at most
+ *   `highWaterMark` frames wait unread before the source is held back (rxllm sources stop
+ *   reading their upstream HTTP body meanwhile).
+ * - Completion ends the body. An error ends the body too (the frames already carry the error
+ *   event) and is passed to `onError`.
+ * - When the client goes away the runtime cancels the body, which unsubscribes and so aborts the
+ *   upstream request.
+ *
+ * @example
+ * ```ts
+ * import { fromOpenAI, toResponse, toSSE } from 'rxllm';
+ * export async function POST(request: Request) {
+ *   const { messages } = await request.json();
+ *   return toResponse(fromOpenAI(openai, { model: 'gpt-4o-mini', messages }).pipe(toSSE({ dialect: 'rxllm' })));
+ * }
+ * ```
+ */
+export function toResponse(
+  frames$: Observable<string | Uint8Array>,
+  config: ToResponseConfig = {},
+): Response {
+  if (typeof (frames$ as { subscribe?: unknown } | null)?.subscribe !== 'function') {
+    throw new TypeError(`rxllm: toResponse expects an Observable of SSE frames, got ${String(frames$)}`);
+  }
+  const { highWaterMark, onError, headers: userHeaders, ...init } = config;
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError(`rxllm: toResponse onError must be a function, got ${String(onError)}`);
+  }
+  const headers = new Headers();
+  for (const [name, value] of sseHeaders) {
+    try {
+      headers.set(name, value);
+    } catch {
+      // A runtime that forbids a hop-by-hop header (connection) manages it itself.
+    }
+  }
+  new Headers(userHeaders).forEach((value, name) => headers.set(name, value));
+
+  const body = frames$.pipe(
+    catchError((error: unknown) => {
+      onError?.(error);
+      return EMPTY;
+    }),
+  );
+  return new Response(toReadableStream(body, { encode: true, highWaterMark: highWaterMark ?? 64 }), {
+    status: 200,
+    ...init,
+    headers,
+  });
+}
