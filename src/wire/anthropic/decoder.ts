@@ -167,14 +167,14 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
   function messageDelta(json: Record<string, unknown>, data: string): void {
     const delta = json.delta as Record<string, unknown> | undefined;
     const usage = json.usage as AnthropicUsage | undefined;
-    if (!isObject(delta) || (usage !== undefined && !isObject(usage)))
-      throw malformed(dialect, data, 'message_delta needs a delta object');
+    if (!isObject(delta) || (usage != null && !isObject(usage)))
+      throw malformed(dialect, data, 'message_delta needs a delta object (and usage, if any, an object)');
     const rawReason = delta.stop_reason;
     if (typeof rawReason === 'string') {
       flushOpenTools();
       emit({ type: 'finish', reason: finishReason(rawReason), rawReason });
     }
-    if (usage !== undefined) emitUsage(usage);
+    if (isObject(usage)) emitUsage(usage);
   }
 
   function emitUsage(delta: AnthropicUsage): void {
