@@ -1,0 +1,72 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Observable } from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { errorFromSdk } from '../internal/sdkError';
+import { sourceFromBytes } from '../internal/sourceFromBytes';
+import { getDialect } from '../wire/dialects';
+
+/** Messages API parameters; `stream` is set by {@link fromAnthropic}. */
+export type FromAnthropicParams = Omit<Anthropic.MessageCreateParamsStreaming, 'stream'> & {
+  stream?: boolean;
+};
+
+export interface FromAnthropicConfig {
+  /** The `provider` of the `start` event (an Anthropic-compatible gateway). Default: `anthropic`. */
+  provider?: string;
+  /** Per-request options passed to the SDK (headers, timeout, maxRetries, ...). */
+  request?: Omit<NonNullable<Parameters<Anthropic['messages']['create']>[1]>, 'signal'>;
+}
+
+/**
+ * Streams a message from Anthropic's Messages API through the official `@anthropic-ai/sdk`
+ * client as rxllm events: text, thinking (with its signature, or redacted), tool use and usage.
+ *
+ * Intuition: `client.messages.create({ ...params, stream: true })`, as an Observable.
+ *
+ * The SDK makes the request (its auth, `baseURL` and retries of the initial request stay yours);
+ * rxllm reads the raw body with its own decoder. Cold and lazy: each subscription makes one
+ * request. Every event carries `seq`. Errors with an {@link RxllmError} whose `partial` holds the
+ * message so far: the SDK's `APIError` mapped by status (529 is `overloaded`), a dropped
+ * connection (`network`), an in-band `event: error` (`overloaded_error` is `overloaded`), a
+ * malformed event. Unsubscribing aborts the request, silently.
+ *
+ * @example
+ * ```ts
+ * import Anthropic from '@anthropic-ai/sdk';
+ * import { fromAnthropic, collect } from 'rxllm';
+ * const message = await collect(
+ *   fromAnthropic(new Anthropic(), {
+ *     model: 'claude-sonnet-4-5',
+ *     max_tokens: 1024,
+ *     messages: [{ role: 'user', content: 'Hi' }],
+ *   }),
+ * );
+ * ```
+ */
+export function fromAnthropic(
+  client: Pick<Anthropic, 'messages'>,
+  params: FromAnthropicParams,
+  config: FromAnthropicConfig = {},
+): Observable<RxllmEvent> {
+  if (typeof client?.messages?.create !== 'function') {
+    throw new TypeError(
+      `rxllm: fromAnthropic: client must be an Anthropic client (new Anthropic(...)), got ${typeof client}`,
+    );
+  }
+  if (typeof params !== 'object' || params === null) {
+    throw new TypeError(
+      `rxllm: fromAnthropic: params must be Messages API parameters, got ${String(params)}`,
+    );
+  }
+  const dialect = getDialect('anthropic', 'decode');
+  const body: Anthropic.MessageCreateParamsStreaming = { ...params, stream: true };
+  return sourceFromBytes(
+    (signal) => client.messages.create(body, { ...config.request, signal }).asResponse(),
+    {
+      dialect,
+      name: 'fromAnthropic',
+      mapError: (error) => errorFromSdk(error, dialect.name),
+      ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+    },
+  );
+}

@@ -1,0 +1,90 @@
+import type OpenAI from 'openai';
+import type { Observable } from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { errorFromSdk } from '../internal/sdkError';
+import { sourceFromBytes } from '../internal/sourceFromBytes';
+import { getDialect } from '../wire/dialects';
+
+/** Chat Completions parameters; `stream` is set by {@link fromOpenAI}. */
+export type FromOpenAIParams = Omit<OpenAI.ChatCompletionCreateParamsStreaming, 'stream'> & {
+  stream?: boolean | null;
+};
+
+/** The SDK's per-request options (headers, timeout, maxRetries, ...); the signal is rxllm's. */
+export type OpenAIRequestOptions = Omit<
+  NonNullable<Parameters<OpenAI['chat']['completions']['create']>[1]>,
+  'signal'
+>;
+
+export interface FromOpenAIConfig {
+  /**
+   * The `provider` of the `start` event: say `vllm`, `llama.cpp` or `lm-studio` when the client's
+   * `baseURL` points at one. Default: `openai`.
+   */
+  provider?: string;
+  /** Per-request options passed to the SDK (headers, timeout, maxRetries, ...). */
+  request?: OpenAIRequestOptions;
+}
+
+/**
+ * Streams a Chat Completion through the official `openai` client as rxllm events.
+ *
+ * Intuition: `client.chat.completions.create({ ...params, stream: true })`, as an Observable that
+ * also counts tokens: `stream_options.include_usage` is turned on (set it to `false` for a server
+ * that rejects it).
+ *
+ * The SDK makes the request (its auth, `baseURL`, headers and retries of the initial request
+ * stay yours); rxllm reads the raw response body with its own decoder. Works with every
+ * OpenAI-compatible server through `new OpenAI({ baseURL })`: llama.cpp, vLLM, LM Studio,
+ * Ollama's `/v1`, OpenRouter, DeepSeek, Groq.
+ *
+ * Cold and lazy: each subscription makes one request. Every event carries `seq`. Errors with an
+ * {@link RxllmError} whose `partial` holds the message so far: the SDK's `APIError` mapped by
+ * status (`auth`, `rate-limit` with `retryAfterMs`, `overloaded`, `context-length`, `http`), a
+ * dropped connection (`network`), an in-band error chunk, a malformed chunk. Unsubscribing aborts
+ * the request (the SDK's `signal`) and is silent.
+ *
+ * @example
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { fromOpenAI, collect } from 'rxllm';
+ * const openai = new OpenAI();
+ * const message = await collect(
+ *   fromOpenAI(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+ * );
+ * ```
+ */
+export function fromOpenAI(
+  client: Pick<OpenAI, 'chat'>,
+  params: FromOpenAIParams,
+  config: FromOpenAIConfig = {},
+): Observable<RxllmEvent> {
+  if (typeof client?.chat?.completions?.create !== 'function') {
+    throw new TypeError(
+      `rxllm: fromOpenAI: client must be an OpenAI client (new OpenAI(...)), got ${typeof client}`,
+    );
+  }
+  if (typeof params !== 'object' || params === null) {
+    throw new TypeError(
+      `rxllm: fromOpenAI: params must be Chat Completions parameters, got ${String(params)}`,
+    );
+  }
+  const dialect = getDialect('openai-chat', 'decode');
+  const body: OpenAI.ChatCompletionCreateParamsStreaming = {
+    ...params,
+    stream: true,
+    stream_options: {
+      ...params.stream_options,
+      include_usage: params.stream_options?.include_usage ?? true,
+    },
+  };
+  return sourceFromBytes(
+    (signal) => client.chat.completions.create(body, { ...config.request, signal }).asResponse(),
+    {
+      dialect,
+      name: 'fromOpenAI',
+      mapError: (error) => errorFromSdk(error, dialect.name),
+      ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+    },
+  );
+}
