@@ -62,8 +62,9 @@ interface ToolBlock {
  *   `cache_read_input_tokens`.
  * - Anthropic has one choice per message: events of `choice` k > 0 are dropped. A `reset` cannot be
  *   taken back in this format and is ignored, as are in-band `error`, `progress`, `comparison`.
- * - On failure: `event: error` with `{"type":"error","error":{"type","message"}}`, as Anthropic
- *   sends it (nothing follows; the SDK throws it as an `APIError`).
+ * - On failure: `message_delta` if a stop reason or usage had arrived (so they are not lost), then
+ *   `event: error` with `{"type":"error","error":{"type","message"}}`, as Anthropic sends it
+ *   (nothing follows; the SDK throws it as an `APIError`).
  */
 export function createAnthropicEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
   let id = options.id;
@@ -126,6 +127,18 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
       kind === 'text' ? '{"type":"text","text":""}' : '{"type":"thinking","thinking":"","signature":""}',
     );
     return openIndex;
+  };
+
+  const messageDelta = (): void => {
+    start();
+    const counts =
+      usage === undefined
+        ? '"output_tokens":0'
+        : `${inputTokens(usage)},"output_tokens":${usage.outputTokens}`;
+    write({
+      event: 'message_delta',
+      data: `{"type":"message_delta","delta":{"stop_reason":${stopReason === null ? 'null' : `"${stopReason}"`},"stop_sequence":null},"usage":{${counts}}}`,
+    });
   };
 
   return {
@@ -209,6 +222,8 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
       }
     },
     error(error: RxllmError) {
+      // A stop reason or usage that arrived before the failure is not lost: message_delta first.
+      if (stopReason !== null || usage !== undefined) messageDelta();
       const type =
         error.providerCode !== undefined && anthropicErrorTypes.has(error.providerCode)
           ? error.providerCode
@@ -225,14 +240,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
       closeOpen();
       for (const tool of tools.values()) blockStop(tool.index);
       tools.clear();
-      const counts =
-        usage === undefined
-          ? '"output_tokens":0'
-          : `${inputTokens(usage)},"output_tokens":${usage.outputTokens}`;
-      write({
-        event: 'message_delta',
-        data: `{"type":"message_delta","delta":{"stop_reason":${stopReason === null ? 'null' : `"${stopReason}"`},"stop_sequence":null},"usage":{${counts}}}`,
-      });
+      messageDelta();
       write({ event: 'message_stop', data: '{"type":"message_stop"}' });
     },
   };

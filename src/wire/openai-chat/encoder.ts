@@ -45,8 +45,10 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
  *   `choices: []`, whenever it arrived; then `data: [DONE]`.
  * - `choice` k is `choices[].index` k. A `reset` cannot be taken back in this format and is
  *   ignored; in-band `error`, `progress` and `comparison` events are ignored too.
- * - On failure: `{"error":{"message","type","code","param"}}` (what the `openai` SDK throws as an
- *   `APIError`), then `[DONE]` as OpenRouter does, so readers waiting for it do not hang.
+ * - On failure: the usage chunk if usage had arrived, then
+ *   `{"error":{"message","type","code","param"}}` (what the `openai` SDK throws as an `APIError`;
+ *   `status_code` too for an HTTP-style failure, as Groq sends it), then `[DONE]` as OpenRouter
+ *   does, so readers waiting for it do not hang.
  *
  * Ids and the model come from the first `start` event, else from `options`, else a random
  * `chatcmpl-` id; they are fixed at the first frame.
@@ -145,10 +147,14 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
       }
     },
     error(error: RxllmError) {
+      // Usage that arrived before the failure is not lost: its chunk goes first.
+      if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       const [type, code] = errorShapes[error.code];
       const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
+      // `status_code` (as Groq sends it) keeps an HTTP-style failure an `http` error for readers.
+      const status = error.status === undefined ? '' : `,"status_code":${error.status}`;
       write({
-        data: `{"error":{"message":${JSON.stringify(error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null}}`,
+        data: `{"error":{"message":${JSON.stringify(error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null${status}}}`,
       });
       write({ data: '[DONE]' });
     },

@@ -344,5 +344,5 @@ function itemJson(item: Item): string {
 }
 
 function usageJson(usage: Usage): string {
-  return `{"input_tokens":${usage.inputTokens},"input_tokens_details":{"cached_tokens":${usage.cachedInputTokens ?? 0}},"output_tokens":${usage.outputTokens},"output_tokens_details":{"reasoning_tokens":${usage.reasoningTokens ?? 0}},"total_tokens":${usage.totalTokens}}`;
+  return `{"input_tokens":${usage.inputTokens},"input_tokens_details":{"cached_tokens":${usage.cachedInputTokens ?? 0}},"output_tokens":${usage.outputTokens},"output_tokens_details":{"reasoning_tokens":${usage.reasoningTokens ?? 0}},"total_tokens":${usage.totalTokens}${usage.cost === undefined ? '' : `,"cost":${usage.cost}`}}`;
 }

@@ -1,0 +1,139 @@
+import { concat, from, throwError } from 'rxjs';
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RxllmError } from '../../src/errors';
+import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
+import { MessageAccumulator, type Message } from '../../src/message';
+import { toSSE } from '../../src/operators/toSSE';
+import { dialects } from '../../src/wire/dialects';
+import type { DialectName } from '../../src/wire/types';
+import { decodeFixture } from '../support/decodeFixture';
+
+const fixtureRoot = resolve(__dirname, '../fixtures');
+
+/** The dialect each recorded fixture is in (test/fixtures/README.md). */
+function dialectOf(path: string): DialectName {
+  if (path.startsWith('anthropic/')) return 'anthropic';
+  if (path.startsWith('openai-responses/') || path === 'openrouter/responses-api-data-only-done.sse')
+    return 'openai-responses';
+  if (path.startsWith('ollama/')) return 'ollama';
+  if (path === 'edge/gemini-crlf.sse') return 'gemini';
+  return 'openai-chat';
+}
+
+const fixtures = readdirSync(fixtureRoot, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .flatMap((dir) => readdirSync(resolve(fixtureRoot, dir.name)).map((file) => `${dir.name}/${file}`))
+  .filter((path) => dialects[dialectOf(path)]?.createDecoder !== undefined);
+
+const targets = (['rxllm', 'openai-chat', 'openai-responses', 'anthropic'] as const).filter(
+  (name) => dialects[name]?.createEncoder !== undefined && dialects[name]?.createDecoder !== undefined,
+);
+
+/** Writes the decoded fixture with toSSE, then decodes that text again as `target`. */
+function reencode(path: string, target: DialectName) {
+  const source = decodeFixture(dialectOf(path), path);
+  const events$ = source.error
+    ? concat(
+        from(source.events),
+        throwError(() => source.error),
+      )
+    : from(source.events);
+  let text = '';
+  events$.pipe(toSSE({ dialect: target })).subscribe((frame) => (text += frame));
+  const message = new MessageAccumulator();
+  const decoder = createStreamDecoder(dialects[target]!, (event) => message.apply(event));
+  let error: RxllmError | undefined;
+  try {
+    decoder.push(text);
+    decoder.end();
+  } catch (thrown) {
+    error = RxllmError.from(thrown);
+  }
+  return { source, message: message.snapshot(), error, text };
+}
+
+function content(message: Message) {
+  const { id: _id, provider: _provider, model: _model, ...rest } = message;
+  return rest;
+}
+
+const carriedCodes: Record<string, ReadonlySet<string>> = {
+  // Each target's error vocabulary has words for these kinds of failure; any other becomes
+  // a plain provider error. openai-chat also carries an HTTP status (`status_code`).
+  'openai-chat': new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout', 'http']),
+  'openai-responses': new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout']),
+  anthropic: new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout']),
+};
+
+/**
+ * What a target can carry of `message`, as each encoder documents it: the rxllm dialect is
+ * lossless; the provider formats have one choice (except openai-chat), fixed vocabularies of
+ * finish reasons, and their own usage fields.
+ */
+function expectedAfter(
+  target: DialectName,
+  message: Message,
+  failed: boolean,
+): Omit<Message, 'id' | 'provider' | 'model'> {
+  const expected = content(message);
+  if (target === 'rxllm') return expected;
+  if (target !== 'openai-chat') delete expected.choices;
+  const usage = expected.usage === null ? null : { ...expected.usage };
+  switch (target) {
+    case 'openai-chat':
+      // OpenAI says `stop` for a refusal, an error or a cancellation.
+      if (['refusal', 'error', 'cancelled', 'other'].includes(expected.finishReason ?? ''))
+        expected.finishReason = 'stop';
+      break;
+    case 'openai-responses':
+      if (failed) {
+        // The `error` event ends a Responses stream for every reader; what response.failed adds
+        // after it is never read.
+        expected.finishReason = null;
+        expected.usage = null;
+        return expected;
+      }
+      // The Responses API always reports cached and reasoning tokens.
+      if (usage) {
+        usage.cachedInputTokens ??= 0;
+        usage.reasoningTokens ??= 0;
+      }
+      if (['refusal', 'error', 'cancelled', 'other'].includes(expected.finishReason ?? ''))
+        expected.finishReason = 'stop';
+      break;
+    case 'anthropic':
+      // Anthropic has no refusal text (only a refusal stop reason): it is shown as text. It
+      // counts neither reasoning tokens nor cost, and message_start always has usage.
+      expected.text += expected.refusal;
+      expected.refusal = '';
+      if (usage) {
+        delete usage.reasoningTokens;
+        delete usage.cost;
+      }
+      if (expected.finishReason === 'content-filter') expected.finishReason = 'refusal';
+      if (['error', 'cancelled', 'other'].includes(expected.finishReason ?? ''))
+        expected.finishReason = 'stop';
+      break;
+  }
+  // A completed Anthropic stream always ends with message_delta usage: zeros when none was known.
+  const zeros = target === 'anthropic' && usage === null && !failed;
+  expected.usage = zeros ? { inputTokens: 0, outputTokens: 0, totalTokens: 0 } : usage;
+  return expected;
+}
+
+describe('round trip through toSSE', () => {
+  describe.each(fixtures)('%s', (path) => {
+    it.each(targets)('decodes the same message after writing it as %s', (target) => {
+      const { source, message, error } = reencode(path, target);
+      expect(content(message)).toEqual(expectedAfter(target, source.message, source.error !== undefined));
+      if (source.error === undefined) {
+        expect(error).toBeUndefined();
+      } else {
+        const carried = target === 'rxllm' || carriedCodes[target]!.has(source.error.code);
+        expect(error?.code).toBe(carried ? source.error.code : 'provider');
+        expect(error?.message).toContain(source.error.message.replace(/^[a-z-]+: (?:[a-z_]+: )?/, ''));
+      }
+    });
+  });
+});
