@@ -1,0 +1,438 @@
+import { config as rxjsConfig, Observable, type OperatorFunction } from 'rxjs';
+import type { RxllmEvent, Usage, UsageEvent } from '../events';
+import { RxllmError } from '../errors';
+import { defaultPriceTable } from '../pricing/defaultPriceTable';
+import { findPrice } from '../pricing/findPrice';
+import { loadedTokenEstimator, loadTokenEstimator, type TokenEstimator } from '../pricing/loadTokenEstimator';
+import {
+  modelPriceSchema,
+  priceTableSchema,
+  type ModelPrice,
+  type PriceTable,
+} from '../pricing/priceTableSchema';
+
+/** Options of {@link aggregateUsage}. */
+export interface AggregateUsageConfig {
+  /**
+   * Prices to add to the table or to override in it, in US dollars per million tokens:
+   * `{ 'ft:gpt-4o-mini:acme': { input: 0.3, cachedInput: 0.15, output: 1.2 } }`. Keys are model
+   * names (or `provider/model`), matched as the table's are. Default: none.
+   */
+  pricing?: Record<string, ModelPrice>;
+  /** The table to price from, replacing rxllm's own. Default: `defaultPriceTable`. */
+  priceTable?: PriceTable;
+  /** The model to price a track by when its `start` event names none. Default: none. */
+  model?: string;
+  /**
+   * Where a provider reports no usage (many local servers, OpenAI without `include_usage`, a
+   * cancelled or failed stream), count tokens instead and mark the usage `estimated: true`.
+   * `true` uses gpt-tokenizer's `o200k_base` encoding, loaded only when a stream first needs it;
+   * a function is your own counter; `false` reports only what providers report. Default: `true`.
+   */
+  estimate?: boolean | TokenEstimator;
+  /**
+   * The prompt as text, for estimating input tokens when a provider reports none. Without it an
+   * estimated usage has `inputTokens: 0`. Default: none.
+   */
+  prompt?: string;
+  /** Emit the total after every per-track usage even on a single-track stream. Default: `false`. */
+  total?: boolean;
+  /** The `track` that marks the total usage event. Default: `'total'`. */
+  totalTrack?: string;
+  /**
+   * Called exactly once with the final usage when the stream completes, fails or is
+   * unsubscribed. Default: none.
+   */
+  onFinal?: (report: UsageReport) => void;
+}
+
+/** The final usage of a stream, as {@link AggregateUsageConfig.onFinal} receives it. */
+export interface UsageReport {
+  /** How the stream ended. */
+  outcome: 'complete' | 'error' | 'unsubscribe';
+  /** The final usage event of every track that has usage (one without `track` on a single-track stream). */
+  tracks: UsageEvent[];
+  /** The sum over tracks (zeros when there is no usage at all). `cost` only when every track's is known. */
+  total: Usage;
+}
+
+interface TrackState {
+  track: string | undefined;
+  model: string | undefined;
+  provider: string | undefined;
+  /** `null` once looked up and not found. */
+  price: ModelPrice | null | undefined;
+  /** The provider's last snapshot for the current attempt, priced. */
+  reported: Usage | undefined;
+  /** Reported usage of attempts a `reset` ended. */
+  banked: Usage | undefined;
+  /** Output text of the current attempt that no reported snapshot covers yet. */
+  pending: string;
+  /** Output text of ended attempts that no reported snapshot covered. */
+  bankedPending: string;
+  /** Attempts that ended without any reported usage (each is charged an estimated prompt). */
+  unreportedAttempts: number;
+  /** Events of the current attempt have arrived. */
+  active: boolean;
+  /** Tool calls whose arguments arrived as deltas (their final `tool-call` is not counted again). */
+  streamedCalls: Set<string> | undefined;
+}
+
+/**
+ * Keeps a running account of token usage and cost per track and in total, and guarantees a
+ * final figure however the stream ends.
+ *
+ * Think of it as a meter on the stream: providers' usage snapshots pass through priced, a total
+ * follows them, and text that no provider counted is counted by a tokenizer at the end.
+ *
+ * ```text
+ * source:   -a-b-c-d----e----|
+ * expected: -a-b-c-(DS)-(ET)-|
+ * ```
+ *
+ * Every event passes through in order. A `usage` event is replaced by the track's cumulative
+ * usage with `cost` added from the price table (a cost the provider reports is kept). The price
+ * is found by the model and provider of the track's `start` event (see `findPrice`). When the
+ * stream has more than one track (or `total: true`), each per-track usage is followed by the total:
+ * a usage event whose `track` is `totalTrack` (`'total'`), summing every track. Usage of an attempt
+ * that a `reset` voided stays counted: its tokens were billed.
+ *
+ * Completion: output text (answer, reasoning, refusal, tool arguments) that no provider snapshot
+ * covers is counted with the estimator, and the track's usage is emitted again with
+ * `estimated: true` (then the total), before `complete`. Error: the final usage of every track
+ * (estimated where needed) and the total are emitted, then the error passes through unchanged.
+ * Unsubscribe: nothing more is emitted. In all three cases `onFinal` is called exactly once with
+ * the final figures; if it throws on completion the stream fails with that error instead (on an
+ * error the source's error wins; on unsubscribe it goes to RxJS's `config.onUnhandledError`).
+ * The first time a process needs the default estimator it is loaded, which makes that one ending
+ * asynchronous.
+ *
+ * @example
+ * ```ts
+ * import { aggregateUsage, fromOpenAI } from 'rxllm';
+ * fromOpenAI(openai, { model: 'gpt-4o-mini', messages, stream_options: { include_usage: true } })
+ *   .pipe(aggregateUsage({ onFinal: ({ total }) => console.log(`$${total.cost?.toFixed(6)}`) }))
+ *   .subscribe();
+ * ```
+ */
+export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunction<RxllmEvent, RxllmEvent> {
+  const table = priceTableOf(config);
+  const estimate = config.estimate ?? true;
+  if (typeof estimate !== 'boolean' && typeof estimate !== 'function')
+    throw new TypeError(`aggregateUsage: estimate must be a boolean or a function, got ${String(estimate)}`);
+  const prompt = config.prompt;
+  if (prompt !== undefined && typeof prompt !== 'string')
+    throw new TypeError(`aggregateUsage: prompt must be a string, got ${typeof prompt}`);
+  const onFinal = config.onFinal;
+  if (onFinal !== undefined && typeof onFinal !== 'function')
+    throw new TypeError(`aggregateUsage: onFinal must be a function, got ${typeof onFinal}`);
+  const totalTrack = config.totalTrack ?? 'total';
+  if (typeof totalTrack !== 'string' || totalTrack === '')
+    throw new TypeError(`aggregateUsage: totalTrack must be a non-empty string, got ${String(totalTrack)}`);
+  const counting = estimate !== false;
+  const fallbackModel = config.model;
+
+  return (source) =>
+    new Observable<RxllmEvent>((subscriber) => {
+      const tracks = new Map<string | undefined, TrackState>();
+      let last: TrackState | undefined;
+      let ended = false;
+
+      const stateOf = (track: string | undefined): TrackState => {
+        if (last !== undefined && last.track === track) return last;
+        let state = tracks.get(track);
+        if (state === undefined) {
+          state = newTrack(track, fallbackModel);
+          tracks.set(track, state);
+        }
+        return (last = state);
+      };
+
+      const priceOf = (state: TrackState): ModelPrice | undefined => {
+        if (state.price === undefined) state.price = findPrice(table, state.model, state.provider) ?? null;
+        return state.price ?? undefined;
+      };
+
+      /** What no provider snapshot covers, counted by `estimator`; undefined when nothing is uncounted. */
+      const estimateOf = (state: TrackState, estimator: TokenEstimator): Usage | undefined => {
+        const text = state.bankedPending + state.pending;
+        const attempts = state.unreportedAttempts + (state.active && state.reported === undefined ? 1 : 0);
+        const outputTokens = text === '' ? 0 : estimator(text);
+        const inputTokens = prompt !== undefined && attempts > 0 ? attempts * estimator(prompt) : 0;
+        if (outputTokens === 0 && inputTokens === 0) return undefined;
+        const usage: Usage = {
+          inputTokens,
+          outputTokens,
+          totalTokens: inputTokens + outputTokens,
+          estimated: true,
+        };
+        const price = priceOf(state);
+        if (price !== undefined) usage.cost = costOf(usage, price);
+        return usage;
+      };
+
+      const needsEstimate = (): boolean => {
+        for (const state of tracks.values())
+          if (
+            state.pending !== '' ||
+            state.bankedPending !== '' ||
+            (prompt !== undefined && (state.unreportedAttempts > 0 || (state.active && !state.reported)))
+          )
+            return true;
+        return false;
+      };
+
+      const showsTotal = (): boolean => tracks.size > 1 || config.total === true;
+
+      const emitTotal = (usages: Iterable<Usage | undefined>): void => {
+        const total = sum(usages);
+        if (total !== undefined) subscriber.next({ type: 'usage', track: totalTrack, ...total });
+      };
+
+      const onUsage = (event: UsageEvent): void => {
+        const state = stateOf(event.track);
+        state.active = true;
+        const { type: _type, track: _track, seq, ...counts } = event;
+        if (counts.cost === undefined) {
+          const price = priceOf(state);
+          if (price !== undefined) counts.cost = costOf(counts, price);
+        }
+        state.reported = counts;
+        state.pending = '';
+        subscriber.next(toEvent(state.track, add(state.banked, counts)!, seq));
+        if (showsTotal()) emitTotal(reportedUsages(tracks));
+      };
+
+      const finish = (
+        outcome: UsageReport['outcome'],
+        estimator: TokenEstimator | undefined,
+        failure: { error: unknown } | undefined,
+      ): void => {
+        const states = [...tracks.values()];
+        let extras: (Usage | undefined)[] = [];
+        if (estimator !== undefined) {
+          try {
+            extras = states.map((state) => estimateOf(state, estimator));
+          } catch (error) {
+            // A throwing estimator is a failing user callback: report it, keep the reported figures.
+            extras = [];
+            failure ??= { error };
+          }
+        }
+        const finals: UsageEvent[] = [];
+        const usages: (Usage | undefined)[] = [];
+        let shown = false;
+        states.forEach((state, i) => {
+          const usage = add(add(state.banked, state.reported), extras[i]);
+          usages.push(usage);
+          if (usage === undefined) return;
+          const event = toEvent(state.track, usage);
+          finals.push(event);
+          if (outcome === 'error' || (outcome === 'complete' && extras[i] !== undefined)) {
+            if (!subscriber.closed) subscriber.next(event);
+            shown = true;
+          }
+        });
+        if (shown && showsTotal() && !subscriber.closed) emitTotal(usages);
+        if (onFinal !== undefined) {
+          try {
+            onFinal({ outcome, tracks: finals, total: sum(usages) ?? zero() });
+          } catch (error) {
+            if (outcome === 'unsubscribe') rxjsConfig.onUnhandledError?.(error);
+            else failure ??= { error };
+          }
+        }
+        if (outcome === 'unsubscribe' || subscriber.closed) return;
+        if (failure !== undefined) subscriber.error(failure.error);
+        else subscriber.complete();
+      };
+
+      const end = (outcome: UsageReport['outcome'], failure?: { error: unknown }): void => {
+        if (ended) return;
+        ended = true;
+        if (estimate === false) return finish(outcome, undefined, failure);
+        if (estimate !== true) return finish(outcome, estimate, failure);
+        const loaded = loadedTokenEstimator();
+        if (loaded !== undefined || !needsEstimate()) return finish(outcome, loaded, failure);
+        // The first stream in this process that needs the tokenizer waits for it to load.
+        loadTokenEstimator().then(
+          (estimator) => finish(outcome, estimator, failure),
+          (error: unknown) => finish(outcome, undefined, failure ?? { error: estimatorLoadError(error) }),
+        );
+      };
+
+      const subscription = source.subscribe({
+        next: (event) => {
+          switch (event.type) {
+            case 'text':
+            case 'reasoning':
+            case 'refusal': {
+              const state = stateOf(event.track);
+              state.active = true;
+              if (counting) state.pending += event.text;
+              break;
+            }
+            case 'tool-call-delta': {
+              const state = stateOf(event.track);
+              state.active = true;
+              if (counting) {
+                state.pending += event.argsText;
+                (state.streamedCalls ??= new Set()).add(event.id);
+              }
+              break;
+            }
+            case 'tool-call': {
+              const state = stateOf(event.track);
+              state.active = true;
+              if (counting && !state.streamedCalls?.has(event.id)) state.pending += event.argsText;
+              break;
+            }
+            case 'start': {
+              const state = stateOf(event.track);
+              state.active = true;
+              if (event.model !== undefined) state.model = event.model;
+              if (event.provider !== undefined) state.provider = event.provider;
+              state.price = undefined;
+              break;
+            }
+            case 'usage':
+              return onUsage(event);
+            case 'reset': {
+              const state = stateOf(event.track);
+              // The voided attempt was billed all the same: bank what it used.
+              if (state.active && state.reported === undefined) state.unreportedAttempts++;
+              state.banked = add(state.banked, state.reported);
+              state.bankedPending += state.pending;
+              state.reported = undefined;
+              state.pending = '';
+              state.streamedCalls = undefined;
+              state.active = false;
+              break;
+            }
+            case 'progress':
+            case 'comparison':
+              break;
+            default:
+              stateOf(event.track).active = true;
+          }
+          subscriber.next(event);
+        },
+        error: (error: unknown) => end('error', { error }),
+        complete: () => end('complete'),
+      });
+
+      return () => {
+        subscription.unsubscribe();
+        end('unsubscribe');
+      };
+    });
+}
+
+function priceTableOf(config: AggregateUsageConfig): PriceTable {
+  let table = defaultPriceTable;
+  if (config.priceTable !== undefined) {
+    const parsed = priceTableSchema.safeParse(config.priceTable);
+    if (!parsed.success)
+      throw new TypeError(`aggregateUsage: priceTable is invalid: ${describeIssues(parsed.error.issues)}`);
+    table = parsed.data;
+  }
+  if (config.pricing === undefined) return table;
+  if (typeof config.pricing !== 'object' || config.pricing === null)
+    throw new TypeError(
+      `aggregateUsage: pricing must be an object of model prices, got ${String(config.pricing)}`,
+    );
+  const models = { ...table.models };
+  for (const [name, price] of Object.entries(config.pricing)) {
+    const parsed = modelPriceSchema.safeParse(price);
+    if (!parsed.success)
+      throw new TypeError(
+        `aggregateUsage: pricing[${JSON.stringify(name)}] is invalid: ${describeIssues(parsed.error.issues)}`,
+      );
+    models[name.trim().toLowerCase()] = parsed.data;
+  }
+  return { ...table, models };
+}
+
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((issue) =>
+      issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message,
+    )
+    .join('; ');
+}
+
+function estimatorLoadError(cause: unknown): RxllmError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new RxllmError(
+    `aggregateUsage: could not load the default token estimator (gpt-tokenizer): ${reason}; pass estimate: false or your own estimator`,
+    { code: 'provider', cause },
+  );
+}
+
+function newTrack(track: string | undefined, model: string | undefined): TrackState {
+  return {
+    track,
+    model,
+    provider: undefined,
+    price: undefined,
+    reported: undefined,
+    banked: undefined,
+    pending: '',
+    bankedPending: '',
+    unreportedAttempts: 0,
+    active: false,
+    streamedCalls: undefined,
+  };
+}
+
+/** US dollars: uncached input, cached input and output tokens at their prices per million. */
+function costOf(usage: Usage, price: ModelPrice): number {
+  const cached = usage.cachedInputTokens ?? 0;
+  return (
+    ((usage.inputTokens - cached) * price.input +
+      cached * (price.cachedInput ?? price.input) +
+      usage.outputTokens * price.output) /
+    1_000_000
+  );
+}
+
+function add(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const usage: Usage = {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+  if (a.cachedInputTokens !== undefined || b.cachedInputTokens !== undefined)
+    usage.cachedInputTokens = (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0);
+  if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined)
+    usage.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
+  // A sum with an unknown part is unknown: a partial cost would read as the whole bill.
+  if (a.cost !== undefined && b.cost !== undefined) usage.cost = a.cost + b.cost;
+  if (a.estimated === true || b.estimated === true) usage.estimated = true;
+  return usage;
+}
+
+function sum(usages: Iterable<Usage | undefined>): Usage | undefined {
+  let total: Usage | undefined;
+  for (const usage of usages) total = add(total, usage);
+  return total;
+}
+
+function reportedUsages(tracks: Map<string | undefined, TrackState>): (Usage | undefined)[] {
+  const usages: (Usage | undefined)[] = [];
+  for (const state of tracks.values()) usages.push(add(state.banked, state.reported));
+  return usages;
+}
+
+function zero(): Usage {
+  return { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+}
+
+function toEvent(track: string | undefined, usage: Usage, seq?: number): UsageEvent {
+  const event: UsageEvent = { type: 'usage', ...usage };
+  if (track !== undefined) event.track = track;
+  if (seq !== undefined) event.seq = seq;
+  return event;
+}
