@@ -51,5 +51,12 @@ export type { RxllmWireEvent } from './wire/rxllm/schema';
 
 // Operators
 
+// Dual-track
+export { mergeTracks } from './operators/mergeTracks';
+export type { MergeStrategy, MergeTracksConfig, TrackSource } from './operators/mergeTracks';
+export { createTrackLimiter } from './tracks/createTrackLimiter';
+export type { TrackLimiter } from './tracks/createTrackLimiter';
+export { wordCosineSimilarity } from './tracks/wordCosineSimilarity';
+
 // Sinks
 export { collect } from './sinks/collect';

@@ -1,0 +1,134 @@
+import { Observable, Subscription, type SchedulerLike, type Subscriber } from 'rxjs';
+import type { RxllmEvent, UsageEvent } from '../../events';
+import { RxllmError } from '../../errors';
+import { MessageAccumulator, type Message } from '../../message';
+import type { TrackLimiter } from '../../tracks/createTrackLimiter';
+import { subscribeUnderGate, type FlowGate } from '../flowGate';
+
+/** A track's stream, or a function that builds it from what earlier tracks showed (fallback). */
+export type TrackSource = Observable<RxllmEvent> | ((shown: Message) => Observable<RxllmEvent>);
+
+export interface NamedTrack {
+  name: string;
+  source: TrackSource;
+  priority: number;
+  kind?: string;
+}
+
+/** One running track: its subscription and what it has shown so far. */
+export class RunningTrack {
+  readonly subscription = new Subscription();
+  readonly message = new MessageAccumulator();
+  /** Events held back until the strategy decides this track is shown. */
+  readonly held: RxllmEvent[] = [];
+  showedOutput = false;
+  lastUsage?: UsageEvent;
+  firstTokenAt?: number;
+  ended = false;
+
+  constructor(
+    readonly track: NamedTrack,
+    readonly startedAt: number,
+  ) {}
+
+  record(event: RxllmEvent): void {
+    this.message.apply(event);
+    if (event.type === 'usage') this.lastUsage = event;
+  }
+
+  stop(): void {
+    this.ended = true;
+    this.subscription.unsubscribe();
+  }
+}
+
+/** Callbacks for one track; each receives the running track, which exists before its first event. */
+export interface TrackObserver {
+  next(event: RxllmEvent, run: RunningTrack): void;
+  error(error: unknown, run: RunningTrack): void;
+  complete(run: RunningTrack): void;
+}
+
+export interface TrackContext {
+  subscriber: Subscriber<RxllmEvent>;
+  scheduler: SchedulerLike;
+  limiter?: TrackLimiter;
+  /**
+   * The flow gates ambient when mergeTracks was subscribed. Tracks started later (a hedge's
+   * backup, a fallback, a track that waited for the limiter) subscribe under them again, so a
+   * downstream `pausable` still reaches their sockets.
+   */
+  gates: readonly FlowGate[];
+}
+
+/**
+ * Subscribes to a track: builds its source (passing `shown` to a function source), runs it through
+ * the limiter when it has a kind, and stamps every event with the track's name.
+ */
+export function startTrack(
+  context: TrackContext,
+  track: NamedTrack,
+  observer: TrackObserver,
+  shown: Message = new MessageAccumulator().snapshot(),
+): RunningTrack {
+  const running = new RunningTrack(track, context.scheduler.now());
+  let source: Observable<RxllmEvent>;
+  try {
+    source = typeof track.source === 'function' ? track.source(shown) : track.source;
+  } catch (error) {
+    // A throwing track factory fails that track, not the whole pipeline's subscribe call.
+    running.ended = true;
+    observer.error(RxllmError.from(error), running);
+    return running;
+  }
+  const gated = underGates(source, context.gates);
+  const limited =
+    track.kind && context.limiter ? context.limiter.run(track.kind, gated, track.priority) : gated;
+  running.subscription.add(
+    limited.subscribe({
+      next: (event) => {
+        const tagged = event.track === track.name ? event : { ...event, track: track.name };
+        running.record(tagged);
+        observer.next(tagged, running);
+      },
+      error: (error: unknown) => {
+        running.ended = true;
+        observer.error(error, running);
+      },
+      complete: () => {
+        running.ended = true;
+        observer.complete(running);
+      },
+    }),
+  );
+  return running;
+}
+
+/** The error a track failed with, as an RxllmError that carries the track's partial message. */
+export function trackFailure(running: RunningTrack, error: unknown): RxllmError {
+  const failure = RxllmError.from(error);
+  failure.partial ??= running.message.snapshot();
+  return failure;
+}
+
+/**
+ * What a cancelled track leaves behind: its last usage (tokens already spent are still billed)
+ * and a `cancelled` finish, so stores and usage counters see the track end.
+ */
+export function cancellationEvents(running: RunningTrack): RxllmEvent[] {
+  const name = running.track.name;
+  const events: RxllmEvent[] = [];
+  if (running.lastUsage) events.push(running.lastUsage);
+  events.push({ type: 'finish', reason: 'cancelled', track: name });
+  return events;
+}
+
+function underGates(source: Observable<RxllmEvent>, gates: readonly FlowGate[]): Observable<RxllmEvent> {
+  if (gates.length === 0) return source;
+  return new Observable<RxllmEvent>((subscriber) =>
+    gates.reduce<() => Subscription>(
+      (subscribe, gate) => () => subscribeUnderGate(gate, subscribe),
+      () => source.subscribe(subscriber),
+    )(),
+  );
+}
