@@ -167,15 +167,18 @@ export interface ErrorEvent extends EventMeta {
 /** Streaming progress of a track, from the `progress` operator. */
 export interface ProgressEvent extends EventMeta {
   type: 'progress';
-  /** Text, reasoning and refusal deltas received so far. */
+  /** Text, reasoning, refusal and tool-argument deltas received so far (a delta is usually one token). */
   tokens: number;
-  /** Characters of text received so far. */
+  /** Characters (Unicode code points) in those deltas so far. */
   characters: number;
   /** Milliseconds since subscription. */
   elapsedMs: number;
   /** Milliseconds from subscription to the first content delta; absent until it arrives. */
   timeToFirstTokenMs?: number;
-  /** Deltas per second since the first one arrived. */
+  /**
+   * Deltas per second after the first: `(tokens - 1) * 1000 / (now - first delta)`; 0 until a
+   * second delta arrives. Falls while the stream stalls, as a rate so far should.
+   */
   tokensPerSecond: number;
 }
 
