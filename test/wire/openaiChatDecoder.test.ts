@@ -673,6 +673,26 @@ describe('createOpenAIChatDecoder', () => {
       ]);
     });
 
+    it('reports tool-calls when a server says stop after calling a tool, keeping the raw reason', () => {
+      const { events } = decode(
+        sse(
+          chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'f', arguments: '{}' } }] }),
+          chunk({}, 'stop'),
+        ),
+      );
+      expect(byType(events, 'finish')).toEqual([{ type: 'finish', reason: 'tool-calls', rawReason: 'stop' }]);
+    });
+
+    it('reads the usage Groq reports in x_groq', () => {
+      const { message } = decode(
+        sse(chunk({ content: 'Hi' }), {
+          ...chunk({}, 'stop'),
+          x_groq: { id: 'req_1', usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } },
+        }),
+      );
+      expect(message.usage).toEqual({ inputTokens: 9, outputTokens: 2, totalTokens: 11 });
+    });
+
     it('reads reasoning_details text when no reasoning string carries it', () => {
       const { events } = decode(
         sse(

@@ -227,7 +227,10 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       finished = true;
       if (current.finished) return; // OpenRouter repeats the finish chunk
       current.finished = true;
-      const event: FinishEvent = { type: 'finish', reason: finishReason(rawReason), rawReason };
+      let reason = finishReason(rawReason);
+      // Some compatible servers say "stop" after calling tools; the caller needs to know tools are due.
+      if (reason === 'stop' && current.started > 0) reason = 'tool-calls';
+      const event: FinishEvent = { type: 'finish', reason, rawReason };
       if (k !== 0) event.choice = k;
       emit(event);
     } else if (rawReason !== undefined && rawReason !== null && typeof rawReason !== 'string') {
@@ -257,7 +260,8 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       }
       const chunk = json as Json;
       const list = chunk.choices;
-      const usage = chunk.usage;
+      // Groq has reported usage in its own `x_groq` field rather than in `usage`.
+      const usage = chunk.usage ?? (chunk.x_groq as Json | null | undefined)?.usage;
 
       if (list !== undefined) {
         if (!Array.isArray(list)) throw malformed(dialect, data, 'choices is not an array');
