@@ -6,6 +6,8 @@ import {
   type Subscription,
 } from 'rxjs';
 import { GatedQueue } from '../internal/gatedQueue';
+import { sseHeaders } from '../wire/sseHeaders';
+import type { DialectName } from '../wire/types';
 
 /**
  * The part of Node's `http.ServerResponse` (or `Http2ServerResponse`, or Express's and Fastify's
@@ -31,10 +33,15 @@ export interface NodeServerResponse {
 export interface PipeToNodeResponseConfig {
   /** Status code, when the headers are not sent yet. Default 200. */
   status?: number;
+  /**
+   * The dialect the frames are in, for its headers (`ai-sdk-ui` adds
+   * `x-vercel-ai-ui-message-stream: v1`, which `useChat` checks). Default `'rxllm'`.
+   */
+  dialect?: DialectName;
   /** Headers set over the SSE defaults (and over headers already set on `res`). */
   headers?: Record<string, string | number | readonly string[]>;
   /**
-   * Send an SSE comment (`: heartbeat`) after this many milliseconds without a write, so that
+   * Send an SSE comment (`: keep-alive`, as `toSSE` does) after this many milliseconds without a write, so that
    * proxies and load balancers do not close a connection that waits for a slow first token.
    * Default 0: no heartbeat.
    */
@@ -69,14 +76,7 @@ export interface PipeToNodeResponseResult {
   heartbeats: number;
 }
 
-const defaultHeaders: ReadonlyArray<readonly [string, string]> = [
-  ['content-type', 'text/event-stream; charset=utf-8'],
-  ['cache-control', 'no-cache, no-transform'],
-  ['connection', 'keep-alive'],
-  ['x-accel-buffering', 'no'],
-];
-
-const heartbeatComment = ': heartbeat\n\n';
+const heartbeatComment = ': keep-alive\n\n';
 
 /**
  * Streams SSE frames into a Node `http.ServerResponse`, at the pace the client reads them.
@@ -87,7 +87,8 @@ const heartbeatComment = ': heartbeat\n\n';
  *
  * - Headers: unless already sent, `content-type: text/event-stream; charset=utf-8`,
  *   `cache-control: no-cache, no-transform`, `connection: keep-alive` (not on HTTP/2, which
- *   forbids it) and `x-accel-buffering: no` are set where `res` has none, then `config.headers`
+ *   forbids it) and `x-accel-buffering: no` (`sseHeaders(dialect)`) are set where `res` has none,
+ *   then `config.headers`
  *   over them, and the headers are flushed at once so that the client sees the stream open.
  * - Backpressure: when `res.write` returns false, the source is held back through rxllm's flow
  *   gate until `'drain'` (rxllm sources stop reading their HTTP body); frames already in flight
@@ -257,7 +258,7 @@ export function pipeToNodeResponse(
       clientGone();
       if (upstreamOver) return;
     } else if (!res.headersSent) {
-      writeHeaders(res, status, config.headers);
+      writeHeaders(res, status, config);
     }
 
     if (signal?.aborted) {
@@ -286,13 +287,9 @@ export function pipeToNodeResponse(
   });
 }
 
-function writeHeaders(
-  res: NodeServerResponse,
-  status: number,
-  headers: PipeToNodeResponseConfig['headers'],
-): void {
+function writeHeaders(res: NodeServerResponse, status: number, config: PipeToNodeResponseConfig): void {
   res.statusCode = status;
-  for (const [name, value] of defaultHeaders) {
+  for (const [name, value] of Object.entries(sseHeaders(config.dialect))) {
     if (res.getHeader(name) !== undefined) continue;
     try {
       res.setHeader(name, value);
@@ -300,6 +297,6 @@ function writeHeaders(
       // HTTP/2 responses reject connection-specific headers: the protocol keeps connections alive itself.
     }
   }
-  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(config.headers ?? {})) res.setHeader(name, value);
   res.flushHeaders?.();
 }

@@ -1,4 +1,6 @@
 import { catchError, EMPTY, type Observable } from 'rxjs';
+import { sseHeaders } from '../wire/sseHeaders';
+import type { DialectName } from '../wire/types';
 import { toReadableStream } from './toReadableStream';
 
 /** Options of {@link toResponse}: a `ResponseInit` plus how the body is buffered. */
@@ -14,16 +16,12 @@ export interface ToResponseConfig extends ResponseInit {
    * reconnect. Default: the error is dropped.
    */
   onError?: (error: unknown) => void;
+  /**
+   * The dialect the frames are in, for its headers (`ai-sdk-ui` adds
+   * `x-vercel-ai-ui-message-stream: v1`, which `useChat` checks). Default `'rxllm'`.
+   */
+  dialect?: DialectName;
 }
-
-const sseHeaders: ReadonlyArray<readonly [string, string]> = [
-  ['content-type', 'text/event-stream; charset=utf-8'],
-  // no-transform: proxies and compression middleware must not buffer or rewrite the stream.
-  ['cache-control', 'no-cache, no-transform'],
-  ['connection', 'keep-alive'],
-  // nginx buffers proxied responses unless told otherwise.
-  ['x-accel-buffering', 'no'],
-];
 
 /**
  * A web `Response` that streams SSE frames: for Hono, Next.js route handlers, Bun, Deno and
@@ -34,7 +32,8 @@ const sseHeaders: ReadonlyArray<readonly [string, string]> = [
  *
  * Headers: `content-type: text/event-stream; charset=utf-8`, `cache-control: no-cache,
  * no-transform`, `connection: keep-alive` (where the runtime allows it; HTTP/2 servers drop it)
- * and `x-accel-buffering: no`; headers in `config` are merged over them and win.
+ * and `x-accel-buffering: no` (see `sseHeaders(dialect)`); headers in `config` are merged over them
+ * and win.
  *
  * - Lazy and bounded: nothing is subscribed until the body is first read; then at most
  *   `highWaterMark` frames wait unread before the source is held back (rxllm sources stop
@@ -60,12 +59,12 @@ export function toResponse(
   if (typeof (frames$ as { subscribe?: unknown } | null)?.subscribe !== 'function') {
     throw new TypeError(`rxllm: toResponse expects an Observable of SSE frames, got ${String(frames$)}`);
   }
-  const { highWaterMark, onError, headers: userHeaders, ...init } = config;
+  const { highWaterMark, onError, dialect, headers: userHeaders, ...init } = config;
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError(`rxllm: toResponse onError must be a function, got ${String(onError)}`);
   }
   const headers = new Headers();
-  for (const [name, value] of sseHeaders) {
+  for (const [name, value] of Object.entries(sseHeaders(dialect))) {
     try {
       headers.set(name, value);
     } catch {
