@@ -46,10 +46,13 @@ export type {
 export { dialects, getDialect } from './wire/dialects';
 export { rxllmErrorSchema, rxllmEventSchema } from './wire/rxllm/schema';
 export type { RxllmWireEvent } from './wire/rxllm/schema';
+export { sseHeaders } from './wire/sseHeaders';
 
 // Sources
 
 // Operators
+export { toSSE } from './operators/toSSE';
+export type { ToSSEConfig } from './operators/toSSE';
 
 // Dual-track
 export { mergeTracks } from './operators/mergeTracks';
