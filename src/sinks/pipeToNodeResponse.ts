@@ -25,8 +25,8 @@ export interface NodeServerResponse {
   flushHeaders?(): void;
   write(chunk: string | Uint8Array): boolean;
   end(callback?: () => void): unknown;
-  on(event: 'close' | 'drain' | 'error', listener: (...args: never[]) => void): unknown;
-  off(event: 'close' | 'drain' | 'error', listener: (...args: never[]) => void): unknown;
+  on(event: 'close' | 'drain' | 'error', listener: () => void): unknown;
+  off(event: 'close' | 'drain' | 'error', listener: () => void): unknown;
 }
 
 /** Options of {@link pipeToNodeResponse}. */
