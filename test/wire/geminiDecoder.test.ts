@@ -211,7 +211,7 @@ describe('createGeminiDecoder', () => {
       providerCode: 'UNAVAILABLE',
       dialect: 'gemini',
       retryable: true,
-      message: 'The model is overloaded. Please try again later.',
+      message: 'gemini: UNAVAILABLE: The model is overloaded. Please try again later.',
     });
     expect(error?.partial?.text).toBe('Partial');
   });

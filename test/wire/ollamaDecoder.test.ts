@@ -125,7 +125,7 @@ describe('createOllamaDecoder', () => {
       expect(error).toMatchObject({
         code: 'provider',
         dialect: 'ollama',
-        message: 'an error was encountered while running the model',
+        message: 'ollama: error: an error was encountered while running the model',
         retryable: false,
       });
       expect(error?.partial).toEqual<Message>({

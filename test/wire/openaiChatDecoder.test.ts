@@ -347,7 +347,7 @@ describe('createOpenAIChatDecoder', () => {
       expect(error).toMatchObject({
         code: 'http',
         status: 400,
-        message: 'Token limit reached',
+        message: 'openai-chat: 400: Token limit reached',
         dialect: 'openai-chat',
         retryable: false,
       });
@@ -450,7 +450,7 @@ describe('createOpenAIChatDecoder', () => {
         dialect: 'openai-chat',
       });
       expect(error?.message).toBe(
-        'Tool call validation failed: tool call validation failed: parameters for tool get_something_by_name ' +
+        'openai-chat: tool_use_failed: Tool call validation failed: tool call validation failed: parameters for tool get_something_by_name ' +
           "did not match schema: errors: [missing properties: 'name', additionalProperties 'invalid_param' not allowed]",
       );
       const { reasoning, ...rest } = error!.partial!;
@@ -720,7 +720,7 @@ describe('createOpenAIChatDecoder', () => {
       expect(error).toMatchObject({
         code: 'rate-limit',
         providerCode: 'rate_limit_exceeded',
-        message: 'Rate limit reached for gpt-test',
+        message: 'openai-chat: rate_limit_exceeded: Rate limit reached for gpt-test',
         retryable: true,
       });
       expect(error?.partial?.text).toBe('Hi');

@@ -232,13 +232,13 @@ function inBandError(error: unknown): RxllmError {
       ? body.message
       : typeof error === 'string'
         ? error
-        : `${dialect}: in-band error ${JSON.stringify(error)}`;
+        : JSON.stringify(error);
   const status = typeof body.code === 'number' ? body.code : undefined;
   const providerCode = typeof body.status === 'string' ? body.status : undefined;
   const code =
     codeForProviderError(providerCode, message) ??
     (status !== undefined ? codeForStatus(status, message) : 'provider');
-  return new RxllmError(message, {
+  return new RxllmError(`${dialect}: ${providerCode ?? status ?? 'error'}: ${message}`, {
     code,
     dialect,
     ...(status !== undefined && { status }),

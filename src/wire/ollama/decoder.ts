@@ -176,6 +176,9 @@ function inBandError(error: unknown): RxllmError {
       ? error
       : typeof (error as Json).message === 'string'
         ? ((error as Json).message as string)
-        : `${dialect}: in-band error ${JSON.stringify(error)}`;
-  return new RxllmError(message, { code: codeForProviderError(undefined, message) ?? 'provider', dialect });
+        : JSON.stringify(error);
+  return new RxllmError(`${dialect}: error: ${message}`, {
+    code: codeForProviderError(undefined, message) ?? 'provider',
+    dialect,
+  });
 }

@@ -421,11 +421,13 @@ function count(data: string, value: unknown, field: string): number | undefined 
  */
 function inBandError(error: unknown): RxllmError {
   if (typeof error === 'string') {
-    return new RxllmError(error, { code: codeForProviderError(undefined, error) ?? 'provider', dialect });
+    return new RxllmError(`${dialect}: error: ${error}`, {
+      code: codeForProviderError(undefined, error) ?? 'provider',
+      dialect,
+    });
   }
   const body = (error !== null && typeof error === 'object' ? error : {}) as Json;
-  const message =
-    typeof body.message === 'string' ? body.message : `${dialect}: in-band error ${JSON.stringify(error)}`;
+  const message = typeof body.message === 'string' ? body.message : JSON.stringify(error);
   const stringCode = typeof body.code === 'string' ? body.code : undefined;
   const type = typeof body.type === 'string' ? body.type : undefined;
   const status =
@@ -441,7 +443,7 @@ function inBandError(error: unknown): RxllmError {
     codeForProviderError(type, message) ??
     (status !== undefined ? codeForStatus(status, message) : 'provider');
   const providerCode = stringCode ?? type;
-  return new RxllmError(message, {
+  return new RxllmError(`${dialect}: ${providerCode ?? status ?? 'error'}: ${message}`, {
     code,
     dialect,
     ...(status !== undefined && { status }),
