@@ -49,6 +49,20 @@ export type { RxllmWireEvent } from './wire/rxllm/schema';
 export { sseHeaders } from './wire/sseHeaders';
 
 // Sources
+export { fromSSE } from './sources/fromSSE';
+export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
+export { fromNDJSON } from './sources/fromNDJSON';
+export type { FromNDJSONConfig } from './sources/fromNDJSON';
+export { fromOpenAI } from './sources/fromOpenAI';
+export type { FromOpenAIConfig, FromOpenAIParams, OpenAIRequestOptions } from './sources/fromOpenAI';
+export { fromOpenAIResponses } from './sources/fromOpenAIResponses';
+export type { FromOpenAIResponsesConfig, FromOpenAIResponsesParams } from './sources/fromOpenAIResponses';
+export { fromAnthropic } from './sources/fromAnthropic';
+export type { FromAnthropicConfig, FromAnthropicParams } from './sources/fromAnthropic';
+export { fromOllama } from './sources/fromOllama';
+export type { FromOllamaConfig, OllamaMessage } from './sources/fromOllama';
+export { fromTokens } from './sources/fromTokens';
+export type { FromTokensConfig } from './sources/fromTokens';
 
 // Operators
 export { toSSE } from './operators/toSSE';
