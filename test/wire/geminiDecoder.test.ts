@@ -138,6 +138,27 @@ describe('createGeminiDecoder', () => {
     expect(byType(events, 'finish')).toEqual([{ type: 'finish', reason: 'tool-calls', rawReason: 'STOP' }]);
   });
 
+  it('passes a part’s thoughtSignature on as a reasoning signature', () => {
+    const { events } = decode(
+      sse(
+        response(
+          [{ functionCall: { name: 'f', args: {} }, thoughtSignature: 'c2lnbmF0dXJl' }],
+          {},
+          { finishReason: 'STOP' },
+        ),
+      ),
+    );
+    expect(events.map((event) => event.type)).toEqual([
+      'start',
+      'reasoning',
+      'tool-call-start',
+      'tool-call-delta',
+      'tool-call',
+      'finish',
+    ]);
+    expect(byType(events, 'reasoning')).toEqual([{ type: 'reasoning', text: '', signature: 'c2lnbmF0dXJl' }]);
+  });
+
   it('keeps the id Gemini gives a function call', () => {
     const { message } = decode(
       sse(

@@ -101,6 +101,14 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
           const part = parts[i] as Json | null;
           if (part === null || typeof part !== 'object')
             throw malformed(dialect, data, 'a part is not an object');
+          // Thinking models sign their thoughts (the signature must be sent back next turn). It
+          // goes out ahead of the part it signs, as Anthropic's signed thinking precedes tool use.
+          const signature = part.thoughtSignature;
+          if (typeof signature === 'string' && signature !== '') {
+            const event: ReasoningEvent = { type: 'reasoning', text: '', signature };
+            if (k !== 0) event.choice = k;
+            emit(event);
+          }
           const text = part.text;
           if (text !== undefined && text !== null) {
             if (typeof text !== 'string') throw malformed(dialect, data, 'parts[].text is not a string');
