@@ -1,0 +1,220 @@
+import { Subject, of } from 'rxjs';
+import type { RxllmEvent } from '../../src/events';
+import { fromSSE } from '../../src/sources/fromSSE';
+import { createMessageStore } from '../../src/sinks/createMessageStore';
+import { messageReducer, type MessageState } from '../../src/sinks/messageReducer';
+import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import { ev } from '../../src/testing/eventBuilders';
+
+/** Svelte's `get(store)`: subscribe, take the value the contract delivers at once, unsubscribe. */
+function svelteGet<T>(store: { subscribe(run: (value: T) => void): () => void }): T {
+  let value: T | undefined;
+  let delivered = false;
+  const unsubscribe = store.subscribe((next) => {
+    value = next;
+    delivered = true;
+  });
+  unsubscribe();
+  if (!delivered) throw new Error('the store did not call run synchronously on subscribe');
+  return value as T;
+}
+
+/**
+ * What React's useSyncExternalStore does with a store, reduced to its contract: subscribe with
+ * a callback that ignores its arguments and re-renders only when getSnapshot() changed by Object.is.
+ * The functions are taken off the store unbound, as React calls them.
+ */
+function renderWithExternalStore(
+  subscribe: (onChange: () => void) => () => void,
+  getSnapshot: () => MessageState,
+) {
+  const renders: MessageState[] = [getSnapshot()];
+  const unsubscribe = subscribe(() => {
+    const next = getSnapshot();
+    if (!Object.is(next, renders.at(-1))) renders.push(next);
+  });
+  return { renders, unsubscribe };
+}
+
+describe('createMessageStore', () => {
+  let server: ReplayServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('starts from the initial state and folds dispatched events with messageReducer', () => {
+    const store = createMessageStore();
+    expect(store.getSnapshot()).toBe(messageReducer.initialState);
+    store.dispatch(ev.text('Hel'));
+    store.dispatch(ev.text('lo'));
+    expect(store.getSnapshot().tracks.default!.text).toBe('Hello');
+    expect(store.getSnapshot().status).toBe('streaming');
+  });
+
+  it('keeps the snapshot the same object until something changes', () => {
+    const store = createMessageStore();
+    store.dispatch(ev.text('a'));
+    const first = store.getSnapshot();
+    expect(store.getSnapshot()).toBe(first);
+    store.dispatch({ type: 'reasoning', text: '', signature: 'sig' });
+    expect(store.getSnapshot()).toBe(first);
+    store.dispatch(ev.text('b'));
+    expect(store.getSnapshot()).not.toBe(first);
+    expect(first.tracks.default!.text).toBe('a');
+  });
+
+  it("serves React's useSyncExternalStore: unbound methods, one render per real change", () => {
+    const store = createMessageStore();
+    const { subscribe, getSnapshot, getServerSnapshot } = store;
+    const { renders, unsubscribe } = renderWithExternalStore(subscribe, getSnapshot);
+    store.dispatch(ev.text('a'));
+    store.dispatch({ type: 'reasoning', text: '', signature: 'sig' }); // no change, no render
+    store.dispatch(ev.text('b'));
+    unsubscribe();
+    store.dispatch(ev.text('c'));
+    expect(renders.map((state) => state.tracks.default?.text)).toEqual([undefined, 'a', 'ab']);
+    expect(getServerSnapshot()).toBe(getSnapshot());
+  });
+
+  it('keeps the Svelte store contract: run is called at once with the value, then on every change', () => {
+    const store = createMessageStore();
+    const seen: Array<string | undefined> = [];
+    const unsubscribe = store.subscribe((state) => seen.push(state.tracks.default?.text));
+    expect(seen).toEqual([undefined]);
+    store.dispatch(ev.text('x'));
+    store.dispatch(ev.text('y'));
+    unsubscribe();
+    store.dispatch(ev.text('z'));
+    expect(seen).toEqual([undefined, 'x', 'xy']);
+    expect(svelteGet(store).tracks.default!.text).toBe('xyz');
+  });
+
+  it('treats the same function subscribed twice as two subscriptions', () => {
+    const store = createMessageStore();
+    let calls = 0;
+    const listener = () => (calls += 1);
+    const first = store.subscribe(listener);
+    store.subscribe(listener);
+    first();
+    calls = 0;
+    store.dispatch(ev.text('a'));
+    expect(calls).toBe(1);
+  });
+
+  it('calls every listener even when one throws, then rethrows the first error', () => {
+    const store = createMessageStore();
+    const seen: string[] = [];
+    let armed = false;
+    store.subscribe(() => {
+      if (armed) throw new Error('listener broke');
+    });
+    store.subscribe((state) => seen.push(state.tracks.default?.text ?? ''));
+    armed = true;
+    expect(() => store.dispatch(ev.text('a'))).toThrow('listener broke');
+    expect(seen).toEqual(['', 'a']);
+    expect(store.getSnapshot().tracks.default!.text).toBe('a');
+  });
+
+  it('goes back to the initial state on reset() and tells its listeners', () => {
+    const store = createMessageStore();
+    store.dispatch(ev.text('a'));
+    const seen: MessageState[] = [];
+    store.subscribe((state) => seen.push(state));
+    store.reset();
+    expect(store.getSnapshot()).toBe(messageReducer.initialState);
+    expect(seen).toHaveLength(2);
+    store.reset();
+    expect(seen).toHaveLength(2);
+  });
+
+  it('starts from and resets to a given initial state', () => {
+    const initial = messageReducer(undefined, ev.text('restored'));
+    const store = createMessageStore({ initialState: initial });
+    store.dispatch(ev.text(' more'));
+    store.reset();
+    expect(store.getSnapshot()).toBe(initial);
+    expect(() => createMessageStore({ initialState: 'x' as never })).toThrow(
+      'rxllm: createMessageStore initialState must be a MessageState, got x',
+    );
+  });
+
+  it('connect() feeds the store and marks the end of the stream', () => {
+    const store = createMessageStore();
+    store.connect(of(ev.text('Hi'), ev.finish('stop')));
+    expect(store.getSnapshot()).toMatchObject({
+      status: 'done',
+      tracks: { default: { text: 'Hi', status: 'done' } },
+    });
+  });
+
+  it('connect() marks the message cancelled when its subscription is unsubscribed mid-stream', () => {
+    const store = createMessageStore();
+    const events = new Subject<RxllmEvent>();
+    const subscription = store.connect(events);
+    events.next(ev.text('partial'));
+    subscription.unsubscribe();
+    expect(events.observed).toBe(false);
+    expect(store.getSnapshot()).toMatchObject({
+      status: 'cancelled',
+      tracks: { default: { text: 'partial', status: 'cancelled' } },
+    });
+  });
+
+  it('connect() leaves a finished message as it is when unsubscribed afterwards', () => {
+    const store = createMessageStore();
+    const subscription = store.connect(of(ev.text('done')));
+    const finished = store.getSnapshot();
+    subscription.unsubscribe();
+    expect(store.getSnapshot()).toBe(finished);
+    expect(finished.status).toBe('done');
+  });
+
+  it('shows a real streamed answer, and the error with the partial text when the connection is cut', async () => {
+    const transcript =
+      'event: start\ndata: {"type":"start","id":"r1","model":"m"}\n\n' +
+      'event: text\ndata: {"type":"text","text":"Hello"}\n\n' +
+      'event: text\ndata: {"type":"text","text":" world"}\n\n' +
+      'event: usage\ndata: {"type":"usage","inputTokens":7,"outputTokens":2,"totalTokens":9}\n\n' +
+      'event: finish\ndata: {"type":"finish","reason":"stop"}\n\n' +
+      'event: done\ndata: [DONE]\n\n';
+    server = await createReplayServer({
+      routes: {
+        '/ok': { transcript },
+        // Cut right after the first text frame (the start frame is 59 bytes, the text frame 50).
+        '/cut': { transcript, fault: { kind: 'cut', afterBytes: 109 } },
+      },
+    });
+    const url = server.url;
+
+    const store = createMessageStore();
+    const statuses: string[] = [];
+    store.subscribe((state) => statuses.push(state.status));
+    await new Promise<void>((resolve) =>
+      store
+        .connect(fromSSE((signal) => fetch(`${url}/ok`, { signal }), { dialect: 'rxllm' }))
+        .add(() => resolve()),
+    );
+    expect(store.getSnapshot().tracks.default).toMatchObject({
+      status: 'done',
+      id: 'r1',
+      model: 'm',
+      text: 'Hello world',
+      usage: { inputTokens: 7, outputTokens: 2, totalTokens: 9 },
+      finishReason: 'stop',
+    });
+    expect(statuses[0]).toBe('idle');
+    expect(statuses.at(-1)).toBe('done');
+
+    store.reset();
+    await new Promise<void>((resolve) =>
+      store
+        .connect(fromSSE((signal) => fetch(`${url}/cut`, { signal }), { dialect: 'rxllm' }))
+        .add(() => resolve()),
+    );
+    const failed = store.getSnapshot();
+    expect(failed.status).toBe('error');
+    expect(failed.error!.code).toBe('network');
+    expect(failed.tracks.default).toMatchObject({ status: 'error', text: 'Hello' });
+  });
+});
