@@ -372,6 +372,46 @@ describe('fromSSE', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('leaves the socket unread while a flow gate is closed, so the server cannot send more', async () => {
+    // 16 MiB of SSE comments between the first frames and the rest: more than the socket buffers hold.
+    const padding = `: ${'x'.repeat(1021)}\n`.repeat(16 * 1024);
+    const transcript = frames[0]! + frames[1]! + padding + frames.slice(2).join('');
+    server = await createReplayServer({ transcript, timing: { sliceBytes: 64 * 1024 } });
+    const url = server.url;
+    const gate = new ManualGate();
+    gate.close();
+    const seen: RxllmEvent[] = [];
+    let completed = false;
+    subscribeUnderGate(gate, () =>
+      fromSSE((signal) => fetch(url, { signal }), { dialect: 'rxllm' }).subscribe({
+        next: (event) => seen.push(event),
+        complete: () => (completed = true),
+      }),
+    );
+    const request = await server.waitForRequest(0);
+    // Polled, not timed: a source that read while paused would let the server finish the 16 MiB
+    // (and would have decoded the first frames); a paused one leaves the server stuck below it.
+    await new Promise<void>((resolve, reject) => {
+      let last = -1;
+      const poll = setInterval(() => {
+        if (request.completed) reject(new Error('the server sent everything while the gate was closed'));
+        else if (request.bytesSent === last) resolve();
+        else return void (last = request.bytesSent);
+        clearInterval(poll);
+      }, 25);
+    });
+    expect(seen).toEqual([]);
+    expect(request.bytesSent).toBeLessThan(request.bytesTotal / 2);
+    gate.open();
+    await request.closed;
+    await new Promise<void>((resolve) => {
+      const check = () => (completed ? resolve() : setImmediate(check));
+      check();
+    });
+    expect(seen).toEqual(expected);
+    expect(request.completed).toBe(true);
+  });
+
   it('throws at once for a bad input or a missing or unknown dialect', () => {
     expect(() => fromSSE(42 as never, { dialect: 'rxllm' })).toThrow(
       /fromSSE expects a Response, a ReadableStream, an async iterable or a function .*got number 42/,
@@ -381,6 +421,9 @@ describe('fromSSE', () => {
     );
     expect(() => fromSSE(bytesOneAtATime(''), { dialect: 'nope' as never })).toThrow(
       /unknown dialect 'nope'/,
+    );
+    expect(() => fromSSE(bytesOneAtATime(''), { dialect: 'ollama' })).toThrow(
+      "rxllm: fromSSE: dialect 'ollama' is framed as ndjson, not SSE; use fromNDJSON",
     );
   });
 
