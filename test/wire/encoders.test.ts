@@ -9,9 +9,6 @@ import { createOpenAIResponsesEncoder } from '../../src/wire/openai-responses/en
 import type { Encoder, EncoderOptions, SSEFrame, WriteFrame } from '../../src/wire/types';
 
 type Create = (write: WriteFrame, options?: EncoderOptions) => Encoder;
-  write: WriteFrame,
-  options?: EncoderOptions,
-) => ReturnType<ReturnType<typeof getDialect>['createEncoder'] & {}>;
 
 /** Runs events through an encoder; returns the frames with their data parsed (`[DONE]` kept as text). */
 function encode(create: Create, events: RxllmEvent[], options?: EncoderOptions, failure?: RxllmError) {
