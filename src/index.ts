@@ -77,3 +77,30 @@ export { wordCosineSimilarity } from './tracks/wordCosineSimilarity';
 
 // Sinks
 export { collect } from './sinks/collect';
+export { toResponse } from './sinks/toResponse';
+export type { ToResponseConfig } from './sinks/toResponse';
+export { pipeToNodeResponse } from './sinks/pipeToNodeResponse';
+export type {
+  NodeServerResponse,
+  PipeToNodeResponseConfig,
+  PipeToNodeResponseResult,
+} from './sinks/pipeToNodeResponse';
+export { toReadableStream } from './sinks/toReadableStream';
+export type { ToReadableStreamConfig } from './sinks/toReadableStream';
+export { toAsyncIterable } from './sinks/toAsyncIterable';
+export type { ToAsyncIterableConfig } from './sinks/toAsyncIterable';
+export { messageReducer } from './sinks/messageReducer';
+export type {
+  ChoiceState,
+  MessageAction,
+  MessageState,
+  MessageStatus,
+  StreamCancelAction,
+  StreamCompleteAction,
+  StreamErrorAction,
+  ToolCallState,
+  TrackState,
+} from './sinks/messageReducer';
+export { createMessageStore } from './sinks/createMessageStore';
+export type { CreateMessageStoreConfig, MessageStore } from './sinks/createMessageStore';
+export { toStore } from './sinks/toStore';
