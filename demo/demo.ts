@@ -5,10 +5,11 @@ import { parseArgs } from 'node:util';
 import type { Subscription } from 'rxjs';
 import type { ComparisonEvent, FinishReason, RxllmEvent, Usage } from '../src/events';
 import { aggregateUsage } from '../src/operators/aggregateUsage';
-import { mergeTracks, type MergeStrategy, type MergeTracksConfig } from '../src/operators/mergeTracks';
+import { mergeTracks, type MergeStrategy } from '../src/operators/mergeTracks';
 import { progress } from '../src/operators/progress';
 import { defaultPrompt } from './answers';
 import { createTracks, type CloudApi } from './providers';
+import { mergeConfig, strategies } from './strategies';
 import {
   describeError,
   formatTable,
@@ -18,15 +19,6 @@ import {
   similarityOf,
 } from './stats';
 import { TerminalView, wrap } from './terminalView';
-
-const strategies: readonly MergeStrategy[] = [
-  'compare',
-  'handoff',
-  'race',
-  'hedge',
-  'fallback',
-  'interleave',
-];
 
 export const usage = `Usage: npm run demo -- [options]
 
@@ -96,18 +88,6 @@ export function parseOptions(argv: string[]): Options | 'help' {
   if (values.cloud) options.cloud = values.cloud as CloudApi;
   if (values.fail) options.fail = values.fail as 'local' | 'cloud';
   return options;
-}
-
-/** The mergeTracks settings each strategy runs with in the demo (timers scaled by `speed`). */
-export function mergeConfig(strategy: MergeStrategy, speed: number): MergeTracksConfig {
-  const config: MergeTracksConfig = { strategy, name: 'local' };
-  if (strategy === 'hedge') {
-    // The textbook hedge: ask the cloud first; when it is slow to answer, ask the local model too.
-    config.priorities = { cloud: 1 };
-    config.hedgeAfterMs = 400 / speed;
-  }
-  if (strategy === 'fallback') config.firstTokenMs = 2000 / speed;
-  return config;
 }
 
 async function main(argv: string[]): Promise<number> {

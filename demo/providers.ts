@@ -17,6 +17,11 @@ export interface TracksConfig {
   cloud?: CloudApi;
   /** Make the embedded server of this track answer with the provider's real error (a demo of failure). */
   fail?: 'local' | 'cloud';
+  /**
+   * An embedded server to use (the web demo shares one across requests); without it one is
+   * started when a track needs it, and `close()` stops it.
+   */
+  server?: ModelServer;
   /** Where OLLAMA_HOST, OPENAI_API_KEY and ANTHROPIC_API_KEY are read from. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -52,8 +57,9 @@ export async function createTracks(config: TracksConfig): Promise<Tracks> {
   const cloudKey = cloudApi === 'openai' ? env.OPENAI_API_KEY : env.ANTHROPIC_API_KEY;
   const needsServer = ollamaHost === undefined || !cloudKey;
 
-  let server: ModelServer | undefined;
-  if (needsServer) {
+  let server: ModelServer | undefined = config.server;
+  const ownServer = needsServer && server === undefined;
+  if (ownServer) {
     const injected: Partial<Record<Api, (typeof faults)[Api]>> = {};
     if (config.fail === 'local') injected.ollama = faults.ollama;
     if (config.fail === 'cloud') injected[cloudApi] = faults[cloudApi];
@@ -97,7 +103,7 @@ export async function createTracks(config: TracksConfig): Promise<Tracks> {
     };
   }
 
-  const tracks: Tracks = { local, cloud, close: async () => server?.close() };
+  const tracks: Tracks = { local, cloud, close: async () => (ownServer ? server?.close() : undefined) };
   if (server) tracks.server = server;
   return tracks;
 }
