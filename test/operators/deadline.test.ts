@@ -1,0 +1,244 @@
+import { NEVER, Observable, VirtualTimeScheduler } from 'rxjs';
+import type { RxllmEvent } from '../../src/events';
+import { RxllmError } from '../../src/errors';
+import type { Message } from '../../src/message';
+import { deadline, type DeadlineConfig } from '../../src/operators/deadline';
+import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
+import { scenarios } from '../../marbles/deadline';
+import { readDocDiagram } from '../support/docDiagram';
+
+function run(scenario: MarbleScenario<DeadlineConfig>): void {
+  marbles(({ cold, expectObservable, expectSubscriptions }) => {
+    const { source, fallback, expected } = scenario.diagram;
+    const source$ = cold<RxllmEvent>(source!, scenario.values as Record<string, RxllmEvent>);
+    const config =
+      fallback === undefined
+        ? scenario.config
+        : {
+            ...scenario.config,
+            fallback: cold<RxllmEvent>(fallback, scenario.values as Record<string, RxllmEvent>),
+          };
+    expectObservable(source$.pipe(deadline(config))).toBe(expected!, scenario.values, scenario.error);
+    if (scenario.subscriptions) expectSubscriptions(source$.subscriptions).toBe(scenario.subscriptions);
+  });
+}
+
+/** Runs `source` through `deadline` in virtual time and returns what the subscriber saw. */
+function outcome(source: Observable<RxllmEvent>, config: Omit<DeadlineConfig, 'scheduler'>) {
+  const scheduler = new VirtualTimeScheduler();
+  const events: RxllmEvent[] = [];
+  let error: unknown;
+  let errorAt: number | undefined;
+  let completed = false;
+  source.pipe(deadline({ ...config, scheduler })).subscribe({
+    next: (event) => events.push(event),
+    error: (thrown: unknown) => {
+      error = thrown;
+      errorAt = scheduler.now();
+    },
+    complete: () => (completed = true),
+  });
+  scheduler.flush();
+  return { events, error: error as RxllmError | undefined, errorAt, completed };
+}
+
+describe('deadline', () => {
+  it('shows the main scenario in its JSDoc and behaves as drawn', () => {
+    expect(readDocDiagram('src/operators/deadline.ts')).toBe(formatDiagram(scenarios.main!.diagram));
+    run(scenarios.main!);
+  });
+
+  describe.each(Object.entries(scenarios).filter(([name]) => name !== 'main'))(
+    'scenario %s',
+    (_name, scenario) => {
+      it(scenario.description, () => run(scenario));
+    },
+  );
+
+  it('fails with a retryable timeout error whose partial holds the text so far', () => {
+    let failure: RxllmError | undefined;
+    marbles(({ cold, flush }) => {
+      const source = cold<RxllmEvent>('-s-a-b-----c-|', scenarios.main!.values as Record<string, RxllmEvent>);
+      source
+        .pipe(deadline({ betweenTokensMs: 3 }))
+        .subscribe({ error: (error: RxllmError) => (failure = error) });
+      flush();
+    });
+    expect(RxllmError.isInstance(failure)).toBe(true);
+    expect(failure!.code).toBe('timeout');
+    expect(failure!.retryable).toBe(true);
+    expect(failure!.message).toBe('deadline: no token for 3 ms after the last one (betweenTokensMs)');
+    expect(failure!.partial).toEqual({
+      id: 'msg_1',
+      model: 'm',
+      text: 'Hello',
+      reasoning: '',
+      refusal: '',
+      toolCalls: [],
+      usage: null,
+      finishReason: null,
+    });
+  });
+
+  it('fires firstTokenMs at the right virtual time on a never-ending source, and unsubscribes it', () => {
+    let unsubscribedAt: number | undefined;
+    const scheduler = new VirtualTimeScheduler();
+    const source = new Observable<RxllmEvent>((subscriber) => {
+      subscriber.next(ev.start({ model: 'm' }));
+      return () => (unsubscribedAt = scheduler.now());
+    });
+    let errorAt: number | undefined;
+    let failure: RxllmError | undefined;
+    source.pipe(deadline({ firstTokenMs: 5000, scheduler })).subscribe({
+      error: (error: RxllmError) => {
+        failure = error;
+        errorAt = scheduler.now();
+      },
+    });
+    scheduler.flush();
+    expect(errorAt).toBe(5000);
+    expect(unsubscribedAt).toBe(5000);
+    expect(failure!.message).toBe('deadline: no first token within 5000 ms (firstTokenMs)');
+    expect(failure!.partial?.model).toBe('m');
+    expect(failure!.partial?.text).toBe('');
+  });
+
+  it('takes time from the scheduler option', () => {
+    const { error, errorAt } = outcome(NEVER, { totalMs: 60_000 });
+    expect(errorAt).toBe(60_000);
+    expect(error?.message).toBe('deadline: the stream did not finish within 60000 ms (totalMs)');
+  });
+
+  it('completes an empty source at once', () => {
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(cold<RxllmEvent>('|').pipe(deadline({ firstTokenMs: 2, totalMs: 3 }))).toBe('|');
+    });
+  });
+
+  it('passes a single token in time and completes without firing later', () => {
+    marbles(({ cold, expectObservable }) => {
+      const a = ev.text('Hi');
+      expectObservable(
+        cold('-a|', { a }).pipe(deadline({ firstTokenMs: 2, betweenTokensMs: 2, totalMs: 3 })),
+      ).toBe('-a|', { a });
+    });
+  });
+
+  it('passes a source error through untouched and clears the timers', () => {
+    const failure = new RxllmError('Overloaded', { code: 'overloaded' });
+    marbles(({ cold, expectObservable }) => {
+      const a = ev.text('Hi');
+      expectObservable(cold('-a-#', { a }, failure).pipe(deadline({ betweenTokensMs: 5, totalMs: 6 }))).toBe(
+        '-a-#',
+        { a },
+        failure,
+      );
+    });
+    const { error, errorAt } = outcome(
+      new Observable<RxllmEvent>((subscriber) => subscriber.error(failure)),
+      { firstTokenMs: 1 },
+    );
+    expect(error).toBe(failure);
+    expect(errorAt).toBe(0);
+  });
+
+  it('clears its timers and unsubscribes the source when unsubscribed early', () => {
+    marbles(({ cold, expectObservable, expectSubscriptions }) => {
+      const a = ev.text('Hi');
+      const source = cold('-a--------|', { a });
+      expectObservable(source.pipe(deadline({ betweenTokensMs: 3, totalMs: 5 })), '^-!').toBe('-a-', { a });
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+    });
+  });
+
+  it('passes the timeout error and the partial message to a fallback function and streams its result', () => {
+    let received: { error: RxllmError; partial: Message } | undefined;
+    const { events, error, completed } = outcome(
+      new Observable<RxllmEvent>((subscriber) => {
+        subscriber.next(ev.text('你好'));
+        subscriber.next(ev.text('👋'));
+      }),
+      {
+        betweenTokensMs: 100,
+        fallback: (timeoutError, partial) => {
+          received = { error: timeoutError, partial };
+          return [ev.text(`${partial.text} again`), ev.finish()];
+        },
+      },
+    );
+    expect(error).toBeUndefined();
+    expect(completed).toBe(true);
+    expect(received!.error.code).toBe('timeout');
+    expect(received!.partial.text).toBe('你好👋');
+    expect(events).toEqual([
+      ev.text('你好'),
+      ev.text('👋'),
+      ev.reset('timeout'),
+      ev.text('你好👋 again'),
+      ev.finish(),
+    ]);
+  });
+
+  it('fails with the error a throwing fallback function throws', () => {
+    const oops = new Error('fallback exploded');
+    const { error, events } = outcome(NEVER, {
+      firstTokenMs: 10,
+      fallback: () => {
+        throw oops;
+      },
+    });
+    expect(error).toBe(oops);
+    expect(events).toEqual([]);
+  });
+
+  it('stamps the reset with the track of the content that was shown, with interleaved tracks', () => {
+    marbles(({ cold, expectObservable }) => {
+      const values = {
+        l: ev.text('draft', 'local'),
+        c: ev.text('answer', 'cloud'),
+        r: ev.reset('timeout', 'cloud'),
+        x: ev.text('fallback', 'cloud'),
+      };
+      const fallback = cold('-x|', values);
+      expectObservable(cold('-lc------|', values).pipe(deadline({ betweenTokensMs: 3, fallback }))).toBe(
+        '-lc--rx|',
+        values,
+      );
+    });
+  });
+
+  it('counts reasoning, refusal and tool-call events as tokens but not usage or finish', () => {
+    marbles(({ cold, expectObservable }) => {
+      const values = {
+        t: ev.reasoning('hmm'),
+        d: ev.toolCallDelta('c1', '{"a":'),
+        n: { type: 'refusal', text: 'no' } as RxllmEvent,
+        u: ev.usage(1, 1),
+      };
+      const error = new RxllmError('deadline: no token for 3 ms after the last one (betweenTokensMs)', {
+        code: 'timeout',
+      });
+      expectObservable(
+        cold('-t-d-n-u-u-u|', values).pipe(deadline({ firstTokenMs: 2, betweenTokensMs: 3 })),
+      ).toBe('-t-d-n-u#', values, error);
+    });
+  });
+
+  it('throws when built with bad arguments, naming the operator and the value', () => {
+    expect(() => deadline({})).toThrow(
+      'deadline: set at least one of firstTokenMs, betweenTokensMs, totalMs',
+    );
+    expect(() => deadline({ firstTokenMs: -1 })).toThrow(
+      'deadline: firstTokenMs must be a positive number of milliseconds, got -1',
+    );
+    expect(() => deadline({ betweenTokensMs: Number.NaN })).toThrow(
+      'deadline: betweenTokensMs must be a positive number of milliseconds, got NaN',
+    );
+    expect(() => deadline({ totalMs: '5' as unknown as number })).toThrow(
+      "deadline: totalMs must be a positive number of milliseconds, got '5'",
+    );
+    expect(() =>
+      deadline({ totalMs: 5, fallback: [ev.text('x')] as unknown as Observable<RxllmEvent> }),
+    ).toThrow('deadline: fallback must be an Observable or a function, got [object Object]');
+  });
+});
