@@ -1,3 +1,4 @@
+/* global document, fetch, Option, URLSearchParams, location, crypto, history, performance, EventSource, MessageEvent, requestAnimationFrame */
 // The web demo's page script: no framework, no bundler. It reads the rxllm-dialect SSE stream of
 // /stream with an EventSource (every frame is `event: <type>` with the rxllm event as JSON) and
 // draws both tracks, a chart of tokens over time, and usage and cost per track.
@@ -273,7 +274,7 @@ function draw() {
     );
     const [lt, ln] = points[points.length - 1];
     parts.push(
-      `<text x="${Math.min(x(lt) + 4, width - right - 30)}" y="${y(ln) - 5}" style="fill:${colors[name]}">${name}</text>`,
+      `<text x="${Math.min(x(lt) + 4, width - right - 30)}" y="${Math.max(top + 10, y(ln) - 5)}" style="fill:${colors[name]}">${name}</text>`,
     );
   }
   svg.innerHTML = parts.join('');

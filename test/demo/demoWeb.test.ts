@@ -1,0 +1,136 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDemoWebServer, type DemoWebServer } from '../../demo/web/app';
+import { cloudAnswer, localAnswer } from './expectedAnswers';
+
+const root = resolve(__dirname, '../..');
+const artifacts = resolve(root, 'test-artifacts');
+
+/** Polls `condition` on the Node side (server state) until it holds. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const paneText = (page: Page, track: string) =>
+  page.locator(`.pane[data-track="${track}"] .text`).evaluate((element) => element.textContent ?? '');
+
+describe('npm run demo:web', () => {
+  jest.setTimeout(90_000);
+  let server: DemoWebServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    // Half speed: the streams last several seconds, so a pause lands in the middle of both.
+    server = await startDemoWebServer({ staticDir: resolve(root, 'demo/web'), port: 0, speed: 0.5, env: {} });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(server.url);
+    await page.waitForSelector('#strategy option[value="compare"]', { state: 'attached' });
+  });
+  afterEach(async () => {
+    await page?.close();
+  });
+
+  it('streams both tracks side by side, holds them while paused, and finishes both after resume', async () => {
+    await expect(page.locator('.pane[data-track="local"] .model').textContent()).resolves.toBe(
+      'llama3.2 (embedded Ollama replay)',
+    );
+    await page.selectOption('#strategy', 'compare');
+    await page.click('#run');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.pane .text')].every(
+        (element) => (element.textContent ?? '').length > 0,
+      ),
+    );
+
+    await page.click('#pause');
+    await page.waitForSelector('body[data-state="paused"]');
+    // Frames already on the wire when the server paused still arrive: let them land, then watch.
+    await page.waitForTimeout(300);
+    const held = { local: await paneText(page, 'local'), cloud: await paneText(page, 'cloud') };
+    await page.waitForTimeout(700);
+    expect(await paneText(page, 'local')).toBe(held.local);
+    expect(await paneText(page, 'cloud')).toBe(held.cloud);
+    // The pause landed mid-stream (else "no growth" would prove nothing), and what had arrived is a prefix.
+    expect(held.local.length).toBeLessThan(localAnswer.length);
+    expect(held.cloud.length).toBeLessThan(cloudAnswer.length);
+    expect(localAnswer.startsWith(held.local)).toBe(true);
+    expect(cloudAnswer.startsWith(held.cloud)).toBe(true);
+    await page.screenshot({ path: resolve(artifacts, 'demo-web-paused.png') });
+
+    await page.click('#resume');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
+    expect(await paneText(page, 'local')).toBe(localAnswer);
+    expect(await paneText(page, 'cloud')).toBe(cloudAnswer);
+    // Usage and cost per track from aggregateUsage: Ollama is free; gpt-4o-mini at $0.15 / $0.60
+    // per million tokens: 17 × 0.15 + 185 × 0.60 = 113.55 µ$.
+    await expect(page.locator('.pane[data-track="local"] .usage').textContent()).resolves.toBe(
+      '17 in · 98 out · $0.000000',
+    );
+    await expect(page.locator('.pane[data-track="cloud"] .usage').textContent()).resolves.toBe(
+      '17 in · 185 out · $0.000114',
+    );
+    await expect(page.locator('#summary-body').textContent()).resolves.toContain(
+      'similarity local ~ cloud: 0.',
+    );
+    // The chart has a line per track with a point per token (plus the origin).
+    const points = await page
+      .locator('#chart polyline')
+      .evaluateAll((lines) => lines.map((line) => line.getAttribute('points')!.split(' ').length));
+    expect(points).toEqual([99, 186]);
+    await page.screenshot({ path: resolve(artifacts, 'demo-web.png'), fullPage: true });
+    await until(() => server.openStreams === 0, 'the stream to end on the server');
+  });
+
+  it('cancels mid-stream: the page stops, the server ends the stream and aborts both upstream requests', async () => {
+    const abortedBefore = server.models.abortedStreams;
+    await page.click('#run');
+    await page.waitForFunction(
+      () => (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > 0,
+    );
+    await until(() => server.models.activeStreams === 2, 'both upstream requests to be streaming');
+    await page.click('#cancel');
+    await page.waitForSelector('body[data-state="cancelled"]');
+    await until(() => server.openStreams === 0, 'the server to end the page stream');
+    await until(() => server.models.activeStreams === 0, 'the upstream requests to end');
+    expect(server.models.abortedStreams - abortedBefore).toBe(2);
+    const local = await paneText(page, 'local');
+    expect(local.length).toBeLessThan(localAnswer.length);
+    await page.waitForTimeout(300);
+    expect(await paneText(page, 'local')).toBe(local);
+  });
+
+  it('runs the strategy chosen in the select box: handoff replaces the local draft with the cloud answer', async () => {
+    await page.selectOption('#strategy', 'handoff');
+    await page.click('#run');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
+    expect(page.url()).toContain('strategy=handoff');
+    await expect(page.locator('.pane[data-track="local"]').getAttribute('class')).resolves.toContain(
+      'replaced',
+    );
+    await expect(page.locator('.pane[data-track="local"] .stats').textContent()).resolves.toMatch(
+      /^replaced \(handoff\)/,
+    );
+    const draft = await paneText(page, 'local');
+    expect(draft.length).toBeGreaterThan(0);
+    expect(localAnswer.startsWith(draft)).toBe(true);
+    expect(draft.length).toBeLessThan(localAnswer.length);
+    expect(await paneText(page, 'cloud')).toBe(cloudAnswer);
+  });
+});
