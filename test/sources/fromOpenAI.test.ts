@@ -109,7 +109,8 @@ describe('fromOpenAI', () => {
   it('reads reasoning_content from an OpenAI-compatible server (DeepSeek), multibyte text intact', async () => {
     server = await createReplayServer({
       transcript: fixtureBytes('edge/deepseek-reasoning-content.sse'),
-      timing: { sliceBytes: 5 },
+      // The 😊 starts at byte 64791 = 56 × 1157 - 1: a slice ends after its first byte.
+      timing: { sliceBytes: 56 },
     });
     const message = await collect(fromOpenAI(client(server), { model: 'deepseek-reasoner', messages }));
     expect(message.text).toBe('Hello there! 😊 How can I help you today?');

@@ -104,6 +104,15 @@ describe('createReplayServer', () => {
     expect((await readAll(response)).text).toBe(sse.replace(/\n\n/g, '\r\n\r\n'));
   });
 
+  it('paces by bytesPerSecond after timeToFirstByteMs and still sends the whole transcript', async () => {
+    server = await createReplayServer({
+      transcript: sse,
+      timing: { timeToFirstByteMs: 5, sliceBytes: 8, bytesPerSecond: 20_000 },
+    });
+    expect((await readAll(await fetch(server.url))).text).toBe(sse);
+    expect((await server.requests[0]!.closed).completed).toBe(true);
+  });
+
   it('cuts the connection after the given bytes', async () => {
     server = await createReplayServer({
       transcript: sse,
