@@ -34,9 +34,12 @@ export interface ToReadableStreamConfig {
  *
  * @example
  * ```ts
- * import { fromOpenAI, toReadableStream } from 'rxllm';
- * const events = toReadableStream(fromOpenAI(openai, params), { highWaterMark: 16 });
- * for await (const event of events) console.log(event.type);
+ * import { fromOpenAI, toReadableStream, toSSE } from 'rxllm';
+ * // Events for code that speaks Streams (a worker's postMessage loop, a WritableStream):
+ * const reader = toReadableStream(fromOpenAI(openai, params), { highWaterMark: 16 }).getReader();
+ * for (let read = await reader.read(); !read.done; read = await reader.read()) render(read.value);
+ * // Or bytes for a response body:
+ * const body = toReadableStream(fromOpenAI(openai, params).pipe(toSSE()), { encode: true });
  * ```
  */
 export function toReadableStream(
