@@ -117,6 +117,7 @@ export interface ReplayServer {
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import OpenAI from 'openai';
  * import { fromOpenAI, collect } from 'rxllm';
  * import { createReplayServer } from 'rxllm/testing';
