@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
     ...(options.cloud && { cloud: options.cloud }),
     ...(options.fail && { fail: options.fail }),
   });
-  const models = { local: tracks.local.model, cloud: tracks.cloud.model };
+  const models: Record<string, string> = { local: tracks.local.model, cloud: tracks.cloud.model };
   const view = new TerminalView({
     out,
     color,
@@ -149,6 +149,9 @@ async function main(argv: string[]): Promise<number> {
           if (event.type === 'usage' && event.track !== undefined) usageByTrack[event.track] = event;
           if (event.type === 'finish' && event.track !== undefined) finishByTrack[event.track] = event.reason;
           if (event.type === 'comparison') comparison = event;
+          // The table names the model the provider reports (a dated snapshot, say), not only the one asked.
+          if (event.type === 'start' && event.track !== undefined && event.model)
+            models[event.track] = event.model;
           view.event(event);
         },
         error: (error: unknown) => {

@@ -185,6 +185,8 @@ export function formatTable(
       .trimEnd();
   const out = [line(columns), widths.map((width) => '─'.repeat(width)).join('  '), ...cells.map(line)];
   for (const row of rows) if (row.error) out.push(`${row.track}: ${row.error}`);
+  const summary = verdict(rows);
+  if (summary) out.push(summary);
   for (const [pair, value] of Object.entries(similarity)) {
     const silent = pair.split('|').filter((track) => !rows.find((row) => row.track === track)?.tokens);
     out.push(
@@ -202,4 +204,21 @@ export function describeError(error: unknown): string {
   const message = failure.message.replace(/\s+/g, ' ').trim();
   const short = message.length > 160 ? `${message.slice(0, 157)}...` : message;
   return `${short} (${failure.code})`;
+}
+
+/** The table in one sentence, when two tracks both streamed: who was first, who was faster, at what price. */
+export function verdict(rows: Row[]): string | undefined {
+  const streamed = rows.filter((row) => row.timeToFirstTokenMs !== undefined && row.tokensPerSecond);
+  if (streamed.length !== 2) return undefined;
+  const [a, b] = streamed as [Row, Row];
+  const [first, second] = a.timeToFirstTokenMs! <= b.timeToFirstTokenMs! ? [a, b] : [b, a];
+  const [fast, slow] = a.tokensPerSecond! >= b.tokensPerSecond! ? [a, b] : [b, a];
+  const lead = Math.round(second.timeToFirstTokenMs! - first.timeToFirstTokenMs!);
+  const ratio = fast.tokensPerSecond! / slow.tokensPerSecond!;
+  let text = `${first.track} showed its first token ${lead} ms sooner; ${fast.track} streamed ${ratio.toFixed(1)}× faster`;
+  if (a.cost !== undefined && b.cost !== undefined && a.cost !== b.cost) {
+    const [dear, cheap] = a.cost > b.cost ? [a, b] : [b, a];
+    text += `; ${dear.track} cost $${(dear.cost! - cheap.cost!).toFixed(6)} more`;
+  }
+  return `${text}.`;
 }

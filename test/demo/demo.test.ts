@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { createReplayServer } from '../../src/testing/createReplayServer';
 import { cloudAnswer, localAnswer, squash } from './expectedAnswers';
 
 const root = resolve(__dirname, '../..');
@@ -15,7 +17,17 @@ interface Run {
 /** Runs `npm run demo`'s command with no real provider configured (unless `env` names one). */
 function runDemo(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const clean = { ...process.env };
-  for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OLLAMA_HOST', 'OPENAI_BASE_URL', 'FORCE_COLOR'])
+  for (const name of [
+    'OPENAI_API_KEY',
+    'ANTHROPIC_API_KEY',
+    'OLLAMA_HOST',
+    'OPENAI_BASE_URL',
+    'ANTHROPIC_BASE_URL',
+    'OPENAI_MODEL',
+    'ANTHROPIC_MODEL',
+    'OLLAMA_MODEL',
+    'FORCE_COLOR',
+  ])
     delete clean[name];
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'demo/demo.ts', ...args], {
@@ -210,5 +222,83 @@ describe('npm run demo', () => {
     expect(squash(stdout)).toContain(squash(cloudAnswer));
     expect(row(stdout, 'cloud')[7]).toBe('stop');
     expect(row(stdout, 'cloud')[6]).toBe('$0.000114');
+  });
+
+  describe('with a real provider named by the environment', () => {
+    const fixture = (path: string) => readFileSync(resolve(root, 'test/fixtures', path));
+
+    it('streams the cloud track from OPENAI_API_KEY through the openai client (recorded gpt-4o stream)', async () => {
+      const replay = await createReplayServer({
+        transcript: fixture('openai-chat/text-include-usage.sse'),
+        timing: { tokensPerSecond: 200 },
+      });
+      try {
+        // The openai SDK reads OPENAI_BASE_URL: the demo's `new OpenAI()` talks to the replay server.
+        const { code, stdout } = await runDemo(['--speed', '4'], {
+          OPENAI_API_KEY: 'sk-test-key',
+          OPENAI_BASE_URL: replay.openaiBaseURL,
+        });
+        expect(code).toBe(0);
+        expect(replay.requests).toHaveLength(1);
+        const request = replay.requests[0]!;
+        expect(request.path).toBe('/v1/chat/completions');
+        expect(request.headers.authorization).toBe('Bearer sk-test-key');
+        expect(request.json).toEqual(
+          expect.objectContaining({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: 'Why is the sky blue?' }],
+            stream: true,
+            stream_options: { include_usage: true },
+          }),
+        );
+        expect(stdout).toContain('gpt-4o-mini (OpenAI API)');
+        expect(squash(stdout)).toContain(
+          "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, " +
+            'I recommend checking a reliable weather website or a weather app.',
+        );
+        expect(squash(stdout)).toContain(squash(localAnswer));
+        const cloud = row(stdout, 'cloud');
+        // The model the stream reports; 30 completion tokens; gpt-4o at $2.50 / $10 per million:
+        // 14 × 2.5 + 30 × 10 = 335 µ$.
+        expect(cloud[1]).toBe('gpt-4o-2024-08-06');
+        expect(cloud[5]).toBe('30');
+        expect(cloud[6]).toBe('$0.000335');
+        expect(cloud[7]).toBe('stop');
+      } finally {
+        await replay.close();
+      }
+    });
+
+    it('streams the cloud track from ANTHROPIC_API_KEY through @anthropic-ai/sdk (recorded Claude stream)', async () => {
+      const replay = await createReplayServer({
+        transcript: fixture('anthropic/text-basic-no-trailing-newline.sse'),
+        timing: { tokensPerSecond: 200 },
+      });
+      try {
+        const { code, stdout } = await runDemo(['--speed', '4', '--strategy', 'interleave'], {
+          ANTHROPIC_API_KEY: 'sk-ant-test-key',
+          ANTHROPIC_BASE_URL: replay.anthropicBaseURL,
+        });
+        expect(code).toBe(0);
+        expect(replay.requests).toHaveLength(1);
+        const request = replay.requests[0]!;
+        expect(request.path).toBe('/v1/messages');
+        // This SDK version sends the key as a bearer token.
+        expect(request.headers.authorization).toBe('Bearer sk-ant-test-key');
+        expect(request.json).toEqual(
+          expect.objectContaining({ model: 'claude-haiku-4-5', max_tokens: 1024, stream: true }),
+        );
+        expect(stdout).toContain('claude-haiku-4-5 (Anthropic API)');
+        expect(stdout).toMatch(/^\[cloud\] Hello there!$/m);
+        const cloud = row(stdout, 'cloud');
+        // claude-3-opus at $15 / $75 per million: 11 × 15 + 6 × 75 = 615 µ$.
+        expect(cloud[1]).toBe('claude-3-opus-20240229');
+        expect(cloud[5]).toBe('6');
+        expect(cloud[6]).toBe('$0.000615');
+        expect(cloud[7]).toBe('stop');
+      } finally {
+        await replay.close();
+      }
+    });
   });
 });
