@@ -260,6 +260,37 @@ describe('pipeToNodeResponse', () => {
     });
   });
 
+  it('serves an HTTP/2 response, leaving out the connection header HTTP/2 forbids', async () => {
+    const http2 = await import('node:http2');
+    let outcome: Promise<PipeToNodeResponseResult> | undefined;
+    const h2 = http2.createServer((_req, res) => {
+      outcome = pipeToNodeResponse(of('data: a\n\n', 'data: b\n\n'), res);
+    });
+    await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
+    const client = http2.connect(`http://127.0.0.1:${(h2.address() as AddressInfo).port}`);
+    try {
+      const stream = client.request({ ':path': '/' });
+      const headers = await new Promise<Record<string, unknown>>((resolve) => stream.on('response', resolve));
+      let body = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (body += chunk));
+      await new Promise((resolve) => stream.on('end', resolve));
+      expect(headers[':status']).toBe(200);
+      expect(headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(headers['x-accel-buffering']).toBe('no');
+      expect(headers.connection).toBeUndefined();
+      expect(body).toBe('data: a\n\ndata: b\n\n');
+      expect(await outcome).toMatchObject({
+        upstream: 'complete',
+        clientDisconnected: false,
+        framesWritten: 2,
+      });
+    } finally {
+      client.close();
+      await new Promise((resolve) => h2.close(resolve));
+    }
+  });
+
   it('throws at once for bad arguments', () => {
     const res = { write: () => true, on: () => undefined } as never;
     expect(() => pipeToNodeResponse({} as never, res)).toThrow(
