@@ -1,0 +1,272 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { RxllmError } from '../errors';
+import { IncrementalJsonParser } from '../internal/IncrementalJsonParser';
+
+/**
+ * A schema that validates synchronously, in the Standard Schema shape (https://standardschema.dev)
+ * that zod (3.24+ and 4), Valibot and ArkType implement.
+ */
+export interface StructuredOutputSchema<Output = unknown> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => SchemaResult<Output> | Promise<SchemaResult<Output>>;
+    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+  };
+}
+
+type SchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string;
+        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+      }>;
+    };
+
+/** `T` with every property optional, all the way down: what a partial object can be. */
+export type DeepPartial<T> = T extends readonly (infer Item)[]
+  ? DeepPartial<Item>[]
+  : T extends object
+    ? { [Key in keyof T]?: DeepPartial<T[Key]> }
+    : T;
+
+/**
+ * What {@link structuredOutput} emits: the value as it grows, then the validated value. Narrow on
+ * `done`.
+ */
+export type StructuredOutput<T> = { done: false; partial: DeepPartial<T> } | { done: true; value: T };
+
+/** Options of {@link structuredOutput}. */
+export interface StructuredOutputConfig {
+  /**
+   * Where the JSON streams in: `'text'` (answer text deltas) or `'tool-call'` (a tool call's
+   * argument deltas, for "tool mode" structured output). Default: `'text'`.
+   */
+  from?: 'text' | 'tool-call';
+  /** With `from: 'tool-call'`, the tool whose arguments to read. Default: the first tool call. */
+  toolName?: string;
+  /**
+   * The track to read. Default: the first track that sends JSON content (after a `reset` of that
+   * track, the next one).
+   */
+  track?: string;
+}
+
+/**
+ * Turns streamed JSON into partial objects as they grow, then the final value checked against a
+ * schema.
+ *
+ * A form that fills itself in: each emission is the whole value so far, so a UI renders
+ * `partial` as it is and swaps in `value` when `done` is true.
+ *
+ * ```text
+ * source:   -a-b-c-d-|
+ * expected: -A-B-C-D-|
+ * ```
+ *
+ * Reads text deltas (or one tool call's argument deltas) of choice 0 of one track, and emits
+ * `{ done: false, partial }` whenever the visible value changed: strings grow as they stream,
+ * numbers, booleans and nulls appear once complete, closed objects and arrays keep their identity
+ * from one emission to the next (so memoized components skip them). A Markdown fence
+ * (```` ```json ````) around the JSON is skipped. When the JSON value closes, it is validated with
+ * `schema` (any Standard Schema: zod, Valibot, ArkType; none means any JSON) and
+ * `{ done: true, value }` is emitted; later content is ignored. A `reset` of the track starts over.
+ *
+ * Cost: every character is parsed once (O(n) over the output); each emission copies only the
+ * objects and arrays still open, so an output whose top level is an array of m items costs O(m)
+ * pointer copies per emission. Buffering deltas upstream (`bufferTokens`) reduces emissions.
+ *
+ * Errors are `RxllmError`s with code `malformed`: text that is not JSON (naming the character),
+ * a value that fails the schema (naming each path: `items[2].price: expected number, received
+ * string`), a stream that completes before the value is complete or without any. An error from
+ * the source passes through unchanged, after whatever partials it allowed. Unsubscribe
+ * unsubscribes from the source.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { structuredOutput, fromOpenAI } from 'rxllm';
+ * const Recipe = z.object({ title: z.string(), steps: z.array(z.string()) });
+ * fromOpenAI(openai, { model: 'gpt-4o-mini', messages, response_format: { type: 'json_object' } })
+ *   .pipe(structuredOutput(Recipe))
+ *   .subscribe((out) => (out.done ? save(out.value) : render(out.partial)));
+ * ```
+ */
+export function structuredOutput<T = unknown>(
+  schema?: StructuredOutputSchema<T>,
+  config: StructuredOutputConfig = {},
+): OperatorFunction<RxllmEvent, StructuredOutput<T>> {
+  if (schema !== undefined && typeof schema?.['~standard']?.validate !== 'function')
+    throw new TypeError(
+      'structuredOutput: schema must be a Standard Schema (a zod, Valibot or ArkType schema), got ' +
+        describeValue(schema),
+    );
+  const from = config.from ?? 'text';
+  if (from !== 'text' && from !== 'tool-call')
+    throw new RangeError(`structuredOutput: from must be 'text' or 'tool-call', got ${String(from)}`);
+  const { toolName, track: wantedTrack } = config;
+  if (toolName !== undefined && (typeof toolName !== 'string' || from !== 'tool-call'))
+    throw new TypeError("structuredOutput: toolName needs from: 'tool-call' and must be a string");
+
+  return (source) =>
+    new Observable<StructuredOutput<T>>((subscriber) => {
+      let parser = new IncrementalJsonParser();
+      let following: { track: string | undefined } | undefined =
+        wantedTrack === undefined ? undefined : { track: wantedTrack };
+      /** The followed tool call (from: 'tool-call'), and whether its arguments came as deltas. */
+      let call: { id: string; index: number; streamed: boolean } | undefined;
+      let finished = false;
+
+      const restart = (): void => {
+        parser = new IncrementalJsonParser();
+        call = undefined;
+        finished = false;
+        if (wantedTrack === undefined) following = undefined;
+      };
+
+      /** Whether a content event of `track` is ours, following the first track that sends some. */
+      const ours = (track: string | undefined, choice: number | undefined): boolean => {
+        if ((choice ?? 0) !== 0) return false;
+        if (following === undefined) following = { track };
+        return following.track === track;
+      };
+
+      const feed = (text: string): void => {
+        if (finished) return;
+        try {
+          parser.write(text);
+        } catch (error) {
+          subscriber.error(
+            new RxllmError(`structuredOutput: invalid JSON: ${(error as Error).message}`, {
+              code: 'malformed',
+              cause: error,
+              line: text.slice(0, 300),
+            }),
+          );
+          return;
+        }
+        if (parser.done) return finish();
+        if (parser.takeChanged())
+          subscriber.next({ done: false, partial: parser.snapshot() as DeepPartial<T> });
+      };
+
+      const finish = (): void => {
+        finished = true;
+        const value = parser.value;
+        if (schema === undefined) return subscriber.next({ done: true, value: value as T });
+        let result: SchemaResult<T> | Promise<SchemaResult<T>>;
+        try {
+          result = schema['~standard'].validate(value);
+        } catch (error) {
+          return subscriber.error(error);
+        }
+        if (typeof (result as { then?: unknown }).then === 'function') {
+          return subscriber.error(
+            new RxllmError(
+              'structuredOutput: the schema validates asynchronously; use a synchronous schema',
+              {
+                code: 'malformed',
+              },
+            ),
+          );
+        }
+        result = result as SchemaResult<T>;
+        if (result.issues !== undefined)
+          return subscriber.error(
+            new RxllmError(
+              `structuredOutput: the value does not match the schema: ${result.issues.map(describeIssue).join('; ')}`,
+              { code: 'malformed', line: JSON.stringify(value).slice(0, 300) },
+            ),
+          );
+        subscriber.next({ done: true, value: result.value });
+      };
+
+      return source.subscribe({
+        next: (event) => {
+          switch (event.type) {
+            case 'text':
+              if (from === 'text' && ours(event.track, event.choice)) feed(event.text);
+              return;
+            case 'tool-call-start':
+              if (
+                from === 'tool-call' &&
+                call === undefined &&
+                (toolName === undefined || event.name === toolName) &&
+                ours(event.track, event.choice)
+              )
+                call = { id: event.id, index: event.index, streamed: false };
+              return;
+            case 'tool-call-delta':
+              if (call !== undefined && event.id === call.id && event.track === following?.track) {
+                call.streamed = true;
+                feed(event.argsText);
+              }
+              return;
+            case 'tool-call':
+              if (from !== 'tool-call') return;
+              if (
+                call === undefined &&
+                (toolName === undefined || event.name === toolName) &&
+                ours(event.track, event.choice)
+              )
+                call = { id: event.id, index: event.index, streamed: false };
+              // A provider that sends a call whole (Ollama) gives its arguments only here.
+              if (
+                call !== undefined &&
+                event.id === call.id &&
+                event.track === following?.track &&
+                !call.streamed
+              ) {
+                call.streamed = true;
+                feed(event.argsText);
+              }
+              return;
+            case 'reset':
+              if (following !== undefined && event.track === following.track) restart();
+              return;
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          if (!finished && !subscriber.closed) {
+            parser.end();
+            if (parser.done) finish();
+          }
+          if (subscriber.closed) return;
+          if (!finished) {
+            subscriber.error(
+              new RxllmError(
+                parser.empty
+                  ? `structuredOutput: the stream ended without any JSON ${from === 'text' ? 'text' : 'tool call arguments'}`
+                  : `structuredOutput: the stream ended before the JSON value was complete (after ${parser.position} characters)`,
+                { code: 'malformed' },
+              ),
+            );
+            return;
+          }
+          subscriber.complete();
+        },
+      });
+    });
+}
+
+/** `items[2].price: expected number, received string` from a schema issue. */
+function describeIssue(issue: {
+  message: string;
+  path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}): string {
+  let path = '';
+  for (const segment of issue.path ?? []) {
+    const key = typeof segment === 'object' ? segment.key : segment;
+    if (typeof key === 'number') path += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) path += path === '' ? key : `.${key}`;
+    else path += `[${JSON.stringify(String(key))}]`;
+  }
+  return `${path === '' ? '(root)' : path}: ${issue.message}`;
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === 'object' && value !== null ? 'an object without ~standard.validate' : String(value);
+}
