@@ -41,9 +41,10 @@ export interface PipeToNodeResponseConfig {
   /** Headers set over the SSE defaults (and over headers already set on `res`). */
   headers?: Record<string, string | number | readonly string[]>;
   /**
-   * Send an SSE comment (`: keep-alive`, as `toSSE` does) after this many milliseconds without a write, so that
-   * proxies and load balancers do not close a connection that waits for a slow first token.
-   * Default 0: no heartbeat.
+   * Send an SSE comment (`: keep-alive`, as `toSSE` does) after this many milliseconds without a
+   * write, so that proxies and load balancers do not close a connection that waits for a slow
+   * first token. Unlike `toSSE`'s heartbeat, this one sees the socket: none is written while the
+   * client is not reading. Default 0: no heartbeat.
    */
   heartbeatMs?: number;
   /** The scheduler that times heartbeats. Default `asyncScheduler`. */
@@ -88,11 +89,12 @@ const heartbeatComment = ': keep-alive\n\n';
  * - Headers: unless already sent, `content-type: text/event-stream; charset=utf-8`,
  *   `cache-control: no-cache, no-transform`, `connection: keep-alive` (not on HTTP/2, which
  *   forbids it) and `x-accel-buffering: no` (`sseHeaders(dialect)`) are set where `res` has none,
- *   then `config.headers`
- *   over them, and the headers are flushed at once so that the client sees the stream open.
+ *   then `config.headers` over them, and the headers are flushed at once so that the client sees
+ *   the stream open.
  * - Backpressure: when `res.write` returns false, the source is held back through rxllm's flow
  *   gate until `'drain'` (rxllm sources stop reading their HTTP body); frames already in flight
  *   wait in a queue meanwhile.
+ * - Heartbeat: with `heartbeatMs`, a `: keep-alive` comment after that long without a write.
  * - Completion ends the response. An error ends it too and writes nothing more: the frames from
  *   `toSSE` already carry the dialect's error event.
  * - A client disconnect (`'close'` before the response finished) unsubscribes, aborting the
