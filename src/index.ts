@@ -67,6 +67,25 @@ export type { FromTokensConfig } from './sources/fromTokens';
 // Operators
 export { toSSE } from './operators/toSSE';
 export type { ToSSEConfig } from './operators/toSSE';
+export { aggregateUsage } from './operators/aggregateUsage';
+export type { AggregateUsageConfig, UsageReport } from './operators/aggregateUsage';
+export { progress } from './operators/progress';
+export type { ProgressConfig } from './operators/progress';
+export { structuredOutput } from './operators/structuredOutput';
+export type {
+  DeepPartial,
+  StructuredOutput,
+  StructuredOutputConfig,
+  StructuredOutputSchema,
+} from './operators/structuredOutput';
+
+// Pricing (aggregateUsage's price table and token estimator)
+export { defaultPriceTable } from './pricing/defaultPriceTable';
+export { priceTableSchema } from './pricing/priceTableSchema';
+export type { ModelPrice, PriceTable } from './pricing/priceTableSchema';
+export { findPrice } from './pricing/findPrice';
+export { loadTokenEstimator } from './pricing/loadTokenEstimator';
+export type { TokenEstimator } from './pricing/loadTokenEstimator';
 
 // Dual-track
 export { mergeTracks } from './operators/mergeTracks';
