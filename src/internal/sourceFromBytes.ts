@@ -147,6 +147,17 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           return;
         }
         if (source.bodyUsed) throw usedInput(name);
+        const contentType = source.headers.get('content-type') ?? '';
+        if (dialect.framing === 'sse' && /json/i.test(contentType)) {
+          // A whole JSON document where events were expected (the request lacked `stream: true`,
+          // or a gateway answered with an error): say so, instead of "stream ended early".
+          const body = await readErrorBody(source.body);
+          if (subscriber.closed) return;
+          throw new RxllmError(
+            `${dialect.name}: ${name} expected an event stream but got ${contentType}: ${body.slice(0, 300)}`,
+            { code: 'malformed', retryable: false, dialect: dialect.name, line: body.slice(0, 300) },
+          );
+        }
         if (!source.body) {
           decoder.end(); // an empty body is a stream that ended at once; the decoder judges it
           subscriber.complete();

@@ -217,6 +217,21 @@ describe('fromSSE', () => {
     expect(outcome.error?.partial?.text).toBe('Hel');
   });
 
+  it('says so when a JSON document arrives where an event stream was expected', async () => {
+    server = await createReplayServer({
+      transcript: '{"id":"chatcmpl-1","object":"chat.completion","choices":[]}',
+      headers: { 'content-type': 'application/json' },
+    });
+    const url = server.url;
+    const outcome = await run(fromSSE((signal) => fetch(url, { signal }), { dialect: 'openai-chat' }));
+    expect(outcome.error).toMatchObject({
+      code: 'malformed',
+      retryable: false,
+      message:
+        'openai-chat: fromSSE expected an event stream but got application/json: {"id":"chatcmpl-1","object":"chat.completion","choices":[]}',
+    });
+  });
+
   it('reports a refused connection as a network error', async () => {
     const closed = await createReplayServer({ transcript: wire });
     const url = closed.url;
