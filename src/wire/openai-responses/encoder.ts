@@ -27,7 +27,14 @@ interface MessageItem {
   id: string;
   outputIndex: number;
   done: boolean;
-  parts: Array<{ type: 'output_text' | 'refusal'; text: string }>;
+  parts: ContentPart[];
+}
+
+interface ContentPart {
+  type: 'output_text' | 'refusal';
+  text: string;
+  /** `"item_id":…,"output_index":…,"content_index":…`, built once per part, not per token. */
+  at: string;
 }
 
 interface ReasoningItem {
@@ -84,6 +91,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   const items: Item[] = [];
   let message: MessageItem | undefined;
   let reasoning: ReasoningItem | undefined;
+  let reasoningAt = ''; // `"item_id":…,"output_index":…,"summary_index":0` of the open reasoning item
   const calls = new Map<string, FunctionCallItem>();
 
   const emit = (type: string, body: string): void => {
@@ -118,10 +126,9 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   };
 
   const closePart = (item: MessageItem): void => {
-    const index = item.parts.length - 1;
-    const part = item.parts[index];
+    const part = item.parts[item.parts.length - 1];
     if (part === undefined) return;
-    const at = `"item_id":"${item.id}","output_index":${item.outputIndex},"content_index":${index}`;
+    const at = part.at;
     if (part.type === 'output_text')
       emit('response.output_text.done', `${at},"text":${JSON.stringify(part.text)},"logprobs":[]`);
     else emit('response.refusal.done', `${at},"refusal":${JSON.stringify(part.text)}`);
@@ -137,7 +144,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
 
   const closeReasoning = (): void => {
     if (reasoning === undefined) return;
-    const at = `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0`;
+    const at = reasoningAt;
     const text = JSON.stringify(reasoning.text);
     emit('response.reasoning_summary_text.done', `${at},"text":${text}`);
     emit('response.reasoning_summary_part.done', `${at},"part":{"type":"summary_text","text":${text}}`);
@@ -146,7 +153,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   };
 
   /** The open message's current part of `type`, opening the message and the part as needed. */
-  const part = (type: 'output_text' | 'refusal'): [MessageItem, number] => {
+  const part = (type: 'output_text' | 'refusal'): ContentPart => {
     if (message === undefined) {
       closeReasoning();
       start();
@@ -158,16 +165,17 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
         parts: [],
       });
     }
-    const last = message.parts.length - 1;
-    if (last >= 0 && message.parts[last]!.type === type) return [message, last];
+    const last = message.parts[message.parts.length - 1];
+    if (last !== undefined && last.type === type) return last;
     closePart(message);
-    const added = { type, text: '' };
+    const added: ContentPart = {
+      type,
+      text: '',
+      at: `"item_id":"${message.id}","output_index":${message.outputIndex},"content_index":${message.parts.length}`,
+    };
     message.parts.push(added);
-    emit(
-      'response.content_part.added',
-      `"item_id":"${message.id}","output_index":${message.outputIndex},"content_index":${last + 1},"part":${partJson(added)}`,
-    );
-    return [message, last + 1];
+    emit('response.content_part.added', `${added.at},"part":${partJson(added)}`);
+    return added;
   };
 
   const openCall = (callId: string, name: string): FunctionCallItem => {
@@ -210,12 +218,14 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
       switch (event.type) {
         case 'text':
         case 'refusal': {
-          const [item, index] = part(event.type === 'text' ? 'output_text' : 'refusal');
-          item.parts[index]!.text += event.text;
-          const at = `"item_id":"${item.id}","output_index":${item.outputIndex},"content_index":${index}`;
+          const current = part(event.type === 'text' ? 'output_text' : 'refusal');
+          current.text += event.text;
           if (event.type === 'text')
-            emit('response.output_text.delta', `${at},"delta":${JSON.stringify(event.text)},"logprobs":[]`);
-          else emit('response.refusal.delta', `${at},"delta":${JSON.stringify(event.text)}`);
+            emit(
+              'response.output_text.delta',
+              `${current.at},"delta":${JSON.stringify(event.text)},"logprobs":[]`,
+            );
+          else emit('response.refusal.delta', `${current.at},"delta":${JSON.stringify(event.text)}`);
           return;
         }
         case 'reasoning':
@@ -245,15 +255,16 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
               done: false,
               text: '',
             });
+            reasoningAt = `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0`;
             emit(
               'response.reasoning_summary_part.added',
-              `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0,"part":{"type":"summary_text","text":""}`,
+              `${reasoningAt},"part":{"type":"summary_text","text":""}`,
             );
           }
           reasoning.text += event.text;
           emit(
             'response.reasoning_summary_text.delta',
-            `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0,"delta":${JSON.stringify(event.text)}`,
+            `${reasoningAt},"delta":${JSON.stringify(event.text)}`,
           );
           return;
         case 'tool-call-start':
@@ -318,7 +329,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   };
 }
 
-function partJson(part: { type: 'output_text' | 'refusal'; text: string }): string {
+function partJson(part: ContentPart): string {
   return part.type === 'output_text'
     ? `{"type":"output_text","text":${JSON.stringify(part.text)},"annotations":[],"logprobs":[]}`
     : `{"type":"refusal","refusal":${JSON.stringify(part.text)}}`;
