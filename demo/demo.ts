@@ -178,7 +178,9 @@ async function main(argv: string[]): Promise<number> {
             ? 'cancelled by the strategy'
             : pane.status === 'failed'
               ? 'failed'
-              : 'not shown (not needed)';
+              : pane.status === 'streaming'
+                ? 'interrupted'
+                : 'not shown (not needed)';
     out.write(`${bold(`── ${pane.track}`)} · ${pane.title} · ${state}\n`);
     if (pane.text !== '')
       out.write(`${wrap(pane.text, Math.min(100, Math.max(40, (out.columns ?? 100) - 1))).join('\n')}\n`);
@@ -196,7 +198,9 @@ async function main(argv: string[]): Promise<number> {
   const similarity = comparison ? comparison.similarity : similarityOf(stats);
   const source = comparison
     ? "mergeTracks' comparison event"
-    : 'measured at each source (this strategy emits no comparison)';
+    : strategy === 'compare'
+      ? 'measured at each source: the run ended before the comparison event'
+      : 'measured at each source: this strategy emits no comparison event';
   out.write(`\n${bold('Comparison')} ${view.paint('2', `(${source}; cost from aggregateUsage)`)}\n`);
   out.write(`${formatTable(rows, similarity, comparison?.similarityMeasure)}\n`);
   await tracks.close();

@@ -116,6 +116,36 @@ describe('npm run demo:web', () => {
     expect(await paneText(page, 'local')).toBe(local);
   });
 
+  it('POST /cancel alone ends the SSE response and aborts both upstream requests', async () => {
+    const abortedBefore = server.models.abortedStreams;
+    const response = await fetch(`${server.url}/stream?session=node-cancel&strategy=interleave`);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    while (!received.includes('event: text')) received += decoder.decode((await reader.read()).value);
+    const cancel = await fetch(`${server.url}/cancel?session=node-cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(204);
+    // The server ends the response: the body reaches its end without a `done` frame.
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      received += decoder.decode(chunk.value);
+    expect(received).not.toContain('event: done');
+    await until(() => server.models.activeStreams === 0, 'the upstream requests to end');
+    expect(server.models.abortedStreams - abortedBefore).toBe(2);
+    // The session is gone with its stream.
+    expect((await fetch(`${server.url}/pause?session=node-cancel`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('closing the page mid-stream ends the server subscription and aborts both upstream requests', async () => {
+    const abortedBefore = server.models.abortedStreams;
+    await page.click('#run');
+    await until(() => server.models.activeStreams === 2, 'both upstream requests to be streaming');
+    await page.close();
+    await until(() => server.openStreams === 0, 'the server to see the EventSource go');
+    await until(() => server.models.activeStreams === 0, 'the upstream requests to end');
+    expect(server.models.abortedStreams - abortedBefore).toBe(2);
+  });
+
   it('runs the strategy chosen in the select box: handoff replaces the local draft with the cloud answer', async () => {
     await page.selectOption('#strategy', 'handoff');
     await page.click('#run');
