@@ -162,6 +162,51 @@ describe('pipeToNodeResponse', () => {
     });
   });
 
+  it('stops reading the upstream provider while the client does not read: slow client to socket to upstream', async () => {
+    // The whole chain: a 16 MiB upstream stream, decoded by fromSSE, re-encoded by toSSE.
+    const count = 2000;
+    let transcript = '';
+    for (let i = 0; i < count; i += 1) {
+      transcript += `event: text\ndata: ${JSON.stringify({ type: 'text', text: `${i}:${'y'.repeat(8192)}` })}\n\n`;
+    }
+    replay = await createReplayServer({
+      transcript: `${transcript}event: done\ndata: [DONE]\n\n`,
+      timing: { sliceBytes: 65536 },
+    });
+    const upstreamUrl = replay.url;
+    let outcome: Promise<PipeToNodeResponseResult> | undefined;
+    const { url, server: listening } = await serve((_req, res) => {
+      const frames$ = fromSSE((signal) => fetch(upstreamUrl, { signal }), { dialect: 'rxllm' }).pipe(toSSE());
+      outcome = pipeToNodeResponse(frames$, res);
+    });
+    server = listening;
+
+    const incoming = await new Promise<IncomingMessage>((resolve) => httpRequest(url, resolve).end());
+    const upstream = await replay.waitForRequest(0);
+    let sent = -1;
+    for (let stable = 0; stable < 10;) {
+      await turns(20);
+      if (upstream.bytesSent === sent) stable += 1;
+      else [sent, stable] = [upstream.bytesSent, 0];
+    }
+    // Socket buffers on both hops hold a few MiB; without backpressure all 16 MiB would be read.
+    expect(upstream.completed).toBe(false);
+    expect(upstream.bytesSent).toBeLessThan(upstream.bytesTotal / 2);
+
+    let body = '';
+    incoming.setEncoding('utf8');
+    incoming.on('data', (chunk: string) => (body += chunk));
+    await new Promise((resolve) => incoming.on('end', resolve));
+    const frames = body.split('\n\n').filter((frame) => frame !== '');
+    expect(frames).toHaveLength(count + 1);
+    expect(frames[count - 1]!.startsWith(`event: text\ndata: {"type":"text","text":"${count - 1}:yyy`)).toBe(
+      true,
+    );
+    expect(frames[count]).toBe('event: done\ndata: [DONE]');
+    expect(await outcome).toMatchObject({ upstream: 'complete', framesWritten: count + 1 });
+    expect((await upstream.closed).completed).toBe(true);
+  });
+
   it('unsubscribes when the client disconnects, which aborts the upstream request', async () => {
     replay = await createReplayServer({ transcript: textTranscript(), timing: { tokensPerSecond: 100 } });
     const upstreamUrl = replay.url;
