@@ -1,0 +1,206 @@
+/**
+ * Many slow streams at once, as a server relaying or a dashboard watching them sees them: each
+ * stream gets one OpenAI chunk every `1000 / rate` ms from a timer, through a pull-free
+ * `ReadableStream` (the socket stand-in), into a pipeline. Measures heap per stream (after a GC,
+ * early, while buffers are still small, and again late) and the event-loop delay (p50, p99).
+ * Every stream's text is compared with what was sent.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { createParser } from 'eventsource-parser';
+import { aggregateUsage } from '../src/operators/aggregateUsage';
+import { fromSSE } from '../src/sources/fromSSE';
+import { generateTokens } from './generate';
+
+export type ConcurrencyPipeline = 'floor' | 'rxllm';
+
+export interface ConcurrencyOptions {
+  pipeline: ConcurrencyPipeline;
+  streams: number;
+  seconds: number;
+  /** Tokens per second per stream. */
+  rate: number;
+}
+
+export interface ConcurrencyResult {
+  pipeline: ConcurrencyPipeline;
+  streams: number;
+  tokensPerStream: number;
+  /** Wall time from the first stream opened to the last one completed (ms). */
+  elapsedMs: number;
+  /** Heap per stream above the level before any stream, after a GC, a fifth of the way in (KB). */
+  earlyKBPerStream: number;
+  /** The same at four fifths of the way (KB): early plus what the streams accumulated. */
+  lateKBPerStream: number;
+  loopDelayP50Ms: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const heap = () => getHeapStatistics().used_heap_size;
+const head =
+  '{"id":"chatcmpl-C","object":"chat.completion.chunk","created":1763600000,"model":"gpt-4o-mini","system_fingerprint":"fp_c","choices":[';
+
+/** A stream's consumer: the floor (parser + JSON.parse) or rxllm (fromSSE → aggregateUsage). */
+function consume(
+  pipeline: ConcurrencyPipeline,
+  body: ReadableStream<Uint8Array>,
+  done: (text: string) => void,
+  fail: (error: unknown) => void,
+): void {
+  if (pipeline === 'rxllm') {
+    let text = '';
+    fromSSE(body, { dialect: 'openai-chat' })
+      .pipe(aggregateUsage())
+      .subscribe({
+        next(event) {
+          if (event.type === 'text') text += event.text;
+        },
+        error: fail,
+        complete: () => done(text),
+      });
+    return;
+  }
+  let text = '';
+  const parser = createParser({
+    onEvent(message) {
+      if (message.data === '[DONE]') return;
+      const delta = JSON.parse(message.data).choices?.[0]?.delta?.content;
+      if (typeof delta === 'string') text += delta;
+    },
+  });
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const loop = async () => {
+    for (;;) {
+      const { done: ended, value } = await reader.read();
+      if (ended) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+    done(text);
+  };
+  loop().catch(fail);
+}
+
+export async function runConcurrency(options: ConcurrencyOptions): Promise<ConcurrencyResult> {
+  const { pipeline, streams, seconds, rate } = options;
+  const total = Math.max(1, Math.round(seconds * rate));
+  const encoder = new TextEncoder();
+  const pool = generateTokens(997, 11);
+  const frames = pool.map((token) =>
+    encoder.encode(
+      `data: ${head}{"index":0,"delta":{"content":${JSON.stringify(token)}},"finish_reason":null}],"usage":null}\n\n`,
+    ),
+  );
+  const first = encoder.encode(
+    `data: ${head}{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}\n\n`,
+  );
+  const tail = encoder.encode(
+    `data: ${head}{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\ndata: ${head}],"usage":{"prompt_tokens":9,"completion_tokens":${total},"total_tokens":${9 + total}}}\n\ndata: [DONE]\n\n`,
+  );
+  const expected = (stream: number) => {
+    let text = '';
+    for (let j = 0; j < total; j++) text += pool[(stream * 7 + j) % pool.length];
+    return text;
+  };
+
+  gc?.();
+  gc?.();
+  const base = heap();
+  const controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const sent = new Int32Array(streams);
+  let finished = 0;
+  let failure: unknown;
+  let resolveAll!: () => void;
+  const all = new Promise<void>((resolve) => (resolveAll = resolve));
+  const end = () => {
+    if (++finished === streams) resolveAll();
+  };
+
+  for (let i = 0; i < streams; i++) {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controllers[i] = controller;
+        controller.enqueue(first);
+      },
+    });
+    consume(
+      pipeline,
+      body,
+      (text) => {
+        const want = expected(i);
+        if (text !== want && failure === undefined)
+          failure = new Error(
+            `${pipeline}: stream ${i} produced ${text.length} characters, expected ${want.length}`,
+          );
+        end();
+      },
+      (error) => {
+        failure ??= error;
+        end();
+      },
+    );
+  }
+
+  // One timer for all streams: every `tick` ms a fifth of them (say) get their next chunk, so each
+  // stream gets `rate` chunks a second, and the load is spread evenly over time.
+  const tick = 10;
+  const groups = Math.max(1, Math.round(1000 / rate / tick));
+  const resolution = 5;
+  const delay = monitorEventLoopDelay({ resolution });
+  const ticksTotal = total * groups;
+  const early = Math.round(ticksTotal / 5);
+  const late = Math.round((ticksTotal * 4) / 5);
+  let earlyBytes = 0;
+  let lateBytes = 0;
+  const measureHeap = () => {
+    // A forced GC is a pause of our own making: keep it out of the delay histogram.
+    delay.disable();
+    gc?.();
+    const used = heap() - base;
+    delay.enable();
+    return used;
+  };
+  const started = performance.now();
+  delay.enable();
+  let ticks = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const group = ticks % groups;
+      for (let i = group; i < streams; i += groups) {
+        if (sent[i]! >= total) continue;
+        const controller = controllers[i]!;
+        controller.enqueue(frames[(i * 7 + sent[i]!) % frames.length]!);
+        if (++sent[i]! === total) {
+          controller.enqueue(tail);
+          controller.close();
+        }
+      }
+      ticks++;
+      if (ticks === early) earlyBytes = measureHeap();
+      if (ticks === late) lateBytes = measureHeap();
+      if (ticks >= ticksTotal) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, tick);
+  });
+  await all;
+  const elapsedMs = performance.now() - started;
+  delay.disable();
+  if (failure !== undefined) throw failure;
+  const kb = (bytes: number) => bytes / 1024 / streams;
+  return {
+    pipeline,
+    streams,
+    tokensPerStream: total,
+    elapsedMs,
+    earlyKBPerStream: kb(earlyBytes),
+    lateKBPerStream: kb(lateBytes),
+    // The histogram records the sampling timer's whole interval; the delay is what exceeds it.
+    loopDelayP50Ms: Math.max(0, delay.percentile(50) / 1e6 - resolution),
+    loopDelayP99Ms: Math.max(0, delay.percentile(99) / 1e6 - resolution),
+    loopDelayMaxMs: Math.max(0, delay.max / 1e6 - resolution),
+  };
+}

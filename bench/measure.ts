@@ -1,0 +1,115 @@
+/**
+ * One contender measured in the current process: a warm-up, one large stream (throughput, peak
+ * memory growth) and a series of small requests (whole cost per request, time to first text).
+ * Every run's text is compared with the generator's; a wrong text throws.
+ */
+import { getHeapStatistics } from 'node:v8';
+import { Network, newProbe, type Contender } from './contenders';
+import { generateStream, type GeneratedStream } from './generate';
+
+export interface MeasureOptions {
+  /** Tokens of the large stream. */
+  tokens: number;
+  /** Tokens of each small request. */
+  smallTokens: number;
+  /** How many small requests are timed (after as many untimed ones, at most 20). */
+  smallIterations: number;
+  seed: number;
+}
+
+export interface Measurement {
+  name: string;
+  tokens: number;
+  bytes: number;
+  /** Milliseconds for the large stream, from the request to the last text. */
+  ms: number;
+  tokensPerSecond: number;
+  /** Median, over the small requests, of first text event minus first byte handed over (ms). */
+  firstTextMs: number;
+  /** Median whole cost of one small request (ms). */
+  smallMs: number;
+  /** Peak heap + external memory above the level before the large stream (MB). */
+  peakGrowthMB: number;
+  textLength: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function memory(): number {
+  const stats = getHeapStatistics();
+  return stats.used_heap_size + (stats as { external_memory?: number }).external_memory!;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Throws when a contender's text differs from the generator's, saying where. */
+export function checkText(name: string, actual: string, expected: GeneratedStream): void {
+  if (actual === expected.text) return;
+  let at = 0;
+  while (at < actual.length && actual[at] === expected.text[at]) at++;
+  throw new Error(
+    `${name}: wrong text for ${expected.tokens} ${expected.wire} tokens: ${actual.length} characters, expected ${expected.text.length}; first difference at ${at}: ${JSON.stringify(actual.slice(at, at + 20))} vs ${JSON.stringify(expected.text.slice(at, at + 20))}`,
+  );
+}
+
+export async function measure(contender: Contender, options: MeasureOptions): Promise<Measurement> {
+  const network = new Network();
+  const serve = contender.setup(network);
+  const large = generateStream(contender.wire, options.tokens, options.seed);
+  const small = generateStream(contender.wire, options.smallTokens, options.seed + 1);
+  const warm = generateStream(contender.wire, Math.min(2_000, options.tokens), options.seed + 2);
+
+  const once = async (stream: GeneratedStream, onSlice?: (index: number) => void) => {
+    const probe = newProbe(onSlice);
+    network.set(stream, probe);
+    const start = performance.now();
+    const text = await serve(stream, probe);
+    const ms = performance.now() - start;
+    checkText(contender.name, text, stream);
+    return { ms, firstTextMs: probe.firstText - probe.firstByte, text };
+  };
+
+  // Warm-up: the JIT sees the code before anything is timed.
+  for (let i = 0; i < 2; i++) await once(warm);
+  const untimed = Math.min(20, options.smallIterations);
+  for (let i = 0; i < untimed; i++) await once(small);
+
+  gc?.();
+  gc?.();
+  const base = memory();
+  let peak = base;
+  const sample = (index: number) => {
+    if ((index & 3) === 0) {
+      const now = memory();
+      if (now > peak) peak = now;
+    }
+  };
+  const run = await once(large, sample);
+  peak = Math.max(peak, memory());
+
+  const smallMs: number[] = [];
+  const firstText: number[] = [];
+  for (let i = 0; i < options.smallIterations; i++) {
+    const result = await once(small);
+    smallMs.push(result.ms);
+    firstText.push(result.firstTextMs);
+  }
+
+  return {
+    name: contender.name,
+    tokens: large.tokens,
+    bytes: large.bytes,
+    ms: run.ms,
+    tokensPerSecond: (large.tokens * 1000) / run.ms,
+    firstTextMs: median(firstText),
+    smallMs: median(smallMs),
+    peakGrowthMB: (peak - base) / 2 ** 20,
+    textLength: run.text.length,
+  };
+}
+
+export { median };

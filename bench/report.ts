@@ -1,0 +1,308 @@
+/**
+ * Turns the rounds' measurements into bench/RESULTS.md and bench/ratios.svg. Every ratio is
+ * computed per round against the floor on the same bytes, then its median over rounds is taken:
+ * the machine's speed drifts between rounds, and a ratio within a round cancels most of it.
+ */
+import type { ConcurrencyResult } from './concurrency';
+import type { Contender } from './contenders';
+import { median, type MeasureOptions, type Measurement } from './measure';
+
+export interface Failure {
+  name: string;
+  round: number;
+  error: string;
+}
+
+export interface BenchReport {
+  date: string;
+  command: string;
+  durationS: number;
+  machine: string;
+  versions: Record<string, string>;
+  rounds: number;
+  options: MeasureOptions;
+  concurrency: { streams: number; seconds: number; rate: number };
+  contenders: readonly Contender[];
+  /** One row per round, one measurement per contender that succeeded. */
+  results: Measurement[][];
+  scenarios: ConcurrencyResult[];
+  failures: Failure[];
+}
+
+/** Medians over rounds of a contender's figures and of its ratios to the floor in the same round. */
+export interface Summary {
+  contender: Contender;
+  runs: number;
+  tokensPerSecond: number;
+  ratio: number;
+  firstTextMs: number;
+  firstTextRatio: number;
+  smallMs: number;
+  smallOverFloorMs: number;
+  peakGrowthMB: number;
+  peakOverFloorMB: number;
+  bytes: number;
+}
+
+export function summarize(report: BenchReport): Summary[] {
+  const summaries: Summary[] = [];
+  for (const contender of report.contenders) {
+    const floorName = `floor (${contender.wire})`;
+    const pairs = report.results
+      .map(
+        (row) => [row.find((m) => m.name === contender.name), row.find((m) => m.name === floorName)] as const,
+      )
+      .filter(
+        (pair): pair is readonly [Measurement, Measurement] => pair[0] !== undefined && pair[1] !== undefined,
+      );
+    if (pairs.length === 0) continue;
+    const of = (pick: (m: Measurement, floor: Measurement) => number) =>
+      median(pairs.map(([m, f]) => pick(m, f)));
+    summaries.push({
+      contender,
+      runs: pairs.length,
+      tokensPerSecond: of((m) => m.tokensPerSecond),
+      ratio: of((m, f) => m.ms / f.ms),
+      firstTextMs: of((m) => m.firstTextMs),
+      firstTextRatio: of((m, f) => m.firstTextMs / f.firstTextMs),
+      smallMs: of((m) => m.smallMs),
+      smallOverFloorMs: of((m, f) => m.smallMs - f.smallMs),
+      peakGrowthMB: of((m) => m.peakGrowthMB),
+      peakOverFloorMB: of((m, f) => m.peakGrowthMB - f.peakGrowthMB),
+      bytes: pairs[0]![0].bytes,
+    });
+  }
+  return summaries;
+}
+
+const x = (ratio: number) => `${ratio < 10 ? ratio.toFixed(2) : ratio.toFixed(1)}×`;
+const ms = (value: number, digits = 3) => value.toFixed(digits);
+const signed = (value: number, digits: number) =>
+  `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(digits)}`;
+const mark = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? '✅ met' : '❌ missed');
+
+interface TargetRow {
+  figure: string;
+  value: string;
+  target: string;
+  peers: string;
+  ok: boolean | undefined;
+}
+
+export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow[] {
+  const get = (name: string) => summaries.find((s) => s.contender.name === name);
+  const ratioOf = (name: string) => {
+    const s = get(name);
+    return s ? `${name.replace(/^rxllm /, '')} ${x(s.ratio)}` : undefined;
+  };
+  const peers = (...names: string[]) =>
+    names
+      .map(ratioOf)
+      .filter((text) => text !== undefined)
+      .join('; ');
+  const rows: TargetRow[] = [];
+  const ratioRow = (figure: string, name: string, limit: number, peerNames: string[]) => {
+    const s = get(name);
+    rows.push({
+      figure,
+      value: s ? x(s.ratio) : 'not run',
+      target: `≤ ${limit}×`,
+      peers: peers(...peerNames),
+      ok: s ? s.ratio <= limit : undefined,
+    });
+  };
+  ratioRow('decode only, OpenAI stream', 'rxllm fromSSE (openai)', 1.25, [
+    'openai SDK',
+    'AI SDK textStream (openai)',
+  ]);
+  ratioRow('decode only, Anthropic stream', 'rxllm fromSSE (anthropic)', 1.25, [
+    '@anthropic-ai/sdk',
+    'AI SDK textStream (anthropic)',
+  ]);
+  ratioRow(
+    'SSE to SSE (Anthropic in, OpenAI out, bytes)',
+    'rxllm fromSSE → toSSE (anthropic → openai-chat)',
+    1.6,
+    ['AI SDK toUIMessageStreamResponse (anthropic)', 'AI SDK toUIMessageStreamResponse (openai)'],
+  );
+  ratioRow('UI pipeline, OpenAI stream', 'rxllm UI pipeline (openai)', 2, []);
+  ratioRow('UI pipeline, Anthropic stream', 'rxllm UI pipeline (anthropic)', 2, []);
+
+  const decoders = ['rxllm fromSSE (openai)', 'rxllm fromSSE (anthropic)']
+    .map(get)
+    .filter((s) => s !== undefined);
+  if (decoders.length > 0) {
+    const worst = Math.max(...decoders.map((s) => s.firstTextRatio));
+    rows.push({
+      figure: 'time from first byte to first text event (64-token requests, worse of the two)',
+      value: `${x(worst)} (${decoders.map((s) => `${ms(s.firstTextMs)} ms`).join(', ')})`,
+      target: '≤ 1.5× the floor',
+      peers: ttftPeers(summaries),
+      ok: worst <= 1.5,
+    });
+    const cost = Math.max(...decoders.map((s) => s.smallOverFloorMs));
+    rows.push({
+      figure: 'library cost of a 64-token request (over the floor, worse of the two)',
+      value: `${ms(cost)} ms`,
+      target: '≤ 0.5 ms',
+      peers: smallPeers(summaries),
+      ok: cost <= 0.5,
+    });
+  }
+  const streaming = summaries.filter((s) => s.contender.kind === 'rxllm' && !s.contender.collects);
+  if (streaming.length > 0) {
+    const worst = streaming.reduce((a, b) => (b.peakOverFloorMB > a.peakOverFloorMB ? b : a));
+    rows.push({
+      figure: `peak memory growth over the floor's, ${report.options.tokens.toLocaleString('en-US')} tokens, pipelines that do not collect (worst: ${worst.contender.name})`,
+      value: `${signed(worst.peakOverFloorMB, 1)} MB`,
+      target: '≤ 10 MB',
+      peers: '',
+      ok: worst.peakOverFloorMB <= 10,
+    });
+  }
+  const rx = report.scenarios.find((s) => s.pipeline === 'rxllm');
+  const fl = report.scenarios.find((s) => s.pipeline === 'floor');
+  if (rx) {
+    rows.push({
+      figure: `memory per stream, ${rx.streams.toLocaleString('en-US')} concurrent streams (early, small buffers)`,
+      value: `${rx.earlyKBPerStream.toFixed(1)} KB${fl ? ` (floor ${fl.earlyKBPerStream.toFixed(1)} KB, rxllm's own ${(rx.earlyKBPerStream - fl.earlyKBPerStream).toFixed(1)} KB)` : ''}`,
+      target: '< 16 KB',
+      peers: '',
+      ok: rx.earlyKBPerStream < 16,
+    });
+    rows.push({
+      figure: `event-loop delay p99, ${rx.streams.toLocaleString('en-US')} streams × ${report.concurrency.rate} tokens/s`,
+      value: `${rx.loopDelayP99Ms.toFixed(1)} ms (p50 ${rx.loopDelayP50Ms.toFixed(1)} ms)`,
+      target: '< 50 ms',
+      peers: fl ? `floor p99 ${fl.loopDelayP99Ms.toFixed(1)} ms` : '',
+      ok: rx.loopDelayP99Ms < 50,
+    });
+  }
+  return rows;
+}
+
+function ttftPeers(summaries: Summary[]): string {
+  return summaries
+    .filter((s) => s.contender.kind === 'peer' && s.contender.group === 'decode')
+    .map((s) => `${s.contender.name} ${x(s.firstTextRatio)}`)
+    .join('; ');
+}
+
+function smallPeers(summaries: Summary[]): string {
+  return summaries
+    .filter((s) => s.contender.kind === 'peer' && s.contender.group === 'decode')
+    .map((s) => `${s.contender.name} ${signed(s.smallOverFloorMs, 2)} ms`)
+    .join('; ');
+}
+
+export function renderReport(report: BenchReport): string {
+  const summaries = summarize(report);
+  const lines: string[] = [];
+  const { options } = report;
+  const mb = (name: string) => {
+    const s = summaries.find((m) => m.contender.name === name);
+    return s ? `${(s.bytes / 2 ** 20).toFixed(1)} MiB` : '?';
+  };
+  lines.push(
+    '# rxllm benchmark results',
+    '',
+    `\`${report.command}\` on ${report.date.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(report.durationS)} s.`,
+    '',
+    `- Machine: ${report.machine} (shared; read ratios, not absolute times)`,
+    `- Versions: ${Object.entries(report.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}`,
+    `- Workload: ${options.tokens.toLocaleString('en-US')} tokens of 1–6 characters (multi-byte text and JSON escapes) per stream: the OpenAI stream (${mb('floor (openai)')}, usage chunk and \`[DONE]\`) and the Anthropic stream (${mb('floor (anthropic)')}, with pings), each cut into 1–4 KiB slices at arbitrary byte offsets and served from memory, one slice per read; the SDKs get the same slices through their \`fetch\` option.`,
+    `- Method: ${report.rounds} round(s); every contender runs in a fresh process each round, in an order that rotates by round, after a warm-up; every run's text is compared with the generator's. Ratios are the contender's time over the floor's on the same bytes in the same round; the table shows medians over rounds. The floor is eventsource-parser plus \`JSON.parse\` of each payload, appending each text delta.`,
+    `- Small requests: ${options.smallIterations} timed requests of ${options.smallTokens} tokens each, whole cost from the call to the last text (client creation excluded); time to first text is from the first slice handed over to the first text event.`,
+    '',
+    '## Targets',
+    '',
+    '| figure | rxllm | target | peers, same run | |',
+    '|---|---|---|---|---|',
+    ...targetRows(report, summaries).map(
+      (row) => `| ${row.figure} | ${row.value} | ${row.target} | ${row.peers} | ${mark(row.ok)} |`,
+    ),
+    '',
+    '## Every contender',
+    '',
+    '| contender | reads | tokens/s | × floor | first text (ms) | × floor | 64-token request (ms) | over floor (ms) | peak memory growth (MB) | over floor (MB) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  );
+  for (const s of summaries) {
+    const c = s.contender;
+    lines.push(
+      `| ${c.kind === 'rxllm' ? `**${c.name}**` : c.name} | ${c.wire} | ${Math.round(s.tokensPerSecond).toLocaleString('en-US')} | ${x(s.ratio)} | ${ms(s.firstTextMs)} | ${x(s.firstTextRatio)} | ${ms(s.smallMs)} | ${signed(s.smallOverFloorMs, 3)} | ${s.peakGrowthMB.toFixed(1)}${c.collects ? ' (keeps its output)' : ''} | ${signed(s.peakOverFloorMB, 1)} |`,
+    );
+  }
+  if (report.scenarios.length > 0) {
+    const { streams, seconds, rate } = report.concurrency;
+    lines.push(
+      '',
+      '## Concurrency',
+      '',
+      `${streams.toLocaleString('en-US')} streams open at once, each fed one OpenAI chunk every ${1000 / rate} ms (${rate} tokens/s) by one shared 10 ms timer for ${seconds} s, through an in-memory \`ReadableStream\` per stream. The floor reads each with eventsource-parser + \`JSON.parse\`; rxllm with \`fromSSE\` → \`aggregateUsage()\`. Both keep the text. Heap per stream is measured after a forced GC (kept out of the delay histogram), a fifth and four fifths of the way in; event-loop delay is \`monitorEventLoopDelay\` beyond its 5 ms sampling interval.`,
+      '',
+      '| pipeline | streams | tokens per stream | heap per stream, early (KB) | late (KB) | loop delay p50 (ms) | p99 (ms) | max (ms) | wall time (s) |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+      ...report.scenarios.map(
+        (s) =>
+          `| ${s.pipeline} | ${s.streams.toLocaleString('en-US')} | ${s.tokensPerStream} | ${s.earlyKBPerStream.toFixed(1)} | ${s.lateKBPerStream.toFixed(1)} | ${s.loopDelayP50Ms.toFixed(1)} | ${s.loopDelayP99Ms.toFixed(1)} | ${s.loopDelayMaxMs.toFixed(1)} | ${(s.elapsedMs / 1000).toFixed(1)} |`,
+      ),
+    );
+  }
+  if (report.failures.length > 0) {
+    lines.push('', '## Failures', '');
+    for (const failure of report.failures)
+      lines.push(`- ${failure.name}, round ${failure.round + 1}: ${failure.error.split('\n')[0]}`);
+  }
+  lines.push('', '![ratios to the floor](ratios.svg)', '');
+  return lines.join('\n');
+}
+
+/** A horizontal bar chart of each contender's throughput ratio to the floor, on a log scale. */
+export function renderChart(report: BenchReport): string {
+  const summaries = summarize(report).filter((s) => s.contender.kind !== 'floor');
+  const targets: Record<string, number> = { decode: 1.25, sse: 1.6, ui: 2 };
+  const labelWidth = 430;
+  const plotWidth = 420;
+  const rowHeight = 24;
+  const top = 44;
+  const height = top + summaries.length * rowHeight + 40;
+  const width = labelWidth + plotWidth + 70;
+  const max = Math.max(10, ...summaries.map((s) => s.ratio * 1.1));
+  const decades = Math.ceil(Math.log10(max));
+  const scale = (ratio: number) => labelWidth + (Math.log10(Math.max(1, ratio)) / decades) * plotWidth;
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">Time per stream as a multiple of the floor (eventsource-parser + JSON.parse), lower is better</text>`,
+    `<text x="10" y="36" fill="#555">${escape(`${report.options.tokens.toLocaleString('en-US')} tokens, median of ${report.rounds} round(s), ${report.date.slice(0, 10)}; red ticks: rxllm's targets`)}</text>`,
+  ];
+  for (const tick of [1, 2, 5, 10, 20, 50, 100, 200, 500].filter((t) => t <= 10 ** decades)) {
+    const at = scale(tick);
+    parts.push(
+      `<line x1="${at}" y1="${top - 4}" x2="${at}" y2="${height - 30}" stroke="#ddd"/>`,
+      `<text x="${at}" y="${height - 16}" text-anchor="middle" fill="#555">${tick}×</text>`,
+    );
+  }
+  summaries.forEach((s, i) => {
+    const y = top + i * rowHeight;
+    const rx = s.contender.kind === 'rxllm';
+    const end = Math.max(scale(s.ratio), labelWidth + 2);
+    parts.push(
+      `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end"${rx ? ' font-weight="bold"' : ''}>${escape(s.contender.name)}</text>`,
+      `<rect x="${labelWidth}" y="${y + 4}" width="${end - labelWidth}" height="${rowHeight - 8}" fill="${rx ? '#2563eb' : '#9ca3af'}"/>`,
+      `<text x="${end + 6}" y="${y + 15}">${x(s.ratio)}</text>`,
+    );
+    if (rx) {
+      const at = scale(targets[s.contender.group]!);
+      parts.push(
+        `<line x1="${at}" y1="${y + 1}" x2="${at}" y2="${y + rowHeight - 1}" stroke="#dc2626" stroke-width="2"/>`,
+      );
+    }
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}

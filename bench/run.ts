@@ -1,0 +1,173 @@
+/**
+ * `npm run bench` (about 10–20 minutes) and `npm run bench -- --quick` (about a minute).
+ *
+ * Bundles the children once (esbuild, packages left external), then runs every contender in a
+ * fresh process per round, interleaved (each round starts one contender further along), and the
+ * concurrency scenario for the floor and rxllm. Ratios are taken against the floor on the same
+ * bytes in the same round, and their median over rounds is reported. Writes a markdown report and
+ * an SVG chart (`bench/RESULTS.md`, `bench/ratios.svg`; `--quick` writes under `bench/.runs/`).
+ * Exits 1 if any contender produced the wrong text or crashed; timings never fail the run.
+ *
+ * Options: --quick, --rounds N, --tokens N, --streams N, --seconds N, --only <substring>,
+ * --no-concurrency, --out <dir>.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { contenders } from './contenders';
+import type { ConcurrencyResult } from './concurrency';
+import type { MeasureOptions, Measurement } from './measure';
+import { renderChart, renderReport, type BenchReport, type Failure } from './report';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string): string | undefined => {
+  const at = args.indexOf(`--${name}`);
+  return at === -1 ? undefined : args[at + 1];
+};
+const quick = flag('quick');
+const rounds = Number(option('rounds') ?? (quick ? 2 : 5));
+const measureOptions: MeasureOptions = {
+  tokens: Number(option('tokens') ?? (quick ? 10_000 : 200_000)),
+  smallTokens: 64,
+  smallIterations: quick ? 30 : 100,
+  seed: 1,
+};
+const concurrency = {
+  streams: Number(option('streams') ?? (quick ? 1_000 : 5_000)),
+  seconds: Number(option('seconds') ?? (quick ? 5 : 30)),
+  rate: 20,
+};
+const only = option('only');
+const outDir = resolve(option('out') ?? (quick ? join(here, '.runs') : here));
+const buildDir = join(here, '.runs', 'build');
+
+async function bundle(): Promise<void> {
+  await build({
+    entryPoints: { contender: join(here, 'contender.ts'), concurrency: join(here, 'concurrencyChild.ts') },
+    outdir: buildDir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    outExtension: { '.js': '.mjs' },
+  });
+}
+
+/** Runs a bundled child with `--expose-gc` and returns the JSON of its `RESULT` line. */
+function child(script: string, childArgs: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolvePromise) => {
+    const proc = spawn(process.execPath, ['--expose-gc', join(buildDir, script), ...childArgs], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (data: Buffer) => (out += data));
+    proc.stderr.on('data', (data: Buffer) => (err += data));
+    proc.on('close', (code) => {
+      const line = out.split('\n').find((text) => text.startsWith('RESULT '));
+      if (line) resolvePromise(JSON.parse(line.slice(7)) as Record<string, unknown>);
+      else resolvePromise({ error: `exited ${code} without a result: ${err.slice(-2000)}` });
+    });
+  });
+}
+
+function versionOf(name: string): string {
+  try {
+    const json = readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8');
+    return (JSON.parse(json) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  await bundle();
+  const chosen = contenders.filter(
+    (contender) => contender.kind === 'floor' || only === undefined || contender.name.includes(only),
+  );
+  const results: Measurement[][] = [];
+  const failures: Failure[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const row: Measurement[] = [];
+    // Interleaved: round r starts r contenders along, so no contender always runs first or last.
+    for (let k = 0; k < chosen.length; k++) {
+      const contender = chosen[(k + round) % chosen.length]!;
+      const result = await child('contender.mjs', [contender.name, JSON.stringify(measureOptions)]);
+      if (typeof result.error === 'string') {
+        failures.push({ name: contender.name, round, error: result.error });
+        console.log(`round ${round + 1}/${rounds}  ${contender.name}: FAILED\n${result.error}`);
+        continue;
+      }
+      const measurement = result as unknown as Measurement;
+      row.push(measurement);
+      console.log(
+        `round ${round + 1}/${rounds}  ${contender.name.padEnd(62)} ${measurement.ms.toFixed(0).padStart(7)} ms  ${Math.round(measurement.tokensPerSecond).toLocaleString('en-US').padStart(10)} tokens/s  64-token request ${measurement.smallMs.toFixed(3)} ms`,
+      );
+    }
+    results.push(row);
+  }
+
+  const scenarios: ConcurrencyResult[] = [];
+  if (!flag('no-concurrency')) {
+    for (const pipeline of ['floor', 'rxllm'] as const) {
+      const result = await child('concurrency.mjs', [JSON.stringify({ pipeline, ...concurrency })]);
+      if (typeof result.error === 'string') {
+        failures.push({ name: `concurrency (${pipeline})`, round: 0, error: result.error });
+        console.log(`concurrency ${pipeline}: FAILED\n${result.error}`);
+        continue;
+      }
+      scenarios.push(result as unknown as ConcurrencyResult);
+      console.log(`concurrency ${pipeline}: ${JSON.stringify(result)}`);
+    }
+  }
+
+  const cpu = cpus();
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
+    durationS: (Date.now() - started) / 1000,
+    machine: `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}`,
+    versions: {
+      node: process.version,
+      ...Object.fromEntries(
+        [
+          'openai',
+          '@anthropic-ai/sdk',
+          'ai',
+          '@ai-sdk/openai',
+          '@ai-sdk/anthropic',
+          'eventsource-parser',
+          'rxjs',
+        ].map((name) => [name, versionOf(name)]),
+      ),
+    },
+    rounds,
+    options: measureOptions,
+    concurrency,
+    contenders: chosen,
+    results,
+    scenarios,
+    failures,
+  };
+  mkdirSync(outDir, { recursive: true });
+  const markdown = renderReport(report);
+  writeFileSync(join(outDir, 'RESULTS.md'), markdown);
+  writeFileSync(join(outDir, 'ratios.svg'), renderChart(report));
+  console.log(`\n${markdown}\nwrote ${join(outDir, 'RESULTS.md')} and ${join(outDir, 'ratios.svg')}`);
+  if (failures.length > 0) {
+    console.log(`${failures.length} failure(s): a contender produced the wrong text or crashed`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
