@@ -183,7 +183,22 @@ export function pipeToNodeResponse(
         while (queue.size > 0) queue.shift();
       } else {
         while (queue.size > 0 && !waitingForDrain) {
-          write(queue.shift());
+          const frame = queue.shift();
+          if (typeof frame !== 'string' && !(frame instanceof Uint8Array)) {
+            // Thrown from here it would escape RxJS as an unhandled error and crash the process.
+            fail(
+              new TypeError(
+                `rxllm: pipeToNodeResponse takes SSE frames (strings), got ${Object.prototype.toString.call(frame)}; pipe events through toSSE() first`,
+              ),
+            );
+            return;
+          }
+          try {
+            write(frame);
+          } catch (error) {
+            fail(error);
+            return;
+          }
           result.framesWritten += 1;
         }
         if (queue.size > 0 || waitingForDrain) return;
@@ -195,6 +210,15 @@ export function pipeToNodeResponse(
       } else if (queue.state === 'complete') {
         result.upstream = 'complete';
       }
+      upstreamOver = true;
+      endResponse();
+    };
+
+    // The frames cannot be written: stop the upstream and end the response with what was sent.
+    const fail = (error: unknown) => {
+      queue.cancel();
+      result.upstream = 'error';
+      result.error = error;
       upstreamOver = true;
       endResponse();
     };

@@ -1,4 +1,4 @@
-import { catchError, EMPTY, type Observable } from 'rxjs';
+import { catchError, EMPTY, map, type Observable } from 'rxjs';
 import { sseHeaders } from '../wire/sseHeaders';
 import type { DialectName } from '../wire/types';
 import { toReadableStream } from './toReadableStream';
@@ -78,10 +78,19 @@ export function toResponse(
       onError?.(error);
       return EMPTY;
     }),
+    map(checkFrame),
   );
   return new Response(toReadableStream(body, { encode: true, highWaterMark: highWaterMark ?? 64 }), {
     status: 200,
     ...init,
     headers,
   });
+}
+
+/** Events passed by mistake would otherwise fail deep in the body with a vaguer message. */
+function checkFrame(frame: string | Uint8Array): string | Uint8Array {
+  if (typeof frame === 'string' || frame instanceof Uint8Array) return frame;
+  throw new TypeError(
+    `rxllm: toResponse takes SSE frames (strings), got ${Object.prototype.toString.call(frame)}; pipe events through toSSE() first`,
+  );
 }

@@ -336,6 +336,25 @@ describe('pipeToNodeResponse', () => {
     }
   });
 
+  it('stops and reports a clear error when given events instead of frames, without crashing the server', async () => {
+    let unsubscribed = false;
+    let outcome: Promise<PipeToNodeResponseResult> | undefined;
+    const { url, server: listening } = await serve((_req, res) => {
+      const mixed$ = concat(of('data: ok\n\n', { type: 'text', text: 'Hi' } as never), NEVER).pipe(
+        finalize(() => (unsubscribed = true)),
+      );
+      outcome = pipeToNodeResponse(mixed$, res);
+    });
+    server = listening;
+    expect(await (await fetch(url)).text()).toBe('data: ok\n\n');
+    const result = await outcome!;
+    expect(result).toMatchObject({ upstream: 'error', clientDisconnected: false, framesWritten: 1 });
+    expect((result.error as Error).message).toBe(
+      'rxllm: pipeToNodeResponse takes SSE frames (strings), got [object Object]; pipe events through toSSE() first',
+    );
+    expect(unsubscribed).toBe(true);
+  });
+
   it('throws at once for bad arguments', () => {
     const res = { write: () => true, on: () => undefined } as never;
     expect(() => pipeToNodeResponse({} as never, res)).toThrow(

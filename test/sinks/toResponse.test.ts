@@ -119,6 +119,13 @@ describe('toResponse', () => {
     expect(slow.completed).toBe(false);
   });
 
+  it('errors the body with a clear message when given events instead of frames', async () => {
+    const response = toResponse(of({ type: 'text', text: 'Hi' }) as never);
+    await expect(response.text()).rejects.toThrow(
+      'rxllm: toResponse takes SSE frames (strings), got [object Object]; pipe events through toSSE() first',
+    );
+  });
+
   it('throws at once for a source that is not an Observable', () => {
     expect(() => toResponse('data: x\n\n' as never)).toThrow(
       'rxllm: toResponse expects an Observable of SSE frames, got data: x',
