@@ -1,3 +1,5 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import {
   config as rxjsConfig,
   lastValueFrom,
@@ -19,6 +21,10 @@ import {
 import { loadTokenEstimator } from '../../src/pricing/loadTokenEstimator';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/aggregateUsage';
+import { fromAnthropic } from '../../src/sources/fromAnthropic';
+import { fromOpenAI } from '../../src/sources/fromOpenAI';
+import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import { fixtureBytes } from '../support/decodeFixture';
 import { readDocDiagram } from '../support/docDiagram';
 
 function run(scenario: MarbleScenario<AggregateUsageConfig> & { unsubscribe?: string }): void {
@@ -417,5 +423,92 @@ describe('aggregateUsage', () => {
     expect(() => aggregateUsage({ onFinal: 'log' as never })).toThrow(
       'aggregateUsage: onFinal must be a function, got string',
     );
+  });
+
+  describe('on recorded streams through the real SDKs', () => {
+    let server: ReplayServer | undefined;
+    afterEach(async () => {
+      await server?.close();
+      server = undefined;
+    });
+
+    /** Subscribes and resolves once the stream has ended, with what arrived and the final report. */
+    function finalOf(events$: Observable<RxllmEvent>, config: AggregateUsageConfig = {}) {
+      return new Promise<{ events: RxllmEvent[]; error?: unknown; report: UsageReport }>((resolve) => {
+        const events: RxllmEvent[] = [];
+        let error: unknown;
+        events$
+          .pipe(
+            aggregateUsage({
+              ...config,
+              onFinal: (report) => queueMicrotask(() => resolve({ events, error, report })),
+            }),
+          )
+          .subscribe({
+            next: (event) => events.push(event),
+            error: (thrown: unknown) => (error = thrown),
+          });
+      });
+    }
+
+    it('prices an OpenAI stream by the model in its chunks, with the usage chunk that comes last', async () => {
+      server = await createReplayServer({
+        transcript: fixtureBytes('openai-chat/text-obfuscation-usage.sse'),
+        timing: { sliceBytes: 97, sliceDelayMs: 0 },
+      });
+      const openai = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
+      const { events, report } = await finalOf(
+        fromOpenAI(openai, { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'Count.' }] }),
+      );
+      // The usage chunk: prompt 16 (0 cached), completion 300, on gpt-4.1-nano-2025-04-14.
+      // gpt-4.1-nano: 16 * 0.1 + 0 * 0.025 + 300 * 0.4 = 1.6 + 120 = 121.6 → $0.0001216
+      const usage = usages(events);
+      expect(usage).toHaveLength(1);
+      expect(usage[0]).toMatchObject({
+        inputTokens: 16,
+        outputTokens: 300,
+        totalTokens: 316,
+        cachedInputTokens: 0,
+      });
+      expect(usage[0]!.cost).toBeCloseTo(0.0001216, 12);
+      expect(usage[0]!.estimated).toBeUndefined();
+      expect(report.outcome).toBe('complete');
+      expect(report.total.cost).toBeCloseTo(0.0001216, 12);
+    });
+
+    it('reports estimated usage for an Anthropic stream that fails mid-answer, before the error', async () => {
+      server = await createReplayServer({
+        transcript: fixtureBytes('anthropic/error-overloaded-midstream-spliced.sse'),
+      });
+      const anthropic = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+      const { events, error, report } = await finalOf(
+        fromAnthropic(anthropic, {
+          model: 'claude-3-opus-20240229',
+          max_tokens: 64,
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+        { prompt: 'Hi' },
+      );
+      expect((error as RxllmError).code).toBe('overloaded');
+      // 'Hello' + ' there' arrive before the overloaded error and no usage event does (the decoder
+      // reports usage with message_delta). gpt-tokenizer counts the text as 2 tokens, the prompt as 1.
+      expect(countTokens('Hello there')).toBe(2);
+      expect(countTokens('Hi')).toBe(1);
+      const final = usages(events).at(-1)!;
+      expect(final).toEqual({
+        type: 'usage',
+        inputTokens: 1,
+        outputTokens: 2,
+        totalTokens: 3,
+        estimated: true,
+        // claude-3-opus: input $15, output $75 per million. 1 * 15 + 2 * 75 = 165 → $0.000165
+        cost: expect.closeTo(0.000165, 12),
+      });
+      expect(events.at(-1)).toBe(final);
+      expect(report).toMatchObject({
+        outcome: 'error',
+        total: { inputTokens: 1, outputTokens: 2, estimated: true },
+      });
+    });
   });
 });

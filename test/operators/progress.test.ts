@@ -1,8 +1,12 @@
-import { NEVER, Subject, VirtualTimeScheduler, concat, of } from 'rxjs';
+import OpenAI from 'openai';
+import { NEVER, Subject, VirtualTimeScheduler, concat, lastValueFrom, of, toArray } from 'rxjs';
 import type { ProgressEvent, RxllmEvent } from '../../src/events';
 import { progress, type ProgressConfig } from '../../src/operators/progress';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/progress';
+import { fromOpenAI } from '../../src/sources/fromOpenAI';
+import { createReplayServer } from '../../src/testing/createReplayServer';
+import { fixtureBytes } from '../support/decodeFixture';
 import { readDocDiagram } from '../support/docDiagram';
 
 function run(scenario: MarbleScenario<ProgressConfig> & { unsubscribe?: string }): void {
@@ -147,5 +151,31 @@ describe('progress', () => {
     expect(() => progress({ onProgress: 1 as never })).toThrow(
       'progress: onProgress must be a function, got number',
     );
+  });
+
+  it('counts the deltas and characters of a recorded OpenAI stream read through the real SDK', async () => {
+    const server = await createReplayServer({
+      transcript: fixtureBytes('openai-chat/text-obfuscation-usage.sse'),
+      timing: { sliceBytes: 211, sliceDelayMs: 0 },
+    });
+    try {
+      const openai = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
+      const events = await lastValueFrom(
+        fromOpenAI(openai, { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'Count.' }] }).pipe(
+          progress({ intervalMs: 0, everyTokens: 100 }),
+          toArray(),
+        ),
+      );
+      const texts = events.filter((event) => event.type === 'text');
+      const reports = events.filter((event): event is ProgressEvent => event.type === 'progress');
+      // The fixture streams 300 content deltas (its usage chunk says completion_tokens 300).
+      expect(texts).toHaveLength(300);
+      expect(reports.map((report) => report.tokens)).toEqual([100, 200, 300, 300]);
+      const characters = [...texts.map((event) => (event.type === 'text' ? event.text : '')).join('')].length;
+      expect(reports.at(-1)!.characters).toBe(characters);
+      expect(reports.at(-1)!.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { from, Subject, type Observable } from 'rxjs';
+import Anthropic from '@anthropic-ai/sdk';
+import { from, lastValueFrom, Subject, toArray, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
@@ -6,6 +7,9 @@ import { parsePartialJson } from '../../src/internal/parsePartialJson';
 import { structuredOutput, type StructuredOutput } from '../../src/operators/structuredOutput';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios, type StructuredOutputScenarioConfig } from '../../marbles/structuredOutput';
+import { fromAnthropic } from '../../src/sources/fromAnthropic';
+import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import { fixtureBytes } from '../support/decodeFixture';
 import { readDocDiagram } from '../support/docDiagram';
 
 function run(scenario: MarbleScenario<StructuredOutputScenarioConfig> & { unsubscribe?: string }): void {
@@ -203,5 +207,73 @@ describe('structuredOutput', () => {
     expect(() => structuredOutput(undefined, { toolName: 'extract' })).toThrow(
       "structuredOutput: toolName needs from: 'tool-call' and must be a string",
     );
+  });
+
+  describe('on recorded Anthropic streams through the real SDK', () => {
+    let server: ReplayServer | undefined;
+    afterEach(async () => {
+      await server?.close();
+      server = undefined;
+    });
+    const request = {
+      model: 'claude-sonnet-4-20250514',
+      max_tokens: 1024,
+      messages: [{ role: 'user' as const, content: 'Weather?' }],
+    };
+
+    it("grows a tool call's arguments from its input_json_delta fragments and validates them", async () => {
+      server = await createReplayServer({
+        transcript: fixtureBytes('anthropic/tool-use.sse'),
+        timing: { sliceBytes: 11, sliceDelayMs: 0 },
+      });
+      const anthropic = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+      const outputs = await lastValueFrom(
+        fromAnthropic(anthropic, request).pipe(
+          structuredOutput(z.object({ location: z.string() }), {
+            from: 'tool-call',
+            toolName: 'get_weather',
+          }),
+          toArray(),
+        ),
+      );
+      // Fragments: '', '{"locati', 'on": "P', 'ar', 'is"}'.
+      expect(outputs).toEqual([
+        { done: false, partial: {} },
+        { done: false, partial: { location: 'P' } },
+        { done: false, partial: { location: 'Par' } },
+        { done: true, value: { location: 'Paris' } },
+      ]);
+    });
+
+    it('fails with a malformed error, after the partials, when max_tokens cuts the arguments off', async () => {
+      server = await createReplayServer({
+        transcript: fixtureBytes('anthropic/max-tokens-partial-tool-json.sse'),
+      });
+      const anthropic = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+      const seen: StructuredOutput<unknown>[] = [];
+      const error = await new Promise<unknown>((resolve) =>
+        fromAnthropic(anthropic, { ...request, model: 'claude-3-7-sonnet-20250219' })
+          .pipe(structuredOutput(undefined, { from: 'tool-call' }))
+          .subscribe({ next: (out) => seen.push(out), error: resolve, complete: () => resolve(undefined) }),
+      );
+      expect(RxllmError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'malformed' });
+      expect((error as Error).message).toMatch(
+        /^structuredOutput: the stream ended before the JSON value was complete/,
+      );
+      expect(seen.at(-1)).toEqual({
+        done: false,
+        partial: {
+          filename: 'taxes.txt',
+          lines_of_text: [
+            '# COMPREHENSIVE TAX GUIDE FOR INDIVIDUALS WITH MULTIPLE W-2s',
+            '',
+            '## INTRODUCTION',
+            '',
+            'Filing taxes',
+          ],
+        },
+      });
+    });
   });
 });
