@@ -108,6 +108,8 @@ const values = {
   Y: progress({ tokens: 0, characters: 0, elapsedMs: 6, tokensPerSecond: 0 }),
   // error: one delta at 1, failure at 3.
   R: progress({ tokens: 1, characters: 3, elapsedMs: 3, timeToFirstTokenMs: 1, tokensPerSecond: 0 }),
+  // One delta at 1, completion at 2.
+  O: progress({ tokens: 1, characters: 3, elapsedMs: 2, timeToFirstTokenMs: 1, tokensPerSecond: 0 }),
   // usage arriving last: deltas at 1 and 2, finish at 4, usage at 5, completion at 6.
   U: progress({
     tokens: 2,
@@ -186,6 +188,15 @@ export const scenarios: Record<string, MarbleScenario<ProgressConfig> & { unsubs
     },
     values,
     config: { intervalMs: 0, everyTokens: 5 },
+  },
+  oneDelta: {
+    description: 'makes one final report for a stream of one delta',
+    diagram: {
+      source: '-a|',
+      expected: '-a(O|)',
+    },
+    values,
+    config: {},
   },
   empty: {
     description: 'completes an empty stream without a report',
