@@ -45,7 +45,8 @@ const concurrency = {
 };
 const only = option('only');
 const outDir = resolve(option('out') ?? (quick ? join(here, '.runs') : here));
-const buildDir = join(here, '.runs', 'build');
+// Under node_modules so that linters skip it and bare imports still resolve to the project's packages.
+const buildDir = join(root, 'node_modules', '.cache', 'rxllm-bench');
 
 async function bundle(): Promise<void> {
   await build({

@@ -1,0 +1,146 @@
+import { contenders, Network, newProbe, textOfSSE } from '../../bench/contenders';
+import { runConcurrency } from '../../bench/concurrency';
+import { generateStream, generateTokens, openAIBody } from '../../bench/generate';
+import { checkText, measure } from '../../bench/measure';
+import { renderReport, type BenchReport } from '../../bench/report';
+
+// The benchmark's behaviour, never its timings: the generator makes what the issue describes,
+// every contender reads it correctly, and a wrong text is caught.
+
+describe('bench generator', () => {
+  it('makes the same stream for the same seed and a different one for another seed', () => {
+    expect(generateStream('openai', 300, 5).text).toBe(generateStream('openai', 300, 5).text);
+    expect(generateStream('openai', 300, 5).text).not.toBe(generateStream('openai', 300, 6).text);
+  });
+
+  it('makes tokens of 1 to 6 characters with multi-byte text and characters JSON escapes', () => {
+    const tokens = generateTokens(5_000, 1);
+    const lengths = tokens.map((token) => [...token].length);
+    expect(Math.min(...lengths)).toBe(1);
+    expect(Math.max(...lengths)).toBe(6);
+    const all = tokens.join('');
+    expect(all).toMatch(/[é中😀]/u);
+    expect(all).toContain('"');
+    expect(all).toContain('\\');
+    expect(all).toContain('\n');
+  });
+
+  it('writes one OpenAI chunk per token, then a finish chunk, a usage chunk and [DONE]', () => {
+    const lines = openAIBody(['Hi', ' "x"'])
+      .split('\n\n')
+      .filter((line) => line !== '');
+    expect(lines).toHaveLength(6);
+    expect(JSON.parse(lines[1]!.slice(6)).choices[0].delta.content).toBe('Hi');
+    expect(JSON.parse(lines[2]!.slice(6)).choices[0].delta.content).toBe(' "x"');
+    expect(JSON.parse(lines[3]!.slice(6)).choices[0].finish_reason).toBe('stop');
+    expect(JSON.parse(lines[4]!.slice(6)).usage).toEqual(
+      expect.objectContaining({ prompt_tokens: 24, completion_tokens: 2, total_tokens: 26 }),
+    );
+    expect(lines[5]).toBe('data: [DONE]');
+  });
+
+  it('cuts the bytes into 1–4 KiB slices, some of them inside a UTF-8 character', () => {
+    const stream = generateStream('anthropic', 3_000, 1);
+    const sizes = stream.slices.map((slice) => slice.length);
+    expect(sizes.slice(0, -1).every((size) => size >= 1024 && size <= 4096)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(stream.bytes);
+    // A slice that begins with a UTF-8 continuation byte was cut inside a character.
+    expect(stream.slices.some((slice) => (slice[0]! & 0xc0) === 0x80)).toBe(true);
+  });
+});
+
+describe('bench contenders', () => {
+  it.each(contenders.map((contender) => [contender.name, contender] as const))(
+    '%s reads 2,000 generated tokens to exactly the generated text',
+    async (_name, contender) => {
+      const network = new Network();
+      const serve = contender.setup(network);
+      const stream = generateStream(contender.wire, 2_000, 3);
+      const probe = newProbe();
+      network.set(stream, probe);
+      const text = await serve(stream, probe);
+      expect(text).toBe(stream.text);
+      expect(probe.firstText).toBeGreaterThanOrEqual(probe.firstByte);
+    },
+  );
+
+  it('measures a contender end to end, its text checked', async () => {
+    const result = await measure(
+      contenders.find((c) => c.name === 'rxllm fromSSE (anthropic)')!,
+      {
+        tokens: 2_000,
+        smallTokens: 64,
+        smallIterations: 2,
+        seed: 1,
+      },
+    );
+    expect(result.tokens).toBe(2_000);
+    expect(result.textLength).toBe(generateStream('anthropic', 2_000, 1).text.length);
+  });
+
+  it('rejects a text that differs in one character, saying where', () => {
+    const stream = generateStream('openai', 100, 1);
+    const wrong = `${stream.text.slice(0, 10)}#${stream.text.slice(11)}`;
+    expect(() => checkText('x', wrong, stream)).toThrow('first difference at 10');
+    expect(() => checkText('x', stream.text, stream)).not.toThrow();
+  });
+
+  it('reads text out of OpenAI chunks and AI SDK UI frames', () => {
+    expect(
+      textOfSSE(
+        'data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: {"choices":[]}\n\ndata: [DONE]\n\n',
+        'openai-chat',
+      ),
+    ).toBe('a');
+    expect(
+      textOfSSE(
+        'data: {"type":"text-start","id":"0"}\n\ndata: {"type":"text-delta","id":"0","delta":"b"}\n\n',
+        'ai-sdk-ui',
+      ),
+    ).toBe('b');
+  });
+});
+
+describe('bench concurrency scenario', () => {
+  it.each(['floor', 'rxllm'] as const)(
+    'runs 20 %s streams of 10 tokens each to the right texts',
+    async (pipeline) => {
+      const result = await runConcurrency({ pipeline, streams: 20, seconds: 0.5, rate: 20 });
+      expect(result.streams).toBe(20);
+      expect(result.tokensPerStream).toBe(10);
+    },
+  );
+});
+
+describe('bench report', () => {
+  it('marks a target met or missed from the ratio to the floor in the same round', () => {
+    const measurement = (name: string, ms: number) => ({
+      name,
+      tokens: 1000,
+      bytes: 1,
+      ms,
+      tokensPerSecond: 1000,
+      firstTextMs: 1,
+      smallMs: 1,
+      peakGrowthMB: 1,
+      textLength: 1,
+    });
+    const report: BenchReport = {
+      date: '2026-01-01T00:00:00Z',
+      command: 'npm run bench',
+      durationS: 1,
+      machine: 'test',
+      versions: {},
+      rounds: 1,
+      options: { tokens: 1000, smallTokens: 64, smallIterations: 1, seed: 1 },
+      concurrency: { streams: 1, seconds: 1, rate: 20 },
+      contenders: contenders.filter((c) => c.wire === 'openai' && c.group === 'decode'),
+      results: [[measurement('floor (openai)', 100), measurement('rxllm fromSSE (openai)', 130)]],
+      scenarios: [],
+      failures: [],
+    };
+    expect(renderReport(report)).toContain('| decode only, OpenAI stream | 1.30× | ≤ 1.25× |  | ❌ missed |');
+    report.results = [[measurement('floor (openai)', 100), measurement('rxllm fromSSE (openai)', 120)]];
+    expect(renderReport(report)).toContain('| decode only, OpenAI stream | 1.20× | ≤ 1.25× |  | ✅ met |');
+  });
+});
