@@ -1,5 +1,4 @@
 import { NEVER, Observable, VirtualTimeScheduler, concat, defer, of, throwError } from 'rxjs';
-import type { RunHelpers } from 'rxjs/testing';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { deadline } from '../../src/operators/deadline';
@@ -13,9 +12,7 @@ function run(scenario: RetryScenario): void {
     const values = scenario.values as Record<string, RxllmEvent>;
     const { expected, ...inputs } = scenario.diagram;
     const lines = Object.keys(inputs);
-    const attempts: Array<ReturnType<RunHelpers['cold']>> = lines.map((line) =>
-      cold<RxllmEvent>(inputs[line]!, values, scenario.errors[line]),
-    );
+    const attempts = lines.map((line) => cold<RxllmEvent>(inputs[line]!, values, scenario.errors[line]));
     let next = 0;
     // One `source` line is re-requested on every attempt; `attemptN` lines are used in turn.
     const source = defer(() => attempts[Math.min(next++, attempts.length - 1)]!);
