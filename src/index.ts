@@ -71,6 +71,10 @@ export { aggregateUsage } from './operators/aggregateUsage';
 export type { AggregateUsageConfig, UsageReport } from './operators/aggregateUsage';
 export { progress } from './operators/progress';
 export type { ProgressConfig } from './operators/progress';
+export { deadline } from './operators/deadline';
+export type { DeadlineConfig } from './operators/deadline';
+export { retryStream } from './operators/retryStream';
+export type { RetryInfo, RetryStreamConfig } from './operators/retryStream';
 export { structuredOutput } from './operators/structuredOutput';
 export type {
   DeepPartial,
@@ -96,6 +100,15 @@ export { wordCosineSimilarity } from './tracks/wordCosineSimilarity';
 
 // Sinks
 export { collect } from './sinks/collect';
+export { subscribeWithHandlers } from './sinks/subscribeWithHandlers';
+export type {
+  StreamController,
+  StreamHandlers,
+  StreamMetadata,
+  StreamStats,
+  StreamStatus,
+  SubscribeWithHandlersConfig,
+} from './sinks/subscribeWithHandlers';
 export { toResponse } from './sinks/toResponse';
 export type { ToResponseConfig } from './sinks/toResponse';
 export { pipeToNodeResponse } from './sinks/pipeToNodeResponse';
