@@ -69,7 +69,6 @@ export interface Row {
   cost?: number;
   costEstimated?: boolean;
   finish: string;
-  error?: string;
 }
 
 /** Rows from mergeTracks' `comparison` event, with cost from aggregateUsage's usage events. */
@@ -92,11 +91,6 @@ export function rowsFromComparison(
       row,
       figures.cost !== undefined ? { ...figures.usage!, cost: figures.cost } : usage[figures.track],
     );
-    if (figures.error !== undefined) {
-      // compare writes `code: message`; the demo says `message (code)` everywhere.
-      const parts = /^([a-z-]+): ([\s\S]*)$/.exec(figures.error);
-      row.error = parts ? `${parts[2]!.replace(/\s+/g, ' ')} (${parts[1]})` : figures.error;
-    }
     return row;
   });
 }
@@ -133,7 +127,6 @@ export function rowsFromStats(
     if (s.firstTokenAt !== undefined && s.startedAt !== undefined)
       row.timeToFirstTokenMs = s.firstTokenAt - s.startedAt;
     withCost(row, usage[track]);
-    if (s.error !== undefined) row.error = s.error;
     return row;
   });
 }
@@ -184,7 +177,6 @@ export function formatTable(
       .join('  ')
       .trimEnd();
   const out = [line(columns), widths.map((width) => '─'.repeat(width)).join('  '), ...cells.map(line)];
-  for (const row of rows) if (row.error) out.push(`${row.track}: ${row.error}`);
   const summary = verdict(rows);
   if (summary) out.push(summary);
   for (const [pair, value] of Object.entries(similarity)) {

@@ -190,6 +190,28 @@ describe('npm run demo', () => {
     });
   });
 
+  it('exits 1 when every provider fails, still with one line per failure and the table', async () => {
+    // A port that was just free: nothing listens, the connection is refused.
+    const probe = createServer();
+    await new Promise<void>((listening) => probe.listen(0, '127.0.0.1', listening));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((closed) => probe.close(() => closed()));
+    const { code, stdout, stderr } = await runDemo(['--fail', 'cloud', '--speed', '4'], {
+      OLLAMA_HOST: `127.0.0.1:${port}`,
+    });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      new RegExp(
+        `^local: fetch failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\) \\(network\\)$`,
+        'm',
+      ),
+    );
+    expect(stdout).toMatch(/^cloud: HTTP 401: Incorrect API key provided: sk-demo\. .* \(auth\)$/m);
+    expect(stdout + stderr).not.toMatch(stackFrame);
+    expect(row(stdout, 'local')[7]).toBe('error');
+    expect(row(stdout, 'cloud')[7]).toBe('error');
+  });
+
   it('shows an Anthropic auth failure (--fail cloud) as one line and keeps the local answer', async () => {
     const { code, stdout, stderr } = await runDemo([
       '--cloud',
@@ -202,6 +224,7 @@ describe('npm run demo', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('claude-haiku-4-5-20251001 (embedded Anthropic replay)');
     expect(stdout).toMatch(/^cloud: HTTP 401: invalid x-api-key \(auth\)$/m);
+    expect(stdout.match(/HTTP 401/g)).toHaveLength(1);
     expect(stdout + stderr).not.toMatch(stackFrame);
     expect(squash(stdout)).toContain(squash(localAnswer));
     expect(row(stdout, 'cloud')[7]).toBe('error');
