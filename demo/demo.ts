@@ -47,6 +47,8 @@ Environment (each switches one track from the embedded replay to the real provid
   OPENAI_API_KEY      cloud track: OpenAI through the openai SDK; OPENAI_MODEL (default gpt-4o-mini)
   ANTHROPIC_API_KEY   cloud track: Anthropic through @anthropic-ai/sdk; ANTHROPIC_MODEL (default claude-haiku-4-5)
   NO_COLOR            plain output
+
+Exit status: 0 when a track answered, 1 when every provider failed, 2 for a bad flag, 130 on Ctrl-C.
 `;
 
 interface Options {
