@@ -137,11 +137,11 @@ export function progress(config: ProgressConfig = {}): OperatorFunction<RxllmEve
 
       const counted = (track: string | undefined, text: string): void => {
         const state = stateOf(track);
-        const now = scheduler.now();
-        if (state.firstAt === undefined) state.firstAt = now;
+        // The clock is read only when a figure needs it, not per delta.
+        if (state.firstAt === undefined) state.firstAt = scheduler.now();
         state.tokens++;
         state.characters += codePoints(text);
-        if (everyTokens !== undefined && state.tokens % everyTokens === 0) report(state, now);
+        if (everyTokens !== undefined && state.tokens % everyTokens === 0) report(state, scheduler.now());
       };
 
       const subscription = source.subscribe({
