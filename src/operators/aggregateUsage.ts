@@ -109,10 +109,16 @@ interface TrackState {
  *
  * @example
  * ```ts
- * import { aggregateUsage, fromOpenAI } from 'rxllm';
- * fromOpenAI(openai, { model: 'gpt-4o-mini', messages, stream_options: { include_usage: true } })
- *   .pipe(aggregateUsage({ onFinal: ({ total }) => console.log(`$${total.cost?.toFixed(6)}`) }))
- *   .subscribe();
+ * import { aggregateUsage, fromOllama, fromOpenAI, mergeTracks } from 'rxllm';
+ * fromOllama({ model: 'llama3.2', messages })
+ *   .pipe(
+ *     mergeTracks({ cloud: fromOpenAI(openai, { model: 'gpt-4o-mini', messages }) }, { strategy: 'interleave' }),
+ *     aggregateUsage({
+ *       pricing: { 'gpt-4o-mini': { input: 0.12, output: 0.5 } }, // your negotiated rate
+ *       onFinal: ({ total }) => console.log(`${total.totalTokens} tokens, $${total.cost?.toFixed(6)}`),
+ *     }),
+ *   )
+ *   .subscribe(render);
  * ```
  */
 export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunction<RxllmEvent, RxllmEvent> {
