@@ -200,11 +200,38 @@ export function subscribeWithHandlers(
     try {
       callback.apply(handler, args);
     } catch (error) {
-      handlerErrors++;
+      report(error, handler, name);
+    }
+  }
+
+  function report(error: unknown, handler: StreamHandlers, name: keyof StreamHandlers): void {
+    handlerErrors++;
+    try {
+      onHandlerError(error, { handlers: handler, callback: name });
+    } catch (reportError) {
+      reportToConsole(reportError, { callback: 'onHandlerError' });
+    }
+  }
+
+  // The per-token calls, written out rather than through `call`: no arguments array per token.
+  function callOnEvent(handlers: readonly StreamHandlers[], event: RxllmEvent): void {
+    for (const handler of handlers) {
+      if (handler.onEvent === undefined) continue;
       try {
-        onHandlerError(error, { handlers: handler, callback: name });
-      } catch (reportError) {
-        reportToConsole(reportError, { callback: 'onHandlerError' });
+        handler.onEvent(event);
+      } catch (error) {
+        report(error, handler, 'onEvent');
+      }
+    }
+  }
+
+  function callOnToken(handlers: readonly StreamHandlers[], event: TextEvent, index: number): void {
+    for (const handler of handlers) {
+      if (handler.onToken === undefined) continue;
+      try {
+        handler.onToken(event.text, index, event);
+      } catch (error) {
+        report(error, handler, 'onToken');
       }
     }
   }
@@ -225,11 +252,8 @@ export function subscribeWithHandlers(
     switch (event.type) {
       case 'text':
         countToken();
-        for (const handler of handlers) call(handler, 'onEvent', event);
-        if ((event.choice ?? 0) === 0) {
-          const index = tokenIndex++;
-          for (const handler of handlers) call(handler, 'onToken', event.text, index, event);
-        }
+        callOnEvent(handlers, event);
+        if ((event.choice ?? 0) === 0) callOnToken(handlers, event, tokenIndex++);
         return;
       case 'reasoning':
         if (event.text !== '') countToken();
@@ -239,11 +263,11 @@ export function subscribeWithHandlers(
         break;
       case 'reset':
         tokenIndex = 0;
-        for (const handler of handlers) call(handler, 'onEvent', event);
+        callOnEvent(handlers, event);
         for (const handler of handlers) call(handler, 'onReset', event.reason, event);
         return;
     }
-    for (const handler of handlers) call(handler, 'onEvent', event);
+    callOnEvent(handlers, event);
   }
 
   function countToken(): void {
