@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { NEVER, Observable, VirtualTimeScheduler } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
@@ -5,6 +6,10 @@ import type { Message } from '../../src/message';
 import { deadline, type DeadlineConfig } from '../../src/operators/deadline';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/deadline';
+import { collect } from '../../src/sinks/collect';
+import { fromOpenAI } from '../../src/sources/fromOpenAI';
+import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import { fixtureBytes } from '../support/decodeFixture';
 import { readDocDiagram } from '../support/docDiagram';
 
 function run(scenario: MarbleScenario<DeadlineConfig>): void {
@@ -43,6 +48,36 @@ function outcome(source: Observable<RxllmEvent>, config: Omit<DeadlineConfig, 's
 }
 
 describe('deadline', () => {
+  let server: ReplayServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('aborts a real OpenAI SDK request that stalls mid-stream, failing with the text that arrived', async () => {
+    // The server sends five whole events (up to "I'm unable to provide") and then nothing.
+    server = await createReplayServer({
+      transcript: fixtureBytes('openai-chat/text-include-usage.sse'),
+      fault: { kind: 'stall', afterBytes: 1500 },
+    });
+    const openai = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
+    const events$ = fromOpenAI(openai, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'weather in SF?' }],
+    });
+    const failure = await collect(events$.pipe(deadline({ betweenTokensMs: 50 }))).catch(
+      (error: RxllmError) => error,
+    );
+    expect(RxllmError.isInstance(failure)).toBe(true);
+    const error = failure as RxllmError;
+    expect(error.code).toBe('timeout');
+    expect(error.message).toBe('deadline: no token for 50 ms after the last one (betweenTokensMs)');
+    expect(error.partial?.text).toBe("I'm unable to provide");
+    const request = await server.requests[0]!.closed;
+    expect(request.clientClosed).toBe(true);
+    expect(request.completed).toBe(false);
+  });
+
   it('shows the main scenario in its JSDoc and behaves as drawn', () => {
     expect(readDocDiagram('src/operators/deadline.ts')).toBe(formatDiagram(scenarios.main!.diagram));
     run(scenarios.main!);

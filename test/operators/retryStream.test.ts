@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { NEVER, Observable, VirtualTimeScheduler, concat, defer, of, throwError } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
@@ -5,6 +6,9 @@ import { deadline } from '../../src/operators/deadline';
 import { retryStream, type RetryInfo, type RetryStreamConfig } from '../../src/operators/retryStream';
 import { ev, formatDiagram, marbles } from '../../src/testing';
 import { overloaded, scenarios, unauthorized, type RetryScenario } from '../../marbles/retryStream';
+import { fromOpenAI } from '../../src/sources/fromOpenAI';
+import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import { fixtureBytes } from '../support/decodeFixture';
 import { readDocDiagram } from '../support/docDiagram';
 
 function run(scenario: RetryScenario): void {
@@ -56,6 +60,66 @@ function flaky(failures: number, error: unknown, before: RxllmEvent[], after: Rx
 }
 
 describe('retryStream', () => {
+  let server: ReplayServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('re-requests a real OpenAI SDK stream cut mid-stream and takes back what the cut attempt showed', async () => {
+    const transcript = fixtureBytes('openai-chat/text-include-usage.sse');
+    server = await createReplayServer({
+      routes: {
+        '/v1/chat/completions': [
+          { transcript, fault: { kind: 'cut', afterBytes: 1500 } },
+          {
+            transcript,
+            fault: {
+              kind: 'http-error',
+              status: 529,
+              body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+            },
+          },
+          { transcript },
+        ],
+      },
+    });
+    const openai = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
+    const retries: Array<[number, string]> = [];
+    const events$ = fromOpenAI(openai, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'weather in SF?' }],
+    }).pipe(
+      retryStream({
+        initialDelayMs: 1,
+        jitter: 0,
+        onRetry: ({ attempt, error }) => retries.push([attempt, (error as RxllmError).code]),
+      }),
+    );
+    const seen: string[] = [];
+    await new Promise<void>((resolve, reject) =>
+      events$.subscribe({
+        next: (event) => {
+          if (event.type === 'text') seen.push(event.text);
+          if (event.type === 'reset') seen.push(`<reset:${event.reason}>`);
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    expect(retries).toEqual([
+      [1, 'network'],
+      [2, 'overloaded'],
+    ]);
+    expect(server.requests).toHaveLength(3);
+    // The cut attempt showed four tokens; the 529 showed none, so only one reset.
+    expect(seen.slice(0, 5)).toEqual(["I'm", ' unable', ' to', ' provide', '<reset:retry>']);
+    expect(seen.filter((text) => text.startsWith('<reset'))).toHaveLength(1);
+    expect(seen.slice(5).join('')).toBe(
+      "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
+    );
+  });
+
   it('shows the main scenario in its JSDoc and behaves as drawn', () => {
     expect(readDocDiagram('src/operators/retryStream.ts')).toBe(formatDiagram(scenarios.main!.diagram));
     run(scenarios.main!);
