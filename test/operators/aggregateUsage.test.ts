@@ -223,6 +223,31 @@ describe('aggregateUsage', () => {
       expect(final.cost).toBeCloseTo(0.000076, 12);
     });
 
+    it('does not load gpt-tokenizer when the operator is imported, built or run on streams with usage', async () => {
+      let loads = 0;
+      jest.doMock('gpt-tokenizer/encoding/o200k_base', () => {
+        loads++;
+        return jest.requireActual('gpt-tokenizer/encoding/o200k_base');
+      });
+      try {
+        await jest.isolateModulesAsync(async () => {
+          const fresh = await import('../../src/operators/aggregateUsage');
+          const covered = await lastValueFrom(
+            of<RxllmEvent[]>(ev.text('Hi'), ev.usage(3, 1)).pipe(fresh.aggregateUsage(), toArray()),
+          );
+          expect(covered.map((event) => event.type)).toEqual(['text', 'usage']);
+          expect(loads).toBe(0);
+          const estimated = await lastValueFrom(
+            of<RxllmEvent>(ev.text('Hi')).pipe(fresh.aggregateUsage(), toArray()),
+          );
+          expect(estimated.at(-1)).toMatchObject({ type: 'usage', outputTokens: 1, estimated: true });
+          expect(loads).toBe(1);
+        });
+      } finally {
+        jest.dontMock('gpt-tokenizer/encoding/o200k_base');
+      }
+    });
+
     it('loads the tokenizer on first need and completes once it has loaded', async () => {
       let fresh: typeof import('../../src/operators/aggregateUsage') | undefined;
       jest.isolateModules(() => {
