@@ -160,7 +160,8 @@ function onEvent(type, event) {
       track.usage = event;
       break;
     case 'progress':
-      track.progress = event;
+      // A track that ended keeps the figures it ended with; later reports only see time pass.
+      if (track.status === 'waiting' || track.status === 'streaming') track.progress = event;
       break;
     case 'error':
       track.status = `failed: ${event.error.message}`;
@@ -184,7 +185,7 @@ function render() {
       const p = track.progress;
       const figures =
         p && p.tokens > 0
-          ? ` · ${p.tokens} tok · ${p.tokensPerSecond.toFixed(1)} tok/s · TTFT ${Math.round(p.timeToFirstTokenMs)} ms`
+          ? ` · ${track.tokens} tok · ${p.tokensPerSecond.toFixed(1)} tok/s · TTFT ${Math.round(p.timeToFirstTokenMs)} ms`
           : '';
       element.querySelector('.stats').textContent = `${track.status}${figures}`;
       element.querySelector('.usage').textContent = track.usage ? usageLine(track.usage) : 'usage: -';

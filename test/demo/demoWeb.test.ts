@@ -162,5 +162,6 @@ describe('npm run demo:web', () => {
     expect(localAnswer.startsWith(draft)).toBe(true);
     expect(draft.length).toBeLessThan(localAnswer.length);
     expect(await paneText(page, 'cloud')).toBe(cloudAnswer);
+    await page.screenshot({ path: resolve(artifacts, 'demo-web-handoff.png'), fullPage: true });
   });
 });
