@@ -62,6 +62,11 @@ const values = {
   t: ev.text('{"a":"b'),
   T: partial({ a: 'b' }),
 
+  // A refusal instead of JSON; a value cut off at the length limit.
+  z: { type: 'refusal', text: "I can't help with that." },
+  R: ev.finish('refusal'),
+  E: ev.finish('length'),
+
   // Tool mode: the arguments of the `extract` call.
   k: ev.toolCallStart('call_1', 'extract'),
   l: ev.toolCallDelta('call_1', '{"title":"Pan'),
@@ -158,6 +163,30 @@ export const scenarios: Record<
     values,
     config: {},
     error: malformed('the stream ended before the JSON value was complete (after 7 characters)'),
+  },
+  cutAtLength: {
+    description: 'names the finish reason when the value was cut off',
+    diagram: {
+      source: '-t-E-|',
+      expected: '-T---#',
+    },
+    values,
+    config: {},
+    error: malformed(
+      'the stream ended before the JSON value was complete (after 7 characters) (finish reason: length)',
+    ),
+  },
+  refusal: {
+    description: 'fails with a provider error carrying the refusal when the model refuses instead',
+    diagram: {
+      source: '-z-R-|',
+      expected: '-----#',
+    },
+    values,
+    config: { schema: Recipe },
+    error: new RxllmError("structuredOutput: the model refused: I can't help with that.", {
+      code: 'provider',
+    }),
   },
   empty: {
     description: 'fails when the stream completes without any JSON',

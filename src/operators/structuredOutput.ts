@@ -80,7 +80,9 @@ export interface StructuredOutputConfig {
  *
  * Errors are `RxllmError`s with code `malformed`: text that is not JSON (naming the character),
  * a value that fails the schema (naming each path: `items[2].price: expected number, received
- * string`), a stream that completes before the value is complete or without any. An error from
+ * string`), a stream that completes before the value is complete or without any (naming the
+ * finish reason, e.g. `max_tokens`). A refusal instead of JSON is a `provider` error with
+ * `providerCode: 'refusal'` and the model's words. An error from
  * the source passes through unchanged, after whatever partials it allowed. Unsubscribe
  * unsubscribes from the source.
  *
@@ -118,11 +120,16 @@ export function structuredOutput<T = unknown>(
       /** The followed tool call (from: 'tool-call'), and whether its arguments came as deltas. */
       let call: { id: string; index: number; streamed: boolean } | undefined;
       let finished = false;
+      /** Refusal text and finish reason of choice 0, to say why no (complete) JSON came. */
+      let refusal = '';
+      let finishReason: string | undefined;
 
       const restart = (): void => {
         parser = new IncrementalJsonParser();
         call = undefined;
         finished = false;
+        refusal = '';
+        finishReason = undefined;
         if (wantedTrack === undefined) following = undefined;
       };
 
@@ -223,6 +230,14 @@ export function structuredOutput<T = unknown>(
                 feed(event.argsText);
               }
               return;
+            case 'refusal':
+              if ((event.choice ?? 0) === 0 && (following === undefined || event.track === following.track))
+                refusal += event.text;
+              return;
+            case 'finish':
+              if ((event.choice ?? 0) === 0 && (following === undefined || event.track === following.track))
+                finishReason = event.rawReason ?? event.reason;
+              return;
             case 'reset':
               if (following !== undefined && event.track === following.track) restart();
               return;
@@ -236,11 +251,21 @@ export function structuredOutput<T = unknown>(
           }
           if (subscriber.closed) return;
           if (!finished) {
+            if (parser.empty && refusal !== '') {
+              subscriber.error(
+                new RxllmError(`structuredOutput: the model refused: ${refusal}`, {
+                  code: 'provider',
+                  providerCode: 'refusal',
+                }),
+              );
+              return;
+            }
+            const why = finishReason === undefined ? '' : ` (finish reason: ${finishReason})`;
             subscriber.error(
               new RxllmError(
                 parser.empty
-                  ? `structuredOutput: the stream ended without any JSON ${from === 'text' ? 'text' : 'tool call arguments'}`
-                  : `structuredOutput: the stream ended before the JSON value was complete (after ${parser.position} characters)`,
+                  ? `structuredOutput: the stream ended without any JSON ${from === 'text' ? 'text' : 'tool call arguments'}${why}`
+                  : `structuredOutput: the stream ended before the JSON value was complete (after ${parser.position} characters)${why}`,
                 { code: 'malformed' },
               ),
             );

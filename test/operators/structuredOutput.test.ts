@@ -259,7 +259,7 @@ describe('structuredOutput', () => {
       expect(RxllmError.isInstance(error)).toBe(true);
       expect(error).toMatchObject({ code: 'malformed' });
       expect((error as Error).message).toMatch(
-        /^structuredOutput: the stream ended before the JSON value was complete/,
+        /^structuredOutput: the stream ended before the JSON value was complete \(after \d+ characters\) \(finish reason: max_tokens\)$/,
       );
       expect(seen.at(-1)).toEqual({
         done: false,
