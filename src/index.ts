@@ -65,6 +65,12 @@ export { fromTokens } from './sources/fromTokens';
 export type { FromTokensConfig } from './sources/fromTokens';
 
 // Operators
+export { bufferTokens } from './operators/bufferTokens';
+export type { BufferTokensConfig, TokenBoundary } from './operators/bufferTokens';
+export { pausable } from './operators/pausable';
+export type { PausableConfig, PausePolicy } from './operators/pausable';
+export { throttleTokens } from './operators/throttleTokens';
+export type { ThrottleChunking, ThrottleTokensConfig } from './operators/throttleTokens';
 export { toSSE } from './operators/toSSE';
 export type { ToSSEConfig } from './operators/toSSE';
 export { aggregateUsage } from './operators/aggregateUsage';
