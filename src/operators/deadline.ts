@@ -11,6 +11,7 @@ import {
 } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
+import { captureGates, waitForGates } from '../internal/flowGate';
 import { isContentEvent } from '../internal/isContentEvent';
 import { MessageAccumulator, type Message } from '../message';
 
@@ -29,7 +30,10 @@ export interface DeadlineConfig {
    * stream alive. No limit when absent.
    */
   betweenTokensMs?: number;
-  /** Longest time from subscription to completion. No limit when absent. */
+  /**
+   * Longest time from subscription to completion, time spent paused by a consumer included.
+   * No limit when absent.
+   */
   totalMs?: number;
   /**
    * What to stream instead when a deadline passes: an Observable, or a function that receives
@@ -67,6 +71,11 @@ type Limit = 'firstTokenMs' | 'betweenTokensMs' | 'totalMs';
  * drops the partial text. A fallback that wants to continue the partial text instead can start
  * with it: `(error, partial) => concat(of({ type: 'text', text: partial.text }), rest$)`.
  *
+ * A consumer that pauses the stream (`pausable`, `subscribeWithHandlers`' `pause()`) stops the
+ * source from reading, so the silence is not the provider's: a first-token or silence deadline
+ * that comes due while paused waits for the resume and then runs again in full. `totalMs` counts
+ * paused time.
+ *
  * Completion and errors of the source pass through untouched and clear the timers; unsubscribing
  * clears them and unsubscribes the source (or the fallback).
  *
@@ -93,6 +102,8 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
 
   return (source) =>
     new Observable<RxllmEvent>((subscriber) => {
+      // Captured now, while a consumer's flow gates are ambient (see internal/flowGate).
+      const gates = captureGates();
       const message = new MessageAccumulator();
       let sawContent = false;
       let lastContentAt = 0;
@@ -142,9 +153,35 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
       // instead of a cancelled and a new timer.
       function watchSilence(this: SchedulerAction<undefined>) {
         const silentFor = scheduler.now() - lastContentAt;
-        if (silentFor >= betweenTokensMs!) expire('betweenTokensMs', betweenTokensMs!);
-        else this.schedule(undefined, betweenTokensMs! - silentFor);
+        if (silentFor < betweenTokensMs!) {
+          this.schedule(undefined, betweenTokensMs! - silentFor);
+        } else if (!heldBack(restartSilence)) {
+          expire('betweenTokensMs', betweenTokensMs!);
+        }
       }
+      const restartSilence = () => {
+        lastContentAt = scheduler.now();
+        idleTimer = scheduler.schedule(watchSilence, betweenTokensMs!);
+      };
+
+      const watchFirstToken = () => {
+        if (!heldBack(startFirstToken)) expire('firstTokenMs', firstTokenMs!);
+      };
+      const startFirstToken = () => {
+        if (!sawContent) firstTimer = scheduler.schedule(watchFirstToken, firstTokenMs!);
+      };
+
+      // A source held back by a paused consumer (`pausable`, `subscribeWithHandlers`) is not
+      // reading, so its silence is not the provider's: a first-token or silence deadline that
+      // comes due then waits for the consumer to resume, and runs again in full from there.
+      const heldBack = (restart: () => void): boolean => {
+        const resumed = waitForGates(gates);
+        if (resumed === undefined) return false;
+        void resumed.then(() => {
+          if (!ended) restart();
+        });
+        return true;
+      };
 
       const sourceSubscription = source.subscribe({
         next: (event) => {
@@ -178,7 +215,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
       // Armed after subscribing, so that an event due at the same instant as a deadline wins.
       if (!ended) {
         if (firstTokenMs !== undefined && !sawContent) {
-          firstTimer = scheduler.schedule(() => expire('firstTokenMs', firstTokenMs), firstTokenMs);
+          startFirstToken();
         }
         if (totalMs !== undefined) {
           totalTimer = scheduler.schedule(() => expire('totalMs', totalMs), totalMs);

@@ -1,12 +1,14 @@
 import OpenAI from 'openai';
-import { NEVER, Observable, VirtualTimeScheduler } from 'rxjs';
+import { NEVER, Observable, Subject, VirtualTimeScheduler } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import type { Message } from '../../src/message';
 import { deadline, type DeadlineConfig } from '../../src/operators/deadline';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/deadline';
+import { ManualGate, subscribeUnderGate } from '../../src/internal/flowGate';
 import { collect } from '../../src/sinks/collect';
+import { subscribeWithHandlers } from '../../src/sinks/subscribeWithHandlers';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { fixtureBytes } from '../support/decodeFixture';
@@ -55,9 +57,10 @@ describe('deadline', () => {
   });
 
   it('aborts a real OpenAI SDK request that stalls mid-stream, failing with the text that arrived', async () => {
-    // The server sends five whole events (up to "I'm unable to provide") and then nothing.
+    // The server sends five whole events (up to "I'm unable to provide") at once, then nothing.
     server = await createReplayServer({
       transcript: fixtureBytes('openai-chat/text-include-usage.sse'),
+      timing: { sliceBytes: 1500 },
       fault: { kind: 'stall', afterBytes: 1500 },
     });
     const openai = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
@@ -65,13 +68,13 @@ describe('deadline', () => {
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'weather in SF?' }],
     });
-    const failure = await collect(events$.pipe(deadline({ betweenTokensMs: 50 }))).catch(
+    const failure = await collect(events$.pipe(deadline({ betweenTokensMs: 300 }))).catch(
       (error: RxllmError) => error,
     );
     expect(RxllmError.isInstance(failure)).toBe(true);
     const error = failure as RxllmError;
     expect(error.code).toBe('timeout');
-    expect(error.message).toBe('deadline: no token for 50 ms after the last one (betweenTokensMs)');
+    expect(error.message).toBe('deadline: no token for 300 ms after the last one (betweenTokensMs)');
     expect(error.partial?.text).toBe("I'm unable to provide");
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
@@ -257,6 +260,51 @@ describe('deadline', () => {
         cold('-t-d-n-u-u-u|', values).pipe(deadline({ firstTokenMs: 2, betweenTokensMs: 3 })),
       ).toBe('-t-d-n-u#', values, error);
     });
+  });
+
+  it('postpones a silence deadline that comes due while a consumer has paused the stream, and restarts it on resume', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const source = new Subject<RxllmEvent>();
+    const errors: Array<[string, number]> = [];
+    const stream = subscribeWithHandlers(source.pipe(deadline({ betweenTokensMs: 100, scheduler })), {
+      onError: (error) => errors.push([error.message, scheduler.now()]),
+    });
+    source.next(ev.text('Hel'));
+    scheduler.schedule(() => stream.pause(), 40);
+    scheduler.flush();
+    // Due at 100 while paused: no timeout, and the clock stands at 100.
+    expect(errors).toEqual([]);
+    expect(scheduler.now()).toBe(100);
+    expect(stream.status).toBe('paused');
+    stream.resume();
+    await new Promise((resolve) => setImmediate(resolve)); // the gate's promise settles
+    scheduler.flush();
+    expect(errors).toEqual([['deadline: no token for 100 ms after the last one (betweenTokensMs)', 200]]);
+  });
+
+  it('postpones a first-token deadline while paused, but not totalMs', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const gate = new ManualGate();
+    gate.close();
+    const seen: Array<[string, number]> = [];
+    const subscribe = (config: DeadlineConfig) =>
+      subscribeUnderGate(gate, () =>
+        NEVER.pipe(deadline({ ...config, scheduler })).subscribe({
+          error: (error: RxllmError) => seen.push([error.message, scheduler.now()]),
+        }),
+      );
+    subscribe({ firstTokenMs: 30 });
+    subscribe({ totalMs: 50 });
+    scheduler.flush();
+    expect(seen).toEqual([['deadline: the stream did not finish within 50 ms (totalMs)', 50]]);
+    gate.open();
+    await new Promise((resolve) => setImmediate(resolve)); // the gate's promise settles
+    scheduler.flush();
+    // The first-token deadline came due at 30 while closed; reopened at 50, it runs 30 more.
+    expect(seen).toEqual([
+      ['deadline: the stream did not finish within 50 ms (totalMs)', 50],
+      ['deadline: no first token within 30 ms (firstTokenMs)', 80],
+    ]);
   });
 
   it('throws when built with bad arguments, naming the operator and the value', () => {
