@@ -117,6 +117,39 @@ describe('structuredOutput', () => {
     }
   });
 
+  it.each([
+    ['{"a":01}', 'invalid number 01'],
+    ['{"a":1.}', 'invalid number 1.'],
+    ['[-]', 'invalid number -'],
+    ['{"a":tru }', 'unexpected "tru"'],
+    ['{"a":nul', undefined],
+    ['{"a" 1}', 'expected \':\', got "1"'],
+    ['{a:1}', 'expected a property name, got "a"'],
+    ['[1,,2]', 'unexpected ","'],
+    ['{"a":"\\x"}', 'invalid escape \\x'],
+    ['"\\u12G4"', 'invalid \\u escape'],
+    ['[1 2]', "expected ',' or ']', got \"2\""],
+  ])('rejects %s as JSON.parse does', (text, reason) => {
+    expect(() => JSON.parse(text)).toThrow();
+    const { seen, error } = outputs([text], (events$) => events$.pipe(structuredOutput()));
+    expect(seen.filter((out) => out.done)).toEqual([]);
+    expect(RxllmError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'malformed' });
+    if (reason === undefined)
+      expect((error as Error).message).toMatch(/ended before the JSON value was complete/);
+    else
+      expect((error as Error).message).toContain(`structuredOutput: invalid JSON: ${reason} at character `);
+  });
+
+  it.each(['0', '-0.5e+3', '"x"', 'null', '[]', '{}', '[true,false,null]', '{"":{"":[]}}', '1E2'])(
+    'reads %s as JSON.parse does',
+    (text) => {
+      const { seen, error } = outputs([text], (events$) => events$.pipe(structuredOutput()));
+      expect(error).toBeUndefined();
+      expect(seen.at(-1)).toEqual({ done: true, value: JSON.parse(text) });
+    },
+  );
+
   it('emits only when the visible value changed', () => {
     const { seen } = outputs(['{"a"', ':', ' ', '"x', '"', ',', '"b":1', '2', ',"c":', 'true}'], (events$) =>
       events$.pipe(structuredOutput()),
