@@ -1,0 +1,79 @@
+import * as graphemes from '../src/internal/graphemes';
+
+/** The helpers as loaded in a runtime without Intl.Segmenter (older Firefox, some edge runtimes). */
+function withoutSegmenter(): typeof graphemes {
+  const { Segmenter } = Intl;
+  let loaded: typeof graphemes | undefined;
+  try {
+    delete (Intl as { Segmenter?: unknown }).Segmenter;
+    jest.isolateModules(() => {
+      loaded = jest.requireActual('../src/internal/graphemes');
+    });
+    // The segmenter is looked up lazily: exercise it while it is missing.
+    loaded!.isGraphemeBoundary('a\u0301', 1);
+    loaded!.lastGraphemeStart('👍🏽');
+  } finally {
+    (Intl as { Segmenter?: unknown }).Segmenter = Segmenter;
+  }
+  return loaded!;
+}
+
+const samples: Array<[string, number[]]> = [
+  // text, and every index that is a cluster boundary inside it
+  ['ab', [1]],
+  ['a\r\nb', [1, 3]],
+  ['e\u0301x', [2]],
+  ['😀!', [2]],
+  ['👨\u200D👩\u200D👧 hi', [8, 9, 10]],
+  ['👍🏽👍', [4]],
+  ['🇯🇵🇺🇸', [4]],
+  ['你好', [1]],
+  // A virama joins the consonants around it (स्त is one cluster); see the fallback below.
+  ['नमस्ते', [1, 2]],
+];
+
+describe('graphemes', () => {
+  describe.each([
+    ['with Intl.Segmenter', () => graphemes],
+    ['without Intl.Segmenter', withoutSegmenter],
+  ])('%s', (_name, load) => {
+    const helpers = load();
+    const segmented = helpers === graphemes;
+
+    // The approximation does not know conjuncts: it cuts after the virama, between two consonants.
+    it.each(
+      samples.map(([text, boundaries]): [string, number[]] =>
+        text === 'नमस्ते' && !segmented ? [text, [1, 2, 4]] : [text, boundaries],
+      ),
+    )('finds the cluster boundaries of %p', (text, boundaries) => {
+      const found = [];
+      for (let i = 1; i < text.length; i++) if (helpers.isGraphemeBoundary(text, i)) found.push(i);
+      expect(found).toEqual(boundaries);
+    });
+
+    it('finds where the last cluster begins', () => {
+      expect(helpers.lastGraphemeStart('hi 👨\u200D👩\u200D👧')).toBe(3);
+      expect(helpers.lastGraphemeStart('ok 🇯🇵')).toBe(3);
+      expect(helpers.lastGraphemeStart('e\u0301')).toBe(0);
+      expect(helpers.lastGraphemeStart('abc')).toBe(2);
+    });
+
+    it('counts clusters as a reader counts characters', () => {
+      expect(helpers.countGraphemes('a\r\nb')).toBe(3);
+      expect(helpers.countGraphemes('👨\u200D👩\u200D👧🇯🇵e\u0301')).toBe(3);
+    });
+  });
+
+  it('holds back a trailing cluster the next delta may extend, and nothing else', () => {
+    expect(graphemes.safeCut('Hi 👨\u200D', 6, false)).toBe(3);
+    expect(graphemes.safeCut('ok 🇯', 5, false)).toBe(3);
+    expect(graphemes.safeCut('ok 👍', 5, false)).toBe(3);
+    expect(graphemes.safeCut('x\uD83D', 2, false)).toBe(1);
+    expect(graphemes.safeCut('line\r', 5, false)).toBe(4);
+    expect(graphemes.safeCut('Hello', 5, false)).toBe(5);
+    expect(graphemes.safeCut('你好', 2, false)).toBe(2);
+    expect(graphemes.safeCut('ok 👍', 5, true)).toBe(5);
+    // A cut inside the text moves back to the cluster's start.
+    expect(graphemes.safeCut('👨\u200D👩 x', 3, false)).toBe(0);
+  });
+});
