@@ -94,7 +94,8 @@ interface TrackState {
  * usage with `cost` added from the price table (a cost the provider reports is kept). The price
  * is found by the model and provider of the track's `start` event (see `findPrice`). When the
  * stream has more than one track (or `total: true`), each per-track usage is followed by the total:
- * a usage event whose `track` is `totalTrack` (`'total'`), summing every track. Usage of an attempt
+ * a usage event whose `track` is `totalTrack` (`'total'`), summing every track (an incoming total,
+ * from an aggregateUsage upstream, is dropped rather than counted as a track). Usage of an attempt
  * that a `reset` voided stays counted: its tokens were billed.
  *
  * Completion: output text (answer, reasoning, refusal, tool arguments) that no provider snapshot
@@ -302,6 +303,8 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
               break;
             }
             case 'usage':
+              // An upstream aggregateUsage's total: this operator's own total replaces it.
+              if (event.track === totalTrack) return;
               return onUsage(event);
             case 'reset': {
               const state = stateOf(event.track);

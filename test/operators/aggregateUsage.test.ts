@@ -420,6 +420,21 @@ describe('aggregateUsage', () => {
     expect(error).toBe(boom);
   });
 
+  it('replaces the total of an aggregateUsage upstream instead of counting it as a track', async () => {
+    const out = await lastValueFrom(
+      of<RxllmEvent[]>(ev.usage(10, 1, 'a'), ev.usage(20, 2, 'b')).pipe(
+        aggregateUsage({ estimate: false }),
+        aggregateUsage({ estimate: false }),
+        toArray(),
+      ),
+    );
+    expect(usages(out)).toEqual([
+      { type: 'usage', track: 'a', inputTokens: 10, outputTokens: 1, totalTokens: 11 },
+      { type: 'usage', track: 'b', inputTokens: 20, outputTokens: 2, totalTokens: 22 },
+      { type: 'usage', track: 'total', inputTokens: 30, outputTokens: 3, totalTokens: 33 },
+    ]);
+  });
+
   it('passes every non-usage event through as the same object', async () => {
     const events: RxllmEvent[] = [ev.start({ model: 'gpt-4o' }), ev.text('a'), ev.finish()];
     const out = await lastValueFrom(of(...events).pipe(aggregateUsage({ estimate: false }), toArray()));
