@@ -7,7 +7,7 @@ function withoutSegmenter(): typeof graphemes {
   try {
     delete (Intl as { Segmenter?: unknown }).Segmenter;
     jest.isolateModules(() => {
-      loaded = jest.requireActual('../src/internal/graphemes');
+      loaded = jest.requireActual<typeof graphemes>('../src/internal/graphemes');
     });
     // The segmenter is looked up lazily: exercise it while it is missing.
     loaded!.isGraphemeBoundary('a\u0301', 1);
