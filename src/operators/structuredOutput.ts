@@ -82,9 +82,8 @@ export interface StructuredOutputConfig {
  * a value that fails the schema (naming each path: `items[2].price: expected number, received
  * string`), a stream that completes before the value is complete or without any (naming the
  * finish reason, e.g. `max_tokens`). A refusal instead of JSON is a `provider` error with
- * `providerCode: 'refusal'` and the model's words. An error from
- * the source passes through unchanged, after whatever partials it allowed. Unsubscribe
- * unsubscribes from the source.
+ * `providerCode: 'refusal'` and the model's words. An error from the source passes through
+ * unchanged, after whatever partials it allowed. Unsubscribe unsubscribes from the source.
  *
  * @example
  * ```ts
