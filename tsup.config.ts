@@ -8,5 +8,5 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   // Peer and optional dependencies stay imports; nothing of theirs is bundled.
-  external: ['rxjs', 'openai', '@anthropic-ai/sdk', 'eventsource-parser', 'zod'],
+  external: ['rxjs', 'openai', '@anthropic-ai/sdk', 'eventsource-parser', 'zod', 'gpt-tokenizer'],
 });
