@@ -1,4 +1,4 @@
-import { Subject, VirtualTimeScheduler, from } from 'rxjs';
+import { Subject, VirtualTimeScheduler, animationFrameScheduler, from } from 'rxjs';
 import type { RxllmEvent, TextEvent } from '../../src/events';
 import { throttleTokens, type ThrottleTokensConfig } from '../../src/operators/throttleTokens';
 import { ev, formatDiagram, marbles } from '../../src/testing';
@@ -94,6 +94,48 @@ describe('throttleTokens', () => {
       [100, 'b'],
       [200, 'c'],
     ]);
+  });
+
+  it('updates at most once per animation frame with intervalMs 0 and animationFrameScheduler', () => {
+    // Node has no animation frames: a queue of callbacks that the test runs one frame at a time.
+    let callbacks: Array<(time: number) => void> = [];
+    const frame = () => {
+      const due = callbacks;
+      callbacks = [];
+      for (const callback of due) callback(performance.now());
+    };
+    const global = globalThis as { requestAnimationFrame?: unknown; cancelAnimationFrame?: unknown };
+    let lastId = 0;
+    global.requestAnimationFrame = (callback: (time: number) => void) => {
+      callbacks.push(callback);
+      return ++lastId;
+    };
+    global.cancelAnimationFrame = () => undefined;
+    try {
+      const source = new Subject<RxllmEvent>();
+      const renders: string[] = [];
+      const subscription = source
+        .pipe(throttleTokens({ intervalMs: 0, scheduler: animationFrameScheduler }))
+        .subscribe((event) => renders.push(event.type === 'text' ? event.text : event.type));
+      source.next(ev.text('Hel'));
+      source.next(ev.text('lo'));
+      source.next(ev.text(' wor'));
+      expect(renders).toEqual(['Hel']);
+      frame();
+      expect(renders).toEqual(['Hel', 'lo wor']);
+      source.next(ev.text('ld'));
+      source.next(ev.finish());
+      expect(renders).toEqual(['Hel', 'lo wor']);
+      frame();
+      expect(renders).toEqual(['Hel', 'lo wor', 'ld', 'finish']);
+      frame();
+      source.next(ev.text('!'));
+      expect(renders).toEqual(['Hel', 'lo wor', 'ld', 'finish', '!']);
+      subscription.unsubscribe();
+    } finally {
+      delete global.requestAnimationFrame;
+      delete global.cancelAnimationFrame;
+    }
   });
 
   it.each<[string, ThrottleTokensConfig]>([
