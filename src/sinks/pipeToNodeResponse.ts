@@ -182,7 +182,10 @@ export function pipeToNodeResponse(
         // 'continue' after a disconnect: keep the stream flowing, with nowhere to write.
         while (queue.size > 0) queue.shift();
       } else {
-        while (queue.size > 0 && !waitingForDrain) {
+        // Once the upstream ended nothing more is produced: the rest goes to Node's buffer at once,
+        // and the response ends without waiting for 'drain' (which also stops the heartbeat).
+        const ended = queue.state === 'complete' || queue.state === 'error';
+        while (queue.size > 0 && (!waitingForDrain || ended)) {
           const frame = queue.shift();
           if (typeof frame !== 'string' && !(frame instanceof Uint8Array)) {
             // Thrown from here it would escape RxJS as an unhandled error and crash the process.
@@ -201,7 +204,7 @@ export function pipeToNodeResponse(
           }
           result.framesWritten += 1;
         }
-        if (queue.size > 0 || waitingForDrain) return;
+        if (!ended && (queue.size > 0 || waitingForDrain)) return;
       }
       if (upstreamOver || queue.state === 'running' || queue.state === 'idle') return;
       if (queue.state === 'error') {

@@ -279,6 +279,22 @@ describe('pipeToNodeResponse', () => {
     expect(await outcome).toMatchObject({ upstream: 'complete', framesWritten: 2, heartbeats: 3 });
   });
 
+  it('writes no heartbeat while the socket has not drained, in virtual time', async () => {
+    const big = `data: ${'z'.repeat(4 * 1024 * 1024)}\n\n`;
+    let outcome: Promise<PipeToNodeResponseResult> | undefined;
+    const { url, server: listening } = await serve((_req, res) => {
+      marbles(({ cold }) => {
+        // 4 MiB at once: res.write returns false, and no 'drain' can come within virtual time.
+        outcome = pipeToNodeResponse(cold('a 3499ms |', { a: big }), res, { heartbeatMs: 1000 });
+      });
+    });
+    server = listening;
+    const body = await (await fetch(url)).text();
+    expect(body.length).toBe(big.length);
+    expect(body.includes(': keep-alive')).toBe(false);
+    expect(await outcome).toMatchObject({ upstream: 'complete', framesWritten: 1, heartbeats: 0 });
+  });
+
   it('stops the stream and ends the response when the signal aborts', async () => {
     const stop = new AbortController();
     let unsubscribed = false;
