@@ -13,6 +13,7 @@ import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
 import { captureGates, waitForGates } from '../internal/flowGate';
 import { isContentEvent } from '../internal/isContentEvent';
+import { subscribeUnderGates } from '../internal/subscribeUnderGates';
 import { MessageAccumulator, type Message } from '../message';
 
 /** Options of {@link deadline}. Set at least one of the three limits. */
@@ -145,7 +146,8 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
               : { type: 'reset', reason: 'timeout', track },
           );
         }
-        fallbackSubscription = from(next).subscribe(subscriber);
+        // Subscribed from a timer: re-enter the consumer's gates so that its pause still holds.
+        fallbackSubscription = subscribeUnderGates(gates, () => from(next).subscribe(subscriber));
       };
 
       // One timer for the silence, re-armed lazily: it wakes when the silence could at the

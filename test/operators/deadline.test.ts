@@ -6,7 +6,7 @@ import type { Message } from '../../src/message';
 import { deadline, type DeadlineConfig } from '../../src/operators/deadline';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/deadline';
-import { ManualGate, subscribeUnderGate } from '../../src/internal/flowGate';
+import { ManualGate, captureGates, subscribeUnderGate } from '../../src/internal/flowGate';
 import { collect } from '../../src/sinks/collect';
 import { subscribeWithHandlers } from '../../src/sinks/subscribeWithHandlers';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
@@ -305,6 +305,21 @@ describe('deadline', () => {
       ['deadline: the stream did not finish within 50 ms (totalMs)', 50],
       ['deadline: no first token within 30 ms (firstTokenMs)', 80],
     ]);
+  });
+
+  it("subscribes the fallback under the consumer's flow gates, so a pause still reaches it", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const gate = new ManualGate();
+    const captured: Array<readonly unknown[]> = [];
+    const fallback = new Observable<RxllmEvent>((subscriber) => {
+      captured.push(captureGates());
+      subscriber.complete();
+    });
+    subscribeUnderGate(gate, () => NEVER.pipe(deadline({ totalMs: 10, fallback, scheduler })).subscribe());
+    scheduler.flush();
+    expect(captured).toHaveLength(1);
+    expect(captured[0]).toEqual([gate]);
+    expect(captured[0]![0]).toBe(gate);
   });
 
   it('throws when built with bad arguments, naming the operator and the value', () => {

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { NEVER, Observable, VirtualTimeScheduler, concat, defer, of, throwError } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
+import { captureGates, ManualGate, subscribeUnderGate } from '../../src/internal/flowGate';
 import { deadline } from '../../src/operators/deadline';
 import { retryStream, type RetryInfo, type RetryStreamConfig } from '../../src/operators/retryStream';
 import { ev, formatDiagram, marbles } from '../../src/testing';
@@ -355,6 +356,23 @@ describe('retryStream', () => {
       { at: 0, error: unauthorized },
     ]);
     expect(outcome(NEVER, {})).toEqual([]);
+  });
+
+  it("re-enters the consumer's flow gates when it resubscribes, so a pause still reaches the retried request", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const gate = new ManualGate();
+    const captured: Array<readonly unknown[]> = [];
+    const source = new Observable<RxllmEvent>((subscriber) => {
+      captured.push(captureGates());
+      if (captured.length === 1) subscriber.error(overloaded);
+      else subscriber.complete();
+    });
+    subscribeUnderGate(gate, () =>
+      source.pipe(retryStream({ initialDelayMs: 10, jitter: 0, scheduler })).subscribe(),
+    );
+    scheduler.flush();
+    expect(captured).toEqual([[gate], [gate]]);
+    expect(captured[1]![0]).toBe(gate);
   });
 
   it('throws when built with bad arguments, naming the operator and the value', () => {
