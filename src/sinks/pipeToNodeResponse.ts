@@ -95,8 +95,9 @@ const heartbeatComment = ': keep-alive\n\n';
  *   gate until `'drain'` (rxllm sources stop reading their HTTP body); frames already in flight
  *   wait in a queue meanwhile.
  * - Heartbeat: with `heartbeatMs`, a `: keep-alive` comment after that long without a write.
- * - Completion ends the response. An error ends it too and writes nothing more: the frames from
- *   `toSSE` already carry the dialect's error event.
+ * - Completion ends the response (frames still waiting for `'drain'` are handed to Node first).
+ *   An error ends it too and writes nothing more: the frames from `toSSE` already carry the
+ *   dialect's error event.
  * - A client disconnect (`'close'` before the response finished) unsubscribes, aborting the
  *   upstream request, or with `onDisconnect: 'continue'` lets the stream run to its end.
  *
