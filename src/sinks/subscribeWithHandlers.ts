@@ -123,7 +123,8 @@ const callbacks: ReadonlyArray<keyof StreamHandlers> = [
  * flow gate, so an rxllm source stops reading from its socket while paused; events already in
  * flight (and a completion or error) are held and delivered in order on resume. Completion calls
  * `onComplete`; an error calls `onError`; `cancel()` unsubscribes (aborting the request) and calls
- * neither.
+ * neither. A synchronous source (`of(...)`) is delivered before this function returns, so its
+ * callbacks cannot reach the controller yet; network sources always deliver later.
  *
  * @example
  * ```ts
