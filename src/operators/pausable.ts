@@ -86,8 +86,9 @@ export function pausable(
       const release = () => {
         if (draining) return;
         draining = true;
-        // `subscriber.next` may pause again, or make the source emit more (appended to `held`).
-        while (cursor < held.length && !paused && !subscriber.closed) {
+        // `subscriber.next` may pause again (which stops a release, but not the last one before an
+        // error), or make the source emit more (appended to `held`).
+        while (cursor < held.length && (!paused || failure) && !subscriber.closed) {
           const event = held[cursor++];
           if (event) {
             heldCount--;

@@ -139,6 +139,25 @@ describe('pausable', () => {
     expect(out).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
+  it('delivers everything held before an error even if the consumer pauses during the flush', () => {
+    const paused$ = new BehaviorSubject(true);
+    const { source, emit } = gateRecordingSource();
+    const out: string[] = [];
+    let failure: unknown;
+    source.pipe(pausable(paused$)).subscribe({
+      next: (event) => {
+        out.push((event as { text: string }).text);
+        paused$.next(true);
+      },
+      error: (error: unknown) => (failure = error),
+    });
+    emit.next(ev.text('a'));
+    emit.next(ev.text('b'));
+    emit.error(new Error('cut'));
+    expect(out).toEqual(['a', 'b']);
+    expect(failure).toEqual(new Error('cut'));
+  });
+
   it('keeps order when the source emits synchronously during a release', () => {
     const paused$ = new BehaviorSubject(true);
     const { source, emit } = gateRecordingSource();
