@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { Observable, Subject, VirtualTimeScheduler, concat, of, throwError } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
@@ -5,6 +6,7 @@ import { RxllmError } from '../../src/errors';
 import { captureGates, waitForGates } from '../../src/internal/flowGate';
 import type { Message } from '../../src/message';
 import { subscribeWithHandlers, type StreamHandlers } from '../../src/sinks/subscribeWithHandlers';
+import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
@@ -601,6 +603,41 @@ describe('subscribeWithHandlers', () => {
     const message = await stream.done;
     expect(message.text).toBe("I'm unable");
     expect(message.finishReason).toBe('cancelled');
+  });
+
+  it('calls the handlers for a real Anthropic SDK stream: metadata, tokens, text and usage', async () => {
+    server = await createReplayServer({
+      transcript: fixtureBytes('anthropic/text-basic-no-trailing-newline.sse'),
+      timing: { sliceBytes: 7 },
+    });
+    const anthropic = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+    const log: unknown[][] = [];
+    const stream = subscribeWithHandlers(
+      fromAnthropic(anthropic, {
+        model: 'claude-3-opus-20240229',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'Say hello there' }],
+      }),
+      recorder(log),
+    );
+    const message = await stream.done;
+    expect(log).toEqual([
+      [
+        'start',
+        {
+          id: 'msg_4QpJur2dWWDjF6C758FbBw5vm12BaVipnK',
+          provider: 'anthropic',
+          model: 'claude-3-opus-20240229',
+        },
+      ],
+      ['token', 'Hello', 0],
+      ['token', ' there', 1],
+      ['token', '!', 2],
+      ['complete', 'Hello there!'],
+    ]);
+    expect(message.usage).toEqual({ inputTokens: 11, outputTokens: 6, totalTokens: 17 });
+    expect(message.finishReason).toBe('stop');
+    expect(stream.stats.tokens).toBe(3);
   });
 
   it('throws at once on bad arguments, naming the function and the value', () => {
