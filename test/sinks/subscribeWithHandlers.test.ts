@@ -530,7 +530,7 @@ describe('subscribeWithHandlers', () => {
   it('stops a real OpenAI SDK stream from reading while paused, and delivers everything on resume', async () => {
     server = await createReplayServer({
       transcript: fixtureBytes('openai-chat/text-include-usage.sse'),
-      timing: { sliceBytes: 300 },
+      timing: { sliceBytes: 300, sliceDelayMs: 5 },
     });
     const openai = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
     let text = '';
@@ -549,10 +549,11 @@ describe('subscribeWithHandlers', () => {
     const request = await server.waitForRequest(0);
     await request.closed; // the server has written the whole response into the socket
     await turns(20);
-    // The source stopped at the chunk it was decoding: only that chunk's events are held.
+    // The source stopped after the chunk it was decoding: only that chunk's events are held
+    // (one 300-byte slice holds one or two events). Had it kept reading, all 33 events after the
+    // first token would be held by now.
     expect(text).toBe("I'm");
-    // Had it kept reading, all 33 remaining events would be held by now.
-    expect(stream.stats.held).toBeLessThan(5);
+    expect(stream.stats.held).toBeLessThanOrEqual(10);
     expect(stream.status).toBe('paused');
     stream.resume();
     const message = await stream.done;
@@ -561,6 +562,34 @@ describe('subscribeWithHandlers', () => {
     );
     expect(message.usage).toEqual({ inputTokens: 14, outputTokens: 30, totalTokens: 44, reasoningTokens: 0 });
     expect(message.finishReason).toBe('stop');
+  });
+
+  it('reads nothing from a real OpenAI SDK response while paused before its first byte', async () => {
+    server = await createReplayServer({ transcript: fixtureBytes('openai-chat/text-include-usage.sse') });
+    const openai = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
+    const log: unknown[][] = [];
+    const stream = subscribeWithHandlers(
+      fromOpenAI(openai, {
+        model: 'gpt-4o-2024-08-06',
+        messages: [{ role: 'user', content: 'weather in SF?' }],
+      }),
+      recorder(log),
+    );
+    stream.pause();
+    await (
+      await server.waitForRequest(0)
+    ).closed; // the whole body is in the socket
+    await turns(20);
+    expect(stream.stats.held).toBe(0);
+    expect(log).toEqual([]);
+    stream.resume();
+    const message = await stream.done;
+    expect(log).toHaveLength(1 + 30 + 1);
+    expect(log.at(-1)).toEqual([
+      'complete',
+      "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
+    ]);
+    expect(message.usage?.totalTokens).toBe(44);
   });
 
   it('aborts a real OpenAI SDK request when cancelled mid-stream', async () => {
