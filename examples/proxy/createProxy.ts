@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-// In your app: import { fromSSE, pipeToNodeResponse, toSSE } from 'rxllm';
-import { fromSSE, toSSE } from '../../src/index';
-import { pipeToNodeResponse } from '../../src/sinks/pipeToNodeResponse';
+// In your app: from 'rxllm'.
+import { fromSSE, pipeToNodeResponse, toSSE } from '../../src/index';
 import { anthropicRequestFromOpenAI, openAIRequestFromAnthropic } from './mapRequests';
 
 export interface Upstream {
