@@ -51,6 +51,35 @@ describe('toSSE', () => {
     expect(frames([], { dialect: 'openai-chat' })).toEqual(['data: [DONE]\n\n']);
   });
 
+  it('keeps the track and seq of interleaved tracks in the rxllm dialect', () => {
+    expect(
+      frames(
+        [
+          { ...ev.text('a', 'local'), seq: 0 },
+          { ...ev.text('b', 'cloud'), seq: 0 },
+          { ...ev.text('c', 'local'), seq: 1 },
+        ],
+        {},
+      ),
+    ).toEqual([
+      'event: text\ndata: {"type":"text","text":"a","track":"local","seq":0}\n\n',
+      'event: text\ndata: {"type":"text","text":"b","track":"cloud","seq":0}\n\n',
+      'event: text\ndata: {"type":"text","text":"c","track":"local","seq":1}\n\n',
+      'event: done\ndata: [DONE]\n\n',
+    ]);
+  });
+
+  it('writes emoji, CJK and line breaks inside a token as JSON on one data line', () => {
+    expect(frames([ev.text('你好 👋🏽\nnext')], { dialect: 'ai-sdk-ui', id: 'm' })).toEqual([
+      'data: {"type":"start","messageId":"m"}\n\n',
+      'data: {"type":"text-start","id":"text-0"}\n\n',
+      'data: {"type":"text-delta","id":"text-0","delta":"你好 👋🏽\\nnext"}\n\n',
+      'data: {"type":"text-end","id":"text-0"}\n\n',
+      'data: {"type":"finish"}\n\n',
+      'data: [DONE]\n\n',
+    ]);
+  });
+
   it('splits data with line breaks into one data line per line', () => {
     const rxllm = dialects.rxllm!;
     const original = rxllm.createEncoder;
