@@ -34,7 +34,12 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
   return new Observable<RxllmEvent>((subscriber) => {
     // Captured synchronously: the gates are ambient only during this subscribe call.
     const gates = captureGates();
-    const controller = new AbortController();
+    // Only a request made by the input function gets a signal; made lazily, since a
+    // `Response` or stream passed in directly has no request of ours to abort.
+    let controller: AbortController | undefined;
+    // The input was read to its end: nothing is left to abort or cancel on teardown. (Aborting
+    // anyway costs a DOMException with a stack trace per stream.)
+    let drained = false;
     const accumulator = new MessageAccumulator();
     let seq = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -82,6 +87,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         if (chunk.done) break;
         decoder.push(chunk.value);
       }
+      drained = true;
       decoder.end();
       subscriber.complete();
     };
@@ -103,6 +109,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         if (chunk.done) break;
         decoder.push(chunk.value);
       }
+      drained = true;
       decoder.end();
       subscriber.complete();
     };
@@ -128,7 +135,10 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const run = async (): Promise<void> => {
       let source: ByteStream;
       try {
-        source = typeof input === 'function' ? await input(controller.signal) : input;
+        if (typeof input === 'function') {
+          controller = new AbortController();
+          source = await input(controller.signal);
+        } else source = input;
       } catch (error) {
         fail(error);
         return;
@@ -176,7 +186,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     run().catch((error: unknown) => fail(error));
 
     return () => {
-      controller.abort();
+      if (drained) return;
+      controller?.abort();
       // Cancelling the reader closes the connection even when no signal reaches the request
       // (a Response passed in directly), and settles a pending read at once.
       if (reader) reader.cancel().catch(ignore);
