@@ -47,9 +47,18 @@ export interface Contender {
   kind: 'floor' | 'peer' | 'rxllm';
   /** Whether it keeps its whole output (bytes-out contenders keep it to check it afterwards). */
   collects: boolean;
-  /** Builds clients once per process; returns the function that serves one request. */
-  setup(network: Network): (stream: GeneratedStream, probe: Probe) => Promise<string>;
+  /**
+   * Builds clients once per process; returns the function that serves one request. It resolves
+   * to the text, or (for bytes-out contenders) to a function that extracts the text from the
+   * output it kept, called after the clock stops.
+   */
+  setup(network: Network): (stream: GeneratedStream, probe: Probe) => Promise<Output>;
 }
+
+/** A contender's text, or how to get it from its output once the clock has stopped. */
+export type Output = string | (() => string);
+
+export const textOf = (output: Output): string => (typeof output === 'function' ? output() : output);
 
 /** The in-memory network: the stream a request gets is whichever was set last. */
 export class Network {
@@ -246,7 +255,11 @@ function aiTextStream(wire: Wire): Contender {
 }
 
 /** Reads a Response body to the end, keeping the bytes; marks the first chunk that carries `marker`. */
-async function readBody(body: ReadableStream<Uint8Array>, probe: Probe, marker: string): Promise<string> {
+async function readBody(
+  body: ReadableStream<Uint8Array>,
+  probe: Probe,
+  marker: string,
+): Promise<() => string> {
   const chunks: Uint8Array[] = [];
   const decoder = new TextDecoder();
   const reader = body.getReader();
@@ -260,7 +273,7 @@ async function readBody(body: ReadableStream<Uint8Array>, probe: Probe, marker: 
       probe.firstText = performance.now();
     }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return () => Buffer.concat(chunks).toString('utf8');
 }
 
 function aiUIResponse(wire: Wire): Contender {
@@ -275,7 +288,8 @@ function aiUIResponse(wire: Wire): Contender {
       return async (_stream, probe) => {
         const result = streamText({ model, prompt: 'Write.', maxRetries: 0 });
         const response = result.toUIMessageStreamResponse();
-        return textOfSSE(await readBody(response.body!, probe, '"text-delta"'), 'ai-sdk-ui');
+        const body = await readBody(response.body!, probe, '"text-delta"');
+        return () => textOfSSE(body(), 'ai-sdk-ui');
       };
     },
   };
@@ -310,6 +324,31 @@ function rxllmDecode(wire: Wire): Contender {
   };
 }
 
+/**
+ * Where bytes-out frames go: each frame is UTF-8 encoded into 64 KiB blocks, as a socket write of
+ * a string copies it into an outgoing buffer. The blocks are kept to check the text afterwards.
+ */
+export class ByteSink {
+  private readonly encoder = new TextEncoder();
+  private readonly blocks: Uint8Array[] = [];
+  private block = new Uint8Array(65_536);
+  private used = 0;
+
+  write(frame: string): void {
+    // Worst case three bytes per UTF-16 unit: start a new block when the frame might not fit.
+    if (this.used + frame.length * 3 > this.block.length) {
+      this.blocks.push(this.block.subarray(0, this.used));
+      this.block = new Uint8Array(Math.max(65_536, frame.length * 3));
+      this.used = 0;
+    }
+    this.used += this.encoder.encodeInto(frame, this.block.subarray(this.used)).written;
+  }
+
+  text(): string {
+    return Buffer.concat([...this.blocks, this.block.subarray(0, this.used)]).toString('utf8');
+  }
+}
+
 /** Anthropic in, OpenAI chat chunks out, encoded to bytes as a socket write would. */
 const rxllmSSEToSSE: Contender = {
   name: 'rxllm fromSSE → toSSE (anthropic → openai-chat)',
@@ -318,8 +357,7 @@ const rxllmSSEToSSE: Contender = {
   kind: 'rxllm',
   collects: true,
   setup: (network) => async (_stream, probe) => {
-    const encoder = new TextEncoder();
-    const out: Uint8Array[] = [];
+    const sink = new ByteSink();
     let seen = false;
     await drain(
       fromSSE(network.body(), { dialect: 'anthropic' }).pipe(toSSE({ dialect: 'openai-chat' })),
@@ -328,10 +366,10 @@ const rxllmSSEToSSE: Contender = {
           seen = true;
           probe.firstText = performance.now();
         }
-        out.push(encoder.encode(frame));
+        sink.write(frame);
       },
     );
-    return textOfSSE(Buffer.concat(out).toString('utf8'), 'openai-chat');
+    return () => textOfSSE(sink.text(), 'openai-chat');
   },
 };
 
@@ -347,7 +385,8 @@ const rxllmToResponse: Contender = {
       fromSSE(network.body(), { dialect: 'anthropic' }).pipe(toSSE({ dialect: 'openai-chat' })),
       { dialect: 'openai-chat' },
     );
-    return textOfSSE(await readBody(response.body!, probe, '"content":'), 'openai-chat');
+    const body = await readBody(response.body!, probe, '"content":');
+    return () => textOfSSE(body(), 'openai-chat');
   },
 };
 

@@ -241,13 +241,13 @@ export function renderReport(report: BenchReport): string {
       '',
       '## Concurrency',
       '',
-      `${streams.toLocaleString('en-US')} streams open at once, each fed one OpenAI chunk every ${1000 / rate} ms (${rate} tokens/s) by one shared 10 ms timer for ${seconds} s, through an in-memory \`ReadableStream\` per stream. The floor reads each with eventsource-parser + \`JSON.parse\`; rxllm with \`fromSSE\` → \`aggregateUsage()\`. Both keep the text. Heap per stream is measured after a forced GC (kept out of the delay histogram), a fifth and four fifths of the way in; event-loop delay is \`monitorEventLoopDelay\` beyond its 5 ms sampling interval.`,
+      `${streams.toLocaleString('en-US')} streams open at once, each fed one OpenAI chunk every ${1000 / rate} ms (${rate} tokens/s) by one shared 10 ms timer for ${seconds} s, through an in-memory \`ReadableStream\` per stream. The floor reads each with eventsource-parser + \`JSON.parse\`; rxllm with \`fromSSE\` → \`aggregateUsage()\`. Both keep the text. Heap per stream is measured after a forced GC, one second in (while buffers are small) and four fifths of the way in. Event-loop delay is how late a 5 ms interval timer fires (the forced GCs left out). The wall time shows whether the machine kept up: when it exceeds the scenario's ${seconds} s, the CPU was saturated (the machine is shared), and the delays measure that as much as the pipeline; CPU per token is the figure that compares the two pipelines.`,
       '',
-      '| pipeline | streams | tokens per stream | heap per stream, early (KB) | late (KB) | loop delay p50 (ms) | p99 (ms) | max (ms) | wall time (s) |',
-      '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+      '| pipeline | streams | tokens per stream | heap per stream, early (KB) | late (KB) | CPU per token (µs) | loop delay p50 (ms) | p99 (ms) | max (ms) | wall time (s) |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
       ...report.scenarios.map(
         (s) =>
-          `| ${s.pipeline} | ${s.streams.toLocaleString('en-US')} | ${s.tokensPerStream} | ${s.earlyKBPerStream.toFixed(1)} | ${s.lateKBPerStream.toFixed(1)} | ${s.loopDelayP50Ms.toFixed(1)} | ${s.loopDelayP99Ms.toFixed(1)} | ${s.loopDelayMaxMs.toFixed(1)} | ${(s.elapsedMs / 1000).toFixed(1)} |`,
+          `| ${s.pipeline} | ${s.streams.toLocaleString('en-US')} | ${s.tokensPerStream} | ${s.earlyKBPerStream.toFixed(1)} | ${s.lateKBPerStream.toFixed(1)} | ${s.cpuMicrosPerToken.toFixed(1)} | ${s.loopDelayP50Ms.toFixed(1)} | ${s.loopDelayP99Ms.toFixed(1)} | ${s.loopDelayMaxMs.toFixed(1)} | ${(s.elapsedMs / 1000).toFixed(1)} |`,
       ),
     );
   }

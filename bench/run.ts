@@ -33,14 +33,14 @@ const option = (name: string): string | undefined => {
 const quick = flag('quick');
 const rounds = Number(option('rounds') ?? (quick ? 2 : 5));
 const measureOptions: MeasureOptions = {
-  tokens: Number(option('tokens') ?? (quick ? 10_000 : 200_000)),
+  tokens: Number(option('tokens') ?? (quick ? 5_000 : 200_000)),
   smallTokens: 64,
-  smallIterations: quick ? 30 : 100,
+  smallIterations: quick ? 20 : 100,
   seed: 1,
 };
 const concurrency = {
   streams: Number(option('streams') ?? (quick ? 1_000 : 5_000)),
-  seconds: Number(option('seconds') ?? (quick ? 5 : 30)),
+  seconds: Number(option('seconds') ?? (quick ? 3 : 30)),
   rate: 20,
 };
 const only = option('only');

@@ -1,4 +1,4 @@
-import { contenders, Network, newProbe, textOfSSE } from '../../bench/contenders';
+import { contenders, Network, newProbe, textOf, textOfSSE } from '../../bench/contenders';
 import { runConcurrency } from '../../bench/concurrency';
 import { generateStream, generateTokens, openAIBody } from '../../bench/generate';
 import { checkText, measure } from '../../bench/measure';
@@ -58,7 +58,7 @@ describe('bench contenders', () => {
       const stream = generateStream(contender.wire, 2_000, 3);
       const probe = newProbe();
       network.set(stream, probe);
-      const text = await serve(stream, probe);
+      const text = textOf(await serve(stream, probe));
       expect(text).toBe(stream.text);
       expect(probe.firstText).toBeGreaterThanOrEqual(probe.firstByte);
     },
@@ -119,6 +119,7 @@ describe('bench report', () => {
       tokens: 1000,
       bytes: 1,
       ms,
+      wallMs: ms,
       tokensPerSecond: 1000,
       firstTextMs: 1,
       smallMs: 1,
