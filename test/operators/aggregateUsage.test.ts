@@ -530,24 +530,24 @@ describe('aggregateUsage', () => {
         { prompt: 'Hi' },
       );
       expect((error as RxllmError).code).toBe('overloaded');
-      // 'Hello' + ' there' arrive before the overloaded error and no usage event does (the decoder
-      // reports usage with message_delta). gpt-tokenizer counts the text as 2 tokens, the prompt as 1.
+      // message_start reports 11 input tokens and 1 output token at once; then 'Hello' + ' there'
+      // arrive before the overloaded error, with no further usage. The estimate adds the text that
+      // came after the last report: gpt-tokenizer counts it as 2 tokens, so output is 1 + 2 = 3.
       expect(countTokens('Hello there')).toBe(2);
-      expect(countTokens('Hi')).toBe(1);
       const final = usages(events).at(-1)!;
       expect(final).toEqual({
         type: 'usage',
-        inputTokens: 1,
-        outputTokens: 2,
-        totalTokens: 3,
+        inputTokens: 11,
+        outputTokens: 3,
+        totalTokens: 14,
         estimated: true,
-        // claude-3-opus: input $15, output $75 per million. 1 * 15 + 2 * 75 = 165 → $0.000165
-        cost: expect.closeTo(0.000165, 12),
+        // claude-3-opus: input $15, output $75 per million. 11 * 15 + 3 * 75 = 390 → $0.00039
+        cost: expect.closeTo(0.00039, 12),
       });
       expect(events.at(-1)).toBe(final);
       expect(report).toMatchObject({
         outcome: 'error',
-        total: { inputTokens: 1, outputTokens: 2, estimated: true },
+        total: { inputTokens: 11, outputTokens: 3, estimated: true },
       });
     });
   });

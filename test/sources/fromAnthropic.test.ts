@@ -200,7 +200,7 @@ describe('fromAnthropic', () => {
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.completed).toBe(false);
-    expect(seen.map((event) => event.type)).toEqual(['start', 'text']);
+    expect(seen.map((event) => event.type)).toEqual(['start', 'usage', 'text']);
     expect(errored).toBe(false);
   });
 

@@ -64,6 +64,8 @@ describe('createAnthropicDecoder', () => {
           id: 'msg_4QpJur2dWWDjF6C758FbBw5vm12BaVipnK',
           model: 'claude-3-opus-20240229',
         },
+        // message_start's input count, reported at once; message_delta's merged snapshot replaces it.
+        { type: 'usage', inputTokens: 11, outputTokens: 1, totalTokens: 12 },
         { type: 'text', text: 'Hello' },
         { type: 'text', text: ' there' },
         { type: 'text', text: '!' },
@@ -87,7 +89,7 @@ describe('createAnthropicDecoder', () => {
       const { events, message, error } = decode('duplicate-message-start.sse');
       expect(error).toBeUndefined();
       expect(events.filter((event) => event.type === 'start')).toHaveLength(1);
-      expect(events.map((event) => event.type)).toEqual(['start', 'text', 'finish', 'usage']);
+      expect(events.map((event) => event.type)).toEqual(['start', 'usage', 'text', 'finish', 'usage']);
       expect(message.text).toBe('Hello, World!');
       expect(message.usage).toEqual({ inputTokens: 17, outputTokens: 227, totalTokens: 244 });
       expect(message.finishReason).toBe('stop');
@@ -134,6 +136,7 @@ describe('createAnthropicDecoder', () => {
       expect(error).toBeUndefined();
       expect(events.map((event) => event.type)).toEqual([
         'start',
+        'usage',
         'text',
         'text',
         'tool-call-start',
@@ -255,6 +258,7 @@ describe('createAnthropicDecoder', () => {
       const { events, message, error } = decode('refusal-stop-reason.sse');
       expect(error).toBeUndefined();
       expect(events.slice(1)).toEqual([
+        { type: 'usage', inputTokens: 20, outputTokens: 1, totalTokens: 21 },
         { type: 'finish', reason: 'refusal', rawReason: 'refusal' },
         { type: 'usage', inputTokens: 20, outputTokens: 0, totalTokens: 20 },
       ]);
@@ -286,7 +290,8 @@ describe('createAnthropicDecoder', () => {
       expect(error?.partial).toMatchObject({
         id: 'msg_4QpJur2dWWDjF6C758FbBw5vm12BaVipnK',
         text: 'Hello there',
-        usage: null,
+        // The input count from message_start survives the failure.
+        usage: { inputTokens: 11, outputTokens: 1, totalTokens: 12 },
         finishReason: null,
       });
     });
@@ -338,7 +343,7 @@ describe('createAnthropicDecoder', () => {
   it('names the dialect and quotes the line of a broken known event', () => {
     const line = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":42}}';
     const { events, error } = feed([messageStart(), ['content_block_delta', line]]);
-    expect(events.map((event) => event.type)).toEqual(['start']);
+    expect(events.map((event) => event.type)).toEqual(['start', 'usage']);
     expect(error).toMatchObject({ code: 'malformed', dialect: 'anthropic', line });
     expect(error?.message).toContain('text_delta without text');
   });
@@ -381,7 +386,7 @@ describe('createAnthropicDecoder', () => {
       messageStop,
     ]);
     expect(error).toBeUndefined();
-    expect(events.map((event) => event.type)).toEqual(['start', 'text', 'finish', 'usage']);
+    expect(events.map((event) => event.type)).toEqual(['start', 'usage', 'text', 'finish', 'usage']);
   });
 
   it('emits one start for a duplicated message_start and keeps the text streamed between them', () => {
@@ -397,6 +402,7 @@ describe('createAnthropicDecoder', () => {
     expect(error).toBeUndefined();
     expect(events).toEqual([
       { type: 'start', provider: 'anthropic', id: 'msg_1', model: 'claude-x' },
+      { type: 'usage', inputTokens: 10, outputTokens: 1, totalTokens: 11 },
       { type: 'text', text: 'Hel' },
       { type: 'text', text: 'lo' },
       { type: 'finish', reason: 'stop', rawReason: 'end_turn' },
@@ -406,7 +412,7 @@ describe('createAnthropicDecoder', () => {
 
   it('throws a network error from end() when the stream stops before message_stop', () => {
     const { events, error } = feed([messageStart(), textStart, textDelta('partial')]);
-    expect(events.map((event) => event.type)).toEqual(['start', 'text']);
+    expect(events.map((event) => event.type)).toEqual(['start', 'usage', 'text']);
     expect(error).toMatchObject({ code: 'network', dialect: 'anthropic', retryable: true });
   });
 
@@ -423,7 +429,11 @@ describe('createAnthropicDecoder', () => {
       error = thrown;
     }
     expect(error).toMatchObject({ code: 'network', dialect: 'anthropic' });
-    expect(message.snapshot()).toMatchObject({ text: 'Hello there!', finishReason: null, usage: null });
+    expect(message.snapshot()).toMatchObject({
+      text: 'Hello there!',
+      finishReason: null,
+      usage: { inputTokens: 11, outputTokens: 1, totalTokens: 12 },
+    });
   });
 
   it('flushes an open tool call as incomplete before the network error of a cut stream', () => {
@@ -462,7 +472,10 @@ describe('createAnthropicDecoder', () => {
     const events: RxllmEvent[] = [];
     const decoder = createAnthropicDecoder((event) => events.push(event), { provider: 'bedrock' });
     decoder.message(JSON.stringify(messageStart()[1]), 'message_start');
-    expect(events).toEqual([{ type: 'start', provider: 'bedrock', id: 'msg_1', model: 'claude-x' }]);
+    expect(events).toEqual([
+      { type: 'start', provider: 'bedrock', id: 'msg_1', model: 'claude-x' },
+      { type: 'usage', inputTokens: 10, outputTokens: 1, totalTokens: 11 },
+    ]);
   });
 
   it('turns an error event with a non-JSON body into a provider error', () => {

@@ -33,7 +33,8 @@ interface AnthropicUsage {
  * `message_delta`, `message_stop`, `ping`, `error`).
  *
  * Usage arrives in two halves, input counts in `message_start` and output counts in
- * `message_delta`; they are merged into one cumulative snapshot at `message_delta`. Anthropic's
+ * `message_delta`. A first snapshot is emitted at `message_start` (so a stream that fails mid-way
+ * still reports its input tokens), the merged one at `message_delta`. Anthropic's
  * `input_tokens` excludes prompt-cache reads and writes, so `inputTokens` is their sum and
  * `cachedInputTokens` the cache reads. A tool call still open when the message stops (at
  * `max_tokens`) is emitted with `incomplete: true` and the best partial parse of its arguments.
@@ -261,6 +262,14 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
           if (typeof message.id === 'string') start.id = message.id;
           if (typeof message.model === 'string') start.model = message.model;
           emit(start);
+          // The input counts are known now; reporting them at once means a stream that fails
+          // before message_delta still says what its prompt cost. Zero input means "not known"
+          // (a real prompt has tokens; rxllm's own encoder writes zeros when it had no usage).
+          if (
+            startUsage &&
+            (count(startUsage.input_tokens) ?? 0) + (count(startUsage.cache_read_input_tokens) ?? 0) > 0
+          )
+            emitUsage(startUsage);
           return;
         }
         case 'message_delta':
