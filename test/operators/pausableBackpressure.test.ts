@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BehaviorSubject, tap } from 'rxjs';
+import { BehaviorSubject, tap, type Subscription } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { pausable, type PausableConfig } from '../../src/operators/pausable';
 import { fromSSE } from '../../src/sources/fromSSE';
@@ -95,6 +95,8 @@ async function startServer(deltas: number): Promise<Stream> {
   let stalled = false;
   server = createServer((_req, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    // The client went away before the end (the response was not finished): it aborted.
+    res.on('close', () => res.writableFinished || events.emit('aborted'));
     let next = 0;
     const pump = () => {
       while (next < deltas) {
@@ -149,8 +151,9 @@ function consume(stream: Stream, config?: PausableConfig) {
   const received = { length: 0, texts: 0, whilePaused: 0, finish: 0 };
   // What the source read from the network, before pausable: reaches `expected.deltas` when all is read.
   const read = { texts: 0, bytes: 0, all: new EventEmitter() };
+  let subscription: Subscription | undefined;
   const done = new Promise<void>((resolve, reject) => {
-    fromSSE((signal) => fetch(stream.url, { signal }), { dialect: 'openai-chat' })
+    subscription = fromSSE((signal) => fetch(stream.url, { signal }), { dialect: 'openai-chat' })
       .pipe(
         tap({
           next: (event) => {
@@ -177,7 +180,14 @@ function consume(stream: Stream, config?: PausableConfig) {
         complete: resolve,
       });
   });
-  return { paused$, received, read, done, sha256: () => hash.digest('hex') };
+  return {
+    paused$,
+    received,
+    read,
+    done,
+    unsubscribe: () => subscription!.unsubscribe(),
+    sha256: () => hash.digest('hex'),
+  };
 }
 
 describe('pausable backpressure', () => {
@@ -238,6 +248,16 @@ describe('pausable backpressure', () => {
     await client.done;
     expect(client.received.length).toBe(expected.length);
     expect(client.sha256()).toBe(expected.sha256);
+  });
+
+  it('closes the connection when unsubscribed while paused', async () => {
+    const stream = await startServer(expected.deltas);
+    const client = consume(stream);
+    await stalledForGood(stream);
+    const aborted = once(stream.events, 'aborted');
+    client.unsubscribe();
+    await aborted;
+    expect(stream.written()).toBeLessThan(pausedBound);
   });
 
   it('keeps reading under the drop policy, which does not hold the source back', async () => {
