@@ -3,7 +3,8 @@ import type { RxllmEvent, UsageEvent } from '../../events';
 import { RxllmError } from '../../errors';
 import { MessageAccumulator, type Message } from '../../message';
 import type { TrackLimiter } from '../../tracks/createTrackLimiter';
-import { subscribeUnderGate, type FlowGate } from '../flowGate';
+import type { FlowGate } from '../flowGate';
+import { underGates } from '../subscribeUnderGates';
 
 /** A track's stream, or a function that builds it from what earlier tracks showed (fallback). */
 export type TrackSource = Observable<RxllmEvent> | ((shown: Message) => Observable<RxllmEvent>);
@@ -81,7 +82,7 @@ export function startTrack(
     observer.error(RxllmError.from(error), running);
     return running;
   }
-  const gated = underGates(source, context.gates);
+  const gated = underGates(context.gates, source);
   const limited =
     track.kind && context.limiter ? context.limiter.run(track.kind, gated, track.priority) : gated;
   running.subscription.add(
@@ -121,14 +122,4 @@ export function cancellationEvents(running: RunningTrack): RxllmEvent[] {
   if (running.lastUsage) events.push(running.lastUsage);
   events.push({ type: 'finish', reason: 'cancelled', track: name });
   return events;
-}
-
-function underGates(source: Observable<RxllmEvent>, gates: readonly FlowGate[]): Observable<RxllmEvent> {
-  if (gates.length === 0) return source;
-  return new Observable<RxllmEvent>((subscriber) =>
-    gates.reduce<() => Subscription>(
-      (subscribe, gate) => () => subscribeUnderGate(gate, subscribe),
-      () => source.subscribe(subscriber),
-    )(),
-  );
 }
