@@ -28,6 +28,9 @@ const samples: Array<[string, number[]]> = [
   ['👍🏽👍', [4]],
   ['🇯🇵🇺🇸', [4]],
   ['你好', [1]],
+  ['a\u0301你\u3099x', [2, 4]],
+  // England: a black flag followed by tag characters, 14 code units in one cluster.
+  ['\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}x', [14]],
   // A virama joins the consonants around it (स्त is one cluster); see the fallback below.
   ['नमस्ते', [1, 2]],
 ];

@@ -23,7 +23,7 @@ function graphemeSegmenter(): Intl.Segmenter | null {
 }
 
 /** Code units that extend the character before them (combining marks, joiners, selectors, modifiers). */
-const extender = /^(?:\u200C|\u200D|\u20E3|[\uFE00-\uFE0F]|\p{M}|\p{Emoji_Modifier})/u;
+const extender = /^(?:\u200C|\u200D|\u20E3|[\uFE00-\uFE0F]|[\u{E0020}-\u{E007F}]|\p{M}|\p{Emoji_Modifier})/u;
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
@@ -41,6 +41,9 @@ export function isGraphemeBoundary(text: string, index: number): boolean {
   // Fast path: below U+0300 nothing extends or joins, except CR LF, which is one cluster.
   if (before < 0x300 && after < 0x300) return !(before === 13 && after === 10);
   if (isHighSurrogate(before) && isLowSurrogate(after)) return false;
+  // After a character that never starts a longer cluster (Latin-1, CJK), only an extender
+  // (a mark, joiner, selector, skin tone or tag) can follow within the cluster: no need for ICU.
+  if ((before < 0x300 && before !== 13) || isCjk(before)) return !extender.test(text.slice(index, index + 2));
   const seg = graphemeSegmenter();
   if (seg) {
     const start = Math.max(0, index - window);
