@@ -48,7 +48,12 @@ interface PendingToolCall {
 }
 
 class ChoiceAccumulator {
-  text = '';
+  /**
+   * Text deltas, joined only when a snapshot is taken. Appending to a string per token would keep
+   * a rope node per token alive for the whole stream (32 bytes each, copied by every scavenge);
+   * an array keeps one pointer per token.
+   */
+  readonly texts: string[] = [];
   reasoning = '';
   refusal = '';
   finishReason: FinishReason | null = null;
@@ -87,7 +92,7 @@ export class MessageAccumulator {
   apply(event: RxllmEvent): void {
     switch (event.type) {
       case 'text':
-        this.choice(event.choice).text += event.text;
+        this.choice(event.choice).texts.push(event.text);
         return;
       case 'reasoning':
         this.choice(event.choice).reasoning += event.text;
@@ -143,7 +148,7 @@ export class MessageAccumulator {
   snapshot(): Message {
     const first = this.byChoice[0] ?? new ChoiceAccumulator();
     const message: Message = {
-      text: first.text,
+      text: first.texts.join(''),
       reasoning: first.reasoning,
       refusal: first.refusal,
       toolCalls: first.toolCalls(),
@@ -156,7 +161,7 @@ export class MessageAccumulator {
     if (this.byChoice.length > 1) {
       message.choices = this.byChoice.map((choice, index) => ({
         index,
-        text: choice.text,
+        text: choice.texts.join(''),
         reasoning: choice.reasoning,
         refusal: choice.refusal,
         toolCalls: choice.toolCalls(),
