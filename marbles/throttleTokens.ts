@@ -147,6 +147,24 @@ export const scenarios: Record<string, ThrottleTokensScenario> = {
     values: { a: ev.text('Hel'), b: ev.text('lo'), c: ev.text(' world'), x: ev.text('lo world') },
     config: { intervalMs: 4 },
   },
+  intervalPaced: {
+    description: 'completes after the last interval with flush paced',
+    diagram: {
+      source: '-abc|',
+      expected: '-a---(x|)',
+    },
+    values: { a: ev.text('Hel'), b: ev.text('lo'), c: ev.text(' world'), x: ev.text('lo world') },
+    config: { intervalMs: 4, flush: 'paced' },
+  },
+  intervalImmediate: {
+    description: 'emits what is queued at once on completion with flush immediate',
+    diagram: {
+      source: '-abc|',
+      expected: '-a--(x|)',
+    },
+    values: { a: ev.text('Hel'), b: ev.text('lo'), c: ev.text(' world'), x: ev.text('lo world') },
+    config: { intervalMs: 4 },
+  },
   intervalEventWaits: {
     description: 'holds an event behind the text queued before it until the interval ends',
     diagram: {
