@@ -33,6 +33,11 @@ interface MessageItem {
 interface ContentPart {
   type: 'output_text' | 'refusal';
   text: string;
+  /**
+   * Deltas not yet joined into `text`. A string grown per token keeps a rope node per token alive
+   * for the whole stream, which every scavenge copies; an array of deltas does not.
+   */
+  deltas: string[];
   /** `"item_id":…,"output_index":…,"content_index":…`, built once per part, not per token. */
   at: string;
 }
@@ -43,6 +48,8 @@ interface ReasoningItem {
   outputIndex: number;
   done: boolean;
   text: string;
+  /** Deltas not yet joined into `text` (see {@link ContentPart.deltas}). */
+  deltas: string[];
   encrypted?: string;
 }
 
@@ -128,6 +135,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   const closePart = (item: MessageItem): void => {
     const part = item.parts[item.parts.length - 1];
     if (part === undefined) return;
+    joinDeltas(part);
     const at = part.at;
     if (part.type === 'output_text')
       emit('response.output_text.done', `${at},"text":${JSON.stringify(part.text)},"logprobs":[]`);
@@ -145,6 +153,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   const closeReasoning = (): void => {
     if (reasoning === undefined) return;
     const at = reasoningAt;
+    joinDeltas(reasoning);
     const text = JSON.stringify(reasoning.text);
     emit('response.reasoning_summary_text.done', `${at},"text":${text}`);
     emit('response.reasoning_summary_part.done', `${at},"part":{"type":"summary_text","text":${text}}`);
@@ -171,6 +180,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
     const added: ContentPart = {
       type,
       text: '',
+      deltas: [],
       at: `"item_id":"${message.id}","output_index":${message.outputIndex},"content_index":${message.parts.length}`,
     };
     message.parts.push(added);
@@ -219,7 +229,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
         case 'text':
         case 'refusal': {
           const current = part(event.type === 'text' ? 'output_text' : 'refusal');
-          current.text += event.text;
+          current.deltas.push(event.text);
           if (event.type === 'text')
             emit(
               'response.output_text.delta',
@@ -240,6 +250,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
                 outputIndex: items.length,
                 done: false,
                 text: '',
+                deltas: [],
                 encrypted: event.redacted,
               }),
             );
@@ -254,6 +265,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
               outputIndex: items.length,
               done: false,
               text: '',
+              deltas: [],
             });
             reasoningAt = `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0`;
             emit(
@@ -261,7 +273,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
               `${reasoningAt},"part":{"type":"summary_text","text":""}`,
             );
           }
-          reasoning.text += event.text;
+          reasoning.deltas.push(event.text);
           emit(
             'response.reasoning_summary_text.delta',
             `${reasoningAt},"delta":${JSON.stringify(event.text)}`,
@@ -329,7 +341,14 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   };
 }
 
+function joinDeltas(part: { text: string; deltas: string[] }): void {
+  if (part.deltas.length === 0) return;
+  part.text += part.deltas.join('');
+  part.deltas.length = 0;
+}
+
 function partJson(part: ContentPart): string {
+  joinDeltas(part);
   return part.type === 'output_text'
     ? `{"type":"output_text","text":${JSON.stringify(part.text)},"annotations":[],"logprobs":[]}`
     : `{"type":"refusal","refusal":${JSON.stringify(part.text)}}`;
@@ -344,6 +363,7 @@ function itemJson(item: Item): string {
       return `{"type":"message","id":"${item.id}","status":"${status}","role":"assistant","content":[${content}]}`;
     }
     case 'reasoning': {
+      joinDeltas(item);
       const summary = item.text !== '' ? `{"type":"summary_text","text":${JSON.stringify(item.text)}}` : '';
       const encrypted =
         item.encrypted === undefined ? '' : `,"encrypted_content":${JSON.stringify(item.encrypted)}`;
