@@ -2,7 +2,8 @@ import type { Encoder, WriteFrame } from '../types';
 
 /**
  * Encodes rxllm events losslessly: one SSE frame per event, named by its type, the event as
- * JSON; `[DONE]` on completion; a fatal `error` frame (then `[DONE]`) on failure.
+ * JSON; `[DONE]` on completion; on failure a fatal `error` frame, which ends the stream for the
+ * decoder (no `[DONE]` follows).
  */
 export function createRxllmEncoder(write: WriteFrame): Encoder {
   return {
