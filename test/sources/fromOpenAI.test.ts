@@ -205,6 +205,22 @@ describe('fromOpenAI', () => {
     expect(outcome.error?.partial?.text).toBe('');
   });
 
+  it("leaves the retry of a failed initial request to the SDK's own maxRetries", async () => {
+    server = await createReplayServer({
+      routes: {
+        '/v1/chat/completions': [
+          { fault: { kind: 'http-error', status: 529, headers: { 'retry-after-ms': '1' } } },
+          { transcript: textFixture },
+        ],
+      },
+    });
+    const openai = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 1 });
+    const message = await collect(fromOpenAI(openai, { model: 'm', messages }));
+    expect(message.usage).toEqual({ inputTokens: 14, outputTokens: 30, totalTokens: 44, reasoningTokens: 0 });
+    expect(server.requests.map((request) => request.status)).toEqual([529, 200]);
+    expect(server.requests[1]!.headers['x-stainless-retry-count']).toBe('1');
+  });
+
   it('keeps what arrived when the connection is cut mid-stream', async () => {
     server = await createReplayServer({
       transcript: textFixture,
