@@ -91,7 +91,9 @@ export class RxllmError extends Error {
   static from(error: unknown, fallback: Partial<RxllmErrorOptions> = {}): RxllmError {
     if (RxllmError.isInstance(error)) return error;
     const name = (error as { name?: string } | null)?.name;
-    const message = error instanceof Error ? error.message : String(error);
+    // Shape, not instanceof: errors from another realm (undici under a test VM, an iframe) are
+    // not instances of this realm's Error.
+    const message = isErrorLike(error) ? error.message : String(error);
     const code: RxllmErrorCode =
       name === 'AbortError' || name === 'APIUserAbortError'
         ? 'aborted'
@@ -115,8 +117,16 @@ export class RxllmError extends Error {
   }
 }
 
+function isErrorLike(value: unknown): value is { name?: unknown; message: string; cause?: unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
 function isNetworkFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!isErrorLike(error)) return false;
   const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
   return (
     error.name === 'TypeError' ||

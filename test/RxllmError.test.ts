@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { RxllmError } from '../src/errors';
 import { errorFromHttpResponse, parseRetryAfter } from '../src/internal/httpError';
 
@@ -69,5 +70,17 @@ describe('errorFromHttpResponse', () => {
     expect(error.message).toBe('HTTP 429: slow down');
     expect(parseRetryAfter(headers({ 'retry-after-ms': '250', 'retry-after': '9' }))).toBe(250);
     expect(parseRetryAfter(headers({}))).toBeUndefined();
+  });
+});
+
+describe('RxllmError.from across realms', () => {
+  it('recognizes a fetch failure from another realm by its shape', () => {
+    const foreign = runInNewContext(
+      "Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } })",
+    ) as unknown;
+    expect(foreign instanceof Error).toBe(false);
+    const wrapped = RxllmError.from(foreign);
+    expect(wrapped.code).toBe('network');
+    expect(wrapped.message).toBe('fetch failed');
   });
 });
