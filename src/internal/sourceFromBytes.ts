@@ -69,16 +69,15 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       subscriber.error(error);
     };
 
-    const readBody = async (body: ReadableStream<Uint8Array>): Promise<void> => {
-      if (body.locked) throw usedInput(name);
-      reader = body.getReader();
+    /** Reads chunks until the input ends, waiting on the flow gates before each read. */
+    const readAll = async (next: () => Promise<IteratorResult<Uint8Array | string>>): Promise<void> => {
       for (;;) {
         const wait = waitForGates(gates);
         if (wait) await wait;
         if (subscriber.closed) return;
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+        let chunk: IteratorResult<Uint8Array | string>;
         try {
-          chunk = await reader.read();
+          chunk = await next();
         } catch (error) {
           fail(error, 'network');
           return;
@@ -92,26 +91,17 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       subscriber.complete();
     };
 
-    const readIterable = async (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
-      iterator = iterable[Symbol.asyncIterator]();
-      for (;;) {
-        const wait = waitForGates(gates);
-        if (wait) await wait;
-        if (subscriber.closed) return;
-        let chunk: IteratorResult<Uint8Array | string>;
-        try {
-          chunk = await iterator.next();
-        } catch (error) {
-          fail(error, 'network');
-          return;
-        }
-        if (subscriber.closed) return;
-        if (chunk.done) break;
-        decoder.push(chunk.value);
-      }
-      drained = true;
-      decoder.end();
-      subscriber.complete();
+    const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
+      if (body.locked) throw usedInput(name);
+      const bodyReader = body.getReader();
+      reader = bodyReader;
+      return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
+    };
+
+    const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
+      const iterableIterator = iterable[Symbol.asyncIterator]();
+      iterator = iterableIterator;
+      return readAll(() => iterableIterator.next());
     };
 
     const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
