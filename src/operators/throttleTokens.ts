@@ -36,7 +36,8 @@ export interface ThrottleTokensConfig {
   /**
    * At most one emission of text per track per interval: the first delta goes at once, and what
    * arrives during the interval goes, joined, when it ends. `0` with `animationFrameScheduler`
-   * means at most one per animation frame.
+   * means at most one per animation frame. The default when no rate is given: `0`, one emission
+   * per tick of `scheduler`.
    */
   intervalMs?: number;
   /**
@@ -131,7 +132,7 @@ interface Lane {
  *   .subscribe(render); // at most one render per frame
  * ```
  */
-export function throttleTokens(config: ThrottleTokensConfig): OperatorFunction<RxllmEvent, RxllmEvent> {
+export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunction<RxllmEvent, RxllmEvent> {
   const {
     charactersPerSecond,
     wordsPerSecond,
@@ -358,9 +359,9 @@ function checkConfig(config: ThrottleTokensConfig): ThrottleTokensConfig {
   const given = [charactersPerSecond, wordsPerSecond, intervalMs].filter(
     (value) => value !== undefined,
   ).length;
-  if (given !== 1) {
+  if (given > 1) {
     throw new TypeError(
-      `rxllm: throttleTokens: give exactly one of charactersPerSecond, wordsPerSecond and intervalMs, got ${given}`,
+      `rxllm: throttleTokens: give at most one of charactersPerSecond, wordsPerSecond and intervalMs, got ${given}`,
     );
   }
   for (const [name, value] of [
@@ -396,6 +397,11 @@ function checkConfig(config: ThrottleTokensConfig): ThrottleTokensConfig {
       );
     }
   }
+  if (given === 0 && chunking !== undefined) {
+    throw new TypeError(
+      `rxllm: throttleTokens: chunking needs a steady rate (charactersPerSecond or wordsPerSecond)`,
+    );
+  }
   if (flush !== undefined && flush !== 'immediate' && flush !== 'paced') {
     throw new TypeError(
       `rxllm: throttleTokens: flush must be 'immediate' or 'paced', got ${JSON.stringify(flush)}`,
@@ -406,5 +412,6 @@ function checkConfig(config: ThrottleTokensConfig): ThrottleTokensConfig {
       `rxllm: throttleTokens: scheduler must be an RxJS scheduler, got ${String(scheduler)}`,
     );
   }
-  return config;
+  // No rate at all: one emission per tick of the scheduler (per frame with animationFrameScheduler).
+  return given === 0 ? { ...config, intervalMs: 0 } : config;
 }

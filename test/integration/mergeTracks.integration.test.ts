@@ -1,8 +1,13 @@
 import OpenAI from 'openai';
-import { lastValueFrom, toArray, type Observable } from 'rxjs';
+import { asyncScheduler, lastValueFrom, toArray, type Observable } from 'rxjs';
 import type { ComparisonEvent, RxllmEvent } from '../../src/events';
 import { MessageAccumulator } from '../../src/message';
+import { aggregateUsage, type UsageReport } from '../../src/operators/aggregateUsage';
+import { bufferTokens } from '../../src/operators/bufferTokens';
 import { mergeTracks, type MergeTracksConfig } from '../../src/operators/mergeTracks';
+import { throttleTokens } from '../../src/operators/throttleTokens';
+import { createMessageStore } from '../../src/sinks/createMessageStore';
+import { toStore } from '../../src/sinks/toStore';
 import { fromOllama } from '../../src/sources/fromOllama';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
 import {
@@ -188,5 +193,49 @@ describe('mergeTracks against real local and cloud servers', () => {
     // The two answers share no word.
     expect(comparison.similarity).toEqual({ 'local|cloud': 0 });
     expect(comparison.similarityMeasure).toBe('word-cosine');
+  });
+});
+
+describe("the README's headline pipeline", () => {
+  it('hands off from a local draft to the cloud answer, buffered, paced, priced, into a UI store', async () => {
+    const { localServer } = await setUp(slowLocal, cloud(250));
+    const cloudServer = servers[1]!;
+    const openai = new OpenAI({ apiKey: 'test', baseURL: cloudServer.openaiBaseURL, maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: 'Weather in SF?' }];
+    const chatStore = createMessageStore();
+    const seenByStore: string[] = [];
+    chatStore.subscribe(() => {
+      const local = chatStore.getSnapshot().tracks.local;
+      if (local) seenByStore.push(local.text);
+    });
+    const finalReport = new Promise<UsageReport>((resolve) => {
+      fromOllama({ baseUrl: localServer.url, model: 'llama3.2', messages })
+        .pipe(
+          mergeTracks(
+            { cloud: fromOpenAI(openai, { model: 'gpt-4o-2024-08-06', messages }) },
+            {
+              strategy: 'handoff',
+              name: 'local',
+            },
+          ),
+          bufferTokens({ boundary: 'word' }),
+          throttleTokens({ scheduler: asyncScheduler }),
+          aggregateUsage({ pricing: { 'gpt-4o': { input: 2.5, output: 10 } }, onFinal: resolve }),
+        )
+        .subscribe(toStore(chatStore));
+    });
+    const report = await finalReport;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const state = chatStore.getSnapshot();
+    expect(state.status).toBe('done');
+    expect(state.tracks.cloud?.text).toBe(cloudText);
+    // The local draft was shown, then taken back when the cloud answer started.
+    expect(seenByStore.some((text) => text.length > 0)).toBe(true);
+    expect(state.tracks.local?.text).toBe('');
+    expect(state.tracks.local?.resetReason).toBe('handoff');
+    // gpt-4o at the overridden $2.5 / $10 per million: 14 input and 30 output tokens.
+    expect(state.tracks.cloud?.usage?.cost).toBeCloseTo((14 * 2.5 + 30 * 10) / 1e6, 12);
+    expect(report.outcome).toBe('complete');
+    expect((await localServer.requests[0]!.closed).clientClosed).toBe(true);
   });
 });

@@ -34,12 +34,12 @@ describe('throttleTokens', () => {
 
   it.each([
     [
-      {},
-      'rxllm: throttleTokens: give exactly one of charactersPerSecond, wordsPerSecond and intervalMs, got 0',
+      { charactersPerSecond: 10, intervalMs: 16 },
+      'rxllm: throttleTokens: give at most one of charactersPerSecond, wordsPerSecond and intervalMs, got 2',
     ],
     [
-      { charactersPerSecond: 10, intervalMs: 16 },
-      'rxllm: throttleTokens: give exactly one of charactersPerSecond, wordsPerSecond and intervalMs, got 2',
+      { chunking: 'word' as const },
+      'rxllm: throttleTokens: chunking needs a steady rate (charactersPerSecond or wordsPerSecond)',
     ],
     [
       { charactersPerSecond: 0 },
@@ -96,7 +96,10 @@ describe('throttleTokens', () => {
     ]);
   });
 
-  it('updates at most once per animation frame with intervalMs 0 and animationFrameScheduler', () => {
+  it.each([
+    ['intervalMs 0 and animationFrameScheduler', { intervalMs: 0, scheduler: animationFrameScheduler }],
+    ['animationFrameScheduler and no rate (the default interval)', { scheduler: animationFrameScheduler }],
+  ])('updates at most once per animation frame with %s', (_name, config) => {
     // Node has no animation frames: a queue of callbacks that the test runs one frame at a time.
     let callbacks: Array<(time: number) => void> = [];
     const frame = () => {
@@ -115,7 +118,7 @@ describe('throttleTokens', () => {
       const source = new Subject<RxllmEvent>();
       const renders: string[] = [];
       const subscription = source
-        .pipe(throttleTokens({ intervalMs: 0, scheduler: animationFrameScheduler }))
+        .pipe(throttleTokens(config))
         .subscribe((event) => renders.push(event.type === 'text' ? event.text : event.type));
       source.next(ev.text('Hel'));
       source.next(ev.text('lo'));
