@@ -9,7 +9,8 @@
  * Exits 1 if any contender produced the wrong text or crashed; timings never fail the run.
  *
  * Options: --quick, --rounds N, --tokens N, --streams N, --seconds N, --only <substring>,
- * --no-concurrency, --out <dir>.
+ * --no-concurrency, --out <dir>, --from <results.json> (render a saved run again, measuring nothing).
+ * Every run also saves its measurements as `results.json` next to the report.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { contenders } from './contenders';
+import { contenderNamed, contenders } from './contenders';
 import type { ConcurrencyResult } from './concurrency';
 import type { MeasureOptions, Measurement } from './measure';
 import { renderChart, renderReport, type BenchReport, type Failure } from './report';
@@ -90,7 +91,26 @@ function versionOf(name: string): string {
   }
 }
 
+function write(report: BenchReport): void {
+  mkdirSync(outDir, { recursive: true });
+  const markdown = renderReport(report);
+  writeFileSync(join(outDir, 'RESULTS.md'), markdown);
+  writeFileSync(join(outDir, 'ratios.svg'), renderChart(report));
+  // Contenders are saved by name: their functions are not data.
+  const saved = { ...report, contenders: report.contenders.map((contender) => contender.name) };
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(saved, null, 1)}\n`);
+  console.log(`\n${markdown}\nwrote ${join(outDir, 'RESULTS.md')}, ratios.svg and results.json`);
+}
+
 async function main(): Promise<void> {
+  const from = option('from');
+  if (from !== undefined) {
+    const saved = JSON.parse(readFileSync(from, 'utf8')) as Omit<BenchReport, 'contenders'> & {
+      contenders: string[];
+    };
+    write({ ...saved, contenders: saved.contenders.map(contenderNamed) });
+    return;
+  }
   const started = Date.now();
   await bundle();
   const chosen = contenders.filter(
@@ -160,11 +180,7 @@ async function main(): Promise<void> {
     scenarios,
     failures,
   };
-  mkdirSync(outDir, { recursive: true });
-  const markdown = renderReport(report);
-  writeFileSync(join(outDir, 'RESULTS.md'), markdown);
-  writeFileSync(join(outDir, 'ratios.svg'), renderChart(report));
-  console.log(`\n${markdown}\nwrote ${join(outDir, 'RESULTS.md')} and ${join(outDir, 'ratios.svg')}`);
+  write(report);
   if (failures.length > 0) {
     console.log(`${failures.length} failure(s): a contender produced the wrong text or crashed`);
     process.exitCode = 1;
