@@ -18,6 +18,7 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { format, resolveConfig } from 'prettier';
 import { contenderNamed, contenders } from './contenders';
 import type { ConcurrencyResult } from './concurrency';
 import type { MeasureOptions, Measurement } from './measure';
@@ -91,14 +92,23 @@ function versionOf(name: string): string {
   }
 }
 
-function write(report: BenchReport): void {
+/** Formats a file as the project's prettier config does, so that `npm run lint` accepts it as written. */
+async function pretty(file: string, text: string): Promise<string> {
+  const options = (await resolveConfig(file)) ?? {};
+  return format(text, { ...options, filepath: file });
+}
+
+async function write(report: BenchReport): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const markdown = renderReport(report);
-  writeFileSync(join(outDir, 'RESULTS.md'), markdown);
+  writeFileSync(join(outDir, 'RESULTS.md'), await pretty(join(outDir, 'RESULTS.md'), markdown));
   writeFileSync(join(outDir, 'ratios.svg'), renderChart(report));
   // Contenders are saved by name: their functions are not data.
   const saved = { ...report, contenders: report.contenders.map((contender) => contender.name) };
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(saved, null, 1)}\n`);
+  writeFileSync(
+    join(outDir, 'results.json'),
+    await pretty(join(outDir, 'results.json'), JSON.stringify(saved)),
+  );
   console.log(`\n${markdown}\nwrote ${join(outDir, 'RESULTS.md')}, ratios.svg and results.json`);
 }
 
@@ -108,7 +118,7 @@ async function main(): Promise<void> {
     const saved = JSON.parse(readFileSync(from, 'utf8')) as Omit<BenchReport, 'contenders'> & {
       contenders: string[];
     };
-    write({ ...saved, contenders: saved.contenders.map(contenderNamed) });
+    await write({ ...saved, contenders: saved.contenders.map(contenderNamed) });
     return;
   }
   const started = Date.now();
@@ -180,7 +190,7 @@ async function main(): Promise<void> {
     scenarios,
     failures,
   };
-  write(report);
+  await write(report);
   if (failures.length > 0) {
     console.log(`${failures.length} failure(s): a contender produced the wrong text or crashed`);
     process.exitCode = 1;
