@@ -288,7 +288,7 @@ export function renderChart(report: BenchReport): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="10" y="20" font-size="14" font-weight="bold">Time per stream as a multiple of the floor (eventsource-parser + JSON.parse), lower is better</text>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">CPU time per stream as a multiple of the floor's (eventsource-parser + JSON.parse), lower is better</text>`,
     `<text x="10" y="36" fill="#555">${escape(`${report.options.tokens.toLocaleString('en-US')} tokens, median of ${report.rounds} round(s), ${report.date.slice(0, 10)}; red ticks: rxllm's targets`)}</text>`,
   ];
   for (const tick of [1, 2, 5, 10, 20, 50, 100, 200, 500].filter((t) => t <= 10 ** decades)) {
