@@ -8,7 +8,7 @@
  * an SVG chart (`bench/RESULTS.md`, `bench/ratios.svg`; `--quick` writes under `bench/.runs/`).
  * Exits 1 if any contender produced the wrong text or crashed; timings never fail the run.
  *
- * Options: --quick, --rounds N, --tokens N, --streams N, --seconds N, --only <substring>,
+ * Options: --quick, --rounds N, --repeats N, --tokens N, --streams N, --seconds N, --only <substring>,
  * --no-concurrency, --out <dir>, --from <results.json> (render a saved run again, measuring nothing).
  * Every run also saves its measurements as `results.json` next to the report.
  */
@@ -33,10 +33,13 @@ const option = (name: string): string | undefined => {
   return at === -1 ? undefined : args[at + 1];
 };
 const quick = flag('quick');
-const rounds = Number(option('rounds') ?? (quick ? 2 : 5));
+const rounds = Number(option('rounds') ?? (quick ? 2 : 4));
 const measureOptions: MeasureOptions = {
   tokens: Number(option('tokens') ?? (quick ? 5_000 : 200_000)),
   smallTokens: 64,
+  // Reading the large stream 3 times per process and taking the median halves the spread
+  // between rounds that GC timing and a shared machine cause.
+  repeats: Number(option('repeats') ?? (quick ? 1 : 3)),
   smallIterations: quick ? 20 : 100,
   seed: 1,
 };
