@@ -4,14 +4,15 @@
  *
  *   node --expose-gc --import tsx bench/contender.ts '<contender name>' '<MeasureOptions as JSON>'
  */
-import { contenderNamed } from './contenders';
+import { contenderNamed, floorOf } from './contenders';
 import { measure, type MeasureOptions } from './measure';
 
 const [name, json] = process.argv.slice(2);
 const options = JSON.parse(json ?? '{}') as MeasureOptions;
 
 try {
-  const result = await measure(contenderNamed(name!), options);
+  const contender = contenderNamed(name!);
+  const result = await measure(contender, options, floorOf(contender));
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } catch (error) {
   process.stdout.write(

@@ -325,27 +325,31 @@ function rxllmDecode(wire: Wire): Contender {
 }
 
 /**
- * Where bytes-out frames go: each frame is UTF-8 encoded into 64 KiB blocks, as a socket write of
- * a string copies it into an outgoing buffer. The blocks are kept to check the text afterwards.
+ * Where bytes-out frames go: gathered and UTF-8 encoded in batches of about 16 KiB, as a corked
+ * socket write (`writev`) does; `end()` encodes the rest. The bytes are kept to check the text
+ * afterwards.
  */
 export class ByteSink {
-  private readonly blocks: Uint8Array[] = [];
-  private block = Buffer.allocUnsafe(65_536);
-  private used = 0;
+  private readonly blocks: Buffer[] = [];
+  private readonly pending: string[] = [];
+  private pendingLength = 0;
 
   write(frame: string): void {
-    // Worst case three bytes per UTF-16 unit: start a new block when the frame might not fit.
-    if (this.used + frame.length * 3 > this.block.length) {
-      this.blocks.push(this.block.subarray(0, this.used));
-      this.block = Buffer.allocUnsafe(Math.max(65_536, frame.length * 3));
-      this.used = 0;
-    }
-    // `Buffer#write` is the copy a socket write of a string makes (UTF-8, no object per call).
-    this.used += this.block.write(frame, this.used);
+    this.pending.push(frame);
+    this.pendingLength += frame.length;
+    if (this.pendingLength >= 16_384) this.end();
+  }
+
+  end(): void {
+    if (this.pending.length === 0) return;
+    this.blocks.push(Buffer.from(this.pending.join(''), 'utf8'));
+    this.pending.length = 0;
+    this.pendingLength = 0;
   }
 
   text(): string {
-    return Buffer.concat([...this.blocks, this.block.subarray(0, this.used)]).toString('utf8');
+    this.end();
+    return Buffer.concat(this.blocks).toString('utf8');
   }
 }
 
@@ -369,6 +373,7 @@ const rxllmSSEToSSE: Contender = {
         sink.write(frame);
       },
     );
+    sink.end();
     return () => textOfSSE(sink.text(), 'openai-chat');
   },
 };

@@ -42,6 +42,11 @@ export interface Measurement {
   /** Peak heap + external memory above the level before the large stream (MB). */
   peakGrowthMB: number;
   textLength: number;
+  /**
+   * The floor's figures on the same bytes, measured in the same process alternately with this
+   * contender (absent for the floor itself, and when measured without a reference).
+   */
+  floor?: { ms: number; smallMs: number; firstTextMs: number };
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -67,14 +72,11 @@ export function checkText(name: string, actual: string, expected: GeneratedStrea
   );
 }
 
-export async function measure(contender: Contender, options: MeasureOptions): Promise<Measurement> {
+/** Serves one contender in this process: `once(stream)` reads a stream and checks its text. */
+function runner(contender: Contender) {
   const network = new Network();
   const serve = contender.setup(network);
-  const large = generateStream(contender.wire, options.tokens, options.seed);
-  const small = generateStream(contender.wire, options.smallTokens, options.seed + 1);
-  const warm = generateStream(contender.wire, Math.min(2_000, options.tokens), options.seed + 2);
-
-  const once = async (stream: GeneratedStream, onSlice?: (index: number) => void) => {
+  return async (stream: GeneratedStream, onSlice?: (index: number) => void) => {
     const probe = newProbe(onSlice);
     network.set(stream, probe);
     const cpu = process.cpuUsage();
@@ -91,17 +93,54 @@ export async function measure(contender: Contender, options: MeasureOptions): Pr
       text,
     };
   };
+}
+
+/**
+ * Measures `contender`; with a `reference` (the floor on the same bytes), runs it in the same
+ * process alternately with the contender, read for read, so that the ratio compares work done
+ * at the same moment on the same machine state rather than seconds apart in another process.
+ */
+export async function measure(
+  contender: Contender,
+  options: MeasureOptions,
+  reference?: Contender,
+): Promise<Measurement> {
+  const once = runner(contender);
+  const floorOnce = reference === undefined || reference === contender ? undefined : runner(reference);
+  const large = generateStream(contender.wire, options.tokens, options.seed);
+  const small = generateStream(contender.wire, options.smallTokens, options.seed + 1);
+  const warm = generateStream(contender.wire, Math.min(2_000, options.tokens), options.seed + 2);
 
   // Warm-up: the JIT sees the code before anything is timed.
-  for (let i = 0; i < 2; i++) await once(warm);
+  for (let i = 0; i < 2; i++) {
+    await once(warm);
+    await floorOnce?.(warm);
+  }
   const untimed = Math.min(10, options.smallIterations);
-  for (let i = 0; i < untimed; i++) await once(small);
+  for (let i = 0; i < untimed; i++) {
+    await once(small);
+    await floorOnce?.(small);
+  }
 
   const times: number[] = [];
+  const floorTimes: number[] = [];
   const wallTimes: number[] = [];
   let growth = 0;
   let textLength = 0;
   for (let repeat = 0; repeat < (options.repeats ?? 1); repeat++) {
+    // The floor samples memory as the contender does (the sampling has a cost), and the two take
+    // turns going first.
+    const floorRun = async () => {
+      if (!floorOnce) return;
+      gc?.();
+      gc?.();
+      let ignored = 0;
+      const floorSample = (index: number) => {
+        if ((index & 3) === 0) ignored = Math.max(ignored, memory());
+      };
+      floorTimes.push((await floorOnce(large, floorSample)).cpuMs);
+    };
+    if (repeat % 2 === 0) await floorRun();
     gc?.();
     gc?.();
     const base = memory();
@@ -118,17 +157,34 @@ export async function measure(contender: Contender, options: MeasureOptions): Pr
     times.push(run.cpuMs);
     wallTimes.push(run.ms);
     textLength = run.text.length;
+    if (repeat % 2 === 1) await floorRun();
   }
   const cpuMs = median(times);
 
   const smallMs: number[] = [];
   const firstText: number[] = [];
+  const floorSmallMs: number[] = [];
+  const floorFirstText: number[] = [];
   for (let i = 0; i < options.smallIterations; i++) {
     const result = await once(small);
     smallMs.push(result.ms);
     firstText.push(result.firstTextMs);
+    if (floorOnce) {
+      const floor = await floorOnce(small);
+      floorSmallMs.push(floor.ms);
+      floorFirstText.push(floor.firstTextMs);
+    }
   }
 
+  const paired = floorOnce
+    ? {
+        floor: {
+          ms: median(floorTimes),
+          smallMs: median(floorSmallMs),
+          firstTextMs: median(floorFirstText),
+        },
+      }
+    : {};
   return {
     name: contender.name,
     tokens: large.tokens,
@@ -140,6 +196,7 @@ export async function measure(contender: Contender, options: MeasureOptions): Pr
     smallMs: median(smallMs),
     peakGrowthMB: growth / 2 ** 20,
     textLength,
+    ...paired,
   };
 }
 

@@ -33,7 +33,7 @@ const option = (name: string): string | undefined => {
   return at === -1 ? undefined : args[at + 1];
 };
 const quick = flag('quick');
-const rounds = Number(option('rounds') ?? (quick ? 2 : 4));
+const rounds = Number(option('rounds') ?? (quick ? 2 : 3));
 const measureOptions: MeasureOptions = {
   tokens: Number(option('tokens') ?? (quick ? 5_000 : 200_000)),
   smallTokens: 64,
