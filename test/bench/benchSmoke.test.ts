@@ -64,18 +64,21 @@ describe('bench contenders', () => {
     },
   );
 
-  it('measures a contender end to end, its text checked', async () => {
+  it('measures a contender end to end with the floor alongside, both texts checked', async () => {
     const result = await measure(
       contenders.find((c) => c.name === 'rxllm fromSSE (anthropic)')!,
-      {
-        tokens: 2_000,
-        smallTokens: 64,
-        smallIterations: 2,
-        seed: 1,
-      },
+      { tokens: 2_000, smallTokens: 64, smallIterations: 2, repeats: 2, seed: 1 },
+      contenders.find((c) => c.name === 'floor (anthropic)')!,
     );
     expect(result.tokens).toBe(2_000);
     expect(result.textLength).toBe(generateStream('anthropic', 2_000, 1).text.length);
+    expect(Object.keys(result.floor ?? {}).sort()).toEqual(['firstTextMs', 'ms', 'smallMs']);
+  });
+
+  it('measures the floor without a floor alongside', async () => {
+    const floor = contenders.find((c) => c.name === 'floor (openai)')!;
+    const result = await measure(floor, { tokens: 500, smallTokens: 64, smallIterations: 1, seed: 1 }, floor);
+    expect(result.floor).toBeUndefined();
   });
 
   it('rejects a text that differs in one character, saying where', () => {
