@@ -54,11 +54,24 @@ export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
 export { fromNDJSON } from './sources/fromNDJSON';
 export type { FromNDJSONConfig } from './sources/fromNDJSON';
 export { fromOpenAI } from './sources/fromOpenAI';
-export type { FromOpenAIConfig, FromOpenAIParams, OpenAIRequestOptions } from './sources/fromOpenAI';
+export type {
+  FromOpenAIConfig,
+  FromOpenAIParams,
+  OpenAIChatClient,
+  OpenAIRequestOptions,
+} from './sources/fromOpenAI';
 export { fromOpenAIResponses } from './sources/fromOpenAIResponses';
-export type { FromOpenAIResponsesConfig, FromOpenAIResponsesParams } from './sources/fromOpenAIResponses';
+export type {
+  FromOpenAIResponsesConfig,
+  FromOpenAIResponsesParams,
+  OpenAIResponsesClient,
+} from './sources/fromOpenAIResponses';
 export { fromAnthropic } from './sources/fromAnthropic';
-export type { FromAnthropicConfig, FromAnthropicParams } from './sources/fromAnthropic';
+export type {
+  AnthropicMessagesClient,
+  FromAnthropicConfig,
+  FromAnthropicParams,
+} from './sources/fromAnthropic';
 export { fromOllama } from './sources/fromOllama';
 export type { FromOllamaConfig, OllamaMessage } from './sources/fromOllama';
 export { fromTokens } from './sources/fromTokens';

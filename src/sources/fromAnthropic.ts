@@ -1,20 +1,39 @@
-import type Anthropic from '@anthropic-ai/sdk';
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
+import {
+  createResponse,
+  type SdkBody,
+  type SdkCreateMethod,
+  type SdkRequestOptions,
+} from '../internal/sdkClient';
 import { errorFromSdk } from '../internal/sdkError';
 import { sourceFromBytes } from '../internal/sourceFromBytes';
 import { getDialect } from '../wire/dialects';
 
-/** Messages API parameters; `stream` is set by {@link fromAnthropic}. */
-export type FromAnthropicParams = Omit<Anthropic.MessageCreateParamsStreaming, 'stream'> & {
+/**
+ * What fromAnthropic needs of an `@anthropic-ai/sdk` client: `messages.create`. Any
+ * `new Anthropic(...)` is one; the SDK is not imported by rxllm's types.
+ */
+export interface AnthropicMessagesClient {
+  messages: SdkCreateMethod;
+}
+
+/**
+ * Messages API parameters, typed by the `@anthropic-ai/sdk` version of the client you pass;
+ * `stream` is set by {@link fromAnthropic}.
+ */
+export type FromAnthropicParams<Client extends AnthropicMessagesClient = AnthropicMessagesClient> = Omit<
+  SdkBody<Client['messages']>,
+  'stream'
+> & {
   stream?: boolean;
 };
 
-export interface FromAnthropicConfig {
+export interface FromAnthropicConfig<Client extends AnthropicMessagesClient = AnthropicMessagesClient> {
   /** The `provider` of the `start` event (an Anthropic-compatible gateway). Default: `anthropic`. */
   provider?: string;
   /** Per-request options passed to the SDK (headers, timeout, maxRetries, ...). */
-  request?: Omit<NonNullable<Parameters<Anthropic['messages']['create']>[1]>, 'signal'>;
+  request?: SdkRequestOptions<Client['messages']>;
 }
 
 /**
@@ -43,10 +62,10 @@ export interface FromAnthropicConfig {
  * );
  * ```
  */
-export function fromAnthropic(
-  client: Pick<Anthropic, 'messages'>,
-  params: FromAnthropicParams,
-  config: FromAnthropicConfig = {},
+export function fromAnthropic<Client extends AnthropicMessagesClient>(
+  client: Client,
+  params: FromAnthropicParams<Client>,
+  config: FromAnthropicConfig<Client> = {},
 ): Observable<RxllmEvent> {
   if (typeof client?.messages?.create !== 'function') {
     throw new TypeError(
@@ -59,14 +78,11 @@ export function fromAnthropic(
     );
   }
   const dialect = getDialect('anthropic', 'decode');
-  const body: Anthropic.MessageCreateParamsStreaming = { ...params, stream: true };
-  return sourceFromBytes(
-    (signal) => client.messages.create(body, { ...config.request, signal }).asResponse(),
-    {
-      dialect,
-      name: 'fromAnthropic',
-      mapError: (error) => errorFromSdk(error, dialect.name),
-      ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
-    },
-  );
+  const body = { ...params, stream: true };
+  return sourceFromBytes((signal) => createResponse(client.messages, body, { ...config.request, signal }), {
+    dialect,
+    name: 'fromAnthropic',
+    mapError: (error) => errorFromSdk(error, dialect.name),
+    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+  });
 }

@@ -1,29 +1,47 @@
-import type OpenAI from 'openai';
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
+import {
+  createResponse,
+  type SdkBody,
+  type SdkCreateMethod,
+  type SdkRequestOptions,
+} from '../internal/sdkClient';
 import { errorFromSdk } from '../internal/sdkError';
 import { sourceFromBytes } from '../internal/sourceFromBytes';
 import { getDialect } from '../wire/dialects';
 
-/** Chat Completions parameters; `stream` is set by {@link fromOpenAI}. */
-export type FromOpenAIParams = Omit<OpenAI.ChatCompletionCreateParamsStreaming, 'stream'> & {
+/**
+ * What fromOpenAI needs of an `openai` client: `chat.completions.create`. Any `new OpenAI(...)`
+ * is one; the SDK is not imported by rxllm's types (see the parameter types below).
+ */
+export interface OpenAIChatClient {
+  chat: { completions: SdkCreateMethod };
+}
+
+/**
+ * Chat Completions parameters, typed by the `openai` version of the client you pass;
+ * `stream` is set by {@link fromOpenAI}.
+ */
+export type FromOpenAIParams<Client extends OpenAIChatClient = OpenAIChatClient> = Omit<
+  SdkBody<Client['chat']['completions']>,
+  'stream'
+> & {
   stream?: boolean | null;
 };
 
 /** The SDK's per-request options (headers, timeout, maxRetries, ...); the signal is rxllm's. */
-export type OpenAIRequestOptions = Omit<
-  NonNullable<Parameters<OpenAI['chat']['completions']['create']>[1]>,
-  'signal'
+export type OpenAIRequestOptions<Client extends OpenAIChatClient = OpenAIChatClient> = SdkRequestOptions<
+  Client['chat']['completions']
 >;
 
-export interface FromOpenAIConfig {
+export interface FromOpenAIConfig<Client extends OpenAIChatClient = OpenAIChatClient> {
   /**
    * The `provider` of the `start` event: say `vllm`, `llama.cpp` or `lm-studio` when the client's
    * `baseURL` points at one. Default: `openai`.
    */
   provider?: string;
   /** Per-request options passed to the SDK (headers, timeout, maxRetries, ...). */
-  request?: OpenAIRequestOptions;
+  request?: OpenAIRequestOptions<Client>;
 }
 
 /**
@@ -54,10 +72,10 @@ export interface FromOpenAIConfig {
  * );
  * ```
  */
-export function fromOpenAI(
-  client: Pick<OpenAI, 'chat'>,
-  params: FromOpenAIParams,
-  config: FromOpenAIConfig = {},
+export function fromOpenAI<Client extends OpenAIChatClient>(
+  client: Client,
+  params: FromOpenAIParams<Client>,
+  config: FromOpenAIConfig<Client> = {},
 ): Observable<RxllmEvent> {
   if (typeof client?.chat?.completions?.create !== 'function') {
     throw new TypeError(
@@ -70,16 +88,15 @@ export function fromOpenAI(
     );
   }
   const dialect = getDialect('openai-chat', 'decode');
-  const body: OpenAI.ChatCompletionCreateParamsStreaming = {
+  const streamOptions = (params as { stream_options?: { include_usage?: boolean | null } | null })
+    .stream_options;
+  const body = {
     ...params,
     stream: true,
-    stream_options: {
-      ...params.stream_options,
-      include_usage: params.stream_options?.include_usage ?? true,
-    },
+    stream_options: { ...streamOptions, include_usage: streamOptions?.include_usage ?? true },
   };
   return sourceFromBytes(
-    (signal) => client.chat.completions.create(body, { ...config.request, signal }).asResponse(),
+    (signal) => createResponse(client.chat.completions, body, { ...config.request, signal }),
     {
       dialect,
       name: 'fromOpenAI',

@@ -1,20 +1,36 @@
-import type OpenAI from 'openai';
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
+import {
+  createResponse,
+  type SdkBody,
+  type SdkCreateMethod,
+  type SdkRequestOptions,
+} from '../internal/sdkClient';
 import { errorFromSdk } from '../internal/sdkError';
 import { sourceFromBytes } from '../internal/sourceFromBytes';
 import { getDialect } from '../wire/dialects';
 
-/** Responses API parameters; `stream` is set by {@link fromOpenAIResponses}. */
-export type FromOpenAIResponsesParams = Omit<OpenAI.Responses.ResponseCreateParamsStreaming, 'stream'> & {
+/** What fromOpenAIResponses needs of an `openai` client: `responses.create`. */
+export interface OpenAIResponsesClient {
+  responses: SdkCreateMethod;
+}
+
+/**
+ * Responses API parameters, typed by the `openai` version of the client you pass; `stream` is
+ * set by {@link fromOpenAIResponses}.
+ */
+export type FromOpenAIResponsesParams<Client extends OpenAIResponsesClient = OpenAIResponsesClient> = Omit<
+  SdkBody<Client['responses']>,
+  'stream'
+> & {
   stream?: boolean | null;
 };
 
-export interface FromOpenAIResponsesConfig {
+export interface FromOpenAIResponsesConfig<Client extends OpenAIResponsesClient = OpenAIResponsesClient> {
   /** The `provider` of the `start` event (a Responses-compatible gateway). Default: `openai`. */
   provider?: string;
   /** Per-request options passed to the SDK (headers, timeout, maxRetries, ...). */
-  request?: Omit<NonNullable<Parameters<OpenAI['responses']['create']>[1]>, 'signal'>;
+  request?: SdkRequestOptions<Client['responses']>;
 }
 
 /**
@@ -37,10 +53,10 @@ export interface FromOpenAIResponsesConfig {
  * const message = await collect(fromOpenAIResponses(new OpenAI(), { model: 'gpt-5-mini', input: 'Hi' }));
  * ```
  */
-export function fromOpenAIResponses(
-  client: Pick<OpenAI, 'responses'>,
-  params: FromOpenAIResponsesParams,
-  config: FromOpenAIResponsesConfig = {},
+export function fromOpenAIResponses<Client extends OpenAIResponsesClient>(
+  client: Client,
+  params: FromOpenAIResponsesParams<Client>,
+  config: FromOpenAIResponsesConfig<Client> = {},
 ): Observable<RxllmEvent> {
   if (typeof client?.responses?.create !== 'function') {
     throw new TypeError(
@@ -53,14 +69,11 @@ export function fromOpenAIResponses(
     );
   }
   const dialect = getDialect('openai-responses', 'decode');
-  const body: OpenAI.Responses.ResponseCreateParamsStreaming = { ...params, stream: true };
-  return sourceFromBytes(
-    (signal) => client.responses.create(body, { ...config.request, signal }).asResponse(),
-    {
-      dialect,
-      name: 'fromOpenAIResponses',
-      mapError: (error) => errorFromSdk(error, dialect.name),
-      ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
-    },
-  );
+  const body = { ...params, stream: true };
+  return sourceFromBytes((signal) => createResponse(client.responses, body, { ...config.request, signal }), {
+    dialect,
+    name: 'fromOpenAIResponses',
+    mapError: (error) => errorFromSdk(error, dialect.name),
+    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+  });
 }

@@ -61,6 +61,34 @@ describe('the published package', () => {
     expect(installed).not.toContain('@anthropic-ai');
   });
 
+  it('type-checks for a user who streams from Ollama and installed neither provider SDK', () => {
+    writeFileSync(
+      join(workdir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          lib: ['es2022', 'dom'],
+          types: [],
+        },
+        files: ['ollama.mts'],
+      }),
+    );
+    writeFileSync(
+      join(workdir, 'ollama.mts'),
+      `import { collect, fromOllama, mergeTracks, toSSE } from 'rxllm';
+       import { marbles } from 'rxllm/testing';
+       const text: Promise<string> = collect(fromOllama({ model: 'llama3.2', prompt: 'hi' })).then((m) => m.text);
+       export { text, mergeTracks, toSSE, marbles };`,
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    expect(() => run('node', [tsc, '-p', workdir], workdir)).not.toThrow();
+  });
+
   it('passes publint', () => {
     expect(run('npx', ['publint', '--strict'], root)).toMatch(/All good/);
   });

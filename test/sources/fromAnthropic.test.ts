@@ -213,7 +213,7 @@ describe('fromAnthropic', () => {
   });
 
   it('throws at once without a client', () => {
-    expect(() => fromAnthropic(undefined as never, params)).toThrow(
+    expect(() => fromAnthropic(undefined as unknown as Anthropic, params)).toThrow(
       'rxllm: fromAnthropic: client must be an Anthropic client (new Anthropic(...)), got undefined',
     );
   });

@@ -314,7 +314,7 @@ describe('fromOpenAI', () => {
   });
 
   it('throws at once without a client', () => {
-    expect(() => fromOpenAI({} as never, { model: 'm', messages })).toThrow(
+    expect(() => fromOpenAI({} as unknown as OpenAI, { model: 'm', messages })).toThrow(
       'rxllm: fromOpenAI: client must be an OpenAI client (new OpenAI(...)), got object',
     );
   });
