@@ -30,6 +30,11 @@ export interface RxllmErrorOptions {
   line?: string;
   /** The provider's request id, when it gives one. */
   requestId?: string;
+  /**
+   * The provider's own words, without rxllm's prefix (`Overloaded`, where `message` says
+   * `anthropic: overloaded_error: Overloaded`): what an encoder writes when it passes the error on.
+   */
+  providerMessage?: string;
 }
 
 const marker = Symbol.for('rxllm.error');
@@ -59,6 +64,8 @@ export class RxllmError extends Error {
   readonly providerCode?: string;
   readonly line?: string;
   readonly requestId?: string;
+  /** The provider's own words, without rxllm's prefix; see {@link RxllmErrorOptions.providerMessage}. */
+  readonly providerMessage?: string;
   /** The message as far as it got; set by the source (or `collect`) that saw the failure. */
   partial?: Message;
   readonly [marker] = true;
@@ -76,6 +83,7 @@ export class RxllmError extends Error {
     if (options.providerCode !== undefined) this.providerCode = options.providerCode;
     if (options.line !== undefined) this.line = options.line;
     if (options.requestId !== undefined) this.requestId = options.requestId;
+    if (options.providerMessage !== undefined) this.providerMessage = options.providerMessage;
     if (options.partial !== undefined) this.partial = options.partial;
   }
 
@@ -113,6 +121,7 @@ export class RxllmError extends Error {
       dialect: this.dialect,
       providerCode: this.providerCode,
       requestId: this.requestId,
+      providerMessage: this.providerMessage,
     };
   }
 }

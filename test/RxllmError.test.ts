@@ -84,3 +84,15 @@ describe('RxllmError.from across realms', () => {
     expect(wrapped.message).toBe('fetch failed');
   });
 });
+
+describe('providerMessage', () => {
+  it('keeps the provider’s own words apart from rxllm’s prefixed message', () => {
+    const error = errorFromHttpResponse(
+      429,
+      '{"error":{"message":"Rate limit reached for gpt-4o","code":"rate_limit_exceeded"}}',
+    );
+    expect(error.message).toBe('HTTP 429: Rate limit reached for gpt-4o');
+    expect(error.providerMessage).toBe('Rate limit reached for gpt-4o');
+    expect(error.toJSON()).toMatchObject({ providerMessage: 'Rate limit reached for gpt-4o' });
+  });
+});

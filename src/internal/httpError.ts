@@ -89,5 +89,6 @@ export function errorFromHttpResponse(
     ...(requestId !== undefined && { requestId }),
     ...(dialect !== undefined && { dialect }),
     ...(providerCode === 'insufficient_quota' && { retryable: false }),
+    ...(message !== '' && { providerMessage: message }),
   });
 }

@@ -259,6 +259,7 @@ describe('EventSource in Chromium reading rxllm SSE', () => {
         dialect: 'anthropic',
         providerCode: 'overloaded_error',
         requestId: 'req_011Ce3HwQb6vtbs9LQVmh4oe',
+        providerMessage: 'Overloaded',
       },
     });
     expect(result).toMatchObject({ done: false, finishReason: null, connectionErrors: 0, readyState: 2 });

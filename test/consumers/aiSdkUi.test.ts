@@ -145,6 +145,6 @@ describe('toSSE ai-sdk-ui read by the AI SDK (DefaultChatTransport + readUIMessa
     const { last, error } = await chat('overloaded');
     expect(last!.parts).toEqual([{ type: 'text', text: 'Hello there', state: 'streaming' }]);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toBe('anthropic: overloaded_error: Overloaded');
+    expect((error as Error).message).toBe('Overloaded');
   });
 });

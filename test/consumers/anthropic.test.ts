@@ -125,6 +125,6 @@ describe('toSSE anthropic read by the @anthropic-ai/sdk client', () => {
     expect(error).toBeInstanceOf(Anthropic.APIError);
     const apiError = error as InstanceType<typeof Anthropic.APIError>;
     expect(apiError.type).toBe('overloaded_error');
-    expect(apiError.apiMessage).toBe('anthropic: overloaded_error: Overloaded');
+    expect(apiError.apiMessage).toBe('Overloaded');
   });
 });

@@ -184,14 +184,14 @@ describe('toSSE openai-chat read by the openai client', () => {
     expect(seen.text).toBe('Hello there');
     expect(seen.error).toBeInstanceOf(OpenAI.APIError);
     const error = seen.error as InstanceType<typeof OpenAI.APIError>;
-    expect(error.message).toBe('anthropic: overloaded_error: Overloaded');
+    expect(error.message).toBe('Overloaded');
     expect(error.code).toBe('server_overloaded');
     expect(error.type).toBe('server_error');
 
     const runner = client.chat.completions.stream(request('overloaded'));
     let partial = '';
     runner.on('content', (delta) => (partial += delta));
-    await expect(runner.finalChatCompletion()).rejects.toThrow('anthropic: overloaded_error: Overloaded');
+    await expect(runner.finalChatCompletion()).rejects.toThrow('Overloaded');
     expect(partial).toBe('Hello there');
   });
 });

@@ -126,7 +126,7 @@ describe('toSSE openai-responses read by the openai client', () => {
     expect(types).not.toContain('response.completed');
     expect(error).toBeInstanceOf(OpenAI.APIError);
     const apiError = error as InstanceType<typeof OpenAI.APIError>;
-    expect(apiError.message).toBe('anthropic: overloaded_error: Overloaded');
+    expect(apiError.message).toBe('Overloaded');
     expect(apiError.code).toBe('server_overloaded');
     expect(apiError.type).toBe('server_error');
   });

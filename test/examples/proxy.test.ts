@@ -306,7 +306,7 @@ describe('examples/proxy', () => {
     expect(text).toBe('Hello there');
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect((failure as InstanceType<typeof OpenAI.APIError>).code).toBe('server_overloaded');
-    expect((failure as Error).message).toBe('anthropic: overloaded_error: Overloaded');
+    expect((failure as Error).message).toBe('Overloaded');
   });
 
   it("passes OpenAI's HTTP 429 to the anthropic client as a rate_limit_error", async () => {
@@ -319,7 +319,7 @@ describe('examples/proxy', () => {
     expect(failure).toBeInstanceOf(Anthropic.APIError);
     expect((failure as InstanceType<typeof Anthropic.APIError>).type).toBe('rate_limit_error');
     expect((failure as InstanceType<typeof Anthropic.APIError>).apiMessage).toBe(
-      'HTTP 429: Rate limit reached for gpt-4o',
+      'Rate limit reached for gpt-4o',
     );
   });
 

@@ -158,7 +158,7 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
       }
     },
     error(error: RxllmError) {
-      chunk(`{"type":"error","errorText":${JSON.stringify(error.message)}}`);
+      chunk(`{"type":"error","errorText":${JSON.stringify(error.providerMessage ?? error.message)}}`);
       chunk('[DONE]');
     },
     end() {

@@ -210,6 +210,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
     return new RxllmError(`anthropic: ${type ?? 'error'}: ${message}`, {
       code,
       dialect,
+      providerMessage: message,
       ...(type !== undefined && { providerCode: type }),
       ...(requestId !== undefined && { requestId }),
       // Anthropic documents api_error as an unexpected internal error, worth a retry.

@@ -232,7 +232,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
             : errorTypes[error.code];
       write({
         event: 'error',
-        data: `{"type":"error","error":{"type":"${type}","message":${JSON.stringify(error.message)}}}`,
+        data: `{"type":"error","error":{"type":"${type}","message":${JSON.stringify(error.providerMessage ?? error.message)}}}`,
       });
     },
     end() {

@@ -249,6 +249,7 @@ function inBandError(error: unknown): RxllmError {
   return new RxllmError(`${dialect}: ${providerCode ?? status ?? 'error'}: ${message}`, {
     code,
     dialect,
+    providerMessage: message,
     ...(status !== undefined && { status }),
     ...(providerCode !== undefined && { providerCode }),
   });

@@ -180,5 +180,6 @@ function inBandError(error: unknown): RxllmError {
   return new RxllmError(`${dialect}: error: ${message}`, {
     code: codeForProviderError(undefined, message) ?? 'provider',
     dialect,
+    providerMessage: message,
   });
 }

@@ -424,6 +424,7 @@ function inBandError(error: unknown): RxllmError {
     return new RxllmError(`${dialect}: error: ${error}`, {
       code: codeForProviderError(undefined, error) ?? 'provider',
       dialect,
+      providerMessage: error,
     });
   }
   const body = (error !== null && typeof error === 'object' ? error : {}) as Json;
@@ -446,6 +447,7 @@ function inBandError(error: unknown): RxllmError {
   return new RxllmError(`${dialect}: ${providerCode ?? status ?? 'error'}: ${message}`, {
     code,
     dialect,
+    providerMessage: message,
     ...(status !== undefined && { status }),
     ...(providerCode !== undefined && { providerCode }),
     ...(providerCode === 'insufficient_quota' && { retryable: false }),

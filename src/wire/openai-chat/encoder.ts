@@ -154,7 +154,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
       // `status_code` (as Groq sends it) keeps an HTTP-style failure an `http` error for readers.
       const status = error.status === undefined ? '' : `,"status_code":${error.status}`;
       write({
-        data: `{"error":{"message":${JSON.stringify(error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null${status}}}`,
+        data: `{"error":{"message":${JSON.stringify(error.providerMessage ?? error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null${status}}}`,
       });
       write({ data: '[DONE]' });
     },

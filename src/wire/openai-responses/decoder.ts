@@ -258,6 +258,7 @@ function providerError(error: Record<string, unknown>, fallback: string): RxllmE
   return new RxllmError(`openai-responses: ${providerCode ?? 'error'}: ${message}`, {
     code,
     dialect,
+    providerMessage: message,
     ...(providerCode !== undefined && { providerCode }),
     // OpenAI answers both with HTTP 429 when they come before the stream starts.
     ...(code === 'rate-limit' && { status: 429 }),

@@ -318,7 +318,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
           ? error.providerCode
           : fallbackCode,
       );
-      const text = JSON.stringify(error.message);
+      const text = JSON.stringify(error.providerMessage ?? error.message);
       emit(
         'error',
         `"code":${code},"message":${text},"param":null,"error":{"type":"${type}","code":${code},"message":${text},"param":null}`,

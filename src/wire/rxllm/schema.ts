@@ -45,6 +45,7 @@ export const rxllmErrorSchema = z.object({
   dialect: z.string().optional(),
   providerCode: z.string().optional(),
   requestId: z.string().optional(),
+  providerMessage: z.string().optional(),
 });
 
 const trackComparison = z.object({
