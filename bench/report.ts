@@ -220,6 +220,12 @@ export function renderReport(report: BenchReport): string {
     `- Method: ${report.rounds} round(s); every contender runs in a fresh process each round, in an order that rotates by round, after a warm-up, and reads the large stream ${report.options.repeats ?? 1} time(s) in that process (median CPU time, highest peak memory); every run's text is compared with the generator's. Times are CPU time of the process (user + system, GC threads included), not wall time: the machine is shared. Throughput ratios are the contender's time over the floor's on the same bytes: the floor runs in each contender's process too, alternately with it, read for read, so that a ratio compares work done at the same moment. First-text and small-request figures are compared with the floor's own process in the same round (in a peer's process the heap it leaves behind slows the floor's first text several-fold). The tables show medians over rounds. The floor is eventsource-parser plus \`JSON.parse\` of each payload, appending each text delta.`,
     `- Small requests: ${options.smallIterations} timed requests of ${options.smallTokens} tokens each, whole cost from the call to the last text (client creation excluded); time to first text is from the first slice handed over to the first text event.`,
     '',
+    ...(options.tokens < 50_000
+      ? [
+          `> A quick run: ${options.tokens.toLocaleString('en-US')} tokens take a few milliseconds, where JIT warm-up and timer resolution dominate, so these ratios say little. It checks that every contender runs and reads the right text; \`npm run bench\` measures.`,
+          '',
+        ]
+      : []),
     '## Targets',
     '',
     '| figure | rxllm | target | peers, same run | |',
