@@ -3,7 +3,7 @@ import type { RunHelpers } from 'rxjs/testing';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { ManualGate, captureGates, subscribeUnderGate } from '../../src/internal/flowGate';
-import { mergeTracks } from '../../src/operators/mergeTracks';
+import { mergeTracks, type MergeStrategy } from '../../src/operators/mergeTracks';
 import { createTrackLimiter } from '../../src/tracks/createTrackLimiter';
 import { ev } from '../../src/testing/eventBuilders';
 import { formatDiagram, marbles } from '../../src/testing/marbles';
@@ -259,6 +259,84 @@ describe('mergeTracks', () => {
       expectSubscriptions(second.subscriptions).toBe('---^-!');
     });
     expect(gpu.stats('local')).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('fails, rather than hangs, when a user similarity function throws', () => {
+    marbles(({ cold, expectObservable }) => {
+      const local = cold('-a|', { a: ev.text('x') });
+      const cloud = cold('--x|', { x: ev.text('y') });
+      const similarity = {
+        measure: 'broken',
+        compute: () => {
+          throw new Error('similarity broke');
+        },
+      };
+      expectObservable(
+        local.pipe(mergeTracks({ cloud }, { strategy: 'compare', name: 'local', similarity })),
+      ).toBe('-AX#', { A: ev.text('x', 'local'), X: ev.text('y', 'cloud') }, new Error('similarity broke'));
+    });
+  });
+
+  it('completes with nothing for empty tracks, and compares them as agreeing', () => {
+    marbles(({ cold, expectObservable }) => {
+      // interleave and handoff wait for the cloud; fallback ends with the primary; in a race the
+      // empty primary completes first, so it wins and the cloud is cancelled.
+      const expected: Record<string, [string, Record<string, RxllmEvent>]> = {
+        interleave: ['--|', {}],
+        handoff: ['--|', {}],
+        fallback: ['|', {}],
+        race: ['(k|)', { k: { type: 'finish', reason: 'cancelled', track: 'cloud' } }],
+      };
+      for (const [strategy, [diagram, values]] of Object.entries(expected)) {
+        const tracks = { cloud: cold<RxllmEvent>('--|') };
+        expectObservable(
+          cold<RxllmEvent>('|').pipe(mergeTracks(tracks, { strategy: strategy as MergeStrategy })),
+        ).toBe(diagram, values);
+      }
+      expectObservable(
+        cold<RxllmEvent>('|').pipe(mergeTracks({ cloud: cold<RxllmEvent>('-|') }, { strategy: 'compare' })),
+      ).toBe('-(c|)', {
+        c: {
+          type: 'comparison',
+          tracks: [
+            { track: 'primary', totalMs: 0, tokens: 0, tokensPerSecond: 0, text: '' },
+            { track: 'cloud', totalMs: 1, tokens: 0, tokensPerSecond: 0, text: '' },
+          ],
+          similarity: { 'primary|cloud': 1 },
+          similarityMeasure: 'word-cosine',
+        },
+      });
+    });
+  });
+
+  it('takes usage that arrives after the finish into the comparison', () => {
+    marbles(({ cold, expectObservable }) => {
+      const local = cold('-a-f-u|', { a: ev.text('hi'), f: ev.finish('stop'), u: ev.usage(5, 7) });
+      const result = local.pipe(mergeTracks({}, { strategy: 'compare', name: 'local' }));
+      expectObservable(result).toBe('-a-f-u(c|)', {
+        a: ev.text('hi', 'local'),
+        f: ev.finish('stop', 'local'),
+        u: ev.usage(5, 7, 'local'),
+        c: {
+          type: 'comparison',
+          tracks: [
+            {
+              track: 'local',
+              totalMs: 6,
+              timeToFirstTokenMs: 1,
+              // 7 output tokens from the late usage, over the 5 ms from first token to the end.
+              tokens: 7,
+              tokensPerSecond: 1400,
+              text: 'hi',
+              usage: { inputTokens: 5, outputTokens: 7, totalTokens: 12 },
+              finishReason: 'stop',
+            },
+          ],
+          similarity: {},
+          similarityMeasure: 'word-cosine',
+        },
+      });
+    });
   });
 
   it('rejects bad configuration when the operator is built', () => {

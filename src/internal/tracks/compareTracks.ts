@@ -30,7 +30,16 @@ export function compareTracks(
   let starting = true;
 
   const finish = () => {
-    subscriber.next(comparison());
+    let event;
+    try {
+      event = comparison();
+    } catch (error) {
+      // A user's similarity function threw: the stream fails with it rather than hanging (RxJS
+      // would only report an error thrown inside a completion callback as unhandled).
+      subscriber.error(error);
+      return;
+    }
+    subscriber.next(event);
     subscriber.complete();
   };
   const ended = (run: RunningTrack) => {
