@@ -3,7 +3,8 @@ import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
 import { MessageAccumulator } from '../message';
 import type { ByteStream, StreamInput } from '../sources/fromSSE';
-import type { DecoderOptions, Dialect } from '../wire/types';
+import { getDialect } from '../wire/dialects';
+import type { DecoderOptions, Dialect, DialectName, Framing } from '../wire/types';
 import { createStreamDecoder } from './createStreamDecoder';
 import { captureGates, waitForGates } from './flowGate';
 import { errorFromHttpResponse } from './httpError';
@@ -183,6 +184,36 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
     };
+  });
+}
+
+/**
+ * `fromSSE` and `fromNDJSON`: checks the input and the dialect (which must be decodable and framed
+ * as `framing`) when the source is built, so a wrong one throws at once, then reads with the engine.
+ */
+export function framedSource(
+  name: 'fromSSE' | 'fromNDJSON',
+  framing: Framing,
+  input: StreamInput,
+  config: { dialect: DialectName; provider?: string },
+): Observable<RxllmEvent> {
+  assertStreamInput(input, name);
+  if (typeof config?.dialect !== 'string') {
+    throw new TypeError(
+      `rxllm: ${name}: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
+    );
+  }
+  const dialect = getDialect(config.dialect, 'decode');
+  if (dialect.framing !== framing) {
+    const other = framing === 'sse' ? 'fromNDJSON' : 'fromSSE';
+    throw new TypeError(
+      `rxllm: ${name}: dialect '${dialect.name}' is framed as ${dialect.framing}, not ${framing === 'sse' ? 'SSE' : 'NDJSON'}; use ${other}`,
+    );
+  }
+  return sourceFromBytes(input, {
+    dialect,
+    name,
+    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
   });
 }
 

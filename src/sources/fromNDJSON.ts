@@ -1,7 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import { assertStreamInput, sourceFromBytes } from '../internal/sourceFromBytes';
-import { getDialect } from '../wire/dialects';
+import { framedSource } from '../internal/sourceFromBytes';
 import type { DialectName } from '../wire/types';
 import type { StreamInput } from './fromSSE';
 
@@ -37,21 +36,5 @@ export interface FromNDJSONConfig {
  * ```
  */
 export function fromNDJSON(input: StreamInput, config: FromNDJSONConfig): Observable<RxllmEvent> {
-  assertStreamInput(input, 'fromNDJSON');
-  if (typeof config?.dialect !== 'string') {
-    throw new TypeError(
-      `rxllm: fromNDJSON: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
-    );
-  }
-  const dialect = getDialect(config.dialect, 'decode');
-  if (dialect.framing !== 'ndjson') {
-    throw new TypeError(
-      `rxllm: fromNDJSON: dialect '${dialect.name}' is framed as ${dialect.framing}, not NDJSON; use fromSSE`,
-    );
-  }
-  return sourceFromBytes(input, {
-    dialect,
-    name: 'fromNDJSON',
-    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
-  });
+  return framedSource('fromNDJSON', 'ndjson', input, config);
 }

@@ -1,7 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import { assertStreamInput, sourceFromBytes } from '../internal/sourceFromBytes';
-import { getDialect } from '../wire/dialects';
+import { framedSource } from '../internal/sourceFromBytes';
 import type { DialectName } from '../wire/types';
 
 /** Bytes (or already decoded text) that carry a framed stream. */
@@ -52,21 +51,5 @@ export interface FromSSEConfig {
  * ```
  */
 export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
-  assertStreamInput(input, 'fromSSE');
-  if (typeof config?.dialect !== 'string') {
-    throw new TypeError(
-      `rxllm: fromSSE: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
-    );
-  }
-  const dialect = getDialect(config.dialect, 'decode');
-  if (dialect.framing !== 'sse') {
-    throw new TypeError(
-      `rxllm: fromSSE: dialect '${dialect.name}' is framed as ${dialect.framing}, not SSE; use fromNDJSON`,
-    );
-  }
-  return sourceFromBytes(input, {
-    dialect,
-    name: 'fromSSE',
-    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
-  });
+  return framedSource('fromSSE', 'sse', input, config);
 }
