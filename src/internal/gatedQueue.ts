@@ -75,6 +75,11 @@ export class GatedQueue<T> {
   }
 
   /** Takes the oldest buffered value; call only when `size > 0`. */
+  /** The next value, left in the queue. */
+  peek(): T {
+    return this.items[this.head]!;
+  }
+
   shift(): T {
     const value = this.items[this.head]!;
     this.items[this.head] = undefined as T; // let the value be collected before the array is compacted

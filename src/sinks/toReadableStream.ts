@@ -84,7 +84,13 @@ export function toReadableStream<T>(
       demand = false;
       let chunk: T | Uint8Array;
       try {
-        chunk = convert(queue.shift());
+        if (encoder && typeof queue.peek() === 'string') {
+          // Bytes carry no frame boundaries: every string waiting goes out as one chunk, one
+          // encode and one enqueue per read instead of per frame.
+          let text = '';
+          while (queue.size > 0 && typeof queue.peek() === 'string') text += queue.shift() as string;
+          chunk = encoder.encode(text);
+        } else chunk = convert(queue.shift());
       } catch (error) {
         queue.cancel();
         controller.error(error);

@@ -42,6 +42,25 @@ describe('toReadableStream', () => {
     expect(new TextDecoder().decode(Buffer.concat(chunks))).toBe('data: héllo\n\ndata: 你好 👋\n\n');
   });
 
+  it('joins the frames waiting at a read into one chunk with encode: true, and keeps objects one per chunk', async () => {
+    const readAll = async <T>(stream: ReadableStream<T>): Promise<T[]> => {
+      const reader = stream.getReader();
+      const chunks: T[] = [];
+      for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+      return chunks;
+    };
+    // The first read takes the first frame as it arrives; the other two wait for the second read.
+    const bytes = await readAll(
+      toReadableStream(of('data: a\n\n', 'data: b\n\n', 'data: c\n\n'), { encode: true }),
+    );
+    expect(bytes.map((chunk) => new TextDecoder().decode(chunk))).toEqual([
+      'data: a\n\n',
+      'data: b\n\ndata: c\n\n',
+    ]);
+    const events = await readAll(toReadableStream(of(ev.text('a'), ev.text('b'), ev.text('c'))));
+    expect(events).toEqual([ev.text('a'), ev.text('b'), ev.text('c')]);
+  });
+
   it('errors the stream with a TypeError when encode: true meets a value that is not text or bytes', async () => {
     const stream = toReadableStream(of('ok', 42 as unknown as string), { encode: true });
     await expect(readAll(stream)).rejects.toThrow(
