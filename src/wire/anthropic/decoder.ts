@@ -1,6 +1,7 @@
 import type { FinishReason } from '../../events';
 import { RxllmError, type RxllmErrorCode } from '../../errors';
 import { codeForProviderError } from '../../internal/httpError';
+import { count, isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
@@ -310,12 +311,4 @@ function finishReason(raw: string): FinishReason {
     default:
       return 'other'; // pause_turn and anything newer
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' ? value : undefined;
 }

@@ -11,6 +11,7 @@ import type {
 } from '../../events';
 import { RxllmError } from '../../errors';
 import { codeForProviderError } from '../../internal/httpError';
+import { isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
@@ -89,8 +90,8 @@ export function createOllamaDecoder(emit: EmitEvent, options?: DecoderOptions): 
       } catch (cause) {
         throw malformed(dialect, data, 'invalid JSON', cause);
       }
-      if (json === null || typeof json !== 'object' || Array.isArray(json)) return;
-      const chunk = json as Json;
+      if (!isObject(json)) return;
+      const chunk: Json = json;
       if (chunk.error !== undefined && chunk.error !== null) {
         failed = true;
         throw inBandError(chunk.error);

@@ -12,6 +12,7 @@ import type {
 } from '../../events';
 import { RxllmError } from '../../errors';
 import { codeForProviderError, codeForStatus } from '../../internal/httpError';
+import { isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
@@ -254,11 +255,11 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         if (event === 'error') fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
         throw malformed(dialect, data, 'invalid JSON', cause);
       }
-      if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      if (!isObject(json)) {
         if (event === 'error') fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
         return;
       }
-      const chunk = json as Json;
+      const chunk: Json = json;
       const list = chunk.choices;
       // Groq has reported usage in its own `x_groq` field rather than in `usage`.
       const usage = chunk.usage ?? (chunk.x_groq as Json | null | undefined)?.usage;

@@ -1,6 +1,7 @@
 import type { FinishReason, UsageEvent } from '../../events';
 import { RxllmError, type RxllmErrorCode } from '../../errors';
 import { codeForProviderError } from '../../internal/httpError';
+import { count, isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
@@ -285,12 +286,4 @@ function usage(raw: Record<string, unknown>): UsageEvent {
   // OpenRouter reports the charge in dollars.
   if (typeof raw.cost === 'number') event.cost = raw.cost;
   return event;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' ? value : undefined;
 }
