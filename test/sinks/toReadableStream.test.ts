@@ -1,4 +1,4 @@
-import { concat, interval, of, tap, throwError } from 'rxjs';
+import { Subject, concat, of, tap, throwError } from 'rxjs';
 import { RxllmError } from '../../src/errors';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { toReadableStream } from '../../src/sinks/toReadableStream';
@@ -130,13 +130,19 @@ describe('toReadableStream', () => {
 
   it('unsubscribes a source that ignores gates when cancelled, having buffered what it pushed', async () => {
     let ticks = 0;
-    const stream = toReadableStream(interval(1).pipe(tap(() => (ticks += 1))), { highWaterMark: 2 });
+    // Five values at once past a highWaterMark of 2 (`of` never looks at a gate), then more on demand.
+    const later = new Subject<number>();
+    const source = concat(of(0, 1, 2, 3, 4), later).pipe(tap(() => (ticks += 1)));
+    const stream = toReadableStream(source, { highWaterMark: 2 });
     const reader = stream.getReader();
     expect(await reader.read()).toEqual({ done: false, value: 0 });
+    expect(ticks).toBe(5);
     await reader.cancel();
     const after = ticks;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    later.next(5);
+    later.next(6);
     expect(ticks).toBe(after);
+    expect(later.observed).toBe(false);
   });
 
   it('errors the stream only after the buffered values were read', async () => {
