@@ -1,10 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { RxllmEvent } from '../../src/events';
 import { collect } from '../../src/sinks/collect';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { fixtureBytes } from '../support/decodeFixture';
-import { run } from './helpers';
+import { run, unsubscribeAt } from './helpers';
 
 const params = {
   model: 'claude-sonnet-4-20250514',
@@ -183,25 +182,12 @@ describe('fromAnthropic', () => {
       timing: { sliceBytes: 32 },
       fault: { kind: 'stall', afterBytes: toolUseString.indexOf('event: content_block_stop') },
     });
-    let errored = false;
-    const seen: RxllmEvent[] = [];
-    await new Promise<void>((resolve) => {
-      const subscription = fromAnthropic(client(server!), params).subscribe({
-        next: (event) => {
-          seen.push(event);
-          if (event.type === 'text') {
-            subscription.unsubscribe();
-            resolve();
-          }
-        },
-        error: () => (errored = true),
-      });
-    });
+    const outcome = await unsubscribeAt(fromAnthropic(client(server), params), 'text');
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.completed).toBe(false);
-    expect(seen.map((event) => event.type)).toEqual(['start', 'usage', 'text']);
-    expect(errored).toBe(false);
+    expect(outcome.seen.map((event) => event.type)).toEqual(['start', 'usage', 'text']);
+    expect(outcome.errored).toBe(false);
   });
 
   it('makes no request before subscribe', async () => {

@@ -1,9 +1,8 @@
-import type { RxllmEvent } from '../../src/events';
 import { collect } from '../../src/sinks/collect';
 import { fromOllama } from '../../src/sources/fromOllama';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { fixtureBytes } from '../support/decodeFixture';
-import { run } from './helpers';
+import { run, unsubscribeAt } from './helpers';
 
 const messages = [{ role: 'user' as const, content: 'Why is the sky blue?' }];
 
@@ -171,29 +170,15 @@ describe('fromOllama', () => {
       timing: { tokensPerSecond: 500 },
       fault: { kind: 'stall', afterBytes: 1000 },
     });
-    let errored = false;
-    const seen: RxllmEvent[] = [];
-    await new Promise<void>((resolve) => {
-      const subscription = fromOllama({
-        baseUrl: server!.url,
-        model: 'gpt-oss:120b',
-        prompt: 'Rabbit?',
-      }).subscribe({
-        next: (event) => {
-          seen.push(event);
-          if (event.type === 'reasoning') {
-            subscription.unsubscribe();
-            resolve();
-          }
-        },
-        error: () => (errored = true),
-      });
-    });
+    const outcome = await unsubscribeAt(
+      fromOllama({ baseUrl: server.url, model: 'gpt-oss:120b', prompt: 'Rabbit?' }),
+      'reasoning',
+    );
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.bytesSent).toBeLessThan(transcript.length);
-    expect(seen.map((event) => event.type)).toEqual(['start', 'reasoning']);
-    expect(errored).toBe(false);
+    expect(outcome.seen.map((event) => event.type)).toEqual(['start', 'reasoning']);
+    expect(outcome.errored).toBe(false);
   });
 
   it('makes the request with the given fetch and headers, only on subscribe', async () => {

@@ -1,11 +1,10 @@
 import OpenAI from 'openai';
 import { take } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
 import { collect } from '../../src/sinks/collect';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { fixtureBytes } from '../support/decodeFixture';
-import { joinedText, run } from './helpers';
+import { joinedText, run, unsubscribeAt } from './helpers';
 
 const messages: OpenAI.ChatCompletionMessageParam[] = [
   { role: 'user', content: "What's the weather like in SF?" },
@@ -265,26 +264,13 @@ describe('fromOpenAI', () => {
       timing: { sliceBytes: 64 },
       fault: { kind: 'stall', afterBytes: 4000 },
     });
-    let errored = false;
-    const seen: RxllmEvent[] = [];
-    await new Promise<void>((resolve) => {
-      const subscription = fromOpenAI(client(server!), { model: 'm', messages }).subscribe({
-        next: (event) => {
-          seen.push(event);
-          if (event.type === 'text') {
-            subscription.unsubscribe();
-            resolve();
-          }
-        },
-        error: () => (errored = true),
-      });
-    });
+    const outcome = await unsubscribeAt(fromOpenAI(client(server), { model: 'm', messages }), 'text');
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.completed).toBe(false);
     expect(request.bytesSent).toBeLessThanOrEqual(4000);
-    expect(seen.map((event) => event.type)).toEqual(['start', 'text']);
-    expect(errored).toBe(false);
+    expect(outcome.seen.map((event) => event.type)).toEqual(['start', 'text']);
+    expect(outcome.errored).toBe(false);
   });
 
   it('aborts the request while the SDK waits for the response headers', async () => {

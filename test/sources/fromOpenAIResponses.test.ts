@@ -3,7 +3,7 @@ import { collect } from '../../src/sinks/collect';
 import { fromOpenAIResponses } from '../../src/sources/fromOpenAIResponses';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { fixtureBytes } from '../support/decodeFixture';
-import { joinedText, run } from './helpers';
+import { joinedText, run, unsubscribeAt } from './helpers';
 
 function client(server: ReplayServer): OpenAI {
   return new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
@@ -135,21 +135,13 @@ describe('fromOpenAIResponses', () => {
       timing: { sliceBytes: 256 },
       fault: { kind: 'stall', afterBytes: 20_000 },
     });
-    let errored = false;
-    await new Promise<void>((resolve) => {
-      const subscription = fromOpenAIResponses(client(server!), { model: 'm', input: 'Hi' }).subscribe({
-        next: (event) => {
-          if (event.type === 'reasoning') {
-            subscription.unsubscribe();
-            resolve();
-          }
-        },
-        error: () => (errored = true),
-      });
-    });
+    const outcome = await unsubscribeAt(
+      fromOpenAIResponses(client(server), { model: 'm', input: 'Hi' }),
+      'reasoning',
+    );
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.bytesSent).toBeLessThan(fixture.length);
-    expect(errored).toBe(false);
+    expect(outcome.errored).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { ManualGate, subscribeUnderGate } from '../../src/internal/flowGate';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { ev } from '../../src/testing/eventBuilders';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
-import { run, turns, withoutSeq } from './helpers';
+import { run, turns, unsubscribeAt, withoutSeq } from './helpers';
 
 // An rxllm-dialect stream written out byte for byte: what `toSSE({ dialect: 'rxllm' })` sends.
 const frames = [
@@ -250,28 +250,14 @@ describe('fromSSE', () => {
     });
     const url = server.url;
     let signal: AbortSignal | undefined;
-    const seen: RxllmEvent[] = [];
-    let errored = false;
-    let completed = false;
-    await new Promise<void>((resolve) => {
-      const subscription = fromSSE(
-        (given) => {
-          signal = given;
-          return fetch(url, { signal: given });
-        },
-        { dialect: 'rxllm' },
-      ).subscribe({
-        next: (event) => {
-          seen.push(event);
-          if (event.type === 'text') {
-            subscription.unsubscribe();
-            resolve();
-          }
-        },
-        error: () => (errored = true),
-        complete: () => (completed = true),
-      });
-    });
+    const source$ = fromSSE(
+      (given) => {
+        signal = given;
+        return fetch(url, { signal: given });
+      },
+      { dialect: 'rxllm' },
+    );
+    const { seen, ...outcome } = await unsubscribeAt(source$, 'text');
     expect(signal?.aborted).toBe(true);
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
@@ -281,7 +267,7 @@ describe('fromSSE', () => {
       ev.start({ id: 'r1', provider: 'rxllm', model: 'm1' }),
       ev.text('Hel'),
     ]);
-    expect({ errored, completed }).toEqual({ errored: false, completed: false });
+    expect(outcome).toEqual({ errored: false, completed: false });
     expect(server.connections.closed).toBeGreaterThanOrEqual(1);
   });
 

@@ -43,3 +43,41 @@ export function joinedText(events: RxllmEvent[], type: 'text' | 'reasoning' | 'r
 export async function turns(count = 5): Promise<void> {
   for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+export interface Unsubscribed {
+  /** Everything emitted up to and including the first event of the awaited type. */
+  seen: RxllmEvent[];
+  errored: boolean;
+  completed: boolean;
+}
+
+/**
+ * Subscribes, and unsubscribes from inside `next` at the first event of `type`; resolves then (or
+ * when the source ends first, so that a test fails on its assertions instead of timing out).
+ * `errored` and `completed` keep being updated after it resolves, for checks made later.
+ */
+export function unsubscribeAt(
+  events$: Observable<RxllmEvent>,
+  type: RxllmEvent['type'],
+): Promise<Unsubscribed> {
+  const outcome: Unsubscribed = { seen: [], errored: false, completed: false };
+  return new Promise((resolve) => {
+    const subscription = events$.subscribe({
+      next: (event) => {
+        outcome.seen.push(event);
+        if (event.type === type) {
+          subscription.unsubscribe();
+          resolve(outcome);
+        }
+      },
+      error: () => {
+        outcome.errored = true;
+        resolve(outcome);
+      },
+      complete: () => {
+        outcome.completed = true;
+        resolve(outcome);
+      },
+    });
+  });
+}
