@@ -74,12 +74,12 @@ export class GatedQueue<T> {
     else if (state === 'running') this.subscription = subscription;
   }
 
-  /** Takes the oldest buffered value; call only when `size > 0`. */
-  /** The next value, left in the queue. */
+  /** The oldest buffered value, left in the queue; call only when `size > 0`. */
   peek(): T {
     return this.items[this.head]!;
   }
 
+  /** Takes the oldest buffered value; call only when `size > 0`. */
   shift(): T {
     const value = this.items[this.head]!;
     this.items[this.head] = undefined as T; // let the value be collected before the array is compacted
