@@ -197,7 +197,8 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
                 idleTimer = scheduler.schedule(watchSilence, betweenTokensMs);
               }
             }
-            lastContentAt = scheduler.now();
+            // Only the silence timer reads the time of the last token: no clock read without it.
+            if (betweenTokensMs !== undefined) lastContentAt = scheduler.now();
             track = event.track;
           }
           subscriber.next(event);
