@@ -55,13 +55,15 @@ export function codeForProviderError(type: string | undefined, message = ''): Rx
 
 /**
  * The error for a non-2xx HTTP response. The provider's own message is used when the body is
- * JSON in any of the usual shapes (`{error:{message}}`, `{error:"..."}`, `{message}`).
+ * JSON in any of the usual shapes (`{error:{message}}`, `{error:"..."}`, `{message}`). `cause` is
+ * the SDK's own error when an SDK made the request (see errorFromSdk).
  */
 export function errorFromHttpResponse(
   status: number,
   bodyText: string,
   headers?: { get(name: string): string | null },
   dialect?: string,
+  cause?: unknown,
 ): RxllmError {
   let message = bodyText.trim().slice(0, 500);
   let providerCode: string | undefined;
@@ -88,6 +90,7 @@ export function errorFromHttpResponse(
     ...(providerCode !== undefined && { providerCode }),
     ...(requestId !== undefined && { requestId }),
     ...(dialect !== undefined && { dialect }),
+    ...(cause !== undefined && { cause }),
     ...(providerCode === 'insufficient_quota' && { retryable: false }),
     ...(message !== '' && { providerMessage: message }),
   });

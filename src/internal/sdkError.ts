@@ -44,17 +44,7 @@ export function errorFromSdk(thrown: unknown, dialect: string): RxllmError | und
       : JSON.stringify(
           typeof error.error === 'object' && 'error' in error.error ? error.error : { error: error.error },
         );
-  const mapped = errorFromHttpResponse(error.status, body, headers, dialect);
-  return new RxllmError(mapped.message, {
-    code: mapped.code,
-    retryable: mapped.retryable,
-    status: error.status,
-    cause: thrown,
-    dialect,
-    ...(mapped.retryAfterMs !== undefined && { retryAfterMs: mapped.retryAfterMs }),
-    ...(mapped.providerCode !== undefined && { providerCode: mapped.providerCode }),
-    ...(mapped.requestId !== undefined && { requestId: mapped.requestId }),
-  });
+  return errorFromHttpResponse(error.status, body, headers, dialect, thrown);
 }
 
 function hasGet(value: unknown): value is { get(name: string): string | null } {

@@ -156,6 +156,7 @@ describe('fromAnthropic', () => {
     expect(outcome.events).toEqual([]);
     expect(outcome.error).toMatchObject({ ...expected, status, dialect: 'anthropic' });
     expect(outcome.error?.message).toBe(`HTTP ${status}: ${providerMessage}`);
+    expect(outcome.error?.providerMessage).toBe(providerMessage);
   });
 
   it('keeps what arrived when the connection is cut mid-stream', async () => {

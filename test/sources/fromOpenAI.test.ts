@@ -200,6 +200,7 @@ describe('fromOpenAI', () => {
     expect(outcome.events).toEqual([]);
     expect(outcome.error).toMatchObject({ ...expected, dialect: 'openai-chat' });
     expect(outcome.error?.message).toBe(`HTTP ${status}: ${body.error.message}`);
+    expect(outcome.error?.providerMessage).toBe(body.error.message);
     expect((outcome.error?.cause as { status?: number }).status).toBe(status);
     expect(outcome.error?.partial?.text).toBe('');
   });

@@ -125,6 +125,7 @@ describe('fromOpenAIResponses', () => {
       retryable: true,
       providerCode: 'rate_limit_exceeded',
       message: 'HTTP 429: Rate limit reached',
+      providerMessage: 'Rate limit reached',
     });
   });
 
