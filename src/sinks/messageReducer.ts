@@ -270,9 +270,9 @@ function withChoice(track: TrackState, at: number, event: ContentEvent): TrackSt
   }
   const current = track.choices?.[at] ?? emptyChoice(at);
   if (!changesContent(current, event)) return track;
-  const choices = track.choices ? track.choices.slice() : [choiceOf(track)];
+  const choices = track.choices ? track.choices.slice() : [choiceFrom(track, 0)];
   while (choices.length < at) choices.push(emptyChoice(choices.length));
-  const choice = copyChoice(current);
+  const choice = choiceFrom(current, current.index);
   applyContent(choice, event);
   choices[at] = choice;
   const next = copyTrack(track);
@@ -399,25 +399,15 @@ function copyTrack(track: TrackState): Mutable<TrackState> {
   };
 }
 
-function copyChoice(choice: ChoiceState): Mutable<ChoiceState> {
+/** Choice `index` with the content of `content`: a copy of a choice, or choice 0 taken from a track. */
+function choiceFrom(content: Content, index: number): Mutable<ChoiceState> {
   return {
-    index: choice.index,
-    text: choice.text,
-    reasoning: choice.reasoning,
-    refusal: choice.refusal,
-    toolCalls: choice.toolCalls,
-    finishReason: choice.finishReason,
-  };
-}
-
-function choiceOf(track: TrackState): ChoiceState {
-  return {
-    index: 0,
-    text: track.text,
-    reasoning: track.reasoning,
-    refusal: track.refusal,
-    toolCalls: track.toolCalls,
-    finishReason: track.finishReason,
+    index,
+    text: content.text,
+    reasoning: content.reasoning,
+    refusal: content.refusal,
+    toolCalls: content.toolCalls,
+    finishReason: content.finishReason,
   };
 }
 
