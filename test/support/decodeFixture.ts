@@ -5,7 +5,7 @@ import { RxllmError } from '../../src/errors';
 import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
 import { MessageAccumulator, type Message } from '../../src/message';
 import { getDialect } from '../../src/wire/dialects';
-import type { DialectName } from '../../src/wire/types';
+import type { Decoder, DecoderOptions, DialectName, EmitEvent } from '../../src/wire/types';
 
 /** The bytes of a recorded transcript under test/fixtures (a copy of shared/fixtures). */
 export function fixtureBytes(name: string): Uint8Array {
@@ -47,21 +47,27 @@ export interface Decoded {
   error?: RxllmError;
 }
 
-/** Decodes a fixture the way a source does, fed in the given slices. */
-export function decodeFixture(
+/**
+ * Decodes `chunks` the way a source does: pushed in order into a stream decoder whose events go
+ * to a message accumulator too. A thrown error comes back with its `partial` set to the message.
+ */
+export function decodeChunks(
   dialect: DialectName,
-  name: string,
-  mode: SplitMode = 'whole',
-  seed?: number,
+  chunks: Iterable<Uint8Array | string>,
+  options?: DecoderOptions,
 ): Decoded {
   const events: RxllmEvent[] = [];
   const accumulator = new MessageAccumulator();
-  const stream = createStreamDecoder(getDialect(dialect, 'decode'), (event) => {
-    events.push(event);
-    accumulator.apply(event);
-  });
+  const stream = createStreamDecoder(
+    getDialect(dialect, 'decode'),
+    (event) => {
+      events.push(event);
+      accumulator.apply(event);
+    },
+    options,
+  );
   try {
-    for (const slice of slices(fixtureBytes(name), mode, seed)) stream.push(slice);
+    for (const chunk of chunks) stream.push(chunk);
     stream.end();
   } catch (thrown) {
     const error = RxllmError.from(thrown);
@@ -69,6 +75,39 @@ export function decodeFixture(
     return { events, message: accumulator.snapshot(), error };
   }
   return { events, message: accumulator.snapshot() };
+}
+
+/** Decodes a fixture the way a source does, fed in the given slices. */
+export function decodeFixture(
+  dialect: DialectName,
+  name: string,
+  mode: SplitMode = 'whole',
+  seed?: number,
+): Decoded {
+  return decodeChunks(dialect, slices(fixtureBytes(name), mode, seed));
+}
+
+/**
+ * Feeds framed messages (`[data, event name]`; data not a string is JSON-encoded) straight to a
+ * fresh decoder, without framing or accumulator, then ends it unless `end` is false. The first
+ * error thrown stops the feed and is returned.
+ */
+export function feedDecoder(
+  createDecoder: (emit: EmitEvent) => Decoder,
+  messages: Iterable<readonly [data: unknown, event?: string]>,
+  end = true,
+): { events: RxllmEvent[]; error?: RxllmError } {
+  const events: RxllmEvent[] = [];
+  const decoder = createDecoder((event) => events.push(event));
+  let error: RxllmError | undefined;
+  try {
+    for (const [data, event] of messages)
+      decoder.message(typeof data === 'string' ? data : JSON.stringify(data), event);
+    if (end) decoder.end();
+  } catch (thrown) {
+    error = thrown as RxllmError;
+  }
+  return { events, error };
 }
 
 /**

@@ -4,24 +4,17 @@ import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
 import { MessageAccumulator } from '../../src/message';
 import { createAnthropicDecoder } from '../../src/wire/anthropic/decoder';
 import { getDialect } from '../../src/wire/dialects';
-import { decodeFixtureEveryWay, fixtureBytes } from '../support/decodeFixture';
+import { decodeFixtureEveryWay, feedDecoder, fixtureBytes } from '../support/decodeFixture';
 
 const decode = (name: string) => decodeFixtureEveryWay('anthropic', `anthropic/${name}`);
 
 /** Feeds SSE events (name and JSON data) straight to a fresh decoder. */
-function feed(frames: Array<[string, unknown]>, end = true) {
-  const events: RxllmEvent[] = [];
-  const decoder = createAnthropicDecoder((event) => events.push(event));
-  let error: RxllmError | undefined;
-  try {
-    for (const [name, data] of frames)
-      decoder.message(typeof data === 'string' ? data : JSON.stringify(data), name);
-    if (end) decoder.end();
-  } catch (thrown) {
-    error = thrown as RxllmError;
-  }
-  return { events, error };
-}
+const feed = (frames: Array<[string, unknown]>, end = true) =>
+  feedDecoder(
+    createAnthropicDecoder,
+    frames.map(([name, data]) => [data, name] as const),
+    end,
+  );
 
 const messageStart = (usage: Record<string, number> = { input_tokens: 10, output_tokens: 1 }) =>
   [

@@ -1,28 +1,9 @@
 import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
-import { MessageAccumulator, type Message } from '../../src/message';
-import { getDialect } from '../../src/wire/dialects';
-import { decodeFixtureEveryWay } from '../support/decodeFixture';
+import type { Message } from '../../src/message';
+import { decodeChunks, decodeFixtureEveryWay } from '../support/decodeFixture';
 
 /** Decodes NDJSON text the way a source does; returns the events, the message and any error. */
-function decode(ndjson: string) {
-  const events: RxllmEvent[] = [];
-  const accumulator = new MessageAccumulator();
-  const stream = createStreamDecoder(getDialect('ollama', 'decode'), (event) => {
-    events.push(event);
-    accumulator.apply(event);
-  });
-  let error: RxllmError | undefined;
-  try {
-    stream.push(ndjson);
-    stream.end();
-  } catch (thrown) {
-    error = RxllmError.from(thrown);
-    error.partial = accumulator.snapshot();
-  }
-  return { events, message: accumulator.snapshot(), error };
-}
+const decode = (ndjson: string) => decodeChunks('ollama', [ndjson]);
 
 const lines = (...objects: unknown[]) =>
   objects.map((object) => (typeof object === 'string' ? object : JSON.stringify(object))).join('\n') + '\n';

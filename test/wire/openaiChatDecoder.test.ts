@@ -1,33 +1,12 @@
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
-import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
-import { MessageAccumulator, type ChoiceMessage, type Message } from '../../src/message';
-import { getDialect } from '../../src/wire/dialects';
+import type { ChoiceMessage, Message } from '../../src/message';
 import { createOpenAIChatDecoder } from '../../src/wire/openai-chat/decoder';
-import { decodeFixtureEveryWay } from '../support/decodeFixture';
+import { decodeChunks, decodeFixtureEveryWay } from '../support/decodeFixture';
 
 /** Decodes SSE text the way a source does; returns the events, the message and any error. */
-function decode(sse: string, provider?: string) {
-  const events: RxllmEvent[] = [];
-  const accumulator = new MessageAccumulator();
-  const stream = createStreamDecoder(
-    getDialect('openai-chat', 'decode'),
-    (event) => {
-      events.push(event);
-      accumulator.apply(event);
-    },
-    provider === undefined ? undefined : { provider },
-  );
-  let error: RxllmError | undefined;
-  try {
-    stream.push(sse);
-    stream.end();
-  } catch (thrown) {
-    error = RxllmError.from(thrown);
-    error.partial = accumulator.snapshot();
-  }
-  return { events, message: accumulator.snapshot(), error };
-}
+const decode = (sse: string, provider?: string) =>
+  decodeChunks('openai-chat', [sse], provider === undefined ? undefined : { provider });
 
 /** One SSE data frame per chunk, JSON-encoded. */
 const sse = (...chunks: unknown[]) =>

@@ -1,27 +1,19 @@
-import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
 import { MessageAccumulator } from '../../src/message';
 import { getDialect } from '../../src/wire/dialects';
 import { createOpenAIResponsesDecoder } from '../../src/wire/openai-responses/decoder';
-import { decodeFixtureEveryWay, fixtureBytes } from '../support/decodeFixture';
+import { decodeFixtureEveryWay, feedDecoder, fixtureBytes } from '../support/decodeFixture';
 
 const decode = (name: string) => decodeFixtureEveryWay('openai-responses', name);
 
 /** Feeds data-only SSE events (JSON objects or raw strings) straight to a fresh decoder. */
-function feed(messages: unknown[], end = true) {
-  const events: RxllmEvent[] = [];
-  const decoder = createOpenAIResponsesDecoder((event) => events.push(event));
-  let error: RxllmError | undefined;
-  try {
-    for (const message of messages)
-      decoder.message(typeof message === 'string' ? message : JSON.stringify(message));
-    if (end) decoder.end();
-  } catch (thrown) {
-    error = thrown as RxllmError;
-  }
-  return { events, error };
-}
+const feed = (messages: unknown[], end = true) =>
+  feedDecoder(
+    createOpenAIResponsesDecoder,
+    messages.map((message) => [message] as const),
+    end,
+  );
 
 const created = {
   type: 'response.created',
