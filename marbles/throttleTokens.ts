@@ -17,6 +17,9 @@ const burst = {
   z: ev.text('you '),
 };
 
+/** "Hello world" in three deltas, and what an interval joins after the first goes out. */
+const hello = { a: ev.text('Hel'), b: ev.text('lo'), c: ev.text(' world'), x: ev.text('lo world') };
+
 /** The scenarios that specify `throttleTokens`; `main` is the one its JSDoc shows. */
 export const scenarios: Record<string, ThrottleTokensScenario> = {
   main: {
@@ -144,7 +147,7 @@ export const scenarios: Record<string, ThrottleTokensScenario> = {
       source: '-abc---|',
       expected: '-a---x-|',
     },
-    values: { a: ev.text('Hel'), b: ev.text('lo'), c: ev.text(' world'), x: ev.text('lo world') },
+    values: hello,
     config: { intervalMs: 4 },
   },
   intervalPaced: {
@@ -153,7 +156,7 @@ export const scenarios: Record<string, ThrottleTokensScenario> = {
       source: '-abc|',
       expected: '-a---(x|)',
     },
-    values: { a: ev.text('Hel'), b: ev.text('lo'), c: ev.text(' world'), x: ev.text('lo world') },
+    values: hello,
     config: { intervalMs: 4, flush: 'paced' },
   },
   intervalImmediate: {
@@ -162,7 +165,7 @@ export const scenarios: Record<string, ThrottleTokensScenario> = {
       source: '-abc|',
       expected: '-a--(x|)',
     },
-    values: { a: ev.text('Hel'), b: ev.text('lo'), c: ev.text(' world'), x: ev.text('lo world') },
+    values: hello,
     config: { intervalMs: 4 },
   },
   intervalEventWaits: {
