@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { fixtureSource, serveEvents, type EventServer } from './serveEvents';
+import { fixtureSource, serveByModel, type EventServer } from './serveEvents';
 
 const sources = {
   text: fixtureSource('openai-chat', 'openai-chat/text-include-usage.sse'),
@@ -15,10 +15,7 @@ let server: EventServer;
 let client: Anthropic;
 
 beforeAll(async () => {
-  server = await serveEvents((_path, body) => ({
-    events: sources[(body as { model: SourceName }).model].events$,
-    dialect: 'anthropic',
-  }));
+  server = await serveByModel(sources, 'anthropic');
   client = new Anthropic({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0 });
 });
 

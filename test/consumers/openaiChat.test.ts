@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { fixtureSource, serveEvents, type EventServer } from './serveEvents';
+import { fixtureSource, serveByModel, type EventServer } from './serveEvents';
 
 // Each request's `model` picks the recorded stream the server replays through toSSE.
 const sources = {
@@ -16,10 +16,7 @@ let server: EventServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  server = await serveEvents((_path, body) => ({
-    events: sources[(body as { model: SourceName }).model].events$,
-    dialect: 'openai-chat',
-  }));
+  server = await serveByModel(sources, 'openai-chat');
   client = new OpenAI({ apiKey: 'test-key', baseURL: `${server.url}/v1`, maxRetries: 0 });
 });
 

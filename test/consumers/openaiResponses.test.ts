@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { fixtureSource, serveEvents, type EventServer } from './serveEvents';
+import { fixtureSource, serveByModel, type EventServer } from './serveEvents';
 
 const sources = {
   text: fixtureSource('openai-chat', 'openai-chat/text-include-usage.sse'),
@@ -14,10 +14,7 @@ let server: EventServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  server = await serveEvents((_path, body) => ({
-    events: sources[(body as { model: SourceName }).model].events$,
-    dialect: 'openai-responses',
-  }));
+  server = await serveByModel(sources, 'openai-responses');
   client = new OpenAI({ apiKey: 'test-key', baseURL: `${server.url}/v1`, maxRetries: 0 });
 });
 

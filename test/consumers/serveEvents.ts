@@ -54,6 +54,20 @@ export async function serveEvents(serve: (path: string, body: unknown) => Served
   };
 }
 
+/**
+ * {@link serveEvents} that answers each request with the source its body's `model` names, in
+ * `dialect`: the client SDK under test picks the recorded stream through its own `model` field.
+ */
+export function serveByModel(
+  sources: Readonly<Record<string, { events$: Observable<RxllmEvent> }>>,
+  dialect: DialectName,
+): Promise<EventServer> {
+  return serveEvents((_path, body) => ({
+    events: sources[(body as { model: string }).model]!.events$,
+    dialect,
+  }));
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   let text = '';
   for await (const chunk of req) text += String(chunk);
