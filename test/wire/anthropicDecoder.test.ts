@@ -1,10 +1,8 @@
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
-import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
-import { MessageAccumulator } from '../../src/message';
 import { createAnthropicDecoder } from '../../src/wire/anthropic/decoder';
 import { getDialect } from '../../src/wire/dialects';
-import { decodeFixtureEveryWay, feedDecoder, fixtureBytes } from '../support/decodeFixture';
+import { decodeChunks, decodeFixtureEveryWay, feedDecoder, fixtureBytes } from '../support/decodeFixture';
 
 const decode = (name: string) => decodeFixtureEveryWay('anthropic', `anthropic/${name}`);
 
@@ -412,17 +410,9 @@ describe('createAnthropicDecoder', () => {
   it('fails a recorded stream cut before message_delta with network, keeping the partial text', () => {
     const bytes = fixtureBytes('anthropic/text-basic-no-trailing-newline.sse');
     const cut = Buffer.from(bytes).indexOf('event: content_block_stop');
-    const message = new MessageAccumulator();
-    const stream = createStreamDecoder(getDialect('anthropic'), (event) => message.apply(event));
-    let error: unknown;
-    try {
-      stream.push(bytes.subarray(0, cut));
-      stream.end();
-    } catch (thrown) {
-      error = thrown;
-    }
+    const { message, error } = decodeChunks('anthropic', [bytes.subarray(0, cut)]);
     expect(error).toMatchObject({ code: 'network', dialect: 'anthropic' });
-    expect(message.snapshot()).toMatchObject({
+    expect(message).toMatchObject({
       text: 'Hello there!',
       finishReason: null,
       usage: { inputTokens: 11, outputTokens: 1, totalTokens: 12 },

@@ -1,9 +1,7 @@
 import { RxllmError } from '../../src/errors';
-import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
-import { MessageAccumulator } from '../../src/message';
 import { getDialect } from '../../src/wire/dialects';
 import { createOpenAIResponsesDecoder } from '../../src/wire/openai-responses/decoder';
-import { decodeFixtureEveryWay, feedDecoder, fixtureBytes } from '../support/decodeFixture';
+import { decodeChunks, decodeFixtureEveryWay, feedDecoder, fixtureBytes } from '../support/decodeFixture';
 
 const decode = (name: string) => decodeFixtureEveryWay('openai-responses', name);
 
@@ -479,17 +477,9 @@ describe('createOpenAIResponsesDecoder', () => {
   it('fails a recorded stream cut before response.completed with network, keeping the partial text', () => {
     const bytes = fixtureBytes('openai-responses/text-no-sequence-number.sse');
     const cut = Buffer.from(bytes).indexOf('event: response.output_text.done');
-    const message = new MessageAccumulator();
-    const stream = createStreamDecoder(getDialect('openai-responses'), (event) => message.apply(event));
-    let error: unknown;
-    try {
-      stream.push(bytes.subarray(0, cut));
-      stream.end();
-    } catch (thrown) {
-      error = thrown;
-    }
+    const { message, error } = decodeChunks('openai-responses', [bytes.subarray(0, cut)]);
     expect(error).toMatchObject({ code: 'network' });
-    expect(message.snapshot()).toMatchObject({
+    expect(message).toMatchObject({
       text: 'The capital of France is Paris.',
       finishReason: null,
       usage: null,

@@ -1,13 +1,11 @@
 import { concat, from, throwError } from 'rxjs';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RxllmError } from '../../src/errors';
-import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
-import { MessageAccumulator, type Message } from '../../src/message';
+import type { Message } from '../../src/message';
 import { toSSE } from '../../src/operators/toSSE';
 import { dialects } from '../../src/wire/dialects';
 import type { DialectName } from '../../src/wire/types';
-import { decodeFixture } from '../support/decodeFixture';
+import { decodeChunks, decodeFixture } from '../support/decodeFixture';
 
 const fixtureRoot = resolve(__dirname, '../fixtures');
 
@@ -41,16 +39,8 @@ function reencode(path: string, target: DialectName) {
     : from(source.events);
   let text = '';
   events$.pipe(toSSE({ dialect: target })).subscribe((frame) => (text += frame));
-  const message = new MessageAccumulator();
-  const decoder = createStreamDecoder(dialects[target]!, (event) => message.apply(event));
-  let error: RxllmError | undefined;
-  try {
-    decoder.push(text);
-    decoder.end();
-  } catch (thrown) {
-    error = RxllmError.from(thrown);
-  }
-  return { source, message: message.snapshot(), error, text };
+  const { message, error } = decodeChunks(target, [text]);
+  return { source, message, error, text };
 }
 
 function content(message: Message) {
