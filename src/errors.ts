@@ -126,6 +126,15 @@ export class RxllmError extends Error {
   }
 }
 
+/**
+ * `message`, with the cause's own message in parentheses when it has one ("fetch failed" alone
+ * says nothing). Internal, shared with the sources.
+ */
+export function withCauseMessage(message: string, cause: unknown): string {
+  const inner = (cause as { message?: unknown } | null | undefined)?.message;
+  return typeof inner === 'string' && inner !== '' ? `${message} (${inner})` : message;
+}
+
 function isErrorLike(value: unknown): value is { name?: unknown; message: string; cause?: unknown } {
   return (
     typeof value === 'object' &&
@@ -134,7 +143,14 @@ function isErrorLike(value: unknown): value is { name?: unknown; message: string
   );
 }
 
-function isNetworkFailure(error: unknown): boolean {
+/**
+ * A failed fetch or socket: a TypeError (what fetch throws), an SDK's APIConnectionError, or a
+ * socket error code on the error or its cause. Duck-typed: errors from another realm (undici,
+ * test runners) fail `instanceof`. Internal, shared with the sources.
+ */
+export function isNetworkFailure(
+  error: unknown,
+): error is { name?: unknown; message: string; cause?: unknown } {
   if (!isErrorLike(error)) return false;
   const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
   return (

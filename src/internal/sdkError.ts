@@ -1,4 +1,4 @@
-import { RxllmError } from '../errors';
+import { RxllmError, withCauseMessage } from '../errors';
 import { errorFromHttpResponse } from './httpError';
 
 interface SdkErrorShape {
@@ -29,11 +29,12 @@ export function errorFromSdk(thrown: unknown, dialect: string): RxllmError | und
       return new RxllmError(message, { code: 'aborted', cause: thrown, dialect });
     case 'APIConnectionTimeoutError':
       return new RxllmError(message, { code: 'timeout', cause: thrown, dialect });
-    case 'APIConnectionError': {
-      const cause = (error.cause as { message?: unknown } | undefined)?.message;
-      const text = typeof cause === 'string' && cause !== '' ? `${message} (${cause})` : message;
-      return new RxllmError(text, { code: 'network', cause: thrown, dialect });
-    }
+    case 'APIConnectionError':
+      return new RxllmError(withCauseMessage(message, error.cause), {
+        code: 'network',
+        cause: thrown,
+        dialect,
+      });
   }
   if (typeof error.status !== 'number') return undefined;
   const headers = hasGet(error.headers) ? error.headers : undefined;

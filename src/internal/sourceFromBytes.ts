@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
+import { isNetworkFailure, RxllmError, withCauseMessage } from '../errors';
 import { MessageAccumulator } from '../message';
 import type { ByteStream, StreamInput } from '../sources/fromSSE';
 import { getDialect } from '../wire/dialects';
@@ -236,26 +236,14 @@ function release(source: ByteStream): void {
   }
 }
 
-/**
- * A failed fetch or socket as a `network` error, its cause's words in the message ("fetch failed"
- * alone says nothing). Duck-typed: errors from another realm (undici, test runners) fail `instanceof`.
- */
+/** A failed fetch or socket as a `network` error, its cause's words in the message. */
 function networkFailure(error: unknown, dialect: string): RxllmError | undefined {
-  if (typeof error !== 'object' || error === null || RxllmError.isInstance(error)) return undefined;
-  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: unknown };
-  const causeCode = (cause as { code?: unknown } | undefined)?.code;
-  const code = (error as { code?: unknown }).code ?? causeCode;
-  const isNetwork =
-    name === 'TypeError' ||
-    name === 'APIConnectionError' ||
-    (typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code));
-  if (!isNetwork) return undefined;
-  const causeMessage = (cause as { message?: unknown } | undefined)?.message;
-  const text =
-    typeof causeMessage === 'string' && causeMessage !== ''
-      ? `${String(message)} (${causeMessage})`
-      : String(message);
-  return new RxllmError(text, { code: 'network', cause: error, dialect });
+  if (RxllmError.isInstance(error) || !isNetworkFailure(error)) return undefined;
+  return new RxllmError(withCauseMessage(error.message, error.cause), {
+    code: 'network',
+    cause: error,
+    dialect,
+  });
 }
 
 function usedInput(name: string): RxllmError {
