@@ -2,6 +2,7 @@ import { defer, finalize, tap, type Observable } from 'rxjs';
 import { RxllmError } from '../src/errors';
 import type { ComparisonEvent, FinishReason, RxllmEvent, Usage } from '../src/events';
 import { isContentEvent } from '../src/internal/isContentEvent';
+import { pairwiseSimilarity } from '../src/internal/tracks/compareTracks';
 import { MessageAccumulator } from '../src/message';
 import { wordCosineSimilarity } from '../src/tracks/wordCosineSimilarity';
 
@@ -139,15 +140,10 @@ function withCost(row: Row, usage: Usage | undefined): void {
 
 /** Pairwise similarity of what the tracks wrote, as `compare` computes it. */
 export function similarityOf(stats: Record<string, TrackStats>): Record<string, number> {
-  const names = Object.keys(stats);
-  const pairs: Record<string, number> = {};
-  for (let i = 0; i < names.length; i++)
-    for (let j = i + 1; j < names.length; j++)
-      pairs[`${names[i]}|${names[j]}`] = wordCosineSimilarity(
-        stats[names[i]!]!.message.snapshot().text,
-        stats[names[j]!]!.message.snapshot().text,
-      );
-  return pairs;
+  return pairwiseSimilarity(
+    Object.entries(stats).map(([track, s]) => [track, s.message.snapshot().text]),
+    wordCosineSimilarity,
+  );
 }
 
 const columns = ['track', 'model', 'TTFT', 'tok/s', 'total', 'tokens', 'cost', 'finish'] as const;

@@ -9,6 +9,20 @@ export interface Similarity {
   compute: (a: string, b: string) => number;
 }
 
+/** The similarity of every pair of texts, keyed `a|b` with the tracks in the order given. */
+export function pairwiseSimilarity(
+  texts: ReadonlyArray<readonly [track: string, text: string]>,
+  compute: Similarity['compute'],
+): Record<string, number> {
+  const pairs: Record<string, number> = {};
+  for (let i = 0; i < texts.length; i++) {
+    for (let j = i + 1; j < texts.length; j++) {
+      pairs[`${texts[i]![0]}|${texts[j]![0]}`] = compute(texts[i]![1], texts[j]![1]);
+    }
+  }
+  return pairs;
+}
+
 /**
  * Every track runs to the end, streaming side by side as in `interleave` (a failure becomes an
  * in-band error for its track). When all have ended, one `comparison` event reports per track
@@ -69,19 +83,13 @@ export function compareTracks(
       if (error !== undefined) figure.error = error;
       return figure;
     });
-    const pairs: Record<string, number> = {};
-    for (let i = 0; i < figures.length; i++) {
-      for (let j = i + 1; j < figures.length; j++) {
-        pairs[`${figures[i]!.track}|${figures[j]!.track}`] = similarity.compute(
-          figures[i]!.text,
-          figures[j]!.text,
-        );
-      }
-    }
     return {
       type: 'comparison' as const,
       tracks: figures,
-      similarity: pairs,
+      similarity: pairwiseSimilarity(
+        figures.map((figure) => [figure.track, figure.text]),
+        similarity.compute,
+      ),
       similarityMeasure: similarity.measure,
     };
   };
