@@ -171,7 +171,8 @@ export function pipeToNodeResponse(
     };
 
     const write = (chunk: string | Uint8Array) => {
-      lastWriteAt = scheduler.now();
+      // Only the heartbeat reads the time: without one, a frame costs no clock read.
+      if (heartbeatMs > 0) lastWriteAt = scheduler.now();
       if (!res.write(chunk) && !waitingForDrain) {
         waitingForDrain = true;
         queue.hold(true);
