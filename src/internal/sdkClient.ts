@@ -1,3 +1,10 @@
+import type { Observable } from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { getDialect } from '../wire/dialects';
+import type { DialectName } from '../wire/types';
+import { errorFromSdk } from './sdkError';
+import { sourceFromBytes } from './sourceFromBytes';
+
 /**
  * The one method of an official SDK client that rxllm calls: `create(body, options)`, returning
  * the SDK's APIPromise, of which only `.asResponse()` is used.
@@ -23,8 +30,29 @@ export type SdkRequestOptions<M extends SdkCreateMethod> = Omit<
 >;
 
 /** Calls `create` with a body and options whose types were checked against the client's at the call site. */
-export function createResponse(method: SdkCreateMethod, body: object, options: object): Promise<Response> {
+function createResponse(method: SdkCreateMethod, body: object, options: object): Promise<Response> {
   return (method.create as unknown as (body: object, options: object) => { asResponse(): Promise<Response> })
     .call(method, body, options)
     .asResponse();
+}
+
+/**
+ * The source behind fromOpenAI, fromOpenAIResponses and fromAnthropic: each subscription calls
+ * `method.create(body, { ...config.request, signal })` and reads the raw response with the
+ * dialect's decoder, the SDK's own errors mapped by {@link errorFromSdk}.
+ */
+export function sdkSource(
+  name: string,
+  dialectName: DialectName,
+  method: SdkCreateMethod,
+  body: object,
+  config: { provider?: string; request?: object },
+): Observable<RxllmEvent> {
+  const dialect = getDialect(dialectName, 'decode');
+  return sourceFromBytes((signal) => createResponse(method, body, { ...config.request, signal }), {
+    dialect,
+    name,
+    mapError: (error) => errorFromSdk(error, dialect.name),
+    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+  });
 }

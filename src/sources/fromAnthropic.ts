@@ -1,14 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import {
-  createResponse,
-  type SdkBody,
-  type SdkCreateMethod,
-  type SdkRequestOptions,
-} from '../internal/sdkClient';
-import { errorFromSdk } from '../internal/sdkError';
-import { sourceFromBytes } from '../internal/sourceFromBytes';
-import { getDialect } from '../wire/dialects';
+import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
 
 /**
  * What fromAnthropic needs of an `@anthropic-ai/sdk` client: `messages.create`. Any
@@ -77,12 +69,5 @@ export function fromAnthropic<Client extends AnthropicMessagesClient>(
       `rxllm: fromAnthropic: params must be Messages API parameters, got ${String(params)}`,
     );
   }
-  const dialect = getDialect('anthropic', 'decode');
-  const body = { ...params, stream: true };
-  return sourceFromBytes((signal) => createResponse(client.messages, body, { ...config.request, signal }), {
-    dialect,
-    name: 'fromAnthropic',
-    mapError: (error) => errorFromSdk(error, dialect.name),
-    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
-  });
+  return sdkSource('fromAnthropic', 'anthropic', client.messages, { ...params, stream: true }, config);
 }

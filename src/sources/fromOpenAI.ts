@@ -1,14 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import {
-  createResponse,
-  type SdkBody,
-  type SdkCreateMethod,
-  type SdkRequestOptions,
-} from '../internal/sdkClient';
-import { errorFromSdk } from '../internal/sdkError';
-import { sourceFromBytes } from '../internal/sourceFromBytes';
-import { getDialect } from '../wire/dialects';
+import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
 
 /**
  * What fromOpenAI needs of an `openai` client: `chat.completions.create`. Any `new OpenAI(...)`
@@ -87,7 +79,6 @@ export function fromOpenAI<Client extends OpenAIChatClient>(
       `rxllm: fromOpenAI: params must be Chat Completions parameters, got ${String(params)}`,
     );
   }
-  const dialect = getDialect('openai-chat', 'decode');
   const streamOptions = (params as { stream_options?: { include_usage?: boolean | null } | null })
     .stream_options;
   const body = {
@@ -95,13 +86,5 @@ export function fromOpenAI<Client extends OpenAIChatClient>(
     stream: true,
     stream_options: { ...streamOptions, include_usage: streamOptions?.include_usage ?? true },
   };
-  return sourceFromBytes(
-    (signal) => createResponse(client.chat.completions, body, { ...config.request, signal }),
-    {
-      dialect,
-      name: 'fromOpenAI',
-      mapError: (error) => errorFromSdk(error, dialect.name),
-      ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
-    },
-  );
+  return sdkSource('fromOpenAI', 'openai-chat', client.chat.completions, body, config);
 }

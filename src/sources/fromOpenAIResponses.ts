@@ -1,14 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import {
-  createResponse,
-  type SdkBody,
-  type SdkCreateMethod,
-  type SdkRequestOptions,
-} from '../internal/sdkClient';
-import { errorFromSdk } from '../internal/sdkError';
-import { sourceFromBytes } from '../internal/sourceFromBytes';
-import { getDialect } from '../wire/dialects';
+import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
 
 /** What fromOpenAIResponses needs of an `openai` client: `responses.create`. */
 export interface OpenAIResponsesClient {
@@ -68,12 +60,11 @@ export function fromOpenAIResponses<Client extends OpenAIResponsesClient>(
       `rxllm: fromOpenAIResponses: params must be Responses API parameters, got ${String(params)}`,
     );
   }
-  const dialect = getDialect('openai-responses', 'decode');
-  const body = { ...params, stream: true };
-  return sourceFromBytes((signal) => createResponse(client.responses, body, { ...config.request, signal }), {
-    dialect,
-    name: 'fromOpenAIResponses',
-    mapError: (error) => errorFromSdk(error, dialect.name),
-    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
-  });
+  return sdkSource(
+    'fromOpenAIResponses',
+    'openai-responses',
+    client.responses,
+    { ...params, stream: true },
+    config,
+  );
 }
