@@ -188,6 +188,23 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
     return added;
   };
 
+  /** Closes the open message or reasoning item and adds a new reasoning item. */
+  const openReasoning = (encrypted?: string): ReasoningItem => {
+    closeMessage();
+    closeReasoning();
+    start();
+    const item: ReasoningItem = {
+      kind: 'reasoning',
+      id: `rs_${stem}_${items.length}`,
+      outputIndex: items.length,
+      done: false,
+      text: '',
+      deltas: [],
+    };
+    if (encrypted !== undefined) item.encrypted = encrypted;
+    return add(item);
+  };
+
   const openCall = (callId: string, name: string): FunctionCallItem => {
     closeMessage();
     closeReasoning();
@@ -239,34 +256,10 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
           return;
         }
         case 'reasoning':
-          if (event.redacted !== undefined) {
-            closeMessage();
-            closeReasoning();
-            start();
-            itemDone(
-              add<ReasoningItem>({
-                kind: 'reasoning',
-                id: `rs_${stem}_${items.length}`,
-                outputIndex: items.length,
-                done: false,
-                text: '',
-                deltas: [],
-                encrypted: event.redacted,
-              }),
-            );
-          }
+          if (event.redacted !== undefined) itemDone(openReasoning(event.redacted));
           if (event.text === '') return;
           if (reasoning === undefined) {
-            closeMessage();
-            start();
-            reasoning = add<ReasoningItem>({
-              kind: 'reasoning',
-              id: `rs_${stem}_${items.length}`,
-              outputIndex: items.length,
-              done: false,
-              text: '',
-              deltas: [],
-            });
+            reasoning = openReasoning();
             reasoningAt = `"item_id":"${reasoning.id}","output_index":${reasoning.outputIndex},"summary_index":0`;
             emit(
               'response.reasoning_summary_part.added',
