@@ -1,6 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { messageReducer, type MessageAction, type MessageState } from './messageReducer';
+import { toStore } from './toStore';
 
 /** Options of {@link createMessageStore}. */
 export interface CreateMessageStoreConfig {
@@ -97,7 +98,7 @@ export function createMessageStore(config: CreateMessageStoreConfig = {}): Messa
 
   const dispatch = (action: MessageAction) => set(messageReducer(state, action));
 
-  return {
+  const store: MessageStore = {
     getSnapshot,
     getServerSnapshot: getSnapshot,
     subscribe(listener) {
@@ -115,14 +116,11 @@ export function createMessageStore(config: CreateMessageStoreConfig = {}): Messa
     dispatch,
     reset: () => set(initial),
     connect(events$) {
-      const subscription = events$.subscribe({
-        next: dispatch,
-        error: (error: unknown) => dispatch({ type: 'stream-error', error }),
-        complete: () => dispatch({ type: 'stream-complete' }),
-      });
+      const subscription = events$.subscribe(toStore(store));
       // Runs on every end; after completion or an error the reducer ignores the cancel.
       subscription.add(() => dispatch({ type: 'stream-cancel' }));
       return subscription;
     },
   };
+  return store;
 }
