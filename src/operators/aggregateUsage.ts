@@ -66,10 +66,15 @@ interface TrackState {
   reported: Usage | undefined;
   /** Reported usage of attempts a `reset` ended. */
   banked: Usage | undefined;
-  /** Output text of the current attempt that no reported snapshot covers yet. */
-  pending: string;
-  /** Output text of ended attempts that no reported snapshot covered. */
-  bankedPending: string;
+  /**
+   * Output text that no reported snapshot covers: that of ended attempts, then from
+   * `attemptStart` on that of the current one. Deltas are joined only to be counted at the end:
+   * appending to a string per token would keep a rope node per token alive for the whole stream
+   * (see `MessageAccumulator`). Empty deltas are not kept, so the text is empty when this is.
+   */
+  uncounted: string[];
+  /** Where the current attempt's deltas begin in `uncounted`. */
+  attemptStart: number;
   /** Attempts that ended without any reported usage (each is charged an estimated prompt). */
   unreportedAttempts: number;
   /** Events of the current attempt have arrived. */
@@ -162,7 +167,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 
       /** What no provider snapshot covers, counted by `estimator`; undefined when nothing is uncounted. */
       const estimateOf = (state: TrackState, estimator: TokenEstimator): Usage | undefined => {
-        const text = state.bankedPending + state.pending;
+        const text = state.uncounted.join('');
         const attempts = state.unreportedAttempts + (state.active && state.reported === undefined ? 1 : 0);
         const outputTokens = text === '' ? 0 : estimator(text);
         const inputTokens = prompt !== undefined && attempts > 0 ? attempts * estimator(prompt) : 0;
@@ -181,8 +186,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
       const needsEstimate = (): boolean => {
         for (const state of tracks.values())
           if (
-            state.pending !== '' ||
-            state.bankedPending !== '' ||
+            state.uncounted.length > 0 ||
             (prompt !== undefined && (state.unreportedAttempts > 0 || (state.active && !state.reported)))
           )
             return true;
@@ -205,7 +209,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
           if (price !== undefined) counts.cost = costOf(counts, price);
         }
         state.reported = counts;
-        state.pending = '';
+        state.uncounted.length = state.attemptStart;
         subscriber.next(toEvent(state.track, add(state.banked, counts)!, seq));
         if (showsTotal()) emitTotal(reportedUsages(tracks));
       };
@@ -276,14 +280,14 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
             case 'refusal': {
               const state = stateOf(event.track);
               state.active = true;
-              if (counting) state.pending += event.text;
+              if (counting) uncount(state, event.text);
               break;
             }
             case 'tool-call-delta': {
               const state = stateOf(event.track);
               state.active = true;
               if (counting) {
-                state.pending += event.argsText;
+                uncount(state, event.argsText);
                 (state.streamedCalls ??= new Set()).add(event.id);
               }
               break;
@@ -291,7 +295,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
             case 'tool-call': {
               const state = stateOf(event.track);
               state.active = true;
-              if (counting && !state.streamedCalls?.has(event.id)) state.pending += event.argsText;
+              if (counting && !state.streamedCalls?.has(event.id)) uncount(state, event.argsText);
               break;
             }
             case 'start': {
@@ -311,9 +315,8 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
               // The voided attempt was billed all the same: bank what it used.
               if (state.active && state.reported === undefined) state.unreportedAttempts++;
               state.banked = add(state.banked, state.reported);
-              state.bankedPending += state.pending;
+              state.attemptStart = state.uncounted.length;
               state.reported = undefined;
-              state.pending = '';
               state.streamedCalls = undefined;
               state.active = false;
               break;
@@ -386,12 +389,17 @@ function newTrack(track: string | undefined, model: string | undefined): TrackSt
     price: undefined,
     reported: undefined,
     banked: undefined,
-    pending: '',
-    bankedPending: '',
+    uncounted: [],
+    attemptStart: 0,
     unreportedAttempts: 0,
     active: false,
     streamedCalls: undefined,
   };
+}
+
+/** Keeps a delta of the current attempt for counting at the end. */
+function uncount(state: TrackState, text: string): void {
+  if (text !== '') state.uncounted.push(text);
 }
 
 /** US dollars: uncached input, cached input and output tokens at their prices per million. */

@@ -223,6 +223,27 @@ describe('aggregateUsage', () => {
       expect(final.cost).toBeCloseTo(0.000076, 12);
     });
 
+    it("counts a voided attempt's text and text after the last snapshot, not text a snapshot covered", () => {
+      // 'ab' was voided by the reset without usage; 'cde' is covered by the retry's snapshot; 'f'
+      // came after it. Estimated: 'ab' + 'f' is 3 characters, and the voided attempt's prompt 6.
+      const { events, completed } = drain(
+        of<RxllmEvent[]>(
+          ev.text('ab'),
+          ev.reset('retry'),
+          ev.text('cde'),
+          ev.usage(12, 7),
+          ev.text(''),
+          ev.text('f'),
+          ev.finish(),
+        ).pipe(aggregateUsage({ estimate: (text) => text.length, prompt: 'Say hi' })),
+      );
+      expect(completed).toBe(true);
+      expect(usages(events)).toEqual([
+        { type: 'usage', inputTokens: 12, outputTokens: 7, totalTokens: 19 },
+        { type: 'usage', inputTokens: 12 + 6, outputTokens: 7 + 3, totalTokens: 19 + 9, estimated: true },
+      ]);
+    });
+
     it('does not load gpt-tokenizer when the operator is imported, built or run on streams with usage', async () => {
       let loads = 0;
       jest.doMock('gpt-tokenizer/encoding/o200k_base', () => {
