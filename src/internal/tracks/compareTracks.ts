@@ -35,10 +35,15 @@ export function compareTracks(
   similarity: Similarity,
 ): TeardownLogic {
   const { subscriber, scheduler } = context;
-  const deltas = new Map<RunningTrack, number>();
-  const endedAt = new Map<RunningTrack, number>();
-  const errors = new Map<RunningTrack, string>();
-  const runs: RunningTrack[] = [];
+  /** What compare counts for one track, beside what the running track itself records. */
+  interface Tally {
+    run: RunningTrack;
+    deltas: number;
+    firstTokenAt?: number;
+    endedAt?: number;
+    error?: string;
+  }
+  const tallies: Tally[] = [];
   let open = tracks.length;
   // Tracks may end synchronously while they are being started; the comparison needs them all.
   let starting = true;
@@ -56,18 +61,13 @@ export function compareTracks(
     subscriber.next(event);
     subscriber.complete();
   };
-  const ended = (run: RunningTrack) => {
-    endedAt.set(run, scheduler.now());
-    if (--open === 0 && !starting) finish();
-  };
 
   const comparison = () => {
-    const figures: TrackComparison[] = runs.map((run) => {
+    const figures: TrackComparison[] = tallies.map(({ run, deltas, firstTokenAt, endedAt, error }) => {
       const message = run.message.snapshot();
-      const end = endedAt.get(run) ?? scheduler.now();
-      const count = deltas.get(run) ?? 0;
-      const tokens = message.usage?.outputTokens ?? count;
-      const streamingMs = end - (run.firstTokenAt ?? end);
+      const end = endedAt ?? scheduler.now();
+      const tokens = message.usage?.outputTokens ?? deltas;
+      const streamingMs = end - (firstTokenAt ?? end);
       const figure: TrackComparison = {
         track: run.track.name,
         totalMs: end - run.startedAt,
@@ -75,11 +75,10 @@ export function compareTracks(
         tokensPerSecond: streamingMs > 0 ? (tokens * 1000) / streamingMs : 0,
         text: message.text,
       };
-      if (run.firstTokenAt !== undefined) figure.timeToFirstTokenMs = run.firstTokenAt - run.startedAt;
+      if (firstTokenAt !== undefined) figure.timeToFirstTokenMs = firstTokenAt - run.startedAt;
       if (message.usage) figure.usage = message.usage;
       if (message.usage?.cost !== undefined) figure.cost = message.usage.cost;
       if (message.finishReason) figure.finishReason = message.finishReason;
-      const error = errors.get(run);
       if (error !== undefined) figure.error = error;
       return figure;
     });
@@ -95,26 +94,30 @@ export function compareTracks(
   };
 
   for (const track of tracks) {
-    runs.push(
-      startTrack(context, track, {
-        next: (event, self) => {
-          if (isContentEvent(event)) {
-            self.firstTokenAt ??= scheduler.now();
-            deltas.set(self, (deltas.get(self) ?? 0) + 1);
-          }
-          subscriber.next(event);
-        },
-        error: (error, self) => {
-          const failure = trackFailure(self, error);
-          errors.set(self, `${failure.code}: ${failure.message}`);
-          subscriber.next({ type: 'error', error: failure, track: track.name });
-          ended(self);
-        },
-        complete: ended,
-      }),
-    );
+    const tally = { deltas: 0 } as Tally;
+    const ended = () => {
+      tally.endedAt = scheduler.now();
+      if (--open === 0 && !starting) finish();
+    };
+    tally.run = startTrack(context, track, {
+      next: (event) => {
+        if (isContentEvent(event)) {
+          tally.firstTokenAt ??= scheduler.now();
+          tally.deltas++;
+        }
+        subscriber.next(event);
+      },
+      error: (error, self) => {
+        const failure = trackFailure(self, error);
+        tally.error = `${failure.code}: ${failure.message}`;
+        subscriber.next({ type: 'error', error: failure, track: track.name });
+        ended();
+      },
+      complete: ended,
+    });
+    tallies.push(tally);
   }
   starting = false;
   if (open === 0) finish();
-  return () => runs.forEach((run) => run.stop());
+  return () => tallies.forEach(({ run }) => run.stop());
 }

@@ -24,7 +24,6 @@ export class RunningTrack {
   readonly held: RxllmEvent[] = [];
   showedOutput = false;
   lastUsage?: UsageEvent;
-  firstTokenAt?: number;
   ended = false;
 
   constructor(
