@@ -1,65 +1,39 @@
 import prices from '../../src/pricing/prices.json';
 import { defaultPriceTable } from '../../src/pricing/defaultPriceTable';
 import { findPrice } from '../../src/pricing/findPrice';
-import { priceTableSchema } from '../../src/pricing/priceTableSchema';
+import { priceTableSchema, type ModelPrice } from '../../src/pricing/priceTableSchema';
+
+/** Checks the default table's price of each model, naming the model when one differs. */
+function expectPrices(expected: Record<string, ModelPrice>): void {
+  for (const [model, price] of Object.entries(expected))
+    expect({ model, price: findPrice(defaultPriceTable, model) }).toEqual({ model, price });
+}
 
 describe('findPrice', () => {
   it('finds a model by its exact name', () => {
-    expect(findPrice(defaultPriceTable, 'gpt-4o-mini')).toEqual({
-      input: 0.15,
-      cachedInput: 0.075,
-      output: 0.6,
-    });
+    expectPrices({ 'gpt-4o-mini': { input: 0.15, cachedInput: 0.075, output: 0.6 } });
   });
 
   it('prefers an exact dated entry over the undated one', () => {
     // gpt-4o-2024-05-13 was priced higher than later gpt-4o snapshots.
-    expect(findPrice(defaultPriceTable, 'gpt-4o-2024-05-13')).toEqual({ input: 5, output: 15 });
+    expectPrices({ 'gpt-4o-2024-05-13': { input: 5, output: 15 } });
   });
 
   it('drops a dated suffix in either spelling', () => {
-    expect(findPrice(defaultPriceTable, 'o3-mini-2025-01-31')).toEqual({
-      input: 1.1,
-      cachedInput: 0.55,
-      output: 4.4,
-    });
-    expect(findPrice(defaultPriceTable, 'claude-3-5-haiku-20241022')).toEqual({
-      input: 0.8,
-      cachedInput: 0.08,
-      output: 4,
-    });
-    expect(findPrice(defaultPriceTable, 'claude-3-5-haiku@20241022')).toEqual({
-      input: 0.8,
-      cachedInput: 0.08,
-      output: 4,
+    expectPrices({
+      'o3-mini-2025-01-31': { input: 1.1, cachedInput: 0.55, output: 4.4 },
+      'claude-3-5-haiku-20241022': { input: 0.8, cachedInput: 0.08, output: 4 },
+      'claude-3-5-haiku@20241022': { input: 0.8, cachedInput: 0.08, output: 4 },
     });
   });
 
   it('takes the longest key the name starts with, at a separator', () => {
-    expect(findPrice(defaultPriceTable, 'claude-sonnet-4-5-20250929')).toEqual({
-      input: 3,
-      cachedInput: 0.3,
-      output: 15,
-    });
-    expect(findPrice(defaultPriceTable, 'claude-opus-4-1-20250805')).toEqual({
-      input: 15,
-      cachedInput: 1.5,
-      output: 75,
-    });
-    expect(findPrice(defaultPriceTable, 'claude-opus-4-5-20251101')).toEqual({
-      input: 5,
-      cachedInput: 0.5,
-      output: 25,
-    });
-    expect(findPrice(defaultPriceTable, 'claude-3-7-sonnet-latest')).toEqual({
-      input: 3,
-      cachedInput: 0.3,
-      output: 15,
-    });
-    expect(findPrice(defaultPriceTable, 'gpt-5-mini-2025-08-07')).toEqual({
-      input: 0.25,
-      cachedInput: 0.025,
-      output: 2,
+    expectPrices({
+      'claude-sonnet-4-5-20250929': { input: 3, cachedInput: 0.3, output: 15 },
+      'claude-opus-4-1-20250805': { input: 15, cachedInput: 1.5, output: 75 },
+      'claude-opus-4-5-20251101': { input: 5, cachedInput: 0.5, output: 25 },
+      'claude-3-7-sonnet-latest': { input: 3, cachedInput: 0.3, output: 15 },
+      'gpt-5-mini-2025-08-07': { input: 0.25, cachedInput: 0.025, output: 2 },
     });
   });
 
@@ -71,19 +45,10 @@ describe('findPrice', () => {
   });
 
   it('ignores case and an org or router prefix', () => {
-    expect(findPrice(defaultPriceTable, 'openai/GPT-4.1-nano')).toEqual({
-      input: 0.1,
-      cachedInput: 0.025,
-      output: 0.4,
-    });
-    expect(findPrice(defaultPriceTable, 'meta-llama/Llama-3.3-70B-Instruct-Turbo')).toEqual({
-      input: 0.88,
-      output: 0.88,
-    });
-    expect(findPrice(defaultPriceTable, 'anthropic/claude-sonnet-4.5')).toEqual({
-      input: 3,
-      cachedInput: 0.3,
-      output: 15,
+    expectPrices({
+      'openai/GPT-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
+      'meta-llama/Llama-3.3-70B-Instruct-Turbo': { input: 0.88, output: 0.88 },
+      'anthropic/claude-sonnet-4.5': { input: 3, cachedInput: 0.3, output: 15 },
     });
   });
 
