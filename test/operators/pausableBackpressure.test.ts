@@ -131,11 +131,17 @@ const quiet = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Resolves once the server's writes have stalled for good: `res.write` returned false and no
  * 'drain' followed within `settleMs`. (A drain means the client still took bytes; then wait for
- * the next stall.) The assertions are on bytes, not on this settle time.
+ * the next stall.) The assertions are on bytes, not on this settle time. Also resolves when the
+ * server has written everything: a client that kept reading then fails the byte assertions at
+ * once, instead of this waiting for a stall that can no longer come until the test times out.
  */
 async function stalledForGood(stream: Stream, settleMs = 300): Promise<void> {
+  const finished = once(stream.events, 'finish').then(() => true);
   for (;;) {
-    if (!stream.stalled()) await once(stream.events, 'stall');
+    if (!stream.stalled()) {
+      const stalled = once(stream.events, 'stall').then(() => false);
+      if (await Promise.race([stalled, finished])) return;
+    }
     const drained = await Promise.race([
       once(stream.events, 'drain').then(() => true),
       quiet(settleMs).then(() => false),
@@ -254,6 +260,7 @@ describe('pausable backpressure', () => {
     const stream = await startServer(expected.deltas);
     const client = consume(stream);
     await stalledForGood(stream);
+    expect(stream.written()).toBeLessThan(pausedBound);
     const aborted = once(stream.events, 'aborted');
     client.unsubscribe();
     await aborted;
