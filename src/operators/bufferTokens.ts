@@ -7,6 +7,7 @@ import {
 } from 'rxjs';
 import type { ReasoningEvent, RxllmEvent, TextEvent } from '../events';
 import { endsWord, isWhitespace, safeCut } from '../internal/graphemes';
+import { isPlainDelta } from '../internal/isPlainDelta';
 
 /** Where `bufferTokens` may cut: after a word, a sentence, a line, or after a match of a RegExp. */
 export type TokenBoundary = 'word' | 'sentence' | 'line' | RegExp;
@@ -211,7 +212,7 @@ export function bufferTokens(config: BufferTokensConfig): OperatorFunction<Rxllm
       const subscription = source.subscribe({
         next: (event) => {
           try {
-            if ((event.type === 'text' || event.type === 'reasoning') && !isSpecialReasoning(event)) {
+            if (isPlainDelta(event)) {
               onDelta(event);
             } else {
               flushTrack(tracks.get(event.track));
@@ -244,11 +245,6 @@ export function bufferTokens(config: BufferTokensConfig): OperatorFunction<Rxllm
 function newPending(track: TrackBuffers): Pending {
   // `sibling` is linked right after both buffers of a (track, choice) exist.
   return { text: '', parts: [], offsets: [], count: 0, scanned: 0, timer: null, sibling: null!, track };
-}
-
-/** A reasoning event that carries a signature or redacted reasoning is not a plain delta. */
-function isSpecialReasoning(event: Delta): boolean {
-  return event.type === 'reasoning' && (event.signature !== undefined || event.redacted !== undefined);
 }
 
 function lastLineEnd(text: string, from: number): number {

@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { ManualGate, subscribeUnderGate } from '../internal/flowGate';
+import { isPlainDelta } from '../internal/isPlainDelta';
 
 /** What `pausable` does with events that arrive while paused. */
 export type PausePolicy = 'buffer' | 'coalesce' | 'drop';
@@ -195,14 +196,6 @@ export function pausable(
         gate.open();
       };
     });
-}
-
-/** A text or reasoning delta: what `'drop'` may drop and `'coalesce'` may join. */
-function isPlainDelta(event: RxllmEvent): event is Extract<RxllmEvent, { type: 'text' | 'reasoning' }> {
-  return (
-    event.type === 'text' ||
-    (event.type === 'reasoning' && event.signature === undefined && event.redacted === undefined)
-  );
 }
 
 function checkArguments(notifier: Observable<boolean>, config: PausableConfig): Required<PausableConfig> {

@@ -14,6 +14,7 @@ import {
   isWhitespace,
   nextGraphemeEnd,
 } from '../internal/graphemes';
+import { isPlainDelta } from '../internal/isPlainDelta';
 
 /** The unit a steady rate emits at a time. */
 export type ThrottleChunking = 'character' | 'word' | 'line';
@@ -289,14 +290,6 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
         lanes.clear();
       };
     });
-}
-
-/** A text or reasoning delta: what is paced. A reasoning signature or redacted block is an event. */
-function isPlainDelta(event: RxllmEvent): event is Delta {
-  return (
-    event.type === 'text' ||
-    (event.type === 'reasoning' && event.signature === undefined && event.redacted === undefined)
-  );
 }
 
 /** One grapheme cluster, or -1 while the last one may still grow. */
