@@ -168,7 +168,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
       /** What no provider snapshot covers, counted by `estimator`; undefined when nothing is uncounted. */
       const estimateOf = (state: TrackState, estimator: TokenEstimator): Usage | undefined => {
         const text = state.uncounted.join('');
-        const attempts = state.unreportedAttempts + (state.active && state.reported === undefined ? 1 : 0);
+        const attempts = unreportedAttempts(state);
         const outputTokens = text === '' ? 0 : estimator(text);
         const inputTokens = prompt !== undefined && attempts > 0 ? attempts * estimator(prompt) : 0;
         if (outputTokens === 0 && inputTokens === 0) return undefined;
@@ -185,10 +185,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 
       const needsEstimate = (): boolean => {
         for (const state of tracks.values())
-          if (
-            state.uncounted.length > 0 ||
-            (prompt !== undefined && (state.unreportedAttempts > 0 || (state.active && !state.reported)))
-          )
+          if (state.uncounted.length > 0 || (prompt !== undefined && unreportedAttempts(state) > 0))
             return true;
         return false;
       };
@@ -395,6 +392,11 @@ function newTrack(track: string | undefined, model: string | undefined): TrackSt
     active: false,
     streamedCalls: undefined,
   };
+}
+
+/** Attempts without any reported usage, the current one included: each is charged an estimated prompt. */
+function unreportedAttempts(state: TrackState): number {
+  return state.unreportedAttempts + (state.active && state.reported === undefined ? 1 : 0);
 }
 
 /** Keeps a delta of the current attempt for counting at the end. */
