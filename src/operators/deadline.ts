@@ -217,9 +217,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
 
       // Armed after subscribing, so that an event due at the same instant as a deadline wins.
       if (!ended) {
-        if (firstTokenMs !== undefined && !sawContent) {
-          startFirstToken();
-        }
+        if (firstTokenMs !== undefined) startFirstToken(); // Which skips it if content came synchronously.
         if (totalMs !== undefined) {
           totalTimer = scheduler.schedule(() => expire('totalMs', totalMs), totalMs);
         }
