@@ -1,10 +1,10 @@
 import { Subject, VirtualTimeScheduler, from } from 'rxjs';
 import type { RxllmEvent, TextEvent } from '../../src/events';
 import { bufferTokens, type BufferTokensConfig } from '../../src/operators/bufferTokens';
-import { ev, formatDiagram, marbles } from '../../src/testing';
+import { ev, marbles } from '../../src/testing';
 import { scenarios, type BufferTokensScenario } from '../../marbles/bufferTokens';
 import { decodeFixture } from '../support/decodeFixture';
-import { readDocDiagram } from '../support/docDiagram';
+import { specifyScenarios } from '../support/scenarioSpecs';
 
 function run(scenario: BufferTokensScenario): void {
   marbles(({ cold, expectObservable, expectSubscriptions }) => {
@@ -29,17 +29,7 @@ function emitted(events: RxllmEvent[], config: BufferTokensConfig): RxllmEvent[]
 }
 
 describe('bufferTokens', () => {
-  it('shows the main scenario in its JSDoc and behaves as drawn', () => {
-    expect(readDocDiagram('src/operators/bufferTokens.ts')).toBe(formatDiagram(scenarios.main!.diagram));
-    run(scenarios.main!);
-  });
-
-  describe.each(Object.entries(scenarios).filter(([name]) => name !== 'main'))(
-    'scenario %s',
-    (_name, scenario) => {
-      it(scenario.description, () => run(scenario));
-    },
-  );
+  specifyScenarios('src/operators/bufferTokens.ts', scenarios, run);
 
   it.each([
     [{ count: 0 }, 'rxllm: bufferTokens: count must be a positive integer, got 0'],

@@ -2,9 +2,9 @@ import { BehaviorSubject, NEVER, Observable, Subject, of } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { captureGates, type FlowGate } from '../../src/internal/flowGate';
 import { pausable, type PausableConfig } from '../../src/operators/pausable';
-import { ev, formatDiagram, marbles } from '../../src/testing';
+import { ev, marbles } from '../../src/testing';
 import { scenarios, type PausableScenario } from '../../marbles/pausable';
-import { readDocDiagram } from '../support/docDiagram';
+import { specifyScenarios } from '../support/scenarioSpecs';
 
 function run(scenario: PausableScenario): void {
   marbles(({ cold, expectObservable, expectSubscriptions }) => {
@@ -39,17 +39,7 @@ function gateRecordingSource(): {
 }
 
 describe('pausable', () => {
-  it('shows the main scenario in its JSDoc and behaves as drawn', () => {
-    expect(readDocDiagram('src/operators/pausable.ts')).toBe(formatDiagram(scenarios.main!.diagram));
-    run(scenarios.main!);
-  });
-
-  describe.each(Object.entries(scenarios).filter(([name]) => name !== 'main'))(
-    'scenario %s',
-    (_name, scenario) => {
-      it(scenario.description, () => run(scenario));
-    },
-  );
+  specifyScenarios('src/operators/pausable.ts', scenarios, run);
 
   it.each([
     [null, {}, 'rxllm: pausable: notifier must be an Observable<boolean>, got null'],

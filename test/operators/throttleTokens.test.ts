@@ -1,10 +1,10 @@
 import { Subject, VirtualTimeScheduler, animationFrameScheduler, from } from 'rxjs';
 import type { RxllmEvent, TextEvent } from '../../src/events';
 import { throttleTokens, type ThrottleTokensConfig } from '../../src/operators/throttleTokens';
-import { ev, formatDiagram, marbles } from '../../src/testing';
+import { ev, marbles } from '../../src/testing';
 import { scenarios, type ThrottleTokensScenario } from '../../marbles/throttleTokens';
 import { decodeFixture } from '../support/decodeFixture';
-import { readDocDiagram } from '../support/docDiagram';
+import { specifyScenarios } from '../support/scenarioSpecs';
 
 function run(scenario: ThrottleTokensScenario): void {
   marbles(({ cold, expectObservable, expectSubscriptions }) => {
@@ -20,17 +20,7 @@ function run(scenario: ThrottleTokensScenario): void {
 }
 
 describe('throttleTokens', () => {
-  it('shows the main scenario in its JSDoc and behaves as drawn', () => {
-    expect(readDocDiagram('src/operators/throttleTokens.ts')).toBe(formatDiagram(scenarios.main!.diagram));
-    run(scenarios.main!);
-  });
-
-  describe.each(Object.entries(scenarios).filter(([name]) => name !== 'main'))(
-    'scenario %s',
-    (_name, scenario) => {
-      it(scenario.description, () => run(scenario));
-    },
-  );
+  specifyScenarios('src/operators/throttleTokens.ts', scenarios, run);
 
   it.each([
     [
