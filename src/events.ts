@@ -139,11 +139,14 @@ export interface UsageEvent extends EventMeta, Usage {
 export type FinishReason =
   'stop' | 'length' | 'tool-calls' | 'content-filter' | 'refusal' | 'error' | 'cancelled' | 'other';
 
-/** Generation of a choice ended. `rawReason` keeps the provider's own word for it. */
+/**
+ * Generation of a choice ended. `rawReason` keeps the provider's own word for it: `null` when the
+ * stream ended properly without one, and the reason was inferred.
+ */
 export interface FinishEvent extends EventMeta, ChoiceMeta {
   type: 'finish';
   reason: FinishReason;
-  rawReason?: string;
+  rawReason?: string | null;
 }
 
 /**

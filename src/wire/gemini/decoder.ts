@@ -14,15 +14,25 @@ import { codeForProviderError, codeForStatus } from '../../internal/httpError';
 import { isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+import { StreamedArgs } from './streamedArgs';
 
 const dialect = 'gemini';
 
 type Json = Record<string, unknown>;
 
-/** Per candidate: how many tool calls it made, and whether it finished. */
+/** A function call whose arguments Vertex AI streams (`partialArgs`, `willContinue`). */
+interface StreamingCall {
+  id: string;
+  name: string;
+  index: number;
+  args: StreamedArgs;
+}
+
+/** Per candidate: how many tool calls it made, whether it finished, the call still streaming. */
 interface CandidateState {
   calls: number;
   finished: boolean;
+  streaming: StreamingCall | undefined;
 }
 
 /**
@@ -49,8 +59,8 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
   const candidateState = (index: number): CandidateState => {
     let candidate = candidates[index];
     if (candidate === undefined) {
-      while (candidates.length < index) candidates.push({ calls: 0, finished: false });
-      candidate = { calls: 0, finished: false };
+      while (candidates.length < index) candidates.push({ calls: 0, finished: false, streaming: undefined });
+      candidate = { calls: 0, finished: false, streaming: undefined };
       candidates[index] = candidate;
     }
     return candidate;
@@ -69,9 +79,14 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
   const functionCall = (data: string, k: number, call: unknown): void => {
     if (call === null || typeof call !== 'object')
       throw malformed(dialect, data, 'functionCall is not an object');
-    const { name, args, id: givenId } = call as Json;
-    if (typeof name !== 'string') throw malformed(dialect, data, 'functionCall.name is not a string');
+    const { name, args, id: givenId, partialArgs, willContinue } = call as Json;
     const candidate = candidateState(k);
+    // Vertex AI's streamed arguments: the first part names the call and says more will come.
+    if (candidate.streaming !== undefined || willContinue === true || partialArgs !== undefined) {
+      streamedFunctionCall(data, k, candidate, call as Json);
+      return;
+    }
+    if (typeof name !== 'string') throw malformed(dialect, data, 'functionCall.name is not a string');
     const index = candidate.calls++;
     const id = typeof givenId === 'string' && givenId !== '' ? givenId : `call_${calls}`;
     calls++;
@@ -83,6 +98,72 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
     if (k !== 0) start.choice = delta.choice = done.choice = k;
     emit(start);
     emit(delta);
+    emit(done);
+  };
+
+  /**
+   * One part of a call whose arguments stream: `{name, willContinue: true}` starts it (the name
+   * comes only there), parts with `partialArgs` add to it, and a part without `willContinue`
+   * ends it (often an empty `functionCall: {}`, sometimes the last `partialArgs` part itself).
+   */
+  const streamedFunctionCall = (data: string, k: number, candidate: CandidateState, part: Json): void => {
+    const { name, id: givenId, partialArgs, args } = part;
+    let open = candidate.streaming;
+    if (open !== undefined && typeof name === 'string' && name !== '') {
+      // A new name while a call is open: the open one ended without saying so.
+      completeStreamedCall(k, candidate);
+      open = undefined;
+    }
+    if (open === undefined) {
+      if (typeof name !== 'string' || name === '') {
+        // The empty `functionCall: {}` that ends a call, arriving after it ended: nothing more.
+        if (partialArgs === undefined && (args === undefined || args === null)) return;
+        throw malformed(dialect, data, 'a streamed functionCall starts without a name');
+      }
+      const index = candidate.calls++;
+      const id = typeof givenId === 'string' && givenId !== '' ? givenId : `call_${calls}`;
+      calls++;
+      open = { id, name, index, args: new StreamedArgs() };
+      candidate.streaming = open;
+      const start: ToolCallStartEvent = { type: 'tool-call-start', id, name, index };
+      if (k !== 0) start.choice = k;
+      emit(start);
+    }
+    if (partialArgs !== undefined && partialArgs !== null) {
+      if (!Array.isArray(partialArgs)) throw malformed(dialect, data, 'functionCall.partialArgs is not an array');
+      for (let i = 0; i < partialArgs.length; i++) {
+        const entry = partialArgs[i] as Json | null;
+        if (entry === null || typeof entry !== 'object')
+          throw malformed(dialect, data, 'a partialArgs entry is not an object');
+        let added: string;
+        try {
+          added = open.args.add(entry);
+        } catch (error) {
+          throw malformed(dialect, data, (error as Error).message);
+        }
+        emitArgsDelta(k, open, added);
+      }
+    }
+    if (part.willContinue !== true) completeStreamedCall(k, candidate);
+  };
+
+  const emitArgsDelta = (k: number, call: StreamingCall, argsText: string): void => {
+    if (argsText === '') return;
+    const delta: ToolCallDeltaEvent = { type: 'tool-call-delta', id: call.id, index: call.index, argsText };
+    if (k !== 0) delta.choice = k;
+    emit(delta);
+  };
+
+  /** Ends the candidate's streaming call; `cutOff` when the stream ended inside it. */
+  const completeStreamedCall = (k: number, candidate: CandidateState, cutOff = false): void => {
+    const call = candidate.streaming;
+    if (call === undefined) return;
+    candidate.streaming = undefined;
+    emitArgsDelta(k, call, call.args.close());
+    const { id, name, index } = call;
+    const done: ToolCallEvent = { type: 'tool-call', id, name, index, args: call.args.value, argsText: call.args.text };
+    if (cutOff) done.incomplete = true;
+    if (k !== 0) done.choice = k;
     emit(done);
   };
 
@@ -127,6 +208,8 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
     }
     const rawReason = entry.finishReason;
     if (typeof rawReason === 'string' && rawReason !== '' && rawReason !== 'FINISH_REASON_UNSPECIFIED') {
+      const state = candidateState(k);
+      if (state.streaming !== undefined) completeStreamedCall(k, state);
       let reason = finishReason(rawReason);
       // Gemini says STOP after a function call; the caller needs to know tools are due.
       if (reason === 'stop' && candidateState(k).calls > 0) reason = 'tool-calls';
@@ -139,6 +222,14 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
   const usage = (data: string, metadata: unknown): void => {
     if (typeof metadata !== 'object') throw malformed(dialect, data, 'usageMetadata is not an object');
     const meta = metadata as Json;
+    // Vertex AI sends `{"trafficType":"ON_DEMAND"}` on chunks before the counts are known.
+    if (
+      meta.promptTokenCount === undefined &&
+      meta.candidatesTokenCount === undefined &&
+      meta.totalTokenCount === undefined &&
+      meta.thoughtsTokenCount === undefined
+    )
+      return;
     const input = count(data, meta.promptTokenCount, 'promptTokenCount');
     const thoughts = count(data, meta.thoughtsTokenCount, 'thoughtsTokenCount');
     // Gemini counts thinking apart from the candidates; rxllm counts it as part of the output.
@@ -199,7 +290,13 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
       if (metadata !== undefined && metadata !== null) usage(data, metadata);
     },
     end() {
-      if (failed || finished) return;
+      if (failed) return;
+      // A call still streaming when the input ends was cut off.
+      for (let k = 0; k < candidates.length; k++) {
+        const state = candidates[k];
+        if (state?.streaming !== undefined) completeStreamedCall(k, state, true);
+      }
+      if (finished) return;
       failed = true;
       throw new RxllmError(`${dialect}: stream ended before a finishReason`, { code: 'network', dialect });
     },

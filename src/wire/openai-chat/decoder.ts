@@ -25,13 +25,15 @@ interface OpenCall {
   name: string;
   index: number;
   argsText: string;
+  /** Its `tool-call` event went out; a later fragment for the same index must not restart it. */
+  done: boolean;
 }
 
 /** What the decoder remembers about one choice (`n > 1` streams several at once). */
 interface ChoiceState {
-  /** Calls started and not yet completed, in order of first sight. */
+  /** Calls started, in order of first sight (completed ones stay, marked `done`). */
   calls: OpenCall[];
-  /** The call the latest argument fragment went to; a different index means it is complete. */
+  /** The call the latest argument fragment went to. */
   current: OpenCall | undefined;
   /** Calls started so far: the index of a call that arrives without one. */
   started: number;
@@ -70,14 +72,38 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
   const completeCall = (call: OpenCall, choice: ChoiceState, index: number): void => {
     const event = toolCallEvent(call);
     if (index !== 0) event.choice = index;
-    const at = choice.calls.indexOf(call);
-    if (at !== -1) choice.calls.splice(at, 1);
+    call.done = true;
     if (choice.current === call) choice.current = undefined;
     emit(event);
   };
 
   const completeCalls = (choice: ChoiceState, index: number): void => {
-    while (choice.calls.length > 0) completeCall(choice.calls[0]!, choice, index);
+    for (let i = 0; i < choice.calls.length; i++) {
+      const call = choice.calls[i]!;
+      if (!call.done) completeCall(call, choice, index);
+    }
+  };
+
+  /**
+   * A stream that ends properly ([DONE]) with no finish_reason still says how each choice
+   * ended, so that what is re-encoded is a valid stream for every client: `tool-calls` after a
+   * tool call, `stop` otherwise, and no raw reason, since the provider gave none.
+   */
+  const finishUnfinished = (): void => {
+    if (!started) return;
+    if (choices.length === 0) state(0);
+    for (let index = 0; index < choices.length; index++) {
+      const choice = choices[index];
+      if (choice === undefined || choice.finished) continue;
+      choice.finished = true;
+      const event: FinishEvent = {
+        type: 'finish',
+        reason: choice.started > 0 ? 'tool-calls' : 'stop',
+        rawReason: null,
+      };
+      if (index !== 0) event.choice = index;
+      emit(event);
+    }
   };
 
   const completeAll = (): void => {
@@ -112,6 +138,11 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       if (typeof fragment.index === 'number') {
         index = fragment.index;
         call = choice.current?.index === index ? choice.current : findByIndex(choice.calls, index);
+        // Some servers number every call 0: a new id at a known index is a new call.
+        if (call !== undefined && typeof id === 'string' && id !== '' && id !== call.id) {
+          call = undefined;
+          index = nextIndex(choice.calls);
+        }
       } else if (typeof id === 'string' && id !== '' && choice.current?.id !== id) {
         call = findById(choice.calls, id);
         index = call?.index ?? choice.started;
@@ -119,15 +150,22 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         call = choice.current;
         index = call?.index ?? choice.started;
       }
+      // Parallel calls may interleave their fragments (0, 1, 0); a call completed early, when the
+      // next began with its arguments already whole JSON, takes nothing more.
+      if (call?.done) continue;
 
       if (call === undefined) {
-        // A new call starts, so the one before it is complete.
-        if (choice.current !== undefined) completeCall(choice.current, choice, k);
+        // A new call starts: the one before it is complete if its arguments are whole JSON; if
+        // not, more fragments for it may still come, and it completes at the finish.
+        const previous = choice.current;
+        if (previous !== undefined && previous.argsText !== '' && parsePartialJson(previous.argsText)?.complete)
+          completeCall(previous, choice, k);
         call = {
           id: typeof id === 'string' && id !== '' ? id : `call_${index}`,
           name: typeof fn?.name === 'string' ? fn.name : '',
           index,
           argsText: '',
+          done: false,
         };
         choice.calls.push(call);
         choice.started++;
@@ -188,6 +226,47 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
     }
   };
 
+  /**
+   * `delta.content` as an array of typed parts: Mistral's Magistral models stream
+   * `[{type:'thinking', thinking:[{type:'text', text}]}, {type:'text', text}]`, and OpenAI's
+   * content may be an array of `{type:'text', text}` parts too. Parts of other types (Mistral's
+   * `reference`, images) carry nothing rxllm has an event for.
+   */
+  const contentParts = (data: string, k: number, parts: unknown[]): void => {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as Json | null;
+      if (part === null || typeof part !== 'object')
+        throw malformed(dialect, data, 'a delta.content part is not an object');
+      if (part.type === 'thinking') {
+        const thinking = part.thinking;
+        if (typeof thinking === 'string') emitReasoning(k, thinking);
+        else if (Array.isArray(thinking)) {
+          for (let j = 0; j < thinking.length; j++) {
+            const inner = thinking[j] as Json | null;
+            if (inner !== null && typeof inner === 'object' && typeof inner.text === 'string')
+              emitReasoning(k, inner.text);
+          }
+        } else if (thinking !== undefined && thinking !== null)
+          throw malformed(dialect, data, 'a thinking part has neither text nor a list of parts');
+        continue;
+      }
+      const text = part.text;
+      if (text === undefined || text === null) continue;
+      if (typeof text !== 'string') throw malformed(dialect, data, 'a delta.content part has a text that is not a string');
+      if (text === '') continue;
+      const event: TextEvent = { type: 'text', text };
+      if (k !== 0) event.choice = k;
+      emit(event);
+    }
+  };
+
+  const emitReasoning = (k: number, text: string): void => {
+    if (text === '') return;
+    const event: ReasoningEvent = { type: 'reasoning', text };
+    if (k !== 0) event.choice = k;
+    emit(event);
+  };
+
   const choice = (data: string, raw: unknown, position: number): void => {
     if (raw === null || typeof raw !== 'object') throw malformed(dialect, data, 'a choice is not an object');
     const entry = raw as Json;
@@ -205,11 +284,17 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       }
       if (delta.reasoning_details !== undefined && delta.reasoning_details !== null)
         reasoningDetails(data, k, delta.reasoning_details, reasoning !== '');
-      const content = optionalString(data, delta.content, 'content');
-      if (content !== '') {
-        const event: TextEvent = { type: 'text', text: content };
-        if (k !== 0) event.choice = k;
-        emit(event);
+      const content = delta.content;
+      if (typeof content === 'string') {
+        if (content !== '') {
+          const event: TextEvent = { type: 'text', text: content };
+          if (k !== 0) event.choice = k;
+          emit(event);
+        }
+      } else if (Array.isArray(content)) {
+        contentParts(data, k, content);
+      } else if (content !== undefined && content !== null) {
+        throw malformed(dialect, data, 'delta.content is neither a string nor an array of parts');
       }
       const refusal = optionalString(data, delta.refusal, 'refusal');
       if (refusal !== '') {
@@ -219,6 +304,9 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       }
       if (delta.tool_calls !== undefined && delta.tool_calls !== null)
         toolCalls(data, state(k), k, delta.tool_calls);
+      // The legacy `functions` API: one call, no id, streamed like a tool call.
+      else if (delta.function_call !== undefined && delta.function_call !== null)
+        toolCalls(data, state(k), k, [{ index: 0, function: delta.function_call }]);
     }
     const rawReason = entry.finish_reason;
     // Ollama's /v1 endpoint once sent "" for "not finished"; null is the usual word for it.
@@ -245,6 +333,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       if (data === '[DONE]') {
         done = true;
         completeAll();
+        finishUnfinished();
         return;
       }
       let json: unknown;
@@ -266,7 +355,9 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
 
       if (list !== undefined) {
         if (!Array.isArray(list)) throw malformed(dialect, data, 'choices is not an array');
-        if (!started) {
+        // Azure opens with a `prompt_filter_results` chunk (no choices, empty id and model): the
+        // start waits for the first chunk that says something about the response.
+        if (!started && (list.length > 0 || (usage !== undefined && usage !== null))) {
           started = true;
           emit(startEvent(chunk, options));
         }
@@ -293,6 +384,13 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       }
     },
   };
+}
+
+/** An index no call of the choice has yet, for a call whose server reused one. */
+function nextIndex(calls: OpenCall[]): number {
+  let next = 0;
+  for (let i = 0; i < calls.length; i++) if (calls[i]!.index >= next) next = calls[i]!.index + 1;
+  return next;
 }
 
 function newChoice(): ChoiceState {

@@ -118,7 +118,7 @@ export const rxllmEventSchema = z.discriminatedUnion('type', [
     ...meta,
     ...choice,
     reason: finishReason,
-    rawReason: z.string().optional(),
+    rawReason: z.string().nullable().optional(),
   }),
   z.object({ type: z.literal('reset'), ...meta, reason: z.string() }),
   z.object({ type: z.literal('error'), ...meta, error: rxllmErrorSchema, fatal: z.boolean().optional() }),
