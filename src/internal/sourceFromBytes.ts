@@ -6,6 +6,7 @@ import type { ByteStream, StreamInput } from '../sources/fromSSE';
 import { getDialect } from '../wire/dialects';
 import type { DecoderOptions, Dialect, DialectName, Framing } from '../wire/types';
 import { createStreamDecoder } from './createStreamDecoder';
+import { failedPartial } from './failedPartial';
 import { captureGates, waitForGates } from './flowGate';
 import { errorFromHttpResponse } from './httpError';
 
@@ -66,7 +67,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           ...(fallbackCode !== undefined && { code: fallbackCode }),
         });
       }
-      error.partial ??= accumulator.snapshot();
+      error.partial ??= failedPartial(accumulator);
       subscriber.error(error);
     };
 
@@ -143,7 +144,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           const body = await readErrorBody(source.body);
           if (subscriber.closed) return;
           const error = errorFromHttpResponse(source.status, body, source.headers, dialect.name);
-          error.partial = accumulator.snapshot();
+          error.partial = failedPartial(accumulator);
           subscriber.error(error);
           return;
         }

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
+import { failedPartial } from '../internal/failedPartial';
 import { MessageAccumulator, type Message } from '../message';
 
 /**
@@ -8,7 +9,7 @@ import { MessageAccumulator, type Message } from '../message';
  * usage and finish reason.
  *
  * On a failed stream the promise rejects with an {@link RxllmError} whose `partial` holds the
- * message as far as it got (a non-rxllm error is wrapped first, keeping it as `cause`).
+ * message as far as it got, finish reason `error` (a non-rxllm error is wrapped first, keeping it as `cause`).
  * A reset event clears what was collected so far, as a UI would.
  *
  * @example
@@ -25,7 +26,7 @@ export function collect(events$: Observable<RxllmEvent>): Promise<Message> {
       next: (event) => message.apply(event),
       error: (error: unknown) => {
         const failure = RxllmError.from(error);
-        failure.partial ??= message.snapshot();
+        failure.partial ??= failedPartial(message);
         reject(failure);
       },
       complete: () => resolve(message.snapshot()),

@@ -2,6 +2,7 @@ import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import type { ResetEvent, RxllmEvent, StartEvent, TextEvent } from '../events';
 import { RxllmError } from '../errors';
 import { ManualGate, subscribeUnderGate } from '../internal/flowGate';
+import { failedPartial } from '../internal/failedPartial';
 import { MessageAccumulator, type Message } from '../message';
 
 /** What {@link StreamHandlers.onStart} receives: the `start` event's fields. */
@@ -287,7 +288,7 @@ export function subscribeWithHandlers(
     } else {
       status = 'error';
       const error = RxllmError.from(outcome.error);
-      error.partial ??= message.snapshot();
+      error.partial ??= failedPartial(message);
       for (const handler of handlers) call(handler, 'onError', error);
       rejectDone(error);
     }

@@ -167,7 +167,7 @@ describe('subscribeWithHandlers', () => {
     expect(reported!.code).toBe('provider');
     expect(reported!.message).toBe('boom');
     expect(reported!.cause).toBe(plain);
-    expect(reported!.partial).toEqual(emptyMessage);
+    expect(reported!.partial).toEqual({ ...emptyMessage, finishReason: 'error' });
     await expect(stream.done).rejects.toBe(reported);
   });
 

@@ -173,7 +173,7 @@ describe('fromAnthropic', () => {
       toolCalls: [
         { id: 'toolu_01NRLabsLyVHZPKxbKvkfSMn', name: 'get_weather', argsText: '', incomplete: true },
       ],
-      finishReason: null,
+      finishReason: 'error',
     });
   });
 

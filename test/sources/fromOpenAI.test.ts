@@ -239,7 +239,7 @@ describe('fromOpenAI', () => {
       refusal: '',
       toolCalls: [],
       usage: null,
-      finishReason: null,
+      finishReason: 'error',
     });
   });
 

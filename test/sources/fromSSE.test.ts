@@ -157,7 +157,7 @@ describe('fromSSE', () => {
         refusal: '',
         toolCalls: [],
         usage: null,
-        finishReason: null,
+        finishReason: 'error',
       });
     },
   );
@@ -181,7 +181,7 @@ describe('fromSSE', () => {
       refusal: '',
       toolCalls: [],
       usage: null,
-      finishReason: null,
+      finishReason: 'error',
     });
   });
 

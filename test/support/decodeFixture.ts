@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
+import { failedPartial } from '../../src/internal/failedPartial';
 import { MessageAccumulator, type Message } from '../../src/message';
 import { getDialect } from '../../src/wire/dialects';
 import type { Decoder, DecoderOptions, DialectName, EmitEvent } from '../../src/wire/types';
@@ -49,7 +50,8 @@ export interface Decoded {
 
 /**
  * Decodes `chunks` the way a source does: pushed in order into a stream decoder whose events go
- * to a message accumulator too. A thrown error comes back with its `partial` set to the message.
+ * to a message accumulator too. A thrown error comes back with its `partial` set to the message
+ * (finish reason `error`), as a source sets it.
  */
 export function decodeChunks(
   dialect: DialectName,
@@ -71,7 +73,7 @@ export function decodeChunks(
     stream.end();
   } catch (thrown) {
     const error = RxllmError.from(thrown);
-    error.partial = accumulator.snapshot();
+    error.partial = failedPartial(accumulator);
     return { events, message: accumulator.snapshot(), error };
   }
   return { events, message: accumulator.snapshot() };

@@ -157,8 +157,9 @@ describe('createAnthropicDecoder', () => {
       );
       const argsText =
         '{"filename": "taxes.txt", "lines_of_text": [\n"# COMPREHENSIVE TAX GUIDE FOR INDIVIDUALS WITH MULTIPLE W-2s",\n"",\n"## INTRODUCTION",\n"",\n"Filing taxes';
-      // anthropic-sdk-python's partial parse drops the unterminated last string ("Filing taxes");
-      // rxllm's parsePartialJson closes it, like the AI SDK's, so nothing streamed is lost.
+      // Both Anthropic SDKs read cut-off input as complete values only: the unterminated last
+      // string ("Filing taxes") is dropped (anthropic-sdk-python's EXPECTED_INCOMPLETE_MESSAGE for
+      // this very fixture); argsText keeps every byte that streamed.
       expect(message.toolCalls).toEqual([
         {
           id: 'toolu_01EKqbqmZrGRXy18eN7m9kvY',
@@ -170,7 +171,6 @@ describe('createAnthropicDecoder', () => {
               '',
               '## INTRODUCTION',
               '',
-              'Filing taxes',
             ],
           },
           argsText,
@@ -283,7 +283,7 @@ describe('createAnthropicDecoder', () => {
         text: 'Hello there',
         // The input count from message_start survives the failure.
         usage: { inputTokens: 11, outputTokens: 1, totalTokens: 12 },
-        finishReason: null,
+        finishReason: 'error',
       });
     });
   });
@@ -435,18 +435,19 @@ describe('createAnthropicDecoder', () => {
         {
           type: 'content_block_delta',
           index: 0,
-          delta: { type: 'input_json_delta', partial_json: '{"q": "ca' },
+          delta: { type: 'input_json_delta', partial_json: '{"q": "ca", "n": 1, "lang": "e' },
         },
       ],
     ]);
     expect(error).toMatchObject({ code: 'network' });
+    // Complete values only, as Anthropic's SDKs read cut-off input: the unfinished "e" is dropped.
     expect(events.at(-1)).toEqual({
       type: 'tool-call',
       id: 'toolu_1',
       name: 'search',
       index: 0,
-      args: { q: 'ca' },
-      argsText: '{"q": "ca',
+      args: { q: 'ca', n: 1 },
+      argsText: '{"q": "ca", "n": 1, "lang": "e',
       incomplete: true,
     });
   });

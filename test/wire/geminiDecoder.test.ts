@@ -222,7 +222,7 @@ describe('createGeminiDecoder', () => {
     const { error } = decode(sse(response([{ text: 'Half an ans' }])));
     expect(error).toMatchObject({ code: 'network', dialect: 'gemini' });
     expect(error?.message).toBe('gemini: stream ended before a finishReason');
-    expect(error?.partial).toMatchObject({ text: 'Half an ans', finishReason: null, id: 'resp-1' });
+    expect(error?.partial).toMatchObject({ text: 'Half an ans', finishReason: 'error', id: 'resp-1' });
   });
 
   it('throws malformed naming the dialect and quoting the line when parts is not an array', () => {

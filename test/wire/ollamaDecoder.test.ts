@@ -117,7 +117,7 @@ describe('createOllamaDecoder', () => {
         refusal: '',
         toolCalls: [],
         usage: null,
-        finishReason: null,
+        finishReason: 'error',
       });
     });
 
@@ -221,7 +221,7 @@ describe('createOllamaDecoder', () => {
       const { error } = decode(lines(chat({ content: 'Once upon' }), chat({ content: ' a' })));
       expect(error).toMatchObject({ code: 'network', dialect: 'ollama', retryable: true });
       expect(error?.message).toBe('ollama: stream ended before the final "done": true object');
-      expect(error?.partial).toMatchObject({ text: 'Once upon a', finishReason: null, model: 'qwen3' });
+      expect(error?.partial).toMatchObject({ text: 'Once upon a', finishReason: 'error', model: 'qwen3' });
     });
 
     it('skips lines it does not know and keep-alive objects', () => {

@@ -294,7 +294,7 @@ describe('createOpenAIResponsesDecoder', () => {
         id: 'resp_05500b38c2cd9bfc00691c7c9d222481a3b595421266dab424',
         text: '',
         usage: null,
-        finishReason: null,
+        finishReason: 'error',
       });
     });
   });
@@ -352,7 +352,7 @@ describe('createOpenAIResponsesDecoder', () => {
     const { events, error } = feed([
       created,
       functionCallAdded('call_a', 'fc_a', 'search'),
-      argsDelta('fc_a', '{"query": "weath'),
+      argsDelta('fc_a', '{"query": "weather", "city": "Par'),
       {
         type: 'response.incomplete',
         response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, usage: null },
@@ -365,8 +365,8 @@ describe('createOpenAIResponsesDecoder', () => {
         id: 'call_a',
         name: 'search',
         index: 0,
-        args: { query: 'weath' },
-        argsText: '{"query": "weath',
+        args: { query: 'weather' },
+        argsText: '{"query": "weather", "city": "Par',
         incomplete: true,
       },
       { type: 'finish', reason: 'length', rawReason: 'max_output_tokens' },

@@ -1,5 +1,6 @@
 import type { FinishReason } from '../../events';
 import { RxllmError, type RxllmErrorCode } from '../../errors';
+import { parseCutOffArgs } from '../../internal/completeValuesOnly';
 import { codeForProviderError } from '../../internal/httpError';
 import { count, isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
@@ -45,6 +46,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
   let started = false;
   let stopped = false;
   let failed = false;
+  let finished = false;
   const blocks: Block[] = [];
   const tools: ToolBlock[] = [];
   let startUsage: AnthropicUsage | undefined;
@@ -64,8 +66,13 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
       } else args = {};
     } else {
       const parsed = parsePartialJson(argsText);
-      args = parsed?.value ?? {};
-      if (!parsed?.complete) incomplete = true;
+      if (parsed?.complete) args = parsed.value;
+      else {
+        incomplete = true;
+        // Cut off (at max_tokens): complete values only, an unfinished last string or number
+        // dropped, as both Anthropic SDKs' `finalMessage()` read it.
+        args = parseCutOffArgs(argsText);
+      }
     }
     emit(
       incomplete
@@ -172,8 +179,9 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
     if (!isObject(delta) || (usage != null && !isObject(usage)))
       throw malformed(dialect, data, 'message_delta needs a delta object (and usage, if any, an object)');
     const rawReason = delta.stop_reason;
-    if (typeof rawReason === 'string') {
+    if (typeof rawReason === 'string' && !finished) {
       flushOpenTools();
+      finished = true;
       emit({ type: 'finish', reason: finishReason(rawReason), rawReason });
     }
     if (isObject(usage)) emitUsage(usage);
@@ -280,6 +288,12 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
         case 'message_stop':
           flushOpenTools();
           stopped = true;
+          // A message that stops without a stop_reason still ends in a finish, so that what is
+          // re-encoded says how it ended: after a tool call, that tools are due.
+          if (!finished) {
+            finished = true;
+            emit({ type: 'finish', reason: tools.length > 0 ? 'tool-calls' : 'stop', rawReason: null });
+          }
           return;
         case 'error':
           failed = true;

@@ -130,7 +130,8 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
       emit(start);
     }
     if (partialArgs !== undefined && partialArgs !== null) {
-      if (!Array.isArray(partialArgs)) throw malformed(dialect, data, 'functionCall.partialArgs is not an array');
+      if (!Array.isArray(partialArgs))
+        throw malformed(dialect, data, 'functionCall.partialArgs is not an array');
       for (let i = 0; i < partialArgs.length; i++) {
         const entry = partialArgs[i] as Json | null;
         if (entry === null || typeof entry !== 'object')
@@ -161,7 +162,14 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
     candidate.streaming = undefined;
     emitArgsDelta(k, call, call.args.close());
     const { id, name, index } = call;
-    const done: ToolCallEvent = { type: 'tool-call', id, name, index, args: call.args.value, argsText: call.args.text };
+    const done: ToolCallEvent = {
+      type: 'tool-call',
+      id,
+      name,
+      index,
+      args: call.args.value,
+      argsText: call.args.text,
+    };
     if (cutOff) done.incomplete = true;
     if (k !== 0) done.choice = k;
     emit(done);

@@ -13,6 +13,7 @@ import { RxllmError } from '../../errors';
 import { codeForProviderError } from '../../internal/httpError';
 import { isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
+import { parseCutOffArgs } from '../../internal/completeValuesOnly';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 
@@ -57,8 +58,8 @@ export function createOllamaDecoder(emit: EmitEvent, options?: DecoderOptions): 
         // Some builds send the arguments as JSON text, as OpenAI does.
         argsText = args;
         const parsed = args.trim() === '' ? { value: {}, complete: true } : parsePartialJson(args);
-        args = parsed?.value ?? {};
         incomplete = !parsed?.complete;
+        args = parsed?.complete ? parsed.value : parseCutOffArgs(args);
       } else {
         argsText = JSON.stringify(args);
       }

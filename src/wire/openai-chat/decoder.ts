@@ -14,6 +14,7 @@ import { RxllmError } from '../../errors';
 import { codeForProviderError, codeForStatus } from '../../internal/httpError';
 import { isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
+import { parseCutOffArgs } from '../../internal/completeValuesOnly';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 
@@ -158,7 +159,11 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         // A new call starts: the one before it is complete if its arguments are whole JSON; if
         // not, more fragments for it may still come, and it completes at the finish.
         const previous = choice.current;
-        if (previous !== undefined && previous.argsText !== '' && parsePartialJson(previous.argsText)?.complete)
+        if (
+          previous !== undefined &&
+          previous.argsText !== '' &&
+          parsePartialJson(previous.argsText)?.complete
+        )
           completeCall(previous, choice, k);
         call = {
           id: typeof id === 'string' && id !== '' ? id : `call_${index}`,
@@ -252,7 +257,8 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       }
       const text = part.text;
       if (text === undefined || text === null) continue;
-      if (typeof text !== 'string') throw malformed(dialect, data, 'a delta.content part has a text that is not a string');
+      if (typeof text !== 'string')
+        throw malformed(dialect, data, 'a delta.content part has a text that is not a string');
       if (text === '') continue;
       const event: TextEvent = { type: 'text', text };
       if (k !== 0) event.choice = k;
@@ -429,7 +435,7 @@ function toolCallEvent(call: OpenCall): ToolCallEvent {
   if (parsed?.complete) {
     event.args = parsed.value;
   } else {
-    event.args = parsed?.value ?? {};
+    event.args = parseCutOffArgs(call.argsText);
     event.incomplete = true;
   }
   return event;
@@ -501,8 +507,14 @@ function usageEvent(data: string, usage: Json): UsageEvent {
         : undefined;
   if (cached !== undefined) event.cachedInputTokens = cached;
   const completionDetails = usage.completion_tokens_details as Json | null | undefined;
-  if (typeof completionDetails?.reasoning_tokens === 'number')
-    event.reasoningTokens = completionDetails.reasoning_tokens;
+  const reasoning = completionDetails?.reasoning_tokens;
+  if (typeof reasoning === 'number') {
+    event.reasoningTokens = reasoning;
+    // xAI counts reasoning apart from completion_tokens (its total is the sum of all three);
+    // rxllm's outputTokens includes reasoning, as OpenAI's completion_tokens does.
+    if (reasoning > 0 && event.totalTokens === input + output + reasoning)
+      event.outputTokens = output + reasoning;
+  }
   // OpenRouter reports what the request cost.
   if (typeof usage.cost === 'number') event.cost = usage.cost;
   return event;

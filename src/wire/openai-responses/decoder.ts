@@ -3,6 +3,7 @@ import { RxllmError, type RxllmErrorCode } from '../../errors';
 import { codeForProviderError } from '../../internal/httpError';
 import { count, isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
+import { parseCutOffArgs } from '../../internal/completeValuesOnly';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 
@@ -38,6 +39,13 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
   let reasoningItem: unknown;
   let reasoningPart: unknown;
   let reasoningShown = false;
+  // Items whose text (or refusal, or reasoning) arrived, so that a server that sends it only in
+  // the `.done` events (or only in `output_item.done`) is read, and one that sends both is not
+  // read twice. The last item is kept apart so that a delta costs one comparison.
+  let lastTextItem: unknown;
+  const textItems = new Set<unknown>();
+  const refusalItems = new Set<unknown>();
+  const reasoningItems = new Set<string>();
 
   function findCall(itemId: unknown, data: string): FunctionCall {
     for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.itemId === itemId) return calls[i]!;
@@ -56,8 +64,8 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
     let incomplete = cutOff;
     if (call.argsText !== '') {
       const parsed = parsePartialJson(call.argsText);
-      args = parsed?.value ?? {};
       incomplete = cutOff || !parsed?.complete;
+      args = parsed?.complete ? parsed.value : parseCutOffArgs(call.argsText);
     }
     const { id, name, index, argsText } = call;
     emit(
@@ -75,6 +83,7 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
     if (json.item_id !== reasoningItem || part !== reasoningPart) {
       reasoningItem = json.item_id;
       reasoningPart = part;
+      reasoningItems.add(`${String(json.item_id)}/${String(part)}`);
       if (reasoningShown) {
         emit({ type: 'reasoning', text: `\n\n${text}` });
         return;
@@ -106,12 +115,49 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
     }
   }
 
+  /** Text sent only in a `.done` event (no deltas came for its item). */
+  function textDone(json: Record<string, unknown>): void {
+    const item = json.item_id;
+    if (textItems.has(item)) return;
+    textItems.add(item);
+    if (typeof json.text === 'string' && json.text !== '') emit({ type: 'text', text: json.text });
+  }
+
+  /** A message item whose content came in no delta and no `.done` event: read it from the item. */
+  function messageDone(item: Record<string, unknown>): void {
+    const content = item.content;
+    if (!Array.isArray(content)) return;
+    const readText = !textItems.has(item.id);
+    const readRefusal = !refusalItems.has(item.id);
+    textItems.add(item.id);
+    refusalItems.add(item.id);
+    for (const part of content) {
+      if (!isObject(part)) continue;
+      if (readText && part.type === 'output_text' && typeof part.text === 'string' && part.text !== '')
+        emit({ type: 'text', text: part.text });
+      else if (
+        readRefusal &&
+        part.type === 'refusal' &&
+        typeof part.refusal === 'string' &&
+        part.refusal !== ''
+      )
+        emit({ type: 'refusal', text: part.refusal });
+    }
+  }
+
   function outputItemDone(json: Record<string, unknown>, data: string): void {
     const item = json.item;
     if (!isObject(item)) throw malformed(dialect, data, 'output_item.done without an item');
     if (item.type === 'function_call') {
-      const call = findCall(item.id, data);
+      let call = calls.find((known) => known.itemId === item.id);
+      // A server that never announced the call with output_item.added sends it whole here.
+      if (call === undefined) {
+        outputItemAdded({ item: { ...item, arguments: '' } }, data);
+        call = calls[calls.length - 1]!;
+      }
       if (!call.done) finishCall(call, item.arguments, item.status === 'incomplete');
+    } else if (item.type === 'message') {
+      messageDone(item);
     } else if (item.type === 'reasoning' && typeof item.encrypted_content === 'string') {
       // The final item carries the encrypted reasoning to pass back on the next turn.
       emit({ type: 'reasoning', text: '', redacted: item.encrypted_content });
@@ -159,7 +205,28 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
           const text = json.delta;
           if (typeof text !== 'string')
             throw malformed(dialect, data, 'output_text.delta without a delta string');
+          if (json.item_id !== lastTextItem) {
+            lastTextItem = json.item_id;
+            textItems.add(json.item_id);
+          }
           if (text !== '') emit({ type: 'text', text });
+          return;
+        }
+        case 'response.output_text.done':
+          textDone(json);
+          return;
+        case 'response.refusal.done':
+          if (!refusalItems.has(json.item_id)) {
+            refusalItems.add(json.item_id);
+            if (typeof json.refusal === 'string' && json.refusal !== '')
+              emit({ type: 'refusal', text: json.refusal });
+          }
+          return;
+        case 'response.reasoning_summary_text.done':
+        case 'response.reasoning_text.done': {
+          const part = json.type === 'response.reasoning_text.done' ? json.content_index : json.summary_index;
+          if (!reasoningItems.has(`${String(json.item_id)}/${String(part)}`) && typeof json.text === 'string')
+            reasoningDelta({ ...json, delta: json.text }, part, data);
           return;
         }
         case 'response.reasoning_summary_text.delta':
@@ -182,6 +249,7 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
           const text = json.delta;
           if (typeof text !== 'string')
             throw malformed(dialect, data, 'refusal.delta without a delta string');
+          refusalItems.add(json.item_id);
           if (text !== '') emit({ type: 'refusal', text });
           return;
         }
