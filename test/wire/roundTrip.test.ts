@@ -15,7 +15,10 @@ function dialectOf(path: string): DialectName {
   if (path.startsWith('openai-responses/') || path === 'openrouter/responses-api-data-only-done.sse')
     return 'openai-responses';
   if (path.startsWith('ollama/')) return 'ollama';
-  if (path === 'edge/gemini-crlf.sse') return 'gemini';
+  if (path === 'edge/gemini-crlf.sse' || path.startsWith('gemini/') || path.startsWith('vertex/'))
+    return 'gemini';
+  // Binary event-stream recordings: round-tripped once a `bedrock` dialect decodes them.
+  if (path.startsWith('bedrock/')) return 'bedrock' as DialectName;
   return 'openai-chat';
 }
 
