@@ -307,6 +307,64 @@ describe('openai-responses: content sent only in .done events', () => {
   });
 });
 
+describe('openai-responses: item ids rotated on every event (GitHub Copilot)', () => {
+  it('follows reasoning, text and a function call by their output_index', () => {
+    let n = 0;
+    const id = () => `capture-id-${++n}`;
+    const { message, error } = decode(
+      'openai-responses',
+      sse(
+        { type: 'response.created', response: { id: 'resp_1', model: 'gpt-x', created_at: 1 } },
+        { type: 'response.output_item.added', output_index: 0, item: { id: id(), type: 'reasoning' } },
+        {
+          type: 'response.reasoning_summary_text.delta',
+          item_id: id(),
+          output_index: 0,
+          summary_index: 0,
+          delta: 'Think',
+        },
+        {
+          type: 'response.reasoning_summary_text.delta',
+          item_id: id(),
+          output_index: 0,
+          summary_index: 0,
+          delta: 'ing',
+        },
+        {
+          type: 'response.reasoning_summary_text.done',
+          item_id: id(),
+          output_index: 0,
+          summary_index: 0,
+          text: 'Thinking',
+        },
+        { type: 'response.output_text.delta', item_id: id(), output_index: 1, content_index: 0, delta: 'Hi' },
+        { type: 'response.output_text.done', item_id: id(), output_index: 1, content_index: 0, text: 'Hi' },
+        {
+          type: 'response.output_item.added',
+          output_index: 2,
+          item: { id: id(), type: 'function_call', call_id: 'call_1', name: 'f', arguments: '' },
+        },
+        { type: 'response.function_call_arguments.delta', item_id: id(), output_index: 2, delta: '{"a":' },
+        { type: 'response.function_call_arguments.delta', item_id: id(), output_index: 2, delta: '1}' },
+        {
+          type: 'response.function_call_arguments.done',
+          item_id: id(),
+          output_index: 2,
+          arguments: '{"a":1}',
+        },
+        { type: 'response.completed', response: { status: 'completed', usage: null } },
+      ),
+    );
+    expect(error).toBeUndefined();
+    expect(message).toMatchObject({
+      text: 'Hi',
+      reasoning: 'Thinking',
+      toolCalls: [{ id: 'call_1', name: 'f', args: { a: 1 }, argsText: '{"a":1}' }],
+      finishReason: 'tool-calls',
+    });
+  });
+});
+
 describe('gemini: Vertex AI streamed function-call arguments', () => {
   const part = (functionCall: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     candidates: [{ content: { role: 'model', parts: [{ functionCall }] }, ...extra }],

@@ -190,6 +190,60 @@ describe('recorded streams from more providers', () => {
     });
   });
 
+  describe('Responses API servers', () => {
+    it('reads GitHub Copilot, which sends a new item_id on every event, once and unbroken', () => {
+      const { message, events } = decodes(
+        'openai-responses',
+        'github-copilot/responses-rotating-item-ids.sse',
+      );
+      expect(message).toMatchObject({
+        model: 'gpt-5.3-codex',
+        text:
+          'There are **3** letter **“r”**s in **“strawberry.”**\n\nBreakdown: **s t r a w b e r r y**  \n' +
+          'You can see **r** at positions **3, 8, and 9**.',
+        reasoning: '**Counting character occurrences**',
+        usage: {
+          inputTokens: 19,
+          outputTokens: 105,
+          totalTokens: 124,
+          cachedInputTokens: 0,
+          reasoningTokens: 44,
+        },
+        finishReason: 'stop',
+      });
+      // Every delta is its own item id: none of them is taken for a new item or part.
+      expect(byType(events, 'text')).toHaveLength(55);
+    });
+
+    it('reads LM Studio text and a reasoning model calling a tool', () => {
+      const text = decodes('openai-responses', 'lmstudio/responses-text.sse').message;
+      expect(text.text.startsWith('## The Festival of Whispering Leaves')).toBe(true);
+      expect(text.finishReason).toBe('stop');
+      const tool = decodes('openai-responses', 'lmstudio/responses-reasoning-tool-call.sse').message;
+      expect(tool).toMatchObject({
+        model: 'zai-org/glm-4.7-flash',
+        text: "I'll get the current weather information for San Francisco for you.",
+        toolCalls: [
+          {
+            id: 'call_2025306790300011',
+            name: 'weather',
+            args: { location: 'San Francisco' },
+            argsText: '{"location":"San Francisco"}',
+          },
+        ],
+        usage: {
+          inputTokens: 182,
+          outputTokens: 61,
+          totalTokens: 243,
+          cachedInputTokens: 2,
+          reasoningTokens: 48,
+        },
+        finishReason: 'tool-calls',
+      });
+      expect(tool.reasoning.startsWith('The user is asking for the weather in San Francisco.')).toBe(true);
+    });
+  });
+
   describe('Gemini and Vertex AI', () => {
     it('assembles Vertex AI streamed arguments (partialArgs) into JSON text and a nested object', () => {
       const { message, events } = decodes('gemini', 'vertex/stream-function-call-args-nested.sse');

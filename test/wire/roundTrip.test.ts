@@ -12,7 +12,12 @@ const fixtureRoot = resolve(__dirname, '../fixtures');
 /** The dialect each recorded fixture is in (test/fixtures/README.md). */
 function dialectOf(path: string): DialectName {
   if (path.startsWith('anthropic/')) return 'anthropic';
-  if (path.startsWith('openai-responses/') || path === 'openrouter/responses-api-data-only-done.sse')
+  if (
+    path.startsWith('openai-responses/') ||
+    path.startsWith('github-copilot/') ||
+    path.startsWith('lmstudio/') ||
+    path === 'openrouter/responses-api-data-only-done.sse'
+  )
     return 'openai-responses';
   if (path.startsWith('ollama/')) return 'ollama';
   if (path === 'edge/gemini-crlf.sse' || path.startsWith('gemini/') || path.startsWith('vertex/'))

@@ -277,6 +277,8 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
     if (raw === null || typeof raw !== 'object') throw malformed(dialect, data, 'a choice is not an object');
     const entry = raw as Json;
     const k = typeof entry.index === 'number' ? entry.index : position;
+    // Known to the finish that [DONE] gives a choice that sent none.
+    if (k >= choices.length) state(k);
     const delta = entry.delta as Json | null | undefined;
     if (delta !== undefined && delta !== null) {
       if (typeof delta !== 'object') throw malformed(dialect, data, 'choices[].delta is not an object');

@@ -12,6 +12,8 @@ const dialect = 'openai-responses';
 interface FunctionCall {
   /** The output item id (`fc_…`) that argument events refer to. */
   itemId: string;
+  /** Its position in the output, the identity that servers rotating item ids keep. */
+  outputIndex: unknown;
   /** The call id (`call_…`) that a tool result must quote: the id rxllm exposes. */
   id: string;
   name: string;
@@ -47,9 +49,19 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
   const refusalItems = new Set<unknown>();
   const reasoningItems = new Set<string>();
 
-  function findCall(itemId: unknown, data: string): FunctionCall {
+  function findCall(json: Record<string, unknown>, data: string): FunctionCall {
+    const call = knownCall(json.item_id, json.output_index);
+    if (call === undefined)
+      throw malformed(dialect, data, 'function call event for an item that was never added');
+    return call;
+  }
+
+  /** The call by its item id, else (GitHub Copilot sends a new item id on every event) its output index. */
+  function knownCall(itemId: unknown, outputIndex: unknown): FunctionCall | undefined {
     for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.itemId === itemId) return calls[i]!;
-    throw malformed(dialect, data, 'function call event for an item that was never added');
+    if (typeof outputIndex !== 'number') return undefined;
+    for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.outputIndex === outputIndex) return calls[i]!;
+    return undefined;
   }
 
   function finishCall(call: FunctionCall, finalArgs: unknown, cutOff: boolean): void {
@@ -80,10 +92,11 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
     if (typeof text !== 'string')
       throw malformed(dialect, data, `${String(json.type)} without a delta string`);
     if (text === '') return;
-    if (json.item_id !== reasoningItem || part !== reasoningPart) {
-      reasoningItem = json.item_id;
+    const item = itemKey(json);
+    if (item !== reasoningItem || part !== reasoningPart) {
+      reasoningItem = item;
       reasoningPart = part;
-      reasoningItems.add(`${String(json.item_id)}/${String(part)}`);
+      reasoningItems.add(`${String(item)}/${String(part)}`);
       if (reasoningShown) {
         emit({ type: 'reasoning', text: `\n\n${text}` });
         return;
@@ -101,6 +114,7 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
       throw malformed(dialect, data, 'function_call item without id, call_id and name');
     const call: FunctionCall = {
       itemId: item.id,
+      outputIndex: json.output_index,
       id: item.call_id,
       name: item.name,
       index: calls.length,
@@ -117,20 +131,20 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
 
   /** Text sent only in a `.done` event (no deltas came for its item). */
   function textDone(json: Record<string, unknown>): void {
-    const item = json.item_id;
+    const item = itemKey(json);
     if (textItems.has(item)) return;
     textItems.add(item);
     if (typeof json.text === 'string' && json.text !== '') emit({ type: 'text', text: json.text });
   }
 
   /** A message item whose content came in no delta and no `.done` event: read it from the item. */
-  function messageDone(item: Record<string, unknown>): void {
+  function messageDone(item: Record<string, unknown>, key: unknown): void {
     const content = item.content;
     if (!Array.isArray(content)) return;
-    const readText = !textItems.has(item.id);
-    const readRefusal = !refusalItems.has(item.id);
-    textItems.add(item.id);
-    refusalItems.add(item.id);
+    const readText = !textItems.has(key);
+    const readRefusal = !refusalItems.has(key);
+    textItems.add(key);
+    refusalItems.add(key);
     for (const part of content) {
       if (!isObject(part)) continue;
       if (readText && part.type === 'output_text' && typeof part.text === 'string' && part.text !== '')
@@ -149,15 +163,15 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
     const item = json.item;
     if (!isObject(item)) throw malformed(dialect, data, 'output_item.done without an item');
     if (item.type === 'function_call') {
-      let call = calls.find((known) => known.itemId === item.id);
+      let call = knownCall(item.id, json.output_index);
       // A server that never announced the call with output_item.added sends it whole here.
       if (call === undefined) {
-        outputItemAdded({ item: { ...item, arguments: '' } }, data);
+        outputItemAdded({ item: { ...item, arguments: '' }, output_index: json.output_index }, data);
         call = calls[calls.length - 1]!;
       }
       if (!call.done) finishCall(call, item.arguments, item.status === 'incomplete');
     } else if (item.type === 'message') {
-      messageDone(item);
+      messageDone(item, typeof json.output_index === 'number' ? json.output_index : item.id);
     } else if (item.type === 'reasoning' && typeof item.encrypted_content === 'string') {
       // The final item carries the encrypted reasoning to pass back on the next turn.
       emit({ type: 'reasoning', text: '', redacted: item.encrypted_content });
@@ -205,9 +219,10 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
           const text = json.delta;
           if (typeof text !== 'string')
             throw malformed(dialect, data, 'output_text.delta without a delta string');
-          if (json.item_id !== lastTextItem) {
-            lastTextItem = json.item_id;
-            textItems.add(json.item_id);
+          const item = itemKey(json);
+          if (item !== lastTextItem) {
+            lastTextItem = item;
+            textItems.add(item);
           }
           if (text !== '') emit({ type: 'text', text });
           return;
@@ -216,8 +231,8 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
           textDone(json);
           return;
         case 'response.refusal.done':
-          if (!refusalItems.has(json.item_id)) {
-            refusalItems.add(json.item_id);
+          if (!refusalItems.has(itemKey(json))) {
+            refusalItems.add(itemKey(json));
             if (typeof json.refusal === 'string' && json.refusal !== '')
               emit({ type: 'refusal', text: json.refusal });
           }
@@ -225,7 +240,10 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
         case 'response.reasoning_summary_text.done':
         case 'response.reasoning_text.done': {
           const part = json.type === 'response.reasoning_text.done' ? json.content_index : json.summary_index;
-          if (!reasoningItems.has(`${String(json.item_id)}/${String(part)}`) && typeof json.text === 'string')
+          if (
+            !reasoningItems.has(`${String(itemKey(json))}/${String(part)}`) &&
+            typeof json.text === 'string'
+          )
             reasoningDelta({ ...json, delta: json.text }, part, data);
           return;
         }
@@ -239,7 +257,7 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
           const fragment = json.delta;
           if (typeof fragment !== 'string')
             throw malformed(dialect, data, 'function_call_arguments.delta without a delta string');
-          const call = findCall(json.item_id, data);
+          const call = findCall(json, data);
           if (fragment === '' || call.done) return;
           call.argsText += fragment;
           emit({ type: 'tool-call-delta', id: call.id, index: call.index, argsText: fragment });
@@ -249,12 +267,12 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
           const text = json.delta;
           if (typeof text !== 'string')
             throw malformed(dialect, data, 'refusal.delta without a delta string');
-          refusalItems.add(json.item_id);
+          refusalItems.add(itemKey(json));
           if (text !== '') emit({ type: 'refusal', text });
           return;
         }
         case 'response.function_call_arguments.done': {
-          const call = findCall(json.item_id, data);
+          const call = findCall(json, data);
           if (!call.done) finishCall(call, json.arguments, false);
           return;
         }
@@ -309,6 +327,14 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
       });
     },
   };
+}
+
+/**
+ * Which output item an event belongs to: its `output_index` where it has one (GitHub Copilot's
+ * Responses stream sends a new `item_id` on every event, the index stays), else its `item_id`.
+ */
+function itemKey(json: Record<string, unknown>): unknown {
+  return typeof json.output_index === 'number' ? json.output_index : json.item_id;
 }
 
 /** The `error` event: documented with top-level `code`/`message`, sent nested under `error` too. */
