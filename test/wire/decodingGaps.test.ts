@@ -45,12 +45,13 @@ describe('openai-chat: content as an array of typed parts', () => {
             { type: 'text', text: 'lo' },
           ],
         }),
+        chunk({ content: [{ type: 'refusal', refusal: 'No.' }] }),
         chunk({}, 'stop'),
         '[DONE]',
       ),
     );
     expect(error).toBeUndefined();
-    expect(message).toMatchObject({ text: 'Hello', finishReason: 'stop' });
+    expect(message).toMatchObject({ text: 'Hello', refusal: 'No.', finishReason: 'stop' });
   });
 
   it('reads a thinking part whose thinking is a plain string, and keeps choices apart', () => {

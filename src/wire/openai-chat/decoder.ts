@@ -234,7 +234,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
   /**
    * `delta.content` as an array of typed parts: Mistral's Magistral models stream
    * `[{type:'thinking', thinking:[{type:'text', text}]}, {type:'text', text}]`, and OpenAI's
-   * content may be an array of `{type:'text', text}` parts too. Parts of other types (Mistral's
+   * content may be an array of `{type:'text', text}` (and `{type:'refusal', refusal}`) parts too. Parts of other types (Mistral's
    * `reference`, images) carry nothing rxllm has an event for.
    */
   const contentParts = (data: string, k: number, parts: unknown[]): void => {
@@ -253,6 +253,14 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
           }
         } else if (thinking !== undefined && thinking !== null)
           throw malformed(dialect, data, 'a thinking part has neither text nor a list of parts');
+        continue;
+      }
+      if (part.type === 'refusal' && typeof part.refusal === 'string') {
+        if (part.refusal !== '') {
+          const event: RefusalEvent = { type: 'refusal', text: part.refusal };
+          if (k !== 0) event.choice = k;
+          emit(event);
+        }
         continue;
       }
       const text = part.text;
