@@ -1,4 +1,6 @@
+import { from } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
+import { toSSE } from '../../src/operators/toSSE';
 import type { Message } from '../../src/message';
 import { completeValuesOnly } from '../../src/internal/completeValuesOnly';
 import { parsePath, StreamedArgs } from '../../src/wire/gemini/streamedArgs';
@@ -194,6 +196,24 @@ describe('a stream that ends properly without a finish reason', () => {
       { type: 'finish', reason: 'tool-calls', rawReason: null },
       { type: 'finish', reason: 'stop', rawReason: null, choice: 1 },
     ]);
+  });
+
+  it('a finish with a null raw reason survives the rxllm dialect and every provider dialect', () => {
+    const source = decode('openai-chat', sse(chunk({ content: 'Hi' }), '[DONE]'));
+    for (const dialect of ['rxllm', 'openai-chat', 'openai-responses', 'anthropic'] as const) {
+      let text = '';
+      from(source.events)
+        .pipe(toSSE({ dialect }))
+        .subscribe((frame) => (text += frame));
+      const back = decode(dialect, text);
+      expect({ dialect, error: back.error, finishReason: back.message.finishReason }).toEqual({
+        dialect,
+        error: undefined,
+        finishReason: 'stop',
+      });
+      if (dialect === 'rxllm')
+        expect(byType(back.events, 'finish')).toEqual([{ type: 'finish', reason: 'stop', rawReason: null }]);
+    }
   });
 
   it('openai-chat: a stream cut before [DONE] is still a network error', () => {
