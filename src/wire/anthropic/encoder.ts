@@ -26,6 +26,7 @@ const errorTypes: Record<RxllmErrorCode, string> = {
   malformed: 'api_error',
   provider: 'api_error',
   aborted: 'api_error',
+  'limit-exceeded': 'api_error',
 };
 
 const anthropicErrorTypes: ReadonlySet<string> = new Set([

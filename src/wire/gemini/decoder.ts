@@ -36,7 +36,8 @@ interface CandidateState {
  * so a `finishReason` (or a blocked prompt) is what makes it complete.
  */
 export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
-  const candidates: CandidateState[] = [];
+  // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
+  const candidates = new Map<number, CandidateState>();
   let started = false;
   let finished = false;
   let failed = false;
@@ -47,11 +48,10 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
   let lastTotal = -1;
 
   const candidateState = (index: number): CandidateState => {
-    let candidate = candidates[index];
+    let candidate = candidates.get(index);
     if (candidate === undefined) {
-      while (candidates.length < index) candidates.push({ calls: 0, finished: false });
       candidate = { calls: 0, finished: false };
-      candidates[index] = candidate;
+      candidates.set(index, candidate);
     }
     return candidate;
   };

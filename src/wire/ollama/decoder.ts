@@ -155,6 +155,7 @@ export function createOllamaDecoder(emit: EmitEvent, options?: DecoderOptions): 
         dialect,
       });
     },
+    ended: () => done,
   };
 }
 

@@ -51,18 +51,18 @@ type Json = Record<string, unknown>;
  * named `event: error`). `[DONE]` or a finish reason ends the stream.
  */
 export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
-  const choices: ChoiceState[] = [];
+  // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
+  const choices = new Map<number, ChoiceState>();
   let started = false;
   let done = false;
   let finished = false;
   let failed = false;
 
   const state = (index: number): ChoiceState => {
-    let choice = choices[index];
+    let choice = choices.get(index);
     if (choice === undefined) {
-      while (choices.length < index) choices.push(newChoice());
       choice = newChoice();
-      choices[index] = choice;
+      choices.set(index, choice);
     }
     return choice;
   };
@@ -81,10 +81,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
   };
 
   const completeAll = (): void => {
-    for (let index = 0; index < choices.length; index++) {
-      const choice = choices[index];
-      if (choice !== undefined) completeCalls(choice, index);
-    }
+    for (const index of [...choices.keys()].sort((a, b) => a - b)) completeCalls(choices.get(index)!, index);
   };
 
   const fail = (error: RxllmError): never => {
@@ -292,6 +289,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         });
       }
     },
+    ended: () => done,
   };
 }
 

@@ -30,6 +30,7 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
   malformed: ['server_error', null],
   provider: ['server_error', null],
   aborted: ['server_error', null],
+  'limit-exceeded': ['server_error', null],
 };
 
 /**
