@@ -44,7 +44,8 @@ function rxllmFixture(): string {
   const text = readFileSync(resolve(fixtureRoot, 'anthropic/tool-use.sse'), 'utf8');
   const { events } = decodeText('anthropic', [text]);
   let out = '';
-  from(events)
+  // On a named track, so that mutations reach track names too.
+  from(events.map((event) => ({ ...event, track: 'local' })))
     .pipe(toSSE({ dialect: 'rxllm' }))
     .subscribe((frame) => (out += frame));
   return out;
@@ -152,6 +153,14 @@ function mutate(text: string, [kind, at, value, pick]: Mutation): string {
       return `${text.slice(0, match.index)}${hostileNumbers[pick % hostileNumbers.length]}${text.slice(match.index + match[0].length)}`;
     }
     case 1: {
+      if (pick % 2 === 0) {
+        // A string used as a key somewhere (a track, an id, a name) becomes `__proto__` & co.
+        const strings = [...text.matchAll(/"(track|id|call_id|item_id|name|model|type)":"[^"]*"/g)];
+        const match = strings[at % Math.max(strings.length, 1)];
+        if (!match) return text;
+        const replaced = `"${match[1]}":"${hostileKeys[(pick >> 1) % hostileKeys.length]}"`;
+        return `${text.slice(0, match.index)}${replaced}${text.slice(match.index + match[0].length)}`;
+      }
       // A key becomes one named like an Object.prototype member.
       const keys = [...text.matchAll(/"([A-Za-z_]+)":/g)];
       const match = keys[at % Math.max(keys.length, 1)];
@@ -164,7 +173,9 @@ function mutate(text: string, [kind, at, value, pick]: Mutation): string {
       if (colon === -1) return text;
       const end = text.slice(colon + 2).search(/[,}\]]/);
       if (end === -1) return text;
-      return `${text.slice(0, colon + 2)}${JSON.stringify(value)}${text.slice(colon + 2 + end)}`;
+      // Sometimes a string named like an Object.prototype member (a track, an id, a name).
+      const replacement = pick % 3 === 0 ? hostileKeys[pick % hostileKeys.length] : value;
+      return `${text.slice(0, colon + 2)}${JSON.stringify(replacement)}${text.slice(colon + 2 + end)}`;
     }
     case 3:
       return text.slice(0, position) + text.slice(position + (pick % 200)); // a cut
