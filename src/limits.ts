@@ -20,7 +20,7 @@ export interface StreamLimits {
   maxToolArgumentsSize: number;
   /**
    * Everything the stream's content events carry, summed: text, reasoning (with signatures and
-   * redacted data), refusal and tool-call arguments, over all choices. Default 32 MiB.
+   * redacted data), refusal and tool-call arguments, over all choices. Default 64 MiB.
    */
   maxMessageSize: number;
   /**
@@ -36,7 +36,7 @@ const MiB = 1024 * 1024;
 export const defaultLimits: Readonly<StreamLimits> = Object.freeze({
   maxEventSize: 8 * MiB,
   maxToolArgumentsSize: 8 * MiB,
-  maxMessageSize: 32 * MiB,
+  maxMessageSize: 64 * MiB,
   maxChoices: 128,
 });
 
