@@ -2,6 +2,7 @@ import { createParser } from 'eventsource-parser';
 import { limitExceeded, resolveLimits } from '../limits';
 import type { DecoderOptions, Dialect, EmitEvent } from '../wire/types';
 import { guardEvents } from './guardEvents';
+import { malformed } from './malformed';
 
 /** Bytes (or text) in, rxllm events out: the framing of a dialect plus its decoder. */
 export interface StreamDecoder {
@@ -33,7 +34,16 @@ export function createStreamDecoder(
   );
   const message = (data: string, event?: string): void => {
     current = data;
-    decoder.message(data, event);
+    try {
+      decoder.message(data, event);
+    } catch (error) {
+      // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool call's
+      // argsText, an error body quoted in a message) recurses: a value nested deeper than the
+      // stack is a broken message, not an internal failure.
+      if (error instanceof RangeError)
+        throw malformed(dialect.name, data, 'a value nested too deeply', error);
+      throw error;
+    }
   };
   const ended = (): boolean => decoder.ended?.() ?? false;
   const tooLong = () =>

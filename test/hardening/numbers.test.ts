@@ -180,3 +180,40 @@ describe('deep tool arguments', () => {
     expect(error?.input).toBe(argsText);
   });
 });
+
+describe('deep values from the wire', () => {
+  const deepJson = `${'['.repeat(200_000)}0${']'.repeat(200_000)}`;
+
+  it.each([
+    [
+      'gemini: functionCall args',
+      'gemini' as const,
+      sse([
+        `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":${deepJson}}}}]},"finishReason":"STOP"}]}`,
+      ]),
+    ],
+    [
+      'ollama: tool call arguments',
+      'ollama' as const,
+      `{"model":"m","message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"f","arguments":{"a":${deepJson}}}}]},"done":true}\n`,
+    ],
+    [
+      'anthropic: tool_use input given whole',
+      'anthropic' as const,
+      sse(
+        [{ type: 'message_start', message: { id: 'm', model: 'c' } }, 'message_start'],
+        [
+          `{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"f","input":{"a":${deepJson}}}}`,
+          'content_block_start',
+        ],
+        [{ type: 'content_block_stop', index: 0 }, 'content_block_stop'],
+        [{ type: 'message_stop' }, 'message_stop'],
+      ),
+    ],
+    ['openai-chat: an in-band error body', 'openai-chat' as const, sse([`{"error":${deepJson}}`])],
+  ])('%s nested deeper than the stack is malformed, not a RangeError', async (_, dialect, text) => {
+    const outcome = await decode(dialect, text, { maxEventSize: 16 * 1024 * 1024 });
+    expect(outcome.error?.code).toBe('malformed');
+    expect(outcome.error?.message).toMatch(/nested too deeply/);
+  });
+});
