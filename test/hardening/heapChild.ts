@@ -1,6 +1,6 @@
 // Run by heapLimit.test.ts as `node --expose-gc --import tsx test/hardening/heapChild.ts <bytes>`:
 // a real HTTP server on 127.0.0.1 streams `data:` lines that never get their blank line, and
-// fromSSE reads them with the default limits. Prints one JSON line: the error, the heap growth at
+// fromSSE reads them (see `mode`). Prints one JSON line: the error, the heap growth at
 // its peak (sampled at every chunk the source reads) and after GC, and the bytes the server wrote.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +11,16 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
 const total = Number(process.argv[2] ?? 200 * 1024 * 1024);
-const line = Buffer.from(`data: ${'x'.repeat(64 * 1024 - 7)}\n`);
+// `event`: `data:` lines that never get their blank line. `message`: complete small text events,
+// read with limits.maxMessageSize at 16 MiB, that never end.
+const mode = process.argv[3] ?? 'event';
+const delta = JSON.stringify({
+  choices: [{ index: 0, delta: { content: 'y'.repeat(1000) }, finish_reason: null }],
+});
+const line =
+  mode === 'message'
+    ? Buffer.from(`data: ${delta}\n\n`.repeat(64))
+    : Buffer.from(`data: ${'x'.repeat(64 * 1024 - 7)}\n`);
 let bytesSent = 0;
 
 const server = createServer((_request, response) => {
@@ -57,7 +66,7 @@ server.listen(0, '127.0.0.1', () => {
       const response = await fetch(url, { signal });
       return response.body!.pipeThrough(sample);
     },
-    { dialect: 'openai-chat' },
+    { dialect: 'openai-chat', ...(mode === 'message' && { limits: { maxMessageSize: 16 * 1024 * 1024 } }) },
   ).subscribe({
     error: (error: unknown) =>
       finish(

@@ -15,11 +15,11 @@ interface Report {
   bytesSent: number;
 }
 
-function runChild(bytes: number): Promise<Report> {
+function runChild(bytes: number, mode = 'event'): Promise<Report> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', resolve(__dirname, 'heapChild.ts'), String(bytes)],
+      ['--expose-gc', '--import', 'tsx', resolve(__dirname, 'heapChild.ts'), String(bytes), mode],
       { cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -45,6 +45,16 @@ it('200 MB of data lines without a blank line: limit-exceeded (maxEventSize), he
   expect(report.limit).toBe('maxEventSize');
   // The parser may hold 8 Mi characters plus the chunk being read, and garbage not yet collected.
   expect(report.peakGrowth).toBeLessThan(64 * MiB);
+  expect(report.retainedGrowth).toBeLessThan(8 * MiB);
+  expect(report.bytesSent).toBeLessThan(64 * MiB);
+}, 120_000);
+
+it('200 MB of small text events: limit-exceeded (maxMessageSize at 16 MiB), heap bounded by the limit, not the input', async () => {
+  const report = await runChild(200 * MiB, 'message');
+  expect(report.code).toBe('limit-exceeded');
+  expect(report.limit).toBe('maxMessageSize');
+  // The accumulator holds up to 16 Mi characters of text for `partial`, plus garbage not yet collected.
+  expect(report.peakGrowth).toBeLessThan(80 * MiB);
   expect(report.retainedGrowth).toBeLessThan(8 * MiB);
   expect(report.bytesSent).toBeLessThan(64 * MiB);
 }, 120_000);
