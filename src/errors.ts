@@ -11,7 +11,9 @@ export type RxllmErrorCode =
   | 'timeout'
   | 'malformed'
   | 'provider'
-  | 'aborted';
+  | 'aborted'
+  // A configured limit (`limits` of a source, see src/limits.ts) was exceeded; `limit` names it.
+  | 'limit-exceeded';
 
 export interface RxllmErrorOptions {
   code: RxllmErrorCode;
@@ -35,6 +37,8 @@ export interface RxllmErrorOptions {
    * `anthropic: overloaded_error: Overloaded`): what an encoder writes when it passes the error on.
    */
   providerMessage?: string;
+  /** For `limit-exceeded`: the name of the limit (`maxEventSize`, `maxMessageSize`, ...). */
+  limit?: string;
 }
 
 const marker = Symbol.for('rxllm.error');
@@ -66,6 +70,8 @@ export class RxllmError extends Error {
   readonly requestId?: string;
   /** The provider's own words, without rxllm's prefix; see {@link RxllmErrorOptions.providerMessage}. */
   readonly providerMessage?: string;
+  /** For `limit-exceeded`: the name of the limit that was exceeded (see `StreamLimits`). */
+  readonly limit?: string;
   /** The message as far as it got; set by the source (or `collect`) that saw the failure. */
   partial?: Message;
   readonly [marker] = true;
@@ -84,6 +90,7 @@ export class RxllmError extends Error {
     if (options.line !== undefined) this.line = options.line;
     if (options.requestId !== undefined) this.requestId = options.requestId;
     if (options.providerMessage !== undefined) this.providerMessage = options.providerMessage;
+    if (options.limit !== undefined) this.limit = options.limit;
     if (options.partial !== undefined) this.partial = options.partial;
   }
 
@@ -122,6 +129,7 @@ export class RxllmError extends Error {
       providerCode: this.providerCode,
       requestId: this.requestId,
       providerMessage: this.providerMessage,
+      limit: this.limit,
     };
   }
 }

@@ -27,6 +27,8 @@ export type {
 export { isEventType } from './events';
 export { RxllmError } from './errors';
 export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
+export { defaultLimits } from './limits';
+export type { StreamLimits } from './limits';
 export { MessageAccumulator } from './message';
 export type { ChoiceMessage, Message, ToolCall } from './message';
 

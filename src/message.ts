@@ -1,4 +1,5 @@
 import type { FinishReason, RxllmEvent, Usage } from './events';
+import { defaultLimits } from './limits';
 
 /** A finished (or, on a failed stream, partial) tool call. */
 export interface ToolCall {
@@ -89,7 +90,15 @@ export class MessageAccumulator {
   private model?: string;
   private usage: Usage | null = null;
 
+  /**
+   * @param maxChoices Events of a `choice` at or above it (or not an integer >= 0) are ignored:
+   * choices are kept in an array, which must never be filled up to an index from the wire.
+   */
+  constructor(private readonly maxChoices: number = defaultLimits.maxChoices) {}
+
   apply(event: RxllmEvent): void {
+    const at = (event as { choice?: number }).choice;
+    if (at !== undefined && !(Number.isSafeInteger(at) && at >= 0 && at < this.maxChoices)) return;
     switch (event.type) {
       case 'text':
         this.choice(event.choice).texts.push(event.text);

@@ -162,7 +162,7 @@ export class IncrementalJsonParser {
         child = copy;
       } else {
         const copy = { ...(frame.container as Record<string, unknown>) };
-        if (child !== missing && frame.key !== undefined) copy[frame.key] = child;
+        if (child !== missing && frame.key !== undefined) setOwn(copy, frame.key, child);
         child = copy;
       }
     }
@@ -272,7 +272,7 @@ export class IncrementalJsonParser {
     }
     if (frame.array) (frame.container as unknown[]).push(value);
     else {
-      (frame.container as Record<string, unknown>)[frame.key!] = value;
+      setOwn(frame.container as Record<string, unknown>, frame.key!, value);
       frame.key = undefined;
     }
     this.state = State.CommaOrEnd;
@@ -324,3 +324,14 @@ const escapes: Record<string, string> = {
 const literals: Record<string, unknown> = { true: true, false: false, null: null };
 const literalPrefix = /^(t(r(ue?)?)?|f(a(l(se?)?)?)?|n(u(ll?)?)?)$/;
 const numberPattern = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * `object[key] = value` as `JSON.parse` does it: an own property, even for `__proto__` (whose
+ * assignment would replace the object's prototype: `{"__proto__":{"isAdmin":true}}` must not
+ * make `isAdmin` readable on the result).
+ */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}

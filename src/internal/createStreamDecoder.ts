@@ -1,5 +1,8 @@
 import { createParser } from 'eventsource-parser';
+import { limitExceeded, resolveLimits } from '../limits';
 import type { DecoderOptions, Dialect, EmitEvent } from '../wire/types';
+import { guardEvents } from './guardEvents';
+import { malformed } from './malformed';
 
 /** Bytes (or text) in, rxllm events out: the framing of a dialect plus its decoder. */
 export interface StreamDecoder {
@@ -7,6 +10,8 @@ export interface StreamDecoder {
   push(chunk: Uint8Array | string): void;
   /** The input ended: flushes a final event that lacks its closing blank line, then ends the decoder. */
   end(): void;
+  /** The dialect's terminal message has arrived: the rest of the input is ignored, stop reading. */
+  ended(): boolean;
 }
 
 /**
@@ -20,7 +25,34 @@ export function createStreamDecoder(
   options?: DecoderOptions,
 ): StreamDecoder {
   if (!dialect.createDecoder) throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
-  const decoder = dialect.createDecoder(emit, options);
+  const limits = resolveLimits(options?.limits);
+  // The message being decoded, for the guard's `malformed` quotes.
+  let current = '';
+  const decoder = dialect.createDecoder(
+    guardEvents(dialect.name, limits, () => current, emit),
+    options,
+  );
+  const message = (data: string, event?: string): void => {
+    current = data;
+    try {
+      decoder.message(data, event);
+    } catch (error) {
+      // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool call's
+      // argsText, an error body quoted in a message) recurses: a value nested deeper than the
+      // stack is a broken message, not an internal failure.
+      if (error instanceof RangeError)
+        throw malformed(dialect.name, data, 'a value nested too deeply', error);
+      throw error;
+    }
+  };
+  const ended = (): boolean => decoder.ended?.() ?? false;
+  const tooLong = () =>
+    limitExceeded(
+      'maxEventSize',
+      limits.maxEventSize,
+      `an ${dialect.framing === 'ndjson' ? 'NDJSON line' : 'SSE event'}`,
+      dialect.name,
+    );
   const text = new TextDecoder();
   const toText = (chunk: Uint8Array | string) =>
     typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true });
@@ -30,10 +62,12 @@ export function createStreamDecoder(
     const lines = (input: string) => {
       let start = 0;
       for (let newline = input.indexOf('\n'); newline !== -1; newline = input.indexOf('\n', start)) {
+        if (newline - start > limits.maxEventSize) throw tooLong();
         const line = input.slice(start, newline).trim();
         start = newline + 1;
-        if (line !== '') decoder.message(line);
+        if (line !== '') message(line);
       }
+      if (input.length - start > limits.maxEventSize) throw tooLong();
       return input.slice(start);
     };
     return {
@@ -46,10 +80,18 @@ export function createStreamDecoder(
         if (rest !== '') lines(`${rest}\n`);
         decoder.end();
       },
+      ended,
     };
   }
 
-  const parser = createParser({ onEvent: (message) => decoder.message(message.data, message.event) });
+  const parser = createParser({
+    onEvent: (event) => message(event.data, event.event),
+    // eventsource-parser counts the unterminated line plus the data waiting for its blank line.
+    maxBufferSize: limits.maxEventSize,
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded') throw tooLong();
+    },
+  });
   return {
     push(chunk) {
       parser.feed(toText(chunk));
@@ -59,5 +101,6 @@ export function createStreamDecoder(
       parser.feed(`${text.decode()}\n\n`);
       decoder.end();
     },
+    ended,
   };
 }

@@ -1,9 +1,10 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
+import type { StreamLimits } from '../limits';
 import { getDialect } from '../wire/dialects';
 import type { DialectName } from '../wire/types';
 import { errorFromSdk } from './sdkError';
-import { sourceFromBytes } from './sourceFromBytes';
+import { decoderOptionsOf, sourceFromBytes } from './sourceFromBytes';
 
 /**
  * The one method of an official SDK client that rxllm calls: `create(body, options)`, returning
@@ -46,13 +47,13 @@ export function sdkSource(
   dialectName: DialectName,
   method: SdkCreateMethod,
   body: object,
-  config: { provider?: string; request?: object },
+  config: { provider?: string; request?: object; limits?: Partial<StreamLimits> },
 ): Observable<RxllmEvent> {
   const dialect = getDialect(dialectName, 'decode');
   return sourceFromBytes((signal) => createResponse(method, body, { ...config.request, signal }), {
     dialect,
     name,
     mapError: (error) => errorFromSdk(error, dialect.name),
-    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+    decoderOptions: decoderOptionsOf(config, name),
   });
 }

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { isNetworkFailure, RxllmError, withCauseMessage } from '../errors';
+import { resolveLimits, type StreamLimits } from '../limits';
 import { MessageAccumulator } from '../message';
 import type { ByteStream, StreamInput } from '../sources/fromSSE';
 import { getDialect } from '../wire/dialects';
@@ -42,7 +43,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     // The input was read to its end: nothing is left to abort or cancel on teardown. (Aborting
     // anyway costs a DOMException with a stack trace per stream.)
     let drained = false;
-    const accumulator = new MessageAccumulator();
+    const accumulator = new MessageAccumulator(decoderOptions?.limits?.maxChoices);
     let seq = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
@@ -87,10 +88,21 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         if (subscriber.closed) return;
         if (chunk.done) break;
         decoder.push(chunk.value);
+        if (decoder.ended()) {
+          // The terminal message arrived: what follows is ignored, so it is not read either.
+          stopReading();
+          break;
+        }
       }
       drained = true;
       decoder.end();
       subscriber.complete();
+    };
+
+    /** Closes the input without aborting the request: it succeeded, only its tail is unwanted. */
+    const stopReading = (): void => {
+      if (reader) reader.cancel().catch(ignore);
+      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
     };
 
     const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
@@ -196,7 +208,7 @@ export function framedSource(
   name: 'fromSSE' | 'fromNDJSON',
   framing: Framing,
   input: StreamInput,
-  config: { dialect: DialectName; provider?: string },
+  config: { dialect: DialectName; provider?: string; limits?: Partial<StreamLimits> },
 ): Observable<RxllmEvent> {
   assertStreamInput(input, name);
   if (typeof config?.dialect !== 'string') {
@@ -214,8 +226,22 @@ export function framedSource(
   return sourceFromBytes(input, {
     dialect,
     name,
-    ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
+    decoderOptions: decoderOptionsOf(config, name),
   });
+}
+
+/**
+ * The decoder options of a source's config: `provider` and `limits`, the limits checked when the
+ * source is built (a wrong one throws at once). Internal, shared with the SDK sources and fromOllama.
+ */
+export function decoderOptionsOf(
+  config: { provider?: string; limits?: Partial<StreamLimits> } | undefined,
+  name: string,
+): DecoderOptions {
+  const options: DecoderOptions = {};
+  if (config?.provider !== undefined) options.provider = config.provider;
+  if (config?.limits !== undefined) options.limits = resolveLimits(config.limits, `${name}: limits`);
+  return options;
 }
 
 /** Checks a source's input when the source is built, so a wrong one throws at once. */

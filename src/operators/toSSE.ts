@@ -208,11 +208,23 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
 
 /** One frame as SSE text: data with line breaks becomes one `data:` line per line. */
 function serialize(frame: SSEFrame, id: string | undefined, singleLine: boolean): string {
-  let head = frame.event === undefined ? '' : `event: ${frame.event}\n`;
-  if (id !== undefined) head += `id: ${id}\n`;
+  let head = frame.event === undefined ? '' : `event: ${oneLine(frame.event)}\n`;
+  if (id !== undefined) head += `id: ${oneLine(id)}\n`;
   const data = frame.data;
   if (singleLine || (data.indexOf('\n') === -1 && data.indexOf('\r') === -1))
     return `${head}data: ${data}\n\n`;
   for (const line of data.split(/\r\n|\r|\n/)) head += `data: ${line}\n`;
   return `${head}\n`;
+}
+
+/**
+ * An `event:` or `id:` value cannot hold a line break (it would end the field and start a forged
+ * one: `event: x\ndata: …`) or a NUL (which makes browsers ignore an `id`): those are removed. A
+ * name or id may come from upstream (an event's `type`, the `ids` function's input).
+ */
+function oneLine(field: string): string {
+  const text = String(field);
+  return text.indexOf('\n') === -1 && text.indexOf('\r') === -1 && text.indexOf('\0') === -1
+    ? text
+    : text.replace(/[\r\n\0]/g, '');
 }

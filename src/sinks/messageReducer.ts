@@ -1,5 +1,6 @@
 import type { ComparisonEvent, FinishReason, ProgressEvent, RxllmEvent, Usage } from '../events';
 import { RxllmError } from '../errors';
+import { defaultLimits } from '../limits';
 
 /**
  * Where a message (or one track of it) is: nothing yet, arriving, finished, failed, or stopped
@@ -153,7 +154,9 @@ export function messageReducer(state: MessageState = initialState, action: Messa
     }
     default: {
       const key = action.track ?? defaultTrack;
-      const track = state.tracks[key] ?? emptyTrack;
+      // An own property only: a track named `__proto__` or `constructor` (a string from the wire)
+      // must not read Object.prototype's.
+      const track = Object.hasOwn(state.tracks, key) ? state.tracks[key]! : emptyTrack;
       const reduced = reduceTrack(track, action);
       if (reduced === track && state.status === 'streaming') return state;
       let opened = reduced;
@@ -182,7 +185,7 @@ function endStream(state: MessageState, status: MessageStatus, error: RxllmError
     const ended = copyTrack(track);
     ended.status = status;
     if (error) ended.error = error;
-    (tracks as Record<string, TrackState>)[key] = ended;
+    define(tracks as Record<string, TrackState>, key, ended);
   }
   if (tracks === state.tracks && state.status === status && state.error === error) return state;
   return { status, tracks, comparison: state.comparison, error };
@@ -196,8 +199,10 @@ function reduceTrack(track: TrackState, event: RxllmEvent): TrackState {
     case 'tool-call-start':
     case 'tool-call-delta':
     case 'tool-call':
+      if (!isChoice(event.choice)) return track;
       return withChoice(track, event.choice ?? 0, event);
     case 'finish': {
+      if (!isChoice(event.choice)) return track;
       const next = withChoice(track, event.choice ?? 0, event);
       if ((event.choice ?? 0) !== 0) return next;
       const status = event.reason === 'cancelled' ? 'cancelled' : event.reason === 'error' ? 'error' : 'done';
@@ -368,9 +373,29 @@ function withEntry(
   track: TrackState,
 ): Record<string, TrackState> {
   const next: Record<string, TrackState> = {};
-  for (const name in tracks) next[name] = tracks[name]!;
-  next[key] = track;
+  for (const name of Object.keys(tracks)) define(next, name, tracks[name]!);
+  define(next, key, track);
   return next;
+}
+
+/**
+ * `record[key] = value` as an own property even for `__proto__`, whose plain assignment would
+ * replace the record's prototype instead (what `JSON.parse` does too).
+ */
+function define(record: Record<string, TrackState>, key: string, value: TrackState): void {
+  if (key === '__proto__')
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+}
+
+/**
+ * Choices are kept in an array: an index from the wire (not an integer >= 0, or at
+ * `defaultLimits.maxChoices` or above) is ignored rather than fill the array up to it.
+ */
+function isChoice(choice: number | undefined): boolean {
+  return (
+    choice === undefined || (Number.isSafeInteger(choice) && choice >= 0 && choice < defaultLimits.maxChoices)
+  );
 }
 
 // Copies are object literals with every key in one order, not spreads: V8 builds them an order of

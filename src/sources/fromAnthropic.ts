@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
+import type { StreamLimits } from '../limits';
 
 /**
  * What fromAnthropic needs of an `@anthropic-ai/sdk` client: `messages.create`. Any
@@ -26,6 +27,11 @@ export interface FromAnthropicConfig<Client extends AnthropicMessagesClient = An
   provider?: string;
   /** Per-request options passed to the SDK (headers, timeout, maxRetries, ...). */
   request?: SdkRequestOptions<Client['messages']>;
+  /**
+   * Size limits for this stream (see `StreamLimits`, docs/SECURITY.md): raise one where a
+   * legitimate stream needs more. Unset ones keep `defaultLimits`.
+   */
+  limits?: Partial<StreamLimits>;
 }
 
 /**

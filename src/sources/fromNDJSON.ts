@@ -3,12 +3,18 @@ import type { RxllmEvent } from '../events';
 import { framedSource } from '../internal/sourceFromBytes';
 import type { DialectName } from '../wire/types';
 import type { StreamInput } from './fromSSE';
+import type { StreamLimits } from '../limits';
 
 export interface FromNDJSONConfig {
   /** The wire format of the lines (`ollama`). Required. */
   dialect: DialectName;
   /** The `provider` of the `start` event, when you know better than the dialect. */
   provider?: string;
+  /**
+   * Size limits for this stream (see `StreamLimits`, docs/SECURITY.md): raise one where a
+   * legitimate stream needs more. Unset ones keep `defaultLimits`.
+   */
+  limits?: Partial<StreamLimits>;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import { sourceFromBytes } from '../internal/sourceFromBytes';
+import { decoderOptionsOf, sourceFromBytes } from '../internal/sourceFromBytes';
 import { getDialect } from '../wire/dialects';
+import type { StreamLimits } from '../limits';
 
 /** A chat message as Ollama's `/api/chat` takes it. */
 export interface OllamaMessage {
@@ -42,6 +43,11 @@ export interface FromOllamaConfig {
   headers?: Record<string, string>;
   /** The `fetch` to use. Default: the global `fetch`, looked up when the source is subscribed. */
   fetch?: typeof fetch;
+  /**
+   * Size limits for this stream (see `StreamLimits`, docs/SECURITY.md): raise one where a
+   * legitimate stream needs more. Unset ones keep `defaultLimits`.
+   */
+  limits?: Partial<StreamLimits>;
 }
 
 /**
@@ -101,6 +107,10 @@ export function fromOllama(config: FromOllamaConfig): Observable<RxllmEvent> {
       const request = config.fetch ?? globalThis.fetch;
       return request(url, { method: 'POST', headers, body, signal });
     },
-    { dialect: getDialect('ollama', 'decode'), name: 'fromOllama' },
+    {
+      dialect: getDialect('ollama', 'decode'),
+      name: 'fromOllama',
+      decoderOptions: decoderOptionsOf(config, 'fromOllama'),
+    },
   );
 }

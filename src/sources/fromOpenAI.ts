@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
+import type { StreamLimits } from '../limits';
 
 /**
  * What fromOpenAI needs of an `openai` client: `chat.completions.create`. Any `new OpenAI(...)`
@@ -34,6 +35,11 @@ export interface FromOpenAIConfig<Client extends OpenAIChatClient = OpenAIChatCl
   provider?: string;
   /** Per-request options passed to the SDK (headers, timeout, maxRetries, ...). */
   request?: OpenAIRequestOptions<Client>;
+  /**
+   * Size limits for this stream (see `StreamLimits`, docs/SECURITY.md): raise one where a
+   * legitimate stream needs more. Unset ones keep `defaultLimits`.
+   */
+  limits?: Partial<StreamLimits>;
 }
 
 /**

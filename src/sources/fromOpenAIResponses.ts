@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
+import type { StreamLimits } from '../limits';
 
 /** What fromOpenAIResponses needs of an `openai` client: `responses.create`. */
 export interface OpenAIResponsesClient {
@@ -23,6 +24,11 @@ export interface FromOpenAIResponsesConfig<Client extends OpenAIResponsesClient 
   provider?: string;
   /** Per-request options passed to the SDK (headers, timeout, maxRetries, ...). */
   request?: SdkRequestOptions<Client['responses']>;
+  /**
+   * Size limits for this stream (see `StreamLimits`, docs/SECURITY.md): raise one where a
+   * legitimate stream needs more. Unset ones keep `defaultLimits`.
+   */
+  limits?: Partial<StreamLimits>;
 }
 
 /**

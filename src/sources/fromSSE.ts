@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { framedSource } from '../internal/sourceFromBytes';
 import type { DialectName } from '../wire/types';
+import type { StreamLimits } from '../limits';
 
 /** Bytes (or already decoded text) that carry a framed stream. */
 export type ByteStream = Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
@@ -21,6 +22,11 @@ export interface FromSSEConfig {
    * llama.cpp server speaks `openai-chat`). Default: the dialect's own label.
    */
   provider?: string;
+  /**
+   * Size limits for this stream (see `StreamLimits`, docs/SECURITY.md): raise one where a
+   * legitimate stream needs more. Unset ones keep `defaultLimits`.
+   */
+  limits?: Partial<StreamLimits>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { RxllmEvent } from '../events';
 import type { RxllmError } from '../errors';
+import type { StreamLimits } from '../limits';
 
 /** The wire formats rxllm reads and writes. */
 export type DialectName =
@@ -33,6 +34,12 @@ export interface Decoder {
    * message (and no in-band error explains it).
    */
   end(): void;
+  /**
+   * True once the dialect's terminal message (`[DONE]`, `message_stop`, `response.completed`,
+   * `done: true`) has arrived: whatever follows is ignored, and a source stops reading. Optional:
+   * a dialect that ends only at EOF (Gemini) has none.
+   */
+  ended?(): boolean;
 }
 
 export interface DecoderOptions {
@@ -41,6 +48,8 @@ export interface DecoderOptions {
    * dialect (a vLLM server speaks `openai-chat`).
    */
   provider?: string;
+  /** Size limits applied by the stream decoder (see `StreamLimits`); unset ones keep their defaults. */
+  limits?: Partial<StreamLimits>;
 }
 
 /** One Server-Sent Events frame, before serialization. */

@@ -1,5 +1,6 @@
 import type { FinishReason, Usage } from '../../events';
 import type { RxllmError } from '../../errors';
+import { jsonOr } from '../../internal/jsonOr';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
@@ -129,7 +130,17 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
           const written = tools.get(event.id)!;
           tools.delete(event.id);
           if (event.argsText.length > written) toolDelta(event.id, event.argsText.slice(written));
-          const head = `"toolCallId":${JSON.stringify(event.id)},"toolName":${JSON.stringify(event.name)},"input":${JSON.stringify(event.args ?? {})}`;
+          const names = `"toolCallId":${JSON.stringify(event.id)},"toolName":${JSON.stringify(event.name)}`;
+          const input = jsonOr(event.args ?? {}, undefined);
+          if (input === undefined) {
+            // Arguments with no JSON text (nested deeper than the stack allows): the raw text goes
+            // out as the input of an error part rather than invalid JSON or a thrown RangeError.
+            chunk(
+              `{"type":"tool-input-error",${names},"input":${JSON.stringify(event.argsText)},"errorText":"the tool call's arguments could not be encoded as JSON"}`,
+            );
+            return;
+          }
+          const head = `${names},"input":${input}`;
           if (event.incomplete)
             chunk(
               `{"type":"tool-input-error",${head},"errorText":"the tool call's arguments were cut off before they were complete JSON"}`,

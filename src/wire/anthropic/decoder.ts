@@ -47,7 +47,8 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
   let stopped = false;
   let failed = false;
   let finished = false;
-  const blocks: Block[] = [];
+  // By the wire's block index: a Map, since an array would be filled up to whatever index comes.
+  const blocks = new Map<number, Block>();
   const tools: ToolBlock[] = [];
   let startUsage: AnthropicUsage | undefined;
 
@@ -93,11 +94,11 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
       throw malformed(dialect, data, 'content_block_start needs an index and a content_block with a type');
     switch (block.type) {
       case 'text':
-        blocks[index] = 'text';
+        blocks.set(index, 'text');
         if (typeof block.text === 'string' && block.text !== '') emit({ type: 'text', text: block.text });
         return;
       case 'thinking':
-        blocks[index] = 'thinking';
+        blocks.set(index, 'thinking');
         if (typeof block.thinking === 'string' && block.thinking !== '')
           emit({ type: 'reasoning', text: block.thinking });
         return;
@@ -105,7 +106,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
         // The whole encrypted payload arrives here; there are no deltas.
         if (typeof block.data !== 'string')
           throw malformed(dialect, data, 'redacted_thinking block without a data string');
-        blocks[index] = 'other';
+        blocks.set(index, 'other');
         emit({ type: 'reasoning', text: '', redacted: block.data });
         return;
       case 'tool_use': {
@@ -119,14 +120,14 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
           input: block.input,
           done: false,
         };
-        blocks[index] = tool;
+        blocks.set(index, tool);
         tools.push(tool);
         emit({ type: 'tool-call-start', id: tool.id, name: tool.name, index: tool.index });
         return;
       }
       default:
         // server_tool_use, web_search_tool_result, ...: not this client's to run or show.
-        blocks[index] = 'other';
+        blocks.set(index, 'other');
         return;
     }
   }
@@ -159,7 +160,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
         const fragment = delta.partial_json;
         if (typeof fragment !== 'string')
           throw malformed(dialect, data, 'input_json_delta without partial_json');
-        const block = blocks[json.index];
+        const block = blocks.get(json.index);
         if (block === undefined)
           throw malformed(dialect, data, 'input_json_delta for a block that never started');
         // Server tool blocks also stream input; only client tool calls are surfaced.
@@ -229,6 +230,8 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
 
   return {
     message(data, event) {
+      // After message_stop the message is finished: nothing is appended, a late error fails nothing.
+      if (stopped || failed) return;
       let json: unknown;
       try {
         json = JSON.parse(data);
@@ -254,7 +257,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
         case 'content_block_stop': {
           if (typeof json.index !== 'number')
             throw malformed(dialect, data, 'content_block_stop without an index');
-          const block = blocks[json.index];
+          const block = blocks.get(json.index);
           if (typeof block === 'object' && !block.done) finishTool(block, false);
           return;
         }
@@ -307,6 +310,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
       flushOpenTools();
       throw new RxllmError('anthropic: stream ended before message_stop', { code: 'network', dialect });
     },
+    ended: () => stopped,
   };
 }
 

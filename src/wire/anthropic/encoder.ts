@@ -1,5 +1,6 @@
 import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
+import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
@@ -26,6 +27,7 @@ const errorTypes: Record<RxllmErrorCode, string> = {
   malformed: 'api_error',
   provider: 'api_error',
   aborted: 'api_error',
+  'limit-exceeded': 'api_error',
 };
 
 const anthropicErrorTypes: ReadonlySet<string> = new Set([
@@ -84,7 +86,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     started = true;
     id ??= randomId('msg_');
     const [input, output] =
-      usage === undefined ? ['"input_tokens":0', 0] : [inputTokens(usage), usage.outputTokens];
+      usage === undefined ? ['"input_tokens":0', 0] : [inputTokens(usage), finite(usage.outputTokens)];
     write({
       event: 'message_start',
       data: `{"type":"message_start","message":{"id":${JSON.stringify(id)},"type":"message","role":"assistant","model":${JSON.stringify(model ?? '')},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{${input},"output_tokens":${output}}}}`,
@@ -134,7 +136,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     const counts =
       usage === undefined
         ? '"output_tokens":0'
-        : `${inputTokens(usage)},"output_tokens":${usage.outputTokens}`;
+        : `${inputTokens(usage)},"output_tokens":${finite(usage.outputTokens)}`;
     write({
       event: 'message_delta',
       data: `{"type":"message_delta","delta":{"stop_reason":${stopReason === null ? 'null' : `"${stopReason}"`},"stop_sequence":null},"usage":{${counts}}}`,
@@ -229,7 +231,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
           ? error.providerCode
           : error.code === 'auth' && error.status === 403
             ? 'permission_error'
-            : errorTypes[error.code];
+            : (errorTypes[error.code] ?? errorTypes.provider);
       write({
         event: 'error',
         data: `{"type":"error","error":{"type":"${type}","message":${JSON.stringify(error.providerMessage ?? error.message)}}}`,
@@ -250,6 +252,6 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
 function inputTokens(usage: Usage): string {
   const cached = usage.cachedInputTokens;
   return cached === undefined
-    ? `"input_tokens":${usage.inputTokens}`
-    : `"input_tokens":${usage.inputTokens - cached},"cache_read_input_tokens":${cached}`;
+    ? `"input_tokens":${finite(usage.inputTokens)}`
+    : `"input_tokens":${finite(usage.inputTokens - cached)},"cache_read_input_tokens":${finite(cached)}`;
 }

@@ -46,7 +46,8 @@ interface CandidateState {
  * so a `finishReason` (or a blocked prompt) is what makes it complete.
  */
 export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
-  const candidates: CandidateState[] = [];
+  // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
+  const candidates = new Map<number, CandidateState>();
   let started = false;
   let finished = false;
   let failed = false;
@@ -57,11 +58,10 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
   let lastTotal = -1;
 
   const candidateState = (index: number): CandidateState => {
-    let candidate = candidates[index];
+    let candidate = candidates.get(index);
     if (candidate === undefined) {
-      while (candidates.length < index) candidates.push({ calls: 0, finished: false, streaming: undefined });
       candidate = { calls: 0, finished: false, streaming: undefined };
-      candidates[index] = candidate;
+      candidates.set(index, candidate);
     }
     return candidate;
   };
@@ -300,9 +300,8 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
     end() {
       if (failed) return;
       // A call still streaming when the input ends was cut off.
-      for (let k = 0; k < candidates.length; k++) {
-        const state = candidates[k];
-        if (state?.streaming !== undefined) completeStreamedCall(k, state, true);
+      for (const [k, state] of candidates) {
+        if (state.streaming !== undefined) completeStreamedCall(k, state, true);
       }
       if (finished) return;
       failed = true;

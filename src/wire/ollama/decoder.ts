@@ -156,6 +156,7 @@ export function createOllamaDecoder(emit: EmitEvent, options?: DecoderOptions): 
         dialect,
       });
     },
+    ended: () => done,
   };
 }
 

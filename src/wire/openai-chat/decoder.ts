@@ -54,18 +54,18 @@ type Json = Record<string, unknown>;
  * named `event: error`). `[DONE]` or a finish reason ends the stream.
  */
 export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
-  const choices: ChoiceState[] = [];
+  // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
+  const choices = new Map<number, ChoiceState>();
   let started = false;
   let done = false;
   let finished = false;
   let failed = false;
 
   const state = (index: number): ChoiceState => {
-    let choice = choices[index];
+    let choice = choices.get(index);
     if (choice === undefined) {
-      while (choices.length < index) choices.push(newChoice());
       choice = newChoice();
-      choices[index] = choice;
+      choices.set(index, choice);
     }
     return choice;
   };
@@ -92,10 +92,10 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
    */
   const finishUnfinished = (): void => {
     if (!started) return;
-    if (choices.length === 0) state(0);
-    for (let index = 0; index < choices.length; index++) {
-      const choice = choices[index];
-      if (choice === undefined || choice.finished) continue;
+    if (choices.size === 0) state(0);
+    for (const index of [...choices.keys()].sort((a, b) => a - b)) {
+      const choice = choices.get(index)!;
+      if (choice.finished) continue;
       choice.finished = true;
       const event: FinishEvent = {
         type: 'finish',
@@ -108,10 +108,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
   };
 
   const completeAll = (): void => {
-    for (let index = 0; index < choices.length; index++) {
-      const choice = choices[index];
-      if (choice !== undefined) completeCalls(choice, index);
-    }
+    for (const index of [...choices.keys()].sort((a, b) => a - b)) completeCalls(choices.get(index)!, index);
   };
 
   const fail = (error: RxllmError): never => {
@@ -286,7 +283,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
     const entry = raw as Json;
     const k = typeof entry.index === 'number' ? entry.index : position;
     // Known to the finish that [DONE] gives a choice that sent none.
-    if (k >= choices.length) state(k);
+    if (!choices.has(k)) state(k);
     const delta = entry.delta as Json | null | undefined;
     if (delta !== undefined && delta !== null) {
       if (typeof delta !== 'object') throw malformed(dialect, data, 'choices[].delta is not an object');
@@ -399,6 +396,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         });
       }
     },
+    ended: () => done,
   };
 }
 

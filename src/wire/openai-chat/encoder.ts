@@ -1,5 +1,6 @@
 import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
+import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
@@ -30,6 +31,7 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
   malformed: ['server_error', null],
   provider: ['server_error', null],
   aborted: ['server_error', null],
+  'limit-exceeded': ['server_error', null],
 };
 
 /**
@@ -60,7 +62,8 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
   // `{"id":…,"object":…,"created":…,"model":…,"choices":[`, built once: each chunk is this prefix
   // plus one choice, so a token costs one template literal and one JSON.stringify of its text.
   let prefix: string | undefined;
-  const roleSent: boolean[] = [];
+  // A Set, not an array indexed by choice: an array would be filled up to the index.
+  const roleSent = new Set<number>();
   // Characters of arguments already written per call id, to write only what a final call adds.
   const streamedArgs = new Map<string, number>();
   let usage: Usage | undefined;
@@ -69,19 +72,19 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
     if (prefix === undefined) {
       id ??= randomId('chatcmpl-');
       created ??= Math.floor(Date.now() / 1000);
-      prefix = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model ?? '')},"choices":[`;
+      prefix = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${finite(created)},"model":${JSON.stringify(model ?? '')},"choices":[`;
     }
     return prefix;
   };
 
   const delta = (choice: number, body: string, finishReason = 'null'): void => {
     let role = '';
-    if (roleSent[choice] !== true) {
-      roleSent[choice] = true;
+    if (!roleSent.has(choice)) {
+      roleSent.add(choice);
       role = body === '' ? '"role":"assistant"' : '"role":"assistant",';
     }
     write({
-      data: `${head()}{"index":${choice},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
+      data: `${head()}{"index":${finite(choice)},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
     });
   };
 
@@ -102,7 +105,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           streamedArgs.set(event.id, 0);
           delta(
             event.choice ?? 0,
-            `"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
+            `"tool_calls":[{"index":${finite(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
           );
           return;
         case 'tool-call-delta': {
@@ -110,7 +113,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           streamedArgs.set(event.id, (streamedArgs.get(event.id) ?? 0) + event.argsText.length);
           delta(
             event.choice ?? 0,
-            `"tool_calls":[{"index":${event.index},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
+            `"tool_calls":[{"index":${finite(event.index)},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
           );
           return;
         }
@@ -120,12 +123,12 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           if (streamed === undefined) {
             delta(
               event.choice ?? 0,
-              `"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":${JSON.stringify(event.argsText)}}}]`,
+              `"tool_calls":[{"index":${finite(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":${JSON.stringify(event.argsText)}}}]`,
             );
           } else if (event.argsText.length > streamed) {
             delta(
               event.choice ?? 0,
-              `"tool_calls":[{"index":${event.index},"function":{"arguments":${JSON.stringify(event.argsText.slice(streamed))}}}]`,
+              `"tool_calls":[{"index":${finite(event.index)},"function":{"arguments":${JSON.stringify(event.argsText.slice(streamed))}}}]`,
             );
           }
           return;
@@ -149,10 +152,10 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
     error(error: RxllmError) {
       // Usage that arrived before the failure is not lost: its chunk goes first.
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
-      const [type, code] = errorShapes[error.code];
+      const [type, code] = errorShapes[error.code] ?? errorShapes.provider;
       const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
       // `status_code` (as Groq sends it) keeps an HTTP-style failure an `http` error for readers.
-      const status = error.status === undefined ? '' : `,"status_code":${error.status}`;
+      const status = error.status === undefined ? '' : `,"status_code":${finite(error.status)}`;
       write({
         data: `{"error":{"message":${JSON.stringify(error.providerMessage ?? error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null${status}}}`,
       });
@@ -166,11 +169,11 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
 }
 
 function openAIUsage(usage: Usage): string {
-  let json = `{"prompt_tokens":${usage.inputTokens},"completion_tokens":${usage.outputTokens},"total_tokens":${usage.totalTokens}`;
+  let json = `{"prompt_tokens":${finite(usage.inputTokens)},"completion_tokens":${finite(usage.outputTokens)},"total_tokens":${finite(usage.totalTokens)}`;
   if (usage.cachedInputTokens !== undefined)
-    json += `,"prompt_tokens_details":{"cached_tokens":${usage.cachedInputTokens}}`;
+    json += `,"prompt_tokens_details":{"cached_tokens":${finite(usage.cachedInputTokens)}}`;
   if (usage.reasoningTokens !== undefined)
-    json += `,"completion_tokens_details":{"reasoning_tokens":${usage.reasoningTokens}}`;
-  if (usage.cost !== undefined) json += `,"cost":${usage.cost}`;
+    json += `,"completion_tokens_details":{"reasoning_tokens":${finite(usage.reasoningTokens)}}`;
+  if (usage.cost !== undefined) json += `,"cost":${finite(usage.cost)}`;
   return `${json}}`;
 }

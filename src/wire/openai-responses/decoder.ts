@@ -197,6 +197,8 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
 
   return {
     message(data, event) {
+      // After response.completed (or a failure) the response is finished: nothing is appended.
+      if (ended) return;
       if (data === '[DONE]') {
         // OpenRouter's terminator, after response.completed; on its own it still ends the stream.
         ended = true;
@@ -326,6 +328,7 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
         dialect,
       });
     },
+    ended: () => ended,
   };
 }
 

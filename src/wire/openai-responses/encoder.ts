@@ -1,5 +1,6 @@
 import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
+import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
@@ -14,6 +15,7 @@ const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   malformed: ['server_error', 'server_error'],
   provider: ['server_error', 'server_error'],
   aborted: ['server_error', 'server_error'],
+  'limit-exceeded': ['server_error', 'server_error'],
 };
 
 /** Finish reasons that end a Responses stream with `response.incomplete`, and the reason it gives. */
@@ -108,14 +110,16 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   const response = (status: string, tail = ''): string => {
     let output = '';
     for (const item of items) output += `${output === '' ? '' : ','}${itemJson(item)}`;
-    return `{"id":${JSON.stringify(id)},"object":"response","created_at":${createdAt},"status":"${status}","model":${JSON.stringify(model ?? '')},"output":[${output}]${tail}}`;
+    return `{"id":${JSON.stringify(id)},"object":"response","created_at":${finite(createdAt)},"status":"${status}","model":${JSON.stringify(model ?? '')},"output":[${output}]${tail}}`;
   };
 
   const start = (): void => {
     if (started) return;
     started = true;
     id ??= randomId('resp_');
-    stem = id.startsWith('resp_') ? id.slice(5) : id;
+    // Item ids are made from the response id, which may come from upstream: only safe characters
+    // and a bounded length go into them, since they are spliced into every frame unescaped.
+    stem = (id.startsWith('resp_') ? id.slice(5) : id).replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
     createdAt ??= Math.floor(Date.now() / 1000);
     emit('response.created', `"response":${response('in_progress', ',"usage":null,"error":null')}`);
     emit('response.in_progress', `"response":${response('in_progress', ',"usage":null,"error":null')}`);
@@ -305,7 +309,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
     },
     error(error: RxllmError) {
       start();
-      const [type, fallbackCode] = errorCodes[error.code];
+      const [type, fallbackCode] = errorCodes[error.code] ?? errorCodes.provider;
       const code = JSON.stringify(
         error.dialect === 'openai-responses' && error.providerCode !== undefined
           ? error.providerCode
@@ -368,5 +372,5 @@ function itemJson(item: Item): string {
 }
 
 function usageJson(usage: Usage): string {
-  return `{"input_tokens":${usage.inputTokens},"input_tokens_details":{"cached_tokens":${usage.cachedInputTokens ?? 0}},"output_tokens":${usage.outputTokens},"output_tokens_details":{"reasoning_tokens":${usage.reasoningTokens ?? 0}},"total_tokens":${usage.totalTokens}${usage.cost === undefined ? '' : `,"cost":${usage.cost}`}}`;
+  return `{"input_tokens":${finite(usage.inputTokens)},"input_tokens_details":{"cached_tokens":${finite(usage.cachedInputTokens)}},"output_tokens":${finite(usage.outputTokens)},"output_tokens_details":{"reasoning_tokens":${finite(usage.reasoningTokens)}},"total_tokens":${finite(usage.totalTokens)}${usage.cost === undefined ? '' : `,"cost":${finite(usage.cost)}`}}`;
 }

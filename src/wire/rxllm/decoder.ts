@@ -15,6 +15,7 @@ export function createRxllmDecoder(emit: EmitEvent): Decoder {
   let done = false;
   return {
     message(data) {
+      if (done) return; // after [DONE] (or a fatal error) the stream is finished
       if (data === '[DONE]') {
         done = true;
         return;
@@ -50,6 +51,7 @@ export function createRxllmDecoder(emit: EmitEvent): Decoder {
     end() {
       if (!done) throw new RxllmError('rxllm: stream ended before [DONE]', { code: 'network', dialect });
     },
+    ended: () => done,
   };
 }
 

@@ -37,6 +37,7 @@ export const rxllmErrorSchema = z.object({
     'malformed',
     'provider',
     'aborted',
+    'limit-exceeded',
   ]),
   message: z.string(),
   retryable: z.boolean().optional(),
@@ -46,6 +47,7 @@ export const rxllmErrorSchema = z.object({
   providerCode: z.string().optional(),
   requestId: z.string().optional(),
   providerMessage: z.string().optional(),
+  limit: z.string().optional(),
 });
 
 const trackComparison = z.object({
