@@ -1,3 +1,6 @@
+import { createAGUIDecoder } from './ag-ui/decoder';
+import { createAGUIEncoder } from './ag-ui/encoder';
+import { createAISDKUIDecoder } from './ai-sdk-ui/decoder';
 import { createAISDKUIEncoder } from './ai-sdk-ui/encoder';
 import { createAnthropicDecoder } from './anthropic/decoder';
 import { createAnthropicEncoder } from './anthropic/encoder';
@@ -50,7 +53,14 @@ export const dialects: Partial<Record<DialectName, Dialect>> = {
   'ai-sdk-ui': {
     name: 'ai-sdk-ui',
     framing: 'sse',
+    createDecoder: createAISDKUIDecoder,
     createEncoder: createAISDKUIEncoder,
+  },
+  'ag-ui': {
+    name: 'ag-ui',
+    framing: 'sse',
+    createDecoder: createAGUIDecoder,
+    createEncoder: createAGUIEncoder,
   },
 };
 

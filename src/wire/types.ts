@@ -3,7 +3,7 @@ import type { RxllmError } from '../errors';
 
 /** The wire formats rxllm reads and writes. */
 export type DialectName =
-  'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'ollama' | 'rxllm' | 'ai-sdk-ui';
+  'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'ollama' | 'rxllm' | 'ai-sdk-ui' | 'ag-ui';
 
 /** How a dialect's messages are framed on the wire. */
 export type Framing = 'sse' | 'ndjson';
@@ -69,6 +69,8 @@ export interface EncoderOptions {
   model?: string;
   /** Response id to report where the dialect requires one and the events carry none. */
   id?: string;
+  /** The conversation (AG-UI `threadId`) the stream belongs to; `ag-ui` writes it in its run events. */
+  threadId?: string;
 }
 
 /** Everything rxllm knows about one wire format. */
