@@ -20,6 +20,10 @@ export function createStreamDecoder(
   options?: DecoderOptions,
 ): StreamDecoder {
   if (!dialect.createDecoder) throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
+  if (dialect.framing === 'eventstream')
+    throw new TypeError(
+      `rxllm: dialect '${dialect.name}' is a binary event stream: read it with rxllm/bedrock`,
+    );
   const decoder = dialect.createDecoder(emit, options);
   const text = new TextDecoder();
   const toText = (chunk: Uint8Array | string) =>

@@ -3,10 +3,22 @@ import type { RxllmError } from '../errors';
 
 /** The wire formats rxllm reads and writes. */
 export type DialectName =
-  'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'ollama' | 'rxllm' | 'ai-sdk-ui' | 'ag-ui';
+  | 'openai-chat'
+  | 'openai-responses'
+  | 'anthropic'
+  | 'gemini'
+  | 'ollama'
+  | 'rxllm'
+  | 'ai-sdk-ui'
+  | 'ag-ui'
+  | 'bedrock-converse'
+  | 'bedrock-anthropic';
 
-/** How a dialect's messages are framed on the wire. */
-export type Framing = 'sse' | 'ndjson';
+/**
+ * How a dialect's messages are framed on the wire. `eventstream` is AWS's binary event stream
+ * (Bedrock), read by `fromBedrock` / `fromBedrockEventStream` from `rxllm/bedrock`.
+ */
+export type Framing = 'sse' | 'ndjson' | 'eventstream';
 
 /** Receives decoded events. Called synchronously, once per event, on the hot path. */
 export type EmitEvent = (event: RxllmEvent) => void;

@@ -17,6 +17,8 @@ function dialectOf(path: string): DialectName {
   if (path.startsWith('openai-responses/') || path === 'openrouter/responses-api-data-only-done.sse')
     return 'openai-responses';
   if (path.startsWith('ollama/')) return 'ollama';
+  if (path.startsWith('bedrock/'))
+    return path.includes('invoke-anthropic') ? 'bedrock-anthropic' : 'bedrock-converse';
   if (path === 'edge/gemini-crlf.sse') return 'gemini';
   return 'openai-chat';
 }
