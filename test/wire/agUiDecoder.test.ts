@@ -1,4 +1,7 @@
 import { EventType, type BaseEvent } from '@ag-ui/core';
+import { from } from 'rxjs';
+import { toSSE } from '../../src/operators/toSSE';
+import { ev } from '../../src/testing';
 import { decodeChunks } from '../support/decodeFixture';
 
 const decode = (...events: Array<BaseEvent & Record<string, unknown>>) =>
@@ -135,5 +138,25 @@ describe('createAGUIDecoder', () => {
     expect(decode({ type: EventType.TEXT_MESSAGE_CONTENT, messageId: 'm', delta: 3 }).error).toMatchObject({
       code: 'malformed',
     });
+  });
+});
+
+describe('createAGUIEncoder through toSSE', () => {
+  it("writes the caller's threadId and runId, and without a finish event a RUN_FINISHED without a reason", () => {
+    let text = '';
+    from([ev.text('Hi')])
+      .pipe(toSSE({ dialect: 'ag-ui', threadId: 'thread-7', id: 'run-9' }))
+      .subscribe((frame) => (text += frame));
+    const events = text
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('data: '))
+      .map((frame) => JSON.parse(frame.slice('data: '.length)) as Record<string, unknown>);
+    expect(events).toEqual([
+      { type: 'RUN_STARTED', threadId: 'thread-7', runId: 'run-9' },
+      { type: 'TEXT_MESSAGE_START', messageId: 'run-9-text-0', role: 'assistant' },
+      { type: 'TEXT_MESSAGE_CONTENT', messageId: 'run-9-text-0', delta: 'Hi' },
+      { type: 'TEXT_MESSAGE_END', messageId: 'run-9-text-0' },
+      { type: 'RUN_FINISHED', threadId: 'thread-7', runId: 'run-9' },
+    ]);
   });
 });
