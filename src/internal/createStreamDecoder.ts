@@ -25,6 +25,10 @@ export function createStreamDecoder(
   options?: DecoderOptions,
 ): StreamDecoder {
   if (!dialect.createDecoder) throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
+  if (dialect.framing === 'eventstream')
+    throw new TypeError(
+      `rxllm: dialect '${dialect.name}' is a binary event stream: read it with rxllm/bedrock`,
+    );
   const limits = resolveLimits(options?.limits);
   // The message being decoded, for the guard's `malformed` quotes.
   let current = '';

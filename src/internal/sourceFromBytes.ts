@@ -21,6 +21,8 @@ export interface SourceFromBytesOptions {
   mapError?: (error: unknown) => RxllmError | undefined;
   /** Names the source in errors about its input (`fromSSE`, `fromOpenAI`, ...). */
   name: string;
+  /** Frames the bytes another way than `createStreamDecoder` does (Bedrock's binary event stream). */
+  createStreamDecoder?: typeof createStreamDecoder;
 }
 
 /** How much of a non-2xx body is read for the error message; error bodies are small. */
@@ -49,7 +51,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
 
     // The hot path: one property write, one fold, one `next` per event.
-    const decoder = createStreamDecoder(
+    const decoder = (options.createStreamDecoder ?? createStreamDecoder)(
       dialect,
       (event) => {
         event.seq = seq++;
@@ -218,7 +220,12 @@ export function framedSource(
   }
   const dialect = getDialect(config.dialect, 'decode');
   if (dialect.framing !== framing) {
-    const other = framing === 'sse' ? 'fromNDJSON' : 'fromSSE';
+    const other =
+      dialect.framing === 'eventstream'
+        ? 'fromBedrock or fromBedrockEventStream from rxllm/bedrock'
+        : framing === 'sse'
+          ? 'fromNDJSON'
+          : 'fromSSE';
     throw new TypeError(
       `rxllm: ${name}: dialect '${dialect.name}' is framed as ${dialect.framing}, not ${framing === 'sse' ? 'SSE' : 'NDJSON'}; use ${other}`,
     );

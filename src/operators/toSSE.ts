@@ -7,6 +7,7 @@ import {
 } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
+import { createAGUIEncoder } from '../wire/ag-ui/encoder';
 import { createAISDKUIEncoder } from '../wire/ai-sdk-ui/encoder';
 import { createAnthropicEncoder } from '../wire/anthropic/encoder';
 import { getDialect } from '../wire/dialects';
@@ -19,7 +20,8 @@ import type { DialectName, Encoder, SSEFrame } from '../wire/types';
 export interface ToSSEConfig {
   /**
    * The wire format to write: `rxllm` (lossless, the default), `openai-chat`, `openai-responses`,
-   * `anthropic`, or `ai-sdk-ui` (the AI SDK's UI message stream for `useChat`).
+   * `anthropic`, `ai-sdk-ui` (the AI SDK's UI message stream for `useChat`), or `ag-ui` (AG-UI
+   * events for `@ag-ui/client`, CopilotKit).
    */
   dialect?: DialectName;
   /**
@@ -46,6 +48,8 @@ export interface ToSSEConfig {
   model?: string;
   /** Response id to report where the dialect requires one and no `start` event names it. */
   id?: string;
+  /** `ag-ui`: the `threadId` of the run events (echo the request's `RunAgentInput.threadId`). */
+  threadId?: string;
 }
 
 const dialectNames: readonly DialectName[] = [
@@ -54,6 +58,7 @@ const dialectNames: readonly DialectName[] = [
   'openai-responses',
   'anthropic',
   'ai-sdk-ui',
+  'ag-ui',
 ];
 
 /**
@@ -66,6 +71,7 @@ const singleLineEncoders: ReadonlySet<unknown> = new Set([
   createOpenAIResponsesEncoder,
   createAnthropicEncoder,
   createAISDKUIEncoder,
+  createAGUIEncoder,
 ]);
 
 /**
@@ -129,6 +135,7 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
   const encoderOptions = {
     ...(config.model !== undefined && { model: config.model }),
     ...(config.id !== undefined && { id: config.id }),
+    ...(config.threadId !== undefined && { threadId: config.threadId }),
   };
 
   return (source) =>

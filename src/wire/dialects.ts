@@ -1,5 +1,10 @@
+import { createAGUIDecoder } from './ag-ui/decoder';
+import { createAGUIEncoder } from './ag-ui/encoder';
+import { createAISDKUIDecoder } from './ai-sdk-ui/decoder';
 import { createAISDKUIEncoder } from './ai-sdk-ui/encoder';
 import { createAnthropicDecoder } from './anthropic/decoder';
+import { createBedrockAnthropicDecoder } from './bedrock/anthropicDecoder';
+import { createBedrockConverseDecoder } from './bedrock/converseDecoder';
 import { createAnthropicEncoder } from './anthropic/encoder';
 import { createGeminiDecoder } from './gemini/decoder';
 import { createOllamaDecoder } from './ollama/decoder';
@@ -50,7 +55,26 @@ export const dialects: Partial<Record<DialectName, Dialect>> = {
   'ai-sdk-ui': {
     name: 'ai-sdk-ui',
     framing: 'sse',
+    createDecoder: createAISDKUIDecoder,
     createEncoder: createAISDKUIEncoder,
+  },
+  'ag-ui': {
+    name: 'ag-ui',
+    framing: 'sse',
+    createDecoder: createAGUIDecoder,
+    createEncoder: createAGUIEncoder,
+  },
+  // Bedrock's messages are JSON payloads of AWS's binary event stream; the framing (and the
+  // @smithy/core codec it needs) lives in rxllm/bedrock, so this entry costs nothing to others.
+  'bedrock-converse': {
+    name: 'bedrock-converse',
+    framing: 'eventstream',
+    createDecoder: createBedrockConverseDecoder,
+  },
+  'bedrock-anthropic': {
+    name: 'bedrock-anthropic',
+    framing: 'eventstream',
+    createDecoder: createBedrockAnthropicDecoder,
   },
 };
 

@@ -4,10 +4,22 @@ import type { StreamLimits } from '../limits';
 
 /** The wire formats rxllm reads and writes. */
 export type DialectName =
-  'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'ollama' | 'rxllm' | 'ai-sdk-ui';
+  | 'openai-chat'
+  | 'openai-responses'
+  | 'anthropic'
+  | 'gemini'
+  | 'ollama'
+  | 'rxllm'
+  | 'ai-sdk-ui'
+  | 'ag-ui'
+  | 'bedrock-converse'
+  | 'bedrock-anthropic';
 
-/** How a dialect's messages are framed on the wire. */
-export type Framing = 'sse' | 'ndjson';
+/**
+ * How a dialect's messages are framed on the wire. `eventstream` is AWS's binary event stream
+ * (Bedrock), read by `fromBedrock` / `fromBedrockEventStream` from `rxllm/bedrock`.
+ */
+export type Framing = 'sse' | 'ndjson' | 'eventstream';
 
 /** Receives decoded events. Called synchronously, once per event, on the hot path. */
 export type EmitEvent = (event: RxllmEvent) => void;
@@ -78,6 +90,8 @@ export interface EncoderOptions {
   model?: string;
   /** Response id to report where the dialect requires one and the events carry none. */
   id?: string;
+  /** The conversation (AG-UI `threadId`) the stream belongs to; `ag-ui` writes it in its run events. */
+  threadId?: string;
 }
 
 /** Everything rxllm knows about one wire format. */

@@ -151,7 +151,7 @@ describe('toSSE', () => {
 
   it('throws at once, naming toSSE and the value, for bad options', () => {
     expect(() => toSSE({ dialect: 'klingon' as never })).toThrow(
-      'rxllm: toSSE: dialect must be one of rxllm, openai-chat, openai-responses, anthropic, ai-sdk-ui, got "klingon"',
+      'rxllm: toSSE: dialect must be one of rxllm, openai-chat, openai-responses, anthropic, ai-sdk-ui, ag-ui, got "klingon"',
     );
     expect(() => toSSE({ dialect: 'ollama' })).toThrow(/toSSE: dialect must be one of .*got "ollama"/);
     expect(() => toSSE({ heartbeatMs: -1 })).toThrow(

@@ -5,6 +5,7 @@ import { RxllmError } from '../../src/errors';
 import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
 import { failedPartial } from '../../src/internal/failedPartial';
 import { MessageAccumulator, type Message } from '../../src/message';
+import { createEventStreamDecoder } from '../../src/wire/bedrock/eventStreamDecoder';
 import { getDialect } from '../../src/wire/dialects';
 import type { Decoder, DecoderOptions, DialectName, EmitEvent } from '../../src/wire/types';
 
@@ -60,8 +61,10 @@ export function decodeChunks(
 ): Decoded {
   const events: RxllmEvent[] = [];
   const accumulator = new MessageAccumulator();
-  const stream = createStreamDecoder(
-    getDialect(dialect, 'decode'),
+  const found = getDialect(dialect, 'decode');
+  // Bedrock's binary event stream is framed by rxllm/bedrock, not by the core's SSE/NDJSON framer.
+  const stream = (found.framing === 'eventstream' ? createEventStreamDecoder : createStreamDecoder)(
+    found,
     (event) => {
       events.push(event);
       accumulator.apply(event);

@@ -1,6 +1,7 @@
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { ev } from '../../src/testing';
+import { createAISDKUIDecoder } from '../../src/wire/ai-sdk-ui/decoder';
 import { createAISDKUIEncoder } from '../../src/wire/ai-sdk-ui/encoder';
 import { createAnthropicEncoder } from '../../src/wire/anthropic/encoder';
 import { getDialect } from '../../src/wire/dialects';
@@ -518,10 +519,10 @@ describe('createOpenAIResponsesEncoder', () => {
 });
 
 describe('createAISDKUIEncoder', () => {
-  it('is the encode-only ai-sdk-ui dialect', () => {
+  it('is the ai-sdk-ui dialect, which decodes too', () => {
     const dialect = getDialect('ai-sdk-ui', 'encode');
     expect(dialect.createEncoder).toBe(createAISDKUIEncoder);
-    expect(dialect.createDecoder).toBeUndefined();
+    expect(dialect.createDecoder).toBe(createAISDKUIDecoder);
   });
 
   it('writes parts in order with their own ids, a cut-off tool call as tool-input-error, and finish last', () => {

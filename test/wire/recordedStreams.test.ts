@@ -331,10 +331,10 @@ describe('recorded streams from more providers', () => {
     // application/vnd.amazon.eventstream: 4-byte total length, 4-byte headers length, a CRC32 of
     // those 8 bytes, headers, payload, and a CRC32 of everything before it.
     it.each([
-      ['bedrock/converse-stream-nova-text.eventstream', 33, 'end_turn'],
-      ['bedrock/converse-stream-nova-tool-use.eventstream', 26, 'tool_use'],
-      ['bedrock/converse-stream-claude-thinking.eventstream', 25, 'end_turn'],
-      ['bedrock/converse-stream-claude-redacted-thinking.eventstream', 18, 'end_turn'],
+      ['bedrock/converse-nova-text.eventstream', 33, 'end_turn'],
+      ['bedrock/converse-nova-tool-use.eventstream', 26, 'tool_use'],
+      ['bedrock/converse-claude-reasoning-signature.eventstream', 25, 'end_turn'],
+      ['bedrock/converse-claude-redacted-reasoning.eventstream', 18, 'end_turn'],
     ])('%s holds %i intact frames ending in messageStop (%s) and metadata', (path, frames, stopReason) => {
       const bytes = Buffer.from(fixtureBytes(path));
       const types: string[] = [];

@@ -1,6 +1,8 @@
 import { concat, from, throwError } from 'rxjs';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { RxllmError } from '../../src/errors';
+import { codeForProviderError } from '../../src/internal/httpError';
 import type { Message } from '../../src/message';
 import { toSSE } from '../../src/operators/toSSE';
 import { dialects } from '../../src/wire/dialects';
@@ -22,8 +24,8 @@ function dialectOf(path: string): DialectName {
   if (path.startsWith('ollama/')) return 'ollama';
   if (path === 'edge/gemini-crlf.sse' || path.startsWith('gemini/') || path.startsWith('vertex/'))
     return 'gemini';
-  // Binary event-stream recordings: round-tripped once a `bedrock` dialect decodes them.
-  if (path.startsWith('bedrock/')) return 'bedrock' as DialectName;
+  if (path.startsWith('bedrock/'))
+    return path.includes('invoke-anthropic') ? 'bedrock-anthropic' : 'bedrock-converse';
   return 'openai-chat';
 }
 
@@ -32,7 +34,9 @@ const fixtures = readdirSync(fixtureRoot, { withFileTypes: true })
   .flatMap((dir) => readdirSync(resolve(fixtureRoot, dir.name)).map((file) => `${dir.name}/${file}`))
   .filter((path) => dialects[dialectOf(path)]?.createDecoder !== undefined);
 
-const targets = (['rxllm', 'openai-chat', 'openai-responses', 'anthropic'] as const).filter(
+const targets = (
+  ['rxllm', 'openai-chat', 'openai-responses', 'anthropic', 'ai-sdk-ui', 'ag-ui'] as const
+).filter(
   (name) => dialects[name]?.createEncoder !== undefined && dialects[name]?.createDecoder !== undefined,
 );
 
@@ -62,7 +66,18 @@ const carriedCodes: Record<string, ReadonlySet<string>> = {
   'openai-chat': new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout', 'http']),
   'openai-responses': new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout']),
   anthropic: new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout']),
+  // The UI message stream's error chunk carries only the text.
+  'ai-sdk-ui': new Set(),
+  // RUN_ERROR carries one code: the provider's own (mapped back like any provider's, see
+  // agUiCarries) or, when there is none, rxllm's.
+  'ag-ui': new Set(),
 };
+
+/** AG-UI's RUN_ERROR `code` is the provider's code when there is one, else rxllm's own code. */
+function agUiCarries(error: RxllmError): boolean {
+  if (error.providerCode === undefined) return true;
+  return codeForProviderError(error.providerCode, error.providerMessage ?? error.message) === error.code;
+}
 
 /**
  * What a target can carry of `message`, as each encoder documents it: the rxllm dialect is
@@ -100,6 +115,30 @@ function expectedAfter(
       if (['refusal', 'error', 'cancelled', 'other'].includes(expected.finishReason ?? ''))
         expected.finishReason = 'stop';
       break;
+    case 'ai-sdk-ui':
+    case 'ag-ui':
+      // Neither has refusal text: it is shown as text.
+      expected.text += expected.refusal;
+      expected.refusal = '';
+      if (target === 'ai-sdk-ui') {
+        // The UI stream's finish reasons: refusal is a content filter, a cancellation `other`.
+        if (expected.finishReason === 'refusal') expected.finishReason = 'content-filter';
+        if (expected.finishReason === 'cancelled') expected.finishReason = 'other';
+      } else if (usage) {
+        // AG-UI's TokenUsage has no cost.
+        delete usage.cost;
+        delete usage.estimated;
+      }
+      if (failed) {
+        // The error ends both streams; the finish and usage written at the end never come.
+        expected.finishReason = null;
+        if (target === 'ai-sdk-ui') expected.usage = null;
+        else expected.usage = usage;
+        return expected;
+      }
+      // Both always end a completed stream with a finish.
+      expected.finishReason ??= expected.toolCalls.length > 0 ? 'tool-calls' : 'stop';
+      break;
     case 'anthropic':
       // Anthropic has no refusal text (only a refusal stop reason): it is shown as text. It
       // counts neither reasoning tokens nor cost, and message_start always has usage.
@@ -128,7 +167,10 @@ describe('round trip through toSSE', () => {
       if (source.error === undefined) {
         expect(error).toBeUndefined();
       } else {
-        const carried = target === 'rxllm' || carriedCodes[target]!.has(source.error.code);
+        const carried =
+          target === 'rxllm' ||
+          carriedCodes[target]!.has(source.error.code) ||
+          (target === 'ag-ui' && agUiCarries(source.error));
         expect(error?.code).toBe(carried ? source.error.code : 'provider');
         // The encoders write the provider's own words; the reader gets them back as providerMessage.
         expect(error?.providerMessage ?? error?.message).toBe(
