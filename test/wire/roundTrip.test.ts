@@ -49,8 +49,9 @@ function content(message: Message) {
 }
 
 const carriedCodes: Record<string, ReadonlySet<string>> = {
-  // Each target's error vocabulary has words for these kinds of failure; any other becomes
-  // a plain provider error. openai-chat also carries an HTTP status (`status_code`).
+  // Each target's error vocabulary has words for these kinds of failure; any other is written as
+  // the format's generic server error (`server_error`, `api_error`), which reads back as what it
+  // stands for: an HTTP 500. openai-chat also carries an HTTP status (`status_code`).
   'openai-chat': new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout', 'http']),
   'openai-responses': new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout']),
   anthropic: new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout']),
@@ -121,7 +122,8 @@ describe('round trip through toSSE', () => {
         expect(error).toBeUndefined();
       } else {
         const carried = target === 'rxllm' || carriedCodes[target]!.has(source.error.code);
-        expect(error?.code).toBe(carried ? source.error.code : 'provider');
+        expect(error?.code).toBe(carried ? source.error.code : 'http');
+        if (!carried) expect(error).toMatchObject({ status: 500, retryable: true });
         // The encoders write the provider's own words; the reader gets them back as providerMessage.
         expect(error?.providerMessage ?? error?.message).toBe(
           source.error.providerMessage ?? source.error.message,

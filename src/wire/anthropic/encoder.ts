@@ -26,6 +26,8 @@ const errorTypes: Record<RxllmErrorCode, string> = {
   malformed: 'api_error',
   provider: 'api_error',
   aborted: 'api_error',
+  'invalid-argument': 'invalid_request_error',
+  'limit-exceeded': 'api_error',
 };
 
 const anthropicErrorTypes: ReadonlySet<string> = new Set([

@@ -30,6 +30,8 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
   malformed: ['server_error', null],
   provider: ['server_error', null],
   aborted: ['server_error', null],
+  'invalid-argument': ['invalid_request_error', null],
+  'limit-exceeded': ['server_error', null],
 };
 
 /**

@@ -14,6 +14,8 @@ const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   malformed: ['server_error', 'server_error'],
   provider: ['server_error', 'server_error'],
   aborted: ['server_error', 'server_error'],
+  'invalid-argument': ['invalid_request_error', 'invalid_request_error'],
+  'limit-exceeded': ['server_error', 'server_error'],
 };
 
 /** Finish reasons that end a Responses stream with `response.incomplete`, and the reason it gives. */
