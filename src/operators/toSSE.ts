@@ -1,12 +1,7 @@
-import {
-  Observable,
-  asyncScheduler,
-  type OperatorFunction,
-  type SchedulerAction,
-  type SchedulerLike,
-} from 'rxjs';
+import { asyncScheduler, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
+import { framesReportingErrors } from '../internal/framedErrors';
 import { createAISDKUIEncoder } from '../wire/ai-sdk-ui/encoder';
 import { createAnthropicEncoder } from '../wire/anthropic/encoder';
 import { getDialect } from '../wire/dialects';
@@ -132,7 +127,7 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
   };
 
   return (source) =>
-    new Observable<string>((subscriber) => {
+    framesReportingErrors<string>((subscriber, report) => {
       let index = 0;
       let lastSent = heartbeatMs > 0 ? scheduler.now() : 0;
 
@@ -173,10 +168,22 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
       subscriber.add(
         source.subscribe({
           next(event) {
+            let closedBy: RxllmError | void;
             try {
-              encoder.event(event);
+              closedBy = encoder.event(event);
             } catch (error) {
               subscriber.error(error);
+              return;
+            }
+            if (closedBy !== undefined) {
+              // The encoder ended the stream with an error frame (a `reset` its format cannot
+              // take back): the server hears of it, and the upstream (a retry, a fallback) is
+              // unsubscribed, which aborts its request.
+              if (errors === 'propagate') subscriber.error(closedBy);
+              else {
+                report(closedBy);
+                subscriber.complete();
+              }
             }
           },
           error(error: unknown) {
@@ -184,6 +191,8 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
               subscriber.error(error);
               return;
             }
+            // The client reads the error from the frames; the server hears of it through the sink.
+            report(error);
             try {
               encoder.error(RxllmError.from(error));
             } catch (thrown) {

@@ -57,7 +57,12 @@ export type WriteFrame = (frame: SSEFrame) => void;
  * A stateful encoder for one stream: rxllm events in, the dialect's frames out through `write`.
  */
 export interface Encoder {
-  event(event: RxllmEvent): void;
+  /**
+   * One event. Returns an error when the encoder had to end the stream on it instead (it wrote
+   * the error frames already and writes nothing more): a `reset` after output, which a format
+   * that cannot take text back answers with a clear error rather than glue two answers together.
+   */
+  event(event: RxllmEvent): RxllmError | void;
   /** The stream failed: write the dialect's error event, then whatever properly ends a stream. */
   error(error: RxllmError): void;
   /** The stream completed: write the dialect's terminal frames (`[DONE]`, `message_stop`, ...). */
