@@ -146,6 +146,11 @@ export function mergeTracks(
     throw new TypeError(`mergeTracks: afterOutput applies to the fallback strategy, not '${strategy}'`);
   }
   if (afterOutput === 'continue') {
+    if (!isFirstInOrder(name, name, others, config)) {
+      throw new TypeError(
+        `mergeTracks: afterOutput 'continue' needs the upstream track '${name}' to run first (it cannot continue another)`,
+      );
+    }
     const notFirst = Object.entries(others).filter(([track]) => !isFirstInOrder(track, name, others, config));
     for (const [track, source] of notFirst) {
       if (typeof source !== 'function') {

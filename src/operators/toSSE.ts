@@ -165,6 +165,22 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
         );
       }
 
+      const fail = (error: unknown): void => {
+        if (errors === 'propagate') {
+          subscriber.error(error);
+          return;
+        }
+        // The client reads the error from the frames; the server hears of it through the sink.
+        report(error);
+        try {
+          encoder.error(RxllmError.from(error));
+        } catch (thrown) {
+          subscriber.error(thrown);
+          return;
+        }
+        subscriber.complete();
+      };
+
       subscriber.add(
         source.subscribe({
           next(event) {
@@ -175,32 +191,11 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
               subscriber.error(error);
               return;
             }
-            if (closedBy !== undefined) {
-              // The encoder ended the stream with an error frame (a `reset` its format cannot
-              // take back): the server hears of it, and the upstream (a retry, a fallback) is
-              // unsubscribed, which aborts its request.
-              if (errors === 'propagate') subscriber.error(closedBy);
-              else {
-                report(closedBy);
-                subscriber.complete();
-              }
-            }
+            // A `reset` the format cannot take back ends the stream as an upstream failure would;
+            // ending it unsubscribes the upstream (a retry, a fallback), aborting its request.
+            if (closedBy !== undefined) fail(closedBy);
           },
-          error(error: unknown) {
-            if (errors === 'propagate') {
-              subscriber.error(error);
-              return;
-            }
-            // The client reads the error from the frames; the server hears of it through the sink.
-            report(error);
-            try {
-              encoder.error(RxllmError.from(error));
-            } catch (thrown) {
-              subscriber.error(thrown);
-              return;
-            }
-            subscriber.complete();
-          },
+          error: fail,
           complete() {
             try {
               encoder.end();

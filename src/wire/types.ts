@@ -58,9 +58,10 @@ export type WriteFrame = (frame: SSEFrame) => void;
  */
 export interface Encoder {
   /**
-   * One event. Returns an error when the encoder had to end the stream on it instead (it wrote
-   * the error frames already and writes nothing more): a `reset` after output, which a format
-   * that cannot take text back answers with a clear error rather than glue two answers together.
+   * One event. Returns an error when the stream must end on it instead: a `reset` after output,
+   * which a format that cannot take text back answers with a clear error rather than glue two
+   * answers together. The encoder then ignores further events and `end()`; the caller passes the
+   * error to `error()` (toSSE does, unless `errors: 'propagate'`).
    */
   event(event: RxllmEvent): RxllmError | void;
   /** The stream failed: write the dialect's error event, then whatever properly ends a stream. */

@@ -592,6 +592,8 @@ describe('a reset after output, which no provider format can take back', () => {
       closedBy = encoder.event(event);
       if (closedBy) break;
     }
+    if (closedBy) encoder.error(closedBy); // as toSSE does
+    encoder.event(ev.text('SECOND')); // ignored once closed
     encoder.end(); // ignored once closed
     return { data: frames.map((frame) => frame.data), closedBy };
   }

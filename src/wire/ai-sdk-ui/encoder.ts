@@ -156,8 +156,6 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
         case 'reset': {
           if (!wroteContent) return; // nothing shown, nothing to take back
           const error = cannotTakeBack('ai-sdk-ui', event.reason);
-          closeOpen();
-          encoder.error(error);
           closed = true;
           return error;
         }
@@ -166,7 +164,7 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
       }
     },
     error(error: RxllmError) {
-      if (closed) return;
+      if (closed) closeOpen(); // the text shown before the reset is complete as it stands
       chunk(`{"type":"error","errorText":${JSON.stringify(error.providerMessage ?? error.message)}}`);
       chunk('[DONE]');
     },

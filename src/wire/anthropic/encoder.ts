@@ -227,7 +227,6 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
         case 'reset': {
           if (nextIndex === 0) return; // no content block written: nothing to take back
           const error = cannotTakeBack('anthropic', event.reason);
-          encoder.error(error);
           closed = true;
           return error;
         }
@@ -236,7 +235,6 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
       }
     },
     error(error: RxllmError) {
-      if (closed) return;
       // A stop reason or usage that arrived before the failure is not lost: message_delta first.
       if (stopReason !== null || usage !== undefined) messageDelta();
       const type =

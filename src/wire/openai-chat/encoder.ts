@@ -155,7 +155,6 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
         case 'reset': {
           if (!wroteContent) return;
           const error = cannotTakeBack('openai-chat', event.reason);
-          encoder.error(error);
           closed = true;
           return error;
         }
@@ -164,7 +163,6 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
       }
     },
     error(error: RxllmError) {
-      if (closed) return;
       // Usage that arrived before the failure is not lost: its chunk goes first.
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       const [type, code] = errorShapes[error.code];

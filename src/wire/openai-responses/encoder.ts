@@ -310,7 +310,6 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
         case 'reset': {
           if (items.length === 0) return; // nothing shown, nothing to take back
           const error = cannotTakeBack('openai-responses', event.reason);
-          encoder.error(error);
           closed = true;
           return error;
         }
@@ -319,7 +318,6 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
       }
     },
     error(error: RxllmError) {
-      if (closed) return;
       start();
       const [type, fallbackCode] = errorCodes[error.code];
       const code = JSON.stringify(
