@@ -47,6 +47,15 @@ describe('errors say what happened', () => {
     expect(calls).toBe(1);
   });
 
+  it('a Response read by a second subscription is invalid-argument, not provider', async () => {
+    server = await createReplayServer({ transcript: wire });
+    const events$ = fromSSE(await fetch(server.url), { dialect: 'rxllm' });
+    expect(await failureOf(events$)).toBeUndefined();
+    const error = await failureOf(events$);
+    expect(error).toMatchObject({ code: 'invalid-argument', retryable: false });
+    expect((error as Error).message).toContain('already read');
+  });
+
   it("a bug in the user's body transform passes through unchanged and is not retried", async () => {
     server = await createReplayServer({ transcript: wire });
     const url = server.url;
