@@ -82,15 +82,37 @@ export const scenarios: Record<string, MarbleScenario<DeadlineConfig>> = {
     subscriptions: '^------------!',
   },
   fallback: {
-    description: 'switches to the fallback after a reset when content had been shown',
+    description: "afterOutput 'reset': switches to the fallback after a reset when content had been shown",
     diagram: {
       source: '-a-------b-|',
       fallback: '-x-|',
       expected: '-a--rx-|',
     },
     values,
+    config: { betweenTokensMs: 3, afterOutput: 'reset' },
+    subscriptions: '^---!',
+  },
+  fallbackAfterContent: {
+    description: 'fails with the timeout instead of falling back once content had been shown (the default)',
+    diagram: {
+      source: '-a-------b-|',
+      fallback: '-x-|',
+      expected: '-a--#',
+    },
+    values,
     config: { betweenTokensMs: 3 },
     subscriptions: '^---!',
+    error: new RxllmError('deadline: no token for 3 ms after the last one (betweenTokensMs)', {
+      code: 'timeout',
+      partial: {
+        text: 'Hel',
+        reasoning: '',
+        refusal: '',
+        toolCalls: [],
+        usage: null,
+        finishReason: null,
+      },
+    }),
   },
   fallbackBeforeContent: {
     description: 'switches to the fallback without a reset when nothing had been shown',

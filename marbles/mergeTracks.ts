@@ -84,14 +84,15 @@ export const scenarios: Record<string, MergeTracksScenario> = {
     trackSubscriptions: { source: '^-!', cloud: '^-------!' },
   },
   fallback: {
-    description: 'fallback resets what the failed track showed and continues with the next track',
+    description:
+      "fallback (afterOutput 'reset') resets what the failed track showed and continues with the next track",
     diagram: {
       source: '-a-#',
       cloud: '-x-y-|',
       expected: '-A-rX-Y-|',
     },
     values: { ...legend, r: { type: 'reset', reason: 'fallback', track: 'local' } },
-    config: { strategy: 'fallback', name: 'local' },
+    config: { strategy: 'fallback', name: 'local', afterOutput: 'reset' },
     trackSubscriptions: { source: '^--!', cloud: '---^----!' },
   },
   fallbackFirstToken: {

@@ -1,4 +1,5 @@
 import type { RxllmEvent } from '../src/events';
+import { RxllmError } from '../src/errors';
 import type { PausableConfig } from '../src/operators/pausable';
 import { ev, type MarbleScenario } from '../src/testing';
 
@@ -184,8 +185,9 @@ export const scenarios: Record<string, PausableScenario> = {
     values: chat,
     config: { maxBuffered: 2 },
     subscriptions: '^------!',
-    error: new Error(
+    error: new RxllmError(
       "rxllm: pausable: more than 2 events held while paused (policy 'buffer', maxBuffered 2); resume sooner, raise maxBuffered, or use the 'coalesce' or 'drop' policy",
+      { code: 'limit-exceeded', retryable: false },
     ),
   },
   error: {

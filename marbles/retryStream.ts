@@ -1,3 +1,4 @@
+import { of } from 'rxjs';
 import { RxllmError } from '../src/errors';
 import type { RetryStreamConfig } from '../src/operators/retryStream';
 import { ev, type MarbleScenario } from '../src/testing';
@@ -33,7 +34,31 @@ const values = {
 /** The scenarios that specify `retryStream`; `main` is the one its JSDoc shows. */
 export const scenarios: Record<string, RetryScenario> = {
   main: {
-    description: 'takes back the failed attempt with a reset and resubscribes after the backoff',
+    description: 'resubscribes after the backoff when the failed attempt had shown nothing',
+    diagram: {
+      attempt1: '-s-#',
+      attempt2: '       -a-|',
+      expected: '-s------a-|',
+    },
+    values,
+    errors: { attempt1: overloaded },
+    config: { initialDelayMs: 4, jitter: 0 },
+    subscriptions: ['^--!', '-------^--!'],
+  },
+  failAfterOutput: {
+    description: 'passes the error on, unretried, once the failed attempt had shown output (the default)',
+    diagram: {
+      source: '-a-#',
+      expected: '-a-#',
+    },
+    values,
+    errors: { source: overloaded },
+    error: overloaded,
+    config: { initialDelayMs: 4, jitter: 0 },
+    subscriptions: ['^--!'],
+  },
+  resetAfterOutput: {
+    description: "afterOutput 'reset': takes back the failed attempt with a reset and resubscribes",
     diagram: {
       attempt1: '-a-#',
       attempt2: '       -b-|',
@@ -41,8 +66,24 @@ export const scenarios: Record<string, RetryScenario> = {
     },
     values,
     errors: { attempt1: overloaded },
-    config: { initialDelayMs: 4, jitter: 0 },
+    config: { initialDelayMs: 4, jitter: 0, afterOutput: 'reset' },
     subscriptions: ['^--!', '-------^--!'],
+  },
+  continueAfterOutput: {
+    description: "afterOutput 'continue': subscribes continueWith(shown) instead, with no reset",
+    diagram: {
+      attempt1: '-a-#',
+      expected: '-a-----(c|)',
+    },
+    values,
+    errors: { attempt1: overloaded },
+    config: {
+      initialDelayMs: 4,
+      jitter: 0,
+      afterOutput: 'continue',
+      continueWith: (shown) => of(shown.text === 'Hel' ? values.c : values.f),
+    },
+    subscriptions: ['^--!'],
   },
   backoff: {
     description: 're-requests the same cold source with exponentially growing waits, then fails',
@@ -53,7 +94,7 @@ export const scenarios: Record<string, RetryScenario> = {
     values,
     errors: { source: overloaded },
     error: overloaded,
-    config: { maxRetries: 2, initialDelayMs: 2, factor: 3, jitter: 0 },
+    config: { maxRetries: 2, initialDelayMs: 2, factor: 3, jitter: 0, afterOutput: 'reset' },
     subscriptions: ['^--!', '-----^--!', '--------------^--!'],
   },
   jitter: {
@@ -89,7 +130,7 @@ export const scenarios: Record<string, RetryScenario> = {
     },
     values,
     errors: { attempt1: rateLimited },
-    config: { initialDelayMs: 1, jitter: 0 },
+    config: { initialDelayMs: 1, jitter: 0, afterOutput: 'reset' },
     subscriptions: ['^--!', '-------------^--!'],
   },
   retryAfterBeyondMaxDelay: {
@@ -126,7 +167,7 @@ export const scenarios: Record<string, RetryScenario> = {
     },
     values,
     errors: { attempt1: overloaded, attempt2: overloaded },
-    config: { initialDelayMs: 2, factor: 2.5, jitter: 0 },
+    config: { initialDelayMs: 2, factor: 2.5, jitter: 0, afterOutput: 'reset' },
     subscriptions: ['^--!', '-----^-!', '------------^-----!'],
   },
   success: {

@@ -12,7 +12,9 @@ export type RxllmErrorCode =
   | 'malformed'
   | 'provider'
   | 'aborted'
-  // A configured limit (`limits` of a source, see src/limits.ts) was exceeded; `limit` names it.
+  /** Misuse: a source's input or an option is not what it must be. Never retryable. */
+  | 'invalid-argument'
+  /** A bound was exceeded: a buffer's `maxBuffered`, a size limit, input nested too deeply. */
   | 'limit-exceeded';
 
 export interface RxllmErrorOptions {
@@ -100,8 +102,10 @@ export class RxllmError extends Error {
   }
 
   /**
-   * Returns `error` itself when it is already an RxllmError, and otherwise wraps it: an
-   * AbortError becomes `aborted`, a fetch/socket failure `network`, anything else `provider`.
+   * Returns `error` itself when it is already an RxllmError, and otherwise wraps it (keeping it as
+   * `cause`): an AbortError becomes `aborted`, a failed fetch or socket `network`, a stack
+   * overflow `limit-exceeded`, anything else `provider` (not retryable: a bug is not fixed by
+   * asking again).
    */
   static from(error: unknown, fallback: Partial<RxllmErrorOptions> = {}): RxllmError {
     if (RxllmError.isInstance(error)) return error;
@@ -112,7 +116,8 @@ export class RxllmError extends Error {
     const code: RxllmErrorCode =
       name === 'AbortError' || name === 'APIUserAbortError'
         ? 'aborted'
-        : (fallback.code ?? (isNetworkFailure(error) ? 'network' : 'provider'));
+        : (fallback.code ??
+          (isNetworkFailure(error) ? 'network' : isStackOverflow(error) ? 'limit-exceeded' : 'provider'));
     return new RxllmError(message, { ...fallback, code, cause: error });
   }
 
@@ -152,18 +157,46 @@ function isErrorLike(value: unknown): value is { name?: unknown; message: string
 }
 
 /**
- * A failed fetch or socket: a TypeError (what fetch throws), an SDK's APIConnectionError, or a
- * socket error code on the error or its cause. Duck-typed: errors from another realm (undici,
- * test runners) fail `instanceof`. Internal, shared with the sources.
+ * What `fetch` implementations throw when the request or the body read fails in transit:
+ * undici ("fetch failed", "terminated"), Chromium ("Failed to fetch"), Firefox ("NetworkError
+ * when attempting to fetch resource."), Safari ("Load failed", "The network connection was
+ * lost."), Deno ("error sending request ..."). Any other TypeError is a bug, not the network.
+ */
+const fetchFailureMessage =
+  /^(?:fetch failed|terminated|failed to fetch|load failed|networkerror when attempting to fetch resource\.?|the network connection was lost\.?|network ?error|error sending request\b.*|error reading a body from connection\b.*)$/i;
+
+/** Socket-level error codes of Node, undici and the streams they feed. */
+const socketErrorCode =
+  /^(?:ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|ENETDOWN|EHOSTUNREACH|EHOSTDOWN|UND_ERR|ERR_STREAM_PREMATURE_CLOSE$)/;
+
+/**
+ * A failed fetch or socket: the TypeError fetch throws for a network failure (recognized by its
+ * words, see above), an SDK's APIConnectionError, a DOMException `NetworkError`, or a socket
+ * error code on the error or its causes. Duck-typed: errors from another realm (undici, test
+ * runners) fail `instanceof`. A TypeError from a bug ("x is not a function") is not one.
+ * Internal, shared with the sources.
  */
 export function isNetworkFailure(
   error: unknown,
 ): error is { name?: unknown; message: string; cause?: unknown } {
   if (!isErrorLike(error)) return false;
-  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
+  if (error.name === 'APIConnectionError' || error.name === 'NetworkError') return true;
+  if (error.name === 'TypeError' && fetchFailureMessage.test(error.message)) return true;
+  // The code may sit on the error or a few causes down (undici: TypeError → SocketError).
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && socketErrorCode.test(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** V8's, SpiderMonkey's and JavaScriptCore's words for a stack overflow. Internal. */
+export function isStackOverflow(error: unknown): boolean {
   return (
-    error.name === 'TypeError' ||
-    error.name === 'APIConnectionError' ||
-    (typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code))
+    isErrorLike(error) &&
+    (error.name === 'RangeError' || error.name === 'InternalError') &&
+    /call stack|too much recursion/i.test(error.message)
   );
 }

@@ -29,11 +29,60 @@ export function codeForStatus(status: number, body = ''): RxllmErrorCode {
   return 'http';
 }
 
+/**
+ * The HTTP status each provider's in-band error type stands for, as the provider documents it
+ * (Anthropic's error types, OpenAI's `type`/`code`, Google's RPC `status`). An in-band error is
+ * what the provider sends when the failure happens after the 200 headers went out; mapped
+ * through this table it gets the code and retryability the same failure would have had as an
+ * HTTP status (OpenAI's `server_error` mid-stream is a 500: retryable).
+ */
+const statusOfProviderCode: Readonly<Record<string, number>> = {
+  server_error: 500,
+  api_error: 500,
+  internal_error: 500,
+  internal_server_error: 500,
+  INTERNAL: 500,
+  UNKNOWN: 500,
+  bad_gateway: 502,
+  overloaded_error: 529,
+  server_overloaded: 503,
+  service_unavailable: 503,
+  service_unavailable_error: 503,
+  UNAVAILABLE: 503,
+  engine_overloaded: 503,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  insufficient_quota: 429,
+  RESOURCE_EXHAUSTED: 429,
+  authentication_error: 401,
+  invalid_api_key: 401,
+  UNAUTHENTICATED: 401,
+  permission_error: 403,
+  PERMISSION_DENIED: 403,
+  billing_error: 402,
+  not_found_error: 404,
+  NOT_FOUND: 404,
+  request_too_large: 413,
+  invalid_request_error: 400,
+  INVALID_ARGUMENT: 400,
+  FAILED_PRECONDITION: 400,
+  timeout_error: 504,
+  DEADLINE_EXCEEDED: 504,
+};
+
+/** The HTTP status a provider's in-band error type or code stands for; `undefined` when unknown. */
+export function statusForProviderCode(type: string | undefined): number | undefined {
+  return type !== undefined && Object.prototype.hasOwnProperty.call(statusOfProviderCode, type)
+    ? statusOfProviderCode[type]
+    : undefined;
+}
+
 /** Maps a provider's error type or code string (in-band error events) to an error code. */
 export function codeForProviderError(type: string | undefined, message = ''): RxllmErrorCode | undefined {
   switch (type) {
     case 'overloaded_error':
     case 'server_overloaded':
+    case 'engine_overloaded':
       return 'overloaded';
     case 'rate_limit_error':
     case 'rate_limit_exceeded':
@@ -48,9 +97,60 @@ export function codeForProviderError(type: string | undefined, message = ''): Rx
       return 'context-length';
     case 'timeout_error':
       return 'timeout';
-    default:
-      return contextLengthPattern.test(message) ? 'context-length' : undefined;
+    default: {
+      if (contextLengthPattern.test(message)) return 'context-length';
+      const status = statusForProviderCode(type);
+      return status === undefined ? undefined : codeForStatus(status, message);
+    }
   }
+}
+
+/** What a decoder read from an in-band error event. */
+export interface InBandErrorFields {
+  dialect: string;
+  /** The provider's words. */
+  message: string;
+  /** Candidates for the provider's code, most specific first (`code`, then `type`, then `status`). */
+  providerCodes: ReadonlyArray<string | undefined>;
+  /** An HTTP status the event itself carries (OpenRouter's numeric `code`, Google's `code`). */
+  status?: number;
+  requestId?: string;
+  /** Prefix of rxllm's message; default the dialect. */
+  label?: string;
+}
+
+/**
+ * The one mapping of in-band provider errors, shared by every decoder: the first provider code
+ * that rxllm knows decides the error code (`server_error` and `api_error` are a 500, so
+ * retryable; `overloaded_error` is `overloaded`), else the status the event carries, else
+ * `provider`. The status is kept (the event's own, else the one the code stands for), so that
+ * `retryable` follows the same rule as for an HTTP status.
+ */
+export function inBandError(fields: InBandErrorFields): RxllmError {
+  const { dialect, message, providerCodes, requestId } = fields;
+  let code: RxllmErrorCode | undefined;
+  let mappedFrom: string | undefined;
+  for (const candidate of providerCodes) {
+    code = codeForProviderError(candidate, message);
+    if (code !== undefined) {
+      mappedFrom = candidate;
+      break;
+    }
+  }
+  const providerCode = providerCodes.find((candidate) => candidate !== undefined);
+  const status = fields.status ?? statusForProviderCode(mappedFrom);
+  code ??= status !== undefined ? codeForStatus(status, message) : 'provider';
+  const label = fields.label ?? dialect;
+  return new RxllmError(`${label}: ${providerCode ?? status ?? 'error'}: ${message}`, {
+    code,
+    dialect,
+    providerMessage: message,
+    ...(status !== undefined && { status }),
+    ...(providerCode !== undefined && { providerCode }),
+    ...(requestId !== undefined && { requestId }),
+    // Topping up the account is not something a retry does.
+    ...(providerCode === 'insufficient_quota' && { retryable: false }),
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import { isNetworkFailure, RxllmError, withCauseMessage } from '../errors';
+import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../errors';
 import { resolveLimits, type StreamLimits } from '../limits';
 import { MessageAccumulator } from '../message';
 import type { ByteStream, StreamInput } from '../sources/fromSSE';
@@ -61,16 +61,14 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       decoderOptions,
     );
 
-    const fail = (thrown: unknown, fallbackCode?: 'network') => {
+    /**
+     * Ends the subscription with what went wrong, classified by where it happened (see
+     * {@link classifyFailure}): making the request, reading the body, or decoding it.
+     */
+    const fail = (thrown: unknown, phase: FailurePhase) => {
       if (subscriber.closed) return; // unsubscribed: whatever the abort caused is not an error
-      let error = mapError?.(thrown) ?? networkFailure(thrown, dialect.name);
-      if (!error) {
-        error = RxllmError.from(thrown, {
-          dialect: dialect.name,
-          ...(fallbackCode !== undefined && { code: fallbackCode }),
-        });
-      }
-      error.partial ??= failedPartial(accumulator);
+      const error = mapError?.(thrown) ?? classifyFailure(thrown, phase, dialect.name);
+      if (RxllmError.isInstance(error)) error.partial ??= failedPartial(accumulator);
       subscriber.error(error);
     };
 
@@ -84,7 +82,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         try {
           chunk = await next();
         } catch (error) {
-          fail(error, 'network');
+          fail(error, 'read');
           return;
         }
         if (subscriber.closed) return;
@@ -146,7 +144,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           source = await input(controller.signal);
         } else source = input;
       } catch (error) {
-        fail(error);
+        fail(error, 'request');
         return;
       }
       if (subscriber.closed) {
@@ -174,6 +172,24 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
             { code: 'malformed', retryable: false, dialect: dialect.name, line: body.slice(0, 300) },
           );
         }
+        if (/^\s*text\/html/i.test(contentType)) {
+          // A web page with a 200 (a captive portal, a proxy's or CDN's error page, a wrong
+          // baseURL): the server answered, so it is not the network; keep what it said.
+          const body = await readErrorBody(source.body);
+          if (subscriber.closed) return;
+          const excerpt = truncate(body.trim(), 500);
+          throw new RxllmError(
+            `${dialect.name}: ${name} expected an event stream but got HTTP ${source.status} ${contentType}: ${excerpt}`,
+            {
+              code: 'http',
+              status: source.status,
+              retryable: false,
+              dialect: dialect.name,
+              line: excerpt,
+              providerMessage: excerpt,
+            },
+          );
+        }
         if (!source.body) {
           decoder.end(); // an empty body is a stream that ended at once; the decoder judges it
           subscriber.complete();
@@ -185,11 +201,14 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
       } else {
-        throw new TypeError(`rxllm: ${name}: the input function returned ${describe(source)}, not a stream`);
+        throw new RxllmError(
+          `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream or an async iterable`,
+          { code: 'invalid-argument', retryable: false },
+        );
       }
     };
 
-    run().catch((error: unknown) => fail(error));
+    run().catch((error: unknown) => fail(error, 'decode'));
 
     return () => {
       if (drained) return;
@@ -270,20 +289,63 @@ function release(source: ByteStream): void {
   }
 }
 
-/** A failed fetch or socket as a `network` error, its cause's words in the message. */
-function networkFailure(error: unknown, dialect: string): RxllmError | undefined {
-  if (RxllmError.isInstance(error) || !isNetworkFailure(error)) return undefined;
-  return new RxllmError(withCauseMessage(error.message, error.cause), {
-    code: 'network',
-    cause: error,
-    dialect,
-  });
+/** Where a source's failure happened: making the request, reading the body, decoding it. */
+type FailurePhase = 'request' | 'read' | 'decode';
+
+/**
+ * What a failure that is not already an RxllmError means, by where it happened:
+ *
+ * - An abort is `aborted`; a failed fetch or socket (see `isNetworkFailure`) is `network`,
+ *   its cause's words in the message.
+ * - A bug (TypeError, ReferenceError, SyntaxError outside the network, thrown by the user's
+ *   input function or a transform it piped the body through) passes through unchanged: asking
+ *   again will not fix it, so nothing must retry it.
+ * - Anything else the body's stream fails with is the transport failing: `network`; anything
+ *   else the input function throws (`new Error('no credentials')`) is `provider`, not retryable.
+ * - While decoding (our decoder on the provider's bytes): a stack overflow or an impossible
+ *   allocation is `limit-exceeded` (input nested or sized beyond what can be decoded), anything
+ *   else `malformed`; never `provider`, which is for what the provider said.
+ */
+function classifyFailure(thrown: unknown, phase: FailurePhase, dialect: string): unknown {
+  if (RxllmError.isInstance(thrown)) return thrown;
+  const name = (thrown as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || name === 'APIUserAbortError') {
+    return RxllmError.from(thrown, { dialect });
+  }
+  if (isNetworkFailure(thrown)) {
+    return new RxllmError(withCauseMessage(thrown.message, thrown.cause), {
+      code: 'network',
+      cause: thrown,
+      dialect,
+    });
+  }
+  const message = (thrown as { message?: unknown } | null)?.message;
+  const words = typeof message === 'string' ? message : String(thrown);
+  if (phase === 'decode') {
+    const tooBig = name === 'RangeError' || isStackOverflow(thrown);
+    return new RxllmError(`${dialect}: could not decode the input (${words})`, {
+      code: tooBig ? 'limit-exceeded' : 'malformed',
+      retryable: false,
+      cause: thrown,
+      dialect,
+    });
+  }
+  if (isProgrammingError(name)) return thrown;
+  return new RxllmError(words, { code: phase === 'read' ? 'network' : 'provider', cause: thrown, dialect });
+}
+
+function isProgrammingError(name: unknown): boolean {
+  return name === 'TypeError' || name === 'ReferenceError' || name === 'SyntaxError' || name === 'RangeError';
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function usedInput(name: string): RxllmError {
   return new RxllmError(
     `rxllm: ${name}: the stream was already read; pass a function (signal) => fetch(...) to subscribe more than once`,
-    { code: 'provider', retryable: false },
+    { code: 'invalid-argument', retryable: false },
   );
 }
 

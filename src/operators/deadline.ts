@@ -43,6 +43,15 @@ export interface DeadlineConfig {
    * its own `deadline` if it should be.
    */
   fallback?: Observable<RxllmEvent> | ((error: RxllmError, partial: Message) => ObservableInput<RxllmEvent>);
+  /**
+   * With `fallback`: what a deadline that passes after output was shown (a stall mid-answer)
+   * does. `'fail'` (default): no fallback, the `timeout` error (with its partial) ends the stream,
+   * as for a retry (see `retryStream`'s `afterOutput`). `'reset'`: a `reset` (reason `'timeout'`)
+   * takes the output back, then the fallback streams afresh. `'continue'`: the fallback (a
+   * function) receives the partial message and continues it; nothing is taken back. Before any
+   * output the fallback always takes over.
+   */
+  afterOutput?: 'fail' | 'reset' | 'continue';
   /** Where time comes from. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -67,10 +76,11 @@ type Limit = 'firstTokenMs' | 'betweenTokensMs' | 'totalMs';
  * When a deadline passes, the source is unsubscribed at once (so an rxllm source aborts its HTTP
  * request) and the stream fails with an {@link RxllmError} of code `timeout`, `retryable: true`,
  * a message naming the deadline, and `partial`: the message as far as it got. With `fallback`,
- * the stream continues with the fallback's events instead; if the source had already shown
- * content, a `reset` event (reason `'timeout'`, on the source's track) comes first so that a UI
- * drops the partial text. A fallback that wants to continue the partial text instead can start
- * with it: `(error, partial) => concat(of({ type: 'text', text: partial.text }), rest$)`.
+ * the stream continues with the fallback's events instead, as long as nothing was shown yet.
+ * After output, `afterOutput` decides: `'fail'` (default) fails with the timeout, `'reset'`
+ * emits a `reset` (reason `'timeout'`, on the source's track) so that a UI drops the partial
+ * text and then streams the fallback, `'continue'` hands the partial to the fallback function
+ * to continue it, with nothing taken back.
  *
  * A consumer that pauses the stream (`pausable`, `subscribeWithHandlers`' `pause()`) stops the
  * source from reading, so the silence is not the provider's: a first-token or silence deadline
@@ -90,7 +100,14 @@ type Limit = 'firstTokenMs' | 'betweenTokensMs' | 'totalMs';
  * ```
  */
 export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<RxllmEvent> {
-  const { firstTokenMs, betweenTokensMs, totalMs, fallback, scheduler = asyncScheduler } = config ?? {};
+  const {
+    firstTokenMs,
+    betweenTokensMs,
+    totalMs,
+    fallback,
+    afterOutput = 'fail',
+    scheduler = asyncScheduler,
+  } = config ?? {};
   checkLimit('firstTokenMs', firstTokenMs);
   checkLimit('betweenTokensMs', betweenTokensMs);
   checkLimit('totalMs', totalMs);
@@ -99,6 +116,16 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
   }
   if (fallback !== undefined && typeof fallback !== 'function' && !isObservable(fallback)) {
     throw new TypeError(`deadline: fallback must be an Observable or a function, got ${describe(fallback)}`);
+  }
+  if (afterOutput !== 'fail' && afterOutput !== 'reset' && afterOutput !== 'continue') {
+    throw new TypeError(
+      `deadline: afterOutput must be 'fail', 'reset' or 'continue', got ${describe(afterOutput)}`,
+    );
+  }
+  if (afterOutput === 'continue' && typeof fallback !== 'function') {
+    throw new TypeError(
+      "deadline: afterOutput 'continue' needs a fallback function (error, partial) => ObservableInput that continues the partial",
+    );
   }
 
   return (source) =>
@@ -128,7 +155,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
         sourceSubscription.unsubscribe();
         const partial = message.snapshot();
         const error = new RxllmError(`deadline: ${explain(limit, ms)}`, { code: 'timeout', partial });
-        if (fallback === undefined) {
+        if (fallback === undefined || (sawContent && afterOutput === 'fail')) {
           subscriber.error(error);
           return;
         }
@@ -139,7 +166,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
           subscriber.error(thrown);
           return;
         }
-        if (sawContent) {
+        if (sawContent && afterOutput === 'reset') {
           subscriber.next(
             track === undefined
               ? { type: 'reset', reason: 'timeout' }

@@ -36,6 +36,23 @@ export interface MergeTracksConfig {
   handoffWithinMs?: number;
   /** `compare`: the text similarity measure. Default {@link wordCosineSimilarity}. */
   similarity?: { measure: string; compute: (a: string, b: string) => number };
+  /**
+   * `fallback`: what a failure does once the failed track had shown output (text, reasoning,
+   * refusal, a tool call). `'fail'` (default): no fallback; the error, with its partial, ends
+   * the stream, as the AI SDK does. `'reset'`: a `reset` takes the output back and the next track
+   * starts afresh (only a consumer that honours `reset` shows one answer: a store, the `rxllm`
+   * dialect; `toSSE`'s other dialects end with an error at the reset). `'continue'`: the next
+   * track, which must be a function, receives what was shown and continues it; nothing is taken
+   * back, so every client shows one answer. Failures before output always fall back.
+   */
+  afterOutput?: 'fail' | 'reset' | 'continue';
+  /**
+   * Called with the error and the track's name whenever a track fails, whatever the strategy then
+   * does: a `race` or `hedge` loser, a `handoff` candidate, a `fallback` that moves on, an
+   * `interleave` or `compare` track. Without it a losing track's failure (a wrong API key) leaves
+   * no trace. A throw ends the stream with what it threw.
+   */
+  onTrackError?: (error: unknown, track: string) => void;
   /** Clock and timers for the deadlines and timings. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -59,8 +76,9 @@ const strategies: ReadonlySet<string> = new Set([
  *   others are unsubscribed at once (their requests aborted) and leave their usage so far and a
  *   `cancelled` finish behind.
  * - `fallback`: one track at a time in order; on an error, or no content within `firstTokenMs`,
- *   the next starts, after a `reset` if the failed one had shown output. A track given as a
- *   function receives what was shown so far and continues it instead (no reset).
+ *   the next starts. Once the failed track had shown output, `afterOutput` decides: `fail`
+ *   (default: the error ends the stream), `reset` (take the output back, start the next afresh)
+ *   or `continue` (the next track, a function, receives what was shown and continues it).
  * - `hedge`: start the first track; start the next only if none has shown content within
  *   `hedgeAfterMs`; keep whichever shows content first and cancel the other.
  * - `handoff`: show the first track's draft at once; when another track shows content, `reset`
@@ -80,7 +98,8 @@ const strategies: ReadonlySet<string> = new Set([
  * the draft is cancelled (`k`: its `cancelled` finish) and reset (`r`), and the cloud's answer
  * `X Y` continues. Capitals are the inputs tagged with their track.)
  *
- * Completion: when the shown track completes (interleave and compare: when all have ended).
+ * Every track's failure is reported to `onTrackError` (track name and error), whatever the strategy
+ * does with it. Completion: when the shown track completes (interleave and compare: when all have ended).
  * Error: the shown track's error, carrying its partial message; in interleave and compare a track's
  * error is an in-band event. Unsubscribe: every running track is unsubscribed, timers cleared.
  *
@@ -117,6 +136,33 @@ export function mergeTracks(
       throw new TypeError(`mergeTracks: track '${track}' must be an Observable or a function returning one`);
     }
   }
+  const afterOutput = config.afterOutput ?? 'fail';
+  if (afterOutput !== 'fail' && afterOutput !== 'reset' && afterOutput !== 'continue') {
+    throw new TypeError(
+      `mergeTracks: afterOutput must be 'fail', 'reset' or 'continue', got ${String(config.afterOutput)}`,
+    );
+  }
+  if (config.afterOutput !== undefined && strategy !== 'fallback') {
+    throw new TypeError(`mergeTracks: afterOutput applies to the fallback strategy, not '${strategy}'`);
+  }
+  if (afterOutput === 'continue') {
+    if (!isFirstInOrder(name, name, others, config)) {
+      throw new TypeError(
+        `mergeTracks: afterOutput 'continue' needs the upstream track '${name}' to run first (it cannot continue another)`,
+      );
+    }
+    const notFirst = Object.entries(others).filter(([track]) => !isFirstInOrder(track, name, others, config));
+    for (const [track, source] of notFirst) {
+      if (typeof source !== 'function') {
+        throw new TypeError(
+          `mergeTracks: afterOutput 'continue' needs track '${track}' to be a function (shown) => Observable that continues what was shown`,
+        );
+      }
+    }
+  }
+  if (config.onTrackError !== undefined && typeof config.onTrackError !== 'function') {
+    throw new TypeError(`mergeTracks: onTrackError must be a function, got ${String(config.onTrackError)}`);
+  }
   const similarity = config.similarity ?? { measure: 'word-cosine', compute: wordCosineSimilarity };
 
   return (upstream) =>
@@ -138,6 +184,7 @@ export function mergeTracks(
       ].sort((a, b) => b.priority - a.priority || a.order - b.order);
       const context: TrackContext = { subscriber, scheduler, gates: captureGates() };
       if (config.limiter) context.limiter = config.limiter;
+      if (config.onTrackError) context.onTrackError = config.onTrackError;
 
       switch (strategy) {
         case 'interleave':
@@ -147,13 +194,26 @@ export function mergeTracks(
         case 'hedge':
           return raceTracks(tracks, context, config.hedgeAfterMs);
         case 'fallback':
-          return fallbackTracks(tracks, context, config.firstTokenMs);
+          return fallbackTracks(tracks, context, config.firstTokenMs, afterOutput);
         case 'handoff':
           return handoffTracks(tracks, context, config.handoffWithinMs);
         case 'compare':
           return compareTracks(tracks, context, similarity);
       }
     });
+}
+
+/** Whether `track` runs first in fallback order: the highest priority, ties in the order given. */
+function isFirstInOrder(
+  track: string,
+  upstream: string,
+  others: Record<string, TrackSource>,
+  config: MergeTracksConfig,
+): boolean {
+  const order = [upstream, ...Object.keys(others)];
+  const priority = (name: string) => config.priorities?.[name] ?? 0;
+  const first = order.reduce((best, name) => (priority(name) > priority(best) ? name : best));
+  return first === track;
 }
 
 function isDuration(value: unknown): value is number {

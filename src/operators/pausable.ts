@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { RxllmEvent } from '../events';
+import { RxllmError } from '../errors';
 import { ManualGate, subscribeUnderGate } from '../internal/flowGate';
 import { isPlainDelta } from '../internal/isPlainDelta';
 
@@ -119,9 +120,10 @@ export function pausable(
         held.push(event);
         if (++heldCount > maxBuffered) {
           fail(
-            new Error(
+            new RxllmError(
               `rxllm: pausable: more than ${maxBuffered} events held while paused (policy '${policy}', ` +
                 `maxBuffered ${maxBuffered}); resume sooner, raise maxBuffered, or use the 'coalesce' or 'drop' policy`,
+              { code: 'limit-exceeded', retryable: false },
             ),
           );
         }

@@ -8,6 +8,7 @@ import {
   timer,
   type MonoTypeOperatorFunction,
   type Observable,
+  type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
 import type { RxllmEvent } from '../events';
@@ -15,6 +16,7 @@ import { RxllmError } from '../errors';
 import { captureGates } from '../internal/flowGate';
 import { isContentEvent } from '../internal/isContentEvent';
 import { underGates } from '../internal/subscribeUnderGates';
+import { MessageAccumulator, type Message } from '../message';
 
 /** What {@link RetryStreamConfig.onRetry} is told before each wait. */
 export interface RetryInfo {
@@ -58,34 +60,59 @@ export interface RetryStreamConfig {
   onRetry?: (info: RetryInfo) => void;
   /** Where the waits are timed. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /**
+   * What a failure does once the failed attempt had shown output (text, reasoning, refusal, a
+   * tool call):
+   *
+   * - `'fail'` (default): no retry; the error passes on with its `partial`, as the AI SDK and the
+   *   provider SDKs do (they retry only a request that has not started streaming). Every client
+   *   and dialect can show that honestly: the partial answer, then the error.
+   * - `'reset'`: retry from scratch after a `reset` event (reason `'retry'`) that takes the
+   *   output back. Only a consumer that honours `reset` shows one answer (a `messageReducer`
+   *   store, the `rxllm` dialect); `toSSE`'s provider dialects and `ai-sdk-ui` cannot take text
+   *   back and end the stream with a clear error at the `reset`.
+   * - `'continue'`: call `continueWith(shown, error)` for a stream that continues what was shown
+   *   (for example the request again with the partial answer as an assistant prefix); its events
+   *   follow with no `reset`, so every client and dialect shows one answer.
+   *
+   * Failures before any output are retried in every mode.
+   */
+  afterOutput?: 'fail' | 'reset' | 'continue';
+  /**
+   * `afterOutput: 'continue'`: builds the attempt that continues `shown`, the message as far as
+   * every attempt so far showed it. Required for that mode, rejected otherwise.
+   */
+  continueWith?: (shown: Message, error: unknown) => ObservableInput<RxllmEvent>;
 }
 
 /**
- * Re-requests a failed stream with exponential backoff and jitter, and takes back the failed
- * attempt's output so that a UI never shows text twice.
+ * Re-requests a failed stream with exponential backoff and jitter, and never lets a client see
+ * text twice: by default only a stream that has shown nothing is retried.
  *
- * Intuition: `retry` for token streams: wait politely, start over, and say "start over" first.
+ * Intuition: `retry` for token streams: wait politely and start over, as long as nobody saw
+ * anything yet (or, if asked, say "start over" first, or continue where it broke off).
  *
  * ```text
- * attempt1: -a-#
- * attempt2:        -b-|
- * expected: -a-----rb-|
+ * attempt1: -s-#
+ * attempt2:        -a-|
+ * expected: -s------a-|
  * ```
  *
- * (`initialDelayMs: 4, jitter: 0`: attempt 1 fails at 3; at 7 a `reset` takes back `a`, and the
- * source is subscribed again. Each attempt is drawn under the frame where it is subscribed.)
+ * (`initialDelayMs: 4, jitter: 0`: attempt 1 fails at 3 after only a `start`; at 7 the source is
+ * subscribed again. Each attempt is drawn under the frame where it is subscribed.)
+ *
+ * After output, `afterOutput` decides: `'fail'` (default) passes the error on; `'reset'` emits a
+ * `reset` (reason `'retry'`, on that output's track) and retries from scratch; `'continue'`
+ * subscribes `continueWith(shown, error)` instead, which continues the shown answer.
  *
  * Only retryable errors are retried (see `shouldRetry`); others, and the error of the last allowed
  * attempt, pass on untouched, with the `partial` their source gave them. The wait honours the
  * error's `retryAfterMs` when it has one (the server's word beats backoff); otherwise it is
- * `min(maxDelayMs, initialDelayMs × factor^(attempt − 1))`, shortened by jitter. If the failed
- * attempt had emitted any content (text, reasoning, refusal, tool calls), a `reset` event with
- * reason `'retry'` (on that content's track) is emitted when the next attempt starts; an attempt
- * that showed nothing needs no take-back.
+ * `min(maxDelayMs, initialDelayMs × factor^(attempt − 1))`, shortened by jitter.
  *
  * Resubscribing re-runs a cold source: an rxllm source sends the request again. (The official
- * SDK clients also retry a request that fails before streaming starts; this operator adds retries
- * for failures in mid-stream.) A retry is subscribed under the same flow gates as the first
+ * SDK clients also retry a request whose HTTP status failed; this operator adds retries for what
+ * fails after the 200: a first-token `deadline`, an in-band overload, a cut before the first token.) A retry is subscribed under the same flow gates as the first
  * attempt, so a consumer's pause still stops the retried request from reading. Completion passes
  * through; unsubscribing during a wait cancels it.
  *
@@ -109,6 +136,8 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
     shouldRetry = isRetryable,
     onRetry,
     scheduler = asyncScheduler,
+    afterOutput = 'fail',
+    continueWith,
   } = config ?? {};
   if (!Number.isInteger(maxRetries) || maxRetries < 0) {
     throw new TypeError(
@@ -123,20 +152,15 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
   checkFunction('shouldRetry', shouldRetry);
   if (onRetry !== undefined) checkFunction('onRetry', onRetry);
 
-  const waitBefore = (error: unknown, attempt: number): Observable<number> => {
-    if (attempt > maxRetries || !shouldRetry(error, attempt)) throw error;
-    const retryAfterMs = RxllmError.isInstance(error) ? error.retryAfterMs : undefined;
-    let delayMs: number;
-    if (retryAfterMs !== undefined) {
-      if (retryAfterMs > maxDelayMs) throw error;
-      delayMs = retryAfterMs;
-    } else {
-      const base = Math.min(maxDelayMs, initialDelayMs * factor ** (attempt - 1));
-      delayMs = Math.round(base * (1 - jitter * random()));
-    }
-    onRetry?.({ error, attempt, delayMs });
-    return timer(delayMs, scheduler);
-  };
+  if (afterOutput !== 'fail' && afterOutput !== 'reset' && afterOutput !== 'continue') {
+    throw new TypeError(
+      `retryStream: afterOutput must be 'fail', 'reset' or 'continue', got ${describe(afterOutput)}`,
+    );
+  }
+  if (afterOutput === 'continue') checkFunction('continueWith', continueWith);
+  else if (continueWith !== undefined) {
+    throw new TypeError("retryStream: continueWith is used only with afterOutput: 'continue'");
+  }
 
   return (source) =>
     defer(() => {
@@ -144,17 +168,52 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
       let shown = false;
       let track: string | undefined;
       let attempts = 0;
+      // 'continue' once output was shown: every later attempt continues what was shown.
+      let continuing = false;
+      let lastError: unknown;
+      const shownSoFar = afterOutput === 'continue' ? new MessageAccumulator() : undefined;
       // Retries subscribe from a timer, where the consumer's flow gates are no longer ambient:
       // re-entering the ones captured now keeps a paused consumer's pause reaching the network.
-      const resubscribed = underGates(captureGates(), source);
+      const gates = captureGates();
+      const resubscribed = underGates(gates, source);
+      const continuation = underGates(
+        gates,
+        defer(() => continueWith!(shownSoFar!.snapshot(), lastError)),
+      );
       const watch = tap<RxllmEvent>((event) => {
+        shownSoFar?.apply(event);
         if (isContentEvent(event)) {
           shown = true;
           track = event.track;
         }
       });
+
+      const waitBefore = (error: unknown, attempt: number): Observable<number> => {
+        // Output was shown and may not be taken back: the error, with its partial, is the answer.
+        if (shown && afterOutput === 'fail') throw error;
+        if (attempt > maxRetries || !shouldRetry(error, attempt)) throw error;
+        const retryAfterMs = RxllmError.isInstance(error) ? error.retryAfterMs : undefined;
+        let delayMs: number;
+        if (retryAfterMs !== undefined) {
+          if (retryAfterMs > maxDelayMs) throw error;
+          delayMs = retryAfterMs;
+        } else {
+          const base = Math.min(maxDelayMs, initialDelayMs * factor ** (attempt - 1));
+          delayMs = Math.round(base * (1 - jitter * random()));
+        }
+        lastError = error;
+        onRetry?.({ error, attempt, delayMs });
+        return timer(delayMs, scheduler);
+      };
+
       const attempt = defer(() => {
-        const events$ = attempts++ === 0 ? source : resubscribed;
+        const first = attempts++ === 0;
+        if (shown && afterOutput === 'continue') continuing = true;
+        if (continuing) {
+          shown = false;
+          return continuation.pipe(watch);
+        }
+        const events$ = first ? source : resubscribed;
         if (!shown) return events$.pipe(watch);
         shown = false;
         const reset: RxllmEvent =

@@ -1,13 +1,8 @@
-import {
-  Observable,
-  asyncScheduler,
-  type OperatorFunction,
-  type SchedulerAction,
-  type SchedulerLike,
-} from 'rxjs';
+import { asyncScheduler, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
 import { createAGUIEncoder } from '../wire/ag-ui/encoder';
+import { framesReportingErrors } from '../internal/framedErrors';
 import { createAISDKUIEncoder } from '../wire/ai-sdk-ui/encoder';
 import { createAnthropicEncoder } from '../wire/anthropic/encoder';
 import { getDialect } from '../wire/dialects';
@@ -139,7 +134,7 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
   };
 
   return (source) =>
-    new Observable<string>((subscriber) => {
+    framesReportingErrors<string>((subscriber, report) => {
       let index = 0;
       let lastSent = heartbeatMs > 0 ? scheduler.now() : 0;
 
@@ -177,28 +172,37 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
         );
       }
 
+      const fail = (error: unknown): void => {
+        if (errors === 'propagate') {
+          subscriber.error(error);
+          return;
+        }
+        // The client reads the error from the frames; the server hears of it through the sink.
+        report(error);
+        try {
+          encoder.error(RxllmError.from(error));
+        } catch (thrown) {
+          subscriber.error(thrown);
+          return;
+        }
+        subscriber.complete();
+      };
+
       subscriber.add(
         source.subscribe({
           next(event) {
+            let closedBy: RxllmError | void;
             try {
-              encoder.event(event);
+              closedBy = encoder.event(event);
             } catch (error) {
               subscriber.error(error);
-            }
-          },
-          error(error: unknown) {
-            if (errors === 'propagate') {
-              subscriber.error(error);
               return;
             }
-            try {
-              encoder.error(RxllmError.from(error));
-            } catch (thrown) {
-              subscriber.error(thrown);
-              return;
-            }
-            subscriber.complete();
+            // A `reset` the format cannot take back ends the stream as an upstream failure would;
+            // ending it unsubscribes the upstream (a retry, a fallback), aborting its request.
+            if (closedBy !== undefined) fail(closedBy);
           },
+          error: fail,
           complete() {
             try {
               encoder.end();

@@ -5,6 +5,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
+import { reportingUpstreamErrors } from '../internal/framedErrors';
 import { GatedQueue } from '../internal/gatedQueue';
 import { sseHeaders } from '../wire/sseHeaders';
 import type { DialectName } from '../wire/types';
@@ -64,7 +65,9 @@ export interface PipeToNodeResponseConfig {
 export interface PipeToNodeResponseResult {
   /**
    * How the upstream Observable ended: it completed, it errored, or it was unsubscribed (client
-   * disconnect with `onDisconnect: 'abort'`, or `signal` aborted).
+   * disconnect with `onDisconnect: 'abort'`, or `signal` aborted). `'error'` also when `toSSE`
+   * wrote the failure as the dialect's error frames and completed (its default), as long as
+   * `frames$` is `toSSE`'s output itself.
    */
   upstream: 'complete' | 'error' | 'unsubscribed';
   /** The upstream error, when `upstream` is `'error'`. */
@@ -97,7 +100,7 @@ const heartbeatComment = ': keep-alive\n\n';
  * - Heartbeat: with `heartbeatMs`, a `: keep-alive` comment after that long without a write.
  * - Completion ends the response (frames still waiting for `'drain'` are handed to Node first).
  *   An error ends it too and writes nothing more: the frames from `toSSE` already carry the
- *   dialect's error event.
+ *   dialect's error event. Either way an upstream failure resolves `upstream: 'error'` with it.
  * - A client disconnect (`'close'` before the response finished) unsubscribes, aborting the
  *   upstream request, or with `onDisconnect: 'continue'` lets the stream run to its end.
  *
@@ -212,6 +215,9 @@ export function pipeToNodeResponse(
       if (queue.state === 'error') {
         result.upstream = 'error';
         result.error = queue.error;
+      } else if (queue.state === 'complete' && framedError !== undefined) {
+        result.upstream = 'error';
+        result.error = framedError.error;
       } else if (queue.state === 'complete') {
         result.upstream = 'complete';
       }
@@ -279,7 +285,13 @@ export function pipeToNodeResponse(
       endResponse();
     };
 
-    const queue = new GatedQueue<string | Uint8Array>(frames$, Infinity, pump);
+    // toSSE (errors: 'frame') completes after writing an upstream error as frames: the report
+    // keeps `upstream: 'error'` true to what happened.
+    let framedError: { error: unknown } | undefined;
+    const reported = reportingUpstreamErrors(frames$, (error) => {
+      framedError ??= { error };
+    });
+    const queue = new GatedQueue<string | Uint8Array>(reported, Infinity, pump);
 
     res.on('close', onClose);
     res.on('drain', onDrain);

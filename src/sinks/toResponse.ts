@@ -1,4 +1,5 @@
 import { catchError, EMPTY, map, type Observable } from 'rxjs';
+import { reportingUpstreamErrors } from '../internal/framedErrors';
 import { sseHeaders } from '../wire/sseHeaders';
 import type { DialectName } from '../wire/types';
 import { toReadableStream } from './toReadableStream';
@@ -11,9 +12,11 @@ export interface ToResponseConfig extends ResponseInit {
    */
   highWaterMark?: number;
   /**
-   * Called with the source's error. The body then ends normally: the frames from `toSSE` already
-   * carry the dialect's error event, and a body that broke off would make an `EventSource`
-   * reconnect. Default: the error is dropped.
+   * Called once with the upstream error, for the server's logs: whether `toSSE` wrote it as the
+   * dialect's error frames (its default, `errors: 'frame'`, when `frames$` is `toSSE`'s output
+   * itself) or passed it on (`errors: 'propagate'`). The body then ends normally: the frames
+   * already carry the dialect's error event, and a body that broke off would make an
+   * `EventSource` reconnect. Default: the error is dropped.
    */
   onError?: (error: unknown) => void;
   /**
@@ -38,8 +41,8 @@ export interface ToResponseConfig extends ResponseInit {
  * - Lazy and bounded: nothing is subscribed until the body is first read; then at most
  *   `highWaterMark` frames wait unread before the source is held back (rxllm sources stop
  *   reading their upstream HTTP body meanwhile).
- * - Completion ends the body. An error ends the body too (the frames already carry the error
- *   event) and is passed to `onError`.
+ * - Completion ends the body. An upstream error ends the body too (the frames already carry the
+ *   error event) and is passed to `onError`, also when `toSSE` wrote it as frames.
  * - When the client goes away the runtime cancels the body, which unsubscribes and so aborts the
  *   upstream request.
  *
@@ -73,7 +76,10 @@ export function toResponse(
   }
   new Headers(userHeaders).forEach((value, name) => headers.set(name, value));
 
-  const body = frames$.pipe(
+  // With toSSE's default `errors: 'frame'` the frames complete after the error event; the hook
+  // still tells onError what failed upstream.
+  const reported = onError === undefined ? frames$ : reportingUpstreamErrors(frames$, onError);
+  const body = reported.pipe(
     catchError((error: unknown) => {
       onError?.(error);
       return EMPTY;

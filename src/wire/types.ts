@@ -78,7 +78,13 @@ export type WriteFrame = (frame: SSEFrame) => void;
  * A stateful encoder for one stream: rxllm events in, the dialect's frames out through `write`.
  */
 export interface Encoder {
-  event(event: RxllmEvent): void;
+  /**
+   * One event. Returns an error when the stream must end on it instead: a `reset` after output,
+   * which a format that cannot take text back answers with a clear error rather than glue two
+   * answers together. The encoder then ignores further events and `end()`; the caller passes the
+   * error to `error()` (toSSE does, unless `errors: 'propagate'`).
+   */
+  event(event: RxllmEvent): RxllmError | void;
   /** The stream failed: write the dialect's error event, then whatever properly ends a stream. */
   error(error: RxllmError): void;
   /** The stream completed: write the dialect's terminal frames (`[DONE]`, `message_stop`, ...). */

@@ -256,6 +256,7 @@ describe('EventSource in Chromium reading rxllm SSE', () => {
         code: 'overloaded',
         message: 'anthropic: overloaded_error: Overloaded',
         retryable: true,
+        status: 529,
         dialect: 'anthropic',
         providerCode: 'overloaded_error',
         requestId: 'req_011Ce3HwQb6vtbs9LQVmh4oe',
@@ -266,7 +267,12 @@ describe('EventSource in Chromium reading rxllm SSE', () => {
     // One request: the page closed the EventSource on the error frame, so it never reconnected.
     await tab.evaluate(() => fetch('/').then((response) => response.text()));
     expect(hits['/node/failing']).toBe(before + 1);
-    await expect(outcomes.at(-1)).resolves.toMatchObject({ upstream: 'complete', clientDisconnected: false });
+    // The client got the failure as a frame; the server still hears of it.
+    await expect(outcomes.at(-1)).resolves.toMatchObject({
+      upstream: 'error',
+      error: { code: 'overloaded' },
+      clientDisconnected: false,
+    });
   });
 
   it('reads the same stream served through toResponse', async () => {

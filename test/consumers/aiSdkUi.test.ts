@@ -132,13 +132,11 @@ describe('toSSE ai-sdk-ui read by the AI SDK (DefaultChatTransport + readUIMessa
     expect(text.text).toBe(sources.thinking.message.text);
   });
 
-  it('replaces the message when a reset takes the draft back', async () => {
-    const { last, snapshots } = await chat('retried');
-    expect(
-      snapshots.some((message) => JSON.stringify(message).includes('draft that will be taken back')),
-    ).toBe(true);
-    expect(last!.id).toBe('msg_1-1');
-    expect(last!.parts).toEqual([{ type: 'text', text: 'Final answer.', state: 'done' }]);
+  it('ends with an error, never a second answer, when a reset takes shown text back', async () => {
+    const { last, snapshots, error } = await chat('retried');
+    expect(snapshots.some((message) => JSON.stringify(message).includes('Final answer.'))).toBe(false);
+    expect(last!.parts).toEqual([{ type: 'text', text: 'draft that will be taken back', state: 'done' }]);
+    expect((error as Error).message).toContain('cannot take text back');
   });
 
   it('surfaces a mid-stream failure as an error after the partial text', async () => {

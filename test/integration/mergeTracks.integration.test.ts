@@ -112,7 +112,7 @@ describe('mergeTracks against real local and cloud servers', () => {
     expect(cloudRequest.completed).toBe(false);
   });
 
-  it('fallback: a local stream cut mid-answer is reset and the cloud answer replaces it', async () => {
+  it("fallback (afterOutput 'reset'): a local stream cut mid-answer is reset and the cloud answer replaces it", async () => {
     // The connection is cut right after the first three NDJSON lines ("Fl", "uff", "y").
     const lines = Buffer.from(localTranscript).toString('utf8').split('\n');
     const cutAfter = Buffer.byteLength(`${lines.slice(0, 3).join('\n')}\n`);
@@ -120,7 +120,7 @@ describe('mergeTracks against real local and cloud servers', () => {
       { ...fastLocal, fault: { kind: 'cut', afterBytes: cutAfter } },
       cloud(50),
     );
-    const events = await run({ strategy: 'fallback' });
+    const events = await run({ strategy: 'fallback', afterOutput: 'reset' });
     const resetAt = events.findIndex((event) => event.type === 'reset');
     expect(events[resetAt]).toEqual({ type: 'reset', reason: 'fallback', track: 'local' });
     expect(textOf(events.slice(0, resetAt), 'local')).toBe('Fluffy');

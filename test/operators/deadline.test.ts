@@ -198,6 +198,7 @@ describe('deadline', () => {
       }),
       {
         betweenTokensMs: 100,
+        afterOutput: 'reset',
         fallback: (timeoutError, partial) => {
           received = { error: timeoutError, partial };
           return [ev.text(`${partial.text} again`), ev.finish()];
@@ -238,10 +239,9 @@ describe('deadline', () => {
         x: ev.text('fallback', 'cloud'),
       };
       const fallback = cold('-x|', values);
-      expectObservable(cold('-lc------|', values).pipe(deadline({ betweenTokensMs: 3, fallback }))).toBe(
-        '-lc--rx|',
-        values,
-      );
+      expectObservable(
+        cold('-lc------|', values).pipe(deadline({ betweenTokensMs: 3, fallback, afterOutput: 'reset' })),
+      ).toBe('-lc--rx|', values);
     });
   });
 

@@ -130,7 +130,7 @@ describe('mergeTracks', () => {
     });
   });
 
-  it('passes what was shown to a fallback given as a function, which continues without a reset', () => {
+  it("passes what was shown to a fallback given as a function, which continues without a reset (afterOutput 'continue')", () => {
     marbles(({ cold, expectObservable }) => {
       const local = cold('-a-#', { a: ev.text('Hel') });
       const shownTexts: string[] = [];
@@ -139,7 +139,12 @@ describe('mergeTracks', () => {
         return cold('-x|', { x: ev.text('lo') });
       };
       expectObservable(
-        local.pipe(mergeTracks({ cloud: continuation }, { strategy: 'fallback', name: 'local' })),
+        local.pipe(
+          mergeTracks(
+            { cloud: continuation },
+            { strategy: 'fallback', name: 'local', afterOutput: 'continue' },
+          ),
+        ),
       ).toBe('-A--X|', { A: ev.text('Hel', 'local'), X: ev.text('lo', 'cloud') });
       return shownTexts;
     });
@@ -149,7 +154,9 @@ describe('mergeTracks', () => {
     marbles(({ cold, expectObservable }) => {
       const local = cold('-a#', { a: ev.text('Hel') });
       const cloud = cold('-x-#', { x: ev.text('Hi') }, new RxllmError('down', { code: 'overloaded' }));
-      expectObservable(local.pipe(mergeTracks({ cloud }, { strategy: 'fallback', name: 'local' }))).toBe(
+      expectObservable(
+        local.pipe(mergeTracks({ cloud }, { strategy: 'fallback', name: 'local', afterOutput: 'reset' })),
+      ).toBe(
         '-ArX-#',
         {
           A: ev.text('Hel', 'local'),

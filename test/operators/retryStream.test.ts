@@ -94,6 +94,7 @@ describe('retryStream', () => {
       retryStream({
         initialDelayMs: 1,
         jitter: 0,
+        afterOutput: 'reset',
         onRetry: ({ attempt, error }) => retries.push([attempt, (error as RxllmError).code]),
       }),
     );
@@ -142,6 +143,7 @@ describe('retryStream', () => {
       factor: 2,
       jitter: 0.5,
       random: () => randoms.shift()!,
+      afterOutput: 'reset',
       onRetry: (info) => calls.push(info),
     });
     // 1000 × (1 − 0.5 × 0.2) = 900; 2000 × (1 − 0.5 × 0.8) = 1200.
@@ -229,7 +231,7 @@ describe('retryStream', () => {
         of(ev.text('Hel')),
         throwError(() => last),
       ),
-      { maxRetries: 1, initialDelayMs: 5, jitter: 0 },
+      { maxRetries: 1, initialDelayMs: 5, jitter: 0, afterOutput: 'reset' },
     );
     expect(seen.at(-1)).toEqual({ at: 5, error: last });
     expect((seen.at(-1)!.error as RxllmError).partial?.text).toBe('Hel');
@@ -263,10 +265,10 @@ describe('retryStream', () => {
     marbles(({ cold, expectObservable, expectSubscriptions }) => {
       const values = { a: ev.text('Hi') };
       const source = cold('-a#', values, overloaded);
-      expectObservable(source.pipe(retryStream({ initialDelayMs: 5, jitter: 0 })), '^---!').toBe(
-        '-a--',
-        values,
-      );
+      expectObservable(
+        source.pipe(retryStream({ initialDelayMs: 5, jitter: 0, afterOutput: 'reset' })),
+        '^---!',
+      ).toBe('-a--', values);
       expectSubscriptions(source.subscriptions).toBe(['^-!']);
     });
   });
@@ -278,7 +280,7 @@ describe('retryStream', () => {
       [ev.text('draft', 'local'), ev.text('你好👋', 'cloud')],
       [ev.text('你好👋!', 'cloud')],
     );
-    expect(outcome(source, { initialDelayMs: 3, jitter: 0 })).toEqual([
+    expect(outcome(source, { initialDelayMs: 3, jitter: 0, afterOutput: 'reset' })).toEqual([
       { at: 0, event: ev.text('draft', 'local') },
       { at: 0, event: ev.text('你好👋', 'cloud') },
       { at: 3, event: ev.reset('retry', 'cloud') },
@@ -295,7 +297,9 @@ describe('retryStream', () => {
       [],
     );
     expect(
-      outcome(source, { initialDelayMs: 1, jitter: 0 }).map((seen) => seen.event?.type ?? 'complete'),
+      outcome(source, { initialDelayMs: 1, jitter: 0, afterOutput: 'reset' }).map(
+        (seen) => seen.event?.type ?? 'complete',
+      ),
     ).toEqual(['tool-call-start', 'tool-call-delta', 'reset', 'complete']);
   });
 
@@ -307,7 +311,10 @@ describe('retryStream', () => {
       let subscriptions = 0;
       const source = defer(() => (subscriptions++ === 0 ? stalled : healthy));
       expectObservable(
-        source.pipe(deadline({ betweenTokensMs: 3 }), retryStream({ initialDelayMs: 2, jitter: 0 })),
+        source.pipe(
+          deadline({ betweenTokensMs: 3 }),
+          retryStream({ initialDelayMs: 2, jitter: 0, afterOutput: 'reset' }),
+        ),
       ).toBe('-a----rab-f|', values);
       expectSubscriptions(stalled.subscriptions).toBe('^---!');
       expectSubscriptions(healthy.subscriptions).toBe('------^----!');

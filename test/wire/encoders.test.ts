@@ -125,12 +125,12 @@ describe('createOpenAIChatEncoder', () => {
     ]);
   });
 
-  it('writes usage last even when it arrives before the finish, and ignores reset', () => {
+  it('writes usage last even when it arrives before the finish, and ignores a reset before output', () => {
     const frames = encode(createOpenAIChatEncoder, [
       ev.start({ id: 'c', model: 'm', created: 0 }),
+      ev.reset('retry'),
       ev.usage(3, 4, undefined, { cachedInputTokens: 1, reasoningTokens: 2 }),
       ev.text('x'),
-      ev.reset('retry'),
       { type: 'reasoning', text: 'why' },
       { type: 'refusal', text: 'no' },
       ev.finish('refusal'),
@@ -314,10 +314,10 @@ describe('createAnthropicEncoder', () => {
     expect(JSON.stringify(frames)).not.toContain('other choice');
   });
 
-  it('writes redacted thinking whole and ignores reset', () => {
+  it('writes redacted thinking whole and ignores a reset before output', () => {
     const frames = encode(createAnthropicEncoder, [
-      { type: 'reasoning', text: '', redacted: 'EncryptedBlob' },
       ev.reset('fallback'),
+      { type: 'reasoning', text: '', redacted: 'EncryptedBlob' },
       ev.text('ok'),
     ]);
     expect(frames.slice(1, 3).map((frame) => frame.data)).toEqual([
@@ -564,23 +564,61 @@ describe('createAISDKUIEncoder', () => {
     ]);
   });
 
-  it('starts a new message id on reset and writes errors as error chunks', () => {
+  it('writes errors as error chunks, after a reset before output that it ignores', () => {
     const frames = encode(
       createAISDKUIEncoder,
-      [ev.start({ id: 'm' }), ev.text('draft'), ev.reset('retry'), ev.text('again')],
+      [ev.start({ id: 'm' }), ev.reset('retry'), ev.text('again')],
       undefined,
       new RxllmError('boom', { code: 'network' }),
     );
     expect(dataOf(frames)).toEqual([
       { type: 'start', messageId: 'm' },
       { type: 'text-start', id: 'text-0' },
-      { type: 'text-delta', id: 'text-0', delta: 'draft' },
-      { type: 'text-end', id: 'text-0' },
-      { type: 'start', messageId: 'm-1' },
-      { type: 'text-start', id: 'text-1' },
-      { type: 'text-delta', id: 'text-1', delta: 'again' },
+      { type: 'text-delta', id: 'text-0', delta: 'again' },
       { type: 'error', errorText: 'boom' },
       '[DONE]',
     ]);
   });
+});
+
+describe('a reset after output, which no provider format can take back', () => {
+  const events = [ev.start({ id: 'x1', model: 'm' }), ev.text('draft'), ev.reset('retry'), ev.text('SECOND')];
+
+  /** Feeds events until the encoder closes the stream; returns the frames and what it closed with. */
+  function encodeUntilClosed(create: Create) {
+    const frames: SSEFrame[] = [];
+    const encoder = create((frame) => frames.push(frame));
+    let closedBy: RxllmError | void = undefined;
+    for (const event of events) {
+      closedBy = encoder.event(event);
+      if (closedBy) break;
+    }
+    if (closedBy) encoder.error(closedBy); // as toSSE does
+    encoder.event(ev.text('SECOND')); // ignored once closed
+    encoder.end(); // ignored once closed
+    return { data: frames.map((frame) => frame.data), closedBy };
+  }
+
+  it.each([
+    ['openai-chat', createOpenAIChatEncoder, '{"error":{'],
+    ['openai-responses', createOpenAIResponsesEncoder, '"type":"error"'],
+    ['anthropic', createAnthropicEncoder, '{"type":"error","error":{"type":"api_error"'],
+    ['ai-sdk-ui', createAISDKUIEncoder, '{"type":"error","errorText":'],
+  ] as const)(
+    '%s ends the stream with a clear error instead of a second answer',
+    (dialect, create, errorFrame) => {
+      const { data, closedBy } = encodeUntilClosed(create);
+      expect(RxllmError.isInstance(closedBy)).toBe(true);
+      expect(closedBy).toMatchObject({ providerCode: 'stream_restarted', retryable: true, dialect });
+      expect((closedBy as RxllmError).message).toContain('cannot take text back');
+      const text = data.join('\n');
+      expect(text).toContain('draft');
+      expect(text).not.toContain('SECOND');
+      const errorAt = data.findIndex((frame) => frame.includes(errorFrame));
+      expect(errorAt).toBeGreaterThan(0);
+      expect(data[errorAt]).toContain('restarted (retry)');
+      // Nothing that reads as a normal ending follows the error.
+      expect(data.slice(errorAt + 1).join('')).not.toMatch(/message_stop|response\.completed|"finish"/);
+    },
+  );
 });

@@ -317,8 +317,11 @@ describe('createOpenAIResponsesDecoder', () => {
         response: { id: 'resp_1', status: 'failed', error: { code: 'server_error', message: 'boom' } },
       },
     ]);
+    // A server_error is what a 500 says over HTTP: retryable.
     expect(error).toMatchObject({
-      code: 'provider',
+      code: 'http',
+      status: 500,
+      retryable: true,
       providerCode: 'server_error',
       dialect: 'openai-responses',
     });

@@ -61,8 +61,9 @@ function content(message: Message) {
 }
 
 const carriedCodes: Record<string, ReadonlySet<string>> = {
-  // Each target's error vocabulary has words for these kinds of failure; any other becomes
-  // a plain provider error. openai-chat also carries an HTTP status (`status_code`).
+  // Each target's error vocabulary has words for these kinds of failure; any other is written as
+  // the format's generic server error (`server_error`, `api_error`), which reads back as what it
+  // stands for: an HTTP 500. openai-chat also carries an HTTP status (`status_code`).
   'openai-chat': new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout', 'http']),
   'openai-responses': new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout']),
   anthropic: new Set(['overloaded', 'rate-limit', 'auth', 'context-length', 'timeout']),
@@ -171,7 +172,12 @@ describe('round trip through toSSE', () => {
           target === 'rxllm' ||
           carriedCodes[target]!.has(source.error.code) ||
           (target === 'ag-ui' && agUiCarries(source.error));
-        expect(error?.code).toBe(carried ? source.error.code : 'provider');
+        // A code the dialect cannot say is written as a generic server error: read back as an
+        // HTTP 500 where the dialect has an error type for it; the UI protocols (AG-UI, the AI SDK's
+        // error chunk) carry only a message, read back as a provider error.
+        const generic = target === 'ag-ui' || target === 'ai-sdk-ui' ? 'provider' : 'http';
+        expect(error?.code).toBe(carried ? source.error.code : generic);
+        if (!carried && generic === 'http') expect(error).toMatchObject({ status: 500, retryable: true });
         // The encoders write the provider's own words; the reader gets them back as providerMessage.
         expect(error?.providerMessage ?? error?.message).toBe(
           source.error.providerMessage ?? source.error.message,

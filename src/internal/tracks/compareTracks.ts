@@ -2,7 +2,7 @@ import type { TeardownLogic } from 'rxjs';
 import type { TrackComparison } from '../../events';
 import { isContentEvent } from '../isContentEvent';
 import type { NamedTrack, RunningTrack, TrackContext } from './trackTypes';
-import { startTrack, trackFailure } from './trackTypes';
+import { startTrack, trackFailureEvent } from './trackTypes';
 
 export interface Similarity {
   measure: string;
@@ -108,7 +108,7 @@ export function compareTracks(
         subscriber.next(event);
       },
       error: (error, self) => {
-        const failure = trackFailure(self, error);
+        const failure = trackFailureEvent(self, error);
         tally.error = `${failure.code}: ${failure.message}`;
         subscriber.next({ type: 'error', error: failure, track: track.name });
         ended();

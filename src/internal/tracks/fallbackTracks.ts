@@ -3,18 +3,23 @@ import { RxllmError } from '../../errors';
 import { MessageAccumulator } from '../../message';
 import { isContentEvent } from '../isContentEvent';
 import type { NamedTrack, RunningTrack, TrackContext } from './trackTypes';
-import { startTrack, trackFailure } from './trackTypes';
+import { reportTrackError, startTrack, trackFailure } from './trackTypes';
+
+/** What a fallback does once the failed track had shown output; see mergeTracks' `afterOutput`. */
+export type AfterOutput = 'fail' | 'reset' | 'continue';
 
 /**
  * Tracks in order, one at a time. When the current one fails, or shows no content within
  * `firstTokenMs`, it is unsubscribed and the next one starts. If the failed track had shown
- * output, a `reset` comes first, so a UI never shows two answers glued together, unless the next
- * track is a function: it receives what was shown and continues it, so nothing is taken back.
+ * output, `afterOutput` decides: `fail` (the error is the stream's, with its partial), `reset`
+ * (a `reset` takes the output back, then the next track starts afresh) or `continue` (the next
+ * track, a function, receives what was shown and continues it; nothing is taken back).
  */
 export function fallbackTracks(
   tracks: NamedTrack[],
   context: TrackContext,
   firstTokenMs?: number,
+  afterOutput: AfterOutput = 'fail',
 ): TeardownLogic {
   const { subscriber, scheduler } = context;
   const shown = new MessageAccumulator();
@@ -31,8 +36,8 @@ export function fallbackTracks(
       self.stop();
       const failure = trackFailure(self, error);
       const following = tracks[index + 1];
-      if (!following) return subscriber.error(failure);
-      if (self.showedOutput && typeof following.source !== 'function') {
+      if (!following || (self.showedOutput && afterOutput === 'fail')) return subscriber.error(failure);
+      if (self.showedOutput && afterOutput === 'reset') {
         const reset = { type: 'reset' as const, reason: 'fallback', track: track.name };
         shown.apply(reset);
         subscriber.next(reset);
@@ -62,19 +67,13 @@ export function fallbackTracks(
     );
     const started = current;
     if (firstTokenMs !== undefined && !started.showedOutput && !started.ended) {
-      timer = scheduler.schedule(
-        () =>
-          fail(
-            started,
-            new RxllmError(
-              `mergeTracks: track '${track.name}' showed no first token within ${firstTokenMs} ms`,
-              {
-                code: 'timeout',
-              },
-            ),
-          ),
-        firstTokenMs,
-      );
+      timer = scheduler.schedule(() => {
+        const timeout = new RxllmError(
+          `mergeTracks: track '${track.name}' showed no first token within ${firstTokenMs} ms`,
+          { code: 'timeout' },
+        );
+        if (reportTrackError(context, started, trackFailure(started, timeout))) fail(started, timeout);
+      }, firstTokenMs);
     }
   };
 

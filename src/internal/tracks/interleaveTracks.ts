@@ -1,6 +1,6 @@
 import type { TeardownLogic } from 'rxjs';
 import type { NamedTrack, TrackContext } from './trackTypes';
-import { startTrack, trackFailure, type RunningTrack } from './trackTypes';
+import { startTrack, trackFailureEvent, type RunningTrack } from './trackTypes';
 
 /**
  * All tracks stream at once. A track that fails becomes an in-band `error` event for that track;
@@ -18,7 +18,7 @@ export function interleaveTracks(tracks: NamedTrack[], context: TrackContext): T
       startTrack(context, track, {
         next: (event) => subscriber.next(event),
         error: (error, run) => {
-          subscriber.next({ type: 'error', error: trackFailure(run, error), track: track.name });
+          subscriber.next({ type: 'error', error: trackFailureEvent(run, error), track: track.name });
           ended();
         },
         complete: ended,

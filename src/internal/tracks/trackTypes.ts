@@ -59,6 +59,23 @@ export interface TrackContext {
    * downstream `pausable` still reaches their sockets.
    */
   gates: readonly FlowGate[];
+  /** Told of every track that fails, whatever the strategy then does (mergeTracks' `onTrackError`). */
+  onTrackError?: (error: unknown, track: string) => void;
+}
+
+/**
+ * Tells `onTrackError` that `running` failed with `failure`. Returns false when the callback threw:
+ * the stream has then failed with what it threw, and the caller must stop.
+ */
+export function reportTrackError(context: TrackContext, running: RunningTrack, failure: unknown): boolean {
+  if (!context.onTrackError) return true;
+  try {
+    context.onTrackError(failure, running.track.name);
+    return true;
+  } catch (thrown) {
+    context.subscriber.error(thrown);
+    return false;
+  }
 }
 
 /**
@@ -78,7 +95,7 @@ export function startTrack(
   } catch (error) {
     // A throwing track factory fails that track, not the whole pipeline's subscribe call.
     running.ended = true;
-    observer.error(RxllmError.from(error), running);
+    if (reportTrackError(context, running, error)) observer.error(error, running);
     return running;
   }
   const gated = underGates(context.gates, source);
@@ -93,7 +110,7 @@ export function startTrack(
       },
       error: (error: unknown) => {
         running.ended = true;
-        observer.error(error, running);
+        if (reportTrackError(context, running, trackFailure(running, error))) observer.error(error, running);
       },
       complete: () => {
         running.ended = true;
@@ -104,9 +121,20 @@ export function startTrack(
   return running;
 }
 
-/** The error a track failed with, as an RxllmError that carries the track's partial message. */
-export function trackFailure(running: RunningTrack, error: unknown): RxllmError {
-  const failure = RxllmError.from(error);
+/**
+ * The error a track failed with, carrying the track's partial message when it is an RxllmError.
+ * Anything else (a bug in a track's own operators) passes unchanged: wrapping it would make it
+ * look like the provider's failure.
+ */
+export function trackFailure(running: RunningTrack, error: unknown): unknown {
+  if (!RxllmError.isInstance(error)) return error;
+  error.partial ??= running.message.snapshot();
+  return error;
+}
+
+/** {@link trackFailure} as an RxllmError, for an in-band `error` event (interleave, compare). */
+export function trackFailureEvent(running: RunningTrack, error: unknown): RxllmError {
+  const failure = RxllmError.from(trackFailure(running, error));
   failure.partial ??= running.message.snapshot();
   return failure;
 }

@@ -2,6 +2,7 @@ import type { FinishReason, Usage } from '../../events';
 import type { RxllmError } from '../../errors';
 import { jsonOr } from '../../internal/jsonOr';
 import { randomId } from '../../internal/randomId';
+import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
 /** rxllm's finish reasons in the UI stream's vocabulary (`refusal` is a content filter there, as in @ai-sdk/anthropic). */
@@ -32,8 +33,9 @@ const finishReasons: Record<FinishReason, string> = {
  *   parsed input (or `tool-input-error` for a call whose arguments were cut off).
  * - Finish reason and usage are held: `finish` comes last with `finishReason` and
  *   `messageMetadata: { usage }`, then `data: [DONE]`.
- * - `reset` closes the open parts and sends a `start` with a new `messageId`:
- *   `readUIMessageStream` then replaces the message instead of appending to it.
+ * - A `reset` after output ends the stream with an `error` chunk (see `cannotTakeBack`): the AI
+ *   SDK's `Chat` (`useChat`) never removes a part it was sent, so a second answer would be shown
+ *   after the first; a `reset` before output is ignored.
  * - One message per stream: events of `choice` k > 0 are dropped, as are in-band `error`,
  *   `progress` and `comparison` events.
  * - On failure: `{"type":"error","errorText"}` (which `useChat` surfaces as its `error`), then `[DONE]`.
@@ -41,8 +43,11 @@ const finishReasons: Record<FinishReason, string> = {
 export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
   let messageId = options.id;
   let started = false;
-  let resets = 0;
   let parts = 0;
+  // A text, reasoning or tool part was written (a `reset` would have to take it back); and the
+  // stream was closed by such a reset.
+  let wroteContent = false;
+  let closed = false;
   // The open text or reasoning part ('' when none) and its kind.
   let openId = '';
   let openKind: 'text' | 'reasoning' = 'text';
@@ -69,6 +74,7 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
     if (openId !== '' && openKind === kind && providerMetadata === '') return openId;
     closeOpen();
     start();
+    wroteContent = true;
     openKind = kind;
     openId = `${kind}-${parts++}`;
     chunk(`{"type":"${kind}-start","id":"${openId}"${providerMetadata}}`);
@@ -78,6 +84,7 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
   const toolStart = (id: string, name: string): void => {
     closeOpen();
     start();
+    wroteContent = true;
     tools.set(id, 0);
     chunk(
       `{"type":"tool-input-start","toolCallId":${JSON.stringify(id)},"toolName":${JSON.stringify(name)}}`,
@@ -90,9 +97,9 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
     );
   };
 
-  return {
+  const encoder: Encoder = {
     event(event) {
-      if ('choice' in event && event.choice !== undefined && event.choice !== 0) return;
+      if (closed || ('choice' in event && event.choice !== undefined && event.choice !== 0)) return;
       switch (event.type) {
         case 'text':
         case 'refusal':
@@ -157,22 +164,23 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
         case 'start':
           if (!started && event.id !== undefined) messageId = event.id;
           return;
-        case 'reset':
-          if (!started) return;
-          closeOpen();
-          tools.clear();
-          finish = undefined;
-          chunk(`{"type":"start","messageId":${JSON.stringify(`${messageId}-${++resets}`)}}`);
-          return;
+        case 'reset': {
+          if (!wroteContent) return; // nothing shown, nothing to take back
+          const error = cannotTakeBack('ai-sdk-ui', event.reason);
+          closed = true;
+          return error;
+        }
         default:
           return;
       }
     },
     error(error: RxllmError) {
+      if (closed) closeOpen(); // the text shown before the reset is complete as it stands
       chunk(`{"type":"error","errorText":${JSON.stringify(error.providerMessage ?? error.message)}}`);
       chunk('[DONE]');
     },
     end() {
+      if (closed) return;
       start();
       closeOpen();
       let json = '{"type":"finish"';
@@ -182,6 +190,7 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
       chunk('[DONE]');
     },
   };
+  return encoder;
 }
 
 function usageJson(usage: Usage): string {

@@ -1,7 +1,7 @@
 import type { FinishReason } from '../../events';
 import { RxllmError, type RxllmErrorCode } from '../../errors';
 import { parseCutOffArgs } from '../../internal/completeValuesOnly';
-import { codeForProviderError } from '../../internal/httpError';
+import { inBandError } from '../../internal/httpError';
 import { count, isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parsePartialJson } from '../../internal/parsePartialJson';
@@ -215,16 +215,14 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
     if (!isObject(error)) return malformed(dialect, data, 'error event without an error object');
     const type = typeof error.type === 'string' ? error.type : undefined;
     const message = typeof error.message === 'string' ? error.message : 'unknown error';
-    const code: RxllmErrorCode = codeForProviderError(type, message) ?? 'provider';
     const requestId = typeof json.request_id === 'string' ? json.request_id : undefined;
-    return new RxllmError(`anthropic: ${type ?? 'error'}: ${message}`, {
-      code,
+    // api_error (500) and overloaded_error (529) are retryable, as their HTTP statuses are.
+    return inBandError({
       dialect,
-      providerMessage: message,
-      ...(type !== undefined && { providerCode: type }),
+      label: 'anthropic',
+      message,
+      providerCodes: [type],
       ...(requestId !== undefined && { requestId }),
-      // Anthropic documents api_error as an unexpected internal error, worth a retry.
-      ...(type === 'api_error' && { retryable: true }),
     });
   }
 

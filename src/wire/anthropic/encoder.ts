@@ -2,6 +2,7 @@ import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
 import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
+import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
 /** rxllm's finish reasons as Anthropic `stop_reason`s; Anthropic has no word for the last four. */
@@ -27,6 +28,7 @@ const errorTypes: Record<RxllmErrorCode, string> = {
   malformed: 'api_error',
   provider: 'api_error',
   aborted: 'api_error',
+  'invalid-argument': 'invalid_request_error',
   'limit-exceeded': 'api_error',
 };
 
@@ -62,8 +64,10 @@ interface ToolBlock {
  * - `message_delta` needs both the stop reason and the final usage, so both are held and written
  *   at the end, then `message_stop`. Anthropic's `input_tokens` excludes cached tokens; they are
  *   `cache_read_input_tokens`.
- * - Anthropic has one choice per message: events of `choice` k > 0 are dropped. A `reset` cannot be
- *   taken back in this format and is ignored, as are in-band `error`, `progress`, `comparison`.
+ * - Anthropic has one choice per message: events of `choice` k > 0 are dropped. Content blocks
+ *   cannot be taken back: a `reset` after output ends the stream with an `api_error` event (see
+ *   `cannotTakeBack`) rather than add a second answer; a `reset` before output is ignored, as
+ *   are in-band `error`, `progress`, `comparison`.
  * - On failure: `message_delta` if a stop reason or usage had arrived (so they are not lost), then
  *   `event: error` with `{"type":"error","error":{"type","message"}}`, as Anthropic sends it
  *   (nothing follows; the SDK throws it as an `APIError`).
@@ -143,9 +147,11 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     });
   };
 
-  return {
+  let closed = false; // by a `reset` after output
+
+  const encoder: Encoder = {
     event(event) {
-      if ('choice' in event && event.choice !== undefined && event.choice !== 0) return;
+      if (closed || ('choice' in event && event.choice !== undefined && event.choice !== 0)) return;
       switch (event.type) {
         case 'text':
         case 'refusal':
@@ -219,6 +225,12 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
           if (event.id !== undefined) id = event.id;
           if (event.model !== undefined) model = event.model;
           return;
+        case 'reset': {
+          if (nextIndex === 0) return; // no content block written: nothing to take back
+          const error = cannotTakeBack('anthropic', event.reason);
+          closed = true;
+          return error;
+        }
         default:
           return;
       }
@@ -238,6 +250,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
       });
     },
     end() {
+      if (closed) return;
       start();
       closeOpen();
       for (const tool of tools.values()) blockStop(tool.index);
@@ -246,6 +259,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
       write({ event: 'message_stop', data: '{"type":"message_stop"}' });
     },
   };
+  return encoder;
 }
 
 /** Anthropic counts cached input apart: `input_tokens` excludes what `cache_read_input_tokens` holds. */

@@ -10,7 +10,7 @@ import type {
   UsageEvent,
 } from '../../events';
 import { RxllmError } from '../../errors';
-import { codeForProviderError, codeForStatus } from '../../internal/httpError';
+import { inBandError as mapInBandError } from '../../internal/httpError';
 import { isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
@@ -348,14 +348,12 @@ function inBandError(error: unknown): RxllmError {
         : JSON.stringify(error);
   const status = typeof body.code === 'number' ? body.code : undefined;
   const providerCode = typeof body.status === 'string' ? body.status : undefined;
-  const code =
-    codeForProviderError(providerCode, message) ??
-    (status !== undefined ? codeForStatus(status, message) : 'provider');
-  return new RxllmError(`${dialect}: ${providerCode ?? status ?? 'error'}: ${message}`, {
-    code,
+  // {"code":500,"status":"INTERNAL"} and {"code":503,"status":"UNAVAILABLE"} are retryable, as
+  // the same statuses are over HTTP.
+  return mapInBandError({
     dialect,
-    providerMessage: message,
+    message,
+    providerCodes: [providerCode],
     ...(status !== undefined && { status }),
-    ...(providerCode !== undefined && { providerCode }),
   });
 }

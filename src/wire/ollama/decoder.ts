@@ -10,7 +10,7 @@ import type {
   UsageEvent,
 } from '../../events';
 import { RxllmError } from '../../errors';
-import { codeForProviderError } from '../../internal/httpError';
+import { inBandError as mapInBandError } from '../../internal/httpError';
 import { isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parseCutOffArgs } from '../../internal/completeValuesOnly';
@@ -180,9 +180,20 @@ function inBandError(error: unknown): RxllmError {
       : typeof (error as Json).message === 'string'
         ? ((error as Json).message as string)
         : JSON.stringify(error);
-  return new RxllmError(`${dialect}: error: ${message}`, {
-    code: codeForProviderError(undefined, message) ?? 'provider',
+  const nested = (error !== null && typeof error === 'object' ? error : {}) as Json;
+  const code = typeof nested.code === 'string' ? nested.code : undefined;
+  const type = typeof nested.type === 'string' ? nested.type : undefined;
+  const status =
+    typeof nested.code === 'number'
+      ? nested.code
+      : typeof nested.status === 'number'
+        ? nested.status
+        : undefined;
+  return mapInBandError({
     dialect,
-    providerMessage: message,
+    message,
+    // Ollama's own "server busy" is what it answers with a 503 before a stream starts.
+    providerCodes: [code, type, /server busy|overloaded/i.test(message) ? 'service_unavailable' : undefined],
+    ...(status !== undefined && { status }),
   });
 }

@@ -11,7 +11,7 @@ import type {
   UsageEvent,
 } from '../../events';
 import { RxllmError } from '../../errors';
-import { codeForProviderError, codeForStatus } from '../../internal/httpError';
+import { inBandError as mapInBandError } from '../../internal/httpError';
 import { isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parseCutOffArgs } from '../../internal/completeValuesOnly';
@@ -539,13 +539,7 @@ function count(data: string, value: unknown, field: string): number | undefined 
  * `code`), OpenAI's `{"error":{"type","code","message"}}`, Groq's named `event: error`.
  */
 function inBandError(error: unknown): RxllmError {
-  if (typeof error === 'string') {
-    return new RxllmError(`${dialect}: error: ${error}`, {
-      code: codeForProviderError(undefined, error) ?? 'provider',
-      dialect,
-      providerMessage: error,
-    });
-  }
+  if (typeof error === 'string') return mapInBandError({ dialect, message: error, providerCodes: [] });
   const body = (error !== null && typeof error === 'object' ? error : {}) as Json;
   const message = typeof body.message === 'string' ? body.message : JSON.stringify(error);
   const stringCode = typeof body.code === 'string' ? body.code : undefined;
@@ -558,17 +552,11 @@ function inBandError(error: unknown): RxllmError {
         : typeof body.status === 'number'
           ? body.status
           : undefined;
-  const code =
-    codeForProviderError(stringCode, message) ??
-    codeForProviderError(type, message) ??
-    (status !== undefined ? codeForStatus(status, message) : 'provider');
-  const providerCode = stringCode ?? type;
-  return new RxllmError(`${dialect}: ${providerCode ?? status ?? 'error'}: ${message}`, {
-    code,
+  // OpenAI's mid-stream {"type":"server_error"} is a 500: retryable, as over HTTP.
+  return mapInBandError({
     dialect,
-    providerMessage: message,
+    message,
+    providerCodes: [stringCode, type],
     ...(status !== undefined && { status }),
-    ...(providerCode !== undefined && { providerCode }),
-    ...(providerCode === 'insufficient_quota' && { retryable: false }),
   });
 }

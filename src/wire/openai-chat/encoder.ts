@@ -2,6 +2,7 @@ import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
 import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
+import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
 /** rxllm's finish reasons in OpenAI's words; OpenAI has no word for the last four, and says `stop`. */
@@ -31,6 +32,7 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
   malformed: ['server_error', null],
   provider: ['server_error', null],
   aborted: ['server_error', null],
+  'invalid-argument': ['invalid_request_error', null],
   'limit-exceeded': ['server_error', null],
 };
 
@@ -45,8 +47,10 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
  *   that arrives complete (no `tool-call-start`) is written as one delta.
  * - Usage is held and written last, as OpenAI's `stream_options.include_usage` chunk with
  *   `choices: []`, whenever it arrived; then `data: [DONE]`.
- * - `choice` k is `choices[].index` k. A `reset` cannot be taken back in this format and is
- *   ignored; in-band `error`, `progress` and `comparison` events are ignored too.
+ * - `choice` k is `choices[].index` k. Text cannot be taken back in this format: a `reset` after
+ *   output ends the stream with an error (`code: "stream_restarted"`, see `cannotTakeBack`)
+ *   instead of writing a second answer after the first; a `reset` before output is ignored, as
+ *   are in-band `error`, `progress` and `comparison` events.
  * - On failure: the usage chunk if usage had arrived, then
  *   `{"error":{"message","type","code","param"}}` (what the `openai` SDK throws as an `APIError`;
  *   `status_code` too for an HTTP-style failure, as Groq sends it), then `[DONE]` as OpenRouter
@@ -67,6 +71,9 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
   // Characters of arguments already written per call id, to write only what a final call adds.
   const streamedArgs = new Map<string, number>();
   let usage: Usage | undefined;
+  // Output has been written that a `reset` would have to take back; and the stream was closed by one.
+  let wroteContent = false;
+  let closed = false;
 
   const head = (): string => {
     if (prefix === undefined) {
@@ -78,6 +85,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
   };
 
   const delta = (choice: number, body: string, finishReason = 'null'): void => {
+    wroteContent ||= body !== '';
     let role = '';
     if (!roleSent.has(choice)) {
       roleSent.add(choice);
@@ -88,8 +96,9 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
     });
   };
 
-  return {
+  const encoder: Encoder = {
     event(event) {
+      if (closed) return;
       switch (event.type) {
         case 'text':
           delta(event.choice ?? 0, `"content":${JSON.stringify(event.text)}`);
@@ -145,6 +154,12 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           if (event.model !== undefined) model = event.model;
           if (event.created !== undefined) created = Math.floor(event.created / 1000);
           return;
+        case 'reset': {
+          if (!wroteContent) return;
+          const error = cannotTakeBack('openai-chat', event.reason);
+          closed = true;
+          return error;
+        }
         default:
           return;
       }
@@ -162,10 +177,12 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
       write({ data: '[DONE]' });
     },
     end() {
+      if (closed) return;
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       write({ data: '[DONE]' });
     },
   };
+  return encoder;
 }
 
 function openAIUsage(usage: Usage): string {

@@ -1,6 +1,6 @@
 import type { FinishReason, UsageEvent } from '../../events';
-import { RxllmError, type RxllmErrorCode } from '../../errors';
-import { codeForProviderError } from '../../internal/httpError';
+import { RxllmError } from '../../errors';
+import { inBandError } from '../../internal/httpError';
 import { count, isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parseCutOffArgs } from '../../internal/completeValuesOnly';
@@ -346,22 +346,16 @@ function errorEvent(json: Record<string, unknown>): RxllmError {
 }
 
 function providerError(error: Record<string, unknown>, fallback: string): RxllmError {
-  const providerCode =
-    typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
   const message = typeof error.message === 'string' ? error.message : fallback;
-  const code: RxllmErrorCode =
-    codeForProviderError(providerCode, message) ??
-    (typeof error.type === 'string' ? codeForProviderError(error.type) : undefined) ??
-    'provider';
-  return new RxllmError(`openai-responses: ${providerCode ?? 'error'}: ${message}`, {
-    code,
+  // `server_error` (a 500) is retryable and `insufficient_quota` is not, as over HTTP.
+  return inBandError({
     dialect,
-    providerMessage: message,
-    ...(providerCode !== undefined && { providerCode }),
-    // OpenAI answers both with HTTP 429 when they come before the stream starts.
-    ...(code === 'rate-limit' && { status: 429 }),
-    // Topping up the account is not something a retry does.
-    ...(providerCode === 'insufficient_quota' && { retryable: false }),
+    label: 'openai-responses',
+    message,
+    providerCodes: [
+      typeof error.code === 'string' ? error.code : undefined,
+      typeof error.type === 'string' ? error.type : undefined,
+    ],
   });
 }
 

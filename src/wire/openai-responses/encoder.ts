@@ -2,6 +2,7 @@ import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
 import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
+import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
 const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
@@ -15,6 +16,7 @@ const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   malformed: ['server_error', 'server_error'],
   provider: ['server_error', 'server_error'],
   aborted: ['server_error', 'server_error'],
+  'invalid-argument': ['invalid_request_error', 'invalid_request_error'],
   'limit-exceeded': ['server_error', 'server_error'],
 };
 
@@ -83,8 +85,10 @@ type Item = MessageItem | ReasoningItem | FunctionCallItem;
  *   kind starts.
  * - At the end every open item is closed, and `response.completed` carries the whole output and
  *   the usage; a `length` or `content-filter` finish ends with `response.incomplete` instead.
- * - The Responses API has one choice: events of `choice` k > 0 are dropped. A `reset` cannot be
- *   taken back in this format and is ignored, as are in-band `error`, `progress`, `comparison`.
+ * - The Responses API has one choice: events of `choice` k > 0 are dropped. Output cannot be
+ *   taken back in this format: a `reset` after output ends the stream with an error
+ *   (`stream_restarted`, see `cannotTakeBack`) rather than add a second answer; a `reset` before
+ *   output is ignored, as are in-band `error`, `progress`, `comparison`.
  * - On failure: an `error` event (the error both nested, as OpenAI sends it and as the `openai`
  *   SDK throws it, and at the top level, as OpenAI documents it), then `response.failed`.
  */
@@ -243,8 +247,11 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
     itemDone(item);
   };
 
-  return {
+  let closed = false; // by a `reset` after output
+
+  const encoder: Encoder = {
     event(event) {
+      if (closed) return;
       if ('choice' in event && event.choice !== undefined && event.choice !== 0) return;
       switch (event.type) {
         case 'text':
@@ -303,6 +310,12 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
           if (event.model !== undefined) model = event.model;
           if (event.created !== undefined) createdAt = Math.floor(event.created / 1000);
           return;
+        case 'reset': {
+          if (items.length === 0) return; // nothing shown, nothing to take back
+          const error = cannotTakeBack('openai-responses', event.reason);
+          closed = true;
+          return error;
+        }
         default:
           return;
       }
@@ -326,6 +339,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
       );
     },
     end() {
+      if (closed) return;
       start();
       closeMessage();
       closeReasoning();
@@ -336,6 +350,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
       else emit('response.incomplete', `"response":${response('incomplete', tail)}`);
     },
   };
+  return encoder;
 }
 
 function joinDeltas(part: { text: string; deltas: string[] }): void {
