@@ -12,9 +12,7 @@ import {
 } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
-import { captureGates } from '../internal/flowGate';
 import { isContentEvent } from '../internal/isContentEvent';
-import { underGates } from '../internal/subscribeUnderGates';
 
 /** What {@link RetryStreamConfig.onRetry} is told before each wait. */
 export interface RetryInfo {
@@ -143,10 +141,6 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
       // Per subscription: whether the current attempt has shown content, and on which track.
       let shown = false;
       let track: string | undefined;
-      let attempts = 0;
-      // Retries subscribe from a timer, where the consumer's flow gates are no longer ambient:
-      // re-entering the ones captured now keeps a paused consumer's pause reaching the network.
-      const resubscribed = underGates(captureGates(), source);
       const watch = tap<RxllmEvent>((event) => {
         if (isContentEvent(event)) {
           shown = true;
@@ -154,14 +148,15 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
         }
       });
       const attempt = defer(() => {
-        const events$ = attempts++ === 0 ? source : resubscribed;
-        if (!shown) return events$.pipe(watch);
+        // Every attempt, even one subscribed from a timer, is subscribed through `retry`'s
+        // subscriber, whose destination is the consumer's: its flow gates still reach the source.
+        if (!shown) return source.pipe(watch);
         shown = false;
         const reset: RxllmEvent =
           track === undefined
             ? { type: 'reset', reason: 'retry' }
             : { type: 'reset', reason: 'retry', track };
-        return concat(of(reset), events$.pipe(watch));
+        return concat(of(reset), source.pipe(watch));
       });
       return attempt.pipe(retry({ count: maxRetries, delay: waitBefore }));
     });
