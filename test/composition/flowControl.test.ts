@@ -42,6 +42,12 @@ afterEach(async () => {
   await server.close();
 });
 
+// `FLOW_REPORT=1 npx jest test/composition/flowControl.test.ts` prints what the server wrote while paused.
+const report: Array<[string, number]> = [];
+afterAll(() => {
+  if (process.env.FLOW_REPORT) console.log(report.map(([test, bytes]) => `${bytes}\t${test}`).join('\n'));
+});
+
 const sse = (path: string): Observable<RxllmEvent> =>
   fromSSE((signal) => fetch(server.url + path, { signal }), { dialect: 'openai-chat' });
 
@@ -55,6 +61,7 @@ async function expectHeldThenWhole(
   streams = 1,
 ): Promise<void> {
   const writtenWhilePaused = await settled(server);
+  report.push([expect.getState().currentTestName ?? '', writtenWhilePaused]);
   expect(writtenWhilePaused).toBeLessThan(pausedBound * streams);
   expect(consumer.whilePaused).toBe(0);
   await quiet(300);
@@ -252,6 +259,7 @@ describe('flow control through composition', () => {
       () => false,
     );
     const writtenWhileStuck = await settled(server);
+    report.push([expect.getState().currentTestName ?? '', writtenWhileStuck]);
     // Before: the queue inside throttleTokens took the whole 50 MB.
     expect(writtenWhileStuck).toBeLessThan(pausedBound);
     expect(consumer.tracks.get('')?.texts).toBe(1); // the first delta passed, then the pace stopped
