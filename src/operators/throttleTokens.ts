@@ -131,6 +131,11 @@ interface Lane {
  * (`flush: 'paced'`), then completes. An error flushes the queued text at once, then errors.
  * Unsubscribing cancels the timers and drops the queue.
  *
+ * Backpressure: while more than 64 Ki characters wait for the pace, an rxllm source upstream stops
+ * reading the network (a flow gate, README "Flow control"), so a pace slower than the model (or a
+ * frame scheduler that does not run in a hidden tab) holds the answer in the socket, not in memory.
+ * A paused consumer downstream (`pausable`) still stops the source too.
+ *
  * @example
  * ```ts
  * import { throttleTokens, fromSSE } from 'rxllm';
