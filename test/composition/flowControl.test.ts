@@ -60,6 +60,10 @@ async function expectHeldThenWhole(
   expected: Record<string, Plan>,
   streams = 1,
 ): Promise<void> {
+  // Settling is measured only once the consumer paused and the big stream was requested: before
+  // that, a quiet server could just mean the request has not been made yet.
+  await consumer.pausedOnce;
+  await server.fullStreamRequested();
   const writtenWhilePaused = await settled(server);
   report.push([expect.getState().currentTestName ?? '', writtenWhilePaused]);
   expect(writtenWhilePaused).toBeLessThan(pausedBound * streams);
@@ -258,6 +262,7 @@ describe('flow control through composition', () => {
       () => sse('/stream').pipe(throttleTokens({ intervalMs: 10, scheduler })),
       () => false,
     );
+    await consumer.firstText;
     const writtenWhileStuck = await settled(server);
     report.push([expect.getState().currentTestName ?? '', writtenWhileStuck]);
     // Before: the queue inside throttleTokens took the whole 50 MB.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
@@ -89,6 +89,8 @@ export interface BigStreamServer {
   /** Bytes handed to the sockets so far, all responses together. */
   written(): number;
   responses: Response[];
+  /** Resolves when a request for the full 50 MB stream has arrived. */
+  fullStreamRequested(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,10 +100,13 @@ export interface BigStreamServer {
  */
 export async function startBigStreamServer(): Promise<BigStreamServer> {
   const responses: Response[] = [];
+  const requested = new EventEmitter();
+  const isFull = (path: string) => !/fail|hang|short/.test(path);
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     const record: Response = { path, written: 0, finished: false, aborted: false };
     responses.push(record);
+    if (isFull(path)) requested.emit('full');
     res.on('close', () => {
       if (!res.writableFinished) record.aborted = true;
     });
@@ -140,6 +145,9 @@ export async function startBigStreamServer(): Promise<BigStreamServer> {
     url: `http://127.0.0.1:${port}`,
     written: () => responses.reduce((sum, response) => sum + response.written, 0),
     responses,
+    fullStreamRequested: async () => {
+      if (!responses.some((response) => isFull(response.path))) await once(requested, 'full');
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -175,6 +183,10 @@ export interface Consumer {
   tracks: Map<string, TrackReceived>;
   /** Events delivered while the consumer said it was paused (must stay 0 for a gating consumer). */
   whilePaused: number;
+  /** Resolves when the consumer has paused (at once if it started paused). */
+  pausedOnce: Promise<void>;
+  /** Resolves at the first text event received. */
+  firstText: Promise<void>;
   done: Promise<void>;
   sha256(track?: string): string;
   unsubscribe(): void;
@@ -193,10 +205,14 @@ export function consume(
   const tracks = new Map<string, TrackReceived>();
   let subscription: Subscription | undefined;
   let pausedOnce = startPaused;
+  let paused!: () => void;
+  let texted!: () => void;
   const consumer: Consumer = {
     paused$,
     tracks,
     whilePaused: 0,
+    pausedOnce: new Promise((resolve) => (paused = resolve)),
+    firstText: new Promise((resolve) => (texted = resolve)),
     done: undefined as unknown as Promise<void>,
     sha256: (track = '') => tracks.get(track)?.hash.digest('hex') ?? 'nothing received',
     unsubscribe: () => subscription?.unsubscribe(),
@@ -212,9 +228,11 @@ export function consume(
         track.texts++;
         track.length += event.text.length;
         track.hash.update(event.text);
+        texted();
         if (!pausedOnce && pauseAt(event)) {
           pausedOnce = true;
           paused$.next(true);
+          paused();
         }
       },
       error: reject,
@@ -222,5 +240,6 @@ export function consume(
     });
   });
   consumer.done.catch(() => undefined); // awaited by the tests that expect it
+  if (startPaused) paused();
   return consumer;
 }
