@@ -130,3 +130,38 @@ describe('flow', () => {
     expect(flow.whenOpen()).toBeUndefined();
   });
 });
+
+describe('markFlow, the public escape hatch', () => {
+  it("keeps the consumers behind a user's operator that re-emits later visible, as the README shows", () => {
+    const gate = new ManualGate();
+    const { source, subscriber } = probe();
+    // The README's operator: subscribes with an observer object of its own, re-emits from a microtask.
+    const deferred = (source$: Observable<number>) =>
+      new Observable<number>((downstream) =>
+        source$.subscribe(
+          markFlow({ next: (value: number) => queueMicrotask(() => downstream.next(value)) }, { downstream }),
+        ),
+      );
+    source.pipe(deferred).subscribe(markFlow({}, { gate }));
+    gate.close();
+    expect(findClosedGate(subscriber())).toBe(gate);
+    // Without the mark, the path ends at the operator's own observer.
+    const unmarked = probe();
+    unmarked.source
+      .pipe(
+        (source$) =>
+          new Observable<number>((downstream) => source$.subscribe({ next: (v) => downstream.next(v) })),
+      )
+      .subscribe(markFlow({}, { gate }));
+    expect(findClosedGate(unmarked.subscriber())).toBeUndefined();
+  });
+
+  it('is exported from the package, with any { paused, whenOpen } object as a gate', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const rxllm = require('../src/index') as typeof import('../src/index');
+    const gate = { paused: true, whenOpen: () => Promise.resolve() };
+    const { source, subscriber } = probe();
+    source.subscribe(rxllm.markFlow({}, { gate }));
+    expect(findClosedGate(subscriber())).toBe(gate);
+  });
+});
