@@ -26,7 +26,7 @@
  *
  * Every gate found counts: behind `share()`, the slowest consumer sets the pace of the source.
  * The symbols are global (`Symbol.for`), so two installed copies of rxllm see each other's gates.
- * The walk is defensive: a visited set, a node limit, and any exception means "no gate".
+ * The walk is defensive: a node limit (which also ends a cycle), and any exception means "no gate".
  */
 
 /** A consumer's stop signal. `paused` is read before each network read. */
@@ -71,7 +71,10 @@ export function holdDelivering(gate: FlowGate): void {
   for (let i = 0; i < delivering.length; i++) delivering[i]!.hold(gate);
 }
 
-/** Walking further than this means something unusual (a huge fan-out): give up, read on. */
+/**
+ * Walking further than this means something unusual (a huge fan-out, or a cycle, which is why no
+ * visited set is needed): give up, and read on.
+ */
 const maxNodes = 512;
 
 interface Walkable {
@@ -81,35 +84,56 @@ interface Walkable {
   observers?: unknown;
 }
 
-/**
- * The first closed gate on the downstream path of `start` (a subscriber), or undefined.
- * Cost: a few property reads per operator in the chain, once per network read.
- */
+/** The first closed gate on the downstream path of `start` (a subscriber), or undefined. */
 export function findClosedGate(start: unknown): FlowGate | undefined {
-  const stack: unknown[] = [start];
-  const seen = new Set<unknown>();
+  const { gates } = collectGates(start);
+  for (const gate of gates) if (gate.paused) return gate;
+  return undefined;
+}
+
+/**
+ * Every gate on the downstream path of `start`, and whether the path can change: it can only where
+ * it passes a Subject, whose observers come and go; a chain of subscribers and marks is fixed for
+ * the life of the subscription, so its gates can be kept.
+ */
+export function collectGates(start: unknown): { gates: FlowGate[]; changing: boolean } {
+  const gates: FlowGate[] = [];
+  let changing = false;
+  let node = start;
+  // Only a fan-out (a Subject's observers, a mark's link beside a destination) needs a stack.
+  let pending: unknown[] | undefined;
   try {
-    while (stack.length > 0 && seen.size < maxNodes) {
-      const node = stack.pop();
-      if (typeof node !== 'object' || node === null || seen.has(node)) continue;
-      seen.add(node);
-      const walkable = node as Walkable;
-      const mark = walkable[markKey];
-      if (mark) {
-        if (mark.gate?.paused) return mark.gate;
-        if (mark.downstream) stack.push(mark.downstream);
+    for (let visits = 0; visits < maxNodes; visits++) {
+      if (typeof node === 'object' && node !== null) {
+        const walkable = node as Walkable;
+        const mark = walkable[markKey];
+        if (mark?.gate && !gates.includes(mark.gate)) gates.push(mark.gate);
+        // RxJS 7: Subscriber -> destination; SafeSubscriber -> ConsumerObserver -> partialObserver;
+        // a Subject (passed as an observer, or multicasting): every current observer is downstream.
+        let next: unknown = walkable.destination ?? walkable.partialObserver;
+        if (mark?.downstream) {
+          if (next) (pending ??= []).push(next);
+          next = mark.downstream;
+        }
+        const observers = walkable.observers;
+        if (Array.isArray(observers)) {
+          changing = true;
+          if (observers.length > 0) (pending ??= []).push(...(observers as unknown[]));
+        }
+        if (next) {
+          node = next;
+          continue;
+        }
       }
-      // RxJS 7: Subscriber -> destination; SafeSubscriber -> ConsumerObserver -> partialObserver.
-      if (walkable.destination) stack.push(walkable.destination);
-      if (walkable.partialObserver) stack.push(walkable.partialObserver);
-      // A Subject (passed as an observer, or multicasting): every current observer is downstream.
-      const observers = walkable.observers;
-      if (Array.isArray(observers)) for (const observer of observers) stack.push(observer);
+      if (!pending || pending.length === 0) return { gates, changing };
+      node = pending.pop();
     }
+    changing = true; // cut short: look again next time
   } catch {
     // An exotic object (a Proxy, a throwing getter) on the path: treat it as the end of the path.
+    changing = true;
   }
-  return undefined;
+  return { gates, changing };
 }
 
 /**
@@ -118,6 +142,8 @@ export function findClosedGate(start: unknown): FlowGate | undefined {
  */
 export class DownstreamFlow implements FlowPoint {
   private held: Set<FlowGate> | undefined;
+  /** The gates on a path that cannot change, found once (see {@link collectGates}). */
+  private fixedPath: FlowGate[] | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
 
@@ -135,7 +161,14 @@ export class DownstreamFlow implements FlowPoint {
   closedGate(): FlowGate | undefined {
     if (this.explicit?.paused) return this.explicit;
     if (this.held) for (const gate of this.held) if (gate.paused) return gate;
-    return findClosedGate(this.downstream);
+    let gates = this.fixedPath;
+    if (!gates) {
+      const path = collectGates(this.downstream);
+      gates = path.gates;
+      if (!path.changing) this.fixedPath = gates;
+    }
+    for (const gate of gates) if (gate.paused) return gate;
+    return undefined;
   }
 
   /**
@@ -153,14 +186,17 @@ export class DownstreamFlow implements FlowPoint {
   }
 
   exit(): void {
-    const at = delivering.lastIndexOf(this);
-    if (at >= 0) delivering.splice(at, 1);
+    if (delivering[delivering.length - 1] === this) delivering.pop();
+    else {
+      const at = delivering.lastIndexOf(this);
+      if (at >= 0) delivering.splice(at, 1);
+    }
   }
 
   /** The subscription ended: a wait in progress ends now instead of when a gate opens. */
   stop(): void {
     this.stopped = true;
-    this.held = undefined;
+    this.held = this.fixedPath = undefined;
     this.wake?.();
   }
 
