@@ -73,8 +73,8 @@ type Limit = 'firstTokenMs' | 'betweenTokensMs' | 'totalMs';
  *
  * A consumer that pauses the stream (`pausable`, `subscribeWithHandlers`' `pause()`) stops the
  * source from reading, so the silence is not the provider's: a first-token or silence deadline
- * that comes due while paused waits for the resume and then runs again in full. `totalMs` counts
- * paused time.
+ * that comes due while paused waits for the resume and then runs again in full, whatever sits
+ * between this operator and the consumer (README "Flow control"). `totalMs` counts paused time.
  *
  * Completion and errors of the source pass through untouched and clear the timers; unsubscribing
  * clears them and unsubscribes the source (or the fallback).

@@ -83,8 +83,8 @@ export interface RetryStreamConfig {
  *
  * Resubscribing re-runs a cold source: an rxllm source sends the request again. (The official
  * SDK clients also retry a request that fails before streaming starts; this operator adds retries
- * for failures in mid-stream.) A retry is subscribed under the same flow gates as the first
- * attempt, so a consumer's pause still stops the retried request from reading. Completion passes
+ * for failures in mid-stream.) A retry is subscribed on the same path to the consumer as the
+ * first attempt, so a consumer's pause still stops the retried request from reading. Completion passes
  * through; unsubscribing during a wait cancels it.
  *
  * @example
