@@ -35,7 +35,7 @@ const script = (url: string) => `
   const hash = createHash('sha256');
   let length = 0;
   cjs.fromSSE((signal) => fetch(${JSON.stringify(`${url}/stream`)}, { signal }), { dialect: 'openai-chat' })
-    .pipe(esm.pausable(paused$))
+    .pipe(esm.pausable(paused$, { maxBuffered: Infinity })) // no overflow: a copy that ignored the pause reads all 50 MB
     .subscribe({
       next(event) {
         if (event.type !== 'text') return;
