@@ -170,9 +170,18 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
       // the queue growing when the pace (or a frame scheduler in a hidden tab) is slower than the model.
       let backlog = 0;
       const gate = new ManualGate();
+      // Held back only while the pace waits for time: a lane that waits for input (a line or
+      // word not complete yet) must get it, or it would wait for ever.
+      const updateGate = () => {
+        let hold = false;
+        if (backlog >= backlogHighWater) for (const lane of lanes.values()) hold ||= lane.timer !== null;
+        if (hold && !gate.paused) {
+          gate.close();
+          holdDelivering(gate); // for a source whose path to this operator the walk cannot see
+        } else if (!hold && gate.paused) gate.open();
+      };
       const emitted = (amount: number) => {
         backlog -= amount;
-        if (gate.paused && backlog < backlogHighWater) gate.open();
       };
 
       const laneFor = (track: string | undefined): Lane => {
@@ -200,6 +209,7 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
         lane.timer = scheduler.schedule(() => {
           lane.timer = null;
           work(lane);
+          updateGate();
           completeWhenDrained();
         }, delay);
       };
@@ -271,10 +281,6 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
       const enqueue = (lane: Lane, event: RxllmEvent) => {
         const last = lane.queue[lane.queue.length - 1];
         backlog += isPlainDelta(event) ? event.text.length : 1;
-        if (backlog >= backlogHighWater) {
-          gate.close();
-          holdDelivering(gate); // for a source whose path to this operator the walk cannot see
-        }
         if (isPlainDelta(event)) {
           if (!isIdle(lane) && last instanceof TextRun && last.accepts(event)) last.append(event);
           else lane.queue.push(new TextRun(event));
@@ -289,6 +295,7 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
           if (intervalMs !== undefined) {
             if (!isIdle(lane) || (lane.timer !== null && isPlainDelta(event))) {
               enqueue(lane, event);
+              updateGate();
             } else {
               subscriber.next(event);
               // Text opens an interval; an event with nothing queued before it just passes.
@@ -298,6 +305,7 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
           }
           enqueue(lane, event);
           if (lane.timer === null) pace(lane);
+          updateGate();
         },
         error: (error: unknown) => {
           for (const lane of lanes.values()) flushLane(lane);
