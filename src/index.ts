@@ -84,6 +84,8 @@ export { bufferTokens } from './operators/bufferTokens';
 export type { BufferTokensConfig, TokenBoundary } from './operators/bufferTokens';
 export { pausable } from './operators/pausable';
 export type { PausableConfig, PausePolicy } from './operators/pausable';
+export { markFlow } from './internal/flow';
+export type { FlowGate, FlowMark } from './internal/flow';
 export { throttleTokens } from './operators/throttleTokens';
 export type { ThrottleChunking, ThrottleTokensConfig } from './operators/throttleTokens';
 export { toSSE } from './operators/toSSE';

@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { ManualGate, subscribeUnderGate } from './flowGate';
+import { holdDelivering, ManualGate, markFlow } from './flow';
 
 /** Where the source of a {@link GatedQueue} is: not yet subscribed, running, or ended. */
 export type GatedQueueState = 'idle' | 'running' | 'complete' | 'error' | 'cancelled';
@@ -8,8 +8,8 @@ export type GatedQueueState = 'idle' | 'running' | 'complete' | 'error' | 'cance
  * The pull side shared by the sinks that turn a pushing Observable into something pulled
  * (`toReadableStream`, `toAsyncIterable`, `pipeToNodeResponse`).
  *
- * It subscribes to the source under a {@link ManualGate} and buffers what the source pushes until
- * the consumer takes it. The gate is closed while the buffer holds `highWaterMark` values or more,
+ * It subscribes to the source with an observer marked with a {@link ManualGate} (see
+ * internal/flow) and buffers what the source pushes until the consumer takes it. The gate is closed while the buffer holds `highWaterMark` values or more,
  * or while the consumer says it is `held` (a socket waiting for 'drain'), so that an rxllm source
  * stops reading the network instead of the buffer growing. A source that ignores gates (a plain
  * RxJS `interval`) is still buffered, without bound: only the consumer's own pace can stop it.
@@ -47,26 +47,32 @@ export class GatedQueue<T> {
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    const subscription = subscribeUnderGate(this.gate, () =>
-      this.source.subscribe({
-        next: (value) => {
-          if (this.state !== 'running') return;
-          this.items.push(value);
-          if (!this.gate.paused && this.size >= this.highWaterMark) this.gate.close();
-          this.onChange();
+    const subscription = this.source.subscribe(
+      // The gate, found by a source walking its downstream path (see internal/flow).
+      markFlow(
+        {
+          next: (value: T) => {
+            if (this.state !== 'running') return;
+            this.items.push(value);
+            if (!this.gate.paused && this.size >= this.highWaterMark) this.gate.close();
+            // Tells the source delivering this value, in case the walk cannot see this queue.
+            if (this.gate.paused) holdDelivering(this.gate);
+            this.onChange();
+          },
+          error: (error: unknown) => {
+            if (this.state !== 'running') return;
+            this.state = 'error';
+            this.error = error;
+            this.onChange();
+          },
+          complete: () => {
+            if (this.state !== 'running') return;
+            this.state = 'complete';
+            this.onChange();
+          },
         },
-        error: (error: unknown) => {
-          if (this.state !== 'running') return;
-          this.state = 'error';
-          this.error = error;
-          this.onChange();
-        },
-        complete: () => {
-          if (this.state !== 'running') return;
-          this.state = 'complete';
-          this.onChange();
-        },
-      }),
+        { gate: this.gate },
+      ),
     );
     // A source that ended synchronously (or a consumer that cancelled from onChange) left nothing to keep.
     const state = this.state as GatedQueueState; // onChange may have cancelled

@@ -8,7 +8,7 @@ import { getDialect } from '../wire/dialects';
 import type { DecoderOptions, Dialect, DialectName, Framing } from '../wire/types';
 import { createStreamDecoder } from './createStreamDecoder';
 import { failedPartial } from './failedPartial';
-import { captureGates, waitForGates } from './flowGate';
+import { DownstreamFlow } from './flow';
 import { errorFromHttpResponse } from './httpError';
 
 export interface SourceFromBytesOptions {
@@ -30,15 +30,15 @@ const maxErrorBodyBytes = 64 * 1024;
 
 /**
  * The one engine behind every HTTP source: makes the request lazily on subscribe, reads with a
- * reader loop that waits on the flow gates between chunks, decodes through the dialect, stamps
+ * reader loop that waits while a gate on its downstream path is closed (see internal/flow), decodes through the dialect, stamps
  * `seq`, folds a {@link MessageAccumulator} so that any failure carries `partial`, and on
  * unsubscribe aborts the request and cancels the reader at once, silently.
  */
 export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
   const { dialect, decoderOptions, mapError, name } = options;
   return new Observable<RxllmEvent>((subscriber) => {
-    // Captured synchronously: the gates are ambient only during this subscribe call.
-    const gates = captureGates();
+    // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
+    const flow = new DownstreamFlow(subscriber);
     // Only a request made by the input function gets a signal; made lazily, since a
     // `Response` or stream passed in directly has no request of ours to abort.
     let controller: AbortController | undefined;
@@ -72,10 +72,10 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       subscriber.error(error);
     };
 
-    /** Reads chunks until the input ends, waiting on the flow gates before each read. */
+    /** Reads chunks until the input ends, waiting before each read while the downstream holds back. */
     const readAll = async (next: () => Promise<IteratorResult<Uint8Array | string>>): Promise<void> => {
       for (;;) {
-        const wait = waitForGates(gates);
+        const wait = flow.whenOpen();
         if (wait) await wait;
         if (subscriber.closed) return;
         let chunk: IteratorResult<Uint8Array | string>;
@@ -87,7 +87,14 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         }
         if (subscriber.closed) return;
         if (chunk.done) break;
-        decoder.push(chunk.value);
+        // On the delivery stack while this chunk's events go out: a consumer holding one back
+        // registers its gate here, even across a share() the walk cannot see through.
+        flow.enter();
+        try {
+          decoder.push(chunk.value);
+        } finally {
+          flow.exit();
+        }
         if (decoder.ended()) {
           // The terminal message arrived: what follows is ignored, so it is not read either.
           stopReading();
@@ -211,6 +218,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     run().catch((error: unknown) => fail(error, 'decode'));
 
     return () => {
+      flow.stop();
       if (drained) return;
       controller?.abort();
       // Cancelling the reader closes the connection even when no signal reaches the request

@@ -3,7 +3,8 @@ import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
 import { MessageAccumulator } from '../message';
 import type { EmitEvent } from '../wire/types';
-import { captureGates, waitForGates } from './flowGate';
+import { failedPartial } from './failedPartial';
+import { DownstreamFlow } from './flow';
 
 /** Turns the items of one stream into rxllm events; a fresh one per subscription. */
 export interface ItemDecoder<T> {
@@ -37,7 +38,7 @@ export function sourceFromIterable<T>(
 ): Observable<RxllmEvent> {
   const { createDecoder, mapError, decorate } = options;
   return new Observable<RxllmEvent>((subscriber) => {
-    const gates = captureGates();
+    const flow = new DownstreamFlow(subscriber);
     const controller = new AbortController();
     let drained = false;
     let iterator: AsyncIterator<T> | undefined;
@@ -55,7 +56,7 @@ export function sourceFromIterable<T>(
       const error = RxllmError.isInstance(thrown)
         ? thrown
         : (mapError?.(thrown) ?? RxllmError.from(thrown, { code: 'network' }));
-      error.partial ??= accumulator.snapshot();
+      error.partial ??= failedPartial(accumulator);
       subscriber.error(error);
     };
 
@@ -68,13 +69,18 @@ export function sourceFromIterable<T>(
       const it = iterable[Symbol.asyncIterator]();
       iterator = it;
       for (;;) {
-        const wait = waitForGates(gates);
+        const wait = flow.whenOpen();
         if (wait) await wait;
         if (subscriber.closed) return;
         const next = await it.next();
         if (subscriber.closed) return;
         if (next.done) break;
-        decoder.item(next.value);
+        flow.enter();
+        try {
+          decoder.item(next.value);
+        } finally {
+          flow.exit();
+        }
       }
       drained = true;
       decoder.end();
@@ -84,6 +90,7 @@ export function sourceFromIterable<T>(
     run().catch(fail);
 
     return () => {
+      flow.stop();
       if (drained) return;
       controller.abort();
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);

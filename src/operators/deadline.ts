@@ -11,9 +11,8 @@ import {
 } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
-import { captureGates, waitForGates } from '../internal/flowGate';
+import { DownstreamFlow, markFlow } from '../internal/flow';
 import { isContentEvent } from '../internal/isContentEvent';
-import { subscribeUnderGates } from '../internal/subscribeUnderGates';
 import { MessageAccumulator, type Message } from '../message';
 
 /** Options of {@link deadline}. Set at least one of the three limits. */
@@ -84,8 +83,8 @@ type Limit = 'firstTokenMs' | 'betweenTokensMs' | 'totalMs';
  *
  * A consumer that pauses the stream (`pausable`, `subscribeWithHandlers`' `pause()`) stops the
  * source from reading, so the silence is not the provider's: a first-token or silence deadline
- * that comes due while paused waits for the resume and then runs again in full. `totalMs` counts
- * paused time.
+ * that comes due while paused waits for the resume and then runs again in full, whatever sits
+ * between this operator and the consumer (README "Flow control"). `totalMs` counts paused time.
  *
  * Completion and errors of the source pass through untouched and clear the timers; unsubscribing
  * clears them and unsubscribes the source (or the fallback).
@@ -130,8 +129,8 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
 
   return (source) =>
     new Observable<RxllmEvent>((subscriber) => {
-      // Captured now, while a consumer's flow gates are ambient (see internal/flowGate).
-      const gates = captureGates();
+      // Whether a consumer downstream holds the stream back: the same whatever sits between.
+      const flow = new DownstreamFlow(subscriber);
       const message = new MessageAccumulator();
       let sawContent = false;
       let lastContentAt = 0;
@@ -173,8 +172,8 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
               : { type: 'reset', reason: 'timeout', track },
           );
         }
-        // Subscribed from a timer: re-enter the consumer's gates so that its pause still holds.
-        fallbackSubscription = subscribeUnderGates(gates, () => from(next).subscribe(subscriber));
+        // Subscribed with the consumer's own subscriber: its flow gates reach the fallback's source.
+        fallbackSubscription = from(next).subscribe(subscriber);
       };
 
       // One timer for the silence, re-armed lazily: it wakes when the silence could at the
@@ -204,7 +203,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
       // reading, so its silence is not the provider's: a first-token or silence deadline that
       // comes due then waits for the consumer to resume, and runs again in full from there.
       const heldBack = (restart: () => void): boolean => {
-        const resumed = waitForGates(gates);
+        const resumed = flow.whenOpen();
         if (resumed === undefined) return false;
         void resumed.then(() => {
           if (!ended) restart();
@@ -212,8 +211,8 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
         return true;
       };
 
-      const sourceSubscription = source.subscribe({
-        next: (event) => {
+      const observer = {
+        next: (event: RxllmEvent) => {
           if (ended) return;
           message.apply(event);
           if (isContentEvent(event)) {
@@ -228,7 +227,13 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
             if (betweenTokensMs !== undefined) lastContentAt = scheduler.now();
             track = event.track;
           }
-          subscriber.next(event);
+          // Delivered on the flow stack: a consumer that holds it back registers its gate here.
+          flow.enter();
+          try {
+            subscriber.next(event);
+          } finally {
+            flow.exit();
+          }
         },
         error: (error: unknown) => {
           ended = true;
@@ -240,7 +245,9 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
           clearTimers();
           subscriber.complete();
         },
-      });
+      };
+      // The source's path to the consumer's gates runs on through the subscriber.
+      const sourceSubscription = source.subscribe(markFlow(observer, { downstream: subscriber }));
 
       // Armed after subscribing, so that an event due at the same instant as a deadline wins.
       if (!ended) {
@@ -252,6 +259,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
 
       return () => {
         ended = true;
+        flow.stop();
         clearTimers();
         sourceSubscription.unsubscribe();
         fallbackSubscription?.unsubscribe();

@@ -1,6 +1,5 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import { captureGates } from '../internal/flowGate';
 import { compareTracks } from '../internal/tracks/compareTracks';
 import { fallbackTracks } from '../internal/tracks/fallbackTracks';
 import { handoffTracks } from '../internal/tracks/handoffTracks';
@@ -182,7 +181,7 @@ export function mergeTracks(
         named(name, upstream, 0),
         ...Object.entries(others).map(([track, source], at) => named(track, source, at + 1)),
       ].sort((a, b) => b.priority - a.priority || a.order - b.order);
-      const context: TrackContext = { subscriber, scheduler, gates: captureGates() };
+      const context: TrackContext = { subscriber, scheduler };
       if (config.limiter) context.limiter = config.limiter;
       if (config.onTrackError) context.onTrackError = config.onTrackError;
 

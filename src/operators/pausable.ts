@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
-import { ManualGate, subscribeUnderGate } from '../internal/flowGate';
+import { holdDelivering, ManualGate, markFlow } from '../internal/flow';
 import { isPlainDelta } from '../internal/isPlainDelta';
 
 /** What `pausable` does with events that arrive while paused. */
@@ -41,11 +41,13 @@ export interface PausableConfig {
  * ```
  * with `p` = `true`, `r` = `false`: `b` and `c` arrive while paused and are released on resume.
  *
- * Backpressure reaches the network: with the `'buffer'` and `'coalesce'` policies the source is
- * subscribed under a flow gate that closes while paused, and rxllm's sources (`fromSSE`,
- * `fromOpenAI`, ...) stop reading the response body until it opens, so a long pause holds at most
- * about one network chunk in memory while the rest waits in the socket (and, past the socket
- * buffers, in the server). The `'drop'` policy keeps reading: dropping is its point.
+ * Backpressure reaches the network: with the `'buffer'` and `'coalesce'` policies the observer
+ * it subscribes upstream carries a flow gate that closes while paused, and rxllm's sources
+ * (`fromSSE`, `fromOpenAI`, ...) find it on their downstream path (through `switchMap`, `share`,
+ * retries and fallbacks; see README "Flow control") and stop reading the response body until it
+ * opens, so a long pause holds at most about one network chunk in memory while the rest waits in
+ * the socket (and, past the socket buffers, in the server). The `'drop'` policy keeps reading:
+ * dropping is its point.
  *
  * The notifier is subscribed first, so a `BehaviorSubject(true)` pauses before the first event.
  * It starts unpaused; repeated values change nothing; when it completes, the stream resumes for
@@ -118,6 +120,8 @@ export function pausable(
           if (policy === 'coalesce' && coalesce(event)) return;
         }
         held.push(event);
+        // The source delivering this event learns of the gate, even if it cannot see this pausable.
+        if (paused && holdsSource) holdDelivering(gate);
         if (++heldCount > maxBuffered) {
           fail(
             new RxllmError(
@@ -186,9 +190,9 @@ export function pausable(
           if (!paused && held.length === cursor) subscriber.complete();
         },
       };
-      const sourceSubscription = holdsSource
-        ? subscribeUnderGate(gate, () => source.subscribe(observer))
-        : source.subscribe(observer);
+      // The way on downstream, and (unless dropping) the gate a source on the path waits on.
+      markFlow(observer, holdsSource ? { gate, downstream: subscriber } : { downstream: subscriber });
+      const sourceSubscription = source.subscribe(observer);
 
       return () => {
         notifierSubscription.unsubscribe();

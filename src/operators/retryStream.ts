@@ -13,9 +13,7 @@ import {
 } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
-import { captureGates } from '../internal/flowGate';
 import { isContentEvent } from '../internal/isContentEvent';
-import { underGates } from '../internal/subscribeUnderGates';
 import { MessageAccumulator, type Message } from '../message';
 
 /** What {@link RetryStreamConfig.onRetry} is told before each wait. */
@@ -112,8 +110,9 @@ export interface RetryStreamConfig {
  *
  * Resubscribing re-runs a cold source: an rxllm source sends the request again. (The official
  * SDK clients also retry a request whose HTTP status failed; this operator adds retries for what
- * fails after the 200: a first-token `deadline`, an in-band overload, a cut before the first token.) A retry is subscribed under the same flow gates as the first
- * attempt, so a consumer's pause still stops the retried request from reading. Completion passes
+ * fails after the 200: a first-token `deadline`, an in-band overload, a cut before the first
+ * token.) A retry is subscribed on the same path to the consumer as the first attempt, so a
+ * consumer's pause still stops the retried request from reading. Completion passes
  * through; unsubscribing during a wait cancels it.
  *
  * @example
@@ -167,19 +166,10 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
       // Per subscription: whether the current attempt has shown content, and on which track.
       let shown = false;
       let track: string | undefined;
-      let attempts = 0;
-      // 'continue' once output was shown: every later attempt continues what was shown.
       let continuing = false;
       let lastError: unknown;
       const shownSoFar = afterOutput === 'continue' ? new MessageAccumulator() : undefined;
-      // Retries subscribe from a timer, where the consumer's flow gates are no longer ambient:
-      // re-entering the ones captured now keeps a paused consumer's pause reaching the network.
-      const gates = captureGates();
-      const resubscribed = underGates(gates, source);
-      const continuation = underGates(
-        gates,
-        defer(() => continueWith!(shownSoFar!.snapshot(), lastError)),
-      );
+      const continuation = defer(() => continueWith!(shownSoFar!.snapshot(), lastError));
       const watch = tap<RxllmEvent>((event) => {
         shownSoFar?.apply(event);
         if (isContentEvent(event)) {
@@ -207,20 +197,20 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
       };
 
       const attempt = defer(() => {
-        const first = attempts++ === 0;
+        // Every attempt, even one subscribed from a timer, is subscribed through `retry`'s
+        // subscriber, whose destination is the consumer's: its flow gates still reach the source.
         if (shown && afterOutput === 'continue') continuing = true;
         if (continuing) {
           shown = false;
           return continuation.pipe(watch);
         }
-        const events$ = first ? source : resubscribed;
-        if (!shown) return events$.pipe(watch);
+        if (!shown) return source.pipe(watch);
         shown = false;
         const reset: RxllmEvent =
           track === undefined
             ? { type: 'reset', reason: 'retry' }
             : { type: 'reset', reason: 'retry', track };
-        return concat(of(reset), events$.pipe(watch));
+        return concat(of(reset), source.pipe(watch));
       });
       return attempt.pipe(retry({ count: maxRetries, delay: waitBefore }));
     });

@@ -14,7 +14,14 @@ import {
   isWhitespace,
   nextGraphemeEnd,
 } from '../internal/graphemes';
+import { holdDelivering, ManualGate, markFlow } from '../internal/flow';
 import { isPlainDelta } from '../internal/isPlainDelta';
+
+/**
+ * Queued characters (1 per other event) above which the source is held back: a few network
+ * chunks' worth, far more than a pace emits between two reads.
+ */
+const backlogHighWater = 64 * 1024;
 
 /** The unit a steady rate emits at a time. */
 export type ThrottleChunking = 'character' | 'word' | 'line';
@@ -124,6 +131,11 @@ interface Lane {
  * (`flush: 'paced'`), then completes. An error flushes the queued text at once, then errors.
  * Unsubscribing cancels the timers and drops the queue.
  *
+ * Backpressure: while more than 64 Ki characters wait for the pace, an rxllm source upstream stops
+ * reading the network (a flow gate, README "Flow control"), so a pace slower than the model (or a
+ * frame scheduler that does not run in a hidden tab) holds the answer in the socket, not in memory.
+ * A paused consumer downstream (`pausable`) still stops the source too.
+ *
  * @example
  * ```ts
  * import { throttleTokens, fromSSE } from 'rxllm';
@@ -153,6 +165,24 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
     new Observable<RxllmEvent>((subscriber) => {
       const lanes = new Map<string | undefined, Lane>();
       let sourceDone = false;
+      // What is queued and not yet emitted, in characters of text (1 per other event). Above
+      // `backlogHighWater` the flow gate closes, so that an rxllm source stops reading instead of
+      // the queue growing when the pace (or a frame scheduler in a hidden tab) is slower than the model.
+      let backlog = 0;
+      const gate = new ManualGate();
+      // Held back only while the pace waits for time: a lane that waits for input (a line or
+      // word not complete yet) must get it, or it would wait for ever.
+      const updateGate = () => {
+        let hold = false;
+        if (backlog >= backlogHighWater) for (const lane of lanes.values()) hold ||= lane.timer !== null;
+        if (hold && !gate.paused) {
+          gate.close();
+          holdDelivering(gate); // for a source whose path to this operator the walk cannot see
+        } else if (!hold && gate.paused) gate.open();
+      };
+      const emitted = (amount: number) => {
+        backlog -= amount;
+      };
 
       const laneFor = (track: string | undefined): Lane => {
         let lane = lanes.get(track);
@@ -179,6 +209,7 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
         lane.timer = scheduler.schedule(() => {
           lane.timer = null;
           work(lane);
+          updateGate();
           completeWhenDrained();
         }, delay);
       };
@@ -196,9 +227,12 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
         while (!isIdle(lane) && !subscriber.closed) {
           const item = lane.queue[lane.head++]!;
           if (item instanceof TextRun) {
-            if (lane.offset < item.text.length) subscriber.next(item.chunk(lane.offset, item.text.length));
+            const from = lane.offset;
             lane.offset = 0;
+            emitted(item.text.length - from);
+            if (from < item.text.length) subscriber.next(item.chunk(from, item.text.length));
           } else {
+            emitted(1);
             subscriber.next(item);
           }
         }
@@ -211,6 +245,7 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
           const item = lane.queue[lane.head]!;
           if (!(item instanceof TextRun)) {
             lane.head++;
+            emitted(1);
             subscriber.next(item);
             continue;
           }
@@ -225,6 +260,7 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
           if (end < 0) break; // the chunk is not complete yet: the next delta resumes the pace
           const chunk = item.chunk(lane.offset, end);
           lane.readyAt = now + cost(chunk.text);
+          emitted(end - lane.offset);
           lane.offset = end;
           if (end === item.text.length) {
             lane.head++;
@@ -244,6 +280,7 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
 
       const enqueue = (lane: Lane, event: RxllmEvent) => {
         const last = lane.queue[lane.queue.length - 1];
+        backlog += isPlainDelta(event) ? event.text.length : 1;
         if (isPlainDelta(event)) {
           if (!isIdle(lane) && last instanceof TextRun && last.accepts(event)) last.append(event);
           else lane.queue.push(new TextRun(event));
@@ -252,12 +289,13 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
         }
       };
 
-      const subscription = source.subscribe({
-        next: (event) => {
+      const observer = {
+        next: (event: RxllmEvent) => {
           const lane = laneFor(event.track);
           if (intervalMs !== undefined) {
             if (!isIdle(lane) || (lane.timer !== null && isPlainDelta(event))) {
               enqueue(lane, event);
+              updateGate();
             } else {
               subscriber.next(event);
               // Text opens an interval; an event with nothing queued before it just passes.
@@ -267,6 +305,7 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
           }
           enqueue(lane, event);
           if (lane.timer === null) pace(lane);
+          updateGate();
         },
         error: (error: unknown) => {
           for (const lane of lanes.values()) flushLane(lane);
@@ -282,12 +321,15 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
           }
           completeWhenDrained();
         },
-      });
+      };
+      // The gate, and the way on to gates further downstream (a paused consumer after the pace).
+      const subscription = source.subscribe(markFlow(observer, { gate, downstream: subscriber }));
 
       return () => {
         subscription.unsubscribe();
         for (const lane of lanes.values()) lane.timer?.unsubscribe();
         lanes.clear();
+        gate.open(); // a source still waiting sees it was unsubscribed and lets go
       };
     });
 }

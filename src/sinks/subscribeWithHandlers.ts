@@ -1,8 +1,8 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import type { ResetEvent, RxllmEvent, StartEvent, TextEvent } from '../events';
 import { RxllmError } from '../errors';
-import { ManualGate, subscribeUnderGate } from '../internal/flowGate';
 import { failedPartial } from '../internal/failedPartial';
+import { holdDelivering, ManualGate, markFlow } from '../internal/flow';
 import { MessageAccumulator, type Message } from '../message';
 
 /** What {@link StreamHandlers.onStart} receives: the `start` event's fields. */
@@ -120,9 +120,9 @@ const callbacks: ReadonlyArray<keyof StreamHandlers> = [
  * stop button rather than RxJS.
  *
  * A handler that throws is reported to `onHandlerError` and neither ends the stream nor keeps the
- * other handlers from their calls. Pausing reaches the network: the stream is subscribed under a
- * flow gate, so an rxllm source stops reading from its socket while paused; events already in
- * flight (and a completion or error) are held and delivered in order on resume. Completion calls
+ * other handlers from their calls. Pausing reaches the network: the stream is subscribed with a
+ * flow gate (README "Flow control"), so an rxllm source stops reading from its socket while
+ * paused; events already in flight (and a completion or error) are held and delivered in order on resume. Completion calls
  * `onComplete`; an error calls `onError`; `cancel()` unsubscribes (aborting the request) and calls
  * neither. A synchronous source (`of(...)`) is delivered before this function returns, so its
  * callbacks cannot reach the controller yet; network sources always deliver later.
@@ -307,25 +307,30 @@ export function subscribeWithHandlers(
     }
   }
 
-  // Sources subscribed inside capture the gate, so pausing it stops their reads.
-  const subscription = subscribeUnderGate(gate, () =>
-    events$.subscribe({
-      next: (event) => {
-        if (status === 'cancelled') return;
-        if (status === 'paused' || held.length > 0) held.push(event);
-        else dispatch(event);
+  // The observer carries the gate: a source finds it on its downstream path, and pausing stops its reads.
+  const subscription = events$.subscribe(
+    markFlow(
+      {
+        next: (event: RxllmEvent) => {
+          if (status === 'cancelled') return;
+          if (status === 'paused' || held.length > 0) {
+            held.push(event);
+            if (status === 'paused') holdDelivering(gate); // for a source that cannot see this gate
+          } else dispatch(event);
+        },
+        error: (error: unknown) => {
+          if (status === 'cancelled') return;
+          terminal = { error };
+          drain();
+        },
+        complete: () => {
+          if (status === 'cancelled') return;
+          terminal = { complete: true };
+          drain();
+        },
       },
-      error: (error: unknown) => {
-        if (status === 'cancelled') return;
-        terminal = { error };
-        drain();
-      },
-      complete: () => {
-        if (status === 'cancelled') return;
-        terminal = { complete: true };
-        drain();
-      },
-    }),
+      { gate },
+    ),
   );
 
   const ended = () => status === 'completed' || status === 'cancelled' || status === 'error';

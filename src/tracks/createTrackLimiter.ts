@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { markFlow } from '../internal/flow';
 
 /**
  * Limits how many streams of one kind run at once, across every pipeline that shares it: one
@@ -67,17 +68,23 @@ export function createTrackLimiter(limits: Record<string, number>): TrackLimiter
             started = true;
             running.set(kind, (running.get(kind) ?? 0) + 1);
             subscriber.add(
-              source.subscribe({
-                next: (value) => subscriber.next(value),
-                error: (error: unknown) => {
-                  release();
-                  subscriber.error(error);
-                },
-                complete: () => {
-                  release();
-                  subscriber.complete();
-                },
-              }),
+              source.subscribe(
+                markFlow(
+                  {
+                    next: (value: T) => subscriber.next(value),
+                    error: (error: unknown) => {
+                      release();
+                      subscriber.error(error);
+                    },
+                    complete: () => {
+                      release();
+                      subscriber.complete();
+                    },
+                  },
+                  // A source started when a slot frees up still finds the consumer's flow gates.
+                  { downstream: subscriber },
+                ),
+              ),
             );
           },
         };

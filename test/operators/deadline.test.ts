@@ -6,7 +6,7 @@ import type { Message } from '../../src/message';
 import { deadline, type DeadlineConfig } from '../../src/operators/deadline';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/deadline';
-import { ManualGate, captureGates, subscribeUnderGate } from '../../src/internal/flowGate';
+import { DownstreamFlow, ManualGate, markFlow } from '../../src/internal/flow';
 import { collect } from '../../src/sinks/collect';
 import { subscribeWithHandlers } from '../../src/sinks/subscribeWithHandlers';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
@@ -288,10 +288,8 @@ describe('deadline', () => {
     gate.close();
     const seen: Array<[string, number]> = [];
     const subscribe = (config: DeadlineConfig) =>
-      subscribeUnderGate(gate, () =>
-        NEVER.pipe(deadline({ ...config, scheduler })).subscribe({
-          error: (error: RxllmError) => seen.push([error.message, scheduler.now()]),
-        }),
+      NEVER.pipe(deadline({ ...config, scheduler })).subscribe(
+        markFlow({ error: (error: RxllmError) => seen.push([error.message, scheduler.now()]) }, { gate }),
       );
     subscribe({ firstTokenMs: 30 });
     subscribe({ totalMs: 50 });
@@ -307,19 +305,19 @@ describe('deadline', () => {
     ]);
   });
 
-  it("subscribes the fallback under the consumer's flow gates, so a pause still reaches it", () => {
+  it("subscribes the fallback where the consumer's flow gates are on its path, so a pause still reaches it", () => {
     const scheduler = new VirtualTimeScheduler();
     const gate = new ManualGate();
-    const captured: Array<readonly unknown[]> = [];
+    const flows: DownstreamFlow[] = [];
     const fallback = new Observable<RxllmEvent>((subscriber) => {
-      captured.push(captureGates());
-      subscriber.complete();
+      flows.push(new DownstreamFlow(subscriber));
     });
-    subscribeUnderGate(gate, () => NEVER.pipe(deadline({ totalMs: 10, fallback, scheduler })).subscribe());
+    NEVER.pipe(deadline({ totalMs: 10, fallback, scheduler })).subscribe(markFlow({}, { gate }));
     scheduler.flush();
-    expect(captured).toHaveLength(1);
-    expect(captured[0]).toEqual([gate]);
-    expect(captured[0]![0]).toBe(gate);
+    expect(flows).toHaveLength(1);
+    expect(flows[0]!.closedGate()).toBeUndefined();
+    gate.close();
+    expect(flows[0]!.closedGate()).toBe(gate);
   });
 
   it('throws when built with bad arguments, naming the operator and the value', () => {

@@ -2,7 +2,7 @@ import { NEVER, Observable, of } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
-import { ManualGate, captureGates, subscribeUnderGate } from '../../src/internal/flowGate';
+import { DownstreamFlow, ManualGate, markFlow } from '../../src/internal/flow';
 import { mergeTracks, type MergeStrategy } from '../../src/operators/mergeTracks';
 import { createTrackLimiter } from '../../src/tracks/createTrackLimiter';
 import { ev } from '../../src/testing/eventBuilders';
@@ -234,20 +234,21 @@ describe('mergeTracks', () => {
     });
   });
 
-  it('subscribes tracks started later under the gates that were ambient at subscribe', () => {
+  it("keeps the consumer's flow gates on the path of tracks started later", () => {
     const gate = new ManualGate();
-    const seen: Array<readonly unknown[]> = [];
-    const recording = new Observable<RxllmEvent>(() => {
-      seen.push(captureGates());
+    gate.close();
+    const seen: unknown[] = [];
+    const recording = new Observable<RxllmEvent>((subscriber) => {
+      seen.push(new DownstreamFlow(subscriber).closedGate());
     });
     marbles(({ cold, flush }) => {
       const local = cold<RxllmEvent>('------');
-      subscribeUnderGate(gate, () =>
-        local.pipe(mergeTracks({ cloud: recording }, { strategy: 'hedge', hedgeAfterMs: 2 })).subscribe(),
-      );
+      local
+        .pipe(mergeTracks({ cloud: recording }, { strategy: 'hedge', hedgeAfterMs: 2 }))
+        .subscribe(markFlow({}, { gate }));
       flush();
     });
-    expect(seen).toEqual([[gate]]);
+    expect(seen).toEqual([gate]);
   });
 
   it('limits tracks of one kind across pipelines and frees the slot when a track ends', () => {

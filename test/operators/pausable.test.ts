@@ -1,6 +1,6 @@
 import { BehaviorSubject, NEVER, Observable, Subject, of } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
-import { captureGates, type FlowGate } from '../../src/internal/flowGate';
+import { DownstreamFlow, type FlowGate } from '../../src/internal/flow';
 import { pausable, type PausableConfig } from '../../src/operators/pausable';
 import { ev, marbles } from '../../src/testing';
 import { scenarios, type PausableScenario } from '../../marbles/pausable';
@@ -23,19 +23,19 @@ function run(scenario: PausableScenario): void {
   });
 }
 
-/** A source that records the flow gates it captured when subscribed, as rxllm sources do. */
+/** A source that asks its downstream path for a closed flow gate, as rxllm sources do before a read. */
 function gateRecordingSource(): {
   source: Observable<RxllmEvent>;
-  gates: () => readonly FlowGate[];
+  closedGate: () => FlowGate | undefined;
   emit: Subject<RxllmEvent>;
 } {
-  let gates: readonly FlowGate[] = [];
+  let flow: DownstreamFlow | undefined;
   const emit = new Subject<RxllmEvent>();
   const source = new Observable<RxllmEvent>((subscriber) => {
-    gates = captureGates();
+    flow = new DownstreamFlow(subscriber);
     return emit.subscribe(subscriber);
   });
-  return { source, gates: () => gates, emit };
+  return { source, closedGate: () => flow?.closedGate(), emit };
 }
 
 describe('pausable', () => {
@@ -63,14 +63,13 @@ describe('pausable', () => {
     expect(() => pausable(notifier as Observable<boolean>, config as PausableConfig)).toThrow(message);
   });
 
-  it('closes the gate its source captured while paused and opens it on resume', async () => {
-    const { source, gates } = gateRecordingSource();
+  it('closes a gate on the path of its source while paused and opens it on resume', async () => {
+    const { source, closedGate } = gateRecordingSource();
     const paused$ = new BehaviorSubject(false);
     const subscription = source.pipe(pausable(paused$)).subscribe();
-    expect(gates()).toHaveLength(1);
-    const [gate] = gates();
-    expect(gate!.paused).toBe(false);
+    expect(closedGate()).toBeUndefined();
     paused$.next(true);
+    const gate = closedGate();
     expect(gate!.paused).toBe(true);
     let opened = false;
     const whenOpen = gate!.whenOpen().then(() => (opened = true));
@@ -84,9 +83,9 @@ describe('pausable', () => {
   });
 
   it('opens the gate when unsubscribed, so a waiting source is not left hanging', async () => {
-    const { source, gates } = gateRecordingSource();
+    const { source, closedGate } = gateRecordingSource();
     const subscription = source.pipe(pausable(new BehaviorSubject(true))).subscribe();
-    const [gate] = gates();
+    const gate = closedGate();
     expect(gate!.paused).toBe(true);
     const whenOpen = gate!.whenOpen();
     subscription.unsubscribe();
@@ -94,10 +93,10 @@ describe('pausable', () => {
   });
 
   it('leaves the source reading under the drop policy, whose point is to skip', () => {
-    const { source, gates } = gateRecordingSource();
+    const { source, closedGate } = gateRecordingSource();
     const paused$ = new BehaviorSubject(true);
     source.pipe(pausable(paused$, { policy: 'drop' })).subscribe();
-    expect(gates()).toEqual([]);
+    expect(closedGate()).toBeUndefined();
   });
 
   it('accepts a plain Subject as its notifier', () => {

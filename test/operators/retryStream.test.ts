@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { NEVER, Observable, VirtualTimeScheduler, concat, defer, of, throwError } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
-import { captureGates, ManualGate, subscribeUnderGate } from '../../src/internal/flowGate';
+import { DownstreamFlow, ManualGate, markFlow } from '../../src/internal/flow';
 import { deadline } from '../../src/operators/deadline';
 import { retryStream, type RetryInfo, type RetryStreamConfig } from '../../src/operators/retryStream';
 import { ev, formatDiagram, marbles } from '../../src/testing';
@@ -365,21 +365,18 @@ describe('retryStream', () => {
     expect(outcome(NEVER, {})).toEqual([]);
   });
 
-  it("re-enters the consumer's flow gates when it resubscribes, so a pause still reaches the retried request", () => {
+  it("keeps the consumer's flow gates on the path of a resubscribed attempt, so a pause still reaches the retried request", () => {
     const scheduler = new VirtualTimeScheduler();
     const gate = new ManualGate();
-    const captured: Array<readonly unknown[]> = [];
+    gate.close();
+    const found: unknown[] = [];
     const source = new Observable<RxllmEvent>((subscriber) => {
-      captured.push(captureGates());
-      if (captured.length === 1) subscriber.error(overloaded);
-      else subscriber.complete();
+      found.push(new DownstreamFlow(subscriber).closedGate());
+      if (found.length === 1) subscriber.error(overloaded);
     });
-    subscribeUnderGate(gate, () =>
-      source.pipe(retryStream({ initialDelayMs: 10, jitter: 0, scheduler })).subscribe(),
-    );
+    source.pipe(retryStream({ initialDelayMs: 10, jitter: 0, scheduler })).subscribe(markFlow({}, { gate }));
     scheduler.flush();
-    expect(captured).toEqual([[gate], [gate]]);
-    expect(captured[1]![0]).toBe(gate);
+    expect(found).toEqual([gate, gate]);
   });
 
   it('throws when built with bad arguments, naming the operator and the value', () => {

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { captureGates, waitForGates } from '../../src/internal/flowGate';
+import { DownstreamFlow } from '../../src/internal/flow';
 
 /** What a {@link gatedSource} did, live. */
 export interface GatedSourceStats {
@@ -24,7 +24,7 @@ export interface GatedSourceOptions {
 
 /**
  * A source that honours flow gates exactly as rxllm's HTTP sources do (src/internal/sourceFromBytes):
- * it captures the ambient gates when subscribed, and before each chunk waits while any is closed.
+ * before each chunk it waits while a flow gate on its downstream path is closed.
  * A macrotask separates chunks, as network reads do. Its stats show what a sink let it produce.
  */
 export function gatedSource<T>(
@@ -43,11 +43,11 @@ export function gatedSource<T>(
   };
   const source = new Observable<T>((subscriber) => {
     stats.subscribed += 1;
-    const gates = captureGates();
+    const flow = new DownstreamFlow(subscriber);
     let closed = false;
     void (async () => {
       for (let at = 0; at < values.length; at += perChunk) {
-        const wait = waitForGates(gates);
+        const wait = flow.whenOpen();
         if (wait) {
           stats.waits += 1;
           const woken = waiters;
@@ -56,10 +56,12 @@ export function gatedSource<T>(
           await wait;
         }
         if (closed) return;
+        flow.enter();
         for (const value of values.slice(at, at + perChunk)) {
           stats.produced += 1;
           subscriber.next(value);
         }
+        flow.exit();
         await new Promise((resolve) => setImmediate(resolve));
         if (closed) return;
       }

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { Observable, Subject, VirtualTimeScheduler, concat, of, throwError } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
-import { captureGates, waitForGates } from '../../src/internal/flowGate';
+import { DownstreamFlow } from '../../src/internal/flow';
 import type { Message } from '../../src/message';
 import { subscribeWithHandlers, type StreamHandlers } from '../../src/sinks/subscribeWithHandlers';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
@@ -30,20 +30,20 @@ async function turns(count = 10): Promise<void> {
 }
 
 /**
- * A stand-in for an rxllm network source: it captures the ambient flow gates when subscribed and,
- * before each "read", asks them whether to wait, as the real sources do. It records how often it
+ * A stand-in for an rxllm network source: before each "read" it asks its downstream path
+ * (internal/flow) whether a consumer holds it back, as the real sources do. It records how often it
  * read, whether it was asked to wait, and whether it let go after an unsubscribe.
  */
 function gateObservingSource(chunks: RxllmEvent[][]) {
   const record = { reads: 0, waits: 0, gates: 0, released: false, unsubscribed: false };
   const source = new Observable<RxllmEvent>((subscriber) => {
-    const gates = captureGates();
-    record.gates = gates.length;
+    const flow = new DownstreamFlow(subscriber);
     void (async () => {
       await Promise.resolve(); // like a request: nothing arrives during subscribe
       for (const chunk of chunks) {
-        const wait = waitForGates(gates);
+        const wait = flow.whenOpen();
         if (wait) {
+          record.gates = flow.closedGate() ? 1 : 0;
           record.waits++;
           await wait;
         }
@@ -355,8 +355,8 @@ describe('subscribeWithHandlers', () => {
         if (token === 'Hel') stream.pause();
       },
     });
-    expect(record.gates).toBe(1);
     await turns();
+    // `gates`: the source found the closed gate on its path when it waited.
     expect(record).toEqual({ reads: 1, waits: 1, gates: 1, released: false, unsubscribed: false });
     expect(log).toEqual([
       ['start', { model: 'm' }],

@@ -1,7 +1,7 @@
 import { map, take } from 'rxjs';
 import { RxllmError } from '../../src/errors';
 import type { RxllmEvent } from '../../src/events';
-import { ManualGate, subscribeUnderGate } from '../../src/internal/flowGate';
+import { ManualGate, markFlow } from '../../src/internal/flow';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { ev } from '../../src/testing/eventBuilders';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
@@ -356,11 +356,14 @@ describe('fromSSE', () => {
     gate.close();
     const seen: RxllmEvent[] = [];
     let completed = false;
-    subscribeUnderGate(gate, () =>
-      fromSSE(source, { dialect: 'rxllm' })
-        .pipe(map((event) => event))
-        .subscribe({ next: (event) => seen.push(event), complete: () => (completed = true) }),
-    );
+    fromSSE(source, { dialect: 'rxllm' })
+      .pipe(map((event) => event))
+      .subscribe(
+        markFlow(
+          { next: (event: RxllmEvent) => seen.push(event), complete: () => (completed = true) },
+          { gate },
+        ),
+      );
     await turns();
     expect(reads).toBe(0);
     expect(seen).toEqual([]);
@@ -383,11 +386,11 @@ describe('fromSSE', () => {
     gate.close();
     const seen: RxllmEvent[] = [];
     let completed = false;
-    subscribeUnderGate(gate, () =>
-      fromSSE((signal) => fetch(url, { signal }), { dialect: 'rxllm' }).subscribe({
-        next: (event) => seen.push(event),
-        complete: () => (completed = true),
-      }),
+    fromSSE((signal) => fetch(url, { signal }), { dialect: 'rxllm' }).subscribe(
+      markFlow(
+        { next: (event: RxllmEvent) => seen.push(event), complete: () => (completed = true) },
+        { gate },
+      ),
     );
     const request = await server.waitForRequest(0);
     // Polled, not timed: a source that read while paused would let the server finish the 16 MiB

@@ -3,8 +3,7 @@ import type { RxllmEvent, UsageEvent } from '../../events';
 import { RxllmError } from '../../errors';
 import { MessageAccumulator, type Message } from '../../message';
 import type { TrackLimiter } from '../../tracks/createTrackLimiter';
-import type { FlowGate } from '../flowGate';
-import { underGates } from '../subscribeUnderGates';
+import { markFlow } from '../flow';
 
 /** A track's stream, or a function that builds it from what earlier tracks showed (fallback). */
 export type TrackSource = Observable<RxllmEvent> | ((shown: Message) => Observable<RxllmEvent>);
@@ -53,12 +52,6 @@ export interface TrackContext {
   subscriber: Subscriber<RxllmEvent>;
   scheduler: SchedulerLike;
   limiter?: TrackLimiter;
-  /**
-   * The flow gates ambient when mergeTracks was subscribed. Tracks started later (a hedge's
-   * backup, a fallback, a track that waited for the limiter) subscribe under them again, so a
-   * downstream `pausable` still reaches their sockets.
-   */
-  gates: readonly FlowGate[];
   /** Told of every track that fails, whatever the strategy then does (mergeTracks' `onTrackError`). */
   onTrackError?: (error: unknown, track: string) => void;
 }
@@ -98,12 +91,13 @@ export function startTrack(
     if (reportTrackError(context, running, error)) observer.error(error, running);
     return running;
   }
-  const gated = underGates(context.gates, source);
   const limited =
-    track.kind && context.limiter ? context.limiter.run(track.kind, gated, track.priority) : gated;
-  running.subscription.add(
-    limited.subscribe({
-      next: (event) => {
+    track.kind && context.limiter ? context.limiter.run(track.kind, source, track.priority) : source;
+  // The track's observer links to mergeTracks' subscriber, so that a track started at any time (a
+  // hedge's backup, a fallback, one the limiter delayed) finds the consumer's flow gates.
+  const trackObserver = markFlow(
+    {
+      next: (event: RxllmEvent) => {
         const tagged = event.track === track.name ? event : { ...event, track: track.name };
         running.record(tagged);
         observer.next(tagged, running);
@@ -116,8 +110,10 @@ export function startTrack(
         running.ended = true;
         observer.complete(running);
       },
-    }),
+    },
+    { downstream: context.subscriber },
   );
+  running.subscription.add(limited.subscribe(trackObserver));
   return running;
 }
 
