@@ -44,8 +44,16 @@ export type {
   WriteFrame,
 } from './wire/types';
 export { dialects, getDialect } from './wire/dialects';
-export { rxllmErrorSchema, rxllmEventSchema } from './wire/rxllm/schema';
-export type { RxllmWireEvent } from './wire/rxllm/schema';
+export { registerDialect, registeredDialectNames } from './wire/registry';
+export type { DialectInput } from './wire/registry';
+// Each built-in dialect, also `rxllm/dialects/<name>` alone (zod schemas: `rxllm/schema`)
+export { aiSdkUiDialect } from './wire/ai-sdk-ui/dialect';
+export { anthropicDialect } from './wire/anthropic/dialect';
+export { geminiDialect } from './wire/gemini/dialect';
+export { ollamaDialect } from './wire/ollama/dialect';
+export { openAIChatDialect } from './wire/openai-chat/dialect';
+export { openAIResponsesDialect } from './wire/openai-responses/dialect';
+export { rxllmDialect } from './wire/rxllm/dialect';
 export { sseHeaders } from './wire/sseHeaders';
 
 // Sources
@@ -104,8 +112,7 @@ export type {
 
 // Pricing (aggregateUsage's price table and token estimator)
 export { defaultPriceTable } from './pricing/defaultPriceTable';
-export { priceTableSchema } from './pricing/priceTableSchema';
-export type { ModelPrice, PriceTable } from './pricing/priceTableSchema';
+export type { ModelPrice, PriceTable, PriceTier } from './pricing/priceTable';
 export { findPrice } from './pricing/findPrice';
 export { loadTokenEstimator } from './pricing/loadTokenEstimator';
 export type { TokenEstimator } from './pricing/loadTokenEstimator';

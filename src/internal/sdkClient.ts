@@ -1,7 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
-import { getDialect } from '../wire/dialects';
-import type { DialectName } from '../wire/types';
+import type { Dialect } from '../wire/types';
 import { errorFromSdk } from './sdkError';
 import { sourceFromBytes } from './sourceFromBytes';
 
@@ -43,12 +42,11 @@ function createResponse(method: SdkCreateMethod, body: object, options: object):
  */
 export function sdkSource(
   name: string,
-  dialectName: DialectName,
+  dialect: Dialect,
   method: SdkCreateMethod,
   body: object,
   config: { provider?: string; request?: object },
 ): Observable<RxllmEvent> {
-  const dialect = getDialect(dialectName, 'decode');
   return sourceFromBytes((signal) => createResponse(method, body, { ...config.request, signal }), {
     dialect,
     name,

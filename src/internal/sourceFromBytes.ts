@@ -3,8 +3,8 @@ import type { RxllmEvent } from '../events';
 import { isNetworkFailure, RxllmError, withCauseMessage } from '../errors';
 import { MessageAccumulator } from '../message';
 import type { ByteStream, StreamInput } from '../sources/fromSSE';
-import { getDialect } from '../wire/dialects';
-import type { DecoderOptions, Dialect, DialectName, Framing } from '../wire/types';
+import type { DialectInput } from '../wire/registry';
+import type { DecoderOptions, Dialect, Framing } from '../wire/types';
 import { createStreamDecoder } from './createStreamDecoder';
 import { captureGates, waitForGates } from './flowGate';
 import { errorFromHttpResponse } from './httpError';
@@ -195,15 +195,19 @@ export function framedSource(
   name: 'fromSSE' | 'fromNDJSON',
   framing: Framing,
   input: StreamInput,
-  config: { dialect: DialectName; provider?: string },
+  config: { dialect: DialectInput; provider?: string },
+  resolve: (dialect: DialectInput, need: 'decode') => Dialect,
 ): Observable<RxllmEvent> {
   assertStreamInput(input, name);
-  if (typeof config?.dialect !== 'string') {
+  if (
+    typeof config?.dialect !== 'string' &&
+    (typeof config?.dialect !== 'object' || config.dialect === null)
+  ) {
     throw new TypeError(
       `rxllm: ${name}: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
     );
   }
-  const dialect = getDialect(config.dialect, 'decode');
+  const dialect = resolve(config.dialect, 'decode');
   if (dialect.framing !== framing) {
     const other = framing === 'sse' ? 'fromNDJSON' : 'fromSSE';
     throw new TypeError(

@@ -4,12 +4,8 @@ import { RxllmError } from '../errors';
 import { defaultPriceTable } from '../pricing/defaultPriceTable';
 import { findPrice } from '../pricing/findPrice';
 import { loadedTokenEstimator, loadTokenEstimator, type TokenEstimator } from '../pricing/loadTokenEstimator';
-import {
-  modelPriceSchema,
-  priceTableSchema,
-  type ModelPrice,
-  type PriceTable,
-} from '../pricing/priceTableSchema';
+import type { ModelPrice, PriceTable } from '../pricing/priceTable';
+import { validateModelPrice, validatePriceTable } from '../pricing/validatePriceTable';
 
 /** Options of {@link aggregateUsage}. */
 export interface AggregateUsageConfig {
@@ -340,10 +336,10 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 function priceTableOf(config: AggregateUsageConfig): PriceTable {
   let table = defaultPriceTable;
   if (config.priceTable !== undefined) {
-    const parsed = priceTableSchema.safeParse(config.priceTable);
-    if (!parsed.success)
-      throw new TypeError(`aggregateUsage: priceTable is invalid: ${describeIssues(parsed.error.issues)}`);
-    table = parsed.data;
+    const checked = validatePriceTable(config.priceTable);
+    if ('issues' in checked)
+      throw new TypeError(`aggregateUsage: priceTable is invalid: ${checked.issues.join('; ')}`);
+    table = checked.table;
   }
   if (config.pricing === undefined) return table;
   if (typeof config.pricing !== 'object' || config.pricing === null)
@@ -352,22 +348,14 @@ function priceTableOf(config: AggregateUsageConfig): PriceTable {
     );
   const models = { ...table.models };
   for (const [name, price] of Object.entries(config.pricing)) {
-    const parsed = modelPriceSchema.safeParse(price);
-    if (!parsed.success)
+    const issues = validateModelPrice(price);
+    if (issues.length > 0)
       throw new TypeError(
-        `aggregateUsage: pricing[${JSON.stringify(name)}] is invalid: ${describeIssues(parsed.error.issues)}`,
+        `aggregateUsage: pricing[${JSON.stringify(name)}] is invalid: ${issues.join('; ')}`,
       );
-    models[name.trim().toLowerCase()] = parsed.data;
+    models[name.trim().toLowerCase()] = price;
   }
   return { ...table, models };
-}
-
-function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .map((issue) =>
-      issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message,
-    )
-    .join('; ');
 }
 
 function estimatorLoadError(cause: unknown): RxllmError {

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { sourceFromBytes } from '../internal/sourceFromBytes';
-import { getDialect } from '../wire/dialects';
+import { ollamaDialect } from '../wire/ollama/dialect';
 
 /** A chat message as Ollama's `/api/chat` takes it. */
 export interface OllamaMessage {
@@ -101,6 +101,6 @@ export function fromOllama(config: FromOllamaConfig): Observable<RxllmEvent> {
       const request = config.fetch ?? globalThis.fetch;
       return request(url, { method: 'POST', headers, body, signal });
     },
-    { dialect: getDialect('ollama', 'decode'), name: 'fromOllama' },
+    { dialect: ollamaDialect, name: 'fromOllama' },
   );
 }

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
+import { openAIResponsesDialect } from '../wire/openai-responses/dialect';
 
 /** What fromOpenAIResponses needs of an `openai` client: `responses.create`. */
 export interface OpenAIResponsesClient {
@@ -62,7 +63,7 @@ export function fromOpenAIResponses<Client extends OpenAIResponsesClient>(
   }
   return sdkSource(
     'fromOpenAIResponses',
-    'openai-responses',
+    openAIResponsesDialect,
     client.responses,
     { ...params, stream: true },
     config,

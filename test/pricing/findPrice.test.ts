@@ -1,7 +1,8 @@
 import prices from '../../src/pricing/prices.json';
 import { defaultPriceTable } from '../../src/pricing/defaultPriceTable';
 import { findPrice } from '../../src/pricing/findPrice';
-import { priceTableSchema, type ModelPrice } from '../../src/pricing/priceTableSchema';
+import type { ModelPrice } from '../../src/pricing/priceTable';
+import { priceTableSchema } from '../../src/pricing/priceTableSchema';
 
 /** Checks the default table's price of each model, naming the model when one differs. */
 function expectPrices(expected: Record<string, ModelPrice>): void {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 const meta = { track: z.string().optional(), seq: z.number().int().nonnegative().optional() };
 const choice = { choice: z.number().int().nonnegative().optional() };
