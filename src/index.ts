@@ -115,6 +115,7 @@ export { defaultPriceTable } from './pricing/defaultPriceTable';
 export type { ModelPrice, PriceTable, PriceTier } from './pricing/priceTable';
 export { findPrice } from './pricing/findPrice';
 export { loadTokenEstimator } from './pricing/loadTokenEstimator';
+export { approximateTokens } from './pricing/approximateTokens';
 export type { TokenEstimator } from './pricing/loadTokenEstimator';
 
 // Dual-track

@@ -3,7 +3,13 @@ import type { RxllmEvent, Usage, UsageEvent } from '../events';
 import { RxllmError } from '../errors';
 import { defaultPriceTable } from '../pricing/defaultPriceTable';
 import { findPrice } from '../pricing/findPrice';
-import { loadedTokenEstimator, loadTokenEstimator, type TokenEstimator } from '../pricing/loadTokenEstimator';
+import { approximateTokens } from '../pricing/approximateTokens';
+import {
+  isModuleMissing,
+  loadedTokenEstimator,
+  loadTokenEstimator,
+  type TokenEstimator,
+} from '../pricing/loadTokenEstimator';
 import type { ModelPrice, PriceTable } from '../pricing/priceTable';
 import { validateModelPrice, validatePriceTable } from '../pricing/validatePriceTable';
 
@@ -22,7 +28,8 @@ export interface AggregateUsageConfig {
   /**
    * Where a provider reports no usage (many local servers, OpenAI without `include_usage`, a
    * cancelled or failed stream), count tokens instead and mark the usage `estimated: true`.
-   * `true` uses gpt-tokenizer's `o200k_base` encoding, loaded only when a stream first needs it;
+   * `true` uses gpt-tokenizer's `o200k_base` encoding (an optional peer), loaded only when a
+   * stream first needs it, or where it is not installed `approximateTokens` (characters / 4);
    * a function is your own counter; `false` reports only what providers report. Default: `true`.
    */
   estimate?: boolean | TokenEstimator;
@@ -256,12 +263,19 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         ended = true;
         if (estimate === false) return finish(outcome, undefined, failure);
         if (estimate !== true) return finish(outcome, estimate, failure);
-        const loaded = loadedTokenEstimator();
+        const loaded = tokenizerMissing ? approximateTokens : loadedTokenEstimator();
         if (loaded !== undefined || !needsEstimate()) return finish(outcome, loaded, failure);
         // The first stream in this process that needs the tokenizer waits for it to load.
         loadTokenEstimator().then(
           (estimator) => finish(outcome, estimator, failure),
-          (error: unknown) => finish(outcome, undefined, failure ?? { error: estimatorLoadError(error) }),
+          (error: unknown) => {
+            // gpt-tokenizer is an optional peer: without it, count characters / 4.
+            if (isModuleMissing(error)) {
+              tokenizerMissing = true;
+              return finish(outcome, approximateTokens, failure);
+            }
+            finish(outcome, undefined, failure ?? { error: estimatorLoadError(error) });
+          },
         );
       };
 
@@ -332,6 +346,9 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
       };
     });
 }
+
+/** gpt-tokenizer was found missing once: later estimates count characters at once. */
+let tokenizerMissing = false;
 
 function priceTableOf(config: AggregateUsageConfig): PriceTable {
   let table = defaultPriceTable;
