@@ -2,6 +2,7 @@ import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+import { jsonNumber } from '../jsonNumber';
 
 const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   network: ['server_error', 'server_error'],
@@ -108,7 +109,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   const response = (status: string, tail = ''): string => {
     let output = '';
     for (const item of items) output += `${output === '' ? '' : ','}${itemJson(item)}`;
-    return `{"id":${JSON.stringify(id)},"object":"response","created_at":${createdAt},"status":"${status}","model":${JSON.stringify(model ?? '')},"output":[${output}]${tail}}`;
+    return `{"id":${JSON.stringify(id)},"object":"response","created_at":${jsonNumber(createdAt)},"status":"${status}","model":${JSON.stringify(model ?? '')},"output":[${output}]${tail}}`;
   };
 
   const start = (): void => {
@@ -368,5 +369,5 @@ function itemJson(item: Item): string {
 }
 
 function usageJson(usage: Usage): string {
-  return `{"input_tokens":${usage.inputTokens},"input_tokens_details":{"cached_tokens":${usage.cachedInputTokens ?? 0}},"output_tokens":${usage.outputTokens},"output_tokens_details":{"reasoning_tokens":${usage.reasoningTokens ?? 0}},"total_tokens":${usage.totalTokens}${usage.cost === undefined ? '' : `,"cost":${usage.cost}`}}`;
+  return `{"input_tokens":${jsonNumber(usage.inputTokens)},"input_tokens_details":{"cached_tokens":${jsonNumber(usage.cachedInputTokens ?? 0)}},"output_tokens":${jsonNumber(usage.outputTokens)},"output_tokens_details":{"reasoning_tokens":${jsonNumber(usage.reasoningTokens ?? 0)}},"total_tokens":${jsonNumber(usage.totalTokens)}${usage.cost === undefined ? '' : `,"cost":${jsonNumber(usage.cost)}`}}`;
 }
