@@ -15,6 +15,7 @@ export default defineConfig({
     core: 'src/core.ts',
     schema: 'src/schema.ts',
     testing: 'src/testing/index.ts',
+    'prices/genai-prices': 'src/prices/genai-prices.ts',
     ...dialectEntries,
   },
   format: ['esm', 'cjs'],
@@ -26,5 +27,13 @@ export default defineConfig({
   // one copy of each module (flow gates, the dialect registry) as they do in ESM.
   splitting: true,
   // Peer and optional dependencies stay imports; nothing of theirs is bundled.
-  external: ['rxjs', 'openai', '@anthropic-ai/sdk', 'eventsource-parser', 'zod', 'gpt-tokenizer'],
+  external: [
+    'rxjs',
+    'openai',
+    '@anthropic-ai/sdk',
+    'eventsource-parser',
+    'zod',
+    'gpt-tokenizer',
+    '@pydantic/genai-prices',
+  ],
 });

@@ -95,7 +95,7 @@ export type { ThrottleChunking, ThrottleTokensConfig } from './operators/throttl
 export { toSSE } from './operators/toSSE';
 export type { ToSSEConfig } from './operators/toSSE';
 export { aggregateUsage } from './operators/aggregateUsage';
-export type { AggregateUsageConfig, UsageReport } from './operators/aggregateUsage';
+export type { AggregateUsageConfig, UsagePricer, UsageReport } from './operators/aggregateUsage';
 export { progress } from './operators/progress';
 export type { ProgressConfig } from './operators/progress';
 export { deadline } from './operators/deadline';

@@ -23,6 +23,12 @@ export interface AggregateUsageConfig {
   pricing?: Record<string, ModelPrice>;
   /** The table to price from, replacing rxllm's own. Default: `defaultPriceTable`. */
   priceTable?: PriceTable;
+  /**
+   * Prices usage before the table is asked: `fromGenaiPrices()` (`rxllm/prices/genai-prices`)
+   * prices from the maintained `@pydantic/genai-prices` data; a model it does not know falls back
+   * to the table. Default: none.
+   */
+  priceUsage?: UsagePricer;
   /** The model to price a track by when its `start` event names none. Default: none. */
   model?: string;
   /**
@@ -48,6 +54,16 @@ export interface AggregateUsageConfig {
    */
   onFinal?: (report: UsageReport) => void;
 }
+
+/**
+ * Prices one usage snapshot of a model: its cost in US dollars and when the prices were checked,
+ * or `undefined` when it does not know the model.
+ */
+export type UsagePricer = (
+  usage: Usage,
+  model: string | undefined,
+  provider: string | undefined,
+) => { cost: number; pricesAsOf?: string } | undefined;
 
 /** The final usage of a stream, as {@link AggregateUsageConfig.onFinal} receives it. */
 export interface UsageReport {
@@ -146,6 +162,9 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
     throw new TypeError(`aggregateUsage: totalTrack must be a non-empty string, got ${String(totalTrack)}`);
   const counting = estimate !== false;
   const fallbackModel = config.model;
+  const priceUsage = config.priceUsage;
+  if (priceUsage !== undefined && typeof priceUsage !== 'function')
+    throw new TypeError(`aggregateUsage: priceUsage must be a function, got ${typeof priceUsage}`);
 
   return (source) =>
     new Observable<RxllmEvent>((subscriber) => {
@@ -168,6 +187,20 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         return state.price ?? undefined;
       };
 
+      /** Adds `cost` and `pricesAsOf` to `usage` when its price is known. */
+      const priceInto = (state: TrackState, usage: Usage): void => {
+        const priced = priceUsage?.(usage, state.model, state.provider);
+        if (priced !== undefined) {
+          usage.cost = priced.cost;
+          if (priced.pricesAsOf !== undefined) usage.pricesAsOf = priced.pricesAsOf;
+          return;
+        }
+        const price = priceOf(state);
+        if (price === undefined) return;
+        usage.cost = costOf(usage, price);
+        if (table.updated !== undefined) usage.pricesAsOf = table.updated;
+      };
+
       /** What no provider snapshot covers, counted by `estimator`; undefined when nothing is uncounted. */
       const estimateOf = (state: TrackState, estimator: TokenEstimator): Usage | undefined => {
         const text = state.uncounted.join('');
@@ -181,8 +214,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
           totalTokens: inputTokens + outputTokens,
           estimated: true,
         };
-        const price = priceOf(state);
-        if (price !== undefined) usage.cost = costOf(usage, price);
+        priceInto(state, usage);
         return usage;
       };
 
@@ -204,10 +236,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         const state = stateOf(event.track);
         state.active = true;
         const { type: _type, track: _track, seq, ...counts } = event;
-        if (counts.cost === undefined) {
-          const price = priceOf(state);
-          if (price !== undefined) counts.cost = costOf(counts, price);
-        }
+        if (counts.cost === undefined) priceInto(state, counts);
         state.reported = counts;
         state.uncounted.length = state.attemptStart;
         subscriber.next(toEvent(state.track, add(state.banked, counts)!, seq));
@@ -409,13 +438,19 @@ function uncount(state: TrackState, text: string): void {
   if (text !== '') state.uncounted.push(text);
 }
 
-/** US dollars: uncached input, cached input and output tokens at their prices per million. */
+/**
+ * US dollars: uncached input, cached input and output tokens at their prices per million, at the
+ * rates of the highest tier whose threshold the input exceeds (a long prompt is billed whole at
+ * the long-context rates).
+ */
 function costOf(usage: Usage, price: ModelPrice): number {
+  let rates: Omit<ModelPrice, 'tiers'> = price;
+  for (const tier of price.tiers ?? []) if (usage.inputTokens > tier.aboveInputTokens) rates = tier;
   const cached = usage.cachedInputTokens ?? 0;
   return (
-    ((usage.inputTokens - cached) * price.input +
-      cached * (price.cachedInput ?? price.input) +
-      usage.outputTokens * price.output) /
+    ((usage.inputTokens - cached) * rates.input +
+      cached * (rates.cachedInput ?? rates.input) +
+      usage.outputTokens * rates.output) /
     1_000_000
   );
 }
@@ -433,7 +468,11 @@ function add(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
   if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined)
     usage.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
   // A sum with an unknown part is unknown: a partial cost would read as the whole bill.
-  if (a.cost !== undefined && b.cost !== undefined) usage.cost = a.cost + b.cost;
+  if (a.cost !== undefined && b.cost !== undefined) {
+    usage.cost = a.cost + b.cost;
+    const asOf = a.pricesAsOf ?? b.pricesAsOf;
+    if (asOf !== undefined) usage.pricesAsOf = asOf;
+  }
   if (a.estimated === true || b.estimated === true) usage.estimated = true;
   return usage;
 }

@@ -10,6 +10,7 @@ const usageFields = {
   cachedInputTokens: z.number().nonnegative().optional(),
   reasoningTokens: z.number().nonnegative().optional(),
   cost: z.number().nonnegative().optional(),
+  pricesAsOf: z.string().optional(),
   estimated: z.boolean().optional(),
 };
 

@@ -126,6 +126,7 @@ function shapesOf(): Record<string, Shape> {
     cachedInputTokens: optional(nonNegative),
     reasoningTokens: optional(nonNegative),
     cost: optional(nonNegative),
+    pricesAsOf: optional(string),
     estimated: optional(boolean),
   };
   const error: Shape = {
