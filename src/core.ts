@@ -1,7 +1,7 @@
 // rxllm/core: the light entry. Everything of `rxllm` except what makes a bundle heavy: no dialect
 // is included unless imported (from `rxllm/dialects/<name>`) and passed to a source or `toSSE`,
 // nor the built-in dialect table (`dialects`, names resolved only for imported or registered
-// dialects). test/package/coreExports.test.ts holds this list to rxllm's; keep them in step.
+// dialects). test/coreExports.test.ts holds this list to rxllm's; keep them in step.
 
 // Events, messages and errors
 export type {
