@@ -41,7 +41,12 @@ const project = (displayName, testMatch, testPathIgnorePatterns = []) => ({
 
 /** A glob of `separate` as a path pattern, for `unit` to leave out. */
 const pattern = (glob) =>
-  '/' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('/**/*', '/.*').replace(/\*/g, '[^/]*') + '$';
+  '/' +
+  glob
+    .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+    .replace('/**/*', '/.*')
+    .replace(/\*/g, '[^/]*') +
+  '$';
 
 module.exports = {
   projects: [
