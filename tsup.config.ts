@@ -1,19 +1,35 @@
+import { readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+// One entry per dialect (`rxllm/dialects/<name>`): a file in src/dialects/ is all a dialect needs
+// to get its subpath (package.json's exports map `./dialects/*`).
+const dialectEntries = Object.fromEntries(
+  readdirSync('src/dialects')
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => [`dialects/${file.slice(0, -3)}`, `src/dialects/${file}`]),
+);
 
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    core: 'src/core.ts',
+    schema: 'src/schema.ts',
     testing: 'src/testing/index.ts',
+    'prices/genai-prices': 'src/prices/genai-prices.ts',
     // Adapters and Bedrock in their own entries, so that their optional peers stay optional.
     'ai-sdk': 'src/adapters/aiSdk.ts',
     langchain: 'src/adapters/langchain.ts',
     bedrock: 'src/bedrock/index.ts',
+    ...dialectEntries,
   },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // Shared code in chunks for CommonJS too, so `rxllm` and `rxllm/core` required together share
+  // one copy of each module (flow gates, the dialect registry) as they do in ESM.
+  splitting: true,
   // Peer and optional dependencies stay imports; nothing of theirs is bundled.
   external: [
     'rxjs',
@@ -26,5 +42,6 @@ export default defineConfig({
     '@langchain/core',
     '@aws-sdk/client-bedrock-runtime',
     '@smithy/core',
+    '@pydantic/genai-prices',
   ],
 });

@@ -1,6 +1,7 @@
 import type { UsageEvent } from '../src/events';
 import { RxllmError } from '../src/errors';
 import type { AggregateUsageConfig } from '../src/operators/aggregateUsage';
+import { defaultPriceTable } from '../src/pricing/defaultPriceTable';
 import { ev, type MarbleScenario } from '../src/testing';
 
 /**
@@ -14,7 +15,12 @@ const million = 1_000_000;
 /** Counts characters as tokens, so that estimates can be checked by eye. */
 const characters = (text: string): number => text.length;
 
-const usage = (fields: Omit<UsageEvent, 'type'>): UsageEvent => ({ type: 'usage', ...fields });
+/** A usage event; a cost from the price table comes with the table's date. */
+const usage = (fields: Omit<UsageEvent, 'type'>): UsageEvent => ({
+  type: 'usage',
+  ...fields,
+  ...(fields.cost !== undefined && { pricesAsOf: defaultPriceTable.updated }),
+});
 
 // gpt-4o-mini: 1200 input of which 200 cached, 300 output.
 const cloudCost = ((1200 - 200) * 0.15 + 200 * 0.075 + 300 * 0.6) / million; // 0.000345

@@ -126,6 +126,8 @@ export interface Usage {
   reasoningTokens?: number;
   /** Cost in US dollars, from a price table or as the provider reports it. */
   cost?: number;
+  /** When the prices behind `cost` were last checked (the price table's `updated` date). */
+  pricesAsOf?: string;
   /** True when the counts were estimated by a tokenizer because the provider reported none. */
   estimated?: boolean;
 }

@@ -46,8 +46,17 @@ export type {
   WriteFrame,
 } from './wire/types';
 export { dialects, getDialect } from './wire/dialects';
-export { rxllmErrorSchema, rxllmEventSchema } from './wire/rxllm/schema';
-export type { RxllmWireEvent } from './wire/rxllm/schema';
+export { registerDialect, registeredDialectNames } from './wire/registry';
+export type { DialectInput } from './wire/registry';
+// Each built-in dialect, also `rxllm/dialects/<name>` alone (zod schemas: `rxllm/schema`)
+export { agUiDialect } from './wire/ag-ui/dialect';
+export { aiSdkUiDialect } from './wire/ai-sdk-ui/dialect';
+export { anthropicDialect } from './wire/anthropic/dialect';
+export { geminiDialect } from './wire/gemini/dialect';
+export { ollamaDialect } from './wire/ollama/dialect';
+export { openAIChatDialect } from './wire/openai-chat/dialect';
+export { openAIResponsesDialect } from './wire/openai-responses/dialect';
+export { rxllmDialect } from './wire/rxllm/dialect';
 export { sseHeaders } from './wire/sseHeaders';
 
 // Sources
@@ -91,7 +100,7 @@ export type { ThrottleChunking, ThrottleTokensConfig } from './operators/throttl
 export { toSSE } from './operators/toSSE';
 export type { ToSSEConfig } from './operators/toSSE';
 export { aggregateUsage } from './operators/aggregateUsage';
-export type { AggregateUsageConfig, UsageReport } from './operators/aggregateUsage';
+export type { AggregateUsageConfig, UsagePricer, UsageReport } from './operators/aggregateUsage';
 export { progress } from './operators/progress';
 export type { ProgressConfig } from './operators/progress';
 export { deadline } from './operators/deadline';
@@ -108,10 +117,10 @@ export type {
 
 // Pricing (aggregateUsage's price table and token estimator)
 export { defaultPriceTable } from './pricing/defaultPriceTable';
-export { priceTableSchema } from './pricing/priceTableSchema';
-export type { ModelPrice, PriceTable } from './pricing/priceTableSchema';
+export type { ModelPrice, PriceTable, PriceTier } from './pricing/priceTable';
 export { findPrice } from './pricing/findPrice';
 export { loadTokenEstimator } from './pricing/loadTokenEstimator';
+export { approximateTokens } from './pricing/approximateTokens';
 export type { TokenEstimator } from './pricing/loadTokenEstimator';
 
 // Dual-track

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { BehaviorSubject } from 'rxjs';
+import { BehaviorSubject, tap } from 'rxjs';
 import { aggregateUsage } from '../../src/operators/aggregateUsage';
 import { mergeTracks, type MergeStrategy } from '../../src/operators/mergeTracks';
 import { pausable } from '../../src/operators/pausable';
@@ -33,6 +33,8 @@ export interface DemoWebServer {
   models: ModelServer;
   /** Streams the page is being sent right now. */
   readonly openStreams: number;
+  /** SSE frames handed to the page's responses so far (all streams). */
+  readonly framesSent: number;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startDemoWebServer(config: DemoWebConfig): Promise<DemoWeb
   const models = await startModelServer({ speed });
   const sessions = new Map<string, Session>();
   let openStreams = 0;
+  let framesSent = 0;
 
   const stream = async (url: URL, res: ServerResponse) => {
     const session = url.searchParams.get('session') ?? '';
@@ -79,6 +82,7 @@ export async function startDemoWebServer(config: DemoWebConfig): Promise<DemoWeb
       progress({ intervalMs: 250 }),
       pausable(state.paused),
       toSSE({ dialect: 'rxllm' }),
+      tap(() => framesSent++),
     );
     try {
       await pipeToNodeResponse(frames$, res, { signal: state.cancel.signal, heartbeatMs: 15_000 });
@@ -155,6 +159,9 @@ export async function startDemoWebServer(config: DemoWebConfig): Promise<DemoWeb
     models,
     get openStreams() {
       return openStreams;
+    },
+    get framesSent() {
+      return framesSent;
     },
     async close() {
       for (const state of sessions.values()) state.cancel.abort();

@@ -121,6 +121,8 @@ function finish(state, detail) {
 }
 
 function onEvent(type, event) {
+  // Frames received, for the tests to wait on (the server counts the frames it sent).
+  document.body.dataset.frames = String(Number(document.body.dataset.frames ?? 0) + 1);
   if (!run) return;
   if (type === 'done') return finish(document.body.dataset.state === 'failed' ? 'failed' : 'done');
   if (type === 'comparison') run.comparison = event;

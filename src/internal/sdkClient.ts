@@ -1,8 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import type { StreamLimits } from '../limits';
-import { getDialect } from '../wire/dialects';
-import type { DialectName } from '../wire/types';
+import type { Dialect } from '../wire/types';
 import { errorFromSdk } from './sdkError';
 import { decoderOptionsOf, sourceFromBytes } from './sourceFromBytes';
 
@@ -44,12 +43,11 @@ function createResponse(method: SdkCreateMethod, body: object, options: object):
  */
 export function sdkSource(
   name: string,
-  dialectName: DialectName,
+  dialect: Dialect,
   method: SdkCreateMethod,
   body: object,
   config: { provider?: string; request?: object; limits?: Partial<StreamLimits> },
 ): Observable<RxllmEvent> {
-  const dialect = getDialect(dialectName, 'decode');
   return sourceFromBytes((signal) => createResponse(method, body, { ...config.request, signal }), {
     dialect,
     name,

@@ -4,8 +4,8 @@ import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from 
 import { resolveLimits, type StreamLimits } from '../limits';
 import { MessageAccumulator } from '../message';
 import type { ByteStream, StreamInput } from '../sources/fromSSE';
-import { getDialect } from '../wire/dialects';
-import type { DecoderOptions, Dialect, DialectName, Framing } from '../wire/types';
+import type { DialectInput } from '../wire/registry';
+import type { DecoderOptions, Dialect, Framing } from '../wire/types';
 import { createStreamDecoder } from './createStreamDecoder';
 import { failedPartial } from './failedPartial';
 import { DownstreamFlow } from './flow';
@@ -237,15 +237,19 @@ export function framedSource(
   name: 'fromSSE' | 'fromNDJSON',
   framing: Framing,
   input: StreamInput,
-  config: { dialect: DialectName; provider?: string; limits?: Partial<StreamLimits> },
+  config: { dialect: DialectInput; provider?: string; limits?: Partial<StreamLimits> },
+  resolve: (dialect: DialectInput, need: 'decode') => Dialect,
 ): Observable<RxllmEvent> {
   assertStreamInput(input, name);
-  if (typeof config?.dialect !== 'string') {
+  if (
+    typeof config?.dialect !== 'string' &&
+    (typeof config?.dialect !== 'object' || config.dialect === null)
+  ) {
     throw new TypeError(
       `rxllm: ${name}: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
     );
   }
-  const dialect = getDialect(config.dialect, 'decode');
+  const dialect = resolve(config.dialect, 'decode');
   if (dialect.framing !== framing) {
     const other =
       dialect.framing === 'eventstream'

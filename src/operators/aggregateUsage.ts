@@ -3,13 +3,15 @@ import type { RxllmEvent, Usage, UsageEvent } from '../events';
 import { RxllmError } from '../errors';
 import { defaultPriceTable } from '../pricing/defaultPriceTable';
 import { findPrice } from '../pricing/findPrice';
-import { loadedTokenEstimator, loadTokenEstimator, type TokenEstimator } from '../pricing/loadTokenEstimator';
+import { approximateTokens } from '../pricing/approximateTokens';
 import {
-  modelPriceSchema,
-  priceTableSchema,
-  type ModelPrice,
-  type PriceTable,
-} from '../pricing/priceTableSchema';
+  isModuleMissing,
+  loadedTokenEstimator,
+  loadTokenEstimator,
+  type TokenEstimator,
+} from '../pricing/loadTokenEstimator';
+import type { ModelPrice, PriceTable } from '../pricing/priceTable';
+import { validateModelPrice, validatePriceTable } from '../pricing/validatePriceTable';
 
 /** Options of {@link aggregateUsage}. */
 export interface AggregateUsageConfig {
@@ -21,12 +23,19 @@ export interface AggregateUsageConfig {
   pricing?: Record<string, ModelPrice>;
   /** The table to price from, replacing rxllm's own. Default: `defaultPriceTable`. */
   priceTable?: PriceTable;
+  /**
+   * Prices usage before the table is asked: `fromGenaiPrices()` (`rxllm/prices/genai-prices`)
+   * prices from the maintained `@pydantic/genai-prices` data; a model it does not know falls back
+   * to the table. Default: none.
+   */
+  priceUsage?: UsagePricer;
   /** The model to price a track by when its `start` event names none. Default: none. */
   model?: string;
   /**
    * Where a provider reports no usage (many local servers, OpenAI without `include_usage`, a
    * cancelled or failed stream), count tokens instead and mark the usage `estimated: true`.
-   * `true` uses gpt-tokenizer's `o200k_base` encoding, loaded only when a stream first needs it;
+   * `true` uses gpt-tokenizer's `o200k_base` encoding (an optional peer), loaded only when a
+   * stream first needs it, or where it is not installed `approximateTokens` (characters / 4);
    * a function is your own counter; `false` reports only what providers report. Default: `true`.
    */
   estimate?: boolean | TokenEstimator;
@@ -45,6 +54,16 @@ export interface AggregateUsageConfig {
    */
   onFinal?: (report: UsageReport) => void;
 }
+
+/**
+ * Prices one usage snapshot of a model: its cost in US dollars and when the prices were checked,
+ * or `undefined` when it does not know the model.
+ */
+export type UsagePricer = (
+  usage: Usage,
+  model: string | undefined,
+  provider: string | undefined,
+) => { cost: number; pricesAsOf?: string } | undefined;
 
 /** The final usage of a stream, as {@link AggregateUsageConfig.onFinal} receives it. */
 export interface UsageReport {
@@ -143,6 +162,9 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
     throw new TypeError(`aggregateUsage: totalTrack must be a non-empty string, got ${String(totalTrack)}`);
   const counting = estimate !== false;
   const fallbackModel = config.model;
+  const priceUsage = config.priceUsage;
+  if (priceUsage !== undefined && typeof priceUsage !== 'function')
+    throw new TypeError(`aggregateUsage: priceUsage must be a function, got ${typeof priceUsage}`);
 
   return (source) =>
     new Observable<RxllmEvent>((subscriber) => {
@@ -165,6 +187,20 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         return state.price ?? undefined;
       };
 
+      /** Adds `cost` and `pricesAsOf` to `usage` when its price is known. */
+      const priceInto = (state: TrackState, usage: Usage): void => {
+        const priced = priceUsage?.(usage, state.model, state.provider);
+        if (priced !== undefined) {
+          usage.cost = priced.cost;
+          if (priced.pricesAsOf !== undefined) usage.pricesAsOf = priced.pricesAsOf;
+          return;
+        }
+        const price = priceOf(state);
+        if (price === undefined) return;
+        usage.cost = costOf(usage, price);
+        if (table.updated !== undefined) usage.pricesAsOf = table.updated;
+      };
+
       /** What no provider snapshot covers, counted by `estimator`; undefined when nothing is uncounted. */
       const estimateOf = (state: TrackState, estimator: TokenEstimator): Usage | undefined => {
         const text = state.uncounted.join('');
@@ -178,8 +214,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
           totalTokens: inputTokens + outputTokens,
           estimated: true,
         };
-        const price = priceOf(state);
-        if (price !== undefined) usage.cost = costOf(usage, price);
+        priceInto(state, usage);
         return usage;
       };
 
@@ -201,10 +236,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         const state = stateOf(event.track);
         state.active = true;
         const { type: _type, track: _track, seq, ...counts } = event;
-        if (counts.cost === undefined) {
-          const price = priceOf(state);
-          if (price !== undefined) counts.cost = costOf(counts, price);
-        }
+        if (counts.cost === undefined) priceInto(state, counts);
         state.reported = counts;
         state.uncounted.length = state.attemptStart;
         subscriber.next(toEvent(state.track, add(state.banked, counts)!, seq));
@@ -260,12 +292,19 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         ended = true;
         if (estimate === false) return finish(outcome, undefined, failure);
         if (estimate !== true) return finish(outcome, estimate, failure);
-        const loaded = loadedTokenEstimator();
+        const loaded = tokenizerMissing ? approximateTokens : loadedTokenEstimator();
         if (loaded !== undefined || !needsEstimate()) return finish(outcome, loaded, failure);
         // The first stream in this process that needs the tokenizer waits for it to load.
         loadTokenEstimator().then(
           (estimator) => finish(outcome, estimator, failure),
-          (error: unknown) => finish(outcome, undefined, failure ?? { error: estimatorLoadError(error) }),
+          (error: unknown) => {
+            // gpt-tokenizer is an optional peer: without it, count characters / 4.
+            if (isModuleMissing(error)) {
+              tokenizerMissing = true;
+              return finish(outcome, approximateTokens, failure);
+            }
+            finish(outcome, undefined, failure ?? { error: estimatorLoadError(error) });
+          },
         );
       };
 
@@ -337,13 +376,16 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
     });
 }
 
+/** gpt-tokenizer was found missing once: later estimates count characters at once. */
+let tokenizerMissing = false;
+
 function priceTableOf(config: AggregateUsageConfig): PriceTable {
   let table = defaultPriceTable;
   if (config.priceTable !== undefined) {
-    const parsed = priceTableSchema.safeParse(config.priceTable);
-    if (!parsed.success)
-      throw new TypeError(`aggregateUsage: priceTable is invalid: ${describeIssues(parsed.error.issues)}`);
-    table = parsed.data;
+    const checked = validatePriceTable(config.priceTable);
+    if ('issues' in checked)
+      throw new TypeError(`aggregateUsage: priceTable is invalid: ${checked.issues.join('; ')}`);
+    table = checked.table;
   }
   if (config.pricing === undefined) return table;
   if (typeof config.pricing !== 'object' || config.pricing === null)
@@ -352,22 +394,14 @@ function priceTableOf(config: AggregateUsageConfig): PriceTable {
     );
   const models = { ...table.models };
   for (const [name, price] of Object.entries(config.pricing)) {
-    const parsed = modelPriceSchema.safeParse(price);
-    if (!parsed.success)
+    const issues = validateModelPrice(price);
+    if (issues.length > 0)
       throw new TypeError(
-        `aggregateUsage: pricing[${JSON.stringify(name)}] is invalid: ${describeIssues(parsed.error.issues)}`,
+        `aggregateUsage: pricing[${JSON.stringify(name)}] is invalid: ${issues.join('; ')}`,
       );
-    models[name.trim().toLowerCase()] = parsed.data;
+    models[name.trim().toLowerCase()] = price;
   }
   return { ...table, models };
-}
-
-function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .map((issue) =>
-      issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message,
-    )
-    .join('; ');
 }
 
 function estimatorLoadError(cause: unknown): RxllmError {
@@ -404,13 +438,19 @@ function uncount(state: TrackState, text: string): void {
   if (text !== '') state.uncounted.push(text);
 }
 
-/** US dollars: uncached input, cached input and output tokens at their prices per million. */
+/**
+ * US dollars: uncached input, cached input and output tokens at their prices per million, at the
+ * rates of the highest tier whose threshold the input exceeds (a long prompt is billed whole at
+ * the long-context rates).
+ */
 function costOf(usage: Usage, price: ModelPrice): number {
+  let rates: Omit<ModelPrice, 'tiers'> = price;
+  for (const tier of price.tiers ?? []) if (usage.inputTokens > tier.aboveInputTokens) rates = tier;
   const cached = usage.cachedInputTokens ?? 0;
   return (
-    ((usage.inputTokens - cached) * price.input +
-      cached * (price.cachedInput ?? price.input) +
-      usage.outputTokens * price.output) /
+    ((usage.inputTokens - cached) * rates.input +
+      cached * (rates.cachedInput ?? rates.input) +
+      usage.outputTokens * rates.output) /
     1_000_000
   );
 }
@@ -428,7 +468,11 @@ function add(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
   if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined)
     usage.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
   // A sum with an unknown part is unknown: a partial cost would read as the whole bill.
-  if (a.cost !== undefined && b.cost !== undefined) usage.cost = a.cost + b.cost;
+  if (a.cost !== undefined && b.cost !== undefined) {
+    usage.cost = a.cost + b.cost;
+    const asOf = a.pricesAsOf ?? b.pricesAsOf;
+    if (asOf !== undefined) usage.pricesAsOf = asOf;
+  }
   if (a.estimated === true || b.estimated === true) usage.estimated = true;
   return usage;
 }

@@ -1,24 +1,19 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
-import { createAGUIEncoder } from '../wire/ag-ui/encoder';
 import { framesReportingErrors } from '../internal/framedErrors';
-import { createAISDKUIEncoder } from '../wire/ai-sdk-ui/encoder';
-import { createAnthropicEncoder } from '../wire/anthropic/encoder';
 import { getDialect } from '../wire/dialects';
-import { createOpenAIChatEncoder } from '../wire/openai-chat/encoder';
-import { createOpenAIResponsesEncoder } from '../wire/openai-responses/encoder';
-import { createRxllmEncoder } from '../wire/rxllm/encoder';
-import type { DialectName, Encoder, SSEFrame } from '../wire/types';
+import { registeredDialectNames, type DialectInput } from '../wire/registry';
+import type { Dialect, DialectName, Encoder, SSEFrame } from '../wire/types';
 
 /** Options of {@link toSSE}. */
 export interface ToSSEConfig {
   /**
    * The wire format to write: `rxllm` (lossless, the default), `openai-chat`, `openai-responses`,
    * `anthropic`, `ai-sdk-ui` (the AI SDK's UI message stream for `useChat`), or `ag-ui` (AG-UI
-   * events for `@ag-ui/client`, CopilotKit).
+   * events for `@ag-ui/client`, CopilotKit); or the dialect object (`openAIChatDialect`, ...).
    */
-  dialect?: DialectName;
+  dialect?: DialectInput;
   /**
    * `id:` lines: `true` numbers the frames 0, 1, 2, ...; a function computes each frame's id from
    * its position and the frame (for `Last-Event-ID` resumption). Default: none.
@@ -57,19 +52,6 @@ const dialectNames: readonly DialectName[] = [
 ];
 
 /**
- * rxllm's own encoders write `JSON.stringify` output and fixed ASCII, never a line break, so their
- * frames skip the per-frame scan for one: a token then costs no extra pass over its frame.
- */
-const singleLineEncoders: ReadonlySet<unknown> = new Set([
-  createRxllmEncoder,
-  createOpenAIChatEncoder,
-  createOpenAIResponsesEncoder,
-  createAnthropicEncoder,
-  createAISDKUIEncoder,
-  createAGUIEncoder,
-]);
-
-/**
  * Encodes rxllm events into a provider's streaming wire format and frames it as Server-Sent
  * Events text, ready to write to an HTTP response.
  *
@@ -105,6 +87,28 @@ const singleLineEncoders: ReadonlySet<unknown> = new Set([
  * ```
  */
 export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, string> {
+  return toSSEWith(config, (name) => {
+    if (
+      typeof name === 'string' &&
+      !dialectNames.includes(name) &&
+      !registeredDialectNames().includes(name)
+    ) {
+      throw new TypeError(
+        `rxllm: toSSE: dialect must be one of ${dialectNames.join(', ')}, got ${JSON.stringify(name)}`,
+      );
+    }
+    return getDialect(name, 'encode');
+  });
+}
+
+/**
+ * {@link toSSE} with the dialect found by `resolve`: the root entry resolves every built-in name,
+ * `rxllm/core` only dialect objects and registered names (so its bundles hold no other dialect).
+ */
+export function toSSEWith(
+  config: ToSSEConfig,
+  resolve: (dialect: DialectInput, need: 'encode') => Dialect,
+): OperatorFunction<RxllmEvent, string> {
   const {
     dialect: name = 'rxllm',
     ids,
@@ -112,12 +116,7 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
     scheduler = asyncScheduler,
     errors = 'frame',
   } = config;
-  if (!dialectNames.includes(name)) {
-    throw new TypeError(
-      `rxllm: toSSE: dialect must be one of ${dialectNames.join(', ')}, got ${JSON.stringify(name)}`,
-    );
-  }
-  const dialect = getDialect(name, 'encode');
+  const dialect = resolve(name, 'encode');
   if (typeof heartbeatMs !== 'number' || !(heartbeatMs >= 0) || heartbeatMs === Infinity) {
     throw new TypeError(`rxllm: toSSE: heartbeatMs must be a finite number >= 0, got ${String(heartbeatMs)}`);
   }
@@ -138,7 +137,7 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
       let index = 0;
       let lastSent = heartbeatMs > 0 ? scheduler.now() : 0;
 
-      const singleLine = singleLineEncoders.has(dialect.createEncoder);
+      const singleLine = dialect.singleLineData === true;
       const send = (frame: SSEFrame): void => {
         let id = frame.id;
         if (ids) id = ids === true ? String(index) : ids(index, frame);

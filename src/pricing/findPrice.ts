@@ -1,4 +1,4 @@
-import type { ModelPrice, PriceTable } from './priceTableSchema';
+import type { ModelPrice, PriceTable } from './priceTable';
 
 const free: ModelPrice = { input: 0, cachedInput: 0, output: 0 };
 

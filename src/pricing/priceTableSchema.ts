@@ -1,13 +1,25 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
+import type { ModelPrice, PriceTable } from './priceTable';
 
 const dollarsPerMillion = z.number().finite().nonnegative();
 
-/** One model's list prices in US dollars per million tokens. */
-export const modelPriceSchema = z.strictObject({
+const rates = {
   input: dollarsPerMillion,
   /** A prompt-cache read; the `input` price when absent. */
   cachedInput: dollarsPerMillion.optional(),
+  /** A prompt-cache write. */
+  cacheWrite: dollarsPerMillion.optional(),
   output: dollarsPerMillion,
+};
+
+/**
+ * One model's list prices in US dollars per million tokens, with long-context tiers. zod is an
+ * optional peer of rxllm: this schema (in `rxllm/schema`) is for checking tables in your own
+ * tests; `aggregateUsage` checks the tables it is given without zod.
+ */
+export const modelPriceSchema: z.ZodType<ModelPrice> = z.strictObject({
+  ...rates,
+  tiers: z.array(z.strictObject({ aboveInputTokens: dollarsPerMillion, ...rates })).optional(),
 });
 
 /**
@@ -16,7 +28,7 @@ export const modelPriceSchema = z.strictObject({
  * `provider/model` for a host-specific price), and the providers whose models cost nothing
  * (local servers).
  */
-export const priceTableSchema = z.object({
+export const priceTableSchema: z.ZodType<PriceTable, unknown> = z.object({
   $comment: z.string().optional(),
   /** When the prices were last checked (ISO date). */
   updated: z.string().optional(),
@@ -35,9 +47,3 @@ export const priceTableSchema = z.object({
         });
   }),
 });
-
-/** One model's prices: US dollars per million input, cached input and output tokens. */
-export type ModelPrice = z.infer<typeof modelPriceSchema>;
-
-/** A validated price table. */
-export type PriceTable = z.infer<typeof priceTableSchema>;

@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
 import type { StreamLimits } from '../limits';
+import { anthropicDialect } from '../wire/anthropic/dialect';
 
 /**
  * What fromAnthropic needs of an `@anthropic-ai/sdk` client: `messages.create`. Any
@@ -75,5 +76,5 @@ export function fromAnthropic<Client extends AnthropicMessagesClient>(
       `rxllm: fromAnthropic: params must be Messages API parameters, got ${String(params)}`,
     );
   }
-  return sdkSource('fromAnthropic', 'anthropic', client.messages, { ...params, stream: true }, config);
+  return sdkSource('fromAnthropic', anthropicDialect, client.messages, { ...params, stream: true }, config);
 }

@@ -1,13 +1,14 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { framedSource } from '../internal/sourceFromBytes';
-import type { DialectName } from '../wire/types';
+import { getDialect } from '../wire/dialects';
+import type { DialectInput } from '../wire/registry';
 import type { StreamInput } from './fromSSE';
 import type { StreamLimits } from '../limits';
 
 export interface FromNDJSONConfig {
-  /** The wire format of the lines (`ollama`). Required. */
-  dialect: DialectName;
+  /** The wire format of the lines: `ollama` or the dialect object (`ollamaDialect`). Required. */
+  dialect: DialectInput;
   /** The `provider` of the `start` event, when you know better than the dialect. */
   provider?: string;
   /**
@@ -42,5 +43,5 @@ export interface FromNDJSONConfig {
  * ```
  */
 export function fromNDJSON(input: StreamInput, config: FromNDJSONConfig): Observable<RxllmEvent> {
-  return framedSource('fromNDJSON', 'ndjson', input, config);
+  return framedSource('fromNDJSON', 'ndjson', input, config, getDialect);
 }

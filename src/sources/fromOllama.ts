@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { decoderOptionsOf, sourceFromBytes } from '../internal/sourceFromBytes';
-import { getDialect } from '../wire/dialects';
 import type { StreamLimits } from '../limits';
+import { ollamaDialect } from '../wire/ollama/dialect';
 
 /** A chat message as Ollama's `/api/chat` takes it. */
 export interface OllamaMessage {
@@ -107,10 +107,6 @@ export function fromOllama(config: FromOllamaConfig): Observable<RxllmEvent> {
       const request = config.fetch ?? globalThis.fetch;
       return request(url, { method: 'POST', headers, body, signal });
     },
-    {
-      dialect: getDialect('ollama', 'decode'),
-      name: 'fromOllama',
-      decoderOptions: decoderOptionsOf(config, 'fromOllama'),
-    },
+    { dialect: ollamaDialect, name: 'fromOllama', decoderOptions: decoderOptionsOf(config, 'fromOllama') },
   );
 }

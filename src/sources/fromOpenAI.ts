@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
 import type { StreamLimits } from '../limits';
+import { openAIChatDialect } from '../wire/openai-chat/dialect';
 
 /**
  * What fromOpenAI needs of an `openai` client: `chat.completions.create`. Any `new OpenAI(...)`
@@ -92,5 +93,5 @@ export function fromOpenAI<Client extends OpenAIChatClient>(
     stream: true,
     stream_options: { ...streamOptions, include_usage: streamOptions?.include_usage ?? true },
   };
-  return sdkSource('fromOpenAI', 'openai-chat', client.chat.completions, body, config);
+  return sdkSource('fromOpenAI', openAIChatDialect, client.chat.completions, body, config);
 }

@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
 import type { StreamLimits } from '../limits';
+import { openAIResponsesDialect } from '../wire/openai-responses/dialect';
 
 /** What fromOpenAIResponses needs of an `openai` client: `responses.create`. */
 export interface OpenAIResponsesClient {
@@ -68,7 +69,7 @@ export function fromOpenAIResponses<Client extends OpenAIResponsesClient>(
   }
   return sdkSource(
     'fromOpenAIResponses',
-    'openai-responses',
+    openAIResponsesDialect,
     client.responses,
     { ...params, stream: true },
     config,

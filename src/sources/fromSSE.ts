@@ -1,8 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { framedSource } from '../internal/sourceFromBytes';
-import type { DialectName } from '../wire/types';
 import type { StreamLimits } from '../limits';
+import { getDialect } from '../wire/dialects';
+import type { DialectInput } from '../wire/registry';
 
 /** Bytes (or already decoded text) that carry a framed stream. */
 export type ByteStream = Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
@@ -15,8 +16,11 @@ export type ByteStream = Response | ReadableStream<Uint8Array> | AsyncIterable<U
 export type StreamInput = ByteStream | ((signal: AbortSignal) => ByteStream | PromiseLike<ByteStream>);
 
 export interface FromSSEConfig {
-  /** The wire format of the events (`openai-chat`, `anthropic`, `openai-responses`, `gemini`, `rxllm`). Required. */
-  dialect: DialectName;
+  /**
+   * The wire format of the events: a name (`openai-chat`, `anthropic`, `openai-responses`,
+   * `gemini`, `rxllm`) or the dialect object (`openAIChatDialect`, ...). Required.
+   */
+  dialect: DialectInput;
   /**
    * The `provider` of the `start` event, when you know better than the dialect (a vLLM or
    * llama.cpp server speaks `openai-chat`). Default: the dialect's own label.
@@ -57,5 +61,5 @@ export interface FromSSEConfig {
  * ```
  */
 export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
-  return framedSource('fromSSE', 'sse', input, config);
+  return framedSource('fromSSE', 'sse', input, config, getDialect);
 }

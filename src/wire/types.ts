@@ -102,10 +102,16 @@ export interface EncoderOptions {
 
 /** Everything rxllm knows about one wire format. */
 export interface Dialect {
-  name: DialectName;
+  /** The name it is known by; a dialect of your own may use any name not taken. */
+  name: DialectName | (string & {});
   framing: Framing;
   /** Absent for encode-only dialects (`ai-sdk-ui`). */
   createDecoder?: (emit: EmitEvent, options?: DecoderOptions) => Decoder;
   /** Absent for decode-only dialects (`ollama`, `gemini`). */
   createEncoder?: (write: WriteFrame, options?: EncoderOptions) => Encoder;
+  /**
+   * The encoder never writes a line break inside `data` (it writes `JSON.stringify` output), so
+   * `toSSE` may skip the per-frame scan for one. Leave it unset unless that is certain.
+   */
+  singleLineData?: boolean;
 }

@@ -61,10 +61,15 @@ describe('npm run demo:web', () => {
 
     await page.click('#pause');
     await page.waitForSelector('body[data-state="paused"]');
-    // Frames already on the wire when the server paused still arrive: let them land, then watch.
-    await page.waitForTimeout(300);
+    // Frames already on the wire when the server paused still arrive: wait until the page has
+    // every frame the server sent (an event, not a guess at how long the wire takes), then watch.
+    const sent = server.framesSent;
+    await page.waitForFunction((count) => Number(document.body.dataset.frames) >= count, sent);
     const held = { local: await paneText(page, 'local'), cloud: await paneText(page, 'cloud') };
+    // Nothing may arrive while paused. The wait only bounds how long that is watched: a slow
+    // machine can make it miss a leak, never fail a correct pause.
     await page.waitForTimeout(700);
+    expect(server.framesSent).toBe(sent);
     expect(await paneText(page, 'local')).toBe(held.local);
     expect(await paneText(page, 'cloud')).toBe(held.cloud);
     // The pause landed mid-stream (else "no growth" would prove nothing), and what had arrived is a prefix.

@@ -18,6 +18,7 @@ import {
   type AggregateUsageConfig,
   type UsageReport,
 } from '../../src/operators/aggregateUsage';
+import { defaultPriceTable } from '../../src/pricing/defaultPriceTable';
 import { loadTokenEstimator } from '../../src/pricing/loadTokenEstimator';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/aggregateUsage';
@@ -313,6 +314,7 @@ describe('aggregateUsage', () => {
           outputTokens: 1,
           totalTokens: 4,
           cost: ((3 - 0) * 2.5 + 0 * 1.25 + 1 * 10) / 1e6,
+          pricesAsOf: defaultPriceTable.updated,
         },
       ]);
       expect(reports[0]!.total.cost).toBeCloseTo(0.0000175, 15);
@@ -564,6 +566,7 @@ describe('aggregateUsage', () => {
         estimated: true,
         // claude-3-opus: input $15, output $75 per million. 11 * 15 + 3 * 75 = 390 → $0.00039
         cost: expect.closeTo(0.00039, 12),
+        pricesAsOf: defaultPriceTable.updated,
       });
       expect(events.at(-1)).toBe(final);
       expect(report).toMatchObject({

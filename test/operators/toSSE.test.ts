@@ -3,7 +3,6 @@ import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { toSSE, type ToSSEConfig } from '../../src/operators/toSSE';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
-import { dialects } from '../../src/wire/dialects';
 import { scenarios } from '../../marbles/toSSE';
 import { readDocDiagram } from '../support/docDiagram';
 
@@ -81,20 +80,19 @@ describe('toSSE', () => {
   });
 
   it('splits data with line breaks into one data line per line', () => {
-    const rxllm = dialects.rxllm!;
-    const original = rxllm.createEncoder;
-    rxllm.createEncoder = (write) => ({
-      event: () => write({ event: 'note', data: 'one\ntwo\r\nthree\rfour' }),
-      error: () => undefined,
-      end: () => undefined,
-    });
-    try {
-      expect(frames([ev.text('x')], {})).toEqual([
-        'event: note\ndata: one\ndata: two\ndata: three\ndata: four\n\n',
-      ]);
-    } finally {
-      rxllm.createEncoder = original;
-    }
+    // A dialect of one's own, passed as an object: its encoder may write line breaks.
+    const note = {
+      name: 'note',
+      framing: 'sse' as const,
+      createEncoder: (write: (frame: { event?: string; data: string }) => void) => ({
+        event: () => write({ event: 'note', data: 'one\ntwo\r\nthree\rfour' }),
+        error: () => undefined,
+        end: () => undefined,
+      }),
+    };
+    expect(frames([ev.text('x')], { dialect: note })).toEqual([
+      'event: note\ndata: one\ndata: two\ndata: three\ndata: four\n\n',
+    ]);
   });
 
   it('asks an ids function for each frame with its position and the frame', () => {

@@ -1,11 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../..');
 const run = (command: string, args: string[], cwd: string) =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** Bytes of every file under `dir` (their sizes, as `du --apparent-size` counts). */
+function sizeOnDisk(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += sizeOnDisk(path);
+    else total += lstatSync(path).size;
+  }
+  return total;
+}
 
 /**
  * Packs rxllm as npm would publish it, installs the tarball into a fresh folder, and imports it
@@ -24,7 +35,8 @@ describe('the published package', () => {
       readdirSync(workdir).find((file) => file.endsWith('.tgz'))!,
     );
     writeFileSync(join(workdir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], workdir);
+    // What a user types: `npm install rxllm rxjs` (from the local cache where it can).
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'rxjs'], workdir);
   }, 180_000);
 
   afterAll(() => rmSync(workdir, { recursive: true, force: true }));
@@ -54,11 +66,82 @@ describe('the published package', () => {
     ]);
   });
 
-  it('installs without the provider SDKs, which are optional peers', () => {
+  it('installs without the provider SDKs, zod or gpt-tokenizer, which are optional peers', () => {
     const installed = readdirSync(join(workdir, 'node_modules'));
-    expect(installed).toEqual(expect.arrayContaining(['rxllm', 'rxjs', 'zod', 'eventsource-parser']));
-    expect(installed).not.toContain('openai');
-    expect(installed).not.toContain('@anthropic-ai');
+    expect(installed).toEqual(expect.arrayContaining(['rxllm', 'rxjs', 'eventsource-parser']));
+    for (const optional of ['openai', '@anthropic-ai', 'zod', 'gpt-tokenizer'])
+      expect(installed).not.toContain(optional);
+  });
+
+  it('takes at most 10 MB on disk with rxjs', () => {
+    const bytes = sizeOnDisk(join(workdir, 'node_modules'));
+    console.log(
+      `npm install rxllm rxjs: ${(bytes / 1e6).toFixed(2)} MB (rxllm ${(sizeOnDisk(join(workdir, 'node_modules/rxllm')) / 1e6).toFixed(2)} MB)`,
+    );
+    expect(bytes).toBeLessThanOrEqual(10 * 1024 * 1024);
+  });
+
+  it('ships the LICENSE and the CHANGELOG', () => {
+    expect(readdirSync(join(workdir, 'node_modules/rxllm'))).toEqual(
+      expect.arrayContaining(['LICENSE', 'CHANGELOG.md']),
+    );
+  });
+
+  it('reads a stream through rxllm/core and one dialect, from ESM and from CommonJS', () => {
+    const sse = JSON.stringify(
+      'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n' +
+        'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+    );
+    const esm = `
+      import { collect, fromSSE } from 'rxllm/core';
+      import { openAIChatDialect } from 'rxllm/dialects/openai-chat';
+      const body = () => new Response(${sse}).body;
+      const byObject = await collect(fromSSE(body(), { dialect: openAIChatDialect }));
+      const byName = await collect(fromSSE(body(), { dialect: 'openai-chat' })); // registered by the import
+      let unknown = '';
+      try { fromSSE(body(), { dialect: 'anthropic' }); } catch (error) { unknown = error.message; }
+      console.log(JSON.stringify([byObject.text, byName.finishReason, unknown.includes('rxllm/dialects/anthropic')]));
+    `;
+    expect(JSON.parse(run('node', ['--input-type=module', '-e', esm], workdir))).toEqual([
+      'Hi',
+      'stop',
+      true,
+    ]);
+    const cjs = `
+      const { collect, fromSSE } = require('rxllm/core');
+      const { openAIChatDialect } = require('rxllm/dialects/openai-chat');
+      collect(fromSSE(new Response(${sse}).body, { dialect: openAIChatDialect })).then((m) => console.log(JSON.stringify(m.text)));
+    `;
+    expect(JSON.parse(run('node', ['-e', cjs], workdir))).toBe('Hi');
+  });
+
+  it('estimates usage without gpt-tokenizer as characters / 4, and says how to install it', () => {
+    const script = `
+      import { aggregateUsage, fromTokens, loadTokenEstimator } from 'rxllm';
+      import { lastValueFrom, filter, toArray } from 'rxjs';
+      const usages = await lastValueFrom(
+        fromTokens(['Hello, ', 'world! ', 'How are you?']).pipe(aggregateUsage(), filter((e) => e.type === 'usage'), toArray()),
+      );
+      const error = await loadTokenEstimator().then(() => undefined, (e) => e);
+      console.log(JSON.stringify([usages.at(-1).outputTokens, usages.at(-1).estimated, error?.code, /npm install gpt-tokenizer/.test(error?.message)]));
+    `;
+    // 'Hello, world! How are you?' is 26 characters: 7 tokens by characters / 4.
+    expect(JSON.parse(run('node', ['--input-type=module', '-e', script], workdir))).toEqual([
+      7,
+      true,
+      'ERR_RXLLM_NO_TOKENIZER',
+      true,
+    ]);
+  });
+
+  it('rxllm/schema needs zod, an optional peer, and works once it is installed', () => {
+    const script = `
+      const { rxllmEventSchema, priceTableSchema } = require('rxllm/schema');
+      console.log(JSON.stringify([rxllmEventSchema.safeParse({ type: 'text', text: 'hi' }).success, priceTableSchema.safeParse({ models: {} }).success]));
+    `;
+    expect(() => run('node', ['-e', script], workdir)).toThrow(/zod/);
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', 'zod@^4'], workdir);
+    expect(JSON.parse(run('node', ['-e', script], workdir))).toEqual([true, true]);
   });
 
   it('type-checks for a user who streams from Ollama and installed neither provider SDK', () => {

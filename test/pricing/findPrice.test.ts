@@ -1,7 +1,8 @@
 import prices from '../../src/pricing/prices.json';
 import { defaultPriceTable } from '../../src/pricing/defaultPriceTable';
 import { findPrice } from '../../src/pricing/findPrice';
-import { priceTableSchema, type ModelPrice } from '../../src/pricing/priceTableSchema';
+import type { ModelPrice } from '../../src/pricing/priceTable';
+import { priceTableSchema } from '../../src/pricing/priceTableSchema';
 
 /** Checks the default table's price of each model, naming the model when one differs. */
 function expectPrices(expected: Record<string, ModelPrice>): void {
@@ -22,17 +23,23 @@ describe('findPrice', () => {
   it('drops a dated suffix in either spelling', () => {
     expectPrices({
       'o3-mini-2025-01-31': { input: 1.1, cachedInput: 0.55, output: 4.4 },
-      'claude-3-5-haiku-20241022': { input: 0.8, cachedInput: 0.08, output: 4 },
-      'claude-3-5-haiku@20241022': { input: 0.8, cachedInput: 0.08, output: 4 },
+      'claude-3-5-haiku-20241022': { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
+      'claude-3-5-haiku@20241022': { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
     });
   });
 
   it('takes the longest key the name starts with, at a separator', () => {
     expectPrices({
-      'claude-sonnet-4-5-20250929': { input: 3, cachedInput: 0.3, output: 15 },
-      'claude-opus-4-1-20250805': { input: 15, cachedInput: 1.5, output: 75 },
-      'claude-opus-4-5-20251101': { input: 5, cachedInput: 0.5, output: 25 },
-      'claude-3-7-sonnet-latest': { input: 3, cachedInput: 0.3, output: 15 },
+      'claude-sonnet-4-5-20250929': {
+        input: 3,
+        cachedInput: 0.3,
+        cacheWrite: 3.75,
+        output: 15,
+        tiers: [{ aboveInputTokens: 200_000, input: 6, cachedInput: 0.6, cacheWrite: 7.5, output: 22.5 }],
+      },
+      'claude-opus-4-1-20250805': { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+      'claude-opus-4-5-20251101': { input: 5, cachedInput: 0.5, cacheWrite: 6.25, output: 25 },
+      'claude-3-7-sonnet-latest': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
       'gpt-5-mini-2025-08-07': { input: 0.25, cachedInput: 0.025, output: 2 },
     });
   });
@@ -48,7 +55,13 @@ describe('findPrice', () => {
     expectPrices({
       'openai/GPT-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
       'meta-llama/Llama-3.3-70B-Instruct-Turbo': { input: 0.88, output: 0.88 },
-      'anthropic/claude-sonnet-4.5': { input: 3, cachedInput: 0.3, output: 15 },
+      'anthropic/claude-sonnet-4.5': {
+        input: 3,
+        cachedInput: 0.3,
+        cacheWrite: 3.75,
+        output: 15,
+        tiers: [{ aboveInputTokens: 200_000, input: 6, cachedInput: 0.6, cacheWrite: 7.5, output: 22.5 }],
+      },
     });
   });
 

@@ -1,9 +1,9 @@
 import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
-import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
 import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+import { jsonNumber } from '../jsonNumber';
 
 /** rxllm's finish reasons as Anthropic `stop_reason`s; Anthropic has no word for the last four. */
 const stopReasons: Record<FinishReason, string> = {
@@ -90,7 +90,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     started = true;
     id ??= randomId('msg_');
     const [input, output] =
-      usage === undefined ? ['"input_tokens":0', 0] : [inputTokens(usage), finite(usage.outputTokens)];
+      usage === undefined ? ['"input_tokens":0', '0'] : [inputTokens(usage), jsonNumber(usage.outputTokens)];
     write({
       event: 'message_start',
       data: `{"type":"message_start","message":{"id":${JSON.stringify(id)},"type":"message","role":"assistant","model":${JSON.stringify(model ?? '')},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{${input},"output_tokens":${output}}}}`,
@@ -140,7 +140,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     const counts =
       usage === undefined
         ? '"output_tokens":0'
-        : `${inputTokens(usage)},"output_tokens":${finite(usage.outputTokens)}`;
+        : `${inputTokens(usage)},"output_tokens":${jsonNumber(usage.outputTokens)}`;
     write({
       event: 'message_delta',
       data: `{"type":"message_delta","delta":{"stop_reason":${stopReason === null ? 'null' : `"${stopReason}"`},"stop_sequence":null},"usage":{${counts}}}`,
@@ -266,6 +266,6 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
 function inputTokens(usage: Usage): string {
   const cached = usage.cachedInputTokens;
   return cached === undefined
-    ? `"input_tokens":${finite(usage.inputTokens)}`
-    : `"input_tokens":${finite(usage.inputTokens - cached)},"cache_read_input_tokens":${finite(cached)}`;
+    ? `"input_tokens":${jsonNumber(usage.inputTokens)}`
+    : `"input_tokens":${jsonNumber(usage.inputTokens - cached)},"cache_read_input_tokens":${jsonNumber(cached)}`;
 }

@@ -1,9 +1,9 @@
 import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
-import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
 import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+import { jsonNumber } from '../jsonNumber';
 
 /** rxllm's finish reasons in OpenAI's words; OpenAI has no word for the last four, and says `stop`. */
 const finishReasons: Record<FinishReason, string> = {
@@ -79,7 +79,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
     if (prefix === undefined) {
       id ??= randomId('chatcmpl-');
       created ??= Math.floor(Date.now() / 1000);
-      prefix = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${finite(created)},"model":${JSON.stringify(model ?? '')},"choices":[`;
+      prefix = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${jsonNumber(created)},"model":${JSON.stringify(model ?? '')},"choices":[`;
     }
     return prefix;
   };
@@ -92,7 +92,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
       role = body === '' ? '"role":"assistant"' : '"role":"assistant",';
     }
     write({
-      data: `${head()}{"index":${finite(choice)},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
+      data: `${head()}{"index":${jsonNumber(choice)},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
     });
   };
 
@@ -114,7 +114,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           streamedArgs.set(event.id, 0);
           delta(
             event.choice ?? 0,
-            `"tool_calls":[{"index":${finite(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
+            `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
           );
           return;
         case 'tool-call-delta': {
@@ -122,7 +122,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           streamedArgs.set(event.id, (streamedArgs.get(event.id) ?? 0) + event.argsText.length);
           delta(
             event.choice ?? 0,
-            `"tool_calls":[{"index":${finite(event.index)},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
+            `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
           );
           return;
         }
@@ -132,12 +132,12 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           if (streamed === undefined) {
             delta(
               event.choice ?? 0,
-              `"tool_calls":[{"index":${finite(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":${JSON.stringify(event.argsText)}}}]`,
+              `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":${JSON.stringify(event.argsText)}}}]`,
             );
           } else if (event.argsText.length > streamed) {
             delta(
               event.choice ?? 0,
-              `"tool_calls":[{"index":${finite(event.index)},"function":{"arguments":${JSON.stringify(event.argsText.slice(streamed))}}}]`,
+              `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText.slice(streamed))}}}]`,
             );
           }
           return;
@@ -170,7 +170,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
       const [type, code] = errorShapes[error.code] ?? errorShapes.provider;
       const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
       // `status_code` (as Groq sends it) keeps an HTTP-style failure an `http` error for readers.
-      const status = error.status === undefined ? '' : `,"status_code":${finite(error.status)}`;
+      const status = error.status === undefined ? '' : `,"status_code":${jsonNumber(error.status)}`;
       write({
         data: `{"error":{"message":${JSON.stringify(error.providerMessage ?? error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null${status}}}`,
       });
@@ -186,11 +186,11 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
 }
 
 function openAIUsage(usage: Usage): string {
-  let json = `{"prompt_tokens":${finite(usage.inputTokens)},"completion_tokens":${finite(usage.outputTokens)},"total_tokens":${finite(usage.totalTokens)}`;
+  let json = `{"prompt_tokens":${jsonNumber(usage.inputTokens)},"completion_tokens":${jsonNumber(usage.outputTokens)},"total_tokens":${jsonNumber(usage.totalTokens)}`;
   if (usage.cachedInputTokens !== undefined)
-    json += `,"prompt_tokens_details":{"cached_tokens":${finite(usage.cachedInputTokens)}}`;
+    json += `,"prompt_tokens_details":{"cached_tokens":${jsonNumber(usage.cachedInputTokens)}}`;
   if (usage.reasoningTokens !== undefined)
-    json += `,"completion_tokens_details":{"reasoning_tokens":${finite(usage.reasoningTokens)}}`;
-  if (usage.cost !== undefined) json += `,"cost":${finite(usage.cost)}`;
+    json += `,"completion_tokens_details":{"reasoning_tokens":${jsonNumber(usage.reasoningTokens)}}`;
+  if (usage.cost !== undefined) json += `,"cost":${jsonNumber(usage.cost)}`;
   return `${json}}`;
 }

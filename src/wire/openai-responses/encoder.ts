@@ -1,9 +1,9 @@
 import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
-import { finite } from '../../internal/finite';
 import { randomId } from '../../internal/randomId';
 import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+import { jsonNumber } from '../jsonNumber';
 
 const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   network: ['server_error', 'server_error'],
@@ -114,7 +114,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   const response = (status: string, tail = ''): string => {
     let output = '';
     for (const item of items) output += `${output === '' ? '' : ','}${itemJson(item)}`;
-    return `{"id":${JSON.stringify(id)},"object":"response","created_at":${finite(createdAt)},"status":"${status}","model":${JSON.stringify(model ?? '')},"output":[${output}]${tail}}`;
+    return `{"id":${JSON.stringify(id)},"object":"response","created_at":${jsonNumber(createdAt)},"status":"${status}","model":${JSON.stringify(model ?? '')},"output":[${output}]${tail}}`;
   };
 
   const start = (): void => {
@@ -387,5 +387,5 @@ function itemJson(item: Item): string {
 }
 
 function usageJson(usage: Usage): string {
-  return `{"input_tokens":${finite(usage.inputTokens)},"input_tokens_details":{"cached_tokens":${finite(usage.cachedInputTokens)}},"output_tokens":${finite(usage.outputTokens)},"output_tokens_details":{"reasoning_tokens":${finite(usage.reasoningTokens)}},"total_tokens":${finite(usage.totalTokens)}${usage.cost === undefined ? '' : `,"cost":${finite(usage.cost)}`}}`;
+  return `{"input_tokens":${jsonNumber(usage.inputTokens)},"input_tokens_details":{"cached_tokens":${jsonNumber(usage.cachedInputTokens ?? 0)}},"output_tokens":${jsonNumber(usage.outputTokens)},"output_tokens_details":{"reasoning_tokens":${jsonNumber(usage.reasoningTokens ?? 0)}},"total_tokens":${jsonNumber(usage.totalTokens)}${usage.cost === undefined ? '' : `,"cost":${jsonNumber(usage.cost)}`}}`;
 }

@@ -1,15 +1,15 @@
 import type { RxllmEvent } from '../../events';
-import { RxllmError } from '../../errors';
+import { RxllmError, type RxllmErrorOptions } from '../../errors';
 import { malformed, parseJsonOrThrow } from '../../internal/malformed';
 import type { Decoder, EmitEvent } from '../types';
-import { rxllmEventSchema } from './schema';
+import { validateWireEvent, wireEventTypes, WireEventIssue } from './validateWireEvent';
 
 const dialect = 'rxllm';
 
 /**
  * Decodes rxllm's own dialect: each SSE `data` is one event as JSON, `[DONE]` ends the stream.
- * Every event is checked against {@link rxllmEventSchema}, since this dialect is often read from
- * another process or another machine.
+ * Every event is checked (as `rxllmEventSchema` in `rxllm/schema` would, without zod), since this
+ * dialect is often read from another process or another machine.
  */
 export function createRxllmDecoder(emit: EmitEvent): Decoder {
   let done = false;
@@ -22,21 +22,24 @@ export function createRxllmDecoder(emit: EmitEvent): Decoder {
       }
       const json = parseJsonOrThrow(dialect, data);
       const type = (json as { type?: unknown } | null)?.type;
-      if (typeof type !== 'string' || !knownTypes.has(type)) return; // newer producers may add types
-      const parsed = rxllmEventSchema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
+      if (typeof type !== 'string' || !wireEventTypes.has(type)) return; // newer producers may add types
+      let event: RxllmEvent;
+      try {
+        event = validateWireEvent(json as Record<string, unknown>, type);
+      } catch (issue) {
+        if (!(issue instanceof WireEventIssue)) throw issue;
         throw malformed(
           dialect,
           data,
-          `invalid ${type} event at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+          `invalid ${type} event at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
         );
       }
-      const event = parsed.data;
       if (event.type === 'error') {
-        const { message, ...options } = event.error;
+        // On the wire an error event carries the error as data (`rxllmErrorSchema`) and `fatal`.
+        const wire = event as unknown as { error: { message: string } & RxllmErrorOptions; fatal?: boolean };
+        const { message, ...options } = wire.error;
         const error = new RxllmError(message, options);
-        if (event.fatal) {
+        if (wire.fatal) {
           done = true;
           throw error;
         }
@@ -46,7 +49,7 @@ export function createRxllmDecoder(emit: EmitEvent): Decoder {
         emit(inBand);
         return;
       }
-      emit(event as RxllmEvent);
+      emit(event);
     },
     end() {
       if (!done) throw new RxllmError('rxllm: stream ended before [DONE]', { code: 'network', dialect });
@@ -54,5 +57,3 @@ export function createRxllmDecoder(emit: EmitEvent): Decoder {
     ended: () => done,
   };
 }
-
-const knownTypes = new Set(rxllmEventSchema.options.map((option) => option.shape.type.value as string));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 const meta = { track: z.string().optional(), seq: z.number().int().nonnegative().optional() };
 const choice = { choice: z.number().int().nonnegative().optional() };
@@ -10,6 +10,7 @@ const usageFields = {
   cachedInputTokens: z.number().nonnegative().optional(),
   reasoningTokens: z.number().nonnegative().optional(),
   cost: z.number().nonnegative().optional(),
+  pricesAsOf: z.string().optional(),
   estimated: z.boolean().optional(),
 };
 
@@ -37,6 +38,7 @@ export const rxllmErrorSchema = z.object({
     'malformed',
     'provider',
     'aborted',
+    'invalid-argument',
     'limit-exceeded',
   ]),
   message: z.string(),

@@ -1,0 +1,162 @@
+// rxllm/core: the light entry. Everything of `rxllm` except what makes a bundle heavy: no dialect
+// is included unless imported (from `rxllm/dialects/<name>`) and passed to a source or `toSSE`,
+// nor the built-in dialect table (`dialects`, names resolved only for imported or registered
+// dialects). test/coreExports.test.ts holds this list to rxllm's; keep them in step.
+
+// Events, messages and errors
+export type {
+  ChoiceMeta,
+  ComparisonEvent,
+  ErrorEvent,
+  EventMeta,
+  FinishEvent,
+  FinishReason,
+  ProgressEvent,
+  ReasoningEvent,
+  RefusalEvent,
+  ResetEvent,
+  RxllmEvent,
+  RxllmEventType,
+  StartEvent,
+  TextEvent,
+  ToolCallDeltaEvent,
+  ToolCallEvent,
+  ToolCallStartEvent,
+  TrackComparison,
+  Usage,
+  UsageEvent,
+} from './events';
+export { isEventType } from './events';
+export { RxllmError } from './errors';
+export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
+export { defaultLimits } from './limits';
+export type { StreamLimits } from './limits';
+export { MessageAccumulator } from './message';
+export type { ChoiceMessage, Message, ToolCall } from './message';
+
+// Wire formats
+export type {
+  Decoder,
+  DecoderOptions,
+  Dialect,
+  DialectName,
+  EmitEvent,
+  Encoder,
+  EncoderOptions,
+  Framing,
+  SSEFrame,
+  WriteFrame,
+} from './wire/types';
+export { registerDialect, registeredDialectNames } from './wire/registry';
+export type { DialectInput } from './wire/registry';
+export { sseHeaders } from './wire/sseHeaders';
+
+// Sources
+export { fromSSE } from './core/fromSSE';
+export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
+export { fromNDJSON } from './core/fromNDJSON';
+export type { FromNDJSONConfig } from './sources/fromNDJSON';
+export { fromOpenAI } from './sources/fromOpenAI';
+export type {
+  FromOpenAIConfig,
+  FromOpenAIParams,
+  OpenAIChatClient,
+  OpenAIRequestOptions,
+} from './sources/fromOpenAI';
+export { fromOpenAIResponses } from './sources/fromOpenAIResponses';
+export type {
+  FromOpenAIResponsesConfig,
+  FromOpenAIResponsesParams,
+  OpenAIResponsesClient,
+} from './sources/fromOpenAIResponses';
+export { fromAnthropic } from './sources/fromAnthropic';
+export type {
+  AnthropicMessagesClient,
+  FromAnthropicConfig,
+  FromAnthropicParams,
+} from './sources/fromAnthropic';
+export { fromOllama } from './sources/fromOllama';
+export type { FromOllamaConfig, OllamaMessage } from './sources/fromOllama';
+export { fromTokens } from './sources/fromTokens';
+export type { FromTokensConfig } from './sources/fromTokens';
+
+// Operators
+export { markFlow } from './internal/flow';
+export type { FlowGate, FlowMark } from './internal/flow';
+export { bufferTokens } from './operators/bufferTokens';
+export type { BufferTokensConfig, TokenBoundary } from './operators/bufferTokens';
+export { pausable } from './operators/pausable';
+export type { PausableConfig, PausePolicy } from './operators/pausable';
+export { throttleTokens } from './operators/throttleTokens';
+export type { ThrottleChunking, ThrottleTokensConfig } from './operators/throttleTokens';
+export { toSSE } from './core/toSSE';
+export type { ToSSEConfig } from './operators/toSSE';
+export { aggregateUsage } from './operators/aggregateUsage';
+export type { AggregateUsageConfig, UsagePricer, UsageReport } from './operators/aggregateUsage';
+export { progress } from './operators/progress';
+export type { ProgressConfig } from './operators/progress';
+export { deadline } from './operators/deadline';
+export type { DeadlineConfig } from './operators/deadline';
+export { retryStream } from './operators/retryStream';
+export type { RetryInfo, RetryStreamConfig } from './operators/retryStream';
+export { structuredOutput } from './operators/structuredOutput';
+export type {
+  DeepPartial,
+  StructuredOutput,
+  StructuredOutputConfig,
+  StructuredOutputSchema,
+} from './operators/structuredOutput';
+
+// Pricing (aggregateUsage's price table and token estimator)
+export { defaultPriceTable } from './pricing/defaultPriceTable';
+export type { ModelPrice, PriceTable, PriceTier } from './pricing/priceTable';
+export { findPrice } from './pricing/findPrice';
+export { loadTokenEstimator } from './pricing/loadTokenEstimator';
+export { approximateTokens } from './pricing/approximateTokens';
+export type { TokenEstimator } from './pricing/loadTokenEstimator';
+
+// Dual-track
+export { mergeTracks } from './operators/mergeTracks';
+export type { MergeStrategy, MergeTracksConfig, TrackSource } from './operators/mergeTracks';
+export { createTrackLimiter } from './tracks/createTrackLimiter';
+export type { TrackLimiter } from './tracks/createTrackLimiter';
+export { wordCosineSimilarity } from './tracks/wordCosineSimilarity';
+
+// Sinks
+export { collect } from './sinks/collect';
+export { subscribeWithHandlers } from './sinks/subscribeWithHandlers';
+export type {
+  StreamController,
+  StreamHandlers,
+  StreamMetadata,
+  StreamStats,
+  StreamStatus,
+  SubscribeWithHandlersConfig,
+} from './sinks/subscribeWithHandlers';
+export { toResponse } from './sinks/toResponse';
+export type { ToResponseConfig } from './sinks/toResponse';
+export { pipeToNodeResponse } from './sinks/pipeToNodeResponse';
+export type {
+  NodeServerResponse,
+  PipeToNodeResponseConfig,
+  PipeToNodeResponseResult,
+} from './sinks/pipeToNodeResponse';
+export { toReadableStream } from './sinks/toReadableStream';
+export type { ToReadableStreamConfig } from './sinks/toReadableStream';
+export { toAsyncIterable } from './sinks/toAsyncIterable';
+export type { ToAsyncIterableConfig } from './sinks/toAsyncIterable';
+export { messageReducer } from './sinks/messageReducer';
+export type {
+  ChoiceState,
+  MessageAction,
+  MessageState,
+  MessageStatus,
+  StreamCancelAction,
+  StreamCompleteAction,
+  StreamErrorAction,
+  ToolCallState,
+  TrackState,
+} from './sinks/messageReducer';
+export { createMessageStore } from './sinks/createMessageStore';
+export type { CreateMessageStoreConfig, MessageStore } from './sinks/createMessageStore';
+export { toStore } from './sinks/toStore';

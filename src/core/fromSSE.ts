@@ -1,0 +1,15 @@
+import type { Observable } from 'rxjs';
+import type { RxllmEvent } from '../events';
+import { framedSource } from '../internal/sourceFromBytes';
+import type { FromSSEConfig, StreamInput } from '../sources/fromSSE';
+import { resolveDialect } from '../wire/registry';
+
+/**
+ * `fromSSE` of `rxllm/core`: the same source, but `dialect` is a dialect object
+ * (`import { openAIChatDialect } from 'rxllm/dialects/openai-chat'`) or the name of one imported
+ * from `rxllm/dialects/<name>` or registered, so a bundle holds only the dialects it uses.
+ * See `fromSSE` in `rxllm` for the behaviour.
+ */
+export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
+  return framedSource('fromSSE', 'sse', input, config, resolveDialect);
+}

@@ -1,0 +1,64 @@
+import type { Dialect, DialectName } from './types';
+
+/**
+ * A dialect as sources and `toSSE` accept it: the dialect object itself (what `rxllm/core` and
+ * `rxllm/dialects/<name>` users pass, so a bundle holds only the dialects it uses), or its name.
+ */
+export type DialectInput = DialectName | Dialect;
+
+// One registry per process, not per copy of rxllm: the ESM and CJS builds, or two installs, may
+// both be loaded, and a dialect registered through one must be found through the other.
+const registryKey = Symbol.for('rxllm.dialects');
+
+function registry(): Map<string, Dialect> {
+  const global = globalThis as { [registryKey]?: Map<string, Dialect> };
+  return (global[registryKey] ??= new Map());
+}
+
+/**
+ * Makes a dialect known by its name to `fromSSE`, `fromNDJSON`, `toSSE` and `getDialect`, for a
+ * dialect of your own or, with `rxllm/core`, a built-in one you want to refer to by name.
+ * Importing `rxllm/dialects/<name>` registers that dialect. Returns the dialect.
+ */
+export function registerDialect<D extends Dialect>(dialect: D): D {
+  if (typeof dialect?.name !== 'string' || (dialect.framing !== 'sse' && dialect.framing !== 'ndjson'))
+    throw new TypeError(`rxllm: registerDialect: not a dialect: ${String(dialect)}`);
+  registry().set(dialect.name, dialect);
+  return dialect;
+}
+
+/** The names of the registered dialects (see {@link registerDialect}). */
+export function registeredDialectNames(): string[] {
+  return [...registry().keys()];
+}
+
+/**
+ * The dialect `input` stands for: a dialect object as given, a name looked up in `known` and then
+ * in the registry. Throws a TypeError at once for an unknown name or a dialect that cannot do
+ * what is needed, naming `caller`.
+ */
+export function resolveDialect(
+  input: DialectInput | string,
+  need?: 'decode' | 'encode',
+  known: Partial<Record<string, Dialect>> = {},
+): Dialect {
+  let dialect: Dialect | undefined;
+  if (typeof input === 'object' && input !== null) dialect = input;
+  else if (typeof input === 'string')
+    dialect = Object.hasOwn(known, input) ? known[input] : registry().get(input);
+  if (!dialect) {
+    const names = [...new Set([...Object.keys(known), ...registry().keys()])];
+    const hint =
+      typeof input === 'string' && Object.keys(known).length === 0
+        ? ` (rxllm/core knows only the dialects you import: import { ... } from 'rxllm/dialects/${input}' and pass it, or import 'rxllm' for every dialect by name)`
+        : '';
+    throw new TypeError(
+      `rxllm: unknown dialect '${String(input)}'; known: ${names.join(', ') || 'none'}${hint}`,
+    );
+  }
+  if (need === 'decode' && !dialect.createDecoder)
+    throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
+  if (need === 'encode' && !dialect.createEncoder)
+    throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be encoded`);
+  return dialect;
+}

@@ -1,0 +1,203 @@
+import type { RxllmEvent } from '../../events';
+
+/**
+ * The `rxllm` dialect's events checked by hand: what `rxllmEventSchema` (zod, in `rxllm/schema`)
+ * accepts, without loading zod, so that reading rxllm's own stream in a browser costs a few
+ * hundred bytes rather than zod. Like the schema it keeps only known fields (unknown ones are
+ * dropped: newer producers may add some). `test/wire/validateWireEvent.test.ts` holds the two to
+ * the same answers; a field added to one must be added to the other.
+ */
+export function validateWireEvent(json: Record<string, unknown>, type: string): RxllmEvent {
+  return object(shapes[type]!)(json, []) as RxllmEvent;
+}
+
+/** Why a value was refused, and where. */
+export class WireEventIssue extends Error {
+  constructor(
+    readonly path: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Checks a value and returns what to keep of it; throws a {@link WireEventIssue}. */
+type Rule = (value: unknown, path: string[]) => unknown;
+type Shape = Record<string, Rule>;
+
+const optionalRules = /* @__PURE__ */ new Set<Rule>();
+const optional = (rule: Rule): Rule => {
+  const wrapped: Rule = (value, path) => (value === undefined ? undefined : rule(value, path));
+  optionalRules.add(wrapped);
+  return wrapped;
+};
+
+const fail = (path: string[], message: string): never => {
+  throw new WireEventIssue(path, message);
+};
+const is =
+  (test: (value: unknown) => boolean, expected: string): Rule =>
+  (value, path) =>
+    test(value) ? value : fail(path, `expected ${expected}`);
+
+const string = is((v) => typeof v === 'string', 'string');
+const stringOrNull = is((v) => v === null || typeof v === 'string', 'string or null');
+const nonEmptyString = is((v) => typeof v === 'string' && v.length > 0, 'non-empty string');
+const number = is((v) => typeof v === 'number' && Number.isFinite(v), 'number');
+const nonNegative = is((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'number >= 0');
+const integer = is((v) => Number.isSafeInteger(v), 'integer');
+const count = is((v) => Number.isSafeInteger(v) && (v as number) >= 0, 'integer >= 0');
+const boolean = is((v) => typeof v === 'boolean', 'boolean');
+const anything: Rule = (value) => value;
+const oneOf = (values: readonly string[]): Rule =>
+  is((v) => values.includes(v as string), `one of ${values.join(', ')}`);
+
+function object(shape: Shape): Rule {
+  return (value, path) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return fail(path, 'expected object');
+    const input = value as Record<string, unknown>;
+    const output: Record<string, unknown> = {};
+    for (const key in shape) {
+      const rule = shape[key]!;
+      const field = input[key];
+      if (field === undefined && !optionalRules.has(rule) && rule !== anything)
+        fail([...path, key], 'required');
+      const kept = rule(field, [...path, key]);
+      if (kept !== undefined || Object.hasOwn(input, key)) output[key] = kept;
+    }
+    return output;
+  };
+}
+
+const array =
+  (rule: Rule): Rule =>
+  (value, path) =>
+    Array.isArray(value)
+      ? value.map((item, i) => rule(item, [...path, String(i)]))
+      : fail(path, 'expected array');
+
+const recordOf =
+  (rule: Rule): Rule =>
+  (value, path) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return fail(path, 'expected object');
+    const output: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) output[key] = rule(item, [...path, key]);
+    return output;
+  };
+
+const finishReasons = [
+  'stop',
+  'length',
+  'tool-calls',
+  'content-filter',
+  'refusal',
+  'error',
+  'cancelled',
+  'other',
+];
+const errorCodes = [
+  'network',
+  'http',
+  'auth',
+  'rate-limit',
+  'overloaded',
+  'context-length',
+  'timeout',
+  'malformed',
+  'provider',
+  'aborted',
+  'invalid-argument',
+  'limit-exceeded',
+];
+
+// Built once, and only by a bundle that reads the dialect (pure, so a bundle that never calls
+// validateWireEvent drops it).
+const shapes = /* @__PURE__ */ shapesOf();
+
+/** The event types of the dialect; others are skipped by the decoder. */
+export const wireEventTypes: ReadonlySet<string> = /* @__PURE__ */ new Set(Object.keys(shapes));
+
+function shapesOf(): Record<string, Shape> {
+  const meta: Shape = { track: optional(string), seq: optional(count) };
+  const choice: Shape = { choice: optional(count) };
+  const usage: Shape = {
+    inputTokens: nonNegative,
+    outputTokens: nonNegative,
+    totalTokens: nonNegative,
+    cachedInputTokens: optional(nonNegative),
+    reasoningTokens: optional(nonNegative),
+    cost: optional(nonNegative),
+    pricesAsOf: optional(string),
+    estimated: optional(boolean),
+  };
+  const error: Shape = {
+    code: oneOf(errorCodes),
+    message: string,
+    retryable: optional(boolean),
+    status: optional(integer),
+    retryAfterMs: optional(nonNegative),
+    dialect: optional(string),
+    providerCode: optional(string),
+    requestId: optional(string),
+    providerMessage: optional(string),
+    limit: optional(string),
+  };
+  const trackComparison: Shape = {
+    track: string,
+    timeToFirstTokenMs: optional(number),
+    totalMs: number,
+    tokensPerSecond: number,
+    tokens: number,
+    text: string,
+    usage: optional(object(usage)),
+    cost: optional(number),
+    finishReason: optional(oneOf(finishReasons)),
+    error: optional(string),
+  };
+  const event = (type: string, fields: Shape): Shape => ({ type: oneOf([type]), ...meta, ...fields });
+  return {
+    start: event('start', {
+      id: optional(string),
+      provider: optional(string),
+      model: optional(string),
+      created: optional(number),
+    }),
+    text: event('text', { ...choice, text: nonEmptyString }),
+    reasoning: event('reasoning', {
+      ...choice,
+      text: string,
+      signature: optional(string),
+      redacted: optional(string),
+    }),
+    refusal: event('refusal', { ...choice, text: nonEmptyString }),
+    'tool-call-start': event('tool-call-start', { ...choice, id: string, name: string, index: count }),
+    'tool-call-delta': event('tool-call-delta', { ...choice, id: string, index: count, argsText: string }),
+    'tool-call': event('tool-call', {
+      ...choice,
+      id: string,
+      name: string,
+      index: count,
+      args: anything,
+      argsText: string,
+      incomplete: optional(boolean),
+    }),
+    usage: event('usage', usage),
+    finish: event('finish', { ...choice, reason: oneOf(finishReasons), rawReason: optional(stringOrNull) }),
+    reset: event('reset', { reason: string }),
+    error: event('error', { error: object(error), fatal: optional(boolean) }),
+    progress: event('progress', {
+      tokens: number,
+      characters: number,
+      elapsedMs: number,
+      timeToFirstTokenMs: optional(number),
+      tokensPerSecond: number,
+    }),
+    comparison: event('comparison', {
+      tracks: array(object(trackComparison)),
+      similarity: recordOf(number),
+      similarityMeasure: string,
+    }),
+  };
+}

@@ -1,0 +1,49 @@
+import * as core from '../src/core';
+import * as root from '../src/index';
+import { fromSSE as coreFromSSE } from '../src/core/fromSSE';
+import { ev } from '../src/testing';
+import { toArray, lastValueFrom, of } from 'rxjs';
+
+/** What only `rxllm` has: the built-in dialect table and each dialect object (`rxllm/dialects/<name>`). */
+const rootOnly = [
+  'dialects',
+  'getDialect',
+  'agUiDialect',
+  'aiSdkUiDialect',
+  'anthropicDialect',
+  'geminiDialect',
+  'ollamaDialect',
+  'openAIChatDialect',
+  'openAIResponsesDialect',
+  'rxllmDialect',
+];
+
+describe('rxllm/core', () => {
+  it('exports everything rxllm does but the dialect table and the dialect objects', () => {
+    const expected = Object.keys(root)
+      .filter((name) => !rootOnly.includes(name))
+      .sort();
+    expect(Object.keys(core).sort()).toEqual(expected);
+  });
+
+  it('shares every function but the three that resolve dialect names', () => {
+    const differing = Object.keys(core).filter(
+      (name) => (core as Record<string, unknown>)[name] !== (root as Record<string, unknown>)[name],
+    );
+    expect(differing.sort()).toEqual(['fromNDJSON', 'fromSSE', 'toSSE']);
+  });
+
+  it('takes a dialect object, and refuses a name it was not given with a hint at the import', async () => {
+    const sse = 'data: {"type":"text","text":"Hi"}\n\ndata: [DONE]\n\n';
+    const body = () => new Response(sse).body!;
+    const events = await lastValueFrom(coreFromSSE(body(), { dialect: root.rxllmDialect }).pipe(toArray()));
+    expect(events.map((event) => event.type)).toEqual(['text']);
+    expect(() => coreFromSSE(body(), { dialect: 'gemini' })).toThrow(/rxllm\/dialects\/gemini/);
+  });
+
+  it("core's toSSE writes the rxllm dialect by default, as rxllm's does", async () => {
+    const written = (operator: typeof core.toSSE) =>
+      lastValueFrom(of(ev.text('Hi')).pipe(operator(), toArray()));
+    expect(await written(core.toSSE)).toEqual(await written(root.toSSE));
+  });
+});

@@ -1,0 +1,103 @@
+import { RxllmError } from '../../src/errors';
+import { ev } from '../../src/testing';
+import { createRxllmEncoder } from '../../src/wire/rxllm/encoder';
+import { rxllmEventSchema } from '../../src/wire/rxllm/schema';
+import { validateWireEvent, WireEventIssue, wireEventTypes } from '../../src/wire/rxllm/validateWireEvent';
+import type { RxllmEvent } from '../../src/events';
+
+/** The wire JSON the rxllm encoder writes for these events (and a fatal error at the end). */
+function wire(events: RxllmEvent[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const encoder = createRxllmEncoder((frame) => {
+    if (frame.data !== '[DONE]') out.push(JSON.parse(frame.data) as Record<string, unknown>);
+  });
+  for (const event of events) encoder.event(event);
+  encoder.error(
+    new RxllmError('boom', { code: 'overloaded', status: 529, providerCode: 'overloaded_error' }),
+  );
+  return out;
+}
+
+/** The hand validator's answer in the schema's terms: the kept value, or that it refused. */
+function byHand(json: Record<string, unknown>): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: validateWireEvent(json, json.type as string) };
+  } catch (error) {
+    if (error instanceof WireEventIssue) return { ok: false };
+    throw error;
+  }
+}
+
+function byZod(json: Record<string, unknown>): { ok: true; value: unknown } | { ok: false } {
+  const parsed = rxllmEventSchema.safeParse(json);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false };
+}
+
+const valid = wire([
+  ev.start({ id: 'r1', provider: 'openai', model: 'm', created: 1 }),
+  ev.text('Hi', 'cloud'),
+  { type: 'reasoning', text: 'hmm', signature: 'sig' },
+  { type: 'refusal', text: 'no' },
+  { type: 'tool-call-start', id: 'c', name: 'f', index: 0, choice: 1 },
+  { type: 'tool-call-delta', id: 'c', index: 0, argsText: '{"a"' },
+  { type: 'tool-call', id: 'c', name: 'f', index: 0, args: { a: 1 }, argsText: '{"a":1}', incomplete: true },
+  {
+    ...ev.usage(10, 5, 'cloud', { cachedInputTokens: 2, cost: 0.1 }),
+    pricesAsOf: '2025-11-20',
+    estimated: true,
+  },
+  { type: 'reset', reason: 'retry' },
+  { type: 'progress', tokens: 3, characters: 9, elapsedMs: 10, tokensPerSecond: 300 },
+  {
+    type: 'comparison',
+    tracks: [{ track: 'a', totalMs: 1, tokensPerSecond: 2, tokens: 3, text: 'x', finishReason: 'stop' }],
+    similarity: { 'a~b': 0.5 },
+    similarityMeasure: 'word cosine',
+  } as unknown as RxllmEvent,
+  ev.finish('length'),
+]);
+
+/** Each valid event broken one way: a wrong type, a missing field, a bad enum, a negative count. */
+const broken: Record<string, unknown>[] = [
+  { type: 'text', text: '' },
+  { type: 'text', text: 42 },
+  { type: 'text', text: 'x', seq: -1 },
+  { type: 'text', text: 'x', choice: 1.5 },
+  { type: 'tool-call-start', id: 'c', index: 0 },
+  { type: 'tool-call', id: 'c', name: 'f', index: 0, argsText: 1 },
+  { type: 'usage', inputTokens: -1, outputTokens: 0, totalTokens: 0 },
+  { type: 'usage', inputTokens: 1, outputTokens: 0 },
+  { type: 'usage', inputTokens: 1, outputTokens: 0, totalTokens: 1, pricesAsOf: 5 },
+  { type: 'finish', reason: 'done' },
+  { type: 'error', error: { code: 'nope', message: 'x' } },
+  { type: 'error', error: { code: 'http', message: 'x', status: 1.5 } },
+  { type: 'comparison', tracks: {}, similarity: {}, similarityMeasure: 'x' },
+  { type: 'comparison', tracks: [], similarity: { a: 'x' }, similarityMeasure: 'x' },
+  { type: 'start', created: '1' },
+  { type: 'reset' },
+];
+
+describe('validateWireEvent agrees with rxllmEventSchema', () => {
+  it('knows the same event types', () => {
+    expect([...wireEventTypes].sort()).toEqual(
+      rxllmEventSchema.options.map((option) => option.shape.type.value as string).sort(),
+    );
+  });
+
+  it.each(valid.map((json) => [json.type, json] as const))(
+    'accepts a valid %s event as the schema does, keeping the same fields',
+    (_type, json) => {
+      const withExtra = { ...json, addedByANewerProducer: true };
+      expect(byZod(withExtra).ok).toBe(true);
+      expect(byHand(withExtra)).toEqual(byZod(withExtra));
+    },
+  );
+
+  it.each(broken.map((json) => [JSON.stringify(json), json] as const))(
+    'refuses %s as the schema does',
+    (_text, json) => {
+      expect(byZod(json)).toEqual({ ok: false });
+      expect(byHand(json)).toEqual({ ok: false });
+    },
+  );
+});
