@@ -148,6 +148,10 @@ interface TrackState {
  */
 export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunction<RxllmEvent, RxllmEvent> {
   const table = priceTableOf(config);
+  // The user's own rates win over every table entry, however the model is spelled: a negotiated
+  // `gpt-4o` price must apply to the `gpt-4o-2024-08-06` that the provider reports.
+  const ownRates: PriceTable | undefined =
+    config.pricing === undefined ? undefined : { freeProviders: [], models: ownModels(table, config) };
   const estimate = config.estimate ?? true;
   if (typeof estimate !== 'boolean' && typeof estimate !== 'function')
     throw new TypeError(`aggregateUsage: estimate must be a boolean or a function, got ${String(estimate)}`);
@@ -183,7 +187,11 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
       };
 
       const priceOf = (state: TrackState): ModelPrice | undefined => {
-        if (state.price === undefined) state.price = findPrice(table, state.model, state.provider) ?? null;
+        if (state.price === undefined)
+          state.price =
+            (ownRates && findPrice(ownRates, state.model, state.provider)) ??
+            findPrice(table, state.model, state.provider) ??
+            null;
         return state.price ?? undefined;
       };
 
@@ -402,6 +410,16 @@ function priceTableOf(config: AggregateUsageConfig): PriceTable {
     models[name.trim().toLowerCase()] = price;
   }
   return { ...table, models };
+}
+
+/** The entries of `table` that came from `config.pricing`. */
+function ownModels(table: PriceTable, config: AggregateUsageConfig): PriceTable['models'] {
+  const models: PriceTable['models'] = {};
+  for (const name of Object.keys(config.pricing ?? {})) {
+    const key = name.trim().toLowerCase();
+    models[key] = table.models[key]!;
+  }
+  return models;
 }
 
 function estimatorLoadError(cause: unknown): RxllmError {
