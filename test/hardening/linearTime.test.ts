@@ -5,7 +5,11 @@
  * read), never by a clock. LINEAR_TIME_SIZE shrinks the input (to check these against old code,
  * which would otherwise run for minutes).
  */
+import { from, lastValueFrom, tap, toArray } from 'rxjs';
+import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/events';
 import { parsePartialJson } from '../../src/internal/parsePartialJson';
+import { structuredOutput, type StructuredOutput } from '../../src/operators/structuredOutput';
 
 const size = Number(process.env.LINEAR_TIME_SIZE ?? 1_000_000);
 
@@ -35,5 +39,100 @@ describe('parsePartialJson', () => {
     const work = jsonParseWork(() => parsePartialJson(text));
     expect(work.calls).toBeLessThanOrEqual(2);
     expect(work.chars).toBeLessThanOrEqual(3 * text.length);
+  });
+});
+
+/** Deltas of `text`, `piece` characters each, as text events of one stream. */
+function textDeltas(text: string, piece: number): RxllmEvent[] {
+  const events: RxllmEvent[] = [{ type: 'start', id: 'm', model: 'x', provider: 'test' } as RxllmEvent];
+  for (let i = 0; i < text.length; i += piece) events.push({ type: 'text', text: text.slice(i, i + piece) });
+  events.push({ type: 'finish', reason: 'stop' } as RxllmEvent);
+  return events;
+}
+
+/** What producing `value` copied: the containers on its open path (last item, last key) and their items. */
+function openPathCopies(value: unknown): number {
+  let copies = 0;
+  let node = value;
+  while (typeof node === 'object' && node !== null) {
+    const keys = Array.isArray(node) ? node : Object.keys(node);
+    copies += 1 + keys.length;
+    node = Array.isArray(node)
+      ? node[node.length - 1]
+      : (node as Record<string, unknown>)[keys[keys.length - 1] as string];
+  }
+  return copies;
+}
+
+describe('structuredOutput', () => {
+  it.each([
+    ['a growing array, one item per delta', () => textDeltas(`[${'1,'.repeat(size / 2)}1]`, 2)],
+    [
+      'a growing object, one key per delta',
+      () =>
+        textDeltas(
+          `{${Array.from({ length: size / 8 }, (_, i) => `"${(i % 1e6).toString(36).padStart(4, '0')}":1,`).join('')}"end":1}`,
+          8,
+        ),
+    ],
+    [
+      // 100 KB: half a million open arrays make every garbage collection slow, whatever rxllm does.
+      'deep nesting (100 KB), one bracket per delta',
+      () => textDeltas(`${'['.repeat(size / 20)}${']'.repeat(size / 20)}`, 1),
+    ],
+    [
+      'an endless string in an array of strings',
+      () => textDeltas(`[${'"ab",'.repeat(size / 10)}"${'s'.repeat(size / 2)}"]`, 3),
+    ],
+  ])('copies O(n) values over all its emissions for %s', async (_name, make) => {
+    const events = make();
+    const chars = events.reduce((sum, event) => sum + (event.type === 'text' ? event.text.length : 0), 0);
+    let copies = 0;
+    let emissions = 0;
+    let last: StructuredOutput<unknown> | undefined;
+    await lastValueFrom(
+      from(events).pipe(
+        structuredOutput(),
+        tap((out) => {
+          emissions++;
+          last = out;
+          if (!out.done) copies += openPathCopies(out.partial);
+        }),
+      ),
+    );
+    expect(last?.done).toBe(true);
+    expect(emissions).toBeGreaterThan(1);
+    expect(copies).toBeLessThanOrEqual(20 * chars);
+  });
+
+  it('still shows every change of a small value', async () => {
+    const out = await lastValueFrom(
+      from(textDeltas('{"a": [1, 2, 3], "b": "xyz"}', 1)).pipe(structuredOutput(), toArray()),
+    );
+    expect(out.map((item) => JSON.stringify(item.done ? item.value : item.partial))).toEqual([
+      '{}',
+      '{"a":[]}',
+      '{"a":[1]}',
+      '{"a":[1,2]}',
+      '{"a":[1,2,3]}',
+      '{"a":[1,2,3],"b":""}',
+      '{"a":[1,2,3],"b":"x"}',
+      '{"a":[1,2,3],"b":"xy"}',
+      '{"a":[1,2,3],"b":"xyz"}',
+      '{"a":[1,2,3],"b":"xyz"}',
+    ]);
+  });
+
+  it('emits a held-back change before the error of a stream that ends mid-value', async () => {
+    const text = `[${'7,'.repeat(2000)}8`;
+    const seen: unknown[] = [];
+    const error = await lastValueFrom(
+      from(textDeltas(text, 2).slice(0, -1)).pipe(
+        structuredOutput(),
+        tap((out) => seen.push(out.done ? out.value : out.partial)),
+      ),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RxllmError);
+    expect((seen.at(-1) as number[]).length).toBe(2000); // the trailing 8 may still grow: not shown
   });
 });
