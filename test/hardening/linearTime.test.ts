@@ -8,6 +8,7 @@
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { RxllmError } from '../../src/errors';
 import type { RxllmEvent } from '../../src/events';
+import { codeForProviderError, codeForStatus } from '../../src/internal/httpError';
 import { parsePartialJson } from '../../src/internal/parsePartialJson';
 import { structuredOutput, type StructuredOutput } from '../../src/operators/structuredOutput';
 
@@ -134,5 +135,37 @@ describe('structuredOutput', () => {
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RxllmError);
     expect((seen.at(-1) as number[]).length).toBe(2000); // the trailing 8 may still grow: not shown
+  });
+});
+
+describe('the context-length check of provider errors', () => {
+  /** Characters handed to RegExp tests while `run` runs (the pattern is linear in what it is given). */
+  function regexWork(run: () => void): number {
+    const test = jest.spyOn(RegExp.prototype, 'test');
+    try {
+      run();
+      return test.mock.calls.reduce((sum, [input]) => sum + String(input).length, 0);
+    } finally {
+      test.mockRestore();
+    }
+  }
+
+  it.each([
+    ['an HTTP 400 body', (text: string) => codeForStatus(400, text)],
+    ['an in-band error message', (text: string) => codeForProviderError(undefined, text)],
+  ])('reads a bounded head of %s full of max_tokens', (_name, classify) => {
+    const hostile = 'max_tokens '.repeat(Math.ceil(size / 11));
+    let code: unknown;
+    expect(regexWork(() => (code = classify(hostile)))).toBeLessThanOrEqual(4096);
+    expect(code).not.toBe('context-length');
+  });
+
+  it('still recognises the usual wordings', () => {
+    expect(codeForStatus(400, '{"error":{"message":"max_tokens: 9000 exceeds the model limit"}}')).toBe(
+      'context-length',
+    );
+    expect(codeForProviderError(undefined, 'prompt is too long: 210000 tokens > 200000 maximum')).toBe(
+      'context-length',
+    );
   });
 });
