@@ -26,23 +26,32 @@ export function createStreamDecoder(
     typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true });
 
   if (dialect.framing === 'ndjson') {
-    let pending = '';
+    // The unfinished line, in pieces: joining them only once its newline arrives keeps a long
+    // line linear (`pending + chunk` with a rescan from its start was O(n²) over 1-byte chunks).
+    const pending: string[] = [];
     const lines = (input: string) => {
       let start = 0;
       for (let newline = input.indexOf('\n'); newline !== -1; newline = input.indexOf('\n', start)) {
-        const line = input.slice(start, newline).trim();
+        let line = input.slice(start, newline);
+        if (start === 0 && pending.length > 0) {
+          pending.push(line);
+          line = pending.join('');
+          pending.length = 0;
+        }
+        line = line.trim();
         start = newline + 1;
         if (line !== '') decoder.message(line);
       }
-      return input.slice(start);
+      if (start < input.length) pending.push(start === 0 ? input : input.slice(start));
     };
     return {
       push(chunk) {
-        pending = lines(pending + toText(chunk));
+        lines(toText(chunk));
       },
       end() {
-        const rest = (pending + text.decode()).trim();
-        pending = '';
+        pending.push(text.decode());
+        const rest = pending.join('').trim();
+        pending.length = 0;
         if (rest !== '') lines(`${rest}\n`);
         decoder.end();
       },

@@ -8,11 +8,58 @@
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { RxllmError } from '../../src/errors';
 import type { RxllmEvent } from '../../src/events';
+import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
+import { getDialect } from '../../src/wire/dialects';
+import type { DialectName } from '../../src/wire/types';
 import { codeForProviderError, codeForStatus } from '../../src/internal/httpError';
 import { parsePartialJson } from '../../src/internal/parsePartialJson';
 import { structuredOutput, type StructuredOutput } from '../../src/operators/structuredOutput';
 
 const size = Number(process.env.LINEAR_TIME_SIZE ?? 1_000_000);
+
+/**
+ * Characters examined by `String.prototype.indexOf` (how line framing searches, here and in
+ * eventsource-parser) and characters handed to `JSON.parse` while `run` runs.
+ */
+function scanWork(run: () => void): { scanned: number; parsed: number } {
+  const indexOf = String.prototype.indexOf; // eslint-disable-line @typescript-eslint/unbound-method
+  const parse = JSON.parse;
+  let scanned = 0;
+  let parsed = 0;
+  String.prototype.indexOf = function (this: string, search: string, position?: number) {
+    const at = indexOf.call(this, search, position);
+    scanned += (at === -1 ? this.length : at + 1) - Math.min(this.length, Math.max(0, position ?? 0));
+    return at;
+  };
+  JSON.parse = (text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
+    parsed += String(text).length;
+    return parse(text, reviver) as unknown;
+  };
+  try {
+    run();
+  } finally {
+    String.prototype.indexOf = indexOf;
+    JSON.parse = parse;
+  }
+  return { scanned, parsed };
+}
+
+/** Feeds `chunks` to a decoder of `dialect` and ends it; what it emitted, and the error it threw. */
+function decode(dialect: DialectName, chunks: Iterable<string>): { events: RxllmEvent[]; error?: unknown } {
+  const events: RxllmEvent[] = [];
+  const stream = createStreamDecoder(getDialect(dialect, 'decode'), (event) => events.push(event));
+  try {
+    for (const chunk of chunks) stream.push(chunk);
+    stream.end();
+  } catch (error) {
+    return { events, error };
+  }
+  return { events };
+}
+
+function* pieces(text: string, length: number): Generator<string> {
+  for (let i = 0; i < text.length; i += length) yield text.slice(i, i + length);
+}
 
 /** Characters handed to JSON.parse while `run` runs. */
 function jsonParseWork(run: () => void): { calls: number; chars: number } {
@@ -167,5 +214,68 @@ describe('the context-length check of provider errors', () => {
     expect(codeForProviderError(undefined, 'prompt is too long: 210000 tokens > 200000 maximum')).toBe(
       'context-length',
     );
+  });
+});
+
+describe('decoders', () => {
+  const dialects: DialectName[] = [
+    'openai-chat',
+    'anthropic',
+    'openai-responses',
+    'gemini',
+    'ollama',
+    'rxllm',
+  ];
+
+  it.each(dialects)('%s frames one 1 MB line, arriving 64 characters at a time, in O(n)', (dialect) => {
+    const framing = getDialect(dialect, 'decode').framing;
+    const line = `${framing === 'ndjson' ? '' : 'data: '}{"x":"${'a'.repeat(size)}"}`;
+    let result: ReturnType<typeof decode> | undefined;
+    const work = scanWork(() => (result = decode(dialect, pieces(`${line}\n\n`, 64))));
+    expect(work.scanned).toBeLessThanOrEqual(6 * line.length);
+    expect(work.parsed).toBeLessThanOrEqual(3 * line.length);
+    expect(result!.error ?? result!.events.length).toBeDefined();
+  });
+
+  /** A tool call whose arguments never finish: an unfinished key, 1 MB long, in 100-character deltas. */
+  const unfinishedArgs: Array<[DialectName, () => string[]]> = [
+    [
+      'openai-chat',
+      () => [
+        `data: {"choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]}}]}\n\n`,
+        ...Array.from(
+          pieces(`{\\"${'k'.repeat(size)}`, 100),
+          (args) =>
+            `data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"${args}"}}]}}]}\n\n`,
+        ),
+        `data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\n\ndata: [DONE]\n\n`,
+      ],
+    ],
+    [
+      'anthropic',
+      () => [
+        `event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"usage":{"input_tokens":1,"output_tokens":1}}}\n\n`,
+        `event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"f","input":{}}}\n\n`,
+        ...Array.from(
+          pieces(`{\\"${'k'.repeat(size)}`, 100),
+          (json) =>
+            `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"${json}"}}\n\n`,
+        ),
+        `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":2}}\n\n`,
+        `event: message_stop\ndata: {"type":"message_stop"}\n\n`,
+      ],
+    ],
+  ];
+
+  it.each(unfinishedArgs)('%s reads 1 MB of unfinished tool arguments in O(n)', (dialect, make) => {
+    const chunks = make();
+    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    let result: ReturnType<typeof decode> | undefined;
+    const work = scanWork(() => (result = decode(dialect, chunks)));
+    expect(result!.error).toBeUndefined();
+    const call = result!.events.find((event) => event.type === 'tool-call');
+    expect(call).toMatchObject({ incomplete: true, args: {} });
+    expect(work.parsed).toBeLessThanOrEqual(4 * total);
+    expect(work.scanned).toBeLessThanOrEqual(4 * total);
   });
 });
