@@ -5,7 +5,9 @@
  * read), never by a clock. LINEAR_TIME_SIZE shrinks the input (to check these against old code,
  * which would otherwise run for minutes).
  */
-import { from, lastValueFrom, tap, toArray } from 'rxjs';
+import { VirtualTimeScheduler, from, lastValueFrom, tap, toArray, type OperatorFunction } from 'rxjs';
+import { bufferTokens } from '../../src/operators/bufferTokens';
+import { throttleTokens } from '../../src/operators/throttleTokens';
 import { RxllmError } from '../../src/errors';
 import type { RxllmEvent } from '../../src/events';
 import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
@@ -18,11 +20,32 @@ import { structuredOutput, type StructuredOutput } from '../../src/operators/str
 const size = Number(process.env.LINEAR_TIME_SIZE ?? 1_000_000);
 
 /**
+ * Code units read by `String.prototype.charCodeAt` and `String.prototype.indexOf` (how the text
+ * operators scan, and how line framing searches, here and in eventsource-parser), and characters
+ * handed to `JSON.parse`, while `run` runs. (Reading a long concatenated string also flattens it,
+ * a copy no counter sees: the operators are built never to read the joined buffer per delta.)
+ */
+function textWork(run: () => void): number {
+  const charCodeAt = String.prototype.charCodeAt; // eslint-disable-line @typescript-eslint/unbound-method
+  let reads = 0;
+  String.prototype.charCodeAt = function (this: string, index: number) {
+    reads++;
+    return charCodeAt.call(this, index);
+  };
+  try {
+    const { scanned, parsed } = scanWork(run);
+    return reads + scanned + parsed;
+  } finally {
+    String.prototype.charCodeAt = charCodeAt;
+  }
+}
+
+/**
  * Characters examined by `String.prototype.indexOf` (how line framing searches, here and in
  * eventsource-parser) and characters handed to `JSON.parse` while `run` runs.
  */
 function scanWork(run: () => void): { scanned: number; parsed: number } {
-  const indexOf = String.prototype.indexOf; // eslint-disable-line @typescript-eslint/unbound-method
+  const indexOf = String.prototype.indexOf;
   const parse = JSON.parse;
   let scanned = 0;
   let parsed = 0;
@@ -277,5 +300,70 @@ describe('decoders', () => {
     expect(call).toMatchObject({ incomplete: true, args: {} });
     expect(work.parsed).toBeLessThanOrEqual(4 * total);
     expect(work.scanned).toBeLessThanOrEqual(4 * total);
+  });
+});
+
+describe('text operators', () => {
+  const endlessWord = () => 'w'.repeat(size);
+  const endlessLine = () => 'word '.repeat(size / 5);
+  const endlessSentence = () => 'no stop here '.repeat(Math.ceil(size / 13));
+  const quotes = () => `He said.${')'.repeat(size)}`;
+
+  const cases: Array<[string, () => OperatorFunction<RxllmEvent, RxllmEvent>, () => string]> = [
+    [
+      "bufferTokens({ boundary: 'word' }) on one endless word",
+      () => bufferTokens({ boundary: 'word' }),
+      endlessWord,
+    ],
+    [
+      "bufferTokens({ boundary: 'line' }) on one endless line",
+      () => bufferTokens({ boundary: 'line' }),
+      endlessLine,
+    ],
+    [
+      "bufferTokens({ boundary: 'sentence' }) on one endless sentence",
+      () => bufferTokens({ boundary: 'sentence' }),
+      endlessSentence,
+    ],
+    [
+      "bufferTokens({ boundary: 'sentence' }) on endless closing brackets",
+      () => bufferTokens({ boundary: 'sentence' }),
+      quotes,
+    ],
+    [
+      'throttleTokens({ wordsPerSecond }) on one endless word',
+      () => throttleTokens({ wordsPerSecond: 50, scheduler: new VirtualTimeScheduler() }),
+      endlessWord,
+    ],
+    [
+      "throttleTokens({ chunking: 'line' }) on one endless line",
+      () => throttleTokens({ wordsPerSecond: 50, chunking: 'line', scheduler: new VirtualTimeScheduler() }),
+      endlessLine,
+    ],
+    [
+      'throttleTokens({ charactersPerSecond }) on one endless word',
+      () => throttleTokens({ charactersPerSecond: 50, scheduler: new VirtualTimeScheduler() }),
+      endlessWord,
+    ],
+    [
+      'throttleTokens({ intervalMs }) on one endless word',
+      () => throttleTokens({ intervalMs: 10, scheduler: new VirtualTimeScheduler() }),
+      endlessWord,
+    ],
+  ];
+
+  it.each(cases)('%s, 4 characters a delta, reads O(n) characters', (_name, operator, make) => {
+    const text = make();
+    const events = textDeltas(text, 4);
+    let out = '';
+    const work = textWork(() =>
+      from(events)
+        .pipe(operator())
+        .subscribe((event) => {
+          if (event.type === 'text') out += event.text;
+        }),
+    );
+    expect(out).toBe(text);
+    expect(work).toBeLessThanOrEqual(8 * text.length);
   });
 });
