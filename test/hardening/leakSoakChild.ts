@@ -33,14 +33,13 @@ async function settle(): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-const handles = () => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap').length;
+const handles = () => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap');
 
 interface Scenario {
   name: string;
   transcript: Buffer;
   /** The stream under test, against `server`. */
   make(server: ReplayServer): Observable<RxllmEvent>;
-  /** Requests one cycle makes (mergeTracks strategies make one per track that starts). */
 }
 
 const sources: Scenario[] = [
@@ -118,9 +117,15 @@ async function soak(scenario: Scenario): Promise<void> {
   };
   const warmUp = Math.min(200, cycles);
   for (let i = 0; i < warmUp; i++) await cycle();
+  for (let turn = 0; turn < 10_000 && server.connections.opened !== server.connections.closed; turn++)
+    await new Promise((resolve) => setImmediate(resolve));
   const handlesBefore = handles();
+  const openBefore = server.connections.opened - server.connections.closed;
   const heapBefore = await settle();
   for (let i = 0; i < cycles; i++) await cycle();
+  // Socket closes are reported a few turns of the event loop after the request ended.
+  for (let turn = 0; turn < 10_000 && server.connections.opened !== server.connections.closed; turn++)
+    await new Promise((resolve) => setImmediate(resolve));
   const heapAfter = await settle();
   const handlesAfter = handles();
   const { opened, closed } = server.connections;
@@ -132,8 +137,11 @@ async function soak(scenario: Scenario): Promise<void> {
       heapGrowthBytes: heapAfter - heapBefore,
       socketsOpened: opened,
       socketsClosed: closed,
-      handlesBefore,
-      handlesAfter,
+      // Sockets open after the warm-up and at the end: equal when every unsubscribe closed its own.
+      socketsOpenBefore: openBefore,
+      socketsOpenAfter: opened - closed,
+      handlesBefore: handlesBefore.join(','),
+      handlesAfter: handlesAfter.join(','),
     }),
   );
 }
