@@ -26,7 +26,7 @@ const size = Number(process.env.LINEAR_TIME_SIZE ?? 1_000_000);
  * a copy no counter sees: the operators are built never to read the joined buffer per delta.)
  */
 function textWork(run: () => void): number {
-  const charCodeAt = String.prototype.charCodeAt; // eslint-disable-line @typescript-eslint/unbound-method
+  const charCodeAt = String.prototype.charCodeAt;
   let reads = 0;
   String.prototype.charCodeAt = function (this: string, index: number) {
     reads++;
