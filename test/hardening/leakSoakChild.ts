@@ -20,6 +20,8 @@ import { createReplayServer, type ReplayServer } from '../../src/testing/createR
 
 const cycles = Number(process.argv[2] ?? 2000);
 const only = process.argv[3];
+/** mergeTracks cycles (each runs two streams): default, as many as the sources. */
+const mergedCycles = Number(process.env.SOAK_MERGED_CYCLES ?? cycles);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
@@ -102,7 +104,7 @@ const merged: Scenario[] = strategies.map((strategy) => ({
   },
 }));
 
-async function soak(scenario: Scenario): Promise<void> {
+async function soak(scenario: Scenario, cycles: number): Promise<void> {
   // The stream stalls after its first events and stays open until the client goes away.
   const firstText = scenario.transcript.toString().search(/"(?:content|text|delta)":"[^"]/);
   const server = await createReplayServer({
@@ -111,7 +113,9 @@ async function soak(scenario: Scenario): Promise<void> {
     timing: { sliceBytes: 4096 },
   });
   const cycle = async () => {
-    await firstValueFrom(scenario.make(server).pipe(filter((event) => event.type === 'text')));
+    await firstValueFrom(
+      scenario.make(server).pipe(filter((event) => event.type === 'text' || event.type === 'reasoning')),
+    );
     await Promise.all(server.requests.map((request) => request.closed));
     server.requests.length = 0; // the server's own record is not the client's leak
   };
@@ -147,7 +151,8 @@ async function soak(scenario: Scenario): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  for (const scenario of [...sources, ...merged]) if (!only || scenario.name === only) await soak(scenario);
+  for (const scenario of sources) if (!only || scenario.name === only) await soak(scenario, cycles);
+  for (const scenario of merged) if (!only || scenario.name === only) await soak(scenario, mergedCycles);
 }
 
 main().catch((error: unknown) => {
