@@ -62,25 +62,42 @@ export function createStreamDecoder(
     typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true });
 
   if (dialect.framing === 'ndjson') {
-    let pending = '';
+    // The unfinished line, in pieces: joining them only once its newline arrives keeps a long
+    // line linear (`pending + chunk` with a rescan from its start was O(n²) over 1-byte chunks).
+    const pending: string[] = [];
+    let pendingLength = 0;
     const lines = (input: string) => {
       let start = 0;
       for (let newline = input.indexOf('\n'); newline !== -1; newline = input.indexOf('\n', start)) {
-        if (newline - start > limits.maxEventSize) throw tooLong();
-        const line = input.slice(start, newline).trim();
+        let line = input.slice(start, newline);
+        if (start === 0 && pending.length > 0) {
+          pending.push(line);
+          line = pending.join('');
+          pending.length = 0;
+          pendingLength = 0;
+        }
+        if (line.length > limits.maxEventSize) throw tooLong();
+        line = line.trim();
         start = newline + 1;
         if (line !== '') message(line);
       }
-      if (input.length - start > limits.maxEventSize) throw tooLong();
-      return input.slice(start);
+      if (start < input.length) {
+        const rest = start === 0 ? input : input.slice(start);
+        pending.push(rest);
+        pendingLength += rest.length;
+        // An unfinished line is bounded too: 200 MB without a newline must not be held.
+        if (pendingLength > limits.maxEventSize) throw tooLong();
+      }
     };
     return {
       push(chunk) {
-        pending = lines(pending + toText(chunk));
+        lines(toText(chunk));
       },
       end() {
-        const rest = (pending + text.decode()).trim();
-        pending = '';
+        pending.push(text.decode());
+        const rest = pending.join('').trim();
+        pending.length = 0;
+        pendingLength = 0;
         if (rest !== '') lines(`${rest}\n`);
         decoder.end();
       },

@@ -15,8 +15,15 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+// Bounded gaps only (`.{0,200}`, not `.*`): on a hostile body every `max_tokens` would rescan to the end.
 const contextLengthPattern =
-  /context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|input is too long|max_tokens.*exceed|exceeds? the (?:maximum|limit)/i;
+  /context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|input is too long|max_tokens.{0,200}exceed|exceeds? the (?:maximum|limit)/i;
+/** Providers say it within their first sentences; a 1 MB error body is not read further. */
+const contextLengthScan = 4096;
+
+function mentionsContextLength(text: string): boolean {
+  return contextLengthPattern.test(text.length > contextLengthScan ? text.slice(0, contextLengthScan) : text);
+}
 
 /** Maps an HTTP status (and the error body's words) to an error code. */
 export function codeForStatus(status: number, body = ''): RxllmErrorCode {
@@ -24,7 +31,7 @@ export function codeForStatus(status: number, body = ''): RxllmErrorCode {
   if (status === 429) return 'rate-limit';
   if (status === 503 || status === 529) return 'overloaded';
   if (status === 408 || status === 504) return 'timeout';
-  if ((status === 400 || status === 413 || status === 422) && contextLengthPattern.test(body))
+  if ((status === 400 || status === 413 || status === 422) && mentionsContextLength(body))
     return 'context-length';
   return 'http';
 }
@@ -98,7 +105,7 @@ export function codeForProviderError(type: string | undefined, message = ''): Rx
     case 'timeout_error':
       return 'timeout';
     default: {
-      if (contextLengthPattern.test(message)) return 'context-length';
+      if (mentionsContextLength(message)) return 'context-length';
       const status = statusForProviderCode(type);
       return status === undefined ? undefined : codeForStatus(status, message);
     }

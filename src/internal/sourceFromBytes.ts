@@ -25,6 +25,14 @@ export interface SourceFromBytesOptions {
   createStreamDecoder?: typeof createStreamDecoder;
 }
 
+/** Why a request is aborted on unsubscribe: made once, so no abort captures a stack. */
+const unsubscribed: Error = Object.freeze(
+  Object.assign(new Error('rxllm: unsubscribed'), {
+    name: 'AbortError',
+    stack: 'AbortError: rxllm: unsubscribed',
+  }),
+);
+
 /** How much of a non-2xx body is read for the error message; error bodies are small. */
 const maxErrorBodyBytes = 64 * 1024;
 
@@ -220,7 +228,11 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     return () => {
       flow.stop();
       if (drained) return;
-      controller?.abort();
+      // A shared reason: `abort()` would make a DOMException whose unformatted stack holds this
+      // teardown's closure (decoder, accumulator, reader), and an SDK that keeps our signal until
+      // the response body is collected (Anthropic's request-signal registry, itself kept alive
+      // through that closure) would never let any of it go: ~11 KB per unsubscribe.
+      controller?.abort(unsubscribed);
       // Cancelling the reader closes the connection even when no signal reaches the request
       // (a Response passed in directly), and settles a pending read at once.
       if (reader) reader.cancel().catch(ignore);

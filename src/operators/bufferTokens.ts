@@ -41,8 +41,12 @@ interface Pending {
   offsets: number[];
   /** Deltas received since the last emission. */
   count: number;
-  /** How much of `text` the built-in boundaries have already scanned. */
-  scanned: number;
+  /** Sentence scanning: the text so far ends with `.` `!` `?` `…` (and closing quotes). */
+  afterStop: boolean;
+  /** Sentence scanning: the text so far ends with `。` `！` `？` (and closing quotes). */
+  afterCjkStop: boolean;
+  /** A boundary found in the last delta that a grapheme cut held back, to try once more; or 0. */
+  held: number;
   timer: Subscription | null;
   /** The other kind's buffer for the same (track, choice): flushed first, to keep order. */
   sibling: Pending;
@@ -54,7 +58,15 @@ interface TrackBuffers {
   reasoning: Pending[];
 }
 
-const boundaries: Record<'word' | 'sentence' | 'line', (text: string, from: number) => number> = {
+/**
+ * A built-in boundary scanner: the end of the last boundary in `piece` (the delta just appended
+ * at `offset` in the buffer), or 0. It reads only the new delta, carrying what it needs to know
+ * about the text before in `pending`: rescanning the buffer would be O(n²) on text without
+ * boundaries (reading a concatenated string also flattens it, copying it whole each time).
+ */
+type BoundaryScanner = (pending: Pending, piece: string, offset: number) => number;
+
+const boundaries: Record<'word' | 'sentence' | 'line', BoundaryScanner> = {
   word: lastWordEnd,
   sentence: lastSentenceEnd,
   line: lastLineEnd,
@@ -97,15 +109,14 @@ const boundaries: Record<'word' | 'sentence' | 'line', (text: string, from: numb
  */
 export function bufferTokens(config: BufferTokensConfig): OperatorFunction<RxllmEvent, RxllmEvent> {
   const { count, timeMs, boundary, scheduler = asyncScheduler } = checkConfig(config);
-  const findBoundary =
+  // Built-in boundaries read each character once; a RegExp may match anywhere, so it looks at the
+  // whole buffer on every delta (O(buffer) each: pair it with `count` or `timeMs` on long text).
+  const findBoundary: BoundaryScanner | undefined =
     boundary === undefined
       ? undefined
       : typeof boundary === 'string'
         ? boundaries[boundary]
         : regexBoundary(boundary);
-  // Built-in boundaries only look at text they have not seen (less a few characters of context);
-  // a RegExp may match anywhere, so it looks at the whole buffer.
-  const lookBehind = typeof boundary === 'string' ? 4 : Infinity;
 
   return (source) =>
     new Observable<RxllmEvent>((subscriber) => {
@@ -151,7 +162,7 @@ export function bufferTokens(config: BufferTokensConfig): OperatorFunction<Rxllm
           offsets.splice(0, part);
           for (let i = 0; i < offsets.length; i++) offsets[i] = Math.max(0, offsets[i]! - cut);
           pending.text = text.slice(cut);
-          pending.scanned = Math.max(0, pending.scanned - cut);
+          pending.held = Math.max(0, pending.held - cut);
           pending.count = 0;
         }
         subscriber.next(out);
@@ -162,7 +173,9 @@ export function bufferTokens(config: BufferTokensConfig): OperatorFunction<Rxllm
         pending.parts.length = 0;
         pending.offsets.length = 0;
         pending.count = 0;
-        pending.scanned = 0;
+        pending.afterStop = false;
+        pending.afterCjkStop = false;
+        pending.held = 0;
         pending.timer?.unsubscribe();
         pending.timer = null;
         active.delete(pending);
@@ -192,17 +205,22 @@ export function bufferTokens(config: BufferTokensConfig): OperatorFunction<Rxllm
         // Reasoning then text (or back) within one choice: the earlier kind goes out first.
         if (pending.sibling.text !== '') flush(pending.sibling, true);
         if (pending.text === '') active.add(pending);
+        const offset = pending.text.length;
         pending.parts.push(event);
-        pending.offsets.push(pending.text.length);
+        pending.offsets.push(offset);
         pending.text += event.text;
         pending.count++;
         if (count !== undefined && pending.count >= count) {
           flush(pending, false);
         } else if (findBoundary) {
-          const from = Math.max(0, pending.scanned - lookBehind);
-          const end = findBoundary(pending.text, from);
-          pending.scanned = pending.text.length;
-          if (end > 0) emit(pending, safeCut(pending.text, end, false));
+          const end = findBoundary(pending, event.text, offset) || pending.held;
+          pending.held = 0;
+          if (end > 0) {
+            const cut = safeCut(pending.text, end, false);
+            // A boundary at the very end held back (a CR that an LF may follow) is tried once more.
+            if (cut < end) pending.held = end;
+            emit(pending, cut);
+          }
         }
         if (timeMs !== undefined && pending.text !== '' && pending.timer === null) {
           pending.timer = scheduler.schedule(() => onTimer(pending), timeMs);
@@ -244,51 +262,71 @@ export function bufferTokens(config: BufferTokensConfig): OperatorFunction<Rxllm
 
 function newPending(track: TrackBuffers): Pending {
   // `sibling` is linked right after both buffers of a (track, choice) exist.
-  return { text: '', parts: [], offsets: [], count: 0, scanned: 0, timer: null, sibling: null!, track };
+  return {
+    text: '',
+    parts: [],
+    offsets: [],
+    count: 0,
+    afterStop: false,
+    afterCjkStop: false,
+    held: 0,
+    timer: null,
+    sibling: null!,
+    track,
+  };
 }
 
-function lastLineEnd(text: string, from: number): number {
-  for (let i = text.length - 1; i >= from; i--) if (text.charCodeAt(i) === 10) return i + 1;
-  return 0;
+function lastLineEnd(_pending: Pending, piece: string, offset: number): number {
+  const newline = piece.lastIndexOf('\n');
+  return newline === -1 ? 0 : offset + newline + 1;
 }
 
-function lastWordEnd(text: string, from: number): number {
-  for (let i = text.length - 1; i >= from; i--) if (endsWord(text.charCodeAt(i))) return i + 1;
+function lastWordEnd(_pending: Pending, piece: string, offset: number): number {
+  for (let i = piece.length - 1; i >= 0; i--) if (endsWord(piece.charCodeAt(i))) return offset + i + 1;
   return 0;
 }
 
 const closers = new Set(['"', "'", '”', '’', ')', ']', '»', '」', '』']);
 
-/** After sentence-ending punctuation (and closing quotes) followed by whitespace; after 。！？; after \n. */
-function lastSentenceEnd(text: string, from: number): number {
-  for (let i = text.length - 1; i >= from; i--) {
-    const code = text.charCodeAt(i);
-    if (code === 10) return i + 1;
-    if (code === 0x3002 || code === 0xff01 || code === 0xff1f) return i + 1 + countClosers(text, i + 1);
-    if (isWhitespace(code) && i > 0) {
-      let j = i - 1;
-      while (j > 0 && closers.has(text[j]!)) j--;
-      const end = text[j];
-      if (end === '.' || end === '!' || end === '?' || end === '…') return i + 1;
+/**
+ * After sentence-ending punctuation (and closing quotes) followed by whitespace; after 。！？ and
+ * the closing quotes right after; after \n. Whitespace that begins the buffer ends nothing.
+ */
+function lastSentenceEnd(pending: Pending, piece: string, offset: number): number {
+  let end = 0;
+  let { afterStop, afterCjkStop } = pending;
+  for (let i = 0; i < piece.length; i++) {
+    const code = piece.charCodeAt(i);
+    if (code === 10) {
+      end = offset + i + 1;
+      afterStop = afterCjkStop = false;
+    } else if (code === 0x3002 || code === 0xff01 || code === 0xff1f) {
+      end = offset + i + 1;
+      afterStop = false;
+      afterCjkStop = true;
+    } else if (closers.has(piece[i]!)) {
+      if (afterCjkStop) end = offset + i + 1;
+    } else if (isWhitespace(code)) {
+      if (afterStop && offset + i > 0) end = offset + i + 1;
+      afterStop = afterCjkStop = false;
+    } else {
+      afterStop = code === 0x2e || code === 0x21 || code === 0x3f || code === 0x2026;
+      afterCjkStop = false;
     }
   }
-  return 0;
-}
-
-function countClosers(text: string, from: number): number {
-  let n = 0;
-  while (from + n < text.length && closers.has(text[from + n]!)) n++;
-  return n;
+  pending.afterStop = afterStop;
+  pending.afterCjkStop = afterCjkStop;
+  return end;
 }
 
 /** The end of the last match of `regex` in the text, or 0. */
-function regexBoundary(regex: RegExp): (text: string) => number {
+function regexBoundary(regex: RegExp): BoundaryScanner {
   // A global regex is used as given (so a subclass keeps its behaviour); others get a global copy.
   const global =
     regex.global && !regex.sticky
       ? regex
       : new RegExp(regex.source, regex.flags.replace('y', '') + (regex.global ? '' : 'g'));
-  return (text) => {
+  return ({ text }) => {
     global.lastIndex = 0;
     let end = 0;
     for (let match = global.exec(text); match !== null; match = global.exec(text)) {

@@ -74,9 +74,13 @@ export interface StructuredOutputConfig {
  * `schema` (any Standard Schema: zod, Valibot, ArkType; none means any JSON) and
  * `{ done: true, value }` is emitted; later content is ignored. A `reset` of the track starts over.
  *
- * Cost: every character is parsed once (O(n) over the output); each emission copies only the
- * objects and arrays still open, so an output whose top level is an array of m items costs O(m)
- * pointer copies per emission. Buffering deltas upstream (`bufferTokens`) reduces emissions.
+ * Cost: O(n) over the output. Every character is parsed once; an emission copies only the objects
+ * and arrays still open. While those hold little (up to about 128 array items or 8 object
+ * properties in all) every change is emitted; beyond that, emissions are spaced so that copying
+ * costs at most 16 array items (or 1 property) per character read: a top-level array of m items
+ * then emits about once per m/16 characters instead of on every delta, which would cost O(n²). A change held back this way goes out with the next emission, and
+ * before an error or the end of a stream that never completed the value; the final
+ * `{ done: true }` always carries everything.
  *
  * Errors are `RxllmError`s with code `malformed`: text that is not JSON (naming the character),
  * a value that fails the schema (naming each path: `items[2].price: expected number, received
@@ -122,6 +126,8 @@ export function structuredOutput<T = unknown>(
       /** Refusal text and finish reason of choice 0, to say why no (complete) JSON came. */
       let refusal = '';
       let finishReason: string | undefined;
+      /** Values the next emission may copy: earned by characters read (see Cost above). */
+      let copyBudget = 0;
 
       const restart = (): void => {
         parser = new IncrementalJsonParser();
@@ -129,6 +135,7 @@ export function structuredOutput<T = unknown>(
         finished = false;
         refusal = '';
         finishReason = undefined;
+        copyBudget = 0;
         if (wantedTrack === undefined) following = undefined;
       };
 
@@ -154,6 +161,16 @@ export function structuredOutput<T = unknown>(
           return;
         }
         if (parser.done) return finish();
+        copyBudget += text.length * copiesPerCharacter;
+        const cost = parser.snapshotCost;
+        if (parser.hasChanges && (cost <= freeCopies || cost <= copyBudget)) {
+          copyBudget = 0;
+          emitPartial();
+        }
+      };
+
+      /** Emits the value so far if it changed since the last emission. */
+      const emitPartial = (): void => {
         if (parser.takeChanged())
           subscriber.next({ done: false, partial: parser.snapshot() as DeepPartial<T> });
       };
@@ -242,7 +259,10 @@ export function structuredOutput<T = unknown>(
               return;
           }
         },
-        error: (error: unknown) => subscriber.error(error),
+        error: (error: unknown) => {
+          if (!finished) emitPartial();
+          subscriber.error(error);
+        },
         complete: () => {
           if (!finished && !subscriber.closed) {
             parser.end();
@@ -250,6 +270,7 @@ export function structuredOutput<T = unknown>(
           }
           if (subscriber.closed) return;
           if (!finished) {
+            emitPartial(); // A change held back to space out copies: nothing read is lost.
             if (parser.empty && refusal !== '') {
               subscriber.error(
                 new RxllmError(`structuredOutput: the model refused: ${refusal}`, {
@@ -275,6 +296,11 @@ export function structuredOutput<T = unknown>(
       });
     });
 }
+
+/** Open values an emission may always copy: small values emit on every change, as before. */
+const freeCopies = 128;
+/** Copy cost (an array item is 1, an object property 16) per character read, beyond that. */
+const copiesPerCharacter = 16;
 
 /** `items[2].price: expected number, received string` from a schema issue. */
 function describeIssue(issue: {

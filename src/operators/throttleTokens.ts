@@ -62,35 +62,75 @@ export interface ThrottleTokensConfig {
 
 type Delta = TextEvent | ReasoningEvent;
 
-/** Consecutive text (or reasoning) deltas of one choice, queued as one string. */
+/**
+ * Consecutive text (or reasoning) deltas of one choice, queued. The text is kept in its pieces,
+ * never joined: appending to one long string and reading it again flattens (copies) it on every
+ * delta, O(n²) over a long unfinished word or line. Chunk ends are found by reading each piece
+ * once, resuming where the last search stopped.
+ */
 class TextRun {
-  text: string;
   readonly events: Delta[];
-  /** Where each delta begins in `text`. */
+  /** Where each delta begins in the run's text. */
   readonly starts: number[];
+  length: number;
   /** The delta in which the next chunk begins. */
   part = 0;
+  /** The delta read last (reads move forward, or back a little to a chunk's start). */
+  private cursor = 0;
+  /** A chunk search that ran out of text: where it began, where it stopped, and in which phase. */
+  search = { from: -1, at: 0, phase: 0 };
   constructor(readonly first: Delta) {
-    this.text = first.text;
     this.events = [first];
     this.starts = [0];
+    this.length = first.text.length;
   }
   accepts(event: Delta): boolean {
     return event.type === this.first.type && (event.choice ?? 0) === (this.first.choice ?? 0);
   }
   append(event: Delta): void {
     this.events.push(event);
-    this.starts.push(this.text.length);
-    this.text += event.text;
+    this.starts.push(this.length);
+    this.length += event.text.length;
   }
-  /** The event for `text[from, to)`: the delta it begins in, with its text replaced. */
+  /** The code unit at `index` (< length). */
+  code(index: number): number {
+    const part = this.pieceAt(index);
+    return this.events[part]!.text.charCodeAt(index - this.starts[part]!);
+  }
+  /** The first `\n` at or after `from`, or -1. */
+  newline(from: number): number {
+    for (let part = this.pieceAt(from); part < this.events.length; part++) {
+      const start = this.starts[part]!;
+      const found = this.events[part]!.text.indexOf('\n', Math.max(0, from - start));
+      if (found !== -1) return start + found;
+    }
+    return -1;
+  }
+  /** The text `[from, to)`, joined from its pieces. */
+  slice(from: number, to: number): string {
+    let text = '';
+    for (let part = this.pieceAt(from); part < this.events.length && this.starts[part]! < to; part++) {
+      const start = this.starts[part]!;
+      text += this.events[part]!.text.slice(Math.max(0, from - start), to - start);
+    }
+    return text;
+  }
+  /** The event for `[from, to)`: the delta it begins in, with its text replaced. */
   chunk(from: number, to: number): Delta {
     while (this.part < this.starts.length - 1 && this.starts[this.part + 1]! <= from) this.part++;
     const event = this.events[this.part]!;
     const start = this.starts[this.part]!;
     return from === start && to - from === event.text.length
       ? event
-      : { ...event, text: this.text.slice(from, to) };
+      : { ...event, text: this.slice(from, to) };
+  }
+  /** The delta that holds `index`, found by walking from the one read last. */
+  private pieceAt(index: number): number {
+    let part = this.cursor;
+    while (part > 0 && this.starts[part]! > index) part--;
+    while (part < this.starts.length - 1 && this.starts[part + 1]! <= index) part++;
+    this.cursor = part;
+    return part;
   }
 }
 
@@ -229,8 +269,8 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
           if (item instanceof TextRun) {
             const from = lane.offset;
             lane.offset = 0;
-            emitted(item.text.length - from);
-            if (from < item.text.length) subscriber.next(item.chunk(from, item.text.length));
+            emitted(item.length - from);
+            if (from < item.length) subscriber.next(item.chunk(from, item.length));
           } else {
             emitted(1);
             subscriber.next(item);
@@ -256,13 +296,13 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
           }
           // A run followed by anything, or by the end, will not grow: its last chunk is complete.
           const final = sourceDone || lane.head < lane.queue.length - 1;
-          const end = takeChunk(item.text, lane.offset, final);
+          const end = takeChunk(item, lane.offset, final);
           if (end < 0) break; // the chunk is not complete yet: the next delta resumes the pace
           const chunk = item.chunk(lane.offset, end);
           lane.readyAt = now + cost(chunk.text);
           emitted(end - lane.offset);
           lane.offset = end;
-          if (end === item.text.length) {
+          if (end === item.length) {
             lane.head++;
             lane.offset = 0;
           }
@@ -334,37 +374,72 @@ export function throttleTokens(config: ThrottleTokensConfig = {}): OperatorFunct
     });
 }
 
-/** One grapheme cluster, or -1 while the last one may still grow. */
-function characterEnd(text: string, from: number, final: boolean): number {
-  if (from >= text.length) return -1;
-  const end = nextGraphemeEnd(text, from);
-  if (end === text.length && !final && hasOpenTail(text)) return -1;
-  return end;
+/**
+ * The end of the grapheme cluster that begins at `from`, read from a window of the run that grows
+ * until the cluster ends inside it (so a cut never splits one, however long); and whether that
+ * cluster ends the run and may still grow.
+ */
+function clusterEnd(run: TextRun, from: number): { end: number; open: boolean } {
+  for (let width = 16; ; width *= 2) {
+    const to = Math.min(run.length, from + width);
+    const window = run.slice(from, to);
+    const end = nextGraphemeEnd(window, 0);
+    if (end < window.length || to === run.length)
+      return { end: from + end, open: from + end === run.length && hasOpenTail(window) };
+  }
 }
 
+/** One grapheme cluster, or -1 while the last one may still grow. */
+function characterEnd(run: TextRun, from: number, final: boolean): number {
+  if (from >= run.length) return -1;
+  const { end, open } = clusterEnd(run, from);
+  return open && !final ? -1 : end;
+}
+
+/** Where a word search stopped: in the whitespace before the word, or in the word. */
+const Leading = 0;
+const InWord = 1;
+
 /** Leading whitespace, a word and the whitespace after it; or -1 while the word is unfinished. */
-function wordEnd(text: string, from: number, final: boolean): number {
-  const length = text.length;
-  let i = from;
-  while (i < length && isWhitespace(text.charCodeAt(i))) i++;
-  if (i === length) return final ? length : -1;
-  if (isCjk(text.charCodeAt(i))) {
-    i = nextGraphemeEnd(text, i);
-  } else {
-    while (i < length && !endsWord(text.charCodeAt(i))) i++;
-    if (i === length) return final ? length : -1;
-    if (isCjk(text.charCodeAt(i))) return i;
+function wordEnd(run: TextRun, from: number, final: boolean): number {
+  const length = run.length;
+  const search = run.search;
+  // Resume a search from the same chunk start that ran out of text, rather than rereading it.
+  let i = search.from === from ? search.at : from;
+  let phase = search.from === from ? search.phase : Leading;
+  if (phase === Leading) {
+    while (i < length && isWhitespace(run.code(i))) i++;
+    if (i === length) return unfinished(run, from, i, Leading, final);
+    if (isCjk(run.code(i))) i = clusterEnd(run, i).end;
+    else phase = InWord;
   }
-  while (i < length && isWhitespace(text.charCodeAt(i))) i++;
-  return i;
+  if (phase === InWord) {
+    while (i < length && !endsWord(run.code(i))) i++;
+    if (i === length) return unfinished(run, from, i, InWord, final);
+    if (isCjk(run.code(i))) return done(run, i);
+  }
+  while (i < length && isWhitespace(run.code(i))) i++;
+  return done(run, i);
 }
 
 /** Up to and including the next line break; or -1 while the line is unfinished. */
-function lineEnd(text: string, from: number, final: boolean): number {
-  if (from >= text.length) return -1;
-  const newline = text.indexOf('\n', from);
-  if (newline !== -1) return newline + 1;
-  return final ? text.length : -1;
+function lineEnd(run: TextRun, from: number, final: boolean): number {
+  if (from >= run.length) return -1;
+  const newline = run.newline(run.search.from === from ? run.search.at : from);
+  if (newline !== -1) return done(run, newline + 1);
+  return unfinished(run, from, run.length, Leading, final);
+}
+
+/** The chunk from `from` is not complete yet: remembers how far the search read. */
+function unfinished(run: TextRun, from: number, at: number, phase: number, final: boolean): number {
+  if (final) return done(run, run.length);
+  run.search = { from, at, phase };
+  return -1;
+}
+
+function done(run: TextRun, end: number): number {
+  run.search = { from: -1, at: 0, phase: Leading };
+  return end;
 }
 
 /** Words in `text`: runs of non-space characters, with each Chinese or Japanese character one word. */

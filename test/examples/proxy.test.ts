@@ -24,14 +24,16 @@ function close({ server }: Listening): Promise<void> {
  * A stand-in for a provider: plain node:http that answers with the bytes of a recorded stream,
  * picked by the request's `model`, and remembers what it was asked.
  */
-function replayServer(fixtures: Record<string, string | { status: number; body: string }>) {
+function replayServer(
+  fixtures: Record<string, string | { status: number; body: string; contentType?: string }>,
+) {
   const requests: Array<{ path: string; headers: Record<string, unknown>; body: Record<string, unknown> }> =
     [];
   const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += String(chunk)));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = JSON.parse(text) as Record<string, unknown>;
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
       requests.push({ path: req.url ?? '', headers: req.headers, body });
       const fixture = fixtures[String(body.model)];
       if (fixture === undefined) {
@@ -40,7 +42,7 @@ function replayServer(fixtures: Record<string, string | { status: number; body: 
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.end(fixtureBytes(fixture));
       } else {
-        res.writeHead(fixture.status, { 'content-type': 'application/json' });
+        res.writeHead(fixture.status, { 'content-type': fixture.contentType ?? 'application/json' });
         res.end(fixture.body);
       }
     });
@@ -50,6 +52,15 @@ function replayServer(fixtures: Record<string, string | { status: number; body: 
 
 const anthropicUpstream = replayServer({
   'claude-tool-use': 'anthropic/tool-use.sse',
+  'claude-bad-key': {
+    status: 401,
+    body: '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key sk-ant-***cret"}}',
+  },
+  'claude-html': {
+    status: 502,
+    contentType: 'text/html',
+    body: '<html><body><h1>502 Bad Gateway</h1><p>nginx at internal-lb-7.corp.example</p></body></html>',
+  },
   'claude-overloaded': 'anthropic/error-overloaded-midstream-spliced.sse',
 });
 const openaiUpstream = replayServer({
@@ -74,10 +85,12 @@ beforeAll(async () => {
     createProxy({
       anthropic: { baseURL: anthropicServer.url, apiKey: 'sk-ant-test' },
       openai: { baseURL: openaiServer.url, apiKey: 'sk-openai-test' },
+      clientKeys: ['client-key-1', 'client-key-2'],
+      maxBodyBytes: 2 * 1024 * 1024,
     }),
   );
-  openai = new OpenAI({ apiKey: 'unused', baseURL: `${proxy.url}/v1`, maxRetries: 0 });
-  anthropic = new Anthropic({ apiKey: 'unused', baseURL: proxy.url, maxRetries: 0 });
+  openai = new OpenAI({ apiKey: 'client-key-1', baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+  anthropic = new Anthropic({ apiKey: 'client-key-2', baseURL: proxy.url, maxRetries: 0 });
 });
 
 afterAll(async () => {
@@ -309,7 +322,7 @@ describe('examples/proxy', () => {
     expect((failure as Error).message).toBe('Overloaded');
   });
 
-  it("passes OpenAI's HTTP 429 to the anthropic client as a rate_limit_error", async () => {
+  it("passes OpenAI's HTTP 429 to the anthropic client as a 429 rate_limit_error, in generic words", async () => {
     const stream = anthropic.messages.stream({
       model: 'gpt-rate-limited',
       max_tokens: 100,
@@ -318,8 +331,9 @@ describe('examples/proxy', () => {
     const failure = await stream.finalMessage().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Anthropic.APIError);
     expect((failure as InstanceType<typeof Anthropic.APIError>).type).toBe('rate_limit_error');
+    expect((failure as InstanceType<typeof Anthropic.APIError>).status).toBe(429);
     expect((failure as InstanceType<typeof Anthropic.APIError>).apiMessage).toBe(
-      'Rate limit reached for gpt-4o',
+      'Rate limit reached upstream; retry later',
     );
   });
 
@@ -329,5 +343,119 @@ describe('examples/proxy', () => {
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect((failure as Error).message).toBe('400 only stream: true is supported');
+  });
+
+  describe('as a safe proxy', () => {
+    const hi = [{ role: 'user' as const, content: 'Hi' }];
+
+    it.each([
+      ['no key', undefined],
+      ['a wrong key', 'client-key-3'],
+      ['a prefix of a key', 'client-key-'],
+    ])('answers 401 to a client with %s, before any upstream request', async (_name, key) => {
+      const before = anthropicUpstream.requests.length + openaiUpstream.requests.length;
+      const openaiClient = new OpenAI({ apiKey: 'x', baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+      const openaiFailure = await openaiClient.chat.completions
+        .create(
+          { model: 'claude-tool-use', messages: hi, stream: true },
+          { headers: { authorization: key === undefined ? null : `Bearer ${key}` } },
+        )
+        .catch((error: unknown) => error);
+      expect(openaiFailure).toBeInstanceOf(OpenAI.AuthenticationError);
+      // The Anthropic SDK refuses to send a request without a key; a bare request stands in.
+      const anthropicFailure =
+        key === undefined
+          ? await fetch(`${proxy.url}/v1/messages`, { method: 'POST', body: '{}' }).then(async (response) =>
+              response.status === 401 &&
+              ((await response.json()) as { error: { type: string } }).error.type === 'authentication_error'
+                ? new Anthropic.AuthenticationError(401, undefined, undefined, new Headers())
+                : response,
+            )
+          : await new Anthropic({ apiKey: key, baseURL: proxy.url, maxRetries: 0 }).messages
+              .create({ model: 'gpt-text', max_tokens: 10, messages: hi, stream: true })
+              .catch((error: unknown) => error);
+      expect(anthropicFailure).toBeInstanceOf(Anthropic.AuthenticationError);
+      expect(anthropicUpstream.requests.length + openaiUpstream.requests.length).toBe(before);
+    });
+
+    it.each([
+      ['an upstream 401 quoting the masked key', 'claude-bad-key', ['sk-ant', 'cret', 'x-api-key']],
+      ['an upstream HTML error page', 'claude-html', ['<html', 'nginx', 'corp.example']],
+    ])('turns %s into a clean 502, before streaming', async (_name, model, secrets) => {
+      const failure = await openai.chat.completions
+        .create({ model, messages: hi, stream: true })
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OpenAI.APIError);
+      expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+      const shown = JSON.stringify((failure as InstanceType<typeof OpenAI.APIError>).error) + String(failure);
+      for (const secret of secrets) expect(shown).not.toContain(secret);
+    });
+
+    it('never shows credentials from the upstream URL', async () => {
+      const leaky = await listen(
+        createProxy({
+          anthropic: {
+            baseURL: anthropicServer.url.replace('http://', 'http://admin:hunter2@'),
+            apiKey: 'k',
+          },
+          openai: { baseURL: openaiServer.url, apiKey: 'k' },
+          clientKeys: ['client-key-1'],
+        }),
+      );
+      try {
+        const client = new OpenAI({ apiKey: 'client-key-1', baseURL: `${leaky.url}/v1`, maxRetries: 0 });
+        const failure = await client.chat.completions
+          .create({ model: 'claude-tool-use', messages: hi, stream: true })
+          .catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(OpenAI.APIError);
+        expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+        const shown =
+          JSON.stringify((failure as InstanceType<typeof OpenAI.APIError>).error) + String(failure);
+        expect(shown).not.toContain('hunter2');
+        expect(shown).not.toContain('admin');
+      } finally {
+        await close(leaky);
+      }
+    });
+
+    it('decodes a 300k-character CJK request body as UTF-8 across chunk boundaries', async () => {
+      const content = '漢字かな交じり文'.repeat(300_000 / 8);
+      const stream = openai.chat.completions.stream({
+        model: 'claude-tool-use',
+        messages: [{ role: 'user', content }],
+      });
+      await stream.finalChatCompletion();
+      const sent = anthropicUpstream.requests.at(-1)!.body as { messages: Array<{ content: unknown }> };
+      const received = JSON.stringify(sent.messages[0]!.content);
+      expect(received).not.toContain('\ufffd');
+      expect(received).toContain(content);
+    });
+
+    it('answers 413 to a body over the limit, without asking the upstream', async () => {
+      const before = anthropicUpstream.requests.length;
+      const failure = await openai.chat.completions
+        .create({
+          model: 'claude-tool-use',
+          messages: [{ role: 'user', content: 'x'.repeat(3_000_000) }],
+          stream: true,
+        })
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OpenAI.APIError);
+      expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
+      expect(anthropicUpstream.requests.length).toBe(before);
+    });
+
+    it('answers 400 to a body that is not JSON', async () => {
+      const response = await fetch(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'client-key-1' },
+        body: '{"stream": tru',
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'The body is not a JSON object' },
+      });
+    });
   });
 });
