@@ -47,12 +47,18 @@ export function sdkSource(
   method: SdkCreateMethod,
   body: object,
   config: { provider?: string; request?: object },
+  provider = config.provider,
 ): Observable<RxllmEvent> {
   const dialect = getDialect(dialectName, 'decode');
+  const model = (body as { model?: unknown }).model;
   return sourceFromBytes((signal) => createResponse(method, body, { ...config.request, signal }), {
     dialect,
     name,
     mapError: (error) => errorFromSdk(error, dialect.name),
+    step: {
+      ...(typeof model === 'string' && { model }),
+      ...(provider !== undefined && { provider }),
+    },
     ...(config.provider !== undefined && { decoderOptions: { provider: config.provider } }),
   });
 }

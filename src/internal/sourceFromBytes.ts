@@ -19,6 +19,12 @@ export interface SourceFromBytesOptions {
   mapError?: (error: unknown) => RxllmError | undefined;
   /** Names the source in errors about its input (`fromSSE`, `fromOpenAI`, ...). */
   name: string;
+  /**
+   * What the source knows of its request (the model asked for): emitted as a `step-start` at
+   * subscribe, before the request is made, so that a stream cancelled before its response can
+   * still be priced. Absent for a generic source (`fromSSE`), whose input may carry its own steps.
+   */
+  step?: { model?: string; provider?: string };
 }
 
 /** How much of a non-2xx body is read for the error message; error bodies are small. */
@@ -31,7 +37,7 @@ const maxErrorBodyBytes = 64 * 1024;
  * unsubscribe aborts the request and cancels the reader at once, silently.
  */
 export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
-  const { dialect, decoderOptions, mapError, name } = options;
+  const { dialect, decoderOptions, mapError, name, step } = options;
   return new Observable<RxllmEvent>((subscriber) => {
     // Captured synchronously: the gates are ambient only during this subscribe call.
     const gates = captureGates();
@@ -174,6 +180,14 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       }
     };
 
+    if (step !== undefined) {
+      const stepStart: RxllmEvent = { type: 'step-start', step: 0, seq: seq++ };
+      if (step.model !== undefined) stepStart.model = step.model;
+      if (step.provider !== undefined) stepStart.provider = step.provider;
+      accumulator.apply(stepStart);
+      subscriber.next(stepStart);
+    }
+    if (subscriber.closed) return;
     run().catch((error: unknown) => fail(error));
 
     return () => {

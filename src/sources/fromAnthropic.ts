@@ -69,5 +69,12 @@ export function fromAnthropic<Client extends AnthropicMessagesClient>(
       `rxllm: fromAnthropic: params must be Messages API parameters, got ${String(params)}`,
     );
   }
-  return sdkSource('fromAnthropic', 'anthropic', client.messages, { ...params, stream: true }, config);
+  return sdkSource(
+    'fromAnthropic',
+    'anthropic',
+    client.messages,
+    { ...params, stream: true },
+    config,
+    config.provider ?? 'anthropic',
+  );
 }

@@ -101,6 +101,10 @@ export function fromOllama(config: FromOllamaConfig): Observable<RxllmEvent> {
       const request = config.fetch ?? globalThis.fetch;
       return request(url, { method: 'POST', headers, body, signal });
     },
-    { dialect: getDialect('ollama', 'decode'), name: 'fromOllama' },
+    {
+      dialect: getDialect('ollama', 'decode'),
+      name: 'fromOllama',
+      step: { model: config.model, provider: 'ollama' },
+    },
   );
 }
