@@ -28,6 +28,9 @@ const values = {
   u: ev.usage(5, 3),
   f: ev.finish('stop'),
   r: ev.reset('retry'),
+  // Each attempt is a new request, so a new step: announced before its first event.
+  n: { type: 'step-start', step: 1 } as const,
+  N: { type: 'step-start', step: 2 } as const,
 };
 
 /** The scenarios that specify `retryStream`; `main` is the one its JSDoc shows. */
@@ -36,37 +39,37 @@ export const scenarios: Record<string, RetryScenario> = {
     description: 'takes back the failed attempt with a reset and resubscribes after the backoff',
     diagram: {
       attempt1: '-a-#',
-      attempt2: '       -b-|',
-      expected: '-a-----rb-|',
+      attempt2: '       -b---|',
+      expected: '-a-----r(nb)|',
     },
     values,
     errors: { attempt1: overloaded },
     config: { initialDelayMs: 4, jitter: 0 },
-    subscriptions: ['^--!', '-------^--!'],
+    subscriptions: ['^--!', '-------^----!'],
   },
   backoff: {
     description: 're-requests the same cold source with exponentially growing waits, then fails',
     diagram: {
-      source: '-a-#',
-      expected: '-a---ra-------ra-#',
+      source: '-a-----#',
+      expected: '-a-------r(na)--------r(Na)--#',
     },
     values,
     errors: { source: overloaded },
     error: overloaded,
     config: { maxRetries: 2, initialDelayMs: 2, factor: 3, jitter: 0 },
-    subscriptions: ['^--!', '-----^--!', '--------------^--!'],
+    subscriptions: ['^------!', '---------^------!', '----------------------^------!'],
   },
   jitter: {
     description: 'shortens each wait by jitter × random() and emits no reset when nothing was shown',
     diagram: {
-      source: 's#',
-      expected: 's------s------------s#',
+      source: 's---#',
+      expected: 's---------(ns)------------(Ns)#',
     },
     values,
     errors: { source: overloaded },
     error: overloaded,
     config: { maxRetries: 2, initialDelayMs: 8, factor: 2, jitter: 0.5, random: () => 0.5 },
-    subscriptions: ['^!', '-------^!', '--------------------^!'],
+    subscriptions: ['^---!', '----------^---!', '--------------------------^---!'],
   },
   maxDelay: {
     description: 'caps the backoff at maxDelayMs',
@@ -84,13 +87,13 @@ export const scenarios: Record<string, RetryScenario> = {
     description: "waits the error's retryAfterMs instead of the backoff",
     diagram: {
       attempt1: '-a-#',
-      attempt2: '             -b-|',
-      expected: '-a-----------rb-|',
+      attempt2: '             -b---|',
+      expected: '-a-----------r(nb)|',
     },
     values,
     errors: { attempt1: rateLimited },
     config: { initialDelayMs: 1, jitter: 0 },
-    subscriptions: ['^--!', '-------------^--!'],
+    subscriptions: ['^--!', '-------------^----!'],
   },
   retryAfterBeyondMaxDelay: {
     description: 'passes the error at once when retryAfterMs exceeds maxDelayMs',
@@ -120,14 +123,14 @@ export const scenarios: Record<string, RetryScenario> = {
     description: 'emits one reset for shown text, none for an attempt that showed nothing',
     diagram: {
       attempt1: '-sa#',
-      attempt2: '     -s#',
-      attempt3: '            -sb-fu|',
-      expected: '-sa--rs------sb-fu|',
+      attempt2: '     -s----#',
+      attempt3: '                -s---b-fu|',
+      expected: '-sa--r(ns)-------(Ns)b-fu|',
     },
     values,
     errors: { attempt1: overloaded, attempt2: overloaded },
     config: { initialDelayMs: 2, factor: 2.5, jitter: 0 },
-    subscriptions: ['^--!', '-----^-!', '------------^-----!'],
+    subscriptions: ['^--!', '-----^-----!', '----------------^--------!'],
   },
   success: {
     description: 'passes a stream that does not fail unchanged, usage arriving last',

@@ -15,6 +15,7 @@ import { captureGates, waitForGates } from '../internal/flowGate';
 import { isContentEvent } from '../internal/isContentEvent';
 import { subscribeUnderGates } from '../internal/subscribeUnderGates';
 import { MessageAccumulator, type Message } from '../message';
+import { StepSequence } from '../internal/StepSequence';
 
 /** Options of {@link deadline}. Set at least one of the three limits. */
 export interface DeadlineConfig {
@@ -106,6 +107,8 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
       // Captured now, while a consumer's flow gates are ambient (see internal/flowGate).
       const gates = captureGates();
       const message = new MessageAccumulator();
+      // The fallback is a new request: its steps continue the source's (see StepSequence).
+      const steps = new StepSequence();
       let sawContent = false;
       let lastContentAt = 0;
       let track: string | undefined;
@@ -147,7 +150,9 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
           );
         }
         // Subscribed from a timer: re-enter the consumer's gates so that its pause still holds.
-        fallbackSubscription = subscribeUnderGates(gates, () => from(next).subscribe(subscriber));
+        fallbackSubscription = subscribeUnderGates(gates, () =>
+          steps.attempt(from(next)).subscribe(subscriber),
+        );
       };
 
       // One timer for the silence, re-armed lazily: it wakes when the silence could at the
@@ -185,7 +190,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
         return true;
       };
 
-      const sourceSubscription = source.subscribe({
+      const sourceSubscription = steps.attempt(source).subscribe({
         next: (event) => {
           if (ended) return;
           message.apply(event);

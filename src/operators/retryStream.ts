@@ -14,6 +14,7 @@ import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
 import { captureGates } from '../internal/flowGate';
 import { isContentEvent } from '../internal/isContentEvent';
+import { StepSequence } from '../internal/StepSequence';
 import { underGates } from '../internal/subscribeUnderGates';
 
 /** What {@link RetryStreamConfig.onRetry} is told before each wait. */
@@ -68,12 +69,13 @@ export interface RetryStreamConfig {
  *
  * ```text
  * attempt1: -a-#
- * attempt2:        -b-|
- * expected: -a-----rb-|
+ * attempt2:        -b---|
+ * expected: -a-----r(nb)|
  * ```
  *
  * (`initialDelayMs: 4, jitter: 0`: attempt 1 fails at 3; at 7 a `reset` takes back `a`, and the
- * source is subscribed again. Each attempt is drawn under the frame where it is subscribed.)
+ * source is subscribed again: its first event comes after a `step-start` (`n`, step 1), since a
+ * new request is a new step. Each attempt is drawn under the frame where it is subscribed.)
  *
  * Only retryable errors are retried (see `shouldRetry`); others, and the error of the last allowed
  * attempt, pass on untouched, with the `partial` their source gave them. The wait honours the
@@ -83,6 +85,8 @@ export interface RetryStreamConfig {
  * reason `'retry'` (on that content's track) is emitted when the next attempt starts; an attempt
  * that showed nothing needs no take-back.
  *
+ * Every attempt is a new step of its track (a `step-start` opens it, numbered after the failed
+ * attempt's steps), so usage the failed attempt reported stays counted next to the retry's.
  * Resubscribing re-runs a cold source: an rxllm source sends the request again. (The official
  * SDK clients also retry a request that fails before streaming starts; this operator adds retries
  * for failures in mid-stream.) A retry is subscribed under the same flow gates as the first
@@ -147,6 +151,8 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
       // Retries subscribe from a timer, where the consumer's flow gates are no longer ambient:
       // re-entering the ones captured now keeps a paused consumer's pause reaching the network.
       const resubscribed = underGates(captureGates(), source);
+      // Each attempt is a new request, so a new step of its track (see StepSequence).
+      const steps = new StepSequence();
       const watch = tap<RxllmEvent>((event) => {
         if (isContentEvent(event)) {
           shown = true;
@@ -154,7 +160,7 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
         }
       });
       const attempt = defer(() => {
-        const events$ = attempts++ === 0 ? source : resubscribed;
+        const events$ = steps.attempt(attempts++ === 0 ? source : resubscribed);
         if (!shown) return events$.pipe(watch);
         shown = false;
         const reset: RxllmEvent =
