@@ -233,9 +233,10 @@ export interface ComparisonEvent extends EventMeta {
  * know the request emit it first, before the response arrives, naming the requested model (so a
  * track cancelled before its `start` can still be priced). Operators that make a new request on
  * the same track (`retryStream`, `deadline`'s fallback, a tool loop) start the next step. Events
- * up to the next `step-start` of the track belong to this step; a stream with none is step 0.
- * A `step-start` repeating the current step's number adds to it (model, provider), never opens
- * a new one.
+ * up to the next `step-start` of the track belong to this step; a track that announced none is
+ * in step 0. Every `step-start` opens a step: numbered `step`, or one past the track's last step
+ * when `step` is not beyond it (two sources concatenated on one track both say 0: the second
+ * request is step 1).
  */
 export interface StepStartEvent extends EventMeta {
   type: 'step-start';

@@ -101,6 +101,8 @@ export const initialMessageState: MessageState = {
 
 const noToolCalls: readonly ToolCallState[] = [];
 const noSteps: readonly StepState[] = [];
+/** The steps of a track that announced none: step 0. Shared, never changed. */
+const implicitSteps: readonly StepState[] = [{ step: 0, usage: null, finishReason: null }];
 
 /** A track before its first event. Never mutated: owners start from `copyTrack(emptyTrack)`. */
 export const emptyTrack: TrackState = {
@@ -200,6 +202,13 @@ function withEntry(
  * left alone and a changed copy is returned, or `track` itself when the event changes nothing.
  */
 export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean): TrackState {
+  // Everything on a track belongs to a step; a track that announced none is in step 0.
+  if (track.steps.length === 0 && event.type !== 'step-start') {
+    const opened = own(track, track, owned);
+    opened.steps = implicitSteps;
+    track = opened;
+    owned = true;
+  }
   switch (event.type) {
     case 'text':
     case 'reasoning':
@@ -236,26 +245,22 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       );
     }
     case 'step-start': {
+      // A new request: the next step, numbered by the event unless steps past it were seen (a
+      // source numbers its own request 0, and may follow another on the same track).
       const steps = track.steps;
       const last = steps[steps.length - 1];
-      if (last === undefined || event.step > last.step) {
-        const next = own(track, track, owned);
-        const step: Mutable<StepState> = { step: event.step, usage: null, finishReason: null };
-        if (event.model !== undefined) step.model = event.model;
-        if (event.provider !== undefined) step.provider = event.provider;
-        next.steps = [...steps, step];
-        if (next.model === undefined && event.model !== undefined) next.model = event.model;
-        if (next.provider === undefined && event.provider !== undefined) next.provider = event.provider;
-        return next;
-      }
-      // The same step again (a track that left its held events behind says it once more): add
-      // what it names, open nothing.
-      return withStep(track, event.step, owned, (step) =>
-        (event.model === undefined || step.model !== undefined) &&
-        (event.provider === undefined || step.provider !== undefined)
-          ? undefined
-          : { ...step, model: step.model ?? event.model, provider: step.provider ?? event.provider },
-      );
+      const next = own(track, track, owned);
+      const step: Mutable<StepState> = {
+        step: last === undefined ? event.step : Math.max(event.step, last.step + 1),
+        usage: null,
+        finishReason: null,
+      };
+      if (event.model !== undefined) step.model = event.model;
+      if (event.provider !== undefined) step.provider = event.provider;
+      next.steps = [...steps, step];
+      if (next.model === undefined && event.model !== undefined) next.model = event.model;
+      if (next.provider === undefined && event.provider !== undefined) next.provider = event.provider;
+      return next;
     }
     case 'step-finish':
       return withStep(track, event.step, owned, (step) => ({

@@ -90,6 +90,8 @@ interface TrackCount {
   steps: StepCount[];
   /** A `step-start` was seen: usage events name their step. */
   stepped: boolean;
+  /** An event other than a `step-start` arrived: the implicit step 0 is in use. */
+  touched: boolean;
 }
 
 /**
@@ -166,7 +168,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         if (last !== undefined && last.track === track) return last;
         let state = tracks.get(track);
         if (state === undefined) {
-          state = { track, steps: [newStep(0, fallbackModel, undefined)], stepped: false };
+          state = { track, steps: [newStep(0, fallbackModel, undefined)], stepped: false, touched: false };
           tracks.set(track, state);
         }
         return (last = state);
@@ -174,8 +176,9 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 
       /** The track's current step: the last one. */
       const currentOf = (track: string | undefined): StepCount => {
-        const steps = trackOf(track).steps;
-        return steps[steps.length - 1]!;
+        const state = trackOf(track);
+        state.touched = true;
+        return state.steps[state.steps.length - 1]!;
       };
 
       /** Step `number` of a track, created in order if it does not exist yet. */
@@ -239,6 +242,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 
       const onUsage = (event: UsageEvent): void => {
         const state = trackOf(event.track);
+        state.touched = true;
         const { type: _type, track: _track, seq, step: number, ...counts } = event;
         const step = number === undefined ? state.steps[state.steps.length - 1]! : stepOf(state, number);
         step.active = true;
@@ -256,10 +260,12 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         const state = trackOf(event.track);
         const current = state.steps[state.steps.length - 1]!;
         // The implicit step 0 that nothing has used yet takes the first step-start's number.
-        const fresh = !state.stepped && !current.active && current.reported === undefined;
+        const fresh = !state.stepped && !state.touched;
         state.stepped = true;
         if (fresh) current.step = event.step;
-        const step = fresh ? current : stepOf(state, event.step);
+        // Otherwise the next step, as the message fold numbers it (see StepStartEvent).
+        const step = fresh ? current : newStep(Math.max(event.step, current.step + 1), undefined, undefined);
+        if (!fresh) state.steps.push(step);
         step.active = true;
         if (event.model !== undefined && (step.model === undefined || step.model === fallbackModel)) {
           step.model = event.model;
@@ -374,9 +380,13 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
               // An upstream aggregateUsage's total: this operator's own total replaces it.
               return;
             case 'reset':
+              trackOf(event.track).touched = true;
+              break;
             case 'progress':
             case 'comparison':
+              break;
             case 'step-finish':
+              trackOf(event.track).touched = true;
               break;
             default:
               currentOf(event.track).active = true;

@@ -40,7 +40,9 @@ describe('messageReducer', () => {
     });
     expect(messageReducer(undefined, ev.text('Hi'))).toEqual({
       status: 'streaming',
-      tracks: { default: { ...emptyTrack, text: 'Hi' } },
+      tracks: {
+        default: { ...emptyTrack, text: 'Hi', steps: [{ step: 0, usage: null, finishReason: null }] },
+      },
       usage: null,
       comparison: null,
       error: null,
