@@ -1,4 +1,5 @@
 import type { FinishReason, Usage } from '../../events';
+import { StepUsage } from '../stepUsage';
 import type { RxllmError } from '../../errors';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
@@ -31,6 +32,10 @@ const finishReasons: Record<FinishReason, string> = {
  *   parsed input (or `tool-input-error` for a call whose arguments were cut off).
  * - Finish reason and usage are held: `finish` comes last with `finishReason` and
  *   `messageMetadata: { usage }`, then `data: [DONE]`.
+ * - Steps: a `step-start` writes `start-step` (after a `finish-step` for the step before), a
+ *   `step-finish` or the end `finish-step`, as `streamText` frames each model call, so `useChat`
+ *   shows a `step-start` part between a tool loop's calls. The usage in `messageMetadata` is the
+ *   sum over the steps; `usage-total` is dropped (it is the same sum over every track).
  * - `reset` closes the open parts and sends a `start` with a new `messageId`:
  *   `readUIMessageStream` then replaces the message instead of appending to it.
  * - One message per stream: events of `choice` k > 0 are dropped, as are in-band `error`,
@@ -46,10 +51,30 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
   let openId = '';
   let openKind: 'text' | 'reasoning' = 'text';
   const tools = new Map<string, number>(); // call id → characters of input already written
-  let usage: Usage | undefined;
+  const stepUsage = new StepUsage();
   let finish: FinishReason | undefined;
+  // A step (one model call) is open: `start-step` was written, `finish-step` is owed.
+  let stepOpen = false;
+  // A step-start arrived: `start-step` is written before the step's first part (so a step that
+  // shows nothing, such as a cancelled track's, writes nothing, and `start` keeps its id).
+  let stepPending = false;
 
   const chunk = (json: string): void => write({ data: json });
+
+  const finishStep = (): void => {
+    if (!stepOpen) return;
+    closeOpen();
+    chunk('{"type":"finish-step"}');
+    stepOpen = false;
+  };
+
+  const beginStep = (): void => {
+    if (!stepPending) return;
+    stepPending = false;
+    finishStep();
+    chunk('{"type":"start-step"}');
+    stepOpen = true;
+  };
 
   const start = (): void => {
     if (started) return;
@@ -65,9 +90,10 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
   };
 
   const open = (kind: 'text' | 'reasoning', providerMetadata = ''): string => {
-    if (openId !== '' && openKind === kind && providerMetadata === '') return openId;
+    if (!stepPending && openId !== '' && openKind === kind && providerMetadata === '') return openId;
     closeOpen();
     start();
+    beginStep();
     openKind = kind;
     openId = `${kind}-${parts++}`;
     chunk(`{"type":"${kind}-start","id":"${openId}"${providerMetadata}}`);
@@ -77,6 +103,7 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
   const toolStart = (id: string, name: string): void => {
     closeOpen();
     start();
+    beginStep();
     tools.set(id, 0);
     chunk(
       `{"type":"tool-input-start","toolCallId":${JSON.stringify(id)},"toolName":${JSON.stringify(name)}}`,
@@ -141,7 +168,14 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
           finish = event.reason;
           return;
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
+          return;
+        case 'step-start':
+          stepUsage.start(event);
+          stepPending = true;
+          return;
+        case 'step-finish':
+          finishStep();
           return;
         case 'start':
           if (!started && event.id !== undefined) messageId = event.id;
@@ -151,6 +185,8 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
           closeOpen();
           tools.clear();
           finish = undefined;
+          // The message is replaced; the next step-start opens a step in the new one.
+          stepOpen = false;
           chunk(`{"type":"start","messageId":${JSON.stringify(`${messageId}-${++resets}`)}}`);
           return;
         default:
@@ -164,6 +200,8 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
     end() {
       start();
       closeOpen();
+      finishStep();
+      const usage = stepUsage.total();
       let json = '{"type":"finish"';
       if (finish !== undefined) json += `,"finishReason":"${finishReasons[finish]}"`;
       if (usage !== undefined) json += `,"messageMetadata":{"usage":${usageJson(usage)}}`;

@@ -2,6 +2,7 @@ import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+import { StepUsage } from '../stepUsage';
 
 /** rxllm's finish reasons as Anthropic `stop_reason`s; Anthropic has no word for the last four. */
 const stopReasons: Record<FinishReason, string> = {
@@ -70,7 +71,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
   let id = options.id;
   let model = options.model;
   let started = false;
-  let usage: Usage | undefined;
+  const stepUsage = new StepUsage();
   let stopReason: string | null = null;
   let nextIndex = 0;
   // The open text or thinking block (-1 when none), its kind, and whether a thinking block is signed.
@@ -83,6 +84,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     if (started) return;
     started = true;
     id ??= randomId('msg_');
+    const usage = stepUsage.total();
     const [input, output] =
       usage === undefined ? ['"input_tokens":0', 0] : [inputTokens(usage), usage.outputTokens];
     write({
@@ -131,6 +133,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
 
   const messageDelta = (): void => {
     start();
+    const usage = stepUsage.total();
     const counts =
       usage === undefined
         ? '"output_tokens":0'
@@ -209,8 +212,11 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
         case 'finish':
           stopReason = stopReasons[event.reason];
           return;
+        case 'step-start':
+          stepUsage.start(event);
+          return;
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
           return;
         case 'start':
           if (started) return; // the ids are fixed once written
@@ -223,7 +229,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     },
     error(error: RxllmError) {
       // A stop reason or usage that arrived before the failure is not lost: message_delta first.
-      if (stopReason !== null || usage !== undefined) messageDelta();
+      if (stopReason !== null || stepUsage.total() !== undefined) messageDelta();
       const type =
         error.providerCode !== undefined && anthropicErrorTypes.has(error.providerCode)
           ? error.providerCode

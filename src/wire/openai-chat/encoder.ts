@@ -2,6 +2,7 @@ import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+import { StepUsage } from '../stepUsage';
 
 /** rxllm's finish reasons in OpenAI's words; OpenAI has no word for the last four, and says `stop`. */
 const finishReasons: Record<FinishReason, string> = {
@@ -63,7 +64,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
   const roleSent: boolean[] = [];
   // Characters of arguments already written per call id, to write only what a final call adds.
   const streamedArgs = new Map<string, number>();
-  let usage: Usage | undefined;
+  const stepUsage = new StepUsage();
 
   const head = (): string => {
     if (prefix === undefined) {
@@ -133,8 +134,11 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
         case 'finish':
           delta(event.choice ?? 0, '', `"${finishReasons[event.reason]}"`);
           return;
+        case 'step-start':
+          stepUsage.start(event);
+          return;
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
           return;
         case 'start':
           if (prefix !== undefined) return; // the ids are fixed once written
@@ -148,6 +152,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
     },
     error(error: RxllmError) {
       // Usage that arrived before the failure is not lost: its chunk goes first.
+      const usage = stepUsage.total();
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       const [type, code] = errorShapes[error.code];
       const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
@@ -159,6 +164,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
       write({ data: '[DONE]' });
     },
     end() {
+      const usage = stepUsage.total();
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       write({ data: '[DONE]' });
     },

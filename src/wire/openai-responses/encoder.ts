@@ -2,6 +2,7 @@ import type { FinishReason, Usage } from '../../events';
 import type { RxllmError, RxllmErrorCode } from '../../errors';
 import { randomId } from '../../internal/randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
+import { StepUsage } from '../stepUsage';
 
 const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   network: ['server_error', 'server_error'],
@@ -93,7 +94,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   let stem = '';
   let started = false;
   let sequence = 0;
-  let usage: Usage | undefined;
+  const stepUsage = new StepUsage();
   let finish: FinishReason | undefined;
   const items: Item[] = [];
   let message: MessageItem | undefined;
@@ -290,8 +291,11 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
         case 'finish':
           finish = event.reason;
           return;
+        case 'step-start':
+          stepUsage.start(event);
+          return;
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
           return;
         case 'start':
           if (started) return; // the ids are fixed once written
@@ -316,6 +320,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
         'error',
         `"code":${code},"message":${text},"param":null,"error":{"type":"${type}","code":${code},"message":${text},"param":null}`,
       );
+      const usage = stepUsage.total();
       emit(
         'response.failed',
         `"response":${response('failed', `,"usage":${usage === undefined ? 'null' : usageJson(usage)},"error":{"code":${code},"message":${text}}`)}`,
@@ -327,6 +332,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
       closeReasoning();
       for (const item of [...calls.values()]) closeCall(item);
       const incomplete = finish === undefined ? undefined : incompleteReasons[finish];
+      const usage = stepUsage.total();
       const tail = `,"usage":${usage === undefined ? 'null' : usageJson(usage)},"error":null,"incomplete_details":${incomplete === undefined ? 'null' : `{"reason":"${incomplete}"}`}`;
       if (incomplete === undefined) emit('response.completed', `"response":${response('completed', tail)}`);
       else emit('response.incomplete', `"response":${response('incomplete', tail)}`);
