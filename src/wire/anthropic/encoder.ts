@@ -63,6 +63,8 @@ interface ToolBlock {
  *   `cache_read_input_tokens`.
  * - Anthropic has one choice per message: events of `choice` k > 0 are dropped. A `reset` cannot be
  *   taken back in this format and is ignored, as are in-band `error`, `progress`, `comparison`.
+ * - Steps: one response has one usage, so the usage written is the sum of every step's latest
+ *   snapshot (see StepUsage); `step-start`, `step-finish` and `usage-total` are dropped.
  * - On failure: `message_delta` if a stop reason or usage had arrived (so they are not lost), then
  *   `event: error` with `{"type":"error","error":{"type","message"}}`, as Anthropic sends it
  *   (nothing follows; the SDK throws it as an `APIError`).

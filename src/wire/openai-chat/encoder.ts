@@ -46,6 +46,8 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
  *   `choices: []`, whenever it arrived; then `data: [DONE]`.
  * - `choice` k is `choices[].index` k. A `reset` cannot be taken back in this format and is
  *   ignored; in-band `error`, `progress` and `comparison` events are ignored too.
+ * - Steps: one response has one usage, so the usage written is the sum of every step's latest
+ *   snapshot (see StepUsage); `step-start`, `step-finish` and `usage-total` are dropped.
  * - On failure: the usage chunk if usage had arrived, then
  *   `{"error":{"message","type","code","param"}}` (what the `openai` SDK throws as an `APIError`;
  *   `status_code` too for an HTTP-style failure, as Groq sends it), then `[DONE]` as OpenRouter

@@ -84,6 +84,8 @@ type Item = MessageItem | ReasoningItem | FunctionCallItem;
  *   the usage; a `length` or `content-filter` finish ends with `response.incomplete` instead.
  * - The Responses API has one choice: events of `choice` k > 0 are dropped. A `reset` cannot be
  *   taken back in this format and is ignored, as are in-band `error`, `progress`, `comparison`.
+ * - Steps: one response has one usage, so the usage written is the sum of every step's latest
+ *   snapshot (see StepUsage); `step-start`, `step-finish` and `usage-total` are dropped.
  * - On failure: an `error` event (the error both nested, as OpenAI sends it and as the `openai`
  *   SDK throws it, and at the top level, as OpenAI documents it), then `response.failed`.
  */
