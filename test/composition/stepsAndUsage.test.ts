@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { concat, lastValueFrom, toArray, type Observable } from 'rxjs';
+import { BehaviorSubject, concat, lastValueFrom, of, toArray, type Observable } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { aggregateUsage, type UsageReport } from '../../src/operators/aggregateUsage';
 import { mergeTracks, type MergeTracksConfig } from '../../src/operators/mergeTracks';
+import { pausable } from '../../src/operators/pausable';
 import { retryStream } from '../../src/operators/retryStream';
 import { collect } from '../../src/sinks/collect';
 import { createMessageStore } from '../../src/sinks/createMessageStore';
@@ -179,5 +180,19 @@ describe('steps and usage', () => {
       inputTokens: local$.inputTokens + cloud$.inputTokens,
       outputTokens: local$.outputTokens + cloud$.outputTokens,
     });
+  });
+
+  it("keeps each step's usage when a paused consumer coalesces what it holds", async () => {
+    const paused$ = new BehaviorSubject(true);
+    const held = of<RxllmEvent[]>(
+      { type: 'step-start', step: 0 },
+      { type: 'usage', inputTokens: 149, outputTokens: 1, totalTokens: 150 },
+      { type: 'usage', inputTokens: 149, outputTokens: 60, totalTokens: 209 },
+      { type: 'step-start', step: 1 },
+      { type: 'usage', inputTokens: 14, outputTokens: 30, totalTokens: 44 },
+    ).pipe(pausable(paused$, { policy: 'coalesce' }));
+    const message = collect(held);
+    paused$.next(false);
+    expect((await message).usage).toMatchObject({ inputTokens: 163, outputTokens: 90 });
   });
 });
