@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { concat, of, throwError, VirtualTimeScheduler } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import { isMetaEvent, type ContentEvent, type RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { mergeTracks } from '../../src/operators/mergeTracks';
 import { collect } from '../../src/sinks/collect';
@@ -109,5 +109,43 @@ describe('one fold', () => {
     } finally {
       await Promise.all(servers.map((server) => server.close()));
     }
+  });
+
+  it('lets an exhaustive switch over content skip metadata with one guard (checked by tsc)', () => {
+    // Every content type has a case and none is a metadata type: adding a content event type
+    // without a case, or a case for `progress`, fails the type check of this file.
+    const kind = (event: ContentEvent): string => {
+      switch (event.type) {
+        case 'step-start':
+        case 'step-finish':
+        case 'start':
+        case 'finish':
+        case 'usage':
+          return 'frame';
+        case 'text':
+        case 'reasoning':
+        case 'refusal':
+        case 'tool-call-start':
+        case 'tool-call-delta':
+        case 'tool-call':
+          return 'content';
+        case 'reset':
+        case 'error':
+          return 'control';
+        default: {
+          const unhandled: never = event;
+          return unhandled;
+        }
+      }
+    };
+    const events: RxllmEvent[] = [
+      ev.stepStart(0, { model: 'gpt-4o' }),
+      ev.text('Hi'),
+      { type: 'progress', tokens: 1, characters: 2, elapsedMs: 5, tokensPerSecond: 0 },
+      { type: 'usage-total', inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+      ev.finish(),
+    ];
+    const kinds = events.map((event) => (isMetaEvent(event) ? 'meta' : kind(event)));
+    expect(kinds).toEqual(['frame', 'content', 'meta', 'meta', 'frame']);
   });
 });
