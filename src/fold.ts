@@ -130,20 +130,6 @@ export const emptyTrack: TrackState = {
  * sharing every object the event left alone, or `state` itself when nothing changed.
  */
 export function foldEvent(state: MessageState, event: RxllmEvent, owned: boolean): MessageState {
-  // The hot path of sources (`partial`): a text delta for choice 0 of an open track, in place.
-  // Exactly what `foldTrack` does for it, without the dispatch.
-  if (owned && event.type === 'text' && event.choice === undefined) {
-    const track = state.tracks[event.track ?? defaultTrack] as Mutable<TrackState> | undefined;
-    if (
-      track !== undefined &&
-      track.status === 'streaming' &&
-      track.choices === undefined &&
-      track.steps.length > 0
-    ) {
-      track.text += event.text;
-      return state;
-    }
-  }
   switch (event.type) {
     case 'comparison': {
       const next = ownState(state, owned);
@@ -347,7 +333,7 @@ function withStep(
   else nextSteps.splice(index + 1, 0, changed ?? current);
   const next = own(track, track, owned);
   next.steps = nextSteps;
-  next.usage = sumUsage(nextSteps.map((step) => step.usage));
+  next.usage = nextSteps.length === 1 ? nextSteps[0]!.usage : sumUsage(nextSteps.map((step) => step.usage));
   return next;
 }
 

@@ -1,10 +1,12 @@
 import type { FinishReason, RxllmEvent, Usage } from './events';
 import {
+  defaultTrack,
   foldEvent,
   hasContent,
   sumUsage,
   type MessageState,
   type StepState,
+  type Mutable,
   type ToolCallState,
   type TrackState,
 } from './fold';
@@ -80,12 +82,47 @@ export class MessageAccumulator {
     error: null,
   };
 
+  /**
+   * A run of text deltas for choice 0 of one open track, not yet appended to its `text`: joined
+   * once when any other event arrives or a snapshot is taken. Appending to a string per token
+   * would keep a rope node per token alive for the whole stream (measured: decoding 5% slower).
+   */
+  private readonly texts: string[] = [];
+  private textTrack: Mutable<TrackState> | undefined;
+
   apply(event: RxllmEvent): void {
+    if (event.type === 'text' && event.choice === undefined) {
+      const track = this.state.tracks[event.track ?? defaultTrack] as Mutable<TrackState> | undefined;
+      if (track !== undefined && track === this.textTrack) {
+        this.texts.push(event.text);
+        return;
+      }
+      this.flush();
+      // What the fold would do to an open track with one choice: append. Held, to be joined.
+      if (
+        track !== undefined &&
+        track.status === 'streaming' &&
+        track.choices === undefined &&
+        track.steps.length > 0
+      ) {
+        this.textTrack = track;
+        this.texts.push(event.text);
+        return;
+      }
+    } else if (this.textTrack !== undefined) this.flush();
     foldEvent(this.state, event, true);
+  }
+
+  private flush(): void {
+    if (this.textTrack === undefined) return;
+    this.textTrack.text += this.texts.join('');
+    this.texts.length = 0;
+    this.textTrack = undefined;
   }
 
   /** The message so far. Cheap enough to call once per stream, not per token. */
   snapshot(): Message {
+    this.flush();
     const names = Object.keys(this.state.tracks);
     if (names.length <= 1) {
       const message = messageOf(names.length === 0 ? undefined : this.state.tracks[names[0]!]);
