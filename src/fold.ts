@@ -145,14 +145,14 @@ export function foldEvent(state: MessageState, event: RxllmEvent, owned: boolean
     }
     case 'progress': {
       const key = event.track ?? defaultTrack;
-      const track = state.tracks[key] ?? emptyTrack;
+      const track = trackOf(state, key);
       const next = own(track, track, owned && track !== emptyTrack);
       next.progress = event;
       return withTrack(state, key, next, owned);
     }
     default: {
       const key = event.track ?? defaultTrack;
-      const track = state.tracks[key] ?? emptyTrack;
+      const track = trackOf(state, key);
       const reduced = foldTrack(track, event, owned && track !== emptyTrack);
       if (reduced === track && state.status === 'streaming' && track !== emptyTrack) return state;
       return withTrack(state, key, reduced, owned);
@@ -169,8 +169,8 @@ function withTrack(state: MessageState, key: string, track: TrackState, owned: b
   }
   const next = ownState(state, owned);
   next.status = 'streaming';
-  if (owned) (next.tracks as Record<string, TrackState>)[key] = opened;
-  else if (state.tracks[key] !== opened) next.tracks = withEntry(state.tracks, key, opened);
+  if (owned) define(next.tracks as Record<string, TrackState>, key, opened);
+  else if (trackOf(state, key) !== opened) next.tracks = withEntry(state.tracks, key, opened);
   return next;
 }
 
@@ -191,9 +191,37 @@ function withEntry(
   track: TrackState,
 ): Record<string, TrackState> {
   const next: Record<string, TrackState> = {};
-  for (const name in tracks) next[name] = tracks[name]!;
-  next[key] = track;
+  for (const name of Object.keys(tracks)) define(next, name, tracks[name]!);
+  define(next, key, track);
   return next;
+}
+
+/**
+ * The track named `key`, an own property only: a track named `__proto__` or `constructor` (a
+ * string from the wire) must not read Object.prototype's.
+ */
+export function trackOf(state: MessageState, key: string): TrackState {
+  return Object.hasOwn(state.tracks, key) ? state.tracks[key]! : emptyTrack;
+}
+
+/**
+ * `record[key] = value` as an own property even for `__proto__`, whose plain assignment would
+ * replace the record's prototype instead (what `JSON.parse` does too).
+ */
+export function define(record: Record<string, TrackState>, key: string, value: TrackState): void {
+  if (key === '__proto__')
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+}
+
+/**
+ * Choices are kept in an array: an index from the wire that is not an integer >= 0 or is at
+ * `maxChoices` or above is ignored rather than fill the array up to it. (The same bound as
+ * `defaultLimits.maxChoices` of the hostile-input work.)
+ */
+const maxChoices = 128;
+function isChoice(choice: number | undefined): boolean {
+  return choice === undefined || (Number.isSafeInteger(choice) && choice >= 0 && choice < maxChoices);
 }
 
 /**
@@ -216,8 +244,10 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
     case 'tool-call-start':
     case 'tool-call-delta':
     case 'tool-call':
+      if (!isChoice(event.choice)) return track;
       return withChoice(track, event.choice ?? 0, event, owned);
     case 'finish': {
+      if (!isChoice(event.choice)) return track;
       const at = event.choice ?? 0;
       let next = withChoice(track, at, event, owned);
       if (at !== 0) return next;

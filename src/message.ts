@@ -92,7 +92,10 @@ export class MessageAccumulator {
 
   apply(event: RxllmEvent): void {
     if (event.type === 'text' && event.choice === undefined) {
-      const track = this.state.tracks[event.track ?? defaultTrack] as Mutable<TrackState> | undefined;
+      const key = event.track ?? defaultTrack;
+      const track = Object.hasOwn(this.state.tracks, key)
+        ? (this.state.tracks[key] as Mutable<TrackState>)
+        : undefined;
       if (track !== undefined && track === this.textTrack) {
         this.texts.push(event.text);
         return;
@@ -130,7 +133,15 @@ export class MessageAccumulator {
       return message;
     }
     const tracks: Record<string, Message> = {};
-    for (const name of names) tracks[name] = messageOf(this.state.tracks[name]);
+    for (const name of names) {
+      // An own property even for a track named `__proto__` (a plain assignment would set the prototype).
+      Object.defineProperty(tracks, name, {
+        value: messageOf(this.state.tracks[name]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     const answer = this.state.tracks[answerTrack(this.state.tracks, names)];
     const message = messageOf(answer);
     message.tracks = tracks;

@@ -2,6 +2,7 @@ import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
 import {
   copyTrack,
+  define,
   foldEvent,
   initialMessageState,
   type MessageState,
@@ -90,14 +91,18 @@ messageReducer.initialState = initialMessageState;
 
 function endStream(state: MessageState, status: MessageStatus, error: RxllmError | null): MessageState {
   let tracks = state.tracks;
-  for (const key in state.tracks) {
+  for (const key of Object.keys(state.tracks)) {
     const track = state.tracks[key]!;
     if (track.status !== 'streaming') continue;
-    if (tracks === state.tracks) tracks = { ...state.tracks };
+    if (tracks === state.tracks) {
+      tracks = {};
+      for (const name of Object.keys(state.tracks))
+        define(tracks as Record<string, TrackState>, name, state.tracks[name]!);
+    }
     const ended = copyTrack(track);
     ended.status = status;
     if (error) ended.error = error;
-    (tracks as Record<string, TrackState>)[key] = ended;
+    define(tracks as Record<string, TrackState>, key, ended);
   }
   if (tracks === state.tracks && state.status === status && state.error === error) return state;
   return { status, tracks, usage: state.usage, comparison: state.comparison, error };

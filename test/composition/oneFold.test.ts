@@ -148,4 +148,16 @@ describe('one fold', () => {
     const kinds = events.map((event) => (isMetaEvent(event) ? 'meta' : kind(event)));
     expect(kinds).toEqual(['frame', 'content', 'meta', 'meta', 'frame']);
   });
+
+  it('keeps a track named __proto__ an own track in both uses of the fold', async () => {
+    const events = [ev.text('a', '__proto__'), ev.text('b', 'constructor'), ev.text('c', '__proto__')];
+    const message = await collect(of(...events));
+    expect(Object.hasOwn(message.tracks!, '__proto__')).toBe(true);
+    expect(message.tracks?.['__proto__']?.text).toBe('ac');
+    expect(message.tracks?.['constructor']?.text).toBe('b');
+    const state = events.reduce(messageReducer, messageReducer.initialState);
+    expect(Object.getPrototypeOf(state.tracks)).toBe(Object.prototype);
+    expect(Object.keys(state.tracks)).toEqual(['__proto__', 'constructor']);
+    expect(state.tracks['__proto__']!.text).toBe('ac');
+  });
 });
