@@ -90,17 +90,30 @@ export class MessageAccumulator {
   private readonly texts: string[] = [];
   private textTrack: Mutable<TrackState> | undefined;
 
+  /** The `track` of the held run (undefined for the default track), compared first: one branch per token. */
+  private textKey: string | undefined;
+
   apply(event: RxllmEvent): void {
+    // Small on purpose, so that it inlines into a decoder's emit: a run of text deltas is pushed.
+    if (
+      this.textTrack !== undefined &&
+      event.type === 'text' &&
+      event.track === this.textKey &&
+      event.choice === undefined
+    ) {
+      this.texts.push(event.text);
+      return;
+    }
+    this.applySlowly(event);
+  }
+
+  private applySlowly(event: RxllmEvent): void {
+    this.flush();
     if (event.type === 'text' && event.choice === undefined) {
       const key = event.track ?? defaultTrack;
       const track = Object.hasOwn(this.state.tracks, key)
         ? (this.state.tracks[key] as Mutable<TrackState>)
         : undefined;
-      if (track !== undefined && track === this.textTrack) {
-        this.texts.push(event.text);
-        return;
-      }
-      this.flush();
       // What the fold would do to an open track with one choice: append. Held, to be joined.
       if (
         track !== undefined &&
@@ -109,10 +122,11 @@ export class MessageAccumulator {
         track.steps.length > 0
       ) {
         this.textTrack = track;
+        this.textKey = event.track;
         this.texts.push(event.text);
         return;
       }
-    } else if (this.textTrack !== undefined) this.flush();
+    }
     foldEvent(this.state, event, true);
   }
 
