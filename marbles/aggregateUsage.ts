@@ -1,4 +1,4 @@
-import type { UsageEvent } from '../src/events';
+import type { UsageEvent, UsageTotalEvent } from '../src/events';
 import { RxllmError } from '../src/errors';
 import type { AggregateUsageConfig } from '../src/operators/aggregateUsage';
 import { defaultPriceTable } from '../src/pricing/defaultPriceTable';
@@ -21,6 +21,11 @@ const usage = (fields: Omit<UsageEvent, 'type'>): UsageEvent => ({
   ...fields,
   ...(fields.cost !== undefined && { pricesAsOf: defaultPriceTable.updated }),
 });
+const usageTotal = (fields: Omit<UsageTotalEvent, 'type'>): UsageTotalEvent => ({
+  type: 'usage-total',
+  ...fields,
+  ...(fields.cost !== undefined && { pricesAsOf: defaultPriceTable.updated }),
+});
 
 // gpt-4o-mini: 1200 input of which 200 cached, 300 output.
 const cloudCost = ((1200 - 200) * 0.15 + 200 * 0.075 + 300 * 0.6) / million; // 0.000345
@@ -39,8 +44,7 @@ const values = {
     cachedInputTokens: 200,
     cost: cloudCost,
   }),
-  S: usage({
-    track: 'total',
+  S: usageTotal({
     inputTokens: 1200,
     outputTokens: 300,
     totalTokens: 1500,
@@ -54,8 +58,7 @@ const values = {
     totalTokens: 60,
     cost: (50 * 0 + 0 * 0 + 10 * 0) / million,
   }),
-  T: usage({
-    track: 'total',
+  T: usageTotal({
     inputTokens: 1200 + 50,
     outputTokens: 300 + 10,
     totalTokens: 1500 + 60,
@@ -91,17 +94,25 @@ const values = {
     totalTokens: 19,
     cost: ((12 - 0) * 2.5 + 0 * 1.25 + 7 * 10) / million,
   }),
-  V: usage({
-    track: 'total',
+  V: usageTotal({
     inputTokens: 12,
     outputTokens: 7,
     totalTokens: 19,
     cost: ((12 - 0) * 2.5 + 0 * 1.25 + 7 * 10) / million,
   }),
   r: ev.reset('retry'),
+  n: { type: 'step-start', step: 1 } as const,
   v: ev.usage(12, 3),
-  // The voided attempt (12 in, 7 out) plus the retry (12 in, 3 out), each priced at gpt-4o.
+  // The retry (12 in, 3 out) is step 1, priced at gpt-4o; the voided attempt's step 0 stays.
   W: usage({
+    step: 1,
+    inputTokens: 12,
+    outputTokens: 3,
+    totalTokens: 15,
+    cost: ((12 - 0) * 2.5 + 0 * 1.25 + 3 * 10) / million,
+  }),
+  // The total over both steps: the voided attempt (12 in, 7 out) was billed too.
+  Z: usageTotal({
     inputTokens: 12 + 12,
     outputTokens: 7 + 3,
     totalTokens: 19 + 15,
@@ -114,7 +125,7 @@ const values = {
   s: ev.text('f', 'one'),
   P: usage({ track: 'one', inputTokens: 0, outputTokens: 3, totalTokens: 3, estimated: true }),
   Q: usage({ track: 'two', inputTokens: 0, outputTokens: 3, totalTokens: 3, estimated: true }),
-  R: usage({ track: 'total', inputTokens: 0, outputTokens: 6, totalTokens: 6, estimated: true }),
+  R: usageTotal({ inputTokens: 0, outputTokens: 6, totalTokens: 6, estimated: true }),
 };
 
 const failure = new RxllmError('socket hang up', { code: 'network' });
@@ -178,13 +189,13 @@ export const scenarios: Record<string, MarbleScenario<AggregateUsageConfig> & { 
     config: { total: true, estimate: characters },
   },
   resetKeepsBilledUsage: {
-    description: 'keeps counting the usage of an attempt that a reset voided',
+    description: 'counts each step (request) on its own, also one that a reset voided, and totals them',
     diagram: {
-      source: '-g-u-r-g-v-|',
-      expected: '-g-U-r-g-W-|',
+      source: '-g-u---r-n-g-v---|',
+      expected: '-g-(UV)r-n-g-(WZ)|',
     },
     values,
-    config: { estimate: false },
+    config: { estimate: false, total: true },
   },
   interleavedTracks: {
     description: 'estimates each interleaved track on its own and sums them',

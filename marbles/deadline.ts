@@ -11,6 +11,8 @@ const values = {
   f: ev.finish('stop'),
   r: ev.reset('timeout'),
   x: ev.text('fallback'),
+  // The fallback is a new request, so a new step: announced before its first event.
+  n: { type: 'step-start', step: 1 } as const,
 };
 
 const timeout = (message: string) => new RxllmError(`deadline: ${message}`, { code: 'timeout' });
@@ -85,8 +87,8 @@ export const scenarios: Record<string, MarbleScenario<DeadlineConfig>> = {
     description: "afterOutput 'reset': switches to the fallback after a reset when content had been shown",
     diagram: {
       source: '-a-------b-|',
-      fallback: '-x-|',
-      expected: '-a--rx-|',
+      fallback: '-x---|',
+      expected: '-a--r(nx)|',
     },
     values,
     config: { betweenTokensMs: 3, afterOutput: 'reset' },
@@ -118,8 +120,8 @@ export const scenarios: Record<string, MarbleScenario<DeadlineConfig>> = {
     description: 'switches to the fallback without a reset when nothing had been shown',
     diagram: {
       source: '-s-------a-|',
-      fallback: '-x-|',
-      expected: '-s--x-|',
+      fallback: '-x---|',
+      expected: '-s--(nx)|',
     },
     values,
     config: { firstTokenMs: 3 },

@@ -52,11 +52,11 @@ export const scenarios: Record<string, MergeTracksScenario> = {
     diagram: {
       source: '-a-b-c-|',
       cloud: '--------x|',
-      expected: '-A-B-C-|',
+      expected: '-A-BKC-|',
     },
     values: legend,
-    config: { strategy: 'handoff', name: 'local', handoffWithinMs: 5 },
-    trackSubscriptions: { source: '^------!', cloud: '^----!' },
+    config: { strategy: 'handoff', name: 'local', handoffWithinMs: 4 },
+    trackSubscriptions: { source: '^------!', cloud: '^---!' },
   },
   interleave: {
     description: 'interleave streams every track and turns one track failing into an in-band error',

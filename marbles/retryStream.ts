@@ -29,6 +29,9 @@ const values = {
   u: ev.usage(5, 3),
   f: ev.finish('stop'),
   r: ev.reset('retry'),
+  // Each attempt is a new request, so a new step: announced before its first event.
+  n: { type: 'step-start', step: 1 } as const,
+  N: { type: 'step-start', step: 2 } as const,
 };
 
 /** The scenarios that specify `retryStream`; `main` is the one its JSDoc shows. */
@@ -37,13 +40,13 @@ export const scenarios: Record<string, RetryScenario> = {
     description: 'resubscribes after the backoff when the failed attempt had shown nothing',
     diagram: {
       attempt1: '-s-#',
-      attempt2: '       -a-|',
-      expected: '-s------a-|',
+      attempt2: '       -a---|',
+      expected: '-s------(na)|',
     },
     values,
     errors: { attempt1: overloaded },
     config: { initialDelayMs: 4, jitter: 0 },
-    subscriptions: ['^--!', '-------^--!'],
+    subscriptions: ['^--!', '-------^----!'],
   },
   failAfterOutput: {
     description: 'passes the error on, unretried, once the failed attempt had shown output (the default)',
@@ -61,19 +64,19 @@ export const scenarios: Record<string, RetryScenario> = {
     description: "afterOutput 'reset': takes back the failed attempt with a reset and resubscribes",
     diagram: {
       attempt1: '-a-#',
-      attempt2: '       -b-|',
-      expected: '-a-----rb-|',
+      attempt2: '       -b---|',
+      expected: '-a-----r(nb)|',
     },
     values,
     errors: { attempt1: overloaded },
     config: { initialDelayMs: 4, jitter: 0, afterOutput: 'reset' },
-    subscriptions: ['^--!', '-------^--!'],
+    subscriptions: ['^--!', '-------^----!'],
   },
   continueAfterOutput: {
     description: "afterOutput 'continue': subscribes continueWith(shown) instead, with no reset",
     diagram: {
       attempt1: '-a-#',
-      expected: '-a-----(c|)',
+      expected: '-a-----(nc|)',
     },
     values,
     errors: { attempt1: overloaded },
@@ -88,26 +91,26 @@ export const scenarios: Record<string, RetryScenario> = {
   backoff: {
     description: 're-requests the same cold source with exponentially growing waits, then fails',
     diagram: {
-      source: '-a-#',
-      expected: '-a---ra-------ra-#',
+      source: '-a-----#',
+      expected: '-a-------r(na)--------r(Na)--#',
     },
     values,
     errors: { source: overloaded },
     error: overloaded,
     config: { maxRetries: 2, initialDelayMs: 2, factor: 3, jitter: 0, afterOutput: 'reset' },
-    subscriptions: ['^--!', '-----^--!', '--------------^--!'],
+    subscriptions: ['^------!', '---------^------!', '----------------------^------!'],
   },
   jitter: {
     description: 'shortens each wait by jitter × random() and emits no reset when nothing was shown',
     diagram: {
-      source: 's#',
-      expected: 's------s------------s#',
+      source: 's---#',
+      expected: 's---------(ns)------------(Ns)#',
     },
     values,
     errors: { source: overloaded },
     error: overloaded,
     config: { maxRetries: 2, initialDelayMs: 8, factor: 2, jitter: 0.5, random: () => 0.5 },
-    subscriptions: ['^!', '-------^!', '--------------------^!'],
+    subscriptions: ['^---!', '----------^---!', '--------------------------^---!'],
   },
   maxDelay: {
     description: 'caps the backoff at maxDelayMs',
@@ -125,13 +128,13 @@ export const scenarios: Record<string, RetryScenario> = {
     description: "waits the error's retryAfterMs instead of the backoff",
     diagram: {
       attempt1: '-a-#',
-      attempt2: '             -b-|',
-      expected: '-a-----------rb-|',
+      attempt2: '             -b---|',
+      expected: '-a-----------r(nb)|',
     },
     values,
     errors: { attempt1: rateLimited },
     config: { initialDelayMs: 1, jitter: 0, afterOutput: 'reset' },
-    subscriptions: ['^--!', '-------------^--!'],
+    subscriptions: ['^--!', '-------------^----!'],
   },
   retryAfterBeyondMaxDelay: {
     description: 'passes the error at once when retryAfterMs exceeds maxDelayMs',
@@ -161,14 +164,14 @@ export const scenarios: Record<string, RetryScenario> = {
     description: 'emits one reset for shown text, none for an attempt that showed nothing',
     diagram: {
       attempt1: '-sa#',
-      attempt2: '     -s#',
-      attempt3: '            -sb-fu|',
-      expected: '-sa--rs------sb-fu|',
+      attempt2: '     -s----#',
+      attempt3: '                -s---b-fu|',
+      expected: '-sa--r(ns)-------(Ns)b-fu|',
     },
     values,
     errors: { attempt1: overloaded, attempt2: overloaded },
     config: { initialDelayMs: 2, factor: 2.5, jitter: 0, afterOutput: 'reset' },
-    subscriptions: ['^--!', '-----^-!', '------------^-----!'],
+    subscriptions: ['^--!', '-----^-----!', '----------------^--------!'],
   },
   success: {
     description: 'passes a stream that does not fail unchanged, usage arriving last',

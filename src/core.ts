@@ -5,6 +5,11 @@
 
 // Events, messages and errors
 export type {
+  UsageTotalEvent,
+  StepStartEvent,
+  StepFinishEvent,
+  MetaEvent,
+  ContentEvent,
   ChoiceMeta,
   ComparisonEvent,
   ErrorEvent,
@@ -26,7 +31,7 @@ export type {
   Usage,
   UsageEvent,
 } from './events';
-export { isEventType } from './events';
+export { isEventType, isMetaEvent } from './events';
 export { RxllmError } from './errors';
 export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
 export { defaultLimits } from './limits';

@@ -7,7 +7,16 @@ import type { RxllmError } from './errors';
  * logged, compared in marble tests and sent over the wire in the `rxllm` dialect unchanged
  * (except `error`, whose error is serialized by its encoder).
  */
-export type RxllmEvent =
+export type RxllmEvent = ContentEvent | MetaEvent;
+
+/**
+ * The events that make up a model's response, as sources emit them and as a message is folded
+ * from them (see "Steps and usage" in the README). An exhaustive `switch` over these needs no
+ * case for pipeline metadata: narrow with {@link isMetaEvent} first.
+ */
+export type ContentEvent =
+  | StepStartEvent
+  | StepFinishEvent
   | StartEvent
   | TextEvent
   | ReasoningEvent
@@ -18,9 +27,14 @@ export type RxllmEvent =
   | UsageEvent
   | FinishEvent
   | ResetEvent
-  | ErrorEvent
-  | ProgressEvent
-  | ComparisonEvent;
+  | ErrorEvent;
+
+/**
+ * Pipeline metadata: what operators add about a stream (`progress`, the `comparison` of
+ * mergeTracks' `compare`, the `usage-total` of `aggregateUsage`), never part of any track's
+ * message. Encoders and sinks handle each one deliberately.
+ */
+export type MetaEvent = ProgressEvent | ComparisonEvent | UsageTotalEvent;
 
 /** The `type` discriminant of every rxllm event. */
 export type RxllmEventType = RxllmEvent['type'];
@@ -132,9 +146,15 @@ export interface Usage {
   estimated?: boolean;
 }
 
-/** A cumulative usage snapshot for the track (or, without `track`, for the stream). */
+/**
+ * A usage snapshot for one step (one provider request) of the track (or, without `track`, of the
+ * stream). Cumulative within its step: a later snapshot of the same step replaces an earlier one;
+ * a track's usage is the sum of its steps'.
+ */
 export interface UsageEvent extends EventMeta, Usage {
   type: 'usage';
+  /** The step this usage is for; absent: the track's current step (the last `step-start`). */
+  step?: number;
 }
 
 /** Why generation stopped, normalized across providers. */
@@ -209,6 +229,58 @@ export interface ComparisonEvent extends EventMeta {
   similarity: Record<string, number>;
   /** The name of the similarity measure, documented with mergeTracks. */
   similarityMeasure: string;
+}
+
+// ---- Steps: model-call boundaries ----------------------------------------------------------
+
+/**
+ * A step began: one provider request inside a track, numbered 0, 1, 2, … per track. Sources that
+ * know the request emit it first, before the response arrives, naming the requested model (so a
+ * track cancelled before its `start` can still be priced). Operators that make a new request on
+ * the same track (`retryStream`, `deadline`'s fallback, a tool loop) start the next step. Events
+ * up to the next `step-start` of the track belong to this step; a track that announced none is
+ * in step 0. Every `step-start` opens a step: numbered `step`, or one past the track's last step
+ * when `step` is not beyond it (two sources concatenated on one track both say 0: the second
+ * request is step 1).
+ */
+export interface StepStartEvent extends EventMeta {
+  type: 'step-start';
+  step: number;
+  /** The model as requested (the `start` event then has the provider's own name for it). */
+  model?: string;
+  provider?: string;
+}
+
+/**
+ * A step ended, with its final usage and finish reason when known. Optional: a `step-start` or
+ * the end of the stream ends a step as well. A tool loop emits it to close each model call.
+ */
+export interface StepFinishEvent extends EventMeta {
+  type: 'step-finish';
+  step: number;
+  usage?: Usage;
+  finishReason?: FinishReason;
+}
+
+// ---- Pipeline metadata ---------------------------------------------------------------------
+
+/**
+ * The usage of the whole stream, summed over every track and step (from `aggregateUsage`). Not
+ * a track: stores show it as the message's `usage`. `estimated` when any part is; `cost` only
+ * when every part's is known.
+ */
+export interface UsageTotalEvent extends EventMeta, Usage {
+  type: 'usage-total';
+}
+
+const metaTypes: ReadonlySet<string> = new Set<MetaEvent['type']>(['progress', 'comparison', 'usage-total']);
+
+/**
+ * Whether an event is pipeline metadata rather than content: `if (isMetaEvent(event)) return;`
+ * leaves `event` narrowed to {@link ContentEvent} for an exhaustive `switch`.
+ */
+export function isMetaEvent(event: RxllmEvent): event is MetaEvent {
+  return metaTypes.has(event.type);
 }
 
 /** Narrows an event by its type: `events$.pipe(filter(isEventType('text')))`. */

@@ -5,6 +5,11 @@
 export type {
   ChoiceMeta,
   ComparisonEvent,
+  ContentEvent,
+  MetaEvent,
+  StepFinishEvent,
+  StepStartEvent,
+  UsageTotalEvent,
   ErrorEvent,
   EventMeta,
   FinishEvent,
@@ -24,7 +29,7 @@ export type {
   Usage,
   UsageEvent,
 } from './events';
-export { isEventType } from './events';
+export { isEventType, isMetaEvent } from './events';
 export { RxllmError } from './errors';
 export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
 export { defaultLimits } from './limits';
@@ -162,6 +167,7 @@ export type {
   StreamCancelAction,
   StreamCompleteAction,
   StreamErrorAction,
+  StepState,
   ToolCallState,
   TrackState,
 } from './sinks/messageReducer';

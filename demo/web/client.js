@@ -15,6 +15,8 @@ const eventTypes = [
   'tool-call-delta',
   'tool-call',
   'usage',
+  'usage-total',
+  'step-start',
   'finish',
   'reset',
   'progress',
@@ -127,7 +129,7 @@ function onEvent(type, event) {
   if (type === 'done') return finish(document.body.dataset.state === 'failed' ? 'failed' : 'done');
   if (type === 'comparison') run.comparison = event;
   const track = event?.track === undefined ? undefined : run.tracks[event.track];
-  if (type === 'usage' && event.track === 'total') run.total = event;
+  if (type === 'usage-total') run.total = event;
   if (type === 'error' && (event.fatal || !track)) {
     setState('failed', event.error?.message ?? 'stream failed');
     return;

@@ -47,11 +47,17 @@ export function sdkSource(
   method: SdkCreateMethod,
   body: object,
   config: { provider?: string; request?: object; limits?: Partial<StreamLimits> },
+  provider = config.provider,
 ): Observable<RxllmEvent> {
+  const model = (body as { model?: unknown }).model;
   return sourceFromBytes((signal) => createResponse(method, body, { ...config.request, signal }), {
     dialect,
     name,
     mapError: (error) => errorFromSdk(error, dialect.name),
+    step: {
+      ...(typeof model === 'string' && { model }),
+      ...(provider !== undefined && { provider }),
+    },
     decoderOptions: decoderOptionsOf(config, name),
   });
 }

@@ -23,6 +23,12 @@ export interface SourceFromBytesOptions {
   name: string;
   /** Frames the bytes another way than `createStreamDecoder` does (Bedrock's binary event stream). */
   createStreamDecoder?: typeof createStreamDecoder;
+  /**
+   * What the source knows of its request (the model asked for): emitted as a `step-start` at
+   * subscribe, before the request is made, so that a stream cancelled before its response can
+   * still be priced. Absent for a generic source (`fromSSE`), whose input may carry its own steps.
+   */
+  step?: { model?: string; provider?: string };
 }
 
 /** Why a request is aborted on unsubscribe: made once, so no abort captures a stack. */
@@ -43,7 +49,7 @@ const maxErrorBodyBytes = 64 * 1024;
  * unsubscribe aborts the request and cancels the reader at once, silently.
  */
 export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
-  const { dialect, decoderOptions, mapError, name } = options;
+  const { dialect, decoderOptions, mapError, name, step } = options;
   return new Observable<RxllmEvent>((subscriber) => {
     // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
     const flow = new DownstreamFlow(subscriber);
@@ -53,7 +59,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     // The input was read to its end: nothing is left to abort or cancel on teardown. (Aborting
     // anyway costs a DOMException with a stack trace per stream.)
     let drained = false;
-    const accumulator = new MessageAccumulator(decoderOptions?.limits?.maxChoices);
+    const accumulator = new MessageAccumulator();
     let seq = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
@@ -223,6 +229,14 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       }
     };
 
+    if (step !== undefined) {
+      const stepStart: RxllmEvent = { type: 'step-start', step: 0, seq: seq++ };
+      if (step.model !== undefined) stepStart.model = step.model;
+      if (step.provider !== undefined) stepStart.provider = step.provider;
+      accumulator.apply(stepStart);
+      subscriber.next(stepStart);
+    }
+    if (subscriber.closed) return;
     run().catch((error: unknown) => fail(error, 'decode'));
 
     return () => {

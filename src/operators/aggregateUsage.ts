@@ -1,5 +1,5 @@
 import { config as rxjsConfig, Observable, type OperatorFunction } from 'rxjs';
-import type { RxllmEvent, Usage, UsageEvent } from '../events';
+import type { RxllmEvent, StepStartEvent, Usage, UsageEvent } from '../events';
 import { RxllmError } from '../errors';
 import { defaultPriceTable } from '../pricing/defaultPriceTable';
 import { findPrice } from '../pricing/findPrice';
@@ -44,10 +44,11 @@ export interface AggregateUsageConfig {
    * estimated usage has `inputTokens: 0`. Default: none.
    */
   prompt?: string;
-  /** Emit the total after every per-track usage even on a single-track stream. Default: `false`. */
+  /**
+   * Follow every usage with a `usage-total` event even on a single-track stream. Default:
+   * `false` (a total is emitted once the stream has more than one track).
+   */
   total?: boolean;
-  /** The `track` that marks the total usage event. Default: `'total'`. */
-  totalTrack?: string;
   /**
    * Called exactly once with the final usage when the stream completes, fails or is
    * unsubscribed. Default: none.
@@ -69,37 +70,47 @@ export type UsagePricer = (
 export interface UsageReport {
   /** How the stream ended. */
   outcome: 'complete' | 'error' | 'unsubscribe';
-  /** The final usage event of every track that has usage (one without `track` on a single-track stream). */
+  /**
+   * The final usage of every track that has usage, summed over its steps (one without `track`
+   * on a single-track stream).
+   */
   tracks: UsageEvent[];
+  /** The final usage of every step of every track, each event naming its `track` and `step`. */
+  steps: UsageEvent[];
   /** The sum over tracks (zeros when there is no usage at all). `cost` only when every track's is known. */
   total: Usage;
 }
 
-interface TrackState {
-  track: string | undefined;
+/** One step (provider request) of a track, as counted. */
+interface StepCount {
+  step: number;
+  /** The model and provider to price it by: the step's request, then its `start` event. */
   model: string | undefined;
   provider: string | undefined;
   /** `null` once looked up and not found. */
   price: ModelPrice | null | undefined;
-  /** The provider's last snapshot for the current attempt, priced. */
+  /** The provider's last snapshot for this step, priced. */
   reported: Usage | undefined;
-  /** Reported usage of attempts a `reset` ended. */
-  banked: Usage | undefined;
   /**
-   * Output text that no reported snapshot covers: that of ended attempts, then from
-   * `attemptStart` on that of the current one. Deltas are joined only to be counted at the end:
-   * appending to a string per token would keep a rope node per token alive for the whole stream
-   * (see `MessageAccumulator`). Empty deltas are not kept, so the text is empty when this is.
+   * Output text that no reported snapshot covers (since the last one). Deltas are joined only to
+   * be counted at the end: appending to a string per token would keep a rope node per token
+   * alive for the whole stream. Empty deltas are not kept, so the text is empty when this is.
    */
   uncounted: string[];
-  /** Where the current attempt's deltas begin in `uncounted`. */
-  attemptStart: number;
-  /** Attempts that ended without any reported usage (each is charged an estimated prompt). */
-  unreportedAttempts: number;
-  /** Events of the current attempt have arrived. */
+  /** Events of this step have arrived: its request was made, so its prompt was billed. */
   active: boolean;
   /** Tool calls whose arguments arrived as deltas (their final `tool-call` is not counted again). */
   streamedCalls: Set<string> | undefined;
+}
+
+interface TrackCount {
+  track: string | undefined;
+  /** The track's steps in order; the last is the current one. */
+  steps: StepCount[];
+  /** A `step-start` was seen: usage events name their step. */
+  stepped: boolean;
+  /** An event other than a `step-start` arrived: the implicit step 0 is in use. */
+  touched: boolean;
 }
 
 /**
@@ -114,17 +125,23 @@ interface TrackState {
  * expected: -a-b-c-(DS)-(ET)-|
  * ```
  *
- * Every event passes through in order. A `usage` event is replaced by the track's cumulative
- * usage with `cost` added from the price table (a cost the provider reports is kept). The price
- * is found by the model and provider of the track's `start` event (see `findPrice`). When the
- * stream has more than one track (or `total: true`), each per-track usage is followed by the total:
- * a usage event whose `track` is `totalTrack` (`'total'`), summing every track (an incoming total,
- * from an aggregateUsage upstream, is dropped rather than counted as a track). Usage of an attempt
- * that a `reset` voided stays counted: its tokens were billed.
+ * Every event passes through in order. Usage is counted per step (one provider request; see
+ * "Steps and usage" in the README): a `usage` event is its step's latest snapshot, passed on with
+ * `cost` added from the price table (a cost the provider reports is kept) and, once the track
+ * has `step-start` events, the `step` it is for. The price is found by the step's model and
+ * provider: its `start` event's, else its `step-start`'s (the model requested), else `model`
+ * (see `findPrice`). A track's usage is the sum of its steps': a second request on a track (a
+ * retry, a fallback, a tool loop) adds to the first instead of replacing it, and usage of an
+ * attempt that a `reset` voided stays counted: its tokens were billed. When the stream has more
+ * than one track (or `total: true`), each usage is followed by a `usage-total` event, the sum
+ * over every track and step: metadata, not a track (an incoming `usage-total`, from an
+ * aggregateUsage upstream, is dropped and replaced).
  *
  * Completion: output text (answer, reasoning, refusal, tool arguments) that no provider snapshot
- * covers is counted with the estimator, and the track's usage is emitted again with
- * `estimated: true` (then the total), before `complete`. Error: the final usage of every track
+ * covers is counted with the estimator, step by step, and each such step's usage is emitted
+ * again with `estimated: true` (then the total), before `complete`. A track cancelled before its
+ * response (a race's or hedge's loser) is priced by the model its `step-start` requested, its
+ * prompt estimated from `prompt`. Error: the final usage of every track
  * (estimated where needed) and the total are emitted, then the error passes through unchanged.
  * Unsubscribe: nothing more is emitted. In all three cases `onFinal` is called exactly once with
  * the final figures; if it throws on completion the stream fails with that error instead (on an
@@ -161,9 +178,6 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
   const onFinal = config.onFinal;
   if (onFinal !== undefined && typeof onFinal !== 'function')
     throw new TypeError(`aggregateUsage: onFinal must be a function, got ${typeof onFinal}`);
-  const totalTrack = config.totalTrack ?? 'total';
-  if (typeof totalTrack !== 'string' || totalTrack === '')
-    throw new TypeError(`aggregateUsage: totalTrack must be a non-empty string, got ${String(totalTrack)}`);
   const counting = estimate !== false;
   const fallbackModel = config.model;
   const priceUsage = config.priceUsage;
@@ -172,49 +186,68 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 
   return (source) =>
     new Observable<RxllmEvent>((subscriber) => {
-      const tracks = new Map<string | undefined, TrackState>();
-      let last: TrackState | undefined;
+      const tracks = new Map<string | undefined, TrackCount>();
+      let last: TrackCount | undefined;
       let ended = false;
 
-      const stateOf = (track: string | undefined): TrackState => {
+      const trackOf = (track: string | undefined): TrackCount => {
         if (last !== undefined && last.track === track) return last;
         let state = tracks.get(track);
         if (state === undefined) {
-          state = newTrack(track, fallbackModel);
+          state = { track, steps: [newStep(0, fallbackModel, undefined)], stepped: false, touched: false };
           tracks.set(track, state);
         }
         return (last = state);
       };
 
-      const priceOf = (state: TrackState): ModelPrice | undefined => {
-        if (state.price === undefined)
-          state.price =
-            (ownRates && findPrice(ownRates, state.model, state.provider)) ??
-            findPrice(table, state.model, state.provider) ??
+      /** The track's current step: the last one. */
+      const currentOf = (track: string | undefined): StepCount => {
+        const state = trackOf(track);
+        state.touched = true;
+        return state.steps[state.steps.length - 1]!;
+      };
+
+      /** Step `number` of a track, created in order if it does not exist yet. */
+      const stepOf = (state: TrackCount, number: number): StepCount => {
+        const steps = state.steps;
+        let index = steps.length - 1;
+        while (index >= 0 && steps[index]!.step > number) index -= 1;
+        if (index >= 0 && steps[index]!.step === number) return steps[index]!;
+        const before = steps[Math.max(index, 0)]!;
+        const step = newStep(number, before.model, before.provider);
+        steps.splice(index + 1, 0, step);
+        return step;
+      };
+
+      const priceOf = (step: StepCount): ModelPrice | undefined => {
+        if (step.price === undefined)
+          step.price =
+            (ownRates && findPrice(ownRates, step.model, step.provider)) ??
+            findPrice(table, step.model, step.provider) ??
             null;
-        return state.price ?? undefined;
+        return step.price ?? undefined;
       };
 
       /** Adds `cost` and `pricesAsOf` to `usage` when its price is known. */
-      const priceInto = (state: TrackState, usage: Usage): void => {
-        const priced = priceUsage?.(usage, state.model, state.provider);
+      const priceInto = (step: StepCount, usage: Usage): void => {
+        const priced = priceUsage?.(usage, step.model, step.provider);
         if (priced !== undefined) {
           usage.cost = priced.cost;
           if (priced.pricesAsOf !== undefined) usage.pricesAsOf = priced.pricesAsOf;
           return;
         }
-        const price = priceOf(state);
+        const price = priceOf(step);
         if (price === undefined) return;
         usage.cost = costOf(usage, price);
         if (table.updated !== undefined) usage.pricesAsOf = table.updated;
       };
 
-      /** What no provider snapshot covers, counted by `estimator`; undefined when nothing is uncounted. */
-      const estimateOf = (state: TrackState, estimator: TokenEstimator): Usage | undefined => {
-        const text = state.uncounted.join('');
-        const attempts = unreportedAttempts(state);
+      /** What no provider snapshot of the step covers, counted by `estimator`; undefined when nothing is. */
+      const estimateOf = (step: StepCount, estimator: TokenEstimator): Usage | undefined => {
+        const text = step.uncounted.join('');
         const outputTokens = text === '' ? 0 : estimator(text);
-        const inputTokens = prompt !== undefined && attempts > 0 ? attempts * estimator(prompt) : 0;
+        const unreported = step.active && step.reported === undefined;
+        const inputTokens = prompt !== undefined && unreported ? estimator(prompt) : 0;
         if (outputTokens === 0 && inputTokens === 0) return undefined;
         const usage: Usage = {
           inputTokens,
@@ -222,14 +255,18 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
           totalTokens: inputTokens + outputTokens,
           estimated: true,
         };
-        priceInto(state, usage);
+        priceInto(step, usage);
         return usage;
       };
 
       const needsEstimate = (): boolean => {
         for (const state of tracks.values())
-          if (state.uncounted.length > 0 || (prompt !== undefined && unreportedAttempts(state) > 0))
-            return true;
+          for (const step of state.steps)
+            if (
+              step.uncounted.length > 0 ||
+              (prompt !== undefined && step.active && step.reported === undefined)
+            )
+              return true;
         return false;
       };
 
@@ -237,18 +274,47 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 
       const emitTotal = (usages: Iterable<Usage | undefined>): void => {
         const total = sum(usages);
-        if (total !== undefined) subscriber.next({ type: 'usage', track: totalTrack, ...total });
+        if (total !== undefined) subscriber.next({ type: 'usage-total', ...total });
+      };
+
+      const reportedUsages = (): (Usage | undefined)[] => {
+        const usages: (Usage | undefined)[] = [];
+        for (const state of tracks.values()) for (const step of state.steps) usages.push(step.reported);
+        return usages;
       };
 
       const onUsage = (event: UsageEvent): void => {
-        const state = stateOf(event.track);
-        state.active = true;
-        const { type: _type, track: _track, seq, ...counts } = event;
-        if (counts.cost === undefined) priceInto(state, counts);
-        state.reported = counts;
-        state.uncounted.length = state.attemptStart;
-        subscriber.next(toEvent(state.track, add(state.banked, counts)!, seq));
-        if (showsTotal()) emitTotal(reportedUsages(tracks));
+        const state = trackOf(event.track);
+        state.touched = true;
+        const { type: _type, track: _track, seq, step: number, ...counts } = event;
+        const step = number === undefined ? state.steps[state.steps.length - 1]! : stepOf(state, number);
+        step.active = true;
+        if (counts.cost === undefined) priceInto(step, counts);
+        step.reported = counts;
+        step.uncounted.length = 0;
+        subscriber.next(toEvent(state.track, state.stepped ? step.step : undefined, counts, seq));
+        if (showsTotal()) emitTotal(reportedUsages());
+      };
+
+      const onStepStart = (event: StepStartEvent): void => {
+        const state = trackOf(event.track);
+        const current = state.steps[state.steps.length - 1]!;
+        // The implicit step 0 that nothing has used yet takes the first step-start's number.
+        const fresh = !state.stepped && !state.touched;
+        state.stepped = true;
+        if (fresh) current.step = event.step;
+        // Otherwise the next step, as the message fold numbers it (see StepStartEvent).
+        const step = fresh ? current : newStep(Math.max(event.step, current.step + 1), undefined, undefined);
+        if (!fresh) state.steps.push(step);
+        step.active = true;
+        if (event.model !== undefined && (step.model === undefined || step.model === fallbackModel)) {
+          step.model = event.model;
+          step.price = undefined;
+        }
+        if (event.provider !== undefined && step.provider === undefined) {
+          step.provider = event.provider;
+          step.price = undefined;
+        }
       };
 
       const finish = (
@@ -256,35 +322,37 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         estimator: TokenEstimator | undefined,
         failure: { error: unknown } | undefined,
       ): void => {
-        const states = [...tracks.values()];
-        let extras: (Usage | undefined)[] = [];
-        if (estimator !== undefined) {
-          try {
-            extras = states.map((state) => estimateOf(state, estimator));
-          } catch (error) {
-            // A throwing estimator is a failing user callback: report it, keep the reported figures.
-            extras = [];
-            failure ??= { error };
-          }
-        }
         const finals: UsageEvent[] = [];
+        const stepFinals: UsageEvent[] = [];
         const usages: (Usage | undefined)[] = [];
         let shown = false;
-        states.forEach((state, i) => {
-          const usage = add(add(state.banked, state.reported), extras[i]);
-          usages.push(usage);
-          if (usage === undefined) return;
-          const event = toEvent(state.track, usage);
-          finals.push(event);
-          if (outcome === 'error' || (outcome === 'complete' && extras[i] !== undefined)) {
-            if (!subscriber.closed) subscriber.next(event);
-            shown = true;
+        try {
+          for (const state of tracks.values()) {
+            const trackUsages: (Usage | undefined)[] = [];
+            for (const step of state.steps) {
+              const extra = estimator === undefined ? undefined : estimateOf(step, estimator);
+              const usage = add(step.reported, extra);
+              trackUsages.push(usage);
+              if (usage === undefined) continue;
+              const event = toEvent(state.track, state.stepped ? step.step : undefined, usage);
+              stepFinals.push(state.stepped ? event : toEvent(state.track, step.step, usage));
+              if (outcome === 'error' || (outcome === 'complete' && extra !== undefined)) {
+                if (!subscriber.closed) subscriber.next(event);
+                shown = true;
+              }
+            }
+            usages.push(...trackUsages);
+            const trackTotal = sum(trackUsages);
+            if (trackTotal !== undefined) finals.push(toEvent(state.track, undefined, trackTotal));
           }
-        });
+        } catch (error) {
+          // A throwing estimator is a failing user callback: report it.
+          failure ??= { error };
+        }
         if (shown && showsTotal() && !subscriber.closed) emitTotal(usages);
         if (onFinal !== undefined) {
           try {
-            onFinal({ outcome, tracks: finals, total: sum(usages) ?? zero() });
+            onFinal({ outcome, tracks: finals, steps: stepFinals, total: sum(usages) ?? zero() });
           } catch (error) {
             if (outcome === 'unsubscribe') rxjsConfig.onUnhandledError?.(error);
             else failure ??= { error };
@@ -322,54 +390,53 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
             case 'text':
             case 'reasoning':
             case 'refusal': {
-              const state = stateOf(event.track);
-              state.active = true;
-              if (counting) uncount(state, event.text);
+              const step = currentOf(event.track);
+              step.active = true;
+              if (counting) uncount(step, event.text);
               break;
             }
             case 'tool-call-delta': {
-              const state = stateOf(event.track);
-              state.active = true;
+              const step = currentOf(event.track);
+              step.active = true;
               if (counting) {
-                uncount(state, event.argsText);
-                (state.streamedCalls ??= new Set()).add(event.id);
+                uncount(step, event.argsText);
+                (step.streamedCalls ??= new Set()).add(event.id);
               }
               break;
             }
             case 'tool-call': {
-              const state = stateOf(event.track);
-              state.active = true;
-              if (counting && !state.streamedCalls?.has(event.id)) uncount(state, event.argsText);
+              const step = currentOf(event.track);
+              step.active = true;
+              if (counting && !step.streamedCalls?.has(event.id)) uncount(step, event.argsText);
               break;
             }
             case 'start': {
-              const state = stateOf(event.track);
-              state.active = true;
-              if (event.model !== undefined) state.model = event.model;
-              if (event.provider !== undefined) state.provider = event.provider;
-              state.price = undefined;
+              const step = currentOf(event.track);
+              step.active = true;
+              if (event.model !== undefined) step.model = event.model;
+              if (event.provider !== undefined) step.provider = event.provider;
+              step.price = undefined;
               break;
             }
+            case 'step-start':
+              onStepStart(event);
+              break;
             case 'usage':
-              // An upstream aggregateUsage's total: this operator's own total replaces it.
-              if (event.track === totalTrack) return;
               return onUsage(event);
-            case 'reset': {
-              const state = stateOf(event.track);
-              // The voided attempt was billed all the same: bank what it used.
-              if (state.active && state.reported === undefined) state.unreportedAttempts++;
-              state.banked = add(state.banked, state.reported);
-              state.attemptStart = state.uncounted.length;
-              state.reported = undefined;
-              state.streamedCalls = undefined;
-              state.active = false;
+            case 'usage-total':
+              // An upstream aggregateUsage's total: this operator's own total replaces it.
+              return;
+            case 'reset':
+              trackOf(event.track).touched = true;
               break;
-            }
             case 'progress':
             case 'comparison':
               break;
+            case 'step-finish':
+              trackOf(event.track).touched = true;
+              break;
             default:
-              stateOf(event.track).active = true;
+              currentOf(event.track).active = true;
           }
           subscriber.next(event);
         },
@@ -430,30 +497,22 @@ function estimatorLoadError(cause: unknown): RxllmError {
   );
 }
 
-function newTrack(track: string | undefined, model: string | undefined): TrackState {
+function newStep(step: number, model: string | undefined, provider: string | undefined): StepCount {
   return {
-    track,
+    step,
     model,
-    provider: undefined,
+    provider,
     price: undefined,
     reported: undefined,
-    banked: undefined,
     uncounted: [],
-    attemptStart: 0,
-    unreportedAttempts: 0,
     active: false,
     streamedCalls: undefined,
   };
 }
 
-/** Attempts without any reported usage, the current one included: each is charged an estimated prompt. */
-function unreportedAttempts(state: TrackState): number {
-  return state.unreportedAttempts + (state.active && state.reported === undefined ? 1 : 0);
-}
-
-/** Keeps a delta of the current attempt for counting at the end. */
-function uncount(state: TrackState, text: string): void {
-  if (text !== '') state.uncounted.push(text);
+/** Keeps a delta of the step for counting at the end. */
+function uncount(step: StepCount, text: string): void {
+  if (text !== '') step.uncounted.push(text);
 }
 
 /**
@@ -501,19 +560,19 @@ function sum(usages: Iterable<Usage | undefined>): Usage | undefined {
   return total;
 }
 
-function reportedUsages(tracks: Map<string | undefined, TrackState>): (Usage | undefined)[] {
-  const usages: (Usage | undefined)[] = [];
-  for (const state of tracks.values()) usages.push(add(state.banked, state.reported));
-  return usages;
-}
-
 function zero(): Usage {
   return { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
 }
 
-function toEvent(track: string | undefined, usage: Usage, seq?: number): UsageEvent {
+function toEvent(
+  track: string | undefined,
+  step: number | undefined,
+  usage: Usage,
+  seq?: number,
+): UsageEvent {
   const event: UsageEvent = { type: 'usage', ...usage };
   if (track !== undefined) event.track = track;
+  if (step !== undefined) event.step = step;
   if (seq !== undefined) event.seq = seq;
   return event;
 }

@@ -14,6 +14,7 @@ import { RxllmError } from '../errors';
 import { DownstreamFlow, markFlow } from '../internal/flow';
 import { isContentEvent } from '../internal/isContentEvent';
 import { MessageAccumulator, type Message } from '../message';
+import { StepSequence } from '../internal/StepSequence';
 
 /** Options of {@link deadline}. Set at least one of the three limits. */
 export interface DeadlineConfig {
@@ -132,6 +133,8 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
       // Whether a consumer downstream holds the stream back: the same whatever sits between.
       const flow = new DownstreamFlow(subscriber);
       const message = new MessageAccumulator();
+      // The fallback is a new request: its steps continue the source's (see StepSequence).
+      const steps = new StepSequence();
       let sawContent = false;
       let lastContentAt = 0;
       let track: string | undefined;
@@ -173,7 +176,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
           );
         }
         // Subscribed with the consumer's own subscriber: its flow gates reach the fallback's source.
-        fallbackSubscription = from(next).subscribe(subscriber);
+        fallbackSubscription = steps.attempt(from(next)).subscribe(subscriber);
       };
 
       // One timer for the silence, re-armed lazily: it wakes when the silence could at the
@@ -247,7 +250,9 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
         },
       };
       // The source's path to the consumer's gates runs on through the subscriber.
-      const sourceSubscription = source.subscribe(markFlow(observer, { downstream: subscriber }));
+      const sourceSubscription = steps
+        .attempt(source)
+        .subscribe(markFlow(observer, { downstream: subscriber }));
 
       // Armed after subscribing, so that an event due at the same instant as a deadline wins.
       if (!ended) {

@@ -136,10 +136,12 @@ export function pausable(
       /** Joins `event` into what is held, or returns false to have it appended. */
       const coalesce = (event: RxllmEvent): boolean => {
         if (event.type === 'usage') {
-          // Usage snapshots are cumulative: the latest one says everything the earlier did.
+          // Usage snapshots are cumulative within a step: the latest one of the same step says
+          // everything the earlier did. A step-start between them means another request's usage.
           for (let i = held.length - 1; i >= cursor; i--) {
             const earlier = held[i];
-            if (earlier?.type === 'usage' && earlier.track === event.track) {
+            if (earlier?.type === 'step-start' && earlier.track === event.track) break;
+            if (earlier?.type === 'usage' && earlier.track === event.track && earlier.step === event.step) {
               held[i] = null;
               heldCount--;
               break;

@@ -14,6 +14,7 @@ import {
 import type { RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
 import { isContentEvent } from '../internal/isContentEvent';
+import { StepSequence } from '../internal/StepSequence';
 import { MessageAccumulator, type Message } from '../message';
 
 /** What {@link RetryStreamConfig.onRetry} is told before each wait. */
@@ -92,12 +93,13 @@ export interface RetryStreamConfig {
  *
  * ```text
  * attempt1: -s-#
- * attempt2:        -a-|
- * expected: -s------a-|
+ * attempt2:        -a---|
+ * expected: -s------(na)|
  * ```
  *
  * (`initialDelayMs: 4, jitter: 0`: attempt 1 fails at 3 after only a `start`; at 7 the source is
- * subscribed again. Each attempt is drawn under the frame where it is subscribed.)
+ * subscribed again, and its first event comes after a `step-start` (`n`, step 1), since a new
+ * request is a new step. Each attempt is drawn under the frame where it is subscribed.)
  *
  * After output, `afterOutput` decides: `'fail'` (default) passes the error on; `'reset'` emits a
  * `reset` (reason `'retry'`, on that output's track) and retries from scratch; `'continue'`
@@ -108,6 +110,8 @@ export interface RetryStreamConfig {
  * error's `retryAfterMs` when it has one (the server's word beats backoff); otherwise it is
  * `min(maxDelayMs, initialDelayMs × factor^(attempt − 1))`, shortened by jitter.
  *
+ * Every attempt is a new step of its track (a `step-start` opens it, numbered after the failed
+ * attempt's steps), so usage the failed attempt reported stays counted next to the retry's.
  * Resubscribing re-runs a cold source: an rxllm source sends the request again. (The official
  * SDK clients also retry a request whose HTTP status failed; this operator adds retries for what
  * fails after the 200: a first-token `deadline`, an in-band overload, a cut before the first
@@ -170,6 +174,8 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
       let lastError: unknown;
       const shownSoFar = afterOutput === 'continue' ? new MessageAccumulator() : undefined;
       const continuation = defer(() => continueWith!(shownSoFar!.snapshot(), lastError));
+      // Each attempt is a new request, so a new step of its track (see StepSequence).
+      const steps = new StepSequence();
       const watch = tap<RxllmEvent>((event) => {
         shownSoFar?.apply(event);
         if (isContentEvent(event)) {
@@ -202,15 +208,16 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
         if (shown && afterOutput === 'continue') continuing = true;
         if (continuing) {
           shown = false;
-          return continuation.pipe(watch);
+          return steps.attempt(continuation).pipe(watch);
         }
-        if (!shown) return source.pipe(watch);
+        const events$ = steps.attempt(source);
+        if (!shown) return events$.pipe(watch);
         shown = false;
         const reset: RxllmEvent =
           track === undefined
             ? { type: 'reset', reason: 'retry' }
             : { type: 'reset', reason: 'retry', track };
-        return concat(of(reset), source.pipe(watch));
+        return concat(of(reset), events$.pipe(watch));
       });
       return attempt.pipe(retry({ count: maxRetries, delay: waitBefore }));
     });

@@ -248,7 +248,8 @@ export function subscribeWithHandlers(
   }
 
   function dispatch(event: RxllmEvent): void {
-    if (!started) start(event.type === 'start' ? event : undefined);
+    // A step-start is sent before the request, not by the provider: the stream starts with what follows.
+    if (!started && event.type !== 'step-start') start(event.type === 'start' ? event : undefined);
     message.apply(event);
     const handlers = registered;
     switch (event.type) {

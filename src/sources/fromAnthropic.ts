@@ -76,5 +76,12 @@ export function fromAnthropic<Client extends AnthropicMessagesClient>(
       `rxllm: fromAnthropic: params must be Messages API parameters, got ${String(params)}`,
     );
   }
-  return sdkSource('fromAnthropic', anthropicDialect, client.messages, { ...params, stream: true }, config);
+  return sdkSource(
+    'fromAnthropic',
+    anthropicDialect,
+    client.messages,
+    { ...params, stream: true },
+    config,
+    config.provider ?? 'anthropic',
+  );
 }

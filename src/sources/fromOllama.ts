@@ -107,6 +107,11 @@ export function fromOllama(config: FromOllamaConfig): Observable<RxllmEvent> {
       const request = config.fetch ?? globalThis.fetch;
       return request(url, { method: 'POST', headers, body, signal });
     },
-    { dialect: ollamaDialect, name: 'fromOllama', decoderOptions: decoderOptionsOf(config, 'fromOllama') },
+    {
+      dialect: ollamaDialect,
+      name: 'fromOllama',
+      decoderOptions: decoderOptionsOf(config, 'fromOllama'),
+      step: { model: config.model, provider: 'ollama' },
+    },
   );
 }

@@ -4,6 +4,7 @@ import type {
   ReasoningEvent,
   ResetEvent,
   StartEvent,
+  StepStartEvent,
   TextEvent,
   ToolCallDeltaEvent,
   ToolCallEvent,
@@ -45,6 +46,11 @@ export const ev = {
     withTrack<FinishEvent>({ type: 'finish', reason }, track),
   reset: (reason: string, track?: string): ResetEvent =>
     withTrack<ResetEvent>({ type: 'reset', reason }, track),
+  stepStart: (
+    step: number,
+    fields: Pick<StepStartEvent, 'model' | 'provider'> = {},
+    track?: string,
+  ): StepStartEvent => withTrack<StepStartEvent>({ type: 'step-start', step, ...fields }, track),
 };
 
 function withTrack<T extends { track?: string }>(event: T, track: string | undefined): T {

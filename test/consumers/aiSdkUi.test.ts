@@ -1,5 +1,5 @@
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
-import { from } from 'rxjs';
+import { concat, from, of } from 'rxjs';
 import { ev } from '../../src/testing';
 import { fixtureSource, serveEvents, type EventServer } from './serveEvents';
 
@@ -9,7 +9,7 @@ const sources = {
   thinking: fixtureSource('anthropic', 'anthropic/thinking-signature.sse'),
   overloaded: fixtureSource('anthropic', 'anthropic/error-overloaded-midstream-spliced.sse'),
 };
-type SourceName = keyof typeof sources | 'retried';
+type SourceName = keyof typeof sources | 'retried' | 'steps';
 
 let server: EventServer;
 
@@ -19,15 +19,23 @@ beforeAll(async () => {
     return {
       dialect: 'ai-sdk-ui',
       events:
-        name === 'retried'
-          ? from([
-              ev.start({ id: 'msg_1' }),
-              ev.text('draft that will be taken back'),
-              ev.reset('fallback'),
-              ev.text('Final answer.'),
-              ev.finish('stop'),
-            ])
-          : sources[name].events$,
+        name === 'steps'
+          ? // Two model calls on one track (a tool loop): the tool calls, then the answer.
+            concat(
+              of({ type: 'step-start' as const, step: 0, model: 'gpt-4o' }),
+              sources.tools.events$,
+              of({ type: 'step-start' as const, step: 1, model: 'gpt-4o' }),
+              sources.text.events$,
+            )
+          : name === 'retried'
+            ? from([
+                ev.start({ id: 'msg_1' }),
+                ev.text('draft that will be taken back'),
+                ev.reset('fallback'),
+                ev.text('Final answer.'),
+                ev.finish('stop'),
+              ])
+            : sources[name].events$,
     };
   });
 });
@@ -144,5 +152,17 @@ describe('toSSE ai-sdk-ui read by the AI SDK (DefaultChatTransport + readUIMessa
     expect(last!.parts).toEqual([{ type: 'text', text: 'Hello there', state: 'streaming' }]);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('Overloaded');
+  });
+
+  it('shows each step of a two-step stream as a step-start part, with the usage summed', async () => {
+    const { last, error } = await chat('steps');
+    expect(error).toBeUndefined();
+    const types = last!.parts.map((part) => part.type);
+    expect(types.filter((type) => type === 'step-start')).toHaveLength(2);
+    // The second step starts after the first step's tool calls and before the answer.
+    const second = types.lastIndexOf('step-start');
+    expect(types.slice(0, second).some((type) => type.startsWith('tool-'))).toBe(true);
+    expect(types.slice(second + 1)).toContain('text');
+    expect(last!.metadata).toMatchObject({ usage: { inputTokens: 149 + 14, outputTokens: 60 + 30 } });
   });
 });

@@ -117,12 +117,14 @@ describe('aggregateUsage', () => {
           ev.usage(100, 10, 'b'),
         ).pipe(aggregateUsage({ estimate: false })),
       );
-      const [a, totalAfterA, b, total] = usages(events);
+      const [a, b] = usages(events);
       // gpt-4o: 100 * 2.5 + 10 * 10 = 350 → $0.00035
       expect(a!.cost).toBeCloseTo(0.00035, 12);
-      expect(totalAfterA).toMatchObject({ track: 'total', cost: a!.cost });
+      const [totalAfterA, total] = events.filter((event) => event.type === 'usage-total');
       expect(b!.cost).toBeUndefined();
-      expect(total).toMatchObject({ track: 'total', inputTokens: 200, outputTokens: 20, totalTokens: 220 });
+      expect(b!.track).toBe('b');
+      expect(totalAfterA).toMatchObject({ cost: a!.cost });
+      expect(total).toMatchObject({ inputTokens: 200, outputTokens: 20, totalTokens: 220 });
       expect(total!.cost).toBeUndefined();
     });
 
@@ -225,12 +227,14 @@ describe('aggregateUsage', () => {
     });
 
     it("counts a voided attempt's text and text after the last snapshot, not text a snapshot covered", () => {
-      // 'ab' was voided by the reset without usage; 'cde' is covered by the retry's snapshot; 'f'
-      // came after it. Estimated: 'ab' + 'f' is 3 characters, and the voided attempt's prompt 6.
+      // 'ab' was voided by the reset without usage (step 0); 'cde' is covered by the retry's
+      // snapshot (step 1); 'f' came after it. Estimated: step 0 'ab' (2 characters) and its
+      // prompt (6), step 1 its snapshot plus 'f'.
       const { events, completed } = drain(
         of<RxllmEvent[]>(
           ev.text('ab'),
           ev.reset('retry'),
+          { type: 'step-start', step: 1 },
           ev.text('cde'),
           ev.usage(12, 7),
           ev.text(''),
@@ -240,8 +244,9 @@ describe('aggregateUsage', () => {
       );
       expect(completed).toBe(true);
       expect(usages(events)).toEqual([
-        { type: 'usage', inputTokens: 12, outputTokens: 7, totalTokens: 19 },
-        { type: 'usage', inputTokens: 12 + 6, outputTokens: 7 + 3, totalTokens: 19 + 9, estimated: true },
+        { type: 'usage', step: 1, inputTokens: 12, outputTokens: 7, totalTokens: 19 },
+        { type: 'usage', step: 0, inputTokens: 6, outputTokens: 2, totalTokens: 8, estimated: true },
+        { type: 'usage', step: 1, inputTokens: 12, outputTokens: 7 + 1, totalTokens: 20, estimated: true },
       ]);
     });
 
@@ -371,6 +376,26 @@ describe('aggregateUsage', () => {
               estimated: true,
             },
           ],
+          steps: [
+            {
+              type: 'usage',
+              track: 'local',
+              step: 0,
+              inputTokens: 0,
+              outputTokens: 4,
+              totalTokens: 4,
+              estimated: true,
+            },
+            {
+              type: 'usage',
+              track: 'cloud',
+              step: 0,
+              inputTokens: 0,
+              outputTokens: 2,
+              totalTokens: 2,
+              estimated: true,
+            },
+          ],
           total: { inputTokens: 0, outputTokens: 6, totalTokens: 6, estimated: true },
         },
       ]);
@@ -443,7 +468,7 @@ describe('aggregateUsage', () => {
     expect(error).toBe(boom);
   });
 
-  it('replaces the total of an aggregateUsage upstream instead of counting it as a track', async () => {
+  it('replaces the usage-total of an aggregateUsage upstream instead of counting it', async () => {
     const out = await lastValueFrom(
       of<RxllmEvent[]>(ev.usage(10, 1, 'a'), ev.usage(20, 2, 'b')).pipe(
         aggregateUsage({ estimate: false }),
@@ -451,10 +476,10 @@ describe('aggregateUsage', () => {
         toArray(),
       ),
     );
-    expect(usages(out)).toEqual([
+    expect(out.filter((event) => event.type === 'usage' || event.type === 'usage-total')).toEqual([
       { type: 'usage', track: 'a', inputTokens: 10, outputTokens: 1, totalTokens: 11 },
       { type: 'usage', track: 'b', inputTokens: 20, outputTokens: 2, totalTokens: 22 },
-      { type: 'usage', track: 'total', inputTokens: 30, outputTokens: 3, totalTokens: 33 },
+      { type: 'usage-total', inputTokens: 30, outputTokens: 3, totalTokens: 33 },
     ]);
   });
 
@@ -479,9 +504,6 @@ describe('aggregateUsage', () => {
       aggregateUsage({ priceTable: { models: { 'GPT-X': { input: 1, output: 1 } } } as never }),
     ).toThrow(
       /^aggregateUsage: priceTable is invalid: models.GPT-X: model names in a price table are lower case/,
-    );
-    expect(() => aggregateUsage({ totalTrack: '' })).toThrow(
-      'aggregateUsage: totalTrack must be a non-empty string',
     );
     expect(() => aggregateUsage({ onFinal: 'log' as never })).toThrow(
       'aggregateUsage: onFinal must be a function, got string',
@@ -560,6 +582,7 @@ describe('aggregateUsage', () => {
       const final = usages(events).at(-1)!;
       expect(final).toEqual({
         type: 'usage',
+        step: 0,
         inputTokens: 11,
         outputTokens: 3,
         totalTokens: 14,

@@ -213,6 +213,7 @@ describe('deadline', () => {
       ev.text('你好'),
       ev.text('👋'),
       ev.reset('timeout'),
+      { type: 'step-start', step: 1 },
       ev.text('你好👋 again'),
       ev.finish(),
     ]);
@@ -237,11 +238,12 @@ describe('deadline', () => {
         c: ev.text('answer', 'cloud'),
         r: ev.reset('timeout', 'cloud'),
         x: ev.text('fallback', 'cloud'),
+        n: { type: 'step-start', step: 1, track: 'cloud' } as RxllmEvent,
       };
-      const fallback = cold('-x|', values);
+      const fallback = cold('-x---|', values);
       expectObservable(
         cold('-lc------|', values).pipe(deadline({ betweenTokensMs: 3, fallback, afterOutput: 'reset' })),
-      ).toBe('-lc--rx|', values);
+      ).toBe('-lc--r(nx)|', values);
     });
   });
 

@@ -154,8 +154,10 @@ describe('retryStream', () => {
     expect(seen).toEqual([
       { at: 0, event: ev.text('a') },
       { at: 900, event: ev.reset('retry') },
+      { at: 900, event: { type: 'step-start', step: 1 } },
       { at: 900, event: ev.text('a') },
       { at: 2100, event: ev.reset('retry') },
+      { at: 2100, event: { type: 'step-start', step: 2 } },
       { at: 2100, event: ev.text('b') },
       { at: 2100, complete: true },
     ]);
@@ -284,6 +286,7 @@ describe('retryStream', () => {
       { at: 0, event: ev.text('draft', 'local') },
       { at: 0, event: ev.text('你好👋', 'cloud') },
       { at: 3, event: ev.reset('retry', 'cloud') },
+      { at: 3, event: { type: 'step-start', step: 1, track: 'cloud' } },
       { at: 3, event: ev.text('你好👋!', 'cloud') },
       { at: 3, complete: true },
     ]);
@@ -305,19 +308,25 @@ describe('retryStream', () => {
 
   it('re-requests a stream that deadline timed out, because timeouts are retryable', () => {
     marbles(({ cold, expectObservable, expectSubscriptions }) => {
-      const values = { a: ev.text('Hel'), b: ev.text('lo'), r: ev.reset('retry'), f: ev.finish() };
+      const values = {
+        a: ev.text('Hel'),
+        b: ev.text('lo'),
+        r: ev.reset('retry'),
+        n: { type: 'step-start', step: 1 } as RxllmEvent,
+        f: ev.finish(),
+      };
       const stalled = cold('-a-------|', values);
-      const healthy = cold('-ab-f|', values);
+      const healthy = cold('-a---b-f|', values);
       let subscriptions = 0;
       const source = defer(() => (subscriptions++ === 0 ? stalled : healthy));
       expectObservable(
         source.pipe(
-          deadline({ betweenTokensMs: 3 }),
+          deadline({ betweenTokensMs: 4 }),
           retryStream({ initialDelayMs: 2, jitter: 0, afterOutput: 'reset' }),
         ),
-      ).toBe('-a----rab-f|', values);
-      expectSubscriptions(stalled.subscriptions).toBe('^---!');
-      expectSubscriptions(healthy.subscriptions).toBe('------^----!');
+      ).toBe('-a-----r(na)b-f|', values);
+      expectSubscriptions(stalled.subscriptions).toBe('^----!');
+      expectSubscriptions(healthy.subscriptions).toBe('-------^-------!');
     });
   });
 

@@ -674,6 +674,32 @@ describe('README examples', () => {
     expect(logged[0]).toMatchObject({ code: 'overloaded' });
     expect(created).toHaveLength(1);
   });
+
+  example('steps-usage', "counts a failed attempt's usage beside its retry's, step by step", async () => {
+    // Attempt 1 is cut right after its message_start (which reports the prompt's tokens).
+    const afterStart = Buffer.from(anthropicTranscript).indexOf('event: content_block_start');
+    const server = await replay({
+      routes: {
+        '/v1/messages': [
+          { transcript: anthropicTranscript, fault: { kind: 'cut', afterBytes: afterStart } },
+          { transcript: anthropicTranscript },
+        ],
+      },
+    });
+    const { message } = await run('steps-usage', {
+      ...rxllm,
+      anthropic: new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 }),
+      params: { model: 'claude-sonnet-4-5', max_tokens: 256, messages },
+    });
+    const whole = decodeChunks('anthropic', [anthropicTranscript]).message.usage!;
+    const result = message as Message;
+    expect(result.text).toBe(anthropicText);
+    expect(server.requests).toHaveLength(2);
+    expect(result.steps?.map((step) => step.step)).toEqual([0, 1]);
+    // The cut attempt billed its prompt; the retry billed the whole exchange.
+    expect(result.usage?.inputTokens).toBe(2 * whole.inputTokens);
+    expect(result.usage?.outputTokens).toBeGreaterThanOrEqual(whole.outputTokens);
+  });
 });
 
 async function listen(handler: RequestListener): Promise<{ url: string }> {

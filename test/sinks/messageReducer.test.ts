@@ -23,6 +23,7 @@ const emptyTrack = {
   toolCalls: [],
   finishReason: null,
   usage: null,
+  steps: [],
   error: null,
   progress: null,
   resetReason: null,
@@ -33,12 +34,16 @@ describe('messageReducer', () => {
     expect(messageReducer.initialState).toEqual({
       status: 'idle',
       tracks: {},
+      usage: null,
       comparison: null,
       error: null,
     });
     expect(messageReducer(undefined, ev.text('Hi'))).toEqual({
       status: 'streaming',
-      tracks: { default: { ...emptyTrack, text: 'Hi' } },
+      tracks: {
+        default: { ...emptyTrack, text: 'Hi', steps: [{ step: 0, usage: null, finishReason: null }] },
+      },
+      usage: null,
       comparison: null,
       error: null,
     });
@@ -60,6 +65,7 @@ describe('messageReducer', () => {
     ]);
     expect(state).toEqual({
       status: 'done',
+      usage: null,
       comparison: null,
       error: null,
       tracks: {
@@ -83,6 +89,15 @@ describe('messageReducer', () => {
           ],
           finishReason: 'tool-calls',
           usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 4 },
+          steps: [
+            {
+              step: 0,
+              model: 'claude-sonnet',
+              provider: 'anthropic',
+              usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 4 },
+              finishReason: 'tool-calls',
+            },
+          ],
           error: null,
           progress: null,
           resetReason: null,
@@ -181,6 +196,13 @@ describe('messageReducer', () => {
     expect(after.tracks.local).toEqual({
       ...emptyTrack,
       usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
+      steps: [
+        {
+          step: 0,
+          usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
+          finishReason: null,
+        },
+      ],
       resetReason: 'handoff',
     });
     expect(after.tracks.cloud).toBe(before.tracks.cloud);

@@ -30,11 +30,18 @@ describe('fromAnthropic', () => {
     expect(outcome.completed).toBe(true);
     expect(outcome.events.map((event) => event.seq)).toEqual(outcome.events.map((_, index) => index));
     expect(outcome.events[0]).toEqual({
+      type: 'step-start',
+      step: 0,
+      model: params.model,
+      provider: 'anthropic',
+      seq: 0,
+    });
+    expect(outcome.events[1]).toEqual({
       type: 'start',
       id: 'msg_019Q1hrJbZG26Fb9BQhrkHEr',
       provider: 'anthropic',
       model: 'claude-sonnet-4-20250514',
-      seq: 0,
+      seq: 1,
     });
     const message = await collect(fromAnthropic(client(server), params));
     expect(message).toEqual({
@@ -153,7 +160,9 @@ describe('fromAnthropic', () => {
   ] as const)('maps the SDK error for HTTP %i', async (status, body, headers, expected, providerMessage) => {
     server = await createReplayServer({ fault: { kind: 'http-error', status, body, headers } });
     const outcome = await run(fromAnthropic(client(server), params));
-    expect(outcome.events).toEqual([]);
+    expect(outcome.events).toEqual([
+      { type: 'step-start', step: 0, model: params.model, provider: 'anthropic', seq: 0 },
+    ]);
     expect(outcome.error).toMatchObject({ ...expected, status, dialect: 'anthropic' });
     expect(outcome.error?.message).toBe(`HTTP ${status}: ${providerMessage}`);
     expect(outcome.error?.providerMessage).toBe(providerMessage);
@@ -187,7 +196,7 @@ describe('fromAnthropic', () => {
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.completed).toBe(false);
-    expect(outcome.seen.map((event) => event.type)).toEqual(['start', 'usage', 'text']);
+    expect(outcome.seen.map((event) => event.type)).toEqual(['step-start', 'start', 'usage', 'text']);
     expect(outcome.errored).toBe(false);
   });
 

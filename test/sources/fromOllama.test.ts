@@ -24,10 +24,11 @@ describe('fromOllama', () => {
     expect(outcome).toEqual({
       completed: true,
       events: [
-        { type: 'start', provider: 'ollama', model: 'llama3.2', created: 1691164339385, seq: 0 },
-        { type: 'text', text: 'The', seq: 1 },
-        { type: 'finish', reason: 'stop', seq: 2 },
-        { type: 'usage', inputTokens: 26, outputTokens: 282, totalTokens: 308, seq: 3 },
+        { type: 'step-start', step: 0, model: 'llama3.2', provider: 'ollama', seq: 0 },
+        { type: 'start', provider: 'ollama', model: 'llama3.2', created: 1691164339385, seq: 1 },
+        { type: 'text', text: 'The', seq: 2 },
+        { type: 'finish', reason: 'stop', seq: 3 },
+        { type: 'usage', inputTokens: 26, outputTokens: 282, totalTokens: 308, seq: 4 },
       ],
     });
     const request = server.requests[0]!;
@@ -177,7 +178,7 @@ describe('fromOllama', () => {
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.bytesSent).toBeLessThan(transcript.length);
-    expect(outcome.seen.map((event) => event.type)).toEqual(['start', 'reasoning']);
+    expect(outcome.seen.map((event) => event.type)).toEqual(['step-start', 'start', 'reasoning']);
     expect(outcome.errored).toBe(false);
   });
 

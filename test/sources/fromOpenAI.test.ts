@@ -32,13 +32,15 @@ describe('fromOpenAI', () => {
 
     expect(outcome.completed).toBe(true);
     expect(outcome.events.map((event) => event.seq)).toEqual(outcome.events.map((_, index) => index));
-    expect(outcome.events[0]).toEqual({
+    // The step (the request) is announced before the response, with the model asked for.
+    expect(outcome.events[0]).toEqual({ type: 'step-start', step: 0, model: 'gpt-4o-2024-08-06', seq: 0 });
+    expect(outcome.events[1]).toEqual({
       type: 'start',
       id: 'chatcmpl-ABfw031mOJeYCSHe4yI2ZjOA6kMJL',
       provider: 'openai',
       model: 'gpt-4o-2024-08-06',
       created: 1727346168000,
-      seq: 0,
+      seq: 1,
     });
     expect(joinedText(outcome.events)).toBe(
       "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
@@ -46,8 +48,8 @@ describe('fromOpenAI', () => {
     // 31 content fields on the wire; the first one, "", is not an event.
     expect(outcome.events.filter((event) => event.type === 'text')).toHaveLength(30);
     expect(outcome.events.slice(-2)).toEqual([
-      { type: 'finish', reason: 'stop', rawReason: 'stop', seq: 31 },
-      { type: 'usage', inputTokens: 14, outputTokens: 30, totalTokens: 44, reasoningTokens: 0, seq: 32 },
+      { type: 'finish', reason: 'stop', rawReason: 'stop', seq: 32 },
+      { type: 'usage', inputTokens: 14, outputTokens: 30, totalTokens: 44, reasoningTokens: 0, seq: 33 },
     ]);
   });
 
@@ -135,7 +137,8 @@ describe('fromOpenAI', () => {
         { provider: 'vllm' },
       ),
     );
-    expect(outcome.events[0]).toMatchObject({ type: 'start', provider: 'vllm' });
+    expect(outcome.events[0]).toMatchObject({ type: 'step-start', provider: 'vllm' });
+    expect(outcome.events[1]).toMatchObject({ type: 'start', provider: 'vllm' });
     expect(joinedText(outcome.events)).toBe('1, 2, 3, 4, 5');
   });
 
@@ -197,7 +200,7 @@ describe('fromOpenAI', () => {
   ] as const)('maps the SDK error for HTTP %i', async (status, body, headers, expected) => {
     server = await createReplayServer({ fault: { kind: 'http-error', status, body, headers } });
     const outcome = await run(fromOpenAI(client(server), { model: 'm', messages }));
-    expect(outcome.events).toEqual([]);
+    expect(outcome.events).toEqual([{ type: 'step-start', step: 0, model: 'm', seq: 0 }]);
     expect(outcome.error).toMatchObject({ ...expected, dialect: 'openai-chat' });
     expect(outcome.error?.message).toBe(`HTTP ${status}: ${body.error.message}`);
     expect(outcome.error?.providerMessage).toBe(body.error.message);
@@ -270,7 +273,7 @@ describe('fromOpenAI', () => {
     expect(request.clientClosed).toBe(true);
     expect(request.completed).toBe(false);
     expect(request.bytesSent).toBeLessThanOrEqual(4000);
-    expect(outcome.seen.map((event) => event.type)).toEqual(['start', 'text']);
+    expect(outcome.seen.map((event) => event.type)).toEqual(['step-start', 'start', 'text']);
     expect(outcome.errored).toBe(false);
   });
 
@@ -294,7 +297,7 @@ describe('fromOpenAI', () => {
       timing: { sliceBytes: 64 },
       fault: { kind: 'stall', afterBytes: 4000 },
     });
-    const outcome = await run(fromOpenAI(client(server), { model: 'm', messages }).pipe(take(3)));
+    const outcome = await run(fromOpenAI(client(server), { model: 'm', messages }).pipe(take(4)));
     expect(outcome.completed).toBe(true);
     expect(joinedText(outcome.events)).toBe("I'm unable");
     expect((await server.requests[0]!.closed).clientClosed).toBe(true);

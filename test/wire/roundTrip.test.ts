@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RxllmError } from '../../src/errors';
 import { codeForProviderError } from '../../src/internal/httpError';
+import type { RxllmEvent } from '../../src/events';
 import type { Message } from '../../src/message';
 import { toSSE } from '../../src/operators/toSSE';
 import { dialects } from '../../src/wire/dialects';
@@ -184,5 +185,75 @@ describe('round trip through toSSE', () => {
         );
       }
     });
+  });
+});
+
+describe('round trip of a two-step stream (steps and usage)', () => {
+  // Two model calls on one track, as retryStream or a tool loop emits them: 149/60 then 14/30.
+  const events: RxllmEvent[] = [
+    { type: 'step-start', step: 0, model: 'gpt-4o' },
+    { type: 'start', id: 'chatcmpl-1', provider: 'openai', model: 'gpt-4o' },
+    { type: 'text', text: 'Checking. ' },
+    { type: 'usage', inputTokens: 149, outputTokens: 60, totalTokens: 209 },
+    { type: 'step-start', step: 1, model: 'gpt-4o' },
+    { type: 'text', text: 'It is sunny.' },
+    { type: 'finish', reason: 'stop' },
+    { type: 'usage', inputTokens: 14, outputTokens: 30, totalTokens: 44 },
+    { type: 'usage-total', inputTokens: 163, outputTokens: 90, totalTokens: 253 },
+  ];
+  const write = (target: DialectName) => {
+    let text = '';
+    from(events)
+      .pipe(toSSE({ dialect: target }))
+      .subscribe((frame) => (text += frame));
+    return text;
+  };
+
+  it('keeps every step in the rxllm dialect', () => {
+    const { events: decoded, message } = decodeChunks('rxllm', [write('rxllm')]);
+    expect(decoded).toEqual(events);
+    expect(message.steps?.map((step) => step.usage?.inputTokens)).toEqual([149, 14]);
+    expect(message.usage).toMatchObject({ inputTokens: 163, outputTokens: 90 });
+  });
+
+  // Documented in each encoder: one response has one usage, so the steps' usage is summed and
+  // the boundaries (and `usage-total`, the same sum) are dropped.
+  it.each(['openai-chat', 'openai-responses', 'anthropic'] as const)(
+    'writes one response with the usage summed over the steps as %s, dropping the boundaries',
+    (target) => {
+      const { events: decoded, message } = decodeChunks(target, [write(target)]);
+      expect(decoded.some((event) => event.type === 'step-start' || event.type === 'usage-total')).toBe(
+        false,
+      );
+      expect(message.text).toBe('Checking. It is sunny.');
+      expect(message.steps).toBeUndefined();
+      expect(message.usage).toMatchObject({ inputTokens: 163, outputTokens: 90, totalTokens: 253 });
+    },
+  );
+
+  it('frames each step with start-step and finish-step in the ai-sdk-ui dialect', () => {
+    const chunks = write('ai-sdk-ui')
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map(
+        (line) =>
+          JSON.parse(line.slice(6)) as { type: string; messageId?: string; messageMetadata?: unknown },
+      );
+    expect(chunks.map((chunk) => chunk.type)).toEqual([
+      'start',
+      'start-step',
+      'text-start',
+      'text-delta',
+      'text-end',
+      'finish-step',
+      'start-step',
+      'text-start',
+      'text-delta',
+      'text-end',
+      'finish-step',
+      'finish',
+    ]);
+    expect(chunks[0]!.messageId).toBe('chatcmpl-1');
+    expect(chunks.at(-1)!.messageMetadata).toMatchObject({ usage: { inputTokens: 163, outputTokens: 90 } });
   });
 });

@@ -52,8 +52,15 @@ export function handoffTracks(tracks: NamedTrack[], context: TrackContext, withi
       for (const event of cancellationEvents(draft)) subscriber.next(event);
     }
     if (draft.showedOutput) subscriber.next({ type: 'reset', reason: 'handoff', track: draftTrack!.name });
-    for (const other of finals) if (other !== taker) other.stop();
+    for (const other of finals) if (other !== taker) cancel(other);
     for (const event of taker.held.splice(0)) subscriber.next(event);
+  };
+
+  /** Stops a final track that lost, leaving its request's model and a cancelled finish behind. */
+  const cancel = (run: RunningTrack) => {
+    if (run.ended) return;
+    run.stop();
+    for (const event of cancellationEvents(run)) subscriber.next(event);
   };
 
   const gaveUp = () => {
@@ -87,7 +94,7 @@ export function handoffTracks(tracks: NamedTrack[], context: TrackContext, withi
   if (withinMs !== undefined && !handedTo && waitingFor > 0) {
     deadline = scheduler.schedule(() => {
       if (handedTo) return;
-      for (const final of finals) final.stop();
+      for (const final of finals) cancel(final);
       waitingFor = 0;
       settleIfNothingToWaitFor();
     }, withinMs);

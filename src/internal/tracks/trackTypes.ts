@@ -136,12 +136,17 @@ export function trackFailureEvent(running: RunningTrack, error: unknown): RxllmE
 }
 
 /**
- * What a cancelled track leaves behind: its last usage (tokens already spent are still billed)
- * and a `cancelled` finish, so stores and usage counters see the track end.
+ * What a cancelled track leaves behind: what it had said of its request and response but never
+ * shown (held `step-start` and `start` events: the model, so that the request can be priced),
+ * its last usage (tokens already spent are still billed) and a `cancelled` finish, so stores and
+ * usage counters see the track end.
  */
 export function cancellationEvents(running: RunningTrack): RxllmEvent[] {
   const name = running.track.name;
   const events: RxllmEvent[] = [];
+  for (const event of running.held)
+    if (event.type === 'step-start' || event.type === 'start') events.push(event);
+  running.held.length = 0;
   if (running.lastUsage) events.push(running.lastUsage);
   events.push({ type: 'finish', reason: 'cancelled', track: name });
   return events;

@@ -1,4 +1,5 @@
 import type { FinishReason, Usage } from '../../events';
+import { StepUsage } from '../stepUsage';
 import type { RxllmError } from '../../errors';
 import { jsonOr } from '../../internal/jsonOr';
 import { randomId } from '../../internal/randomId';
@@ -33,6 +34,10 @@ const finishReasons: Record<FinishReason, string> = {
  *   parsed input (or `tool-input-error` for a call whose arguments were cut off).
  * - Finish reason and usage are held: `finish` comes last with `finishReason` and
  *   `messageMetadata: { usage }`, then `data: [DONE]`.
+ * - Steps: a `step-start` writes `start-step` (after a `finish-step` for the step before), a
+ *   `step-finish` or the end `finish-step`, as `streamText` frames each model call, so `useChat`
+ *   shows a `step-start` part between a tool loop's calls. The usage in `messageMetadata` is the
+ *   sum over the steps; `usage-total` is dropped (it is the same sum over every track).
  * - A `reset` after output ends the stream with an `error` chunk (see `cannotTakeBack`): the AI
  *   SDK's `Chat` (`useChat`) never removes a part it was sent, so a second answer would be shown
  *   after the first; a `reset` before output is ignored.
@@ -52,10 +57,30 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
   let openId = '';
   let openKind: 'text' | 'reasoning' = 'text';
   const tools = new Map<string, number>(); // call id → characters of input already written
-  let usage: Usage | undefined;
+  const stepUsage = new StepUsage();
   let finish: FinishReason | undefined;
+  // A step (one model call) is open: `start-step` was written, `finish-step` is owed.
+  let stepOpen = false;
+  // A step-start arrived: `start-step` is written before the step's first part (so a step that
+  // shows nothing, such as a cancelled track's, writes nothing, and `start` keeps its id).
+  let stepPending = false;
 
   const chunk = (json: string): void => write({ data: json });
+
+  const finishStep = (): void => {
+    if (!stepOpen) return;
+    closeOpen();
+    chunk('{"type":"finish-step"}');
+    stepOpen = false;
+  };
+
+  const beginStep = (): void => {
+    if (!stepPending) return;
+    stepPending = false;
+    finishStep();
+    chunk('{"type":"start-step"}');
+    stepOpen = true;
+  };
 
   const start = (): void => {
     if (started) return;
@@ -71,10 +96,11 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
   };
 
   const open = (kind: 'text' | 'reasoning', providerMetadata = ''): string => {
-    if (openId !== '' && openKind === kind && providerMetadata === '') return openId;
+    if (!stepPending && openId !== '' && openKind === kind && providerMetadata === '') return openId;
     closeOpen();
     start();
     wroteContent = true;
+    beginStep();
     openKind = kind;
     openId = `${kind}-${parts++}`;
     chunk(`{"type":"${kind}-start","id":"${openId}"${providerMetadata}}`);
@@ -85,6 +111,7 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
     closeOpen();
     start();
     wroteContent = true;
+    beginStep();
     tools.set(id, 0);
     chunk(
       `{"type":"tool-input-start","toolCallId":${JSON.stringify(id)},"toolName":${JSON.stringify(name)}}`,
@@ -159,7 +186,14 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
           finish = event.reason;
           return;
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
+          return;
+        case 'step-start':
+          stepUsage.start(event);
+          stepPending = true;
+          return;
+        case 'step-finish':
+          finishStep();
           return;
         case 'start':
           if (!started && event.id !== undefined) messageId = event.id;
@@ -183,6 +217,8 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
       if (closed) return;
       start();
       closeOpen();
+      finishStep();
+      const usage = stepUsage.total();
       let json = '{"type":"finish"';
       if (finish !== undefined) json += `,"finishReason":"${finishReasons[finish]}"`;
       if (usage !== undefined) json += `,"messageMetadata":{"usage":${usageJson(usage)}}`;

@@ -4,6 +4,7 @@ import { randomId } from '../../internal/randomId';
 import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 import { jsonNumber } from '../jsonNumber';
+import { StepUsage } from '../stepUsage';
 
 /** rxllm's finish reasons as Anthropic `stop_reason`s; Anthropic has no word for the last four. */
 const stopReasons: Record<FinishReason, string> = {
@@ -68,6 +69,8 @@ interface ToolBlock {
  *   cannot be taken back: a `reset` after output ends the stream with an `api_error` event (see
  *   `cannotTakeBack`) rather than add a second answer; a `reset` before output is ignored, as
  *   are in-band `error`, `progress`, `comparison`.
+ * - Steps: one response has one usage, so the usage written is the sum of every step's latest
+ *   snapshot (see StepUsage); `step-start`, `step-finish` and `usage-total` are dropped.
  * - On failure: `message_delta` if a stop reason or usage had arrived (so they are not lost), then
  *   `event: error` with `{"type":"error","error":{"type","message"}}`, as Anthropic sends it
  *   (nothing follows; the SDK throws it as an `APIError`).
@@ -76,7 +79,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
   let id = options.id;
   let model = options.model;
   let started = false;
-  let usage: Usage | undefined;
+  const stepUsage = new StepUsage();
   let stopReason: string | null = null;
   let nextIndex = 0;
   // The open text or thinking block (-1 when none), its kind, and whether a thinking block is signed.
@@ -89,6 +92,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     if (started) return;
     started = true;
     id ??= randomId('msg_');
+    const usage = stepUsage.total();
     const [input, output] =
       usage === undefined ? ['"input_tokens":0', '0'] : [inputTokens(usage), jsonNumber(usage.outputTokens)];
     write({
@@ -137,6 +141,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
 
   const messageDelta = (): void => {
     start();
+    const usage = stepUsage.total();
     const counts =
       usage === undefined
         ? '"output_tokens":0'
@@ -217,8 +222,11 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
         case 'finish':
           stopReason = stopReasons[event.reason];
           return;
+        case 'step-start':
+          stepUsage.start(event);
+          return;
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
           return;
         case 'start':
           if (started) return; // the ids are fixed once written
@@ -237,7 +245,7 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     },
     error(error: RxllmError) {
       // A stop reason or usage that arrived before the failure is not lost: message_delta first.
-      if (stopReason !== null || usage !== undefined) messageDelta();
+      if (stopReason !== null || stepUsage.total() !== undefined) messageDelta();
       const type =
         error.providerCode !== undefined && anthropicErrorTypes.has(error.providerCode)
           ? error.providerCode

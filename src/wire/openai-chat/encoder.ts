@@ -4,6 +4,7 @@ import { randomId } from '../../internal/randomId';
 import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 import { jsonNumber } from '../jsonNumber';
+import { StepUsage } from '../stepUsage';
 
 /** rxllm's finish reasons in OpenAI's words; OpenAI has no word for the last four, and says `stop`. */
 const finishReasons: Record<FinishReason, string> = {
@@ -51,6 +52,8 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
  *   output ends the stream with an error (`code: "stream_restarted"`, see `cannotTakeBack`)
  *   instead of writing a second answer after the first; a `reset` before output is ignored, as
  *   are in-band `error`, `progress` and `comparison` events.
+ * - Steps: one response has one usage, so the usage written is the sum of every step's latest
+ *   snapshot (see StepUsage); `step-start`, `step-finish` and `usage-total` are dropped.
  * - On failure: the usage chunk if usage had arrived, then
  *   `{"error":{"message","type","code","param"}}` (what the `openai` SDK throws as an `APIError`;
  *   `status_code` too for an HTTP-style failure, as Groq sends it), then `[DONE]` as OpenRouter
@@ -70,10 +73,10 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
   const roleSent = new Set<number>();
   // Characters of arguments already written per call id, to write only what a final call adds.
   const streamedArgs = new Map<string, number>();
-  let usage: Usage | undefined;
   // Output has been written that a `reset` would have to take back; and the stream was closed by one.
   let wroteContent = false;
   let closed = false;
+  const stepUsage = new StepUsage();
 
   const head = (): string => {
     if (prefix === undefined) {
@@ -145,8 +148,11 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
         case 'finish':
           delta(event.choice ?? 0, '', `"${finishReasons[event.reason]}"`);
           return;
+        case 'step-start':
+          stepUsage.start(event);
+          return;
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
           return;
         case 'start':
           if (prefix !== undefined) return; // the ids are fixed once written
@@ -166,6 +172,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
     },
     error(error: RxllmError) {
       // Usage that arrived before the failure is not lost: its chunk goes first.
+      const usage = stepUsage.total();
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       const [type, code] = errorShapes[error.code] ?? errorShapes.provider;
       const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
@@ -178,6 +185,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
     },
     end() {
       if (closed) return;
+      const usage = stepUsage.total();
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       write({ data: '[DONE]' });
     },

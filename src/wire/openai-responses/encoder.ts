@@ -4,6 +4,7 @@ import { randomId } from '../../internal/randomId';
 import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 import { jsonNumber } from '../jsonNumber';
+import { StepUsage } from '../stepUsage';
 
 const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   network: ['server_error', 'server_error'],
@@ -89,6 +90,8 @@ type Item = MessageItem | ReasoningItem | FunctionCallItem;
  *   taken back in this format: a `reset` after output ends the stream with an error
  *   (`stream_restarted`, see `cannotTakeBack`) rather than add a second answer; a `reset` before
  *   output is ignored, as are in-band `error`, `progress`, `comparison`.
+ * - Steps: one response has one usage, so the usage written is the sum of every step's latest
+ *   snapshot (see StepUsage); `step-start`, `step-finish` and `usage-total` are dropped.
  * - On failure: an `error` event (the error both nested, as OpenAI sends it and as the `openai`
  *   SDK throws it, and at the top level, as OpenAI documents it), then `response.failed`.
  */
@@ -99,7 +102,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   let stem = '';
   let started = false;
   let sequence = 0;
-  let usage: Usage | undefined;
+  const stepUsage = new StepUsage();
   let finish: FinishReason | undefined;
   const items: Item[] = [];
   let message: MessageItem | undefined;
@@ -301,8 +304,11 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
         case 'finish':
           finish = event.reason;
           return;
+        case 'step-start':
+          stepUsage.start(event);
+          return;
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
           return;
         case 'start':
           if (started) return; // the ids are fixed once written
@@ -333,6 +339,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
         'error',
         `"code":${code},"message":${text},"param":null,"error":{"type":"${type}","code":${code},"message":${text},"param":null}`,
       );
+      const usage = stepUsage.total();
       emit(
         'response.failed',
         `"response":${response('failed', `,"usage":${usage === undefined ? 'null' : usageJson(usage)},"error":{"code":${code},"message":${text}}`)}`,
@@ -345,6 +352,7 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
       closeReasoning();
       for (const item of [...calls.values()]) closeCall(item);
       const incomplete = finish === undefined ? undefined : incompleteReasons[finish];
+      const usage = stepUsage.total();
       const tail = `,"usage":${usage === undefined ? 'null' : usageJson(usage)},"error":null,"incomplete_details":${incomplete === undefined ? 'null' : `{"reason":"${incomplete}"}`}`;
       if (incomplete === undefined) emit('response.completed', `"response":${response('completed', tail)}`);
       else emit('response.incomplete', `"response":${response('incomplete', tail)}`);

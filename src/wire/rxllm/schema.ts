@@ -116,7 +116,27 @@ export const rxllmEventSchema = z.discriminatedUnion('type', [
     argsText: z.string(),
     incomplete: z.boolean().optional(),
   }),
-  z.object({ type: z.literal('usage'), ...meta, ...usageFields }),
+  z.object({
+    type: z.literal('usage'),
+    ...meta,
+    ...usageFields,
+    step: z.number().int().nonnegative().optional(),
+  }),
+  z.object({
+    type: z.literal('step-start'),
+    ...meta,
+    step: z.number().int().nonnegative(),
+    model: z.string().optional(),
+    provider: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('step-finish'),
+    ...meta,
+    step: z.number().int().nonnegative(),
+    usage: z.object(usageFields).optional(),
+    finishReason: finishReason.optional(),
+  }),
+  z.object({ type: z.literal('usage-total'), ...meta, ...usageFields }),
   z.object({
     type: z.literal('finish'),
     ...meta,
