@@ -94,6 +94,56 @@ function both(entry: (typeof dialects)[number], messages: Message[]): [Outcome, 
 const textDelta = /"content":"|"text_delta"|output_text\.delta/;
 
 describe('decoder fast paths', () => {
+  it.each([
+    [
+      0,
+      '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}',
+      '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"caf\\u00e9 \\"ok\\""},"logprobs":null,"finish_reason":null}],"usage":null}',
+    ],
+    [
+      1,
+      '{"type":"message_start","message":{"id":"m","model":"x"}}',
+      '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"caf\\u00e9 \\"ok\\""}}',
+    ],
+    [
+      2,
+      '{"type":"response.created","response":{"id":"r","model":"m"}}',
+      '{"type":"response.output_text.delta","sequence_number":3,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"caf\\u00e9 \\"ok\\"","logprobs":[]}',
+    ],
+  ])('%#: a text line is read without JSON.parse of the whole line', (which, first, text) => {
+    const entry = dialects[which]!;
+    const events: RxllmEvent[] = [];
+    const decoder = createStreamDecoder(entry.dialect, (event) => events.push(event));
+    decoder.push(`data: ${first}\n\n`);
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      decoder.push(`data: ${text}\n\n`);
+      expect(parse.mock.calls.filter(([arg]) => arg === text)).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+    expect(events.at(-1)).toEqual({ type: 'text', text: 'café "ok"' });
+  });
+
+  it('openai-responses: a repeated field counts as JSON.parse reads it, the last one', () => {
+    const responses = dialects[2]!;
+    const messages: Message[] = [
+      { data: '{"type":"response.created","response":{"id":"r","model":"m"}}' },
+      // output_index twice: JSON.parse keeps 1, so item 0 has had no delta and its `.done` text counts.
+      {
+        data: '{"type":"response.output_text.delta","output_index":0,"content_index":0,"delta":"a","output_index":1}',
+      },
+      { data: '{"type":"response.output_text.done","output_index":0,"content_index":0,"text":"X"}' },
+      { data: '{"type":"response.completed","response":{"status":"completed"}}' },
+    ];
+    const [fast, full] = both(responses, messages);
+    expect(full.events.filter((e) => e.type === 'text')).toEqual([
+      { type: 'text', text: 'a' },
+      { type: 'text', text: 'X' },
+    ]);
+    expect(fast).toStrictEqual(full);
+  });
+
   for (const entry of dialects) {
     const name = entry.dialect.name;
     const corpus = fixtures.filter(entry.matches).map((path) => ({
