@@ -360,7 +360,8 @@ const sseFloorName = 'floor SSE → SSE (anthropic → openai-chat)';
 /**
  * The same-work floor of SSE to SSE: what a hand-written proxy does with plain callbacks.
  * eventsource-parser and `JSON.parse` per event, each text delta normalized to a plain event object
- * and handed to a callback that serializes it as an OpenAI chunk (`JSON.stringify`), the frames
+ * and handed to a callback that writes it as an OpenAI chunk (a template literal around
+ * `JSON.stringify` of the text, as rxllm's encoder does), the frames
  * UTF-8 encoded in socket-write batches by the same {@link ByteSink}; a finish chunk and `[DONE]`
  * at the end. No checks, no limits, no usage: the least a correct proxy does.
  */
@@ -372,13 +373,11 @@ const floorSSEToSSE: Contender = {
   collects: true,
   setup: (network) => async (_stream, probe) => {
     const sink = new ByteSink();
-    const created = Math.floor(Date.now() / 1000);
-    const head = { id: 'chatcmpl-floor', object: 'chat.completion.chunk', created, model: 'floor' };
+    // The chunk's fixed part written once, as a hand-written proxy would: one JSON.stringify per delta.
+    const head = `{"id":"chatcmpl-floor","object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":"floor","choices":[{"index":0,"delta":`;
     const serialize = (event: { type: 'text'; text: string }) => {
       if (event.type !== 'text') return;
-      sink.write(
-        `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta: { content: event.text }, finish_reason: null }] })}\n\n`,
-      );
+      sink.write(`data: ${head}{"content":${JSON.stringify(event.text)}},"finish_reason":null}]}\n\n`);
     };
     let seen = false;
     const parser = createParser({
@@ -401,9 +400,7 @@ const floorSSEToSSE: Contender = {
       parser.feed(decoder.decode(value, { stream: true }));
     }
     parser.feed(`${decoder.decode()}\n\n`);
-    sink.write(
-      `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`,
-    );
+    sink.write(`data: ${head}{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`);
     sink.end();
     return () => textOfSSE(sink.text(), 'openai-chat');
   },

@@ -195,12 +195,13 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
 
 /**
  * Says that a concurrency scenario could not keep pace, or `undefined` when it did: a run whose
- * wall time exceeds the scenario's length by more than a tenth had a saturated CPU, and its
+ * wall time exceeds the scenario's length by more than a tenth (and a second) had a saturated CPU, and its
  * loop delays measure the machine's load, not the pipeline, so no p99 is reported for it.
  */
 export function saturation(report: BenchReport, scenario: ConcurrencyResult): string | undefined {
   const planned = report.concurrency.seconds * 1000;
-  if (scenario.elapsedMs <= planned * 1.1) return undefined;
+  // A second of slack for opening and draining the streams, which a short scenario cannot hide.
+  if (scenario.elapsedMs <= planned * 1.1 + 1000) return undefined;
   return `saturated: could not keep pace (${(scenario.elapsedMs / 1000).toFixed(1)} s for a ${report.concurrency.seconds} s scenario), no p99`;
 }
 
