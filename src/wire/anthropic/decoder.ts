@@ -1,5 +1,5 @@
 import type { FinishReason } from '../../events';
-import { RxllmError, type RxllmErrorCode } from '../../errors';
+import { RxllmError } from '../../errors';
 import { parseCutOffArgs } from '../../internal/completeValuesOnly';
 import { inBandError } from '../../internal/httpError';
 import { count, isObject } from '../../internal/json';
