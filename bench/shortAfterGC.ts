@@ -2,7 +2,8 @@
  * Short streams after a full GC: `node --expose-gc --import tsx bench/shortAfterGC.ts [wire] [reps]`
  * (add `--trace-deopt` before `--import` to count deoptimizations). Warms up, then for each
  * repetition runs a full GC and times one 64-token stream through `fromSSE` and through the floor
- * (eventsource-parser + JSON.parse), alternately, in CPU time. Prints the median of each and their
+ * (eventsource-parser + JSON.parse), alternately, in wall time (one 64-token stream is below the
+ * resolution of process CPU time). Prints the median of each and their
  * ratio: V8 deoptimizes code whose feedback names object shapes that the GC collected, and an
  * event that gains a property after creation (`seq`) has such a shape.
  */
