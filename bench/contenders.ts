@@ -47,6 +47,8 @@ export interface Contender {
   kind: 'floor' | 'peer' | 'rxllm';
   /** Whether it keeps its whole output (bytes-out contenders keep it to check it afterwards). */
   collects: boolean;
+  /** The floor it is compared with, by name, when not the decode floor of its wire (`floor (wire)`). */
+  floor?: string;
   /**
    * Builds clients once per process; returns the function that serves one request. It resolves
    * to the text, or (for bytes-out contenders) to a function that extracts the text from the
@@ -353,6 +355,57 @@ export class ByteSink {
   }
 }
 
+const sseFloorName = 'floor SSE → SSE (anthropic → openai-chat)';
+
+/**
+ * The same-work floor of SSE to SSE: what a hand-written proxy does with plain callbacks.
+ * eventsource-parser and `JSON.parse` per event, each text delta normalized to a plain event object
+ * and handed to a callback that writes it as an OpenAI chunk (a template literal around
+ * `JSON.stringify` of the text, as rxllm's encoder does), the frames
+ * UTF-8 encoded in socket-write batches by the same {@link ByteSink}; a finish chunk and `[DONE]`
+ * at the end. No checks, no limits, no usage: the least a correct proxy does.
+ */
+const floorSSEToSSE: Contender = {
+  name: sseFloorName,
+  wire: 'anthropic',
+  group: 'sse',
+  kind: 'floor',
+  collects: true,
+  setup: (network) => async (_stream, probe) => {
+    const sink = new ByteSink();
+    // The chunk's fixed part written once, as a hand-written proxy would: one JSON.stringify per delta.
+    const head = `{"id":"chatcmpl-floor","object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":"floor","choices":[{"index":0,"delta":`;
+    const serialize = (event: { type: 'text'; text: string }) => {
+      if (event.type !== 'text') return;
+      sink.write(`data: ${head}{"content":${JSON.stringify(event.text)}},"finish_reason":null}]}\n\n`);
+    };
+    let seen = false;
+    const parser = createParser({
+      onEvent(message) {
+        const text = anthropicText(JSON.parse(message.data));
+        if (typeof text === 'string' && text !== '') {
+          if (!seen) {
+            seen = true;
+            probe.firstText = performance.now();
+          }
+          serialize({ type: 'text', text });
+        }
+      },
+    });
+    const reader = network.body().getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+    parser.feed(`${decoder.decode()}\n\n`);
+    sink.write(`data: ${head}{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`);
+    sink.end();
+    return () => textOfSSE(sink.text(), 'openai-chat');
+  },
+};
+
 /** Anthropic in, OpenAI chat chunks out, encoded to bytes as a socket write would. */
 const rxllmSSEToSSE: Contender = {
   name: 'rxllm fromSSE → toSSE (anthropic → openai-chat)',
@@ -360,6 +413,7 @@ const rxllmSSEToSSE: Contender = {
   group: 'sse',
   kind: 'rxllm',
   collects: true,
+  floor: sseFloorName,
   setup: (network) => async (_stream, probe) => {
     const sink = new ByteSink();
     let seen = false;
@@ -426,6 +480,7 @@ function rxllmUI(wire: Wire): Contender {
 export const contenders: readonly Contender[] = [
   floor('openai'),
   floor('anthropic'),
+  floorSSEToSSE,
   openAISDK,
   anthropicSDK,
   aiTextStream('openai'),
@@ -448,5 +503,10 @@ export function contenderNamed(name: string): Contender {
 
 /** The floor a contender is measured against: the floor on the same bytes. */
 export function floorOf(contender: Contender): Contender {
-  return contenderNamed(`floor (${contender.wire})`);
+  return contenderNamed(floorNameOf(contender));
+}
+
+/** The name of the floor a contender is compared with. */
+export function floorNameOf(contender: Contender): string {
+  return contender.floor ?? `floor (${contender.wire})`;
 }

@@ -6,6 +6,7 @@ import { count, isObject } from '../../internal/json';
 import { malformed } from '../../internal/malformed';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+import { anthropicTextDelta } from './anthropicTextDelta';
 
 const dialect = 'anthropic';
 
@@ -40,8 +41,11 @@ interface AnthropicUsage {
  * `input_tokens` excludes prompt-cache reads and writes, so `inputTokens` is their sum and
  * `cachedInputTokens` the cache reads. A tool call still open when the message stops (at
  * `max_tokens`) is emitted with `incomplete: true` and the best partial parse of its arguments.
+ *
+ * A text delta is read by {@link anthropicTextDelta} without parsing the whole message;
+ * `fastPath: false` reads every message in full (the reference the tests hold the fast path to).
  */
-export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
+export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions, fastPath = true): Decoder {
   const provider = options?.provider ?? dialect;
   let started = false;
   let stopped = false;
@@ -230,6 +234,13 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
     message(data, event) {
       // After message_stop the message is finished: nothing is appended, a late error fails nothing.
       if (stopped || failed) return;
+      if (fastPath) {
+        const text = anthropicTextDelta(data);
+        if (text !== undefined) {
+          if (text !== '') emit({ type: 'text', text });
+          return;
+        }
+      }
       let json: unknown;
       try {
         json = JSON.parse(data);

@@ -17,6 +17,7 @@ import { malformed } from '../../internal/malformed';
 import { parseCutOffArgs } from '../../internal/completeValuesOnly';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+import { chatTextDelta } from './chatTextDelta';
 
 const dialect = 'openai-chat';
 
@@ -52,8 +53,12 @@ type Json = Record<string, unknown>;
  * `delta.tool_calls` fragments as tool calls, `usage` wherever it arrives (its own chunk, the
  * finish chunk, or before a trailing chunk), and in-band errors (an `error` field in a chunk, or a
  * named `event: error`). `[DONE]` or a finish reason ends the stream.
+ *
+ * A chunk that carries only text for choice 0 is read by {@link chatTextDelta} without parsing
+ * the whole chunk; `fastPath: false` reads every chunk in full (the reference the tests hold the
+ * fast path to).
  */
-export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
+export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOptions, fastPath = true): Decoder {
   // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
   const choices = new Map<number, ChoiceState>();
   let started = false;
@@ -343,6 +348,14 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
   return {
     message(data, event) {
       if (done || failed) return;
+      // Only once started with choice 0 known does a text chunk change no state but emit its text.
+      if (fastPath && started && event !== 'error' && choices.has(0)) {
+        const text = chatTextDelta(data);
+        if (text !== undefined) {
+          if (text !== '') emit({ type: 'text', text });
+          return;
+        }
+      }
       if (data === '[DONE]') {
         done = true;
         completeAll();

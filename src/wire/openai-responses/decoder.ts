@@ -6,6 +6,7 @@ import { malformed } from '../../internal/malformed';
 import { parseCutOffArgs } from '../../internal/completeValuesOnly';
 import { parsePartialJson } from '../../internal/parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+import { outputTextDelta } from './outputTextDelta';
 
 const dialect = 'openai-responses';
 
@@ -31,8 +32,15 @@ interface FunctionCall {
  * parts (and separate reasoning items) are joined with a blank line, sent with the next part's
  * first delta. Encrypted reasoning (`encrypted_content`) becomes a `reasoning` event with
  * `redacted`. A function call is exposed under its `call_id`, not its `fc_` item id.
+ *
+ * A text delta is read by {@link outputTextDelta} without parsing the whole event;
+ * `fastPath: false` reads every event in full (the reference the tests hold the fast path to).
  */
-export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderOptions): Decoder {
+export function createOpenAIResponsesDecoder(
+  emit: EmitEvent,
+  options?: DecoderOptions,
+  fastPath = true,
+): Decoder {
   const provider = options?.provider ?? 'openai';
   let started = false;
   let ended = false;
@@ -202,6 +210,16 @@ export function createOpenAIResponsesDecoder(emit: EmitEvent, options?: DecoderO
       if (data === '[DONE]') {
         // OpenRouter's terminator, after response.completed; on its own it still ends the stream.
         ended = true;
+        return;
+      }
+      const fast = fastPath ? outputTextDelta(data) : undefined;
+      if (fast !== undefined) {
+        // The same bookkeeping as the full path below: the item keyed by its output index.
+        if (fast.outputIndex !== lastTextItem) {
+          lastTextItem = fast.outputIndex;
+          textItems.add(fast.outputIndex);
+        }
+        if (fast.text !== '') emit({ type: 'text', text: fast.text });
         return;
       }
       let json: unknown;
