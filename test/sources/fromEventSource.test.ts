@@ -48,7 +48,9 @@ describe('fromEventSource', () => {
 
   it('reads a whole stream in one request, POSTing the body, and never reconnects after [DONE]', async () => {
     const wire = await rxllmWire(textFixture, 'openai-chat', true);
-    server = await createReplayServer({ routes: { '/chat': { transcript: wire, timing: { sliceBytes: 50 } } } });
+    server = await createReplayServer({
+      routes: { '/chat': { transcript: wire, timing: { sliceBytes: 50 } } },
+    });
     const outcome = await run(
       fromEventSource(`${server.url}/chat`, {
         body: JSON.stringify({ prompt: 'weather?' }),
@@ -121,7 +123,9 @@ describe('fromEventSource', () => {
   it('does not reopen a stream without ids once frames arrived (a new request would start over)', async () => {
     const wire = await rxllmWire(textFixture, 'openai-chat', false);
     server = await createReplayServer({
-      routes: { '/chat': { transcript: wire, fault: { kind: 'cut', afterBytes: Math.floor(wire.length / 2) } } },
+      routes: {
+        '/chat': { transcript: wire, fault: { kind: 'cut', afterBytes: Math.floor(wire.length / 2) } },
+      },
     });
     const outcome = await run(fromEventSource(`${server.url}/chat`, { retryDelayMs: 0 }));
     expect(outcome.error).toMatchObject({ code: 'network' });
@@ -139,7 +143,9 @@ describe('fromEventSource', () => {
 
   it('aborts the request on unsubscribe: the server sees the connection close', async () => {
     const wire = await rxllmWire(textFixture, 'openai-chat', true);
-    server = await createReplayServer({ routes: { '/chat': { transcript: wire, timing: { tokensPerSecond: 20 } } } });
+    server = await createReplayServer({
+      routes: { '/chat': { transcript: wire, timing: { tokensPerSecond: 20 } } },
+    });
     const firstText = await lastValueFrom(
       fromEventSource(`${server.url}/chat`).pipe(
         filter((event) => event.type === 'text'),
