@@ -81,7 +81,6 @@ export function fromEventSourceWith(
       method: config.method ?? (config.body == null ? 'GET' : 'POST'),
       headers,
       signal,
-      cache: 'no-store',
     };
     if (config.body != null) init.body = config.body as BodyInit;
     if (config.credentials !== undefined) init.credentials = config.credentials;
