@@ -1,4 +1,4 @@
-import { defer, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { errorFromHttpResponse } from './httpError';
 import { createStreamDecoder } from './createStreamDecoder';
@@ -88,8 +88,10 @@ export function fromEventSourceWith(
   };
 
   // One decoder per subscription across all its connections, so a stream resumed mid-way keeps
-  // its state (an open tool call, the text so far, `seq`); defer builds that state per subscriber.
-  return defer(() => {
+  // its state (an open tool call, the text so far, `seq`), built here per subscriber. (Not `defer`,
+  // which would bundle RxJS's `from` machinery for nothing; the subscriber is passed on as is, so
+  // flow gates downstream are found from it.)
+  return new Observable<RxllmEvent>((subscriber) => {
     let lastId: string | undefined;
     let lastNumericId = -Infinity;
     let framesSeen = false;
@@ -171,7 +173,7 @@ export function fromEventSourceWith(
           return decoder;
         },
       },
-    );
+    ).subscribe(subscriber);
   });
 }
 
