@@ -30,7 +30,7 @@ const values = {
   r: 'event: text\nid: 0\ndata: {"type":"text","text":"Hel"}\n\n',
   R: 'event: done\nid: 1\ndata: [DONE]\n\n',
   t: 'event: text\ndata: {"type":"text","text":"Hel"}\n\n',
-  e: 'event: error\ndata: {"type":"error","error":{"name":"RxllmError","code":"overloaded","message":"Overloaded","retryable":true,"providerCode":"overloaded_error"},"fatal":true}\n\n',
+  e: 'event: rxllm-error\ndata: {"type":"error","error":{"name":"RxllmError","code":"overloaded","message":"Overloaded","retryable":true,"providerCode":"overloaded_error"},"fatal":true}\n\n',
   q: 'event: done\ndata: [DONE]\n\n',
   // ai-sdk-ui
   S: 'data: {"type":"start","messageId":"msg_1"}\n\n',

@@ -59,6 +59,8 @@ export { sseHeaders } from './wire/sseHeaders';
 // Sources
 export { fromSSE } from './core/fromSSE';
 export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
+export { fromEventSource } from './core/fromEventSource';
+export type { FromEventSourceConfig } from './internal/fromEventSourceWith';
 export { fromNDJSON } from './core/fromNDJSON';
 export type { FromNDJSONConfig } from './sources/fromNDJSON';
 export { fromOpenAI } from './sources/fromOpenAI';

@@ -67,6 +67,8 @@ export { sseHeaders } from './wire/sseHeaders';
 // Sources
 export { fromSSE } from './sources/fromSSE';
 export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
+export { fromEventSource } from './sources/fromEventSource';
+export type { FromEventSourceConfig } from './sources/fromEventSource';
 export { fromNDJSON } from './sources/fromNDJSON';
 export type { FromNDJSONConfig } from './sources/fromNDJSON';
 export { fromOpenAI } from './sources/fromOpenAI';

@@ -26,11 +26,11 @@ describe('rxllm/core', () => {
     expect(Object.keys(core).sort()).toEqual(expected);
   });
 
-  it('shares every function but the three that resolve dialect names', () => {
+  it('shares every function but the four that resolve dialect names', () => {
     const differing = Object.keys(core).filter(
       (name) => (core as Record<string, unknown>)[name] !== (root as Record<string, unknown>)[name],
     );
-    expect(differing.sort()).toEqual(['fromNDJSON', 'fromSSE', 'toSSE']);
+    expect(differing.sort()).toEqual(['fromEventSource', 'fromNDJSON', 'fromSSE', 'toSSE']);
   });
 
   it('takes a dialect object, and refuses a name it was not given with a hint at the import', async () => {

@@ -4,9 +4,12 @@ import { getDialect } from '../src/wire/dialects';
 import type { SSEFrame } from '../src/wire/types';
 import { ev } from '../src/testing/eventBuilders';
 
-function roundTrip(events: RxllmEvent[], failure?: RxllmError) {
+function roundTrip(events: RxllmEvent[], failure?: RxllmError, named?: boolean) {
   const frames: SSEFrame[] = [];
-  const encoder = getDialect('rxllm', 'encode').createEncoder!((frame) => frames.push(frame));
+  const encoder = getDialect('rxllm', 'encode').createEncoder!(
+    (frame) => frames.push(frame),
+    named === undefined ? undefined : { named },
+  );
   for (const event of events) encoder.event(event);
   if (failure) encoder.error(failure);
   else encoder.end();
@@ -36,6 +39,43 @@ describe('rxllm dialect', () => {
     expect(thrown).toBeUndefined();
     expect(decoded).toEqual(events);
     expect(frames.at(-1)).toEqual({ event: 'done', data: '[DONE]' });
+  });
+
+  it('writes unnamed frames with named: false (for onmessage), which decode to the same events', () => {
+    const events: RxllmEvent[] = [
+      ev.start({ id: 'r1', model: 'm' }),
+      ev.text('héllo'),
+      { type: 'error', error: new RxllmError('one track failed', { code: 'overloaded' }), track: 'cloud' },
+      ev.finish('stop'),
+    ];
+    const named = roundTrip(events);
+    const unnamed = roundTrip(events, undefined, false);
+    expect(unnamed.thrown).toBeUndefined();
+    expect(unnamed.decoded).toEqual(named.decoded);
+    expect(unnamed.frames.every((frame) => frame.event === undefined)).toBe(true);
+    expect(unnamed.frames.map((frame) => frame.data)).toEqual(named.frames.map((frame) => frame.data));
+    // Named frames: the error frame is not `error`, which EventSource keeps for a failed connection.
+    expect(named.frames.map((frame) => frame.event)).toEqual([
+      'start',
+      'text',
+      'rxllm-error',
+      'finish',
+      'done',
+    ]);
+    const failed = roundTrip([ev.text('part')], new RxllmError('slow', { code: 'rate-limit' }), false);
+    expect(failed.frames.at(-1)?.event).toBeUndefined();
+    expect(failed.thrown).toMatchObject({ code: 'rate-limit', message: 'slow' });
+  });
+
+  it('still reads error frames named `error`, as streams written before the rename are', () => {
+    const decoded: RxllmEvent[] = [];
+    const decoder = getDialect('rxllm', 'decode').createDecoder!((event) => decoded.push(event));
+    expect(() =>
+      decoder.message(
+        '{"type":"error","error":{"name":"RxllmError","code":"overloaded","message":"Overloaded","retryable":true},"fatal":true}',
+        'error',
+      ),
+    ).toThrow(expect.objectContaining({ code: 'overloaded' }));
   });
 
   it('turns a fatal error frame back into the typed error', () => {

@@ -1,4 +1,4 @@
-/* global document, fetch, Option, URLSearchParams, location, crypto, history, performance, EventSource, MessageEvent, requestAnimationFrame */
+/* global document, fetch, Option, URLSearchParams, location, crypto, history, performance, EventSource, requestAnimationFrame */
 // The web demo's page script: no framework, no bundler. It reads the rxllm-dialect SSE stream of
 // /stream with an EventSource (every frame is `event: <type>` with the rxllm event as JSON) and
 // draws both tracks, a chart of tokens over time, and usage and cost per track.
@@ -93,10 +93,10 @@ function start() {
     es.addEventListener(type, (message) =>
       onEvent(type, JSON.parse(message.data === '[DONE]' ? 'null' : message.data)),
     );
-  es.addEventListener('error', (message) => {
-    // An `event: error` frame is a MessageEvent with data; a plain Event is the connection failing.
-    if (message instanceof MessageEvent) onEvent('error', JSON.parse(message.data));
-    else if (run?.es === es && document.body.dataset.state !== 'done') finish('failed', 'connection lost');
+  // rxllm's error frame is `event: rxllm-error`; EventSource's own `error` is the connection failing.
+  es.addEventListener('rxllm-error', (message) => onEvent('error', JSON.parse(message.data)));
+  es.addEventListener('error', () => {
+    if (run?.es === es && document.body.dataset.state !== 'done') finish('failed', 'connection lost');
   });
   setState('streaming');
   render();
@@ -131,6 +131,8 @@ function onEvent(type, event) {
   const track = event?.track === undefined ? undefined : run.tracks[event.track];
   if (type === 'usage-total') run.total = event;
   if (type === 'error' && (event.fatal || !track)) {
+    // Closing at once: an EventSource left open reconnects when the body ends, a new model call.
+    if (event.fatal) return finish('failed', event.error?.message ?? 'stream failed');
     setState('failed', event.error?.message ?? 'stream failed');
     return;
   }

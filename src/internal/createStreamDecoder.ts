@@ -12,6 +12,17 @@ export interface StreamDecoder {
   end(): void;
   /** The dialect's terminal message has arrived: the rest of the input is ignored, stop reading. */
   ended(): boolean;
+  /**
+   * The connection was cut and a new one follows (`fromEventSource` reconnecting): drops the
+   * unfinished line or frame of the old one, keeps the decoder's state (what was decoded so far).
+   */
+  restart?(): void;
+}
+
+/** SSE framing hooks, for a source that resumes (`fromEventSource`). */
+export interface FrameHooks {
+  /** Asked for each SSE event's `id` (undefined when it has none); `false` skips the event. */
+  accept(id: string | undefined): boolean;
 }
 
 /**
@@ -23,6 +34,7 @@ export function createStreamDecoder(
   dialect: Dialect,
   emit: EmitEvent,
   options?: DecoderOptions,
+  hooks?: FrameHooks,
 ): StreamDecoder {
   if (!dialect.createDecoder) throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
   if (dialect.framing === 'eventstream')
@@ -102,11 +114,19 @@ export function createStreamDecoder(
         decoder.end();
       },
       ended,
+      restart() {
+        text.decode(); // drops a UTF-8 sequence cut in half
+        pending = '';
+      },
     };
   }
 
   const parser = createParser({
-    onEvent: (event) => message(event.data, event.event),
+    onEvent: hooks
+      ? (event) => {
+          if (hooks.accept(event.id)) message(event.data, event.event);
+        }
+      : (event) => message(event.data, event.event),
     // eventsource-parser counts the unterminated line plus the data waiting for its blank line.
     maxBufferSize: limits.maxEventSize,
     onError: (error) => {
@@ -123,5 +143,9 @@ export function createStreamDecoder(
       decoder.end();
     },
     ended,
+    restart() {
+      text.decode();
+      parser.reset();
+    },
   };
 }

@@ -40,6 +40,13 @@ export interface ToSSEConfig {
   id?: string;
   /** `ag-ui`: the `threadId` of the run events (echo the request's `RunAgentInput.threadId`). */
   threadId?: string;
+  /**
+   * `rxllm`: `false` writes unnamed frames (`data:` only; each event's `type` is in its JSON), so a
+   * plain `EventSource`'s `onmessage` sees them all. Default `true`: frames named by type
+   * (`event: text`, `event: rxllm-error`, `event: done`) for `addEventListener`. `fromSSE`,
+   * `fromEventSource` and the `rxllm` decoder read both.
+   */
+  named?: boolean;
 }
 
 const dialectNames: readonly DialectName[] = [
@@ -126,10 +133,14 @@ export function toSSEWith(
   if (ids !== undefined && typeof ids !== 'boolean' && typeof ids !== 'function') {
     throw new TypeError(`rxllm: toSSE: ids must be a boolean or a function, got ${typeof ids}`);
   }
+  if (config.named !== undefined && typeof config.named !== 'boolean') {
+    throw new TypeError(`rxllm: toSSE: named must be a boolean, got ${typeof config.named}`);
+  }
   const encoderOptions = {
     ...(config.model !== undefined && { model: config.model }),
     ...(config.id !== undefined && { id: config.id }),
     ...(config.threadId !== undefined && { threadId: config.threadId }),
+    ...(config.named !== undefined && { named: config.named }),
   };
 
   return (source) =>

@@ -116,10 +116,8 @@ export function createMessageStore(config: CreateMessageStoreConfig = {}): Messa
     dispatch,
     reset: () => set(initial),
     connect(events$) {
-      const subscription = events$.subscribe(toStore(store));
-      // Runs on every end; after completion or an error the reducer ignores the cancel.
-      subscription.add(() => dispatch({ type: 'stream-cancel' }));
-      return subscription;
+      // toStore marks the stream cancelled when unsubscribed before it ended.
+      return events$.subscribe(toStore(store));
     },
   };
   return store;

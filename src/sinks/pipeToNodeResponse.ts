@@ -104,6 +104,11 @@ const heartbeatComment = ': keep-alive\n\n';
  * - A client disconnect (`'close'` before the response finished) unsubscribes, aborting the
  *   upstream request, or with `onDisconnect: 'continue'` lets the stream run to its end.
  *
+ * A browser's `EventSource` reconnects (about 3 s later, a new request: a new model call) whenever
+ * the body ends, normally or after an error frame: it has no notion of a finished stream. Read the
+ * stream with `fromEventSource` (which stops at the dialect's terminal message or error), or call
+ * `es.close()` on the `done` / `rxllm-error` frame.
+ *
  * Returns a promise that always resolves (never rejects) when everything is over: the response
  * finished or the client left, and the upstream ended or was unsubscribed. Bad arguments throw
  * synchronously.

@@ -15,8 +15,8 @@ export interface ToResponseConfig extends ResponseInit {
    * Called once with the upstream error, for the server's logs: whether `toSSE` wrote it as the
    * dialect's error frames (its default, `errors: 'frame'`, when `frames$` is `toSSE`'s output
    * itself) or passed it on (`errors: 'propagate'`). The body then ends normally: the frames
-   * already carry the dialect's error event, and a body that broke off would make an
-   * `EventSource` reconnect. Default: the error is dropped.
+   * already carry the dialect's error event, which a client reads as the stream's error (a body
+   * that broke off would look like a dropped connection). Default: the error is dropped.
    */
   onError?: (error: unknown) => void;
   /**
@@ -45,6 +45,11 @@ export interface ToResponseConfig extends ResponseInit {
  *   error event) and is passed to `onError`, also when `toSSE` wrote it as frames.
  * - When the client goes away the runtime cancels the body, which unsubscribes and so aborts the
  *   upstream request.
+ *
+ * A browser's `EventSource` reconnects (about 3 s later, a new request: a new model call) whenever
+ * the body ends, normally or after an error frame: it has no notion of a finished stream. Read the
+ * stream with `fromEventSource` (which stops at the dialect's terminal message or error), or call
+ * `es.close()` on the `done` / `rxllm-error` frame.
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-import type { Observer } from 'rxjs';
+import { config as rxjsConfig, Subscriber } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import type { MessageStore } from './createMessageStore';
 import type { MessageAction } from './messageReducer';
@@ -17,9 +17,13 @@ import type { MessageAction } from './messageReducer';
  *     `message: messageReducer(state.message, payload)` in the slice's reducer.
  *   Without an adapter the setter receives the actions themselves.
  *
- * Events are passed on as they come; completion becomes `{ type: 'stream-complete' }` and an
- * error `{ type: 'stream-error', error }`. An Observer does not hear of an unsubscribe: dispatch
- * `{ type: 'stream-cancel' }` when you stop the stream, or use `store.connect(events$)`, which does.
+ * Events are passed on as they come; completion becomes `{ type: 'stream-complete' }`, an
+ * error `{ type: 'stream-error', error }`, and unsubscribing before either (a stop button)
+ * `{ type: 'stream-cancel' }`, so the message does not stay `streaming`. For that it is a
+ * `Subscriber`, not a plain observer: `events$.subscribe(toStore(store))` returns it, and its
+ * `unsubscribe()` is the cancel. Like any Subscriber it serves one subscription: make one per stream.
+ * An exception thrown by the store (a listener) is reported as RxJS reports an observer's, without
+ * breaking the stream.
  *
  * @example
  * ```ts
@@ -28,16 +32,16 @@ import type { MessageAction } from './messageReducer';
  * fromOllama({ model: 'llama3.2', messages }).subscribe(toStore(store));
  * ```
  */
-export function toStore(store: MessageStore): Observer<RxllmEvent>;
-export function toStore(setState: (action: MessageAction) => unknown): Observer<RxllmEvent>;
+export function toStore(store: MessageStore): Subscriber<RxllmEvent>;
+export function toStore(setState: (action: MessageAction) => unknown): Subscriber<RxllmEvent>;
 export function toStore<Update>(
   setState: (update: Update) => unknown,
   adapt: (action: MessageAction) => Update,
-): Observer<RxllmEvent>;
+): Subscriber<RxllmEvent>;
 export function toStore<Update>(
   target: MessageStore | ((update: Update) => unknown),
   adapt?: (action: MessageAction) => Update,
-): Observer<RxllmEvent> {
+): Subscriber<RxllmEvent> {
   let apply: (action: MessageAction) => void;
   if (typeof target === 'function') {
     if (adapt !== undefined && typeof adapt !== 'function') {
@@ -56,9 +60,56 @@ export function toStore<Update>(
       `rxllm: toStore expects a message store (createMessageStore) or a setter function, got ${String(target)}`,
     );
   }
-  return {
-    next: apply,
-    error: (error: unknown) => apply({ type: 'stream-error', error }),
-    complete: () => apply({ type: 'stream-complete' }),
-  };
+  return new StoreSubscriber(apply);
+}
+
+/** Feeds the store, and tells it of an unsubscribe before the stream ended. */
+class StoreSubscriber extends Subscriber<RxllmEvent> {
+  private ended = false;
+
+  constructor(private readonly apply: (action: MessageAction) => void) {
+    super();
+    this.add(() => {
+      if (!this.ended) {
+        this.ended = true;
+        this.dispatch({ type: 'stream-cancel' });
+      }
+    });
+  }
+
+  protected override _next(event: RxllmEvent): void {
+    this.dispatch(event);
+  }
+
+  protected override _error(error: unknown): void {
+    this.ended = true;
+    try {
+      this.dispatch({ type: 'stream-error', error });
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  protected override _complete(): void {
+    this.ended = true;
+    try {
+      this.dispatch({ type: 'stream-complete' });
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  /** A throwing store must not break the source (a plain observer's errors are reported, not thrown). */
+  private dispatch(action: MessageAction): void {
+    try {
+      this.apply(action);
+    } catch (error) {
+      // As RxJS reports an error thrown by an observer: on a later turn, to `config.onUnhandledError` or thrown.
+      setTimeout(() => {
+        const report = rxjsConfig.onUnhandledError;
+        if (!report) throw error;
+        report(error);
+      });
+    }
+  }
 }

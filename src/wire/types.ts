@@ -98,6 +98,11 @@ export interface EncoderOptions {
   id?: string;
   /** The conversation (AG-UI `threadId`) the stream belongs to; `ag-ui` writes it in its run events. */
   threadId?: string;
+  /**
+   * `rxllm`: `false` writes unnamed frames (no `event:` line; the type is in the JSON), which a
+   * plain `EventSource`'s `onmessage` receives. Default `true`. Other dialects ignore it.
+   */
+  named?: boolean;
 }
 
 /** Everything rxllm knows about one wire format. */

@@ -72,15 +72,14 @@ window.readStream = function (path) {
     });
     on('finish', function (e) { result.finishReason = e.reason; });
     source.addEventListener('done', function () { result.done = true; finish(); });
-    source.addEventListener('error', function (event) {
-      // rxllm's error frame is a MessageEvent named "error"; a connection failure is a bare Event.
-      if (typeof event.data === 'string') {
-        result.error = JSON.parse(event.data);
-        finish();
-      } else {
-        result.connectionErrors += 1;
-        if (result.connectionErrors > 2) finish();
-      }
+    // rxllm's error frame is named "rxllm-error"; "error" is EventSource's own, a connection failure.
+    source.addEventListener('rxllm-error', function (event) {
+      result.error = JSON.parse(event.data);
+      finish();
+    });
+    source.addEventListener('error', function () {
+      result.connectionErrors += 1;
+      if (result.connectionErrors > 2) finish();
     });
   });
 };

@@ -77,7 +77,7 @@ describe('the server hears of a failure the client reads as a frame', () => {
     try {
       const { port } = server.address() as AddressInfo;
       const body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-      expect(body).toContain('event: error');
+      expect(body).toContain('event: rxllm-error');
       const result = await settled;
       expect(result.upstream).toBe('error');
       expect(result.error).toMatchObject({ code: 'overloaded' });

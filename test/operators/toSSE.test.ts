@@ -164,5 +164,8 @@ describe('toSSE', () => {
     expect(() => toSSE({ ids: 'yes' as never })).toThrow(
       'rxllm: toSSE: ids must be a boolean or a function, got string',
     );
+    expect(() => toSSE({ named: 'no' as never })).toThrow(
+      'rxllm: toSSE: named must be a boolean, got string',
+    );
   });
 });

@@ -1,4 +1,5 @@
-import { concat, of, throwError } from 'rxjs';
+import { concat, config, of, Subject, throwError } from 'rxjs';
+import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
 import { createMessageStore } from '../../src/sinks/createMessageStore';
 import { messageReducer, type MessageAction, type MessageState } from '../../src/sinks/messageReducer';
@@ -83,6 +84,56 @@ describe('toStore', () => {
       { type: 'finish', reason: 'stop' },
       { type: 'stream-complete' },
     ]);
+  });
+
+  it('marks the message cancelled when `subscribe(toStore(store))` is unsubscribed mid-stream', () => {
+    const store = createMessageStore();
+    const events$ = new Subject<RxllmEvent>();
+    const subscription = events$.subscribe(toStore(store));
+    events$.next(ev.text('Hel'));
+    expect(store.getSnapshot().status).toBe('streaming');
+    subscription.unsubscribe();
+    expect(store.getSnapshot()).toMatchObject({
+      status: 'cancelled',
+      tracks: { default: { text: 'Hel', status: 'cancelled' } },
+    });
+    expect(events$.observed).toBe(false);
+  });
+
+  it('tells a setter of the cancel once, and nothing after a completed stream is unsubscribed', () => {
+    const actions: MessageAction[] = [];
+    const events$ = new Subject<RxllmEvent>();
+    const subscription = events$.subscribe(toStore((action: MessageAction) => actions.push(action)));
+    events$.next(ev.text('a'));
+    subscription.unsubscribe();
+    subscription.unsubscribe();
+    expect(actions).toEqual([{ type: 'text', text: 'a' }, { type: 'stream-cancel' }]);
+
+    const done: MessageAction[] = [];
+    of(ev.text('a'))
+      .subscribe(toStore((action: MessageAction) => done.push(action)))
+      .unsubscribe();
+    expect(done).toEqual([{ type: 'text', text: 'a' }, { type: 'stream-complete' }]);
+  });
+
+  it('keeps feeding the store when a listener throws, reporting the error as RxJS does', async () => {
+    const reported: unknown[] = [];
+    const previous = config.onUnhandledError;
+    config.onUnhandledError = (error) => reported.push(error);
+    try {
+      const store = createMessageStore();
+      let calls = 0;
+      store.subscribe(() => {
+        calls += 1;
+        if (calls === 2) throw new Error('listener broke');
+      });
+      stream().subscribe(toStore(store));
+      expect(store.getSnapshot()).toMatchObject({ status: 'done', tracks: { default: { text: 'Hello' } } });
+      await new Promise((turn) => setTimeout(turn, 0));
+      expect(reported).toEqual([new Error('listener broke')]);
+    } finally {
+      config.onUnhandledError = previous;
+    }
   });
 
   it("feeds a Zustand store through setState and an adapter, leaving the store's other fields alone", () => {

@@ -1,29 +1,36 @@
 import type { RxllmEvent } from '../../events';
 import { jsonOr } from '../../internal/jsonOr';
-import type { Encoder, WriteFrame } from '../types';
+import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
 /**
- * Encodes rxllm events losslessly: one SSE frame per event, named by its type, the event as
- * JSON; `[DONE]` on completion; on failure a fatal `error` frame, which ends the stream for the
- * decoder (no `[DONE]` follows).
+ * The event name of an error frame. Not `error`: a browser's `EventSource` fires its own `error`
+ * event for a failed connection, so a frame named `error` would be mistaken for one (and vice versa).
  */
-export function createRxllmEncoder(write: WriteFrame): Encoder {
+export const rxllmErrorEventName = 'rxllm-error';
+
+/**
+ * Encodes rxllm events losslessly: one SSE frame per event, the event as JSON (its `type` in the
+ * JSON); `[DONE]` on completion; on failure a fatal error frame, which ends the stream for the
+ * decoder (no `[DONE]` follows). Frames are named by the event's type (`event: text`, an error
+ * `event: rxllm-error`, `[DONE]` `event: done`) for `addEventListener`, or, with `named: false`,
+ * unnamed, so that a plain `EventSource`'s `onmessage` sees every frame. The decoder reads both.
+ */
+export function createRxllmEncoder(write: WriteFrame, options?: EncoderOptions): Encoder {
+  const named = options?.named !== false;
+  const frame = (event: string, data: string) => write(named ? { event, data } : { data });
   return {
     event(event) {
       if (event.type === 'error') {
-        write({
-          event: 'error',
-          data: JSON.stringify({ ...withoutError(event), error: event.error.toJSON() }),
-        });
+        frame(rxllmErrorEventName, JSON.stringify({ ...withoutError(event), error: event.error.toJSON() }));
         return;
       }
-      write({ event: event.type, data: eventJson(event) });
+      frame(event.type, eventJson(event));
     },
     error(error) {
-      write({ event: 'error', data: JSON.stringify({ type: 'error', error: error.toJSON(), fatal: true }) });
+      frame(rxllmErrorEventName, JSON.stringify({ type: 'error', error: error.toJSON(), fatal: true }));
     },
     end() {
-      write({ event: 'done', data: '[DONE]' });
+      frame('done', '[DONE]');
     },
   };
 }
