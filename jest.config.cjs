@@ -9,7 +9,7 @@
  *   package   npm run test:package      the built package: pack, install, bundle budgets, .d.ts, two builds in one process
  *   demo      npm run test:demo         the terminal demo end to end, at its real pace
  *   bench     npm run test:bench        the benchmark's smoke run
- *   runtimes  npm run test:runtimes     other runtimes (test/runtimes: Bun, Deno, workerd)
+ *   runtimes  npm run test:runtimes     Node 22, Bun, Deno, workerd from npm (runtimes/), after a build
  */
 const transform = {
   '^.+\\.tsx?$': [

@@ -116,7 +116,8 @@ export function createStreamDecoder(
       ended,
       restart() {
         text.decode(); // drops a UTF-8 sequence cut in half
-        pending = '';
+        pending.length = 0;
+        pendingLength = 0;
       },
     };
   }
