@@ -11,7 +11,8 @@ export type RxllmErrorCode =
   | 'timeout'
   | 'malformed'
   | 'provider'
-  | 'aborted';
+  | 'aborted'
+  | 'tool';
 
 export interface RxllmErrorOptions {
   code: RxllmErrorCode;

@@ -27,6 +27,7 @@ const errorTypes: Record<RxllmErrorCode, string> = {
   malformed: 'api_error',
   provider: 'api_error',
   aborted: 'api_error',
+  tool: 'api_error',
 };
 
 const anthropicErrorTypes: ReadonlySet<string> = new Set([

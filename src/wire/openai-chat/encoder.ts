@@ -31,6 +31,7 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
   malformed: ['server_error', null],
   provider: ['server_error', null],
   aborted: ['server_error', null],
+  tool: ['server_error', null],
 };
 
 /**

@@ -15,6 +15,7 @@ const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   malformed: ['server_error', 'server_error'],
   provider: ['server_error', 'server_error'],
   aborted: ['server_error', 'server_error'],
+  tool: ['server_error', 'server_error'],
 };
 
 /** Finish reasons that end a Responses stream with `response.incomplete`, and the reason it gives. */
