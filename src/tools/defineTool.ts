@@ -61,6 +61,9 @@ export interface ToolDefinition<Args, Result> {
 }
 
 /** A tool `runTools` can run and whose definition providers can be sent. */
+// `any` by default so that tools of different argument types fit one `Tool[]` (`execute` takes
+// its arguments contravariantly; `unknown` would reject every typed tool).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface Tool<Args = any, Result = unknown> extends Readonly<ToolDefinition<Args, Result>> {
   /** The arguments' JSON Schema (an object schema) to send to the provider. */
   readonly parameters: Record<string, unknown>;
@@ -88,7 +91,9 @@ export function defineTool<Args, Result>(definition: ToolDefinition<Args, Result
 
 function jsonSchemaOf(input: StandardSchema, name: string): Record<string, unknown> {
   if (input['~standard'].vendor !== 'zod')
-    throw new TypeError(`defineTool(${name}): a ${input['~standard'].vendor} schema needs an explicit jsonSchema`);
+    throw new TypeError(
+      `defineTool(${name}): a ${input['~standard'].vendor} schema needs an explicit jsonSchema`,
+    );
   const schema = z.toJSONSchema(input as unknown as z.ZodType, { io: 'input' }) as Record<string, unknown>;
   // Providers want the object schema itself; the `$schema` dialect marker is noise to them.
   delete schema.$schema;
