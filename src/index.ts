@@ -185,5 +185,6 @@ export { toOpenAIChatMessages } from './tools/toOpenAIChatMessages';
 export type { OpenAIChatLoopMessage } from './tools/toOpenAIChatMessages';
 export { toAnthropicMessages } from './tools/toAnthropicMessages';
 export type { AnthropicLoopBlock, AnthropicLoopMessage } from './tools/toAnthropicMessages';
+export { toOllamaMessages } from './tools/toOllamaMessages';
 export { toOpenAIChatTools } from './tools/toOpenAIChatTools';
 export { toAnthropicTools } from './tools/toAnthropicTools';

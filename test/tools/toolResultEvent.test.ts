@@ -1,4 +1,5 @@
 import type { RxllmEvent, ToolResultEvent } from '../../src/events';
+import { initialMessageState } from '../../src/fold';
 import { MessageAccumulator } from '../../src/message';
 import { messageReducer } from '../../src/sinks/messageReducer';
 import { ev } from '../../src/testing';
@@ -30,7 +31,7 @@ const events: RxllmEvent[] = [
 
 describe('the tool-result event', () => {
   it('joins its call in both folds: the reducer (copies) and the accumulator (in place)', () => {
-    const state = events.reduce(messageReducer, undefined);
+    const state = events.reduce(messageReducer, initialMessageState);
     expect(state.tracks.default!.toolCalls).toEqual([
       expect.objectContaining({ id: 'call_1', result: { tempC: 21 }, durationMs: 4 }),
       expect.objectContaining({ id: 'call_2', error: 'timed out', durationMs: 9 }),
@@ -60,7 +61,7 @@ describe('the tool-result event', () => {
   });
 
   it('leaves a state it does not change alone (a result for an unknown call)', () => {
-    const state = events.slice(0, 3).reduce(messageReducer, undefined);
+    const state = events.slice(0, 3).reduce(messageReducer, initialMessageState);
     expect(messageReducer(state, { ...ok, id: 'call_9' })).toBe(state);
   });
 

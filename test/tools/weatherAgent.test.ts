@@ -4,12 +4,14 @@ import { NEVER } from 'rxjs';
 import { z } from 'zod';
 import { collect } from '../../src/sinks/collect';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
+import { fromOllama } from '../../src/sources/fromOllama';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools } from '../../src/tools/runTools';
 import { toAnthropicMessages } from '../../src/tools/toAnthropicMessages';
 import { toAnthropicTools } from '../../src/tools/toAnthropicTools';
+import { toOllamaMessages } from '../../src/tools/toOllamaMessages';
 import { toOpenAIChatMessages } from '../../src/tools/toOpenAIChatMessages';
 import { toOpenAIChatTools } from '../../src/tools/toOpenAIChatTools';
 import { fixtureBytes } from '../support/decodeFixture';
@@ -202,5 +204,48 @@ describe('a two-step weather agent against the replay server', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('a two-step tool loop against a replayed Ollama', () => {
+  it('sends the tool call back with arguments as an object and the result as a tool message naming its tool', async () => {
+    const server = await createReplayServer({
+      routes: {
+        '/api/chat': [
+          { transcript: fixtureBytes('ollama/chat-tool-call-docs.ndjson') },
+          { transcript: fixtureBytes('ollama/weather-agent-step1.ndjson') },
+        ],
+      },
+    });
+    try {
+      const messages = [{ role: 'user' as const, content: 'Weather in Tokyo?' }];
+      const message = await collect(
+        runTools(
+          (history) =>
+            fromOllama({
+              baseUrl: server.url,
+              model: 'llama3.2',
+              messages: [...messages, ...toOllamaMessages(history)],
+              tools: toOpenAIChatTools(tools),
+            }),
+          { tools },
+        ),
+      );
+      expect(message.text).toBe("It's 18°C and clear in Tokyo.");
+      expect(message.steps?.map((step) => step.usage?.totalTokens)).toEqual([169 + 15, 201 + 8]);
+      const second = server.requests[1]!.json as { messages: unknown[]; tools: unknown[] };
+      expect(second.tools).toEqual((server.requests[0]!.json as { tools: unknown[] }).tools);
+      expect(second.messages).toEqual([
+        { role: 'user', content: 'Weather in Tokyo?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Tokyo' } } }],
+        },
+        { role: 'tool', content: '{"city":"Tokyo","tempC":21,"sky":"sunny"}', tool_name: 'get_weather' },
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });
