@@ -15,7 +15,9 @@ export type RxllmErrorCode =
   /** Misuse: a source's input or an option is not what it must be. Never retryable. */
   | 'invalid-argument'
   /** A bound was exceeded: a buffer's `maxBuffered`, a size limit, input nested too deeply. */
-  | 'limit-exceeded';
+  | 'limit-exceeded'
+  /** A tool of a tool loop failed and the loop was told to fail (`onToolError: 'fail'`). */
+  | 'tool';
 
 export interface RxllmErrorOptions {
   code: RxllmErrorCode;

@@ -24,6 +24,7 @@ export type ContentEvent =
   | ToolCallStartEvent
   | ToolCallDeltaEvent
   | ToolCallEvent
+  | ToolResultEvent
   | UsageEvent
   | FinishEvent
   | ResetEvent
@@ -127,6 +128,28 @@ export interface ToolCallEvent extends EventMeta, ChoiceMeta {
    * `args` is the best partial parse of `argsText`, and the call should not be executed blindly.
    */
   incomplete?: boolean;
+}
+
+/**
+ * A tool ran (in a tool loop, `runTools`): its result, or the error that is sent back to the model
+ * in its place. Content, not metadata: the result is part of the conversation the next step sends.
+ * A streaming tool's progress values come first as `preliminary` results; the last one is final.
+ */
+export interface ToolResultEvent extends EventMeta {
+  type: 'tool-result';
+  /** The id of the tool call this answers. */
+  id: string;
+  name: string;
+  /** What the tool returned (absent when it failed). */
+  result?: unknown;
+  /** Why the call failed (invalid arguments, a throw, a timeout, a denial): the text the model is sent. */
+  error?: string;
+  /** The call was not approved (`needsApproval`); `error` says so to the model. */
+  denied?: boolean;
+  /** A progress value of a streaming tool, not its result. */
+  preliminary?: boolean;
+  /** From the start of `execute` (after approval) to this result. */
+  durationMs: number;
 }
 
 /** Token counts. Snapshots are cumulative: a later usage event replaces an earlier one. */

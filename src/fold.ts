@@ -26,6 +26,12 @@ export interface ToolCallState {
   readonly complete: boolean;
   /** The stream cut the arguments off before they were complete JSON: do not execute blindly. */
   readonly incomplete?: boolean;
+  /** What the tool returned, once a `tool-result` for this call arrived (a tool loop ran it). */
+  readonly result?: unknown;
+  /** The tool's error as sent back to the model, once a failed `tool-result` arrived. */
+  readonly error?: string;
+  /** How long the tool ran, from its final `tool-result`. */
+  readonly durationMs?: number;
 }
 
 /** The content of one generated choice. */
@@ -301,6 +307,21 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       }));
     case 'usage':
       return withStep(track, event.step, owned, (step) => ({ ...step, usage: usageOf(event) }));
+    case 'tool-result': {
+      // The result joins its call (choice 0: tool loops run one choice); a preliminary one too,
+      // so a UI shows a streaming tool's progress where the call is.
+      const at = track.toolCalls.findIndex((call) => call.id === event.id);
+      if (at === -1) return track;
+      const call: Mutable<ToolCallState> = { ...track.toolCalls[at]! };
+      delete call.result;
+      delete call.error;
+      if (event.error !== undefined) call.error = event.error;
+      else call.result = event.result;
+      call.durationMs = event.durationMs;
+      const next = own(track, track, owned);
+      next.toolCalls = withCall(track.toolCalls, at, call);
+      return next;
+    }
     case 'error': {
       const next = own(track, track, owned);
       next.status = 'error';

@@ -20,6 +20,11 @@ export interface ToolCall {
   argsText: string;
   /** The arguments were cut off before they were complete JSON. */
   incomplete?: boolean;
+  /** What the tool returned, when a tool loop ran it. */
+  result?: unknown;
+  /** The tool's error as sent back to the model, when a tool loop ran it and it failed. */
+  error?: string;
+  durationMs?: number;
 }
 
 /** One generated choice (OpenAI `n > 1`). */
@@ -208,5 +213,8 @@ function toolCallOf(call: ToolCallState): ToolCall {
     return { id: call.id, name: call.name, args: {}, argsText: call.argsText, incomplete: true };
   const done: ToolCall = { id: call.id, name: call.name, args: call.args, argsText: call.argsText };
   if (call.incomplete) done.incomplete = true;
+  if (call.error !== undefined) done.error = call.error;
+  else if ('result' in call) done.result = call.result;
+  if (call.durationMs !== undefined) done.durationMs = call.durationMs;
   return done;
 }

@@ -128,6 +128,7 @@ describe('one fold', () => {
         case 'tool-call-start':
         case 'tool-call-delta':
         case 'tool-call':
+        case 'tool-result':
           return 'content';
         case 'reset':
         case 'error':

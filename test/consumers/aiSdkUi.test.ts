@@ -1,6 +1,9 @@
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import { concat, from, of } from 'rxjs';
+import { z } from 'zod';
 import { ev } from '../../src/testing';
+import { defineTool } from '../../src/tools/defineTool';
+import { runTools } from '../../src/tools/runTools';
 import { fixtureSource, serveEvents, type EventServer } from './serveEvents';
 
 const sources = {
@@ -9,7 +12,7 @@ const sources = {
   thinking: fixtureSource('anthropic', 'anthropic/thinking-signature.sse'),
   overloaded: fixtureSource('anthropic', 'anthropic/error-overloaded-midstream-spliced.sse'),
 };
-type SourceName = keyof typeof sources | 'retried' | 'steps';
+type SourceName = keyof typeof sources | 'retried' | 'steps' | 'toolLoop';
 
 let server: EventServer;
 
@@ -19,23 +22,41 @@ beforeAll(async () => {
     return {
       dialect: 'ai-sdk-ui',
       events:
-        name === 'steps'
-          ? // Two model calls on one track (a tool loop): the tool calls, then the answer.
-            concat(
-              of({ type: 'step-start' as const, step: 0, model: 'gpt-4o' }),
-              sources.tools.events$,
-              of({ type: 'step-start' as const, step: 1, model: 'gpt-4o' }),
-              sources.text.events$,
-            )
-          : name === 'retried'
-            ? from([
-                ev.start({ id: 'msg_1' }),
-                ev.text('draft that will be taken back'),
-                ev.reset('fallback'),
-                ev.text('Final answer.'),
-                ev.finish('stop'),
-              ])
-            : sources[name].events$,
+        name === 'toolLoop'
+          ? // A tool loop's two calls: results of the first step's tools (one failed), then the answer.
+            runTools((history) => (history.length === 0 ? sources.tools.events$ : sources.text.events$), {
+              tools: [
+                defineTool({
+                  name: 'GetWeatherArgs',
+                  input: z.object({ city: z.string() }),
+                  execute: ({ city }) => ({ city, tempC: 12 }),
+                }),
+                defineTool({
+                  name: 'get_stock_price',
+                  input: z.object({ ticker: z.string() }),
+                  execute: () => {
+                    throw new Error('market closed');
+                  },
+                }),
+              ],
+            })
+          : name === 'steps'
+            ? // Two model calls on one track (a tool loop): the tool calls, then the answer.
+              concat(
+                of({ type: 'step-start' as const, step: 0, model: 'gpt-4o' }),
+                sources.tools.events$,
+                of({ type: 'step-start' as const, step: 1, model: 'gpt-4o' }),
+                sources.text.events$,
+              )
+            : name === 'retried'
+              ? from([
+                  ev.start({ id: 'msg_1' }),
+                  ev.text('draft that will be taken back'),
+                  ev.reset('fallback'),
+                  ev.text('Final answer.'),
+                  ev.finish('stop'),
+                ])
+              : sources[name].events$,
     };
   });
 });
@@ -164,5 +185,27 @@ describe('toSSE ai-sdk-ui read by the AI SDK (DefaultChatTransport + readUIMessa
     expect(types.slice(0, second).some((type) => type.startsWith('tool-'))).toBe(true);
     expect(types.slice(second + 1)).toContain('text');
     expect(last!.metadata).toMatchObject({ usage: { inputTokens: 149 + 14, outputTokens: 60 + 30 } });
+  });
+
+  it('shows a tool loop’s results in the tool parts, a failed call as output-error', async () => {
+    const { last, error } = await chat('toolLoop');
+    expect(error).toBeUndefined();
+    const tools = last!.parts.filter((part) => part.type.startsWith('tool-'));
+    expect(tools).toEqual([
+      expect.objectContaining({
+        type: 'tool-GetWeatherArgs',
+        toolCallId: 'call_JMW1whyEaYG438VE1OIflxA2',
+        state: 'output-available',
+        output: { city: 'Edinburgh', tempC: 12 },
+      }),
+      expect.objectContaining({
+        type: 'tool-get_stock_price',
+        toolCallId: 'call_DNYTawLBoN8fj3KN6qU9N1Ou',
+        state: 'output-error',
+        errorText: 'market closed',
+      }),
+    ]);
+    expect(last!.parts.filter((part) => part.type === 'step-start')).toHaveLength(2);
+    expect(last!.parts[last!.parts.length - 1]).toMatchObject({ type: 'text' });
   });
 });

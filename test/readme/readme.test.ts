@@ -18,6 +18,7 @@ import {
 import { filter, toArray } from 'rxjs/operators';
 import { calcPrice } from '@pydantic/genai-prices';
 import { createStore } from 'zustand/vanilla';
+import { z } from 'zod';
 import * as rxllm from '../../src/index';
 import type { RxllmEvent } from '../../src/events';
 import type { Message } from '../../src/message';
@@ -700,6 +701,68 @@ describe('README examples', () => {
     expect(result.usage?.inputTokens).toBe(2 * whole.inputTokens);
     expect(result.usage?.outputTokens).toBeGreaterThanOrEqual(whole.outputTokens);
   });
+
+  example('tool-loop', 'runs the weather tool between two model calls and answers', async () => {
+    const server = await replay({
+      routes: {
+        '/v1/chat/completions': [
+          { transcript: fixtureBytes('openai-chat/weather-agent-step0.sse') },
+          { transcript: fixtureBytes('openai-chat/weather-agent-step1.sse') },
+        ],
+      },
+    });
+    const looked: string[] = [];
+    const { agent$ } = await run('tool-loop', {
+      ...rxllm,
+      z,
+      openai: new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 }),
+      messages,
+      lookUp: async (city: string, signal: AbortSignal) => {
+        looked.push(city);
+        expect(signal).toBeInstanceOf(AbortSignal);
+        return { city, celsius: 21 };
+      },
+    });
+    const events = await lastValueFrom((agent$ as Observable<RxllmEvent>).pipe(toArray()));
+    const finalText = decodeChunks('openai-chat', [fixtureBytes('openai-chat/weather-agent-step1.sse')])
+      .message.text;
+    expect(events.filter((event) => event.type === 'step-start')).toHaveLength(2);
+    const results = events.filter((event) => event.type === 'tool-result');
+    expect(results.some((event) => event.name === 'get_weather' && event.error === undefined)).toBe(true);
+    expect(looked.length).toBeGreaterThan(0);
+    const text = events
+      .filter((event) => event.type === 'text')
+      .map((event) => event.text)
+      .join('');
+    expect(text.endsWith(finalText)).toBe(true);
+    // The second request carries the first call's tool results back to the model.
+    const second = server.requests[1]!.json as { messages: Array<{ role: string }>; tools: unknown[] };
+    expect(second.messages.some((message) => message.role === 'tool')).toBe(true);
+    expect(second.tools).toHaveLength(1);
+  });
+
+  example(
+    'from-event-source',
+    'reads a posted stream once into a store and aborts on unsubscribe',
+    async () => {
+      const rxllmBytes = await lastValueFrom(
+        from(decodeChunks('openai-chat', [openaiTranscript]).events).pipe(
+          toSSE({ dialect: 'rxllm', ids: true }),
+          toArray(),
+        ),
+      );
+      const server = await replay({ transcript: rxllmBytes.join('') });
+      const { meantFor } = watchFetch(server);
+      const { store, subscription } = await run('from-event-source', { messages });
+      const state = await storeSettles(store as ReturnType<typeof createMessageStore>);
+      expect(state.tracks.default?.text).toBe(openaiText);
+      expect(meantFor).toEqual([`${server.url}/api/chat`]);
+      expect(server.requests[0]!.json).toEqual({ messages });
+      (subscription as { unsubscribe(): void }).unsubscribe();
+      // A finished stream is never reopened.
+      expect(server.requests).toHaveLength(1);
+    },
+  );
 });
 
 async function listen(handler: RequestListener): Promise<{ url: string }> {

@@ -182,6 +182,20 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
           else chunk(`{"type":"tool-input-available",${head}}`);
           return;
         }
+        case 'tool-result': {
+          // A tool loop's result joins its call's part (`output-available` / `output-error`); a
+          // denial is an error too, since `tool-output-denied` needs the AI SDK's own approval flow.
+          const id = JSON.stringify(event.id);
+          if (event.error !== undefined)
+            chunk(
+              `{"type":"tool-output-error","toolCallId":${id},"errorText":${JSON.stringify(event.error)}}`,
+            );
+          else
+            chunk(
+              `{"type":"tool-output-available","toolCallId":${id},"output":${JSON.stringify(event.result ?? null)}${event.preliminary ? ',"preliminary":true' : ''}}`,
+            );
+          return;
+        }
         case 'finish':
           finish = event.reason;
           return;

@@ -31,6 +31,7 @@ const errorTypes: Record<RxllmErrorCode, string> = {
   aborted: 'api_error',
   'invalid-argument': 'invalid_request_error',
   'limit-exceeded': 'api_error',
+  tool: 'api_error',
 };
 
 const anthropicErrorTypes: ReadonlySet<string> = new Set([

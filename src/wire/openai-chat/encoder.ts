@@ -35,6 +35,7 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
   aborted: ['server_error', null],
   'invalid-argument': ['invalid_request_error', null],
   'limit-exceeded': ['server_error', null],
+  tool: ['server_error', null],
 };
 
 /**

@@ -19,6 +19,7 @@ const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   aborted: ['server_error', 'server_error'],
   'invalid-argument': ['invalid_request_error', 'invalid_request_error'],
   'limit-exceeded': ['server_error', 'server_error'],
+  tool: ['server_error', 'server_error'],
 };
 
 /** Finish reasons that end a Responses stream with `response.incomplete`, and the reason it gives. */

@@ -1,0 +1,156 @@
+import { lastValueFrom, NEVER, Observable, of, Subject, toArray } from 'rxjs';
+import { z } from 'zod';
+import type { RxllmEvent } from '../../src/events';
+import { collect } from '../../src/sinks/collect';
+import { defineTool } from '../../src/tools/defineTool';
+import { runTools, type ToolLoopStep } from '../../src/tools/runTools';
+import { ev } from '../../src/testing';
+
+const city = z.object({ city: z.string() });
+
+/** A model that calls `weather` in step 0 and answers in step 1, with usage per step. */
+function model(history: readonly ToolLoopStep[]): Observable<RxllmEvent> {
+  if (history.length === 0)
+    return of(
+      ev.stepStart(0),
+      ev.toolCall('call_1', 'weather', { city: 'Paris' }),
+      ev.usage(100, 20),
+      ev.finish('tool-calls'),
+    );
+  return of(ev.stepStart(0), ev.text('Sunny.'), ev.usage(130, 5), ev.finish('stop'));
+}
+
+describe('runTools (outside virtual time)', () => {
+  it('aborts the running tool’s signal and the model request’s when unsubscribed', () => {
+    let toolSignal: AbortSignal | undefined;
+    let modelSignal: AbortSignal | undefined;
+    const weather = defineTool({
+      name: 'weather',
+      input: city,
+      execute: (_args, { signal }) => {
+        toolSignal = signal;
+        return NEVER;
+      },
+    });
+    const subscription = runTools(
+      (history, { signal }) => {
+        if (history.length > 0) {
+          modelSignal = signal;
+          return NEVER;
+        }
+        return model(history);
+      },
+      { tools: [weather] },
+    ).subscribe();
+    expect(toolSignal?.aborted).toBe(false);
+    subscription.unsubscribe();
+    expect(toolSignal?.aborted).toBe(true);
+    expect(modelSignal).toBeUndefined();
+
+    const running = runTools(
+      (history, { signal }) => {
+        modelSignal = signal;
+        return history.length === 0 ? model(history) : NEVER;
+      },
+      { tools: [defineTool({ name: 'weather', input: city, execute: () => 21 })] },
+    ).subscribe();
+    expect(modelSignal?.aborted).toBe(false);
+    running.unsubscribe();
+    expect(modelSignal?.aborted).toBe(true);
+  });
+
+  it('sends the history to the next step, sums usage per step and folds results into the message', async () => {
+    const seen: ToolLoopStep[][] = [];
+    const weather = defineTool({
+      name: 'weather',
+      input: city,
+      execute: async ({ city: name }) => ({ city: name, tempC: 21 }),
+    });
+    const events = await lastValueFrom(
+      runTools(
+        (history) => {
+          seen.push([...history]);
+          return model(history);
+        },
+        { tools: [weather] },
+      ).pipe(toArray()),
+    );
+    expect(seen[1]![0]!.toolResults).toEqual([
+      expect.objectContaining({ id: 'call_1', result: { city: 'Paris', tempC: 21 } }),
+    ]);
+    expect(seen[1]![0]!.message.toolCalls[0]).toMatchObject({
+      id: 'call_1',
+      result: { city: 'Paris', tempC: 21 },
+    });
+    const finishes = events.filter((event) => event.type === 'step-finish');
+    expect(finishes).toEqual([
+      {
+        type: 'step-finish',
+        step: 0,
+        usage: { inputTokens: 100, outputTokens: 20, totalTokens: 120 },
+        finishReason: 'tool-calls',
+      },
+      {
+        type: 'step-finish',
+        step: 1,
+        usage: { inputTokens: 130, outputTokens: 5, totalTokens: 135 },
+        finishReason: 'stop',
+      },
+    ]);
+    expect(events[events.length - 1]).toEqual({
+      type: 'usage-total',
+      inputTokens: 230,
+      outputTokens: 25,
+      totalTokens: 255,
+    });
+
+    const message = await collect(runTools(model, { tools: [weather] }));
+    expect(message.text).toBe('Sunny.');
+    expect(message.toolCalls).toEqual([
+      expect.objectContaining({ id: 'call_1', name: 'weather', result: { city: 'Paris', tempC: 21 } }),
+    ]);
+    expect(message.steps?.map((step) => step.usage?.totalTokens)).toEqual([120, 135]);
+    expect(message.usage).toMatchObject({ inputTokens: 230, outputTokens: 25 });
+  });
+
+  it('streams a tool’s progress as preliminary results, its last value final', () => {
+    const progress = new Subject<string>();
+    const weather = defineTool({ name: 'weather', input: city, execute: () => progress });
+    const events: RxllmEvent[] = [];
+    let completed = false;
+    runTools(model, { tools: [weather] }).subscribe({
+      next: (event) => events.push(event),
+      complete: () => (completed = true),
+    });
+    progress.next('fetching');
+    progress.next('parsing');
+    progress.next('21°C');
+    expect(completed).toBe(false);
+    progress.complete();
+    expect(completed).toBe(true);
+    expect(events.filter((event) => event.type === 'tool-result')).toEqual([
+      expect.objectContaining({ result: 'fetching', preliminary: true }),
+      expect.objectContaining({ result: 'parsing', preliminary: true }),
+      { type: 'tool-result', id: 'call_1', name: 'weather', result: '21°C', durationMs: expect.any(Number) },
+    ]);
+  });
+
+  it('stops when stopWhen holds or stop$ emits', async () => {
+    const weather = defineTool({ name: 'weather', input: city, execute: () => 21 });
+    let steps = 0;
+    const counted = (history: readonly ToolLoopStep[]) => {
+      steps += 1;
+      return model(history);
+    };
+    await collect(
+      runTools(counted, { tools: [weather], stopWhen: (message) => message.toolCalls.length > 0 }),
+    );
+    expect(steps).toBe(1);
+    steps = 0;
+    await collect(runTools(counted, { tools: [weather], stop$: of(true) }));
+    expect(steps).toBe(1);
+    steps = 0;
+    await collect(runTools(counted, { tools: [weather] }));
+    expect(steps).toBe(2);
+  });
+});

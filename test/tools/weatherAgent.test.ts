@@ -1,0 +1,251 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { NEVER } from 'rxjs';
+import { z } from 'zod';
+import { collect } from '../../src/sinks/collect';
+import { fromAnthropic } from '../../src/sources/fromAnthropic';
+import { fromOllama } from '../../src/sources/fromOllama';
+import { fromOpenAI } from '../../src/sources/fromOpenAI';
+import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import { defineTool } from '../../src/tools/defineTool';
+import { runTools } from '../../src/tools/runTools';
+import { toAnthropicMessages } from '../../src/tools/toAnthropicMessages';
+import { toAnthropicTools } from '../../src/tools/toAnthropicTools';
+import { toOllamaMessages } from '../../src/tools/toOllamaMessages';
+import { toOpenAIChatMessages } from '../../src/tools/toOpenAIChatMessages';
+import { toOpenAIChatTools } from '../../src/tools/toOpenAIChatTools';
+import { fixtureBytes } from '../support/decodeFixture';
+
+// The weather agent of issue 10: two tools; one call fails validation, one tool is slow and times out.
+let forecastSignal: AbortSignal | undefined;
+const tools = [
+  defineTool({
+    name: 'get_weather',
+    description: 'Current weather in a city',
+    input: z.object({ city: z.string() }),
+    execute: async ({ city }) => ({ city, tempC: 21, sky: 'sunny' }),
+  }),
+  defineTool({
+    name: 'get_forecast',
+    description: 'Tomorrow’s forecast for a city',
+    input: z.object({ city: z.string() }),
+    timeoutMs: 20,
+    execute: (_args, { signal }) => {
+      forecastSignal = signal;
+      return NEVER;
+    },
+  }),
+];
+
+const cityParameters = {
+  type: 'object',
+  properties: { city: { type: 'string' } },
+  required: ['city'],
+};
+
+describe('a two-step weather agent against the replay server', () => {
+  let server: ReplayServer | undefined;
+  afterEach(async () => server?.close());
+
+  it('OpenAI Chat Completions: reaches the answer, and the second request carries the documented messages', async () => {
+    server = await createReplayServer({
+      routes: {
+        '/v1/chat/completions': [
+          { transcript: fixtureBytes('openai-chat/weather-agent-step0.sse') },
+          { transcript: fixtureBytes('openai-chat/weather-agent-step1.sse') },
+        ],
+      },
+    });
+    const client = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: 'Weather in Paris and Oslo, and the forecast?' }];
+    const message = await collect(
+      runTools(
+        (history) =>
+          fromOpenAI(client, {
+            model: 'gpt-4o',
+            messages: [...messages, ...toOpenAIChatMessages(history)],
+            tools: toOpenAIChatTools(tools),
+          }),
+        { tools },
+      ),
+    );
+    expect(message.text).toBe("It's 21°C and sunny in Paris. I couldn't look up Oslo or the forecast.");
+    expect(message.finishReason).toBe('stop');
+    expect(message.steps?.map((step) => step.usage?.totalTokens)).toEqual([173, 259]);
+    expect(message.usage).toMatchObject({ inputTokens: 112 + 241, outputTokens: 61 + 18 });
+    expect(forecastSignal?.aborted).toBe(true);
+
+    expect(server.requests).toHaveLength(2);
+    const first = server.requests[0]!.json as Record<string, unknown>;
+    expect(first.tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Current weather in a city',
+          parameters: cityParameters,
+        },
+      },
+      {
+        type: 'function',
+        function: {
+          name: 'get_forecast',
+          description: 'Tomorrow’s forecast for a city',
+          parameters: cityParameters,
+        },
+      },
+    ]);
+    const second = server.requests[1]!.json as { messages: unknown[] };
+    expect(second.messages).toEqual([
+      { role: 'user', content: 'Weather in Paris and Oslo, and the forecast?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_PaWx1whyEaYG438VE1OIflxA',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city": "Paris"}' },
+          },
+          {
+            id: 'call_OsLo9fj3KN6qU9N1OuDNYTaw',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"town": "Oslo"}' },
+          },
+          {
+            id: 'call_FcSt4kZmQ2pR7sTn8uVw1xYz',
+            type: 'function',
+            function: { name: 'get_forecast', arguments: '{"city": "Paris"}' },
+          },
+        ],
+      },
+      {
+        role: 'tool',
+        tool_call_id: 'call_PaWx1whyEaYG438VE1OIflxA',
+        content: '{"city":"Paris","tempC":21,"sky":"sunny"}',
+      },
+      {
+        role: 'tool',
+        tool_call_id: 'call_OsLo9fj3KN6qU9N1OuDNYTaw',
+        content: 'Error: invalid arguments: city: Invalid input: expected string, received undefined',
+      },
+      {
+        role: 'tool',
+        tool_call_id: 'call_FcSt4kZmQ2pR7sTn8uVw1xYz',
+        content: 'Error: timed out after 20 ms',
+      },
+    ]);
+  });
+
+  it('Anthropic Messages: keeps the signed thinking block, sends tool_use and tool_result blocks', async () => {
+    server = await createReplayServer({
+      routes: {
+        '/v1/messages': [
+          { transcript: fixtureBytes('anthropic/weather-agent-step0.sse') },
+          { transcript: fixtureBytes('anthropic/weather-agent-step1.sse') },
+        ],
+      },
+    });
+    const client = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: 'Weather in Paris?' }];
+    const message = await collect(
+      runTools(
+        (history) =>
+          fromAnthropic(client, {
+            model: 'claude-sonnet-4-20250514',
+            max_tokens: 2048,
+            thinking: { type: 'enabled', budget_tokens: 1024 },
+            messages: [...messages, ...toAnthropicMessages(history)] as Anthropic.MessageParam[],
+            tools: toAnthropicTools(tools) as Anthropic.Tool[],
+          }),
+        { tools },
+      ),
+    );
+    expect(message.text).toBe("I'll check the weather in Paris.It's 21°C and sunny in Paris.");
+    expect(message.finishReason).toBe('stop');
+    expect(message.steps).toHaveLength(2);
+
+    const first = server.requests[0]!.json as Record<string, unknown>;
+    expect(first.tools).toEqual([
+      { name: 'get_weather', description: 'Current weather in a city', input_schema: cityParameters },
+      { name: 'get_forecast', description: 'Tomorrow’s forecast for a city', input_schema: cityParameters },
+    ]);
+    const second = server.requests[1]!.json as { messages: unknown[] };
+    const signature = /"signature":"([^"]+)"/.exec(
+      Buffer.from(fixtureBytes('anthropic/weather-agent-step0.sse')).toString('utf8'),
+    )![1];
+    expect(second.messages).toEqual([
+      { role: 'user', content: 'Weather in Paris?' },
+      {
+        role: 'assistant',
+        content: [
+          {
+            type: 'thinking',
+            thinking: 'The user wants the weather in Paris; I should call get_weather.',
+            signature,
+          },
+          { type: 'text', text: "I'll check the weather in Paris." },
+          {
+            type: 'tool_use',
+            id: 'toolu_01AgentWeatherParis0001',
+            name: 'get_weather',
+            input: { city: 'Paris' },
+          },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: 'toolu_01AgentWeatherParis0001',
+            content: '{"city":"Paris","tempC":21,"sky":"sunny"}',
+          },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('a two-step tool loop against a replayed Ollama', () => {
+  it('sends the tool call back with arguments as an object and the result as a tool message naming its tool', async () => {
+    const server = await createReplayServer({
+      routes: {
+        '/api/chat': [
+          { transcript: fixtureBytes('ollama/chat-tool-call-docs.ndjson') },
+          { transcript: fixtureBytes('ollama/weather-agent-step1.ndjson') },
+        ],
+      },
+    });
+    try {
+      const messages = [{ role: 'user' as const, content: 'Weather in Tokyo?' }];
+      const message = await collect(
+        runTools(
+          (history) =>
+            fromOllama({
+              baseUrl: server.url,
+              model: 'llama3.2',
+              messages: [...messages, ...toOllamaMessages(history)],
+              tools: toOpenAIChatTools(tools),
+            }),
+          { tools },
+        ),
+      );
+      expect(message.text).toBe("It's 18°C and clear in Tokyo.");
+      expect(message.steps?.map((step) => step.usage?.totalTokens)).toEqual([169 + 15, 201 + 8]);
+      const second = server.requests[1]!.json as { messages: unknown[]; tools: unknown[] };
+      expect(second.tools).toEqual((server.requests[0]!.json as { tools: unknown[] }).tools);
+      expect(second.messages).toEqual([
+        { role: 'user', content: 'Weather in Tokyo?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Tokyo' } } }],
+        },
+        { role: 'tool', content: '{"city":"Tokyo","tempC":21,"sky":"sunny"}', tool_name: 'get_weather' },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
