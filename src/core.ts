@@ -167,3 +167,30 @@ export type {
 export { createMessageStore } from './sinks/createMessageStore';
 export type { CreateMessageStoreConfig, MessageStore } from './sinks/createMessageStore';
 export { toStore } from './sinks/toStore';
+
+// Tool loops
+export type { ToolResultEvent } from './events';
+export { defineTool } from './tools/defineTool';
+export type {
+  StandardSchema,
+  StandardSchemaResult,
+  Tool,
+  ToolContext,
+  ToolDefinition,
+} from './tools/defineTool';
+export { runTools } from './tools/runTools';
+export type {
+  ReasoningPart,
+  RunToolsOptions,
+  StepContext,
+  StepFactory,
+  ToolApproval,
+  ToolLoopStep,
+} from './tools/runTools';
+export { toOpenAIChatMessages } from './tools/toOpenAIChatMessages';
+export type { OpenAIChatLoopMessage } from './tools/toOpenAIChatMessages';
+export { toAnthropicMessages } from './tools/toAnthropicMessages';
+export type { AnthropicLoopBlock, AnthropicLoopMessage } from './tools/toAnthropicMessages';
+export { toOllamaMessages } from './tools/toOllamaMessages';
+export { toOpenAIChatTools } from './tools/toOpenAIChatTools';
+export { toAnthropicTools } from './tools/toAnthropicTools';

@@ -123,11 +123,12 @@ describe("deadline's afterOutput", () => {
             afterOutput: 'continue',
             fallback: (_error, shown) => {
               partial = shown;
-              return cold('-x|', { x: ev.text('lo') });
+              return cold('-x---|', { x: ev.text('lo') });
             },
           }),
         ),
-      ).toBe('-a---x|', { a: ev.text('Hel'), x: ev.text('lo') });
+        // The fallback is a new request, so a new step (n) of the same answer.
+      ).toBe('-a---(nx)|', { a: ev.text('Hel'), n: { type: 'step-start', step: 1 }, x: ev.text('lo') });
     });
     expect(partial?.text).toBe('Hel');
   });
@@ -152,7 +153,7 @@ describe("retryStream's afterOutput", () => {
       const source = cold<RxllmEvent>('-a#', { a: ev.text('Hel') }, overloaded);
       const continuations = [
         cold<RxllmEvent>('-s#', { s: ev.start({ id: 'c1' }) }, overloaded),
-        cold('-b|', { b: ev.text('lo') }),
+        cold('-b---|', { b: ev.text('lo') }),
       ];
       expectObservable(
         source.pipe(
@@ -166,7 +167,14 @@ describe("retryStream's afterOutput", () => {
             },
           }),
         ),
-      ).toBe('-a--s---b|', { a: ev.text('Hel'), s: ev.start({ id: 'c1' }), b: ev.text('lo') });
+        // Each continuation is a new request, so a new step (n, m).
+      ).toBe('-a--(ns)(mb)|', {
+        a: ev.text('Hel'),
+        n: { type: 'step-start', step: 1 },
+        s: ev.start({ id: 'c1' }),
+        m: { type: 'step-start', step: 2 },
+        b: ev.text('lo'),
+      });
     });
     expect(asked).toEqual(['Hel', 'Hel']);
   });

@@ -76,7 +76,9 @@ describe('the tool-result event', () => {
     for (const frame of frames) decoder.message(frame);
     decoder.end();
     expect(decoded).toEqual([ok, failed]);
-    expect(() => decoder.message('{"type":"tool-result","name":"weather","durationMs":1}')).toThrow(
+    // A fresh decoder: the first one is finished at the [DONE] the encoder wrote.
+    const fresh = getDialect('rxllm', 'decode').createDecoder!(() => {});
+    expect(() => fresh.message('{"type":"tool-result","name":"weather","durationMs":1}')).toThrow(
       /rxllm: invalid/,
     );
   });

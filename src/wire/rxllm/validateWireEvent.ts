@@ -110,6 +110,7 @@ const errorCodes = [
   'aborted',
   'invalid-argument',
   'limit-exceeded',
+  'tool',
 ];
 
 // Built once, and only by a bundle that reads the dialect (pure, so a bundle that never calls
@@ -182,6 +183,15 @@ function shapesOf(): Record<string, Shape> {
       args: anything,
       argsText: string,
       incomplete: optional(boolean),
+    }),
+    'tool-result': event('tool-result', {
+      id: string,
+      name: string,
+      result: anything,
+      error: optional(string),
+      denied: optional(boolean),
+      preliminary: optional(boolean),
+      durationMs: nonNegative,
     }),
     usage: event('usage', { ...usage, step: optional(count) }),
     'step-start': event('step-start', { step: count, model: optional(string), provider: optional(string) }),
