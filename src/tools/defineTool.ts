@@ -1,5 +1,4 @@
 import type { Observable } from 'rxjs';
-import { z } from 'zod';
 
 /**
  * The part of the Standard Schema interface (standardschema.dev) a tool needs: validate a value.
@@ -89,12 +88,24 @@ export function defineTool<Args, Result>(definition: ToolDefinition<Args, Result
   return { ...definition, parameters };
 }
 
+/**
+ * The Standard JSON Schema interface (`~standard.jsonSchema`), which zod 4.2+ and other schema
+ * libraries put on their schemas: reading it keeps zod out of rxllm's imports (zod is an optional
+ * peer, and a bundle that defines no tool must not carry it).
+ */
+interface StandardJSONSchema {
+  readonly jsonSchema?: {
+    input(options: { target: 'draft-2020-12' | 'draft-07' }): Record<string, unknown>;
+  };
+}
+
 function jsonSchemaOf(input: StandardSchema, name: string): Record<string, unknown> {
-  if (input['~standard'].vendor !== 'zod')
+  const standard = input['~standard'] as StandardSchema['~standard'] & StandardJSONSchema;
+  if (typeof standard.jsonSchema?.input !== 'function')
     throw new TypeError(
-      `defineTool(${name}): a ${input['~standard'].vendor} schema needs an explicit jsonSchema`,
+      `defineTool(${name}): a ${standard.vendor} schema without ~standard.jsonSchema needs an explicit jsonSchema`,
     );
-  const schema = z.toJSONSchema(input as unknown as z.ZodType, { io: 'input' }) as Record<string, unknown>;
+  const schema = { ...standard.jsonSchema.input({ target: 'draft-2020-12' }) };
   // Providers want the object schema itself; the `$schema` dialect marker is noise to them.
   delete schema.$schema;
   return schema;
