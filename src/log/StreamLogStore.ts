@@ -3,9 +3,7 @@
  * `error` keeps the error's plain form (`RxllmError.toJSON()`).
  */
 export type StreamLogEnd =
-  | { kind: 'complete' }
-  | { kind: 'error'; error: Record<string, unknown> }
-  | { kind: 'cancelled' };
+  { kind: 'complete' } | { kind: 'error'; error: Record<string, unknown> } | { kind: 'cancelled' };
 
 /** What one {@link StreamLogReader.read} found. */
 export interface StreamLogRead {

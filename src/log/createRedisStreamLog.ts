@@ -61,7 +61,10 @@ const cancelScript = `if redis.call('GET', KEYS[1]) ~= 'live' then return 0 end
  * const log = createRedisStreamLog(new Redis(process.env.REDIS_URL!));
  * ```
  */
-export function createRedisStreamLog(client: RedisClientLike, config: RedisStreamLogConfig = {}): RedisStreamLog {
+export function createRedisStreamLog(
+  client: RedisClientLike,
+  config: RedisStreamLogConfig = {},
+): RedisStreamLog {
   const { prefix = 'rxllm:', maxLifetimeMs = 24 * 60 * 60 * 1000 } = config;
   const key = (id: string, part: string): string => `${prefix}{${id}}:${part}`;
   const channel = `${prefix}cancel`;
@@ -82,7 +85,15 @@ export function createRedisStreamLog(client: RedisClientLike, config: RedisStrea
 
   return {
     async open(id, leaseMs) {
-      const opened = await client.call('EVAL', openScript, 2, key(id, 'meta'), key(id, 'lease'), maxLifetimeMs, leaseMs);
+      const opened = await client.call(
+        'EVAL',
+        openScript,
+        2,
+        key(id, 'meta'),
+        key(id, 'lease'),
+        maxLifetimeMs,
+        leaseMs,
+      );
       if (Number(opened) !== 1) {
         throw new RxllmError(`rxllm: stream log: stream ${JSON.stringify(id)} already exists`, {
           code: 'invalid-argument',
@@ -93,7 +104,16 @@ export function createRedisStreamLog(client: RedisClientLike, config: RedisStrea
       await client.call('XADD', key(id, 'log'), `${from + entries.length - 1}-1`, 'e', entries.join('\n'));
     },
     async renew(id, leaseMs) {
-      await client.call('EVAL', renewScript, 3, key(id, 'lease'), key(id, 'log'), key(id, 'meta'), leaseMs, maxLifetimeMs);
+      await client.call(
+        'EVAL',
+        renewScript,
+        3,
+        key(id, 'lease'),
+        key(id, 'log'),
+        key(id, 'meta'),
+        leaseMs,
+        maxLifetimeMs,
+      );
     },
     async end(id, at, end: StreamLogEnd, ttlMs) {
       await client.call(
@@ -137,7 +157,15 @@ export function createRedisStreamLog(client: RedisClientLike, config: RedisStrea
           const block = waitMs > 0 ? ['BLOCK', Math.ceil(waitMs)] : [];
           let reply: unknown;
           try {
-            reply = await connection.call('XREAD', 'COUNT', 100, ...block, 'STREAMS', key(id, 'log'), `${from}-0`);
+            reply = await connection.call(
+              'XREAD',
+              'COUNT',
+              100,
+              ...block,
+              'STREAMS',
+              key(id, 'log'),
+              `${from}-0`,
+            );
           } catch (error) {
             if (closed) return nothing;
             throw error;
@@ -166,7 +194,16 @@ export function createRedisStreamLog(client: RedisClientLike, config: RedisStrea
       };
     },
     async cancel(id) {
-      const done = await client.call('EVAL', cancelScript, 2, key(id, 'meta'), key(id, 'cancel'), channel, id, maxLifetimeMs);
+      const done = await client.call(
+        'EVAL',
+        cancelScript,
+        2,
+        key(id, 'meta'),
+        key(id, 'cancel'),
+        channel,
+        id,
+        maxLifetimeMs,
+      );
       return Number(done) === 1;
     },
     watchCancel(id, listener) {

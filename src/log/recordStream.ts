@@ -17,6 +17,8 @@ export interface RecordStreamConfig {
   ttlMs?: number;
   /** Bound on the encoded bytes stored for the stream. Default 8 MiB. */
   maxBytes?: number;
+  /** Called once the stream is registered in the store (readers can attach from then on). */
+  onOpen?: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -61,15 +63,11 @@ export function recordStream(
       let ended = false;
       let flushTimer: ReturnType<typeof setTimeout> | undefined;
       // Writes run one after another, in order, each after the open.
-      let chain: Promise<void> = store.open(id, leaseMs);
+      let chain: Promise<void> = store.open(id, leaseMs).then(() => config.onOpen?.());
       const failWrite = (error: unknown): void => {
         if (subscriber.closed) return;
         finishLocally();
-        subscriber.error(
-          RxllmError.isInstance(error)
-            ? error
-            : RxllmError.from(error, { code: 'network' }),
-        );
+        subscriber.error(RxllmError.isInstance(error) ? error : RxllmError.from(error, { code: 'network' }));
       };
       const enqueue = (write: () => Promise<void>): void => {
         chain = chain.then(write);

@@ -54,9 +54,8 @@ export async function serveStreamLog(
     return;
   }
   const dialect = config.dialect ?? 'rxllm';
-  await pipeToNodeResponse(
-    streamLogToSSE(store, id, { ...config, after: resumeAfter(req) }),
-    res,
-    { dialect, headers: sseHeaders(dialect) },
-  );
+  await pipeToNodeResponse(streamLogToSSE(store, id, { ...config, after: resumeAfter(req) }), res, {
+    dialect,
+    headers: sseHeaders(dialect),
+  });
 }

@@ -37,7 +37,11 @@ describe('recordStream', () => {
       );
     });
     await ended(store, 'd');
-    expect(await lastValueFrom(fromStreamLog(store, 'd').pipe(toArray()))).toEqual([values.s, values.a, values.b]);
+    expect(await lastValueFrom(fromStreamLog(store, 'd').pipe(toArray()))).toEqual([
+      values.s,
+      values.a,
+      values.b,
+    ]);
   });
 
   it('writes in batches: far fewer writes than events', async () => {
@@ -71,7 +75,9 @@ describe('recordStream', () => {
     const tokens = new Subject<RxllmEvent>();
     const seen: RxllmEvent[] = [];
     let failure: unknown;
-    tokens.pipe(recordStream(store, 'big', { maxBytes: 200 })).subscribe({ next: (e) => seen.push(e), error: (e) => (failure = e) });
+    tokens
+      .pipe(recordStream(store, 'big', { maxBytes: 200 }))
+      .subscribe({ next: (e) => seen.push(e), error: (e) => (failure = e) });
     for (let i = 0; i < 20 && failure === undefined; i++) tokens.next(ev.text('0123456789'));
     expect(RxllmError.isInstance(failure)).toBe(true);
     expect(failure).toMatchObject({ code: 'limit-exceeded', limit: 'maxBytes' });
@@ -99,14 +105,19 @@ describe('fromStreamLog', () => {
       if (i % 10 === 0) {
         const from = i % 3 === 0 ? 0 : i;
         readers.push(
-          lastValueFrom(fromStreamLogEntries(store, 'seam', { from }).pipe(toArray())).then((read) => ({ from, read })),
+          lastValueFrom(fromStreamLogEntries(store, 'seam', { from }).pipe(toArray())).then((read) => ({
+            from,
+            read,
+          })),
         );
       }
       if (i % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     tokens.complete();
     for (const { from, read } of await Promise.all(readers)) {
-      expect(read.map((entry) => entry.seq)).toEqual(Array.from({ length: all.length - from }, (_, i) => from + i));
+      expect(read.map((entry) => entry.seq)).toEqual(
+        Array.from({ length: all.length - from }, (_, i) => from + i),
+      );
       expect(read.map((entry) => entry.event)).toEqual(all.slice(from));
     }
   });
@@ -117,7 +128,10 @@ describe('fromStreamLog', () => {
     tokens.pipe(recordStream(store, 'empty')).subscribe();
     const read: RxllmEvent[] = [];
     let completed = false;
-    fromStreamLog(store, 'empty', { waitMs: 5 }).subscribe({ next: (e) => read.push(e), complete: () => (completed = true) });
+    fromStreamLog(store, 'empty', { waitMs: 5 }).subscribe({
+      next: (e) => read.push(e),
+      complete: () => (completed = true),
+    });
     // Several empty waits go by with the lease current.
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(completed).toBe(false);
@@ -203,7 +217,9 @@ describe('fromStreamLog', () => {
     const tokens = new Subject<RxllmEvent>();
     tokens.pipe(recordStream(store, 'slow', { leaseMs: 15 })).subscribe();
     let failure: unknown;
-    const read = lastValueFrom(fromStreamLog(store, 'slow', { waitMs: 5 }).pipe(toArray())).catch((e) => (failure = e));
+    const read = lastValueFrom(fromStreamLog(store, 'slow', { waitMs: 5 }).pipe(toArray())).catch(
+      (e) => (failure = e),
+    );
     await new Promise((resolve) => setTimeout(resolve, 80));
     tokens.next(values.a);
     tokens.complete();
