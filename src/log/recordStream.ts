@@ -1,4 +1,4 @@
-import { Observable, type MonoTypeOperatorFunction, type Subscription } from 'rxjs';
+import { Observable, Subscription, type MonoTypeOperatorFunction } from 'rxjs';
 import type { FinishEvent, RxllmEvent } from '../events';
 import { RxllmError } from '../errors';
 import { encodeEvent } from './streamLogCodec';
@@ -87,14 +87,15 @@ export function recordStream(
       const lease = setInterval(() => enqueue(() => store.renew(id, leaseMs)), leaseMs / 3);
       lease.unref?.();
 
-      let upstream: Subscription | undefined;
+      // Added to once subscribed; unsubscribing it first (a synchronous end) closes the source at once.
+      const upstream = new Subscription();
       let unwatch = (): void => {};
       const finishLocally = (): void => {
         ended = true;
         clearInterval(lease);
         if (flushTimer !== undefined) clearTimeout(flushTimer);
         unwatch();
-        upstream?.unsubscribe();
+        upstream.unsubscribe();
       };
       const end = (how: StreamLogEnd): void => {
         if (ended) return;
@@ -105,7 +106,7 @@ export function recordStream(
       };
       const cancelled = (): void => {
         if (ended) return;
-        upstream?.unsubscribe();
+        upstream.unsubscribe();
         const finish: FinishEvent = { type: 'finish', reason: 'cancelled', rawReason: null };
         pending.push(encodeEvent(finish));
         end({ kind: 'cancelled' });
@@ -114,34 +115,35 @@ export function recordStream(
       };
       unwatch = store.watchCancel(id, cancelled);
 
-      upstream = source.subscribe({
-        next(event) {
-          if (ended) return;
-          const entry = encodeEvent(event);
-          bytes += encoder.encode(entry).length;
-          if (bytes > maxBytes) {
-            const error = new RxllmError(
-              `rxllm: recordStream: stream ${JSON.stringify(id)} exceeds maxBytes (${maxBytes})`,
-              { code: 'limit-exceeded', limit: 'maxBytes' },
-            );
-            end({ kind: 'error', error: error.toJSON() });
+      upstream.add(
+        source.subscribe({
+          next(event) {
+            if (ended) return;
+            const entry = encodeEvent(event);
+            bytes += encoder.encode(entry).length;
+            if (bytes > maxBytes) {
+              const error = new RxllmError(
+                `rxllm: recordStream: stream ${JSON.stringify(id)} exceeds maxBytes (${maxBytes})`,
+                { code: 'limit-exceeded', limit: 'maxBytes' },
+              );
+              end({ kind: 'error', error: error.toJSON() });
+              subscriber.error(error);
+              return;
+            }
+            pending.push(entry);
+            if (flushTimer === undefined) flushTimer = setTimeout(flush, batchMs);
+            subscriber.next(event);
+          },
+          error(error) {
+            end({ kind: 'error', error: RxllmError.from(error).toJSON() });
             subscriber.error(error);
-            return;
-          }
-          pending.push(entry);
-          if (flushTimer === undefined) flushTimer = setTimeout(flush, batchMs);
-          subscriber.next(event);
-        },
-        error(error) {
-          end({ kind: 'error', error: RxllmError.from(error).toJSON() });
-          subscriber.error(error);
-        },
-        complete() {
-          end({ kind: 'complete' });
-          subscriber.complete();
-        },
-      });
-      if (ended) upstream.unsubscribe();
+          },
+          complete() {
+            end({ kind: 'complete' });
+            subscriber.complete();
+          },
+        }),
+      );
 
       // The recorder unsubscribed before the end: the producer was stopped, which readers read as a cancel.
       return () => cancelled();

@@ -33,7 +33,7 @@ beforeAll(async () => {
   };
   [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
   const events = await lastValueFrom(
-    fromSSE(new Response(fixtureBytes(fixture)), { dialect: 'openai-chat' }).pipe(toArray()),
+    fromSSE(new Response(fixtureBytes(fixture) as BodyInit), { dialect: 'openai-chat' }).pipe(toArray()),
   );
   const texts = events.filter(
     (event): event is Extract<RxllmEvent, { type: 'text' }> => event.type === 'text',
