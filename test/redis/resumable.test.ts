@@ -8,6 +8,7 @@ import { startRedisServer, type RedisServer } from './support/redisServer';
 import { readFrames, startInstance, textOf, type Frame, type Instance } from './support/sseClient';
 
 const fixture = 'openai-chat/text-obfuscation-usage.sse';
+const anthropicFixture = 'anthropic/thinking-signature.sse';
 const leaseMs = 600;
 
 let redisServer: RedisServer;
@@ -21,9 +22,12 @@ let expectedTokens: number;
 beforeAll(async () => {
   redisServer = await startRedisServer();
   redis = new Redis(redisServer.port, '127.0.0.1');
+  const timing = { tokensPerSecond: 150 };
   provider = await createReplayServer({
-    transcript: fixtureBytes(fixture),
-    timing: { tokensPerSecond: 150 },
+    routes: {
+      '/v1/chat/completions': { transcript: fixtureBytes(fixture), timing },
+      '/v1/messages': { transcript: fixtureBytes(anthropicFixture), timing },
+    },
   });
   const env = {
     REDIS_PORT: String(redisServer.port),
@@ -112,6 +116,34 @@ it('resumes in another dialect too (openai-chat frames, read by their text)', as
   });
   expect(rest.frames.at(-1)!.data).toBe('[DONE]');
   expect(openaiText(first.frames) + openaiText(rest.frames)).toBe(expectedText);
+});
+
+it('resumes an Anthropic stream as Anthropic frames (stateful blocks) on the other instance', async () => {
+  const events = await lastValueFrom(
+    fromSSE(new Response(fixtureBytes(anthropicFixture) as BodyInit), { dialect: 'anthropic' }).pipe(
+      toArray(),
+    ),
+  );
+  const expected = events.map((event) => (event.type === 'text' ? event.text : '')).join('');
+  const deltas = (frames: Frame[]): string =>
+    frames
+      .filter((f) => f.event === 'content_block_delta')
+      .map((f) => (JSON.parse(f.data) as { delta: { type: string; text?: string } }).delta)
+      .map((delta) => (delta.type === 'text_delta' ? delta.text! : ''))
+      .join('');
+  const first = await readFrames(`${a.url}/chat/resume-anthropic?provider=anthropic&dialect=anthropic`, {
+    method: 'POST',
+    stopWhen: (frames) => frames.length >= 40,
+  });
+  const rest = await readFrames(`${b.url}/chat/resume-anthropic?dialect=anthropic`, {
+    headers: { 'last-event-id': first.frames.at(-1)!.id! },
+  });
+  expect(expected.length).toBeGreaterThan(0);
+  // One message_start in all: the resumed encoder replayed the prefix without writing it again.
+  const starts = [...first.frames, ...rest.frames].filter((f) => f.event === 'message_start');
+  expect(starts).toHaveLength(1);
+  expect(rest.frames.at(-1)).toMatchObject({ event: 'message_stop' });
+  expect(deltas(first.frames) + deltas(rest.frames)).toBe(expected);
 });
 
 it('a second reader attaching mid-stream on another instance reads the whole stream', async () => {

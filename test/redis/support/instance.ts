@@ -6,10 +6,12 @@
  */
 import { createServer } from 'node:http';
 import Redis from 'ioredis';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createRedisStreamLog } from '../../../src/log/createRedisStreamLog';
 import { persistStream } from '../../../src/log/persistStream';
 import { serveStreamLog } from '../../../src/log/serveStreamLog';
+import { fromAnthropic } from '../../../src/sources/fromAnthropic';
 import { fromOpenAI } from '../../../src/sources/fromOpenAI';
 import type { DialectName } from '../../../src/wire/types';
 
@@ -17,6 +19,7 @@ const redis = new Redis(Number(process.env.REDIS_PORT), '127.0.0.1');
 const log = createRedisStreamLog(redis);
 const leaseMs = Number(process.env.LEASE_MS ?? 1000);
 const batchMs = Number(process.env.BATCH_MS ?? 20);
+const anthropic = new Anthropic({ baseURL: process.env.PROVIDER_URL, apiKey: 'test', maxRetries: 0 });
 const openai = new OpenAI({ baseURL: `${process.env.PROVIDER_URL}/v1`, apiKey: 'test', maxRetries: 0 });
 
 const server = createServer((req, res) => {
@@ -37,7 +40,13 @@ const server = createServer((req, res) => {
       res.end(JSON.stringify({ cancelled }));
     } else if (req.method === 'POST') {
       await persistStream(
-        fromOpenAI(openai, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+        url.searchParams.get('provider') === 'anthropic'
+          ? fromAnthropic(anthropic, {
+              model: 'claude-sonnet-4-5',
+              max_tokens: 1024,
+              messages: [{ role: 'user', content: 'hi' }],
+            })
+          : fromOpenAI(openai, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
         log,
         id,
         { leaseMs, batchMs },
