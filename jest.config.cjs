@@ -10,6 +10,7 @@
  *   demo      npm run test:demo         the terminal demo end to end, at its real pace
  *   bench     npm run test:bench        the benchmark's smoke run
  *   runtimes  npm run test:runtimes     Node 22, Bun, Deno, workerd from npm (runtimes/), after a build
+ *   redis     npm run test:redis        resumable streams on a real redis-server, several processes
  */
 const transform = {
   '^.+\\.tsx?$': [
@@ -32,6 +33,7 @@ const separate = {
   demo: ['test/demo/demo.test.ts'],
   bench: ['test/bench/**/*.test.ts'],
   runtimes: ['test/runtimes/**/*.test.ts'],
+  redis: ['test/redis/**/*.test.ts'],
 };
 
 const project = (displayName, testMatch, testPathIgnorePatterns = []) => ({

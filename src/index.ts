@@ -203,3 +203,18 @@ export type { AnthropicLoopBlock, AnthropicLoopMessage } from './tools/toAnthrop
 export { toOllamaMessages } from './tools/toOllamaMessages';
 export { toOpenAIChatTools } from './tools/toOpenAIChatTools';
 export { toAnthropicTools } from './tools/toAnthropicTools';
+
+// Resumable streams: a log of the stream that readers on any process attach to (see README).
+export { recordStream } from './log/recordStream';
+export type { RecordStreamConfig } from './log/recordStream';
+export { persistStream } from './log/persistStream';
+export { fromStreamLog, fromStreamLogEntries } from './log/fromStreamLog';
+export type { FromStreamLogConfig, StreamLogEntry } from './log/fromStreamLog';
+export { createMemoryStreamLog } from './log/createMemoryStreamLog';
+export { createRedisStreamLog } from './log/createRedisStreamLog';
+export type { RedisClientLike, RedisStreamLog, RedisStreamLogConfig } from './log/createRedisStreamLog';
+export type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './log/StreamLogStore';
+export { streamLogToSSE } from './log/streamLogToSSE';
+export type { StreamLogToSSEConfig } from './log/streamLogToSSE';
+export { resumeAfter, serveStreamLog } from './log/serveStreamLog';
+export type { NodeRequestLike, ServeStreamLogConfig } from './log/serveStreamLog';

@@ -16,6 +16,10 @@ const rootOnly = [
   'openAIChatDialect',
   'openAIResponsesDialect',
   'rxllmDialect',
+  // The stream log's SSE helpers encode through the root's toSSE (any dialect by name).
+  'streamLogToSSE',
+  'serveStreamLog',
+  'resumeAfter',
 ];
 
 describe('rxllm/core', () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { configureStore } from '@reduxjs/toolkit';
 import OpenAI from 'openai';
@@ -164,6 +164,10 @@ function signal<T = void>(): { promise: Promise<T>; resolve: (value: T) => void 
 }
 
 const tested = new Set<string>();
+/** Examples that need more than this file runs (a redis-server), and the test that runs each. */
+const testedElsewhere: Record<string, string> = { resumable: 'test/redis/readmeExample.test.ts' };
+for (const [name, file] of Object.entries(testedElsewhere))
+  if (readFileSync(resolve(__dirname, '../..', file), 'utf8').includes(`runReadmeExample`)) tested.add(name);
 function example(name: string, title: string, body: () => Promise<void>): void {
   tested.add(name);
   it(`${name}: ${title}`, body);

@@ -1,0 +1,55 @@
+/**
+ * How a logged stream ended: the durable terminal marker, distinct from "no data yet".
+ * `error` keeps the error's plain form (`RxllmError.toJSON()`).
+ */
+export type StreamLogEnd =
+  { kind: 'complete' } | { kind: 'error'; error: Record<string, unknown> } | { kind: 'cancelled' };
+
+/** What one {@link StreamLogReader.read} found. */
+export interface StreamLogRead {
+  /** The stream id was never opened (or has expired). */
+  unknown: boolean;
+  /** Position (`seq`) of `entries[0]`: at most the `from` asked for (a batch may start earlier). */
+  first: number;
+  /** Encoded events, in order. */
+  entries: string[];
+  /** Present once the log has ended and `entries` reach its end. */
+  end?: StreamLogEnd;
+  /** The producer's lease was current when the read returned (false: it stopped renewing it). */
+  alive: boolean;
+}
+
+/** One reader's handle on a stream (the Redis store gives it its own blocking connection). */
+export interface StreamLogReader {
+  /**
+   * Entries from position `from` on. Returns at once when there are some (or the log has ended),
+   * else waits up to `waitMs` for the producer to append, and returns what it found, maybe none.
+   */
+  read(from: number, waitMs: number): Promise<StreamLogRead>;
+  /** Releases the reader; a pending `read` settles soon after (with no entries). */
+  close(): void;
+}
+
+/**
+ * The storage port behind `recordStream` and `fromStreamLog`: an append-only log of encoded events
+ * per stream id, a terminal marker, a producer lease and a cancel signal. `createMemoryStreamLog`
+ * (one process) and `createRedisStreamLog` (any number of processes) implement it.
+ */
+export interface StreamLogStore {
+  /** Registers a new stream and takes its lease. Rejects when the id is already in use. */
+  open(id: string, leaseMs: number): Promise<void>;
+  /** Appends `entries` at position `from` (the count appended before). One write per call. */
+  append(id: string, from: number, entries: readonly string[]): Promise<void>;
+  /** Renews the producer's lease. */
+  renew(id: string, leaseMs: number): Promise<void>;
+  /** Writes the terminal marker at position `at` (the count of entries) and expires the stream after `ttlMs`. */
+  end(id: string, at: number, end: StreamLogEnd, ttlMs: number): Promise<void>;
+  /** `unknown`, `live` (opened, not ended) or `ended`. */
+  state(id: string): Promise<'unknown' | 'live' | 'ended'>;
+  /** A reader of `id`. */
+  reader(id: string): StreamLogReader;
+  /** Asks the producer of a live stream, on whichever process it runs, to stop. False when not live. */
+  cancel(id: string): Promise<boolean>;
+  /** Calls `listener` once when `id` is cancelled (also when it was before this call). Returns the unwatch function. */
+  watchCancel(id: string, listener: () => void): () => void;
+}

@@ -1,0 +1,238 @@
+import { RxllmError } from '../errors';
+import type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './StreamLogStore';
+
+/**
+ * What {@link createRedisStreamLog} uses of a Redis client: an `ioredis` client (`new Redis(url)`)
+ * has it. Declared here so that rxllm imports no Redis client itself.
+ */
+export interface RedisClientLike {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** A new connection with the same options (blocking reads and pub/sub each need their own). */
+  duplicate(): RedisClientLike;
+  subscribe(...channels: string[]): Promise<unknown>;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  disconnect(): void;
+}
+
+/** Options of {@link createRedisStreamLog}. */
+export interface RedisStreamLogConfig {
+  /** Prefix of every key and channel. Default `rxllm:`. */
+  prefix?: string;
+  /** Expiry of a stream that never ends (its producer died), renewed with the lease. Default 24 h. */
+  maxLifetimeMs?: number;
+}
+
+/** A {@link StreamLogStore} on Redis, and `close()` for its own connections. */
+export interface RedisStreamLog extends StreamLogStore {
+  /** Disconnects the connections the store opened (pub/sub); the client passed in stays open. */
+  close(): void;
+}
+
+// KEYS: meta, lease. ARGV: maxLifetimeMs, leaseMs.
+const openScript = `if redis.call('SET', KEYS[1], 'live', 'NX', 'PX', ARGV[1]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) return 1 end return 0`;
+// KEYS: lease, log, meta. ARGV: leaseMs, maxLifetimeMs.
+const renewScript = `redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2]) redis.call('PEXPIRE', KEYS[3], ARGV[2]) return 1`;
+// KEYS: log, meta, lease, cancel. ARGV: entry id, end JSON, ttlMs.
+const endScript = `redis.call('XADD', KEYS[1], ARGV[1], 'end', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3]) redis.call('SET', KEYS[2], 'ended', 'PX', ARGV[3])
+  redis.call('DEL', KEYS[3], KEYS[4]) return 1`;
+// KEYS: meta, cancel. ARGV: channel, id, maxLifetimeMs.
+const cancelScript = `if redis.call('GET', KEYS[1]) ~= 'live' then return 0 end
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) redis.call('PUBLISH', ARGV[1], ARGV[2]) return 1`;
+
+/**
+ * A {@link StreamLogStore} on Redis, shared by every process that uses the same Redis: a producer
+ * on one instance, readers and cancels on any. Give it an `ioredis` client (an optional peer
+ * dependency); it opens one more connection for cancel notices and one per active reader (a
+ * blocking `XREAD` holds its connection).
+ *
+ * Layout per stream id (keys hash-tagged by id): `<prefix>{id}:log`, a Redis Stream with one
+ * entry per batch (`XADD`, entry id `<last seq>-1`, the batch's events as JSON lines) and the
+ * terminal marker as its last entry (`end`); `:meta` (`live`, then `ended`); `:lease` (the
+ * producer's heartbeat, expiring after `leaseMs`); `:cancel` (the control key a late producer
+ * checks). Cancels are also published on `<prefix>cancel`. After the end, the log expires after the
+ * recorder's `ttlMs`.
+ *
+ * @example
+ * ```ts
+ * import Redis from 'ioredis';
+ * const log = createRedisStreamLog(new Redis(process.env.REDIS_URL!));
+ * ```
+ */
+export function createRedisStreamLog(
+  client: RedisClientLike,
+  config: RedisStreamLogConfig = {},
+): RedisStreamLog {
+  const { prefix = 'rxllm:', maxLifetimeMs = 24 * 60 * 60 * 1000 } = config;
+  const key = (id: string, part: string): string => `${prefix}{${id}}:${part}`;
+  const channel = `${prefix}cancel`;
+  const listeners = new Map<string, Set<() => void>>();
+  let subscriber: RedisClientLike | undefined;
+  let subscribed: Promise<unknown> | undefined;
+
+  const subscribe = (): Promise<unknown> => {
+    if (subscribed !== undefined) return subscribed;
+    subscriber = client.duplicate();
+    subscriber.on('message', (from, id) => {
+      if (from !== channel) return;
+      for (const listener of [...(listeners.get(id) ?? [])]) listener();
+    });
+    subscribed = subscriber.subscribe(channel);
+    return subscribed;
+  };
+
+  return {
+    async open(id, leaseMs) {
+      const opened = await client.call(
+        'EVAL',
+        openScript,
+        2,
+        key(id, 'meta'),
+        key(id, 'lease'),
+        maxLifetimeMs,
+        leaseMs,
+      );
+      if (Number(opened) !== 1) {
+        throw new RxllmError(`rxllm: stream log: stream ${JSON.stringify(id)} already exists`, {
+          code: 'invalid-argument',
+        });
+      }
+    },
+    async append(id, from, entries) {
+      await client.call('XADD', key(id, 'log'), `${from + entries.length - 1}-1`, 'e', entries.join('\n'));
+    },
+    async renew(id, leaseMs) {
+      await client.call(
+        'EVAL',
+        renewScript,
+        3,
+        key(id, 'lease'),
+        key(id, 'log'),
+        key(id, 'meta'),
+        leaseMs,
+        maxLifetimeMs,
+      );
+    },
+    async end(id, at, end: StreamLogEnd, ttlMs) {
+      await client.call(
+        'EVAL',
+        endScript,
+        4,
+        key(id, 'log'),
+        key(id, 'meta'),
+        key(id, 'lease'),
+        key(id, 'cancel'),
+        `${at}-1`,
+        JSON.stringify(end),
+        ttlMs,
+      );
+    },
+    async state(id) {
+      const meta = await client.call('GET', key(id, 'meta'));
+      return meta === 'live' ? 'live' : meta === 'ended' ? 'ended' : 'unknown';
+    },
+    reader(id): StreamLogReader {
+      let connection: RedisClientLike | undefined;
+      let closed = false;
+      let checked = false;
+      const status = async (): Promise<{ unknown: boolean; alive: boolean }> => {
+        const [meta, lease] = (await client.call('MGET', key(id, 'meta'), key(id, 'lease'))) as [
+          string | null,
+          string | null,
+        ];
+        return { unknown: meta === null, alive: lease !== null };
+      };
+      return {
+        async read(from, waitMs): Promise<StreamLogRead> {
+          const nothing = { unknown: false, first: from, entries: [], alive: true };
+          if (closed) return nothing;
+          if (!checked) {
+            const { unknown } = await status();
+            if (unknown) return { ...nothing, unknown: true, alive: false };
+            checked = true;
+          }
+          connection ??= client.duplicate();
+          const block = waitMs > 0 ? ['BLOCK', Math.ceil(waitMs)] : [];
+          let reply: unknown;
+          try {
+            reply = await connection.call(
+              'XREAD',
+              'COUNT',
+              100,
+              ...block,
+              'STREAMS',
+              key(id, 'log'),
+              `${from}-0`,
+            );
+          } catch (error) {
+            if (closed) return nothing;
+            throw error;
+          }
+          const batches = (reply as [string, [string, string[]][]][] | null)?.[0]?.[1] ?? [];
+          if (batches.length === 0) return { ...nothing, ...(await status()) };
+          const entries: string[] = [];
+          let first = from;
+          let end: StreamLogEnd | undefined;
+          batches.forEach(([entryId, fields], index) => {
+            for (let f = 0; f + 1 < fields.length; f += 2) {
+              if (fields[f] === 'end') end = JSON.parse(fields[f + 1]!) as StreamLogEnd;
+              else if (fields[f] === 'e') {
+                const lines = fields[f + 1]!.split('\n');
+                if (index === 0) first = Number(entryId.slice(0, entryId.indexOf('-'))) - lines.length + 1;
+                entries.push(...lines);
+              }
+            }
+          });
+          return { unknown: false, first, entries, ...(end !== undefined && { end }), alive: true };
+        },
+        close() {
+          closed = true;
+          connection?.disconnect();
+        },
+      };
+    },
+    async cancel(id) {
+      const done = await client.call(
+        'EVAL',
+        cancelScript,
+        2,
+        key(id, 'meta'),
+        key(id, 'cancel'),
+        channel,
+        id,
+        maxLifetimeMs,
+      );
+      return Number(done) === 1;
+    },
+    watchCancel(id, listener) {
+      let called = false;
+      const once = (): void => {
+        if (called) return;
+        called = true;
+        unwatch();
+        listener();
+      };
+      const set = listeners.get(id) ?? new Set();
+      set.add(once);
+      listeners.set(id, set);
+      const unwatch = (): void => {
+        called = true;
+        set.delete(once);
+        if (set.size === 0 && listeners.get(id) === set) listeners.delete(id);
+      };
+      // A cancel sent before the subscription took effect is found in the control key.
+      void subscribe()
+        .then(() => client.call('GET', key(id, 'cancel')))
+        .then((value) => {
+          if (value !== null && !called) once();
+        })
+        .catch(() => {});
+      return () => unwatch();
+    },
+    close() {
+      subscriber?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { Observable, Subscription, type MonoTypeOperatorFunction } from 'rxjs';
+import type { FinishEvent, RxllmEvent } from '../events';
+import { RxllmError } from '../errors';
+import { encodeEvent } from './streamLogCodec';
+import type { StreamLogEnd, StreamLogStore } from './StreamLogStore';
+
+/** Options of {@link recordStream}. */
+export interface RecordStreamConfig {
+  /**
+   * Events are gathered for this long before one write (and while a write is in flight), so the
+   * store sees far fewer writes than tokens. Default 20 ms; 0 writes on the next turn.
+   */
+  batchMs?: number;
+  /** How long the producer's lease lasts; it is renewed every third of it. Default 10 000 ms. */
+  leaseMs?: number;
+  /** How long the log stays readable after the stream ends. Default 600 000 ms (10 min). */
+  ttlMs?: number;
+  /** Bound on the encoded bytes stored for the stream. Default 8 MiB. */
+  maxBytes?: number;
+  /** Called once the stream is registered in the store (readers can attach from then on). */
+  onOpen?: () => void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Records the stream into a {@link StreamLogStore} under `id` while passing every event through
+ * unchanged, so that readers on any process attach with `fromStreamLog` at any time.
+ *
+ * Intuition: a tee into a durable tape. The tape, not the HTTP connection, is the stream.
+ *
+ * ```text
+ * source:   -s-a-b-|
+ * expected: -s-a-b-|
+ * ```
+ *
+ * Events are written in batches (`batchMs`). Completion, an error or a cancel writes the log's
+ * terminal marker after the last batch and starts its `ttlMs`. An explicit cancel
+ * (`store.cancel(id)`, from any process) unsubscribes the source (aborting its provider request),
+ * then records and emits `finish` with reason `cancelled` and completes; unsubscribing the
+ * recorder itself ends the log the same way. More than `maxBytes` ends the stream with a
+ * `limit-exceeded` RxllmError (`limit: 'maxBytes'`), recorded as the log's error. A failed write
+ * errors with a `network` RxllmError. Subscribe to the recorded stream apart from any reader (a
+ * reader that leaves must not stop it).
+ *
+ * @example
+ * ```ts
+ * fromOpenAI(openai, params).pipe(recordStream(log, chatId)).subscribe(); // the producer
+ * fromStreamLog(log, chatId, { from }).pipe(toSSE()); // each reader, on any process
+ * ```
+ */
+export function recordStream(
+  store: StreamLogStore,
+  id: string,
+  config: RecordStreamConfig = {},
+): MonoTypeOperatorFunction<RxllmEvent> {
+  const { batchMs = 20, leaseMs = 10_000, ttlMs = 600_000, maxBytes = 8 * 1024 * 1024 } = config;
+  return (source) =>
+    new Observable<RxllmEvent>((subscriber) => {
+      let pending: string[] = [];
+      let written = 0;
+      let bytes = 0;
+      let ended = false;
+      let flushTimer: ReturnType<typeof setTimeout> | undefined;
+      // Writes run one after another, in order, each after the open.
+      let chain: Promise<void> = store.open(id, leaseMs).then(() => config.onOpen?.());
+      const failWrite = (error: unknown): void => {
+        if (subscriber.closed) return;
+        finishLocally();
+        subscriber.error(RxllmError.isInstance(error) ? error : RxllmError.from(error, { code: 'network' }));
+      };
+      const enqueue = (write: () => Promise<void>): void => {
+        chain = chain.then(write);
+        chain.catch(failWrite);
+      };
+      chain.catch(failWrite);
+
+      const flush = (): void => {
+        flushTimer = undefined;
+        if (pending.length === 0) return;
+        const batch = pending;
+        const from = written;
+        pending = [];
+        written += batch.length;
+        enqueue(() => store.append(id, from, batch));
+      };
+      const lease = setInterval(() => enqueue(() => store.renew(id, leaseMs)), leaseMs / 3);
+      lease.unref?.();
+
+      // Added to once subscribed; unsubscribing it first (a synchronous end) closes the source at once.
+      const upstream = new Subscription();
+      let unwatch = (): void => {};
+      const finishLocally = (): void => {
+        ended = true;
+        clearInterval(lease);
+        if (flushTimer !== undefined) clearTimeout(flushTimer);
+        unwatch();
+        upstream.unsubscribe();
+      };
+      const end = (how: StreamLogEnd): void => {
+        if (ended) return;
+        flush();
+        finishLocally();
+        const at = written;
+        enqueue(() => store.end(id, at, how, ttlMs));
+      };
+      const cancelled = (): void => {
+        if (ended) return;
+        upstream.unsubscribe();
+        const finish: FinishEvent = { type: 'finish', reason: 'cancelled', rawReason: null };
+        pending.push(encodeEvent(finish));
+        end({ kind: 'cancelled' });
+        subscriber.next(finish);
+        subscriber.complete();
+      };
+      unwatch = store.watchCancel(id, cancelled);
+
+      upstream.add(
+        source.subscribe({
+          next(event) {
+            if (ended) return;
+            const entry = encodeEvent(event);
+            bytes += encoder.encode(entry).length;
+            if (bytes > maxBytes) {
+              const error = new RxllmError(
+                `rxllm: recordStream: stream ${JSON.stringify(id)} exceeds maxBytes (${maxBytes})`,
+                { code: 'limit-exceeded', limit: 'maxBytes' },
+              );
+              end({ kind: 'error', error: error.toJSON() });
+              subscriber.error(error);
+              return;
+            }
+            pending.push(entry);
+            if (flushTimer === undefined) flushTimer = setTimeout(flush, batchMs);
+            subscriber.next(event);
+          },
+          error(error) {
+            end({ kind: 'error', error: RxllmError.from(error).toJSON() });
+            subscriber.error(error);
+          },
+          complete() {
+            end({ kind: 'complete' });
+            subscriber.complete();
+          },
+        }),
+      );
+
+      // The recorder unsubscribed before the end: the producer was stopped, which readers read as a cancel.
+      return () => cancelled();
+    });
+}

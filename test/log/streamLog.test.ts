@@ -1,0 +1,229 @@
+import { Observable, Subject, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import type { RxllmEvent } from '../../src/events';
+import { RxllmError } from '../../src/errors';
+import { createMemoryStreamLog } from '../../src/log/createMemoryStreamLog';
+import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
+import { recordStream } from '../../src/log/recordStream';
+import type { StreamLogStore } from '../../src/log/StreamLogStore';
+import { ev, formatDiagram, marbles } from '../../src/testing';
+import { readDocDiagram } from '../support/docDiagram';
+
+const values = { s: ev.start({ model: 'm' }), a: ev.text('Hel'), b: ev.text('lo') };
+
+/** Resolves when the recorder's terminal marker is in the store. */
+async function ended(store: StreamLogStore, id: string): Promise<void> {
+  while ((await store.state(id)) !== 'ended') await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The store, counting its appends. */
+function counting(store: StreamLogStore): StreamLogStore & { appends: number } {
+  const counted = Object.assign(Object.create(store) as StreamLogStore, { appends: 0 });
+  counted.append = (id, from, entries) => {
+    counted.appends++;
+    return store.append(id, from, entries);
+  };
+  return counted;
+}
+
+describe('recordStream', () => {
+  it('passes every event through as its JSDoc diagram shows, and records them', async () => {
+    const diagram = { source: '-s-a-b-|', expected: '-s-a-b-|' };
+    expect(readDocDiagram('src/log/recordStream.ts')).toBe(formatDiagram(diagram));
+    const store = createMemoryStreamLog();
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(cold<RxllmEvent>(diagram.source, values).pipe(recordStream(store, 'd'))).toBe(
+        diagram.expected,
+        values,
+      );
+    });
+    await ended(store, 'd');
+    expect(await lastValueFrom(fromStreamLog(store, 'd').pipe(toArray()))).toEqual([
+      values.s,
+      values.a,
+      values.b,
+    ]);
+  });
+
+  it('writes in batches: far fewer writes than events', async () => {
+    const store = counting(createMemoryStreamLog());
+    const tokens = new Subject<RxllmEvent>();
+    tokens.pipe(recordStream(store, 'batch', { batchMs: 5 })).subscribe();
+    for (let i = 0; i < 1000; i++) {
+      tokens.next(ev.text(`t${i} `));
+      if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    tokens.complete();
+    await ended(store, 'batch');
+    const read = await lastValueFrom(fromStreamLog(store, 'batch').pipe(toArray()));
+    expect(read).toHaveLength(1000);
+    expect(read.map((event) => (event as { text: string }).text).join('')).toBe(
+      Array.from({ length: 1000 }, (_, i) => `t${i} `).join(''),
+    );
+    expect(store.appends).toBeGreaterThan(0);
+    expect(store.appends).toBeLessThanOrEqual(20);
+  });
+
+  it('rejects a second producer under the same id', async () => {
+    const store = createMemoryStreamLog();
+    new Subject<RxllmEvent>().pipe(recordStream(store, 'twice')).subscribe();
+    const second = firstValueFrom(new Subject<RxllmEvent>().pipe(recordStream(store, 'twice')));
+    await expect(second).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it('ends the stream with limit-exceeded past maxBytes, and readers read that error', async () => {
+    const store = createMemoryStreamLog();
+    const tokens = new Subject<RxllmEvent>();
+    const seen: RxllmEvent[] = [];
+    let failure: unknown;
+    tokens
+      .pipe(recordStream(store, 'big', { maxBytes: 200 }))
+      .subscribe({ next: (e) => seen.push(e), error: (e) => (failure = e) });
+    for (let i = 0; i < 20 && failure === undefined; i++) tokens.next(ev.text('0123456789'));
+    expect(RxllmError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: 'limit-exceeded', limit: 'maxBytes' });
+    expect(tokens.observed).toBe(false);
+    await ended(store, 'big');
+    const read: RxllmEvent[] = [];
+    const readerFailure = await new Promise((resolve) =>
+      fromStreamLog(store, 'big').subscribe({ next: (e) => read.push(e), error: resolve }),
+    );
+    expect(readerFailure).toMatchObject({ code: 'limit-exceeded', limit: 'maxBytes' });
+    expect(read).toEqual(seen);
+  });
+});
+
+describe('fromStreamLog', () => {
+  it('replays from a position then follows live: no gap, no duplicate at the seam', async () => {
+    const store = createMemoryStreamLog();
+    const tokens = new Subject<RxllmEvent>();
+    tokens.pipe(recordStream(store, 'seam', { batchMs: 0 })).subscribe();
+    const all = Array.from({ length: 200 }, (_, i) => ev.text(`${i},`));
+    const readers: Promise<{ from: number; read: { seq: number; event: RxllmEvent }[] }>[] = [];
+    for (let i = 0; i < all.length; i++) {
+      tokens.next(all[i]!);
+      // Readers attach at every stage: before the batch is written, while it is, after it was.
+      if (i % 10 === 0) {
+        const from = i % 3 === 0 ? 0 : i;
+        readers.push(
+          lastValueFrom(fromStreamLogEntries(store, 'seam', { from }).pipe(toArray())).then((read) => ({
+            from,
+            read,
+          })),
+        );
+      }
+      if (i % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    tokens.complete();
+    for (const { from, read } of await Promise.all(readers)) {
+      expect(read.map((entry) => entry.seq)).toEqual(
+        Array.from({ length: all.length - from }, (_, i) => from + i),
+      );
+      expect(read.map((entry) => entry.event)).toEqual(all.slice(from));
+    }
+  });
+
+  it('tells "no data yet" from the end: waits on an empty live log', async () => {
+    const store = createMemoryStreamLog();
+    const tokens = new Subject<RxllmEvent>();
+    tokens.pipe(recordStream(store, 'empty')).subscribe();
+    const read: RxllmEvent[] = [];
+    let completed = false;
+    fromStreamLog(store, 'empty', { waitMs: 5 }).subscribe({
+      next: (e) => read.push(e),
+      complete: () => (completed = true),
+    });
+    // Several empty waits go by with the lease current.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(completed).toBe(false);
+    tokens.next(values.a);
+    tokens.complete();
+    await ended(store, 'empty');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(read).toEqual([values.a]);
+    expect(completed).toBe(true);
+  });
+
+  it('errors with a 404 invalid-argument for an unknown id', async () => {
+    await expect(firstValueFrom(fromStreamLog(createMemoryStreamLog(), 'nope'))).rejects.toMatchObject({
+      code: 'invalid-argument',
+      status: 404,
+    });
+  });
+
+  it('revives the recorded error, and in-band error events as RxllmErrors', async () => {
+    const store = createMemoryStreamLog();
+    const inBand = new RxllmError('track failed', { code: 'overloaded', status: 529 });
+    const source = new Observable<RxllmEvent>((subscriber) => {
+      subscriber.next({ type: 'error', error: inBand, track: 'x' });
+      subscriber.error(new RxllmError('boom', { code: 'rate-limit', status: 429, retryAfterMs: 1000 }));
+    });
+    source.pipe(recordStream(store, 'err')).subscribe({ error: () => {} });
+    await ended(store, 'err');
+    const read: RxllmEvent[] = [];
+    const failure = await new Promise<unknown>((resolve) =>
+      fromStreamLog(store, 'err').subscribe({ next: (e) => read.push(e), error: resolve }),
+    );
+    expect(RxllmError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: 'rate-limit', status: 429, retryAfterMs: 1000, message: 'boom' });
+    const event = read[0] as Extract<RxllmEvent, { type: 'error' }>;
+    expect(RxllmError.isInstance(event.error)).toBe(true);
+    expect(event.error).toMatchObject({ code: 'overloaded', status: 529, message: 'track failed' });
+  });
+
+  it('a reader leaving does not stop the producer; a cancel does, and readers see finish cancelled', async () => {
+    const store = createMemoryStreamLog();
+    let upstreamClosed = false;
+    const tokens = new Subject<RxllmEvent>();
+    const source = new Observable<RxllmEvent>((subscriber) => {
+      const inner = tokens.subscribe(subscriber);
+      return () => {
+        upstreamClosed = true;
+        inner.unsubscribe();
+      };
+    });
+    const produced: RxllmEvent[] = [];
+    source.pipe(recordStream(store, 'stop', { batchMs: 0 })).subscribe((e) => produced.push(e));
+    tokens.next(values.a);
+    const leaving = fromStreamLog(store, 'stop').subscribe();
+    await new Promise((resolve) => setImmediate(resolve));
+    leaving.unsubscribe();
+    tokens.next(values.b);
+    expect(upstreamClosed).toBe(false);
+    const staying = lastValueFrom(fromStreamLog(store, 'stop').pipe(toArray()));
+    expect(await store.cancel('stop')).toBe(true);
+    const cancelled = { type: 'finish', reason: 'cancelled', rawReason: null };
+    expect(upstreamClosed).toBe(true);
+    expect(produced).toEqual([values.a, values.b, cancelled]);
+    expect(await staying).toEqual([values.a, values.b, cancelled]);
+    expect(await store.cancel('stop')).toBe(false);
+  });
+
+  it('errors with a typed timeout when the producer stops renewing its lease', async () => {
+    const store = createMemoryStreamLog();
+    // A producer that opened the stream, wrote, and died: nobody renews the lease.
+    await store.open('dead', 20);
+    await store.append('dead', 0, [JSON.stringify(values.a)]);
+    const read: RxllmEvent[] = [];
+    const failure = await new Promise((resolve) =>
+      fromStreamLog(store, 'dead', { waitMs: 10 }).subscribe({ next: (e) => read.push(e), error: resolve }),
+    );
+    expect(read).toEqual([values.a]);
+    expect(RxllmError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: 'timeout' });
+  });
+
+  it('keeps a live producer alive past many lease periods', async () => {
+    const store = createMemoryStreamLog();
+    const tokens = new Subject<RxllmEvent>();
+    tokens.pipe(recordStream(store, 'slow', { leaseMs: 15 })).subscribe();
+    let failure: unknown;
+    const read = lastValueFrom(fromStreamLog(store, 'slow', { waitMs: 5 }).pipe(toArray())).catch(
+      (e) => (failure = e),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    tokens.next(values.a);
+    tokens.complete();
+    expect(await read).toEqual([values.a]);
+    expect(failure).toBeUndefined();
+  });
+});

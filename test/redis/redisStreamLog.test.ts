@@ -1,0 +1,114 @@
+import Redis from 'ioredis';
+import { Observable, Subject, lastValueFrom, toArray } from 'rxjs';
+import type { RxllmEvent } from '../../src/events';
+import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createRedisStreamLog';
+import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
+import { recordStream } from '../../src/log/recordStream';
+import { ev } from '../../src/testing';
+import { startRedisServer, type RedisServer } from './support/redisServer';
+
+let redisServer: RedisServer;
+let redis: Redis;
+let log: RedisStreamLog;
+
+beforeAll(async () => {
+  redisServer = await startRedisServer();
+  redis = new Redis(redisServer.port, '127.0.0.1');
+  log = createRedisStreamLog(redis);
+});
+
+afterAll(async () => {
+  log?.close();
+  redis?.disconnect();
+  await redisServer?.stop();
+});
+
+async function ended(id: string): Promise<void> {
+  while ((await log.state(id)) !== 'ended') await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+it('reads from any position, also one inside a stored batch, without gap or duplicate', async () => {
+  const tokens = new Subject<RxllmEvent>();
+  tokens.pipe(recordStream(log, 'positions', { batchMs: 5 })).subscribe();
+  const all = Array.from({ length: 50 }, (_, i) => ev.text(`${i};`));
+  for (let i = 0; i < all.length; i++) {
+    tokens.next(all[i]!);
+    if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+  tokens.complete();
+  await ended('positions');
+  // Batches of about ten: most positions are inside one.
+  expect(await redis.xlen('rxllm:{positions}:log')).toBeLessThan(20);
+  for (const from of [0, 1, 7, 10, 23, 49, 50]) {
+    const read = await lastValueFrom(fromStreamLogEntries(log, 'positions', { from }).pipe(toArray()));
+    expect(read.map((entry) => entry.seq)).toEqual(
+      Array.from({ length: all.length - from }, (_, i) => from + i),
+    );
+    expect(read.map((entry) => entry.event)).toEqual(all.slice(from));
+  }
+});
+
+it('writes 1,000 tokens in few XADDs and expires the log after the end', async () => {
+  await redis.config('RESETSTAT');
+  const tokens = new Subject<RxllmEvent>();
+  tokens.pipe(recordStream(log, 'thousand', { ttlMs: 60_000 })).subscribe();
+  for (let i = 0; i < 1000; i++) {
+    tokens.next(ev.text('tok '));
+    if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+  }
+  tokens.complete();
+  await ended('thousand');
+  const xadd = Number(/cmdstat_xadd:calls=(\d+)/.exec(await redis.info('commandstats'))![1]);
+  console.log(`XADD calls per 1,000 tokens (batchMs 20, a turn of the event loop every 50 tokens): ${xadd}`);
+  expect(xadd).toBeLessThanOrEqual(25);
+  const ttl = await redis.pttl('rxllm:{thousand}:log');
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(60_000);
+  expect(await redis.exists('rxllm:{thousand}:lease')).toBe(0);
+  const read = await lastValueFrom(fromStreamLog(log, 'thousand').pipe(toArray()));
+  expect(read).toHaveLength(1000);
+});
+
+it('a cancel through a second store (another process) stops the producer; late readers see finish cancelled', async () => {
+  const other = createRedisStreamLog(redis.duplicate());
+  let upstreamClosed = false;
+  const tokens = new Subject<RxllmEvent>();
+  const source = new Observable<RxllmEvent>((subscriber) => {
+    const inner = tokens.subscribe(subscriber);
+    return () => {
+      upstreamClosed = true;
+      inner.unsubscribe();
+    };
+  });
+  const produced: RxllmEvent[] = [];
+  const done = new Promise<void>((resolve) =>
+    source
+      .pipe(recordStream(log, 'cancel-me'))
+      .subscribe({ next: (e) => produced.push(e), complete: resolve }),
+  );
+  tokens.next(ev.text('a'));
+  while ((await log.state('cancel-me')) !== 'live') await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(await other.cancel('cancel-me')).toBe(true);
+  await done;
+  expect(upstreamClosed).toBe(true);
+  const cancelled = { type: 'finish', reason: 'cancelled', rawReason: null };
+  expect(produced).toEqual([ev.text('a'), cancelled]);
+  await ended('cancel-me');
+  expect(await lastValueFrom(fromStreamLog(other, 'cancel-me').pipe(toArray()))).toEqual(produced);
+  expect(await other.cancel('cancel-me')).toBe(false);
+  other.close();
+});
+
+it('rejects a second producer under the same id, across stores', async () => {
+  const first = new Subject<RxllmEvent>().pipe(recordStream(log, 'once')).subscribe();
+  while ((await log.state('once')) !== 'live') await new Promise((resolve) => setTimeout(resolve, 5));
+  const second = new Promise((resolve) =>
+    new Subject<RxllmEvent>()
+      .pipe(recordStream(createRedisStreamLog(redis), 'once'))
+      .subscribe({ error: resolve }),
+  );
+  expect(await second).toMatchObject({ code: 'invalid-argument' });
+  expect(await log.state('once')).toBe('live');
+  first.unsubscribe();
+  await ended('once');
+});
