@@ -19,6 +19,23 @@ export type RxllmErrorCode =
   /** A tool of a tool loop failed and the loop was told to fail (`onToolError: 'fail'`). */
   | 'tool';
 
+/** Every {@link RxllmErrorCode}, once: the wire decoders and validators read this list. */
+export const rxllmErrorCodes = [
+  'network',
+  'http',
+  'auth',
+  'rate-limit',
+  'overloaded',
+  'context-length',
+  'timeout',
+  'malformed',
+  'provider',
+  'aborted',
+  'invalid-argument',
+  'limit-exceeded',
+  'tool',
+] as const satisfies readonly RxllmErrorCode[];
+
 export interface RxllmErrorOptions {
   code: RxllmErrorCode;
   /** Defaults by code: network, rate-limit, overloaded and timeout are retryable, as are HTTP 5xx. */

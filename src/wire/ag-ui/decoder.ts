@@ -1,5 +1,5 @@
 import type { FinishReason, Usage } from '../../events';
-import { RxllmError, type RxllmErrorCode } from '../../errors';
+import { RxllmError, rxllmErrorCodes, type RxllmErrorCode } from '../../errors';
 import { codeForProviderError } from '../../internal/httpError';
 import { count, isObject } from '../../internal/json';
 import { malformed, parseJsonOrThrow } from '../../internal/malformed';
@@ -20,18 +20,7 @@ const finishReasons: ReadonlySet<string> = new Set<FinishReason>([
   'other',
 ]);
 
-const rxllmCodes: ReadonlySet<string> = new Set<RxllmErrorCode>([
-  'network',
-  'http',
-  'auth',
-  'rate-limit',
-  'overloaded',
-  'context-length',
-  'timeout',
-  'malformed',
-  'provider',
-  'aborted',
-]);
+const rxllmCodes: ReadonlySet<string> = new Set<RxllmErrorCode>(rxllmErrorCodes);
 
 interface ToolCall {
   id: string;

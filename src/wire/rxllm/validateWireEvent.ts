@@ -1,4 +1,5 @@
 import type { RxllmEvent } from '../../events';
+import { rxllmErrorCodes } from '../../errors';
 
 /**
  * The `rxllm` dialect's events checked by hand: what `rxllmEventSchema` (zod, in `rxllm/schema`)
@@ -97,21 +98,6 @@ const finishReasons = [
   'cancelled',
   'other',
 ];
-const errorCodes = [
-  'network',
-  'http',
-  'auth',
-  'rate-limit',
-  'overloaded',
-  'context-length',
-  'timeout',
-  'malformed',
-  'provider',
-  'aborted',
-  'invalid-argument',
-  'limit-exceeded',
-  'tool',
-];
 
 // Built once, and only by a bundle that reads the dialect (pure, so a bundle that never calls
 // validateWireEvent drops it).
@@ -134,7 +120,7 @@ function shapesOf(): Record<string, Shape> {
     estimated: optional(boolean),
   };
   const error: Shape = {
-    code: oneOf(errorCodes),
+    code: oneOf(rxllmErrorCodes),
     message: string,
     retryable: optional(boolean),
     status: optional(integer),
