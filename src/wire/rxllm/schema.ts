@@ -1,4 +1,5 @@
 import { z } from 'zod/v4';
+import { rxllmErrorCodes } from '../../errors';
 
 const meta = { track: z.string().optional(), seq: z.number().int().nonnegative().optional() };
 const choice = { choice: z.number().int().nonnegative().optional() };
@@ -27,21 +28,7 @@ const finishReason = z.enum([
 
 /** An {@link RxllmError} as the `rxllm` dialect carries it. */
 export const rxllmErrorSchema = z.object({
-  code: z.enum([
-    'network',
-    'http',
-    'auth',
-    'rate-limit',
-    'overloaded',
-    'context-length',
-    'timeout',
-    'malformed',
-    'provider',
-    'aborted',
-    'invalid-argument',
-    'limit-exceeded',
-    'tool',
-  ]),
+  code: z.enum(rxllmErrorCodes),
   message: z.string(),
   retryable: z.boolean().optional(),
   status: z.number().int().optional(),
