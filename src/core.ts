@@ -30,14 +30,14 @@ export type {
   TrackComparison,
   Usage,
   UsageEvent,
-} from './events';
-export { isEventType, isMetaEvent } from './events';
-export { RxllmError } from './errors';
-export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
-export { defaultLimits } from './limits';
-export type { StreamLimits } from './limits';
-export { MessageAccumulator } from './message';
-export type { ChoiceMessage, Message, ToolCall } from './message';
+} from './base/events';
+export { isEventType, isMetaEvent } from './base/events';
+export { RxllmError } from './base/errors';
+export type { RxllmErrorCode, RxllmErrorOptions } from './base/errors';
+export { defaultLimits } from './base/limits';
+export type { StreamLimits } from './base/limits';
+export { MessageAccumulator } from './base/message';
+export type { ChoiceMessage, Message, ToolCall } from './base/message';
 
 // Wire formats
 export type {
@@ -60,7 +60,7 @@ export { sseHeaders } from './wire/sseHeaders';
 export { fromSSE } from './core/fromSSE';
 export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
 export { fromEventSource } from './core/fromEventSource';
-export type { FromEventSourceConfig } from './internal/fromEventSourceWith';
+export type { FromEventSourceConfig } from './sources/engine/fromEventSourceWith';
 export { fromNDJSON } from './core/fromNDJSON';
 export type { FromNDJSONConfig } from './sources/fromNDJSON';
 export { fromOpenAI } from './sources/fromOpenAI';
@@ -88,8 +88,8 @@ export { fromTokens } from './sources/fromTokens';
 export type { FromTokensConfig } from './sources/fromTokens';
 
 // Operators
-export { markFlow } from './internal/flow';
-export type { FlowGate, FlowMark } from './internal/flow';
+export { markFlow } from './flow/flow';
+export type { FlowGate, FlowMark } from './flow/flow';
 export { bufferTokens } from './operators/bufferTokens';
 export type { BufferTokensConfig, TokenBoundary } from './operators/bufferTokens';
 export { pausable } from './operators/pausable';
@@ -123,8 +123,8 @@ export { approximateTokens } from './pricing/approximateTokens';
 export type { TokenEstimator } from './pricing/loadTokenEstimator';
 
 // Dual-track
-export { mergeTracks } from './operators/mergeTracks';
-export type { MergeStrategy, MergeTracksConfig, TrackSource } from './operators/mergeTracks';
+export { mergeTracks } from './tracks/mergeTracks';
+export type { MergeStrategy, MergeTracksConfig, TrackSource } from './tracks/mergeTracks';
 export { createTrackLimiter } from './tracks/createTrackLimiter';
 export type { TrackLimiter } from './tracks/createTrackLimiter';
 export { wordCosineSimilarity } from './tracks/wordCosineSimilarity';
@@ -169,7 +169,7 @@ export type { CreateMessageStoreConfig, MessageStore } from './sinks/createMessa
 export { toStore } from './sinks/toStore';
 
 // Tool loops
-export type { ToolResultEvent } from './events';
+export type { ToolResultEvent } from './base/events';
 export { defineTool } from './tools/defineTool';
 export type {
   StandardSchema,

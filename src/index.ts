@@ -28,14 +28,14 @@ export type {
   TrackComparison,
   Usage,
   UsageEvent,
-} from './events';
-export { isEventType, isMetaEvent } from './events';
-export { RxllmError } from './errors';
-export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
-export { defaultLimits } from './limits';
-export type { StreamLimits } from './limits';
-export { MessageAccumulator } from './message';
-export type { ChoiceMessage, Message, ToolCall } from './message';
+} from './base/events';
+export { isEventType, isMetaEvent } from './base/events';
+export { RxllmError } from './base/errors';
+export type { RxllmErrorCode, RxllmErrorOptions } from './base/errors';
+export { defaultLimits } from './base/limits';
+export type { StreamLimits } from './base/limits';
+export { MessageAccumulator } from './base/message';
+export type { ChoiceMessage, Message, ToolCall } from './base/message';
 
 // Wire formats
 export type {
@@ -100,8 +100,8 @@ export { bufferTokens } from './operators/bufferTokens';
 export type { BufferTokensConfig, TokenBoundary } from './operators/bufferTokens';
 export { pausable } from './operators/pausable';
 export type { PausableConfig, PausePolicy } from './operators/pausable';
-export { markFlow } from './internal/flow';
-export type { FlowGate, FlowMark } from './internal/flow';
+export { markFlow } from './flow/flow';
+export type { FlowGate, FlowMark } from './flow/flow';
 export { throttleTokens } from './operators/throttleTokens';
 export type { ThrottleChunking, ThrottleTokensConfig } from './operators/throttleTokens';
 export { toSSE } from './operators/toSSE';
@@ -131,8 +131,8 @@ export { approximateTokens } from './pricing/approximateTokens';
 export type { TokenEstimator } from './pricing/loadTokenEstimator';
 
 // Dual-track
-export { mergeTracks } from './operators/mergeTracks';
-export type { MergeStrategy, MergeTracksConfig, TrackSource } from './operators/mergeTracks';
+export { mergeTracks } from './tracks/mergeTracks';
+export type { MergeStrategy, MergeTracksConfig, TrackSource } from './tracks/mergeTracks';
 export { createTrackLimiter } from './tracks/createTrackLimiter';
 export type { TrackLimiter } from './tracks/createTrackLimiter';
 export { wordCosineSimilarity } from './tracks/wordCosineSimilarity';
@@ -178,7 +178,7 @@ export type { CreateMessageStoreConfig, MessageStore } from './sinks/createMessa
 export { toStore } from './sinks/toStore';
 
 // Tool loops
-export type { ToolResultEvent } from './events';
+export type { ToolResultEvent } from './base/events';
 export { defineTool } from './tools/defineTool';
 export type {
   StandardSchema,

@@ -5,7 +5,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { ReasoningEvent, RxllmEvent, TextEvent } from '../events';
+import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
 import {
   countGraphemes,
   endsWord,
@@ -13,9 +13,9 @@ import {
   isCjk,
   isWhitespace,
   nextGraphemeEnd,
-} from '../internal/graphemes';
-import { holdDelivering, ManualGate, markFlow } from '../internal/flow';
-import { isPlainDelta } from '../internal/isPlainDelta';
+} from './graphemes';
+import { holdDelivering, ManualGate, markFlow } from '../flow/flow';
+import { isPlainDelta } from './isPlainDelta';
 
 /**
  * Queued characters (1 per other event) above which the source is held back: a few network

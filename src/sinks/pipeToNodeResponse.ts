@@ -5,8 +5,8 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { reportingUpstreamErrors } from '../internal/framedErrors';
-import { GatedQueue } from '../internal/gatedQueue';
+import { reportingUpstreamErrors } from '../wire/framedErrors';
+import { GatedQueue } from '../flow/gatedQueue';
 import { sseHeaders } from '../wire/sseHeaders';
 import type { DialectName } from '../wire/types';
 

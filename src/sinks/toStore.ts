@@ -1,5 +1,5 @@
 import { config as rxjsConfig, Subscriber } from 'rxjs';
-import type { RxllmEvent } from '../events';
+import type { RxllmEvent } from '../base/events';
 import type { MessageStore } from './createMessageStore';
 import type { MessageAction } from './messageReducer';
 

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { framedSource } from '../internal/sourceFromBytes';
-import type { StreamLimits } from '../limits';
+import type { RxllmEvent } from '../base/events';
+import { framedSource } from './engine/sourceFromBytes';
+import type { StreamLimits } from '../base/limits';
 import { getDialect } from '../wire/dialects';
 import type { DialectInput } from '../wire/registry';
 

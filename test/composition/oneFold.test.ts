@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { concat, of, throwError, VirtualTimeScheduler } from 'rxjs';
-import { isMetaEvent, type ContentEvent, type RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { mergeTracks } from '../../src/operators/mergeTracks';
+import { isMetaEvent, type ContentEvent, type RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import { mergeTracks } from '../../src/tracks/mergeTracks';
 import { collect } from '../../src/sinks/collect';
 import { messageReducer } from '../../src/sinks/messageReducer';
 import { subscribeWithHandlers } from '../../src/sinks/subscribeWithHandlers';

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { DownstreamFlow } from '../../src/internal/flow';
+import { DownstreamFlow } from '../../src/flow/flow';
 
 /** What a {@link gatedSource} did, live. */
 export interface GatedSourceStats {

@@ -7,7 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NEVER, concat, finalize, of, startWith, tap, throwError } from 'rxjs';
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { toSSE } from '../../src/operators/toSSE';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { pipeToNodeResponse, type PipeToNodeResponseResult } from '../../src/sinks/pipeToNodeResponse';

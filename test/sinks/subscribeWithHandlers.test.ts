@@ -1,10 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { Observable, Subject, VirtualTimeScheduler, concat, of, throwError } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { DownstreamFlow } from '../../src/internal/flow';
-import type { Message } from '../../src/message';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import { DownstreamFlow } from '../../src/flow/flow';
+import type { Message } from '../../src/base/message';
 import { subscribeWithHandlers, type StreamHandlers } from '../../src/sinks/subscribeWithHandlers';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';

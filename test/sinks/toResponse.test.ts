@@ -1,5 +1,5 @@
 import { concat, of, throwError } from 'rxjs';
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { toSSE } from '../../src/operators/toSSE';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { toResponse } from '../../src/sinks/toResponse';

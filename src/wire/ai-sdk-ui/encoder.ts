@@ -1,8 +1,8 @@
-import type { FinishReason, Usage } from '../../events';
+import type { FinishReason, Usage } from '../../base/events';
 import { StepUsage } from '../stepUsage';
-import type { RxllmError } from '../../errors';
-import { jsonOr } from '../../internal/jsonOr';
-import { randomId } from '../../internal/randomId';
+import type { RxllmError } from '../../base/errors';
+import { jsonOr } from '../jsonOr';
+import { randomId } from '../randomId';
 import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 

@@ -1,6 +1,6 @@
-import type { FinishReason, Usage } from '../../events';
-import type { RxllmError, RxllmErrorCode } from '../../errors';
-import { randomId } from '../../internal/randomId';
+import type { FinishReason, Usage } from '../../base/events';
+import type { RxllmError, RxllmErrorCode } from '../../base/errors';
+import { randomId } from '../randomId';
 import { cannotTakeBack } from '../cannotTakeBack';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 import { jsonNumber } from '../jsonNumber';

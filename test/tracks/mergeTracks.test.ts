@@ -1,9 +1,9 @@
 import { NEVER, Observable, of } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { DownstreamFlow, ManualGate, markFlow } from '../../src/internal/flow';
-import { mergeTracks, type MergeStrategy } from '../../src/operators/mergeTracks';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import { DownstreamFlow, ManualGate, markFlow } from '../../src/flow/flow';
+import { mergeTracks, type MergeStrategy } from '../../src/tracks/mergeTracks';
 import { createTrackLimiter } from '../../src/tracks/createTrackLimiter';
 import { ev } from '../../src/testing/eventBuilders';
 import { formatDiagram, marbles } from '../../src/testing/marbles';
@@ -34,7 +34,7 @@ function runScenario(scenario: MergeTracksScenario) {
 
 describe('mergeTracks', () => {
   it('documents the main scenario in its JSDoc and runs it', () => {
-    expect(readDocDiagram('src/operators/mergeTracks.ts')).toBe(formatDiagram(scenarios.main!.diagram));
+    expect(readDocDiagram('src/tracks/mergeTracks.ts')).toBe(formatDiagram(scenarios.main!.diagram));
     runScenario(scenarios.main!);
   });
 

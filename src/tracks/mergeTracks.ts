@@ -1,15 +1,15 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { compareTracks } from '../internal/tracks/compareTracks';
-import { fallbackTracks } from '../internal/tracks/fallbackTracks';
-import { handoffTracks } from '../internal/tracks/handoffTracks';
-import { interleaveTracks } from '../internal/tracks/interleaveTracks';
-import { raceTracks } from '../internal/tracks/raceTracks';
-import type { NamedTrack, TrackContext, TrackSource } from '../internal/tracks/trackTypes';
-import type { TrackLimiter } from '../tracks/createTrackLimiter';
-import { wordCosineSimilarity } from '../tracks/wordCosineSimilarity';
+import type { RxllmEvent } from '../base/events';
+import { compareTracks } from './compareTracks';
+import { fallbackTracks } from './fallbackTracks';
+import { handoffTracks } from './handoffTracks';
+import { interleaveTracks } from './interleaveTracks';
+import { raceTracks } from './raceTracks';
+import type { NamedTrack, TrackContext, TrackSource } from './trackRunner';
+import type { TrackLimiter } from './createTrackLimiter';
+import { wordCosineSimilarity } from './wordCosineSimilarity';
 
-export type { TrackSource } from '../internal/tracks/trackTypes';
+export type { TrackSource } from './trackRunner';
 
 /** How mergeTracks decides what the user sees. */
 export type MergeStrategy = 'interleave' | 'race' | 'fallback' | 'hedge' | 'handoff' | 'compare';

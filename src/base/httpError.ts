@@ -1,4 +1,4 @@
-import { RxllmError, type RxllmErrorCode } from '../errors';
+import { RxllmError, type RxllmErrorCode } from './errors';
 
 /** Reads `retry-after-ms` (OpenAI) or `retry-after` (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(

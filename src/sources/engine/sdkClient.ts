@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import type { StreamLimits } from '../limits';
-import type { Dialect } from '../wire/types';
+import type { RxllmEvent } from '../../base/events';
+import type { StreamLimits } from '../../base/limits';
+import type { Dialect } from '../../wire/types';
 import { errorFromSdk } from './sdkError';
 import { decoderOptionsOf, sourceFromBytes } from './sourceFromBytes';
 

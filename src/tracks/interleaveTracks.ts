@@ -1,6 +1,6 @@
 import type { TeardownLogic } from 'rxjs';
-import type { NamedTrack, TrackContext } from './trackTypes';
-import { startTrack, trackFailureEvent, type RunningTrack } from './trackTypes';
+import type { NamedTrack, TrackContext } from './trackRunner';
+import { startTrack, trackFailureEvent, type RunningTrack } from './trackRunner';
 
 /**
  * All tracks stream at once. A track that fails becomes an in-band `error` event for that track;

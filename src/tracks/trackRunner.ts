@@ -1,9 +1,9 @@
 import { Observable, Subscription, type SchedulerLike, type Subscriber } from 'rxjs';
-import type { RxllmEvent, UsageEvent } from '../../events';
-import { RxllmError } from '../../errors';
-import { MessageAccumulator, type Message } from '../../message';
-import type { TrackLimiter } from '../../tracks/createTrackLimiter';
-import { markFlow } from '../flow';
+import type { RxllmEvent, UsageEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { MessageAccumulator, type Message } from '../base/message';
+import type { TrackLimiter } from './createTrackLimiter';
+import { markFlow } from '../flow/flow';
 
 /** A track's stream, or a function that builds it from what earlier tracks showed (fallback). */
 export type TrackSource = Observable<RxllmEvent> | ((shown: Message) => Observable<RxllmEvent>);

@@ -1,6 +1,6 @@
-import type { RxllmEvent, UsageEvent } from '../events';
-import { limitExceeded, type StreamLimits } from '../limits';
-import type { EmitEvent } from '../wire/types';
+import type { RxllmEvent, UsageEvent } from '../base/events';
+import { limitExceeded, type StreamLimits } from '../base/limits';
+import type { EmitEvent } from './types';
 import { malformed } from './malformed';
 
 /** What a tool call costs against `maxMessageSize` besides its text: its map entry here, its state downstream. */

@@ -1,8 +1,8 @@
 import type { TeardownLogic } from 'rxjs';
-import type { TrackComparison } from '../../events';
-import { isContentEvent } from '../isContentEvent';
-import type { NamedTrack, RunningTrack, TrackContext } from './trackTypes';
-import { startTrack, trackFailureEvent } from './trackTypes';
+import type { TrackComparison } from '../base/events';
+import { isContentEvent } from '../base/isContentEvent';
+import type { NamedTrack, RunningTrack, TrackContext } from './trackRunner';
+import { startTrack, trackFailureEvent } from './trackRunner';
 
 export interface Similarity {
   measure: string;

@@ -1,11 +1,11 @@
 import { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { errorFromHttpResponse } from './httpError';
-import { createStreamDecoder } from './createStreamDecoder';
+import type { RxllmEvent } from '../../base/events';
+import { errorFromHttpResponse } from '../../base/httpError';
+import { createStreamDecoder } from '../../wire/createStreamDecoder';
 import { decoderOptionsOf, sourceFromBytes } from './sourceFromBytes';
-import type { StreamLimits } from '../limits';
-import type { DialectInput } from '../wire/registry';
-import type { Dialect } from '../wire/types';
+import type { StreamLimits } from '../../base/limits';
+import type { DialectInput } from '../../wire/registry';
+import type { Dialect } from '../../wire/types';
 
 /** Options of `fromEventSource`. */
 export interface FromEventSourceConfig {

@@ -1,9 +1,9 @@
 import type { Subscription, TeardownLogic } from 'rxjs';
-import { RxllmError } from '../../errors';
-import { MessageAccumulator } from '../../message';
-import { isContentEvent } from '../isContentEvent';
-import type { NamedTrack, RunningTrack, TrackContext } from './trackTypes';
-import { reportTrackError, startTrack, trackFailure } from './trackTypes';
+import { RxllmError } from '../base/errors';
+import { MessageAccumulator } from '../base/message';
+import { isContentEvent } from '../base/isContentEvent';
+import type { NamedTrack, RunningTrack, TrackContext } from './trackRunner';
+import { reportTrackError, startTrack, trackFailure } from './trackRunner';
 
 /** What a fallback does once the failed track had shown output; see mergeTracks' `afterOutput`. */
 export type AfterOutput = 'fail' | 'reset' | 'continue';

@@ -1,6 +1,6 @@
 import { createParser } from 'eventsource-parser';
-import { limitExceeded, resolveLimits } from '../limits';
-import type { DecoderOptions, Dialect, EmitEvent } from '../wire/types';
+import { limitExceeded, resolveLimits } from '../base/limits';
+import type { DecoderOptions, Dialect, EmitEvent } from './types';
 import { guardEvents } from './guardEvents';
 import { malformed } from './malformed';
 

@@ -1,4 +1,4 @@
-import type { Message, MessageAccumulator } from '../message';
+import type { Message, MessageAccumulator } from './message';
 
 /**
  * The `partial` a failed stream's error carries: the message as far as it got, with the finish

@@ -1,15 +1,15 @@
 import { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../errors';
-import { resolveLimits, type StreamLimits } from '../limits';
-import { MessageAccumulator } from '../message';
-import type { ByteStream, StreamInput } from '../sources/fromSSE';
-import type { DialectInput } from '../wire/registry';
-import type { DecoderOptions, Dialect, Framing } from '../wire/types';
-import { createStreamDecoder } from './createStreamDecoder';
-import { failedPartial } from './failedPartial';
-import { DownstreamFlow } from './flow';
-import { errorFromHttpResponse } from './httpError';
+import type { RxllmEvent } from '../../base/events';
+import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
+import { resolveLimits, type StreamLimits } from '../../base/limits';
+import { MessageAccumulator } from '../../base/message';
+import type { ByteStream, StreamInput } from '../fromSSE';
+import type { DialectInput } from '../../wire/registry';
+import type { DecoderOptions, Dialect, Framing } from '../../wire/types';
+import { createStreamDecoder } from '../../wire/createStreamDecoder';
+import { failedPartial } from '../../base/failedPartial';
+import { DownstreamFlow } from '../../flow/flow';
+import { errorFromHttpResponse } from '../../base/httpError';
 
 export interface SourceFromBytesOptions {
   dialect: Dialect;

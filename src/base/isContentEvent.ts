@@ -1,4 +1,4 @@
-import type { RxllmEvent } from '../events';
+import type { RxllmEvent } from './events';
 
 /**
  * True for the events a reader sees as output: text, reasoning and refusal deltas and every

@@ -1,7 +1,7 @@
 import type { Subscription, TeardownLogic } from 'rxjs';
-import { isContentEvent } from '../isContentEvent';
-import type { NamedTrack, RunningTrack, TrackContext } from './trackTypes';
-import { cancellationEvents, startTrack, trackFailure } from './trackTypes';
+import { isContentEvent } from '../base/isContentEvent';
+import type { NamedTrack, RunningTrack, TrackContext } from './trackRunner';
+import { cancellationEvents, startTrack, trackFailure } from './trackRunner';
 
 /**
  * The first track is a draft shown at once; the others start together and are held back. The

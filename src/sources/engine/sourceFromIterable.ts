@@ -1,10 +1,10 @@
 import { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
-import { MessageAccumulator } from '../message';
-import type { EmitEvent } from '../wire/types';
-import { failedPartial } from './failedPartial';
-import { DownstreamFlow } from './flow';
+import type { RxllmEvent } from '../../base/events';
+import { RxllmError } from '../../base/errors';
+import { MessageAccumulator } from '../../base/message';
+import type { EmitEvent } from '../../wire/types';
+import { failedPartial } from '../../base/failedPartial';
+import { DownstreamFlow } from '../../flow/flow';
 
 /** Turns the items of one stream into rxllm events; a fresh one per subscription. */
 export interface ItemDecoder<T> {

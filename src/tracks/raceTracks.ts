@@ -1,7 +1,7 @@
 import type { Subscription, TeardownLogic } from 'rxjs';
-import { isContentEvent } from '../isContentEvent';
-import type { NamedTrack, RunningTrack, TrackContext } from './trackTypes';
-import { cancellationEvents, startTrack, trackFailure } from './trackTypes';
+import { isContentEvent } from '../base/isContentEvent';
+import type { NamedTrack, RunningTrack, TrackContext } from './trackRunner';
+import { cancellationEvents, startTrack, trackFailure } from './trackRunner';
 
 /**
  * The first track to show content (text, reasoning, refusal or a tool call) wins: its held events

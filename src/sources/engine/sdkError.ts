@@ -1,5 +1,5 @@
-import { RxllmError, withCauseMessage } from '../errors';
-import { errorFromHttpResponse } from './httpError';
+import { RxllmError, withCauseMessage } from '../../base/errors';
+import { errorFromHttpResponse } from '../../base/httpError';
 
 interface SdkErrorShape {
   name?: unknown;
