@@ -1,4 +1,4 @@
-import type { Message } from './message';
+import type { Message } from './messageTypes';
 
 /** What went wrong, as one string a program can switch on. */
 export type RxllmErrorCode =

@@ -1,4 +1,9 @@
 import type { RxllmError } from './errors';
+import type { FinishReason, Usage } from './messageTypes';
+
+// `Usage` and `FinishReason` are defined with `Message` (which errors' `partial` is), below the
+// events, so that the events, the errors and the message do not import each other in a circle.
+export type { FinishReason, Usage } from './messageTypes';
 
 /**
  * The one event vocabulary every rxllm source emits and every operator and sink reads.
@@ -152,23 +157,6 @@ export interface ToolResultEvent extends EventMeta {
   durationMs: number;
 }
 
-/** Token counts. Snapshots are cumulative: a later usage event replaces an earlier one. */
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  /** Input tokens served from the provider's prompt cache (part of `inputTokens`). */
-  cachedInputTokens?: number;
-  /** Output tokens spent on reasoning (part of `outputTokens`). */
-  reasoningTokens?: number;
-  /** Cost in US dollars, from a price table or as the provider reports it. */
-  cost?: number;
-  /** When the prices behind `cost` were last checked (the price table's `updated` date). */
-  pricesAsOf?: string;
-  /** True when the counts were estimated by a tokenizer because the provider reported none. */
-  estimated?: boolean;
-}
-
 /**
  * A usage snapshot for one step (one provider request) of the track (or, without `track`, of the
  * stream). Cumulative within its step: a later snapshot of the same step replaces an earlier one;
@@ -179,10 +167,6 @@ export interface UsageEvent extends EventMeta, Usage {
   /** The step this usage is for; absent: the track's current step (the last `step-start`). */
   step?: number;
 }
-
-/** Why generation stopped, normalized across providers. */
-export type FinishReason =
-  'stop' | 'length' | 'tool-calls' | 'content-filter' | 'refusal' | 'error' | 'cancelled' | 'other';
 
 /**
  * Generation of a choice ended. `rawReason` keeps the provider's own word for it: `null` when the

@@ -1,6 +1,7 @@
 import { defaultLimits } from './limits';
-import type { ComparisonEvent, ContentEvent, FinishReason, ProgressEvent, RxllmEvent, Usage } from './events';
+import type { ComparisonEvent, ContentEvent, ProgressEvent, RxllmEvent } from './events';
 import type { RxllmError } from './errors';
+import type { FinishReason, StepState, Usage } from './messageTypes';
 
 // The one fold from events to a track's message. `MessageAccumulator` (sources' `partial`,
 // `collect`, `subscribeWithHandlers`, the track runner) applies it in place to tracks it owns;
@@ -11,6 +12,8 @@ import type { RxllmError } from './errors';
  * Where a message (or one track of it) is: nothing yet, arriving, finished, failed, or stopped
  * by the user.
  */
+export type { StepState } from './messageTypes';
+
 export type MessageStatus = 'idle' | 'streaming' | 'done' | 'error' | 'cancelled';
 
 /** A tool call as a UI shows it: arguments as raw text while they stream, parsed once complete. */
@@ -41,18 +44,6 @@ export interface ChoiceState {
   readonly reasoning: string;
   readonly refusal: string;
   readonly toolCalls: readonly ToolCallState[];
-  readonly finishReason: FinishReason | null;
-}
-
-/** One step of a track: one provider request, its model, usage and finish reason. */
-export interface StepState {
-  /** 0, 1, 2, … within the track. */
-  readonly step: number;
-  /** The model: as requested (`step-start`), then as the provider named it (`start`). */
-  readonly model?: string;
-  readonly provider?: string;
-  /** The step's latest usage snapshot (the latest wins within a step). */
-  readonly usage: Usage | null;
   readonly finishReason: FinishReason | null;
 }
 

@@ -1,76 +1,17 @@
-import type { FinishReason, RxllmEvent, Usage } from './events';
+import type { RxllmEvent } from './events';
 import {
   defaultTrack,
   foldEvent,
   hasContent,
   sumUsage,
   type MessageState,
-  type StepState,
   type Mutable,
   type ToolCallState,
   type TrackState,
 } from './fold';
+import type { Message, ToolCall } from './messageTypes';
 
-/** A finished (or, on a failed stream, partial) tool call. */
-export interface ToolCall {
-  id: string;
-  name: string;
-  /** Parsed arguments; on an incomplete call, the best partial parse (`{}` if none). */
-  args: unknown;
-  argsText: string;
-  /** The arguments were cut off before they were complete JSON. */
-  incomplete?: boolean;
-  /** What the tool returned, when a tool loop ran it. */
-  result?: unknown;
-  /** The tool's error as sent back to the model, when a tool loop ran it and it failed. */
-  error?: string;
-  durationMs?: number;
-}
-
-/** One generated choice (OpenAI `n > 1`). */
-export interface ChoiceMessage {
-  index: number;
-  text: string;
-  reasoning: string;
-  refusal: string;
-  toolCalls: ToolCall[];
-  finishReason: FinishReason | null;
-}
-
-/** The whole response as `collect` returns it, and as a failed stream's `partial`. */
-export interface Message {
-  id?: string;
-  provider?: string;
-  model?: string;
-  /** Choice 0's answer text. */
-  text: string;
-  /** Choice 0's visible reasoning ('' when none, or when the reasoning was encrypted). */
-  reasoning: string;
-  /** Choice 0's refusal text ('' when the model did not refuse). */
-  refusal: string;
-  toolCalls: ToolCall[];
-  usage: Usage | null;
-  finishReason: FinishReason | null;
-  /** Every choice, present only when the stream carried more than one. */
-  choices?: ChoiceMessage[];
-  /**
-   * The steps (provider requests) of this message's track, present only when there was more
-   * than one (a retry, a fallback on the same track, a tool loop). `usage` is their sum.
-   */
-  steps?: StepState[];
-  /**
-   * Every track's own message, present only when the stream carried more than one track
-   * (`mergeTracks`). The message itself is then the answer: the first track, in order of
-   * appearance, that shows content and was neither cancelled nor failed (else the first with
-   * content, else the first).
-   */
-  tracks?: Record<string, Message>;
-  /**
-   * The usage of every track and step together, present when the stream carried more than one
-   * track or a `usage-total` event (`aggregateUsage`), which then gives it.
-   */
-  totalUsage?: Usage;
-}
+export type { ChoiceMessage, Message, ToolCall } from './messageTypes';
 
 /**
  * Folds events into a {@link Message}: the same fold as `messageReducer`, applied in place.

@@ -3,7 +3,7 @@ import type { RxllmEvent } from '../../base/events';
 import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
 import { resolveLimits, type StreamLimits } from '../../base/limits';
 import { MessageAccumulator } from '../../base/message';
-import type { ByteStream, StreamInput } from '../fromSSE';
+import type { ByteStream, StreamInput } from './StreamInput';
 import type { DialectInput } from '../../wire/registry';
 import type { DecoderOptions, Dialect, Framing } from '../../wire/types';
 import { createStreamDecoder } from '../../wire/createStreamDecoder';
