@@ -1,7 +1,8 @@
-// rxllm/core: the light entry. Everything of `rxllm` except what makes a bundle heavy: no dialect
-// is included unless imported (from `rxllm/dialects/<name>`) and passed to a source or `toSSE`,
-// nor the built-in dialect table (`dialects`, names resolved only for imported or registered
-// dialects). test/coreExports.test.ts holds this list to rxllm's; keep them in step.
+// rxllm/core: the light entry, and the one list of rxllm's exports (src/index.ts is this file plus
+// the built-in dialect table). Nothing that makes a bundle heavy: no dialect is included unless
+// imported (from `rxllm/dialects/<name>`) and passed to a source or `toSSE`, and names resolve only
+// to imported or registered dialects. A new public name is added here; test/coreExports.test.ts
+// checks what `rxllm` adds and overrides.
 
 // Events, messages and errors
 export type {
@@ -161,6 +162,7 @@ export type {
   StreamCancelAction,
   StreamCompleteAction,
   StreamErrorAction,
+  StepState,
   ToolCallState,
   TrackState,
 } from './sinks/messageReducer';
@@ -205,3 +207,6 @@ export { createMemoryStreamLog } from './log/createMemoryStreamLog';
 export { createRedisStreamLog } from './log/createRedisStreamLog';
 export type { RedisClientLike, RedisStreamLog, RedisStreamLogConfig } from './log/createRedisStreamLog';
 export type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './log/StreamLogStore';
+// streamLogToSSE and serveStreamLog write any dialect by name, so they are rxllm's only.
+export type { StreamLogToSSEConfig } from './log/streamLogToSSE';
+export type { NodeRequestLike, ServeStreamLogConfig } from './log/serveStreamLog';
