@@ -1,7 +1,7 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
-import { framesReportingErrors } from '../wire/framedErrors';
+import { framesReportingErrors } from '../wire/sseOutput';
 import { getDialect } from '../wire/dialects';
 import { registeredDialectNames, type DialectInput } from '../wire/registry';
 import type { Dialect, DialectName, Encoder, SSEFrame } from '../wire/types';

@@ -5,7 +5,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { reportingUpstreamErrors } from '../wire/framedErrors';
+import { reportingUpstreamErrors } from '../wire/sseOutput';
 import { GatedQueue } from '../flow/gatedQueue';
 import { sseHeaders } from '../wire/sseHeaders';
 import type { DialectName } from '../wire/types';

@@ -1,5 +1,5 @@
 import { catchError, EMPTY, map, type Observable } from 'rxjs';
-import { reportingUpstreamErrors } from '../wire/framedErrors';
+import { reportingUpstreamErrors } from '../wire/sseOutput';
 import { sseHeaders } from '../wire/sseHeaders';
 import type { DialectName } from '../wire/types';
 import { toReadableStream } from './toReadableStream';
