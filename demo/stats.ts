@@ -1,7 +1,7 @@
 import { defer, finalize, tap, type Observable } from 'rxjs';
 import { RxllmError } from '../src/base/errors';
 import type { ComparisonEvent, FinishReason, RxllmEvent, Usage } from '../src/base/events';
-import { isContentEvent } from '../src/base/isContentEvent';
+import { showsOutput } from '../src/base/showsOutput';
 import { pairwiseSimilarity } from '../src/tracks/compareTracks';
 import { MessageAccumulator } from '../src/base/message';
 import { wordCosineSimilarity } from '../src/tracks/wordCosineSimilarity';
@@ -37,7 +37,7 @@ export function measured(
         tap({
           next: (event) => {
             stats.message.apply(event);
-            if (isContentEvent(event)) {
+            if (showsOutput(event)) {
               stats.firstTokenAt ??= now();
               stats.deltas++;
             }

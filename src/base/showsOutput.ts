@@ -6,7 +6,7 @@ import type { RxllmEvent } from './events';
  * deadline for "the first token" must not be met by a `start` that arrives with the headers,
  * and a retry need not take back a stream that showed nothing.
  */
-export function isContentEvent(event: RxllmEvent): boolean {
+export function showsOutput(event: RxllmEvent): boolean {
   switch (event.type) {
     case 'text':
     case 'reasoning':

@@ -9,7 +9,7 @@ export type GatedQueueState = 'idle' | 'running' | 'complete' | 'error' | 'cance
  * (`toReadableStream`, `toAsyncIterable`, `pipeToNodeResponse`).
  *
  * It subscribes to the source with an observer marked with a {@link ManualGate} (see
- * internal/flow) and buffers what the source pushes until the consumer takes it. The gate is closed while the buffer holds `highWaterMark` values or more,
+ * flow/flow.ts) and buffers what the source pushes until the consumer takes it. The gate is closed while the buffer holds `highWaterMark` values or more,
  * or while the consumer says it is `held` (a socket waiting for 'drain'), so that an rxllm source
  * stops reading the network instead of the buffer growing. A source that ignores gates (a plain
  * RxJS `interval`) is still buffered, without bound: only the consumer's own pace can stop it.
@@ -48,7 +48,7 @@ export class GatedQueue<T> {
     if (this.state !== 'idle') return;
     this.state = 'running';
     const subscription = this.source.subscribe(
-      // The gate, found by a source walking its downstream path (see internal/flow).
+      // The gate, found by a source walking its downstream path (see flow/flow.ts).
       markFlow(
         {
           next: (value: T) => {

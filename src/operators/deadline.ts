@@ -12,7 +12,7 @@ import {
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
 import { DownstreamFlow, markFlow } from '../flow/flow';
-import { isContentEvent } from '../base/isContentEvent';
+import { showsOutput } from '../base/showsOutput';
 import { MessageAccumulator, type Message } from '../base/message';
 import { StepSequence } from './StepSequence';
 
@@ -218,7 +218,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
         next: (event: RxllmEvent) => {
           if (ended) return;
           message.apply(event);
-          if (isContentEvent(event)) {
+          if (showsOutput(event)) {
             if (!sawContent) {
               sawContent = true;
               firstTimer?.unsubscribe();

@@ -13,7 +13,7 @@ import {
 } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
-import { isContentEvent } from '../base/isContentEvent';
+import { showsOutput } from '../base/showsOutput';
 import { StepSequence } from './StepSequence';
 import { MessageAccumulator, type Message } from '../base/message';
 
@@ -178,7 +178,7 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
       const steps = new StepSequence();
       const watch = tap<RxllmEvent>((event) => {
         shownSoFar?.apply(event);
-        if (isContentEvent(event)) {
+        if (showsOutput(event)) {
           shown = true;
           track = event.track;
         }

@@ -10,7 +10,14 @@ import {
   type TrackState,
 } from '../base/fold';
 
-export type { ChoiceState, MessageState, MessageStatus, StepState, ToolCallState, TrackState } from '../base/fold';
+export type {
+  ChoiceState,
+  MessageState,
+  MessageStatus,
+  StepState,
+  ToolCallState,
+  TrackState,
+} from '../base/fold';
 
 /** The Observable completed. */
 export interface StreamCompleteAction {

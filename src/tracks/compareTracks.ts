@@ -1,6 +1,6 @@
 import type { TeardownLogic } from 'rxjs';
 import type { TrackComparison } from '../base/events';
-import { isContentEvent } from '../base/isContentEvent';
+import { showsOutput } from '../base/showsOutput';
 import type { NamedTrack, RunningTrack, TrackContext } from './trackRunner';
 import { startTrack, trackFailureEvent } from './trackRunner';
 
@@ -101,7 +101,7 @@ export function compareTracks(
     };
     tally.run = startTrack(context, track, {
       next: (event) => {
-        if (isContentEvent(event)) {
+        if (showsOutput(event)) {
           tally.firstTokenAt ??= scheduler.now();
           tally.deltas++;
         }

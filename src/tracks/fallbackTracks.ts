@@ -1,7 +1,7 @@
 import type { Subscription, TeardownLogic } from 'rxjs';
 import { RxllmError } from '../base/errors';
 import { MessageAccumulator } from '../base/message';
-import { isContentEvent } from '../base/isContentEvent';
+import { showsOutput } from '../base/showsOutput';
 import type { NamedTrack, RunningTrack, TrackContext } from './trackRunner';
 import { reportTrackError, startTrack, trackFailure } from './trackRunner';
 
@@ -50,7 +50,7 @@ export function fallbackTracks(
       track,
       {
         next: (event, self) => {
-          if (isContentEvent(event) && !self.showedOutput) {
+          if (showsOutput(event) && !self.showedOutput) {
             self.showedOutput = true;
             timer?.unsubscribe();
           }

@@ -1,5 +1,5 @@
 import type { Subscription, TeardownLogic } from 'rxjs';
-import { isContentEvent } from '../base/isContentEvent';
+import { showsOutput } from '../base/showsOutput';
 import type { NamedTrack, RunningTrack, TrackContext } from './trackRunner';
 import { cancellationEvents, startTrack, trackFailure } from './trackRunner';
 
@@ -30,7 +30,7 @@ export function handoffTracks(tracks: NamedTrack[], context: TrackContext, withi
 
   const draft = startTrack(context, draftTrack!, {
     next: (event, self) => {
-      if (isContentEvent(event)) self.showedOutput = true;
+      if (showsOutput(event)) self.showedOutput = true;
       subscriber.next(event);
     },
     error: (error, self) => {
@@ -76,7 +76,7 @@ export function handoffTracks(tracks: NamedTrack[], context: TrackContext, withi
           if (handedTo === self) subscriber.next(event);
           else if (!handedTo) {
             self.held.push(event);
-            if (isContentEvent(event)) handOff(self);
+            if (showsOutput(event)) handOff(self);
           }
         },
         error: (error, self) => {

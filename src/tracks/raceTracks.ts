@@ -1,5 +1,5 @@
 import type { Subscription, TeardownLogic } from 'rxjs';
-import { isContentEvent } from '../base/isContentEvent';
+import { showsOutput } from '../base/showsOutput';
 import type { NamedTrack, RunningTrack, TrackContext } from './trackRunner';
 import { cancellationEvents, startTrack, trackFailure } from './trackRunner';
 
@@ -42,7 +42,7 @@ export function raceTracks(tracks: NamedTrack[], context: TrackContext, staggerM
         if (winner === self) subscriber.next(event);
         else if (!winner) {
           self.held.push(event);
-          if (isContentEvent(event)) declareWinner(self);
+          if (showsOutput(event)) declareWinner(self);
         }
       },
       error: (error, self) => {

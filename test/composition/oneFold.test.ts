@@ -16,7 +16,7 @@ import { fixtureBytes } from '../support/decodeFixture';
 /**
  * "Two folds disagree" (issue 9): `collect`, every error's `partial` and `subscribeWithHandlers`
  * folded events with a `MessageAccumulator` that ignored `track` (and whose `reset` cleared every
- * track), while `messageReducer` kept tracks apart. Now both are one fold (src/fold.ts).
+ * track), while `messageReducer` kept tracks apart. Now both are one fold (src/base/fold.ts).
  */
 
 /** Two tracks whose tokens interleave: English and French, one token each in turn. */

@@ -31,7 +31,7 @@ async function turns(count = 10): Promise<void> {
 
 /**
  * A stand-in for an rxllm network source: before each "read" it asks its downstream path
- * (internal/flow) whether a consumer holds it back, as the real sources do. It records how often it
+ * (flow/flow.ts) whether a consumer holds it back, as the real sources do. It records how often it
  * read, whether it was asked to wait, and whether it let go after an unsubscribe.
  */
 function gateObservingSource(chunks: RxllmEvent[][]) {

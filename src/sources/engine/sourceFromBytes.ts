@@ -44,7 +44,7 @@ const maxErrorBodyBytes = 64 * 1024;
 
 /**
  * The one engine behind every HTTP source: makes the request lazily on subscribe, reads with a
- * reader loop that waits while a gate on its downstream path is closed (see internal/flow), decodes through the dialect, stamps
+ * reader loop that waits while a gate on its downstream path is closed (see flow/flow.ts), decodes through the dialect, stamps
  * `seq`, folds a {@link MessageAccumulator} so that any failure carries `partial`, and on
  * unsubscribe aborts the request and cancels the reader at once, silently.
  */
