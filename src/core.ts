@@ -61,7 +61,7 @@ export { sseHeaders } from './wire/sseHeaders';
 export { fromSSE } from './core/fromSSE';
 export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
 export { fromEventSource } from './core/fromEventSource';
-export type { FromEventSourceConfig } from './sources/engine/fromEventSourceWith';
+export type { FromEventSourceConfig } from './sources/fromEventSource';
 export { fromNDJSON } from './core/fromNDJSON';
 export type { FromNDJSONConfig } from './sources/fromNDJSON';
 export { fromOpenAI } from './sources/fromOpenAI';
