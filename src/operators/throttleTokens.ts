@@ -6,14 +6,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
-import {
-  countGraphemes,
-  endsWord,
-  hasOpenTail,
-  isCjk,
-  isWhitespace,
-  nextGraphemeEnd,
-} from './graphemes';
+import { countGraphemes, endsWord, hasOpenTail, isCjk, isWhitespace, nextGraphemeEnd } from './graphemes';
 import { holdDelivering, ManualGate, markFlow } from '../flow/flow';
 import { isPlainDelta } from './isPlainDelta';
 
