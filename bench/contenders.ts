@@ -11,7 +11,7 @@ import { streamText, type LanguageModel } from 'ai';
 import { createParser } from 'eventsource-parser';
 import OpenAI from 'openai';
 // Each from its own file: the package entry is being extended by others while this runs.
-import type { RxllmEvent } from '../src/events';
+import type { RxllmEvent } from '../src/base/events';
 import { aggregateUsage } from '../src/operators/aggregateUsage';
 import { bufferTokens } from '../src/operators/bufferTokens';
 import { toSSE } from '../src/operators/toSSE';

@@ -3,9 +3,9 @@
 // ANTHROPIC_API_KEY switch a track to the real provider. `npm run demo -- --help` for the flags.
 import { parseArgs } from 'node:util';
 import type { Subscription } from 'rxjs';
-import type { ComparisonEvent, FinishReason, RxllmEvent, Usage } from '../src/events';
+import type { ComparisonEvent, FinishReason, RxllmEvent, Usage } from '../src/base/events';
 import { aggregateUsage } from '../src/operators/aggregateUsage';
-import { mergeTracks, type MergeStrategy } from '../src/operators/mergeTracks';
+import { mergeTracks, type MergeStrategy } from '../src/tracks/mergeTracks';
 import { progress } from '../src/operators/progress';
 import { defaultPrompt } from './answers';
 import { createTracks, type CloudApi } from './providers';

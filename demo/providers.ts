@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../src/events';
+import type { RxllmEvent } from '../src/base/events';
 import { fromAnthropic } from '../src/sources/fromAnthropic';
 import { fromOllama } from '../src/sources/fromOllama';
 import { fromOpenAI } from '../src/sources/fromOpenAI';

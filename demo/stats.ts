@@ -1,9 +1,9 @@
 import { defer, finalize, tap, type Observable } from 'rxjs';
-import { RxllmError } from '../src/errors';
-import type { ComparisonEvent, FinishReason, RxllmEvent, Usage } from '../src/events';
-import { isContentEvent } from '../src/internal/isContentEvent';
-import { pairwiseSimilarity } from '../src/internal/tracks/compareTracks';
-import { MessageAccumulator } from '../src/message';
+import { RxllmError } from '../src/base/errors';
+import type { ComparisonEvent, FinishReason, RxllmEvent, Usage } from '../src/base/events';
+import { showsOutput } from '../src/base/showsOutput';
+import { pairwiseSimilarity } from '../src/tracks/compareTracks';
+import { MessageAccumulator } from '../src/base/message';
 import { wordCosineSimilarity } from '../src/tracks/wordCosineSimilarity';
 
 /** What one track did, measured at its source (before mergeTracks decides what is shown). */
@@ -37,7 +37,7 @@ export function measured(
         tap({
           next: (event) => {
             stats.message.apply(event);
-            if (isContentEvent(event)) {
+            if (showsOutput(event)) {
               stats.firstTokenAt ??= now();
               stats.deltas++;
             }

@@ -1,4 +1,4 @@
-import type { MergeStrategy, MergeTracksConfig } from '../src/operators/mergeTracks';
+import type { MergeStrategy, MergeTracksConfig } from '../src/tracks/mergeTracks';
 
 /** The strategies the demos offer, the default first. */
 export const strategies: readonly MergeStrategy[] = [

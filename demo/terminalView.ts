@@ -1,4 +1,4 @@
-import type { ProgressEvent, RxllmEvent } from '../src/events';
+import type { ProgressEvent, RxllmEvent } from '../src/base/events';
 
 /** One track's pane: what it has shown so far and how it is doing. */
 interface Pane {

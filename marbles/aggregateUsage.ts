@@ -1,5 +1,5 @@
-import type { UsageEvent, UsageTotalEvent } from '../src/events';
-import { RxllmError } from '../src/errors';
+import type { UsageEvent, UsageTotalEvent } from '../src/base/events';
+import { RxllmError } from '../src/base/errors';
 import type { AggregateUsageConfig } from '../src/operators/aggregateUsage';
 import { defaultPriceTable } from '../src/pricing/defaultPriceTable';
 import { ev, type MarbleScenario } from '../src/testing';

@@ -1,4 +1,4 @@
-import type { RxllmEvent } from '../src/events';
+import type { RxllmEvent } from '../src/base/events';
 import type { BufferTokensConfig } from '../src/operators/bufferTokens';
 import { ev, type MarbleScenario } from '../src/testing';
 

@@ -1,4 +1,4 @@
-import { RxllmError } from '../src/errors';
+import { RxllmError } from '../src/base/errors';
 import type { DeadlineConfig } from '../src/operators/deadline';
 import { ev, type MarbleScenario } from '../src/testing';
 

@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../src/events';
-import { RxllmError } from '../src/errors';
+import type { RxllmEvent } from '../src/base/events';
+import { RxllmError } from '../src/base/errors';
 import type { FromTokensConfig } from '../src/sources/fromTokens';
 import type { MarbleScenario } from '../src/testing';
 

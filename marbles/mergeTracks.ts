@@ -1,6 +1,6 @@
-import type { RxllmEvent } from '../src/events';
-import { RxllmError } from '../src/errors';
-import type { MergeTracksConfig } from '../src/operators/mergeTracks';
+import type { RxllmEvent } from '../src/base/events';
+import { RxllmError } from '../src/base/errors';
+import type { MergeTracksConfig } from '../src/tracks/mergeTracks';
 import type { MarbleScenario } from '../src/testing/marbles';
 
 /** A mergeTracks scenario: every diagram line but `source` and `expected` is another track. */

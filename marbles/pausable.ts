@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../src/events';
-import { RxllmError } from '../src/errors';
+import type { RxllmEvent } from '../src/base/events';
+import { RxllmError } from '../src/base/errors';
 import type { PausableConfig } from '../src/operators/pausable';
 import { ev, type MarbleScenario } from '../src/testing';
 

@@ -1,5 +1,5 @@
-import type { ProgressEvent } from '../src/events';
-import { RxllmError } from '../src/errors';
+import type { ProgressEvent } from '../src/base/events';
+import { RxllmError } from '../src/base/errors';
 import type { ProgressConfig } from '../src/operators/progress';
 import { ev, type MarbleScenario } from '../src/testing';
 

@@ -1,5 +1,5 @@
 import { of } from 'rxjs';
-import { RxllmError } from '../src/errors';
+import { RxllmError } from '../src/base/errors';
 import type { RetryStreamConfig } from '../src/operators/retryStream';
 import { ev, type MarbleScenario } from '../src/testing';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { RxllmEvent, StepFinishEvent, ToolResultEvent } from '../src/events';
-import { RxllmError } from '../src/errors';
+import type { RxllmEvent, StepFinishEvent, ToolResultEvent } from '../src/base/events';
+import { RxllmError } from '../src/base/errors';
 import type { RunToolsOptions, ToolApproval } from '../src/tools/runTools';
 import { ev, type MarbleScenario } from '../src/testing';
 

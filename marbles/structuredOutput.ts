@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RxllmError } from '../src/errors';
+import { RxllmError } from '../src/base/errors';
 import type { StructuredOutputConfig, StructuredOutputSchema } from '../src/operators/structuredOutput';
 import { ev, type MarbleScenario } from '../src/testing';
 

@@ -1,4 +1,4 @@
-import type { RxllmEvent } from '../src/events';
+import type { RxllmEvent } from '../src/base/events';
 import type { ThrottleTokensConfig } from '../src/operators/throttleTokens';
 import { ev, type MarbleScenario } from '../src/testing';
 

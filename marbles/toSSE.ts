@@ -1,4 +1,4 @@
-import { RxllmError } from '../src/errors';
+import { RxllmError } from '../src/base/errors';
 import type { ToSSEConfig } from '../src/operators/toSSE';
 import { ev, type MarbleScenario } from '../src/testing';
 

@@ -1,7 +1,8 @@
-// rxllm/core: the light entry. Everything of `rxllm` except what makes a bundle heavy: no dialect
-// is included unless imported (from `rxllm/dialects/<name>`) and passed to a source or `toSSE`,
-// nor the built-in dialect table (`dialects`, names resolved only for imported or registered
-// dialects). test/coreExports.test.ts holds this list to rxllm's; keep them in step.
+// rxllm/core: the light entry, and the one list of rxllm's exports (src/index.ts is this file plus
+// the built-in dialect table). Nothing that makes a bundle heavy: no dialect is included unless
+// imported (from `rxllm/dialects/<name>`) and passed to a source or `toSSE`, and names resolve only
+// to imported or registered dialects. A new public name is added here; test/coreExports.test.ts
+// checks what `rxllm` adds and overrides.
 
 // Events, messages and errors
 export type {
@@ -30,14 +31,14 @@ export type {
   TrackComparison,
   Usage,
   UsageEvent,
-} from './events';
-export { isEventType, isMetaEvent } from './events';
-export { RxllmError } from './errors';
-export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
-export { defaultLimits } from './limits';
-export type { StreamLimits } from './limits';
-export { MessageAccumulator } from './message';
-export type { ChoiceMessage, Message, ToolCall } from './message';
+} from './base/events';
+export { isEventType, isMetaEvent } from './base/events';
+export { RxllmError } from './base/errors';
+export type { RxllmErrorCode, RxllmErrorOptions } from './base/errors';
+export { defaultLimits } from './base/limits';
+export type { StreamLimits } from './base/limits';
+export { MessageAccumulator } from './base/message';
+export type { ChoiceMessage, Message, ToolCall } from './base/message';
 
 // Wire formats
 export type {
@@ -60,7 +61,7 @@ export { sseHeaders } from './wire/sseHeaders';
 export { fromSSE } from './core/fromSSE';
 export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
 export { fromEventSource } from './core/fromEventSource';
-export type { FromEventSourceConfig } from './internal/fromEventSourceWith';
+export type { FromEventSourceConfig } from './sources/fromEventSource';
 export { fromNDJSON } from './core/fromNDJSON';
 export type { FromNDJSONConfig } from './sources/fromNDJSON';
 export { fromOpenAI } from './sources/fromOpenAI';
@@ -88,8 +89,8 @@ export { fromTokens } from './sources/fromTokens';
 export type { FromTokensConfig } from './sources/fromTokens';
 
 // Operators
-export { markFlow } from './internal/flow';
-export type { FlowGate, FlowMark } from './internal/flow';
+export { markFlow } from './flow/flow';
+export type { FlowGate, FlowMark } from './flow/flow';
 export { bufferTokens } from './operators/bufferTokens';
 export type { BufferTokensConfig, TokenBoundary } from './operators/bufferTokens';
 export { pausable } from './operators/pausable';
@@ -123,8 +124,8 @@ export { approximateTokens } from './pricing/approximateTokens';
 export type { TokenEstimator } from './pricing/loadTokenEstimator';
 
 // Dual-track
-export { mergeTracks } from './operators/mergeTracks';
-export type { MergeStrategy, MergeTracksConfig, TrackSource } from './operators/mergeTracks';
+export { mergeTracks } from './tracks/mergeTracks';
+export type { MergeStrategy, MergeTracksConfig, TrackSource } from './tracks/mergeTracks';
 export { createTrackLimiter } from './tracks/createTrackLimiter';
 export type { TrackLimiter } from './tracks/createTrackLimiter';
 export { wordCosineSimilarity } from './tracks/wordCosineSimilarity';
@@ -161,6 +162,7 @@ export type {
   StreamCancelAction,
   StreamCompleteAction,
   StreamErrorAction,
+  StepState,
   ToolCallState,
   TrackState,
 } from './sinks/messageReducer';
@@ -169,7 +171,7 @@ export type { CreateMessageStoreConfig, MessageStore } from './sinks/createMessa
 export { toStore } from './sinks/toStore';
 
 // Tool loops
-export type { ToolResultEvent } from './events';
+export type { ToolResultEvent } from './base/events';
 export { defineTool } from './tools/defineTool';
 export type {
   StandardSchema,
@@ -205,3 +207,6 @@ export { createMemoryStreamLog } from './log/createMemoryStreamLog';
 export { createRedisStreamLog } from './log/createRedisStreamLog';
 export type { RedisClientLike, RedisStreamLog, RedisStreamLogConfig } from './log/createRedisStreamLog';
 export type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './log/StreamLogStore';
+// streamLogToSSE and serveStreamLog write any dialect by name, so they are rxllm's only.
+export type { StreamLogToSSEConfig } from './log/streamLogToSSE';
+export type { NodeRequestLike, ServeStreamLogConfig } from './log/serveStreamLog';

@@ -1,59 +1,17 @@
 // rxllm: RxJS sources, operators and sinks for LLM token streams.
-// Every public name is re-exported here explicitly, grouped by area.
+// Everything of `rxllm/core` (src/core.ts holds the one list of public names), plus the built-in
+// dialect table: the functions below take a dialect by any built-in name, and each dialect object
+// is exported. A bundle of `rxllm` therefore holds every dialect; `rxllm/core` holds the ones it imports.
+export * from './core';
 
-// Events, messages and errors
-export type {
-  ChoiceMeta,
-  ComparisonEvent,
-  ContentEvent,
-  MetaEvent,
-  StepFinishEvent,
-  StepStartEvent,
-  UsageTotalEvent,
-  ErrorEvent,
-  EventMeta,
-  FinishEvent,
-  FinishReason,
-  ProgressEvent,
-  ReasoningEvent,
-  RefusalEvent,
-  ResetEvent,
-  RxllmEvent,
-  RxllmEventType,
-  StartEvent,
-  TextEvent,
-  ToolCallDeltaEvent,
-  ToolCallEvent,
-  ToolCallStartEvent,
-  TrackComparison,
-  Usage,
-  UsageEvent,
-} from './events';
-export { isEventType, isMetaEvent } from './events';
-export { RxllmError } from './errors';
-export type { RxllmErrorCode, RxllmErrorOptions } from './errors';
-export { defaultLimits } from './limits';
-export type { StreamLimits } from './limits';
-export { MessageAccumulator } from './message';
-export type { ChoiceMessage, Message, ToolCall } from './message';
+// These four override core's: they resolve dialect names in the built-in table.
+export { fromSSE } from './sources/fromSSE';
+export { fromNDJSON } from './sources/fromNDJSON';
+export { fromEventSource } from './sources/fromEventSource';
+export { toSSE } from './operators/toSSE';
 
-// Wire formats
-export type {
-  Decoder,
-  DecoderOptions,
-  Dialect,
-  DialectName,
-  EmitEvent,
-  Encoder,
-  EncoderOptions,
-  Framing,
-  SSEFrame,
-  WriteFrame,
-} from './wire/types';
+// The table, and each built-in dialect (also `rxllm/dialects/<name>` alone).
 export { dialects, getDialect } from './wire/dialects';
-export { registerDialect, registeredDialectNames } from './wire/registry';
-export type { DialectInput } from './wire/registry';
-// Each built-in dialect, also `rxllm/dialects/<name>` alone (zod schemas: `rxllm/schema`)
 export { agUiDialect } from './wire/ag-ui/dialect';
 export { aiSdkUiDialect } from './wire/ai-sdk-ui/dialect';
 export { anthropicDialect } from './wire/anthropic/dialect';
@@ -62,159 +20,7 @@ export { ollamaDialect } from './wire/ollama/dialect';
 export { openAIChatDialect } from './wire/openai-chat/dialect';
 export { openAIResponsesDialect } from './wire/openai-responses/dialect';
 export { rxllmDialect } from './wire/rxllm/dialect';
-export { sseHeaders } from './wire/sseHeaders';
 
-// Sources
-export { fromSSE } from './sources/fromSSE';
-export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
-export { fromEventSource } from './sources/fromEventSource';
-export type { FromEventSourceConfig } from './sources/fromEventSource';
-export { fromNDJSON } from './sources/fromNDJSON';
-export type { FromNDJSONConfig } from './sources/fromNDJSON';
-export { fromOpenAI } from './sources/fromOpenAI';
-export type {
-  FromOpenAIConfig,
-  FromOpenAIParams,
-  OpenAIChatClient,
-  OpenAIRequestOptions,
-} from './sources/fromOpenAI';
-export { fromOpenAIResponses } from './sources/fromOpenAIResponses';
-export type {
-  FromOpenAIResponsesConfig,
-  FromOpenAIResponsesParams,
-  OpenAIResponsesClient,
-} from './sources/fromOpenAIResponses';
-export { fromAnthropic } from './sources/fromAnthropic';
-export type {
-  AnthropicMessagesClient,
-  FromAnthropicConfig,
-  FromAnthropicParams,
-} from './sources/fromAnthropic';
-export { fromOllama } from './sources/fromOllama';
-export type { FromOllamaConfig, OllamaMessage } from './sources/fromOllama';
-export { fromTokens } from './sources/fromTokens';
-export type { FromTokensConfig } from './sources/fromTokens';
-
-// Operators
-export { bufferTokens } from './operators/bufferTokens';
-export type { BufferTokensConfig, TokenBoundary } from './operators/bufferTokens';
-export { pausable } from './operators/pausable';
-export type { PausableConfig, PausePolicy } from './operators/pausable';
-export { markFlow } from './internal/flow';
-export type { FlowGate, FlowMark } from './internal/flow';
-export { throttleTokens } from './operators/throttleTokens';
-export type { ThrottleChunking, ThrottleTokensConfig } from './operators/throttleTokens';
-export { toSSE } from './operators/toSSE';
-export type { ToSSEConfig } from './operators/toSSE';
-export { aggregateUsage } from './operators/aggregateUsage';
-export type { AggregateUsageConfig, UsagePricer, UsageReport } from './operators/aggregateUsage';
-export { progress } from './operators/progress';
-export type { ProgressConfig } from './operators/progress';
-export { deadline } from './operators/deadline';
-export type { DeadlineConfig } from './operators/deadline';
-export { retryStream } from './operators/retryStream';
-export type { RetryInfo, RetryStreamConfig } from './operators/retryStream';
-export { structuredOutput } from './operators/structuredOutput';
-export type {
-  DeepPartial,
-  StructuredOutput,
-  StructuredOutputConfig,
-  StructuredOutputSchema,
-} from './operators/structuredOutput';
-
-// Pricing (aggregateUsage's price table and token estimator)
-export { defaultPriceTable } from './pricing/defaultPriceTable';
-export type { ModelPrice, PriceTable, PriceTier } from './pricing/priceTable';
-export { findPrice } from './pricing/findPrice';
-export { loadTokenEstimator } from './pricing/loadTokenEstimator';
-export { approximateTokens } from './pricing/approximateTokens';
-export type { TokenEstimator } from './pricing/loadTokenEstimator';
-
-// Dual-track
-export { mergeTracks } from './operators/mergeTracks';
-export type { MergeStrategy, MergeTracksConfig, TrackSource } from './operators/mergeTracks';
-export { createTrackLimiter } from './tracks/createTrackLimiter';
-export type { TrackLimiter } from './tracks/createTrackLimiter';
-export { wordCosineSimilarity } from './tracks/wordCosineSimilarity';
-
-// Sinks
-export { collect } from './sinks/collect';
-export { subscribeWithHandlers } from './sinks/subscribeWithHandlers';
-export type {
-  StreamController,
-  StreamHandlers,
-  StreamMetadata,
-  StreamStats,
-  StreamStatus,
-  SubscribeWithHandlersConfig,
-} from './sinks/subscribeWithHandlers';
-export { toResponse } from './sinks/toResponse';
-export type { ToResponseConfig } from './sinks/toResponse';
-export { pipeToNodeResponse } from './sinks/pipeToNodeResponse';
-export type {
-  NodeServerResponse,
-  PipeToNodeResponseConfig,
-  PipeToNodeResponseResult,
-} from './sinks/pipeToNodeResponse';
-export { toReadableStream } from './sinks/toReadableStream';
-export type { ToReadableStreamConfig } from './sinks/toReadableStream';
-export { toAsyncIterable } from './sinks/toAsyncIterable';
-export type { ToAsyncIterableConfig } from './sinks/toAsyncIterable';
-export { messageReducer } from './sinks/messageReducer';
-export type {
-  ChoiceState,
-  MessageAction,
-  MessageState,
-  MessageStatus,
-  StreamCancelAction,
-  StreamCompleteAction,
-  StreamErrorAction,
-  StepState,
-  ToolCallState,
-  TrackState,
-} from './sinks/messageReducer';
-export { createMessageStore } from './sinks/createMessageStore';
-export type { CreateMessageStoreConfig, MessageStore } from './sinks/createMessageStore';
-export { toStore } from './sinks/toStore';
-
-// Tool loops
-export type { ToolResultEvent } from './events';
-export { defineTool } from './tools/defineTool';
-export type {
-  StandardSchema,
-  StandardSchemaResult,
-  Tool,
-  ToolContext,
-  ToolDefinition,
-} from './tools/defineTool';
-export { runTools } from './tools/runTools';
-export type {
-  ReasoningPart,
-  RunToolsOptions,
-  StepContext,
-  StepFactory,
-  ToolApproval,
-  ToolLoopStep,
-} from './tools/runTools';
-export { toOpenAIChatMessages } from './tools/toOpenAIChatMessages';
-export type { OpenAIChatLoopMessage } from './tools/toOpenAIChatMessages';
-export { toAnthropicMessages } from './tools/toAnthropicMessages';
-export type { AnthropicLoopBlock, AnthropicLoopMessage } from './tools/toAnthropicMessages';
-export { toOllamaMessages } from './tools/toOllamaMessages';
-export { toOpenAIChatTools } from './tools/toOpenAIChatTools';
-export { toAnthropicTools } from './tools/toAnthropicTools';
-
-// Resumable streams: a log of the stream that readers on any process attach to (see README).
-export { recordStream } from './log/recordStream';
-export type { RecordStreamConfig } from './log/recordStream';
-export { persistStream } from './log/persistStream';
-export { fromStreamLog, fromStreamLogEntries } from './log/fromStreamLog';
-export type { FromStreamLogConfig, StreamLogEntry } from './log/fromStreamLog';
-export { createMemoryStreamLog } from './log/createMemoryStreamLog';
-export { createRedisStreamLog } from './log/createRedisStreamLog';
-export type { RedisClientLike, RedisStreamLog, RedisStreamLogConfig } from './log/createRedisStreamLog';
-export type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './log/StreamLogStore';
+// The stream log's SSE helpers encode through the table's toSSE (any dialect by name).
 export { streamLogToSSE } from './log/streamLogToSSE';
-export type { StreamLogToSSEConfig } from './log/streamLogToSSE';
 export { resumeAfter, serveStreamLog } from './log/serveStreamLog';
-export type { NodeRequestLike, ServeStreamLogConfig } from './log/serveStreamLog';

@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm';
-import { RxllmError } from '../src/errors';
-import { errorFromHttpResponse, parseRetryAfter } from '../src/internal/httpError';
+import { RxllmError } from '../src/base/errors';
+import { errorFromHttpResponse, parseRetryAfter } from '../src/base/httpError';
 
 describe('RxllmError', () => {
   it('defaults retryable by code and by HTTP status', () => {

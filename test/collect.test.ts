@@ -1,6 +1,6 @@
 import { concat, of, throwError } from 'rxjs';
 import { collect } from '../src/sinks/collect';
-import { RxllmError } from '../src/errors';
+import { RxllmError } from '../src/base/errors';
 import { ev } from '../src/testing/eventBuilders';
 
 describe('collect', () => {

@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../src/events';
-import { createStreamDecoder } from '../src/internal/createStreamDecoder';
+import type { RxllmEvent } from '../src/base/events';
+import { createStreamDecoder } from '../src/wire/createStreamDecoder';
 import { getDialect } from '../src/wire/dialects';
 import type { Dialect } from '../src/wire/types';
 

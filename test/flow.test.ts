@@ -9,7 +9,7 @@ import {
   of,
   type Subscriber,
 } from 'rxjs';
-import { DownstreamFlow, ManualGate, findClosedGate, holdDelivering, markFlow } from '../src/internal/flow';
+import { DownstreamFlow, ManualGate, findClosedGate, holdDelivering, markFlow } from '../src/flow/flow';
 
 /** A source that keeps its subscriber, as rxllm's sources do, to ask its path for closed gates. */
 function probe(): { source: Observable<number>; subscriber: () => Subscriber<number> } {

@@ -1,4 +1,4 @@
-import { parsePartialJson } from '../src/internal/parsePartialJson';
+import { parsePartialJson } from '../src/wire/parsePartialJson';
 
 describe('parsePartialJson', () => {
   it('parses complete JSON as complete', () => {

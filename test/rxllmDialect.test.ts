@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../src/events';
-import { RxllmError } from '../src/errors';
+import type { RxllmEvent } from '../src/base/events';
+import { RxllmError } from '../src/base/errors';
 import { getDialect } from '../src/wire/dialects';
 import type { SSEFrame } from '../src/wire/types';
 import { ev } from '../src/testing/eventBuilders';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BehaviorSubject, tap } from 'rxjs';
 import { aggregateUsage } from '../../src/operators/aggregateUsage';
-import { mergeTracks, type MergeStrategy } from '../../src/operators/mergeTracks';
+import { mergeTracks, type MergeStrategy } from '../../src/tracks/mergeTracks';
 import { pausable } from '../../src/operators/pausable';
 import { progress } from '../../src/operators/progress';
 import { toSSE } from '../../src/operators/toSSE';

@@ -110,7 +110,7 @@ export function createProxy(config: ProxyConfig): Server {
       const { status, type } = httpFor(first.error);
       return sendError(res, status, route, type, first.error.message);
     }
-    await pipeToNodeResponse(first.stream.pipe(toSSE({ dialect: route })), res, { dialect: route });
+    await pipeToNodeResponse(first.stream.pipe(toSSE({ dialect: route })), res);
   }
 }
 

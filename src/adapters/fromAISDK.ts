@@ -1,9 +1,9 @@
 import type { Observable } from 'rxjs';
-import type { FinishReason, RxllmEvent, Usage } from '../events';
-import { RxllmError } from '../errors';
-import { errorFromHttpResponse } from '../internal/httpError';
-import { count, isObject } from '../internal/json';
-import { sourceFromIterable, type ItemDecoder } from '../internal/sourceFromIterable';
+import type { FinishReason, RxllmEvent, Usage } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { errorFromHttpResponse } from '../base/httpError';
+import { count, isObject } from '../wire/json';
+import { sourceFromIterable, type ItemDecoder } from '../sources/engine/sourceFromIterable';
 import type { EmitEvent } from '../wire/types';
 
 /** One part of an AI SDK `fullStream` (`TextStreamPart`), as far as rxllm reads it. */

@@ -1,10 +1,10 @@
 import type { Observable } from 'rxjs';
-import type { FinishReason, RxllmEvent, Usage } from '../events';
-import { RxllmError } from '../errors';
-import { count, isObject } from '../internal/json';
-import { parsePartialJson } from '../internal/parsePartialJson';
-import { errorFromSdk } from '../internal/sdkError';
-import { sourceFromIterable, type ItemDecoder } from '../internal/sourceFromIterable';
+import type { FinishReason, RxllmEvent, Usage } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { count, isObject } from '../wire/json';
+import { parsePartialJson } from '../wire/parsePartialJson';
+import { errorFromSdk } from '../sources/engine/sdkError';
+import { sourceFromIterable, type ItemDecoder } from '../sources/engine/sourceFromIterable';
 import type { EmitEvent } from '../wire/types';
 
 /**

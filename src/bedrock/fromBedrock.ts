@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
-import { count, isObject } from '../internal/json';
-import { sourceFromIterable } from '../internal/sourceFromIterable';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { count, isObject } from '../wire/json';
+import { sourceFromIterable } from '../sources/engine/sourceFromIterable';
 import { bedrockError } from '../wire/bedrock/bedrockError';
 import { createBedrockAnthropicDecoder } from '../wire/bedrock/anthropicDecoder';
 import { createBedrockConverseDecoder, type BedrockDecoder } from '../wire/bedrock/converseDecoder';

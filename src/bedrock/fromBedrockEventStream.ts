@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { assertStreamInput, sourceFromBytes } from '../internal/sourceFromBytes';
+import type { RxllmEvent } from '../base/events';
+import { assertStreamInput, sourceFromBytes } from '../sources/engine/sourceFromBytes';
 import type { StreamInput } from '../sources/fromSSE';
 import { createEventStreamDecoder } from '../wire/bedrock/eventStreamDecoder';
 import { getDialect } from '../wire/dialects';

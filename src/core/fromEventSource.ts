@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { fromEventSourceWith, type FromEventSourceConfig } from '../internal/fromEventSourceWith';
+import type { RxllmEvent } from '../base/events';
+import { fromEventSourceWith, type FromEventSourceConfig } from '../sources/engine/fromEventSourceWith';
 import { resolveDialect } from '../wire/registry';
 
 /**

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { framedSource } from '../internal/sourceFromBytes';
+import type { RxllmEvent } from '../base/events';
+import { framedSource } from '../sources/engine/sourceFromBytes';
 import type { FromNDJSONConfig } from '../sources/fromNDJSON';
 import type { StreamInput } from '../sources/fromSSE';
 import { resolveDialect } from '../wire/registry';

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { RxllmEvent } from '../events';
+import type { RxllmEvent } from '../base/events';
 import { toSSEWith, type ToSSEConfig } from '../operators/toSSE';
 import { resolveDialect } from '../wire/registry';
 import { rxllmDialect } from '../wire/rxllm/dialect';

@@ -1,6 +1,6 @@
 import { Observable, map } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
 import { decodeEvent, reviveError } from './streamLogCodec';
 import type { StreamLogStore } from './StreamLogStore';
 

@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import type { RxllmEvent } from '../events';
+import type { RxllmEvent } from '../base/events';
 import { recordStream, type RecordStreamConfig } from './recordStream';
 import type { StreamLogStore } from './StreamLogStore';
 

@@ -1,6 +1,6 @@
 import { Observable, Subscription, type MonoTypeOperatorFunction } from 'rxjs';
-import type { FinishEvent, RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
+import type { FinishEvent, RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
 import { encodeEvent } from './streamLogCodec';
 import type { StreamLogEnd, StreamLogStore } from './StreamLogStore';
 

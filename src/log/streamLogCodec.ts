@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../events';
-import { RxllmError, type RxllmErrorCode } from '../errors';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError, type RxllmErrorCode } from '../base/errors';
 
 /**
  * One event as one line of JSON (JSON.stringify escapes line breaks, so a batch can be stored as

@@ -1,6 +1,6 @@
 import { config as rxjsConfig, Observable, type OperatorFunction } from 'rxjs';
-import type { RxllmEvent, StepStartEvent, Usage, UsageEvent } from '../events';
-import { RxllmError } from '../errors';
+import type { RxllmEvent, StepStartEvent, Usage, UsageEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
 import { defaultPriceTable } from '../pricing/defaultPriceTable';
 import { findPrice } from '../pricing/findPrice';
 import { approximateTokens } from '../pricing/approximateTokens';

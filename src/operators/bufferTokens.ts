@@ -5,9 +5,9 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { ReasoningEvent, RxllmEvent, TextEvent } from '../events';
-import { endsWord, isWhitespace, safeCut } from '../internal/graphemes';
-import { isPlainDelta } from '../internal/isPlainDelta';
+import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
+import { endsWord, isWhitespace, safeCut } from './graphemes';
+import { isPlainDelta } from './isPlainDelta';
 
 /** Where `bufferTokens` may cut: after a word, a sentence, a line, or after a match of a RegExp. */
 export type TokenBoundary = 'word' | 'sentence' | 'line' | RegExp;

@@ -9,12 +9,12 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
-import { DownstreamFlow, markFlow } from '../internal/flow';
-import { isContentEvent } from '../internal/isContentEvent';
-import { MessageAccumulator, type Message } from '../message';
-import { StepSequence } from '../internal/StepSequence';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { DownstreamFlow, markFlow } from '../flow/flow';
+import { showsOutput } from '../base/showsOutput';
+import { MessageAccumulator, type Message } from '../base/message';
+import { StepSequence } from './StepSequence';
 
 /** Options of {@link deadline}. Set at least one of the three limits. */
 export interface DeadlineConfig {
@@ -218,7 +218,7 @@ export function deadline(config: DeadlineConfig): MonoTypeOperatorFunction<Rxllm
         next: (event: RxllmEvent) => {
           if (ended) return;
           message.apply(event);
-          if (isContentEvent(event)) {
+          if (showsOutput(event)) {
             if (!sawContent) {
               sawContent = true;
               firstTimer?.unsubscribe();

@@ -1,8 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
-import { holdDelivering, ManualGate, markFlow } from '../internal/flow';
-import { isPlainDelta } from '../internal/isPlainDelta';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { holdDelivering, ManualGate, markFlow } from '../flow/flow';
+import { isPlainDelta } from './isPlainDelta';
 
 /** What `pausable` does with events that arrive while paused. */
 export type PausePolicy = 'buffer' | 'coalesce' | 'drop';

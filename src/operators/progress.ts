@@ -5,7 +5,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { ProgressEvent, RxllmEvent } from '../events';
+import type { ProgressEvent, RxllmEvent } from '../base/events';
 
 /** Options of {@link progress}. */
 export interface ProgressConfig {

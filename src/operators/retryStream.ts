@@ -11,11 +11,11 @@ import {
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
-import { isContentEvent } from '../internal/isContentEvent';
-import { StepSequence } from '../internal/StepSequence';
-import { MessageAccumulator, type Message } from '../message';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { showsOutput } from '../base/showsOutput';
+import { StepSequence } from './StepSequence';
+import { MessageAccumulator, type Message } from '../base/message';
 
 /** What {@link RetryStreamConfig.onRetry} is told before each wait. */
 export interface RetryInfo {
@@ -178,7 +178,7 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
       const steps = new StepSequence();
       const watch = tap<RxllmEvent>((event) => {
         shownSoFar?.apply(event);
-        if (isContentEvent(event)) {
+        if (showsOutput(event)) {
           shown = true;
           track = event.track;
         }

@@ -5,17 +5,10 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { ReasoningEvent, RxllmEvent, TextEvent } from '../events';
-import {
-  countGraphemes,
-  endsWord,
-  hasOpenTail,
-  isCjk,
-  isWhitespace,
-  nextGraphemeEnd,
-} from '../internal/graphemes';
-import { holdDelivering, ManualGate, markFlow } from '../internal/flow';
-import { isPlainDelta } from '../internal/isPlainDelta';
+import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
+import { countGraphemes, endsWord, hasOpenTail, isCjk, isWhitespace, nextGraphemeEnd } from './graphemes';
+import { holdDelivering, ManualGate, markFlow } from '../flow/flow';
+import { isPlainDelta } from './isPlainDelta';
 
 /**
  * Queued characters (1 per other event) above which the source is held back: a few network

@@ -1,7 +1,8 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
-import { framesReportingErrors } from '../internal/framedErrors';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { sseHeaders } from '../wire/sseHeaders';
+import { framesReportingErrors } from '../wire/sseOutput';
 import { getDialect } from '../wire/dialects';
 import { registeredDialectNames, type DialectInput } from '../wire/registry';
 import type { Dialect, DialectName, Encoder, SSEFrame } from '../wire/types';
@@ -143,6 +144,9 @@ export function toSSEWith(
     ...(config.named !== undefined && { named: config.named }),
   };
 
+  // What the sinks read from the output instead of being told the dialect again.
+  const output = { dialect: dialect.name, headers: sseHeaders(dialect.name) };
+
   return (source) =>
     framesReportingErrors<string>((subscriber, report) => {
       let index = 0;
@@ -224,7 +228,7 @@ export function toSSEWith(
           },
         }),
       );
-    });
+    }, output);
 }
 
 /** One frame as SSE text: data with line breaks becomes one `data:` line per line. */

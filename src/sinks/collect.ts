@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
-import { failedPartial } from '../internal/failedPartial';
-import { MessageAccumulator, type Message } from '../message';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { failedPartial } from '../base/failedPartial';
+import { MessageAccumulator, type Message } from '../base/message';
 
 /**
  * Subscribes and resolves with the final {@link Message}: text, reasoning, refusal, tool calls,

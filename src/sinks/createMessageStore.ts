@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import type { RxllmEvent } from '../events';
+import type { RxllmEvent } from '../base/events';
 import { messageReducer, type MessageAction, type MessageState } from './messageReducer';
 import { toStore } from './toStore';
 

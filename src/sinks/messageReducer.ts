@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../events';
-import { RxllmError } from '../errors';
+import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
 import {
   copyTrack,
   define,
@@ -8,9 +8,16 @@ import {
   type MessageState,
   type MessageStatus,
   type TrackState,
-} from '../fold';
+} from '../base/fold';
 
-export type { ChoiceState, MessageState, MessageStatus, StepState, ToolCallState, TrackState } from '../fold';
+export type {
+  ChoiceState,
+  MessageState,
+  MessageStatus,
+  StepState,
+  ToolCallState,
+  TrackState,
+} from '../base/fold';
 
 /** The Observable completed. */
 export interface StreamCompleteAction {

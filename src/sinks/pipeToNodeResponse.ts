@@ -5,9 +5,9 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { reportingUpstreamErrors } from '../internal/framedErrors';
-import { GatedQueue } from '../internal/gatedQueue';
-import { sseHeaders } from '../wire/sseHeaders';
+import { reportingUpstreamErrors } from '../wire/sseOutput';
+import { GatedQueue } from '../flow/gatedQueue';
+import { responseHeaders } from './responseHeaders';
 import type { DialectName } from '../wire/types';
 
 /**
@@ -35,8 +35,10 @@ export interface PipeToNodeResponseConfig {
   /** Status code, when the headers are not sent yet. Default 200. */
   status?: number;
   /**
-   * The dialect the frames are in, for its headers (`ai-sdk-ui` adds
-   * `x-vercel-ai-ui-message-stream: v1`, which `useChat` checks). Default `'rxllm'`.
+   * Override: the dialect the frames are in, for its headers (`ai-sdk-ui` adds
+   * `x-vercel-ai-ui-message-stream: v1`, which `useChat` checks). Not needed when `frames$` is
+   * `toSSE`'s output itself, which says its dialect; give it for frames made otherwise (or piped
+   * through further operators). Default: `toSSE`'s dialect, else `'rxllm'`.
    */
   dialect?: DialectName;
   /** Headers set over the SSE defaults (and over headers already set on `res`). */
@@ -91,7 +93,8 @@ const heartbeatComment = ': keep-alive\n\n';
  *
  * - Headers: unless already sent, `content-type: text/event-stream; charset=utf-8`,
  *   `cache-control: no-cache, no-transform`, `connection: keep-alive` (not on HTTP/2, which
- *   forbids it) and `x-accel-buffering: no` (`sseHeaders(dialect)`) are set where `res` has none,
+ *   forbids it) and `x-accel-buffering: no`, plus the dialect's own (`sseHeaders`; the dialect read
+ *   from `toSSE`'s output) are set where `res` has none,
  *   then `config.headers` over them, and the headers are flushed at once so that the client sees
  *   the stream open.
  * - Backpressure: when `res.write` returns false, the source is held back through rxllm's flow
@@ -306,7 +309,7 @@ export function pipeToNodeResponse(
       clientGone();
       if (upstreamOver) return;
     } else if (!res.headersSent) {
-      writeHeaders(res, status, config);
+      writeHeaders(res, status, responseHeaders(frames$, config.dialect), config.headers);
     }
 
     if (signal?.aborted) {
@@ -335,9 +338,14 @@ export function pipeToNodeResponse(
   });
 }
 
-function writeHeaders(res: NodeServerResponse, status: number, config: PipeToNodeResponseConfig): void {
+function writeHeaders(
+  res: NodeServerResponse,
+  status: number,
+  sse: Record<string, string>,
+  headers: PipeToNodeResponseConfig['headers'],
+): void {
   res.statusCode = status;
-  for (const [name, value] of Object.entries(sseHeaders(config.dialect))) {
+  for (const [name, value] of Object.entries(sse)) {
     if (res.getHeader(name) !== undefined) continue;
     try {
       res.setHeader(name, value);
@@ -345,6 +353,6 @@ function writeHeaders(res: NodeServerResponse, status: number, config: PipeToNod
       // HTTP/2 responses reject connection-specific headers: the protocol keeps connections alive itself.
     }
   }
-  for (const [name, value] of Object.entries(config.headers ?? {})) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
   res.flushHeaders?.();
 }

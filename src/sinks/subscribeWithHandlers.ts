@@ -1,9 +1,9 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
-import type { ResetEvent, RxllmEvent, StartEvent, TextEvent } from '../events';
-import { RxllmError } from '../errors';
-import { failedPartial } from '../internal/failedPartial';
-import { holdDelivering, ManualGate, markFlow } from '../internal/flow';
-import { MessageAccumulator, type Message } from '../message';
+import type { ResetEvent, RxllmEvent, StartEvent, TextEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { failedPartial } from '../base/failedPartial';
+import { holdDelivering, ManualGate, markFlow } from '../flow/flow';
+import { MessageAccumulator, type Message } from '../base/message';
 
 /** What {@link StreamHandlers.onStart} receives: the `start` event's fields. */
 export type StreamMetadata = Omit<StartEvent, 'type' | 'seq'>;

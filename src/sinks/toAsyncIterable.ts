@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { GatedQueue } from '../internal/gatedQueue';
+import { GatedQueue } from '../flow/gatedQueue';
 
 /** Options of {@link toAsyncIterable}. */
 export interface ToAsyncIterableConfig {

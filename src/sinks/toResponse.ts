@@ -1,6 +1,6 @@
 import { catchError, EMPTY, map, type Observable } from 'rxjs';
-import { reportingUpstreamErrors } from '../internal/framedErrors';
-import { sseHeaders } from '../wire/sseHeaders';
+import { reportingUpstreamErrors } from '../wire/sseOutput';
+import { responseHeaders } from './responseHeaders';
 import type { DialectName } from '../wire/types';
 import { toReadableStream } from './toReadableStream';
 
@@ -20,8 +20,10 @@ export interface ToResponseConfig extends ResponseInit {
    */
   onError?: (error: unknown) => void;
   /**
-   * The dialect the frames are in, for its headers (`ai-sdk-ui` adds
-   * `x-vercel-ai-ui-message-stream: v1`, which `useChat` checks). Default `'rxllm'`.
+   * Override: the dialect the frames are in, for its headers (`ai-sdk-ui` adds
+   * `x-vercel-ai-ui-message-stream: v1`, which `useChat` checks). Not needed when `frames$` is
+   * `toSSE`'s output itself, which says its dialect; give it for frames made otherwise (or piped
+   * through further operators). Default: `toSSE`'s dialect, else `'rxllm'`.
    */
   dialect?: DialectName;
 }
@@ -35,7 +37,8 @@ export interface ToResponseConfig extends ResponseInit {
  *
  * Headers: `content-type: text/event-stream; charset=utf-8`, `cache-control: no-cache,
  * no-transform`, `connection: keep-alive` (where the runtime allows it; HTTP/2 servers drop it)
- * and `x-accel-buffering: no` (see `sseHeaders(dialect)`); headers in `config` are merged over them
+ * and `x-accel-buffering: no`, plus what the dialect needs (see `sseHeaders`): the dialect is read
+ * from `toSSE`'s output, so it is named once, in `toSSE`. Headers in `config` are merged over them
  * and win.
  *
  * - Lazy and bounded: nothing is subscribed until the body is first read; then at most
@@ -56,7 +59,7 @@ export interface ToResponseConfig extends ResponseInit {
  * import { fromOpenAI, toResponse, toSSE } from 'rxllm';
  * export async function POST(request: Request) {
  *   const { messages } = await request.json();
- *   return toResponse(fromOpenAI(openai, { model: 'gpt-4o-mini', messages }).pipe(toSSE({ dialect: 'rxllm' })));
+ *   return toResponse(fromOpenAI(openai, { model: 'gpt-4o-mini', messages }).pipe(toSSE()));
  * }
  * ```
  */
@@ -72,7 +75,7 @@ export function toResponse(
     throw new TypeError(`rxllm: toResponse onError must be a function, got ${String(onError)}`);
   }
   const headers = new Headers();
-  for (const [name, value] of Object.entries(sseHeaders(dialect))) {
+  for (const [name, value] of Object.entries(responseHeaders(frames$, dialect))) {
     try {
       headers.set(name, value);
     } catch {

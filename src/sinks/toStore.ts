@@ -1,6 +1,5 @@
 import { config as rxjsConfig, Subscriber } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import type { MessageStore } from './createMessageStore';
+import type { RxllmEvent } from '../base/events';
 import type { MessageAction } from './messageReducer';
 
 /**
@@ -32,14 +31,14 @@ import type { MessageAction } from './messageReducer';
  * fromOllama({ model: 'llama3.2', messages }).subscribe(toStore(store));
  * ```
  */
-export function toStore(store: MessageStore): Subscriber<RxllmEvent>;
+export function toStore(store: StoreLike): Subscriber<RxllmEvent>;
 export function toStore(setState: (action: MessageAction) => unknown): Subscriber<RxllmEvent>;
 export function toStore<Update>(
   setState: (update: Update) => unknown,
   adapt: (action: MessageAction) => Update,
 ): Subscriber<RxllmEvent>;
 export function toStore<Update>(
-  target: MessageStore | ((update: Update) => unknown),
+  target: StoreLike | ((update: Update) => unknown),
   adapt?: (action: MessageAction) => Update,
 ): Subscriber<RxllmEvent> {
   let apply: (action: MessageAction) => void;
@@ -48,7 +47,7 @@ export function toStore<Update>(
       throw new TypeError(`rxllm: toStore adapter must be a function, got ${String(adapt)}`);
     }
     apply = adapt ? (action) => target(adapt(action)) : (action) => target(action as Update);
-  } else if (typeof (target as MessageStore | null)?.dispatch === 'function') {
+  } else if (typeof (target as StoreLike | null)?.dispatch === 'function') {
     if (adapt !== undefined) {
       throw new TypeError(
         'rxllm: toStore takes an adapter only with a setter function, not with a message store',
@@ -61,6 +60,14 @@ export function toStore<Update>(
     );
   }
   return new StoreSubscriber(apply);
+}
+
+/**
+ * What `toStore` needs of a store: its `dispatch` (a `MessageStore` from `createMessageStore` has
+ * one). Declared here rather than imported, as `createMessageStore` imports `toStore`.
+ */
+interface StoreLike {
+  dispatch(action: MessageAction): void;
 }
 
 /** Feeds the store, and tells it of an unsubscribe before the stream ended. */

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from '../internal/sdkClient';
-import type { StreamLimits } from '../limits';
+import type { RxllmEvent } from '../base/events';
+import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from './engine/sdkClient';
+import type { StreamLimits } from '../base/limits';
 import { anthropicDialect } from '../wire/anthropic/dialect';
 
 /**

@@ -1,9 +1,9 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { fromEventSourceWith, type FromEventSourceConfig } from '../internal/fromEventSourceWith';
+import type { RxllmEvent } from '../base/events';
+import { fromEventSourceWith, type FromEventSourceConfig } from './engine/fromEventSourceWith';
 import { getDialect } from '../wire/dialects';
 
-export type { FromEventSourceConfig } from '../internal/fromEventSourceWith';
+export type { FromEventSourceConfig } from './engine/fromEventSourceWith';
 
 /**
  * Reads a Server-Sent Events endpoint from the browser (or any runtime with `fetch`): the

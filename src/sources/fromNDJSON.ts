@@ -1,10 +1,10 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { framedSource } from '../internal/sourceFromBytes';
+import type { RxllmEvent } from '../base/events';
+import { framedSource } from './engine/sourceFromBytes';
 import { getDialect } from '../wire/dialects';
 import type { DialectInput } from '../wire/registry';
 import type { StreamInput } from './fromSSE';
-import type { StreamLimits } from '../limits';
+import type { StreamLimits } from '../base/limits';
 
 export interface FromNDJSONConfig {
   /** The wire format of the lines: `ollama` or the dialect object (`ollamaDialect`). Required. */

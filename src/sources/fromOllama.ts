@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { decoderOptionsOf, sourceFromBytes } from '../internal/sourceFromBytes';
-import type { StreamLimits } from '../limits';
+import type { RxllmEvent } from '../base/events';
+import { decoderOptionsOf, sourceFromBytes } from './engine/sourceFromBytes';
+import type { StreamLimits } from '../base/limits';
 import { ollamaDialect } from '../wire/ollama/dialect';
 
 /** A chat message as Ollama's `/api/chat` takes it. */

@@ -1,19 +1,12 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../events';
-import { framedSource } from '../internal/sourceFromBytes';
-import type { StreamLimits } from '../limits';
+import type { RxllmEvent } from '../base/events';
+import { framedSource } from './engine/sourceFromBytes';
+import type { StreamLimits } from '../base/limits';
 import { getDialect } from '../wire/dialects';
 import type { DialectInput } from '../wire/registry';
+import type { StreamInput } from './engine/StreamInput';
 
-/** Bytes (or already decoded text) that carry a framed stream. */
-export type ByteStream = Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
-
-/**
- * What a stream source reads: a fetch `Response`, a byte stream, an async iterable of bytes or
- * text, or a function that makes the request when the source is subscribed. The function gets an
- * `AbortSignal` that aborts when the subscriber unsubscribes; pass it on to `fetch`.
- */
-export type StreamInput = ByteStream | ((signal: AbortSignal) => ByteStream | PromiseLike<ByteStream>);
+export type { ByteStream, StreamInput } from './engine/StreamInput';
 
 export interface FromSSEConfig {
   /**

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
-import type { FinishReason, RxllmEvent, StartEvent, Usage } from '../events';
-import { RxllmError } from '../errors';
-import { MessageAccumulator } from '../message';
+import type { FinishReason, RxllmEvent, StartEvent, Usage } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { MessageAccumulator } from '../base/message';
 
 export interface FromTokensConfig {
   /** Milliseconds between one token and the next. Default 0. */

@@ -11,7 +11,7 @@ import type {
   ToolCallStartEvent,
   Usage,
   UsageEvent,
-} from '../events';
+} from '../base/events';
 
 /**
  * Small builders for rxllm events, for tests and marble legends:

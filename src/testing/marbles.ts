@@ -1,5 +1,5 @@
 import { TestScheduler, type RunHelpers } from 'rxjs/testing';
-import type { RxllmEvent } from '../events';
+import type { RxllmEvent } from '../base/events';
 
 /**
  * A named marble scenario: the diagram lines (inputs first, `expected` last), the value legend

@@ -17,10 +17,10 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { RxllmEvent, StepFinishEvent, ToolResultEvent } from '../events';
-import { RxllmError } from '../errors';
-import { sumUsage } from '../fold';
-import { MessageAccumulator, type Message, type ToolCall } from '../message';
+import type { RxllmEvent, StepFinishEvent, ToolResultEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
+import { sumUsage } from '../base/fold';
+import { MessageAccumulator, type Message, type ToolCall } from '../base/message';
 import { describeIssues, type StandardSchemaResult, type Tool } from './defineTool';
 
 /** A block of the model's reasoning in one step, kept whole so it can be sent back (Anthropic requires its signature). */

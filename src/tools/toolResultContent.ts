@@ -1,4 +1,4 @@
-import type { ToolResultEvent } from '../events';
+import type { ToolResultEvent } from '../base/events';
 
 /**
  * A tool result as the text providers take: a string as is, anything else as JSON, an error as

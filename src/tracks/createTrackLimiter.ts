@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { markFlow } from '../internal/flow';
+import { markFlow } from '../flow/flow';
 
 /**
  * Limits how many streams of one kind run at once, across every pipeline that shares it: one

@@ -1,4 +1,4 @@
-import { RxllmError } from '../errors';
+import { RxllmError } from '../base/errors';
 import type { DialectName } from './types';
 
 /**

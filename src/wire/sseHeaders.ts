@@ -12,7 +12,7 @@ import type { DialectName } from './types';
  * events$.pipe(toSSE({ dialect: 'ai-sdk-ui' })).subscribe({ next: (f) => res.write(f), complete: () => res.end() });
  * ```
  */
-export function sseHeaders(dialect: DialectName = 'rxllm'): Record<string, string> {
+export function sseHeaders(dialect: DialectName | (string & {}) = 'rxllm'): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',

@@ -1,5 +1,5 @@
-import type { StepStartEvent, Usage, UsageEvent } from '../events';
-import { sumUsage } from '../fold';
+import type { StepStartEvent, Usage, UsageEvent } from '../base/events';
+import { sumUsage } from '../base/fold';
 
 /**
  * The usage an encoder writes for a stream: each step's latest snapshot, summed over the steps

@@ -1,6 +1,6 @@
-import type { RxllmEvent } from '../events';
-import type { RxllmError } from '../errors';
-import type { StreamLimits } from '../limits';
+import type { RxllmEvent } from '../base/events';
+import type { RxllmError } from '../base/errors';
+import type { StreamLimits } from '../base/limits';
 
 /** The wire formats rxllm reads and writes. */
 export type DialectName =

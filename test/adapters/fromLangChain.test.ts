@@ -2,8 +2,8 @@ import { AIMessageChunk, HumanMessage } from '@langchain/core/messages';
 import { FakeListChatModel, FakeStreamingChatModel } from '@langchain/core/utils/testing';
 import { BehaviorSubject, filter, firstValueFrom, tap } from 'rxjs';
 import { fromLangChain } from '../../src/adapters/fromLangChain';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import { pausable } from '../../src/operators/pausable';
 import { collect } from '../../src/sinks/collect';
 

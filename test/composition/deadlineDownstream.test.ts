@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject, VirtualTimeScheduler, map, share, switchMap, type Observable } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import type { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import type { RxllmError } from '../../src/base/errors';
 import { deadline } from '../../src/operators/deadline';
 import { pausable } from '../../src/operators/pausable';
 import { subscribeWithHandlers } from '../../src/sinks/subscribeWithHandlers';

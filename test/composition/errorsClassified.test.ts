@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { BehaviorSubject, from, lastValueFrom, map, materialize, toArray, type Observable } from 'rxjs';
-import { RxllmError } from '../../src/errors';
-import type { RxllmEvent } from '../../src/events';
-import { mergeTracks } from '../../src/operators/mergeTracks';
+import { RxllmError } from '../../src/base/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { mergeTracks } from '../../src/tracks/mergeTracks';
 import { pausable } from '../../src/operators/pausable';
 import { retryStream } from '../../src/operators/retryStream';
 import { collect } from '../../src/sinks/collect';

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { Subject, VirtualTimeScheduler, share, shareReplay, switchMap, type Observable } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { deadline } from '../../src/operators/deadline';
-import { mergeTracks, type MergeTracksConfig } from '../../src/operators/mergeTracks';
+import { mergeTracks, type MergeTracksConfig } from '../../src/tracks/mergeTracks';
 import { pausable } from '../../src/operators/pausable';
 import { retryStream } from '../../src/operators/retryStream';
 import { throttleTokens } from '../../src/operators/throttleTokens';

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { concat, of, throwError, VirtualTimeScheduler } from 'rxjs';
-import { isMetaEvent, type ContentEvent, type RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { mergeTracks } from '../../src/operators/mergeTracks';
+import { isMetaEvent, type ContentEvent, type RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import { mergeTracks } from '../../src/tracks/mergeTracks';
 import { collect } from '../../src/sinks/collect';
 import { messageReducer } from '../../src/sinks/messageReducer';
 import { subscribeWithHandlers } from '../../src/sinks/subscribeWithHandlers';
@@ -16,7 +16,7 @@ import { fixtureBytes } from '../support/decodeFixture';
 /**
  * "Two folds disagree" (issue 9): `collect`, every error's `partial` and `subscribeWithHandlers`
  * folded events with a `MessageAccumulator` that ignored `track` (and whose `reset` cleared every
- * track), while `messageReducer` kept tracks apart. Now both are one fold (src/fold.ts).
+ * track), while `messageReducer` kept tracks apart. Now both are one fold (src/base/fold.ts).
  */
 
 /** Two tracks whose tokens interleave: English and French, one token each in turn. */

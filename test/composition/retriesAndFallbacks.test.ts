@@ -1,9 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { deadline } from '../../src/operators/deadline';
-import { mergeTracks } from '../../src/operators/mergeTracks';
+import { mergeTracks } from '../../src/tracks/mergeTracks';
 import { retryStream } from '../../src/operators/retryStream';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';

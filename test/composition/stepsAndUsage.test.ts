@@ -1,9 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { BehaviorSubject, concat, lastValueFrom, of, toArray, type Observable } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { aggregateUsage, type UsageReport } from '../../src/operators/aggregateUsage';
-import { mergeTracks, type MergeTracksConfig } from '../../src/operators/mergeTracks';
+import { mergeTracks, type MergeTracksConfig } from '../../src/tracks/mergeTracks';
 import { pausable } from '../../src/operators/pausable';
 import { retryStream } from '../../src/operators/retryStream';
 import { collect } from '../../src/sinks/collect';

@@ -1,5 +1,5 @@
 import { VirtualTimeScheduler } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { throttleTokens, type ThrottleTokensConfig } from '../../src/operators/throttleTokens';
 import { ev } from '../../src/testing';
 import { gatedSource, turns } from '../sinks/gatedSource';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { concat, from, throwError, type Observable } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { toSSE } from '../../src/operators/toSSE';
 import { sseHeaders } from '../../src/wire/sseHeaders';
 import type { DialectName } from '../../src/wire/types';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { structuredOutput } from '../../src/operators/structuredOutput';
 
 // structuredOutput against JSON.parse (issue 12, item 5): for arbitrary JSON, with keys named like

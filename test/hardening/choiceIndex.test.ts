@@ -1,8 +1,8 @@
 import { from } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { collect } from '../../src/sinks/collect';
 import { messageReducer } from '../../src/sinks/messageReducer';
-import { MessageAccumulator } from '../../src/message';
+import { MessageAccumulator } from '../../src/base/message';
 import { decode, sse } from './support';
 
 // Issue 12, item 1: a choice index from the wire made decoders and the accumulator fill arrays up

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { from } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import type { DialectName } from '../../src/wire/types';
 import { serveEvents, type EventServer } from '../consumers/serveEvents';
 

@@ -4,7 +4,7 @@
 // its peak (sampled at every chunk the source reads) and after GC, and the bytes the server wrote.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { fromSSE } from '../../src/sources/fromSSE';
 
 const gc = (globalThis as { gc?: () => void }).gc;

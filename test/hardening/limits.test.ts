@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { concat, from, throwError } from 'rxjs';
-import { RxllmError } from '../../src/errors';
-import { defaultLimits } from '../../src/limits';
+import { RxllmError } from '../../src/base/errors';
+import { defaultLimits } from '../../src/base/limits';
 import { toSSE } from '../../src/operators/toSSE';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { fromNDJSON } from '../../src/sources/fromNDJSON';

@@ -8,13 +8,13 @@
 import { VirtualTimeScheduler, from, lastValueFrom, tap, toArray, type OperatorFunction } from 'rxjs';
 import { bufferTokens } from '../../src/operators/bufferTokens';
 import { throttleTokens } from '../../src/operators/throttleTokens';
-import { RxllmError } from '../../src/errors';
-import type { RxllmEvent } from '../../src/events';
-import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
+import { RxllmError } from '../../src/base/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { createStreamDecoder } from '../../src/wire/createStreamDecoder';
 import { getDialect } from '../../src/wire/dialects';
 import type { DialectName } from '../../src/wire/types';
-import { codeForProviderError, codeForStatus } from '../../src/internal/httpError';
-import { parsePartialJson } from '../../src/internal/parsePartialJson';
+import { codeForProviderError, codeForStatus } from '../../src/base/httpError';
+import { parsePartialJson } from '../../src/wire/parsePartialJson';
 import { structuredOutput, type StructuredOutput } from '../../src/operators/structuredOutput';
 
 const size = Number(process.env.LINEAR_TIME_SIZE ?? 1_000_000);

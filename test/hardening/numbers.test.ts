@@ -1,6 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import { from } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { toSSE } from '../../src/operators/toSSE';
 import { decode, sse } from './support';
 

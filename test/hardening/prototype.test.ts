@@ -1,5 +1,5 @@
 import { lastValueFrom, from, toArray } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { structuredOutput, type StructuredOutput } from '../../src/operators/structuredOutput';
 import { createMessageStore } from '../../src/sinks/createMessageStore';
 import { messageReducer } from '../../src/sinks/messageReducer';

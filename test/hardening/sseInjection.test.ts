@@ -1,7 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { concat, from, throwError } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import { toSSE, type ToSSEConfig } from '../../src/operators/toSSE';
 
 // Issue 12, item 4: the openai-responses encoder built item ids from `start.id` (or the `id`

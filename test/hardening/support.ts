@@ -1,7 +1,7 @@
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { fromNDJSON } from '../../src/sources/fromNDJSON';
 import { fromSSE } from '../../src/sources/fromSSE';
-import type { StreamLimits } from '../../src/limits';
+import type { StreamLimits } from '../../src/base/limits';
 import type { DialectName } from '../../src/wire/types';
 import { run, type Outcome } from '../sources/helpers';
 

@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
 import { asyncScheduler, lastValueFrom, toArray, type Observable } from 'rxjs';
-import type { ComparisonEvent, RxllmEvent } from '../../src/events';
-import { MessageAccumulator } from '../../src/message';
+import type { ComparisonEvent, RxllmEvent } from '../../src/base/events';
+import { MessageAccumulator } from '../../src/base/message';
 import { aggregateUsage, type UsageReport } from '../../src/operators/aggregateUsage';
 import { bufferTokens } from '../../src/operators/bufferTokens';
-import { mergeTracks, type MergeTracksConfig } from '../../src/operators/mergeTracks';
+import { mergeTracks, type MergeTracksConfig } from '../../src/tracks/mergeTracks';
 import { throttleTokens } from '../../src/operators/throttleTokens';
 import { createMessageStore } from '../../src/sinks/createMessageStore';
 import { toStore } from '../../src/sinks/toStore';

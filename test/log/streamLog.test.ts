@@ -1,6 +1,6 @@
 import { Observable, Subject, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import { createMemoryStreamLog } from '../../src/log/createMemoryStreamLog';
 import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';

@@ -1,9 +1,9 @@
 import { Observable, of } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import type { Message } from '../../src/message';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import type { Message } from '../../src/base/message';
 import { deadline } from '../../src/operators/deadline';
-import { mergeTracks } from '../../src/operators/mergeTracks';
+import { mergeTracks } from '../../src/tracks/mergeTracks';
 import { retryStream } from '../../src/operators/retryStream';
 import { toSSE } from '../../src/operators/toSSE';
 import { ev } from '../../src/testing/eventBuilders';

@@ -11,8 +11,8 @@ import {
   type Observable,
 } from 'rxjs';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import type { RxllmEvent, UsageEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent, UsageEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import {
   aggregateUsage,
   type AggregateUsageConfig,

@@ -1,5 +1,5 @@
 import { Subject, VirtualTimeScheduler, from } from 'rxjs';
-import type { RxllmEvent, TextEvent } from '../../src/events';
+import type { RxllmEvent, TextEvent } from '../../src/base/events';
 import { bufferTokens, type BufferTokensConfig } from '../../src/operators/bufferTokens';
 import { ev, marbles } from '../../src/testing';
 import { scenarios, type BufferTokensScenario } from '../../marbles/bufferTokens';

@@ -1,12 +1,12 @@
 import OpenAI from 'openai';
 import { NEVER, Observable, Subject, VirtualTimeScheduler } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import type { Message } from '../../src/message';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import type { Message } from '../../src/base/message';
 import { deadline, type DeadlineConfig } from '../../src/operators/deadline';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/deadline';
-import { DownstreamFlow, ManualGate, markFlow } from '../../src/internal/flow';
+import { DownstreamFlow, ManualGate, markFlow } from '../../src/flow/flow';
 import { collect } from '../../src/sinks/collect';
 import { subscribeWithHandlers } from '../../src/sinks/subscribeWithHandlers';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';

@@ -1,6 +1,6 @@
 import { BehaviorSubject, NEVER, Observable, Subject, of } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { DownstreamFlow, type FlowGate } from '../../src/internal/flow';
+import type { RxllmEvent } from '../../src/base/events';
+import { DownstreamFlow, type FlowGate } from '../../src/flow/flow';
 import { pausable, type PausableConfig } from '../../src/operators/pausable';
 import { ev, marbles } from '../../src/testing';
 import { scenarios, type PausableScenario } from '../../marbles/pausable';

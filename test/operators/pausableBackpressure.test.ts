@@ -3,7 +3,7 @@ import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BehaviorSubject, tap, type Subscription } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { pausable, type PausableConfig } from '../../src/operators/pausable';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { closing, delta, frame, pausedBound, plan, totalBytes } from '../support/bigStream';

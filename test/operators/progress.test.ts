@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { NEVER, Subject, VirtualTimeScheduler, concat, lastValueFrom, of, toArray } from 'rxjs';
-import type { ProgressEvent, RxllmEvent } from '../../src/events';
+import type { ProgressEvent, RxllmEvent } from '../../src/base/events';
 import { progress, type ProgressConfig } from '../../src/operators/progress';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios } from '../../marbles/progress';

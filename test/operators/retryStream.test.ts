@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { NEVER, Observable, VirtualTimeScheduler, concat, defer, of, throwError } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { DownstreamFlow, ManualGate, markFlow } from '../../src/internal/flow';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import { DownstreamFlow, ManualGate, markFlow } from '../../src/flow/flow';
 import { deadline } from '../../src/operators/deadline';
 import { retryStream, type RetryInfo, type RetryStreamConfig } from '../../src/operators/retryStream';
 import { ev, formatDiagram, marbles } from '../../src/testing';

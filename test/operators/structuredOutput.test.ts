@@ -1,9 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { from, lastValueFrom, Subject, toArray, type Observable } from 'rxjs';
 import { z } from 'zod';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { parsePartialJson } from '../../src/internal/parsePartialJson';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import { parsePartialJson } from '../../src/wire/parsePartialJson';
 import { structuredOutput, type StructuredOutput } from '../../src/operators/structuredOutput';
 import { ev, formatDiagram, marbles, type MarbleScenario } from '../../src/testing';
 import { scenarios, type StructuredOutputScenarioConfig } from '../../marbles/structuredOutput';

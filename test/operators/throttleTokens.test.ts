@@ -1,5 +1,5 @@
 import { Subject, VirtualTimeScheduler, animationFrameScheduler, from } from 'rxjs';
-import type { RxllmEvent, TextEvent } from '../../src/events';
+import type { RxllmEvent, TextEvent } from '../../src/base/events';
 import { throttleTokens, type ThrottleTokensConfig } from '../../src/operators/throttleTokens';
 import { ev, marbles } from '../../src/testing';
 import { scenarios, type ThrottleTokensScenario } from '../../marbles/throttleTokens';

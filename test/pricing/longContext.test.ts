@@ -1,5 +1,5 @@
 import { lastValueFrom, of, toArray } from 'rxjs';
-import type { RxllmEvent, UsageEvent } from '../../src/events';
+import type { RxllmEvent, UsageEvent } from '../../src/base/events';
 import { aggregateUsage, type AggregateUsageConfig } from '../../src/operators/aggregateUsage';
 import { defaultPriceTable } from '../../src/pricing/defaultPriceTable';
 import { fromGenaiPrices } from '../../src/prices/fromGenaiPrices';

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { Observable, Subject, lastValueFrom, toArray } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createRedisStreamLog';
 import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { lastValueFrom, toArray } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { fixtureBytes } from '../support/decodeFixture';

@@ -1,5 +1,5 @@
 import { Subject, of } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { createMessageStore } from '../../src/sinks/createMessageStore';
 import { messageReducer, type MessageState } from '../../src/sinks/messageReducer';

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { DownstreamFlow } from '../../src/internal/flow';
+import { DownstreamFlow } from '../../src/flow/flow';
 
 /** What a {@link gatedSource} did, live. */
 export interface GatedSourceStats {
@@ -23,7 +23,7 @@ export interface GatedSourceOptions {
 }
 
 /**
- * A source that honours flow gates exactly as rxllm's HTTP sources do (src/internal/sourceFromBytes):
+ * A source that honours flow gates exactly as rxllm's HTTP sources do (src/sources/engine/sourceFromBytes):
  * before each chunk it waits while a flow gate on its downstream path is closed.
  * A macrotask separates chunks, as network reads do. Its stats show what a sink let it produce.
  */

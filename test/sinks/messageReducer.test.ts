@@ -1,5 +1,5 @@
-import type { ComparisonEvent, ProgressEvent, RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { ComparisonEvent, ProgressEvent, RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import { messageReducer, type MessageAction, type MessageState } from '../../src/sinks/messageReducer';
 import { ev } from '../../src/testing/eventBuilders';
 

@@ -7,12 +7,13 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NEVER, concat, finalize, of, startWith, tap, throwError } from 'rxjs';
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { toSSE } from '../../src/operators/toSSE';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { pipeToNodeResponse, type PipeToNodeResponseResult } from '../../src/sinks/pipeToNodeResponse';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { marbles } from '../../src/testing/marbles';
+import { ev } from '../../src/testing/eventBuilders';
 import { gatedSource, turns } from './gatedSource';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -80,6 +81,35 @@ describe('pipeToNodeResponse', () => {
     expect(response.headers.get('x-accel-buffering')).toBe('yes');
     expect(response.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
     expect(await response.text()).toBe('data: x\n\n');
+  });
+
+  it("names the dialect once: reads its headers from toSSE's output, the dialect option overriding", async () => {
+    const headersFor = async (serveFrames: (res: ServerResponse) => void) => {
+      const { url, server: listening } = await serve((_req, res) => serveFrames(res));
+      server = listening;
+      const response = await fetch(url);
+      const body = await response.text();
+      server.closeAllConnections();
+      await new Promise((resolve) => listening.close(resolve));
+      server = undefined;
+      return { headers: response.headers, body };
+    };
+    const events$ = of(ev.text('Hi'));
+    const given = await headersFor(
+      (res) => void pipeToNodeResponse(events$.pipe(toSSE({ dialect: 'ai-sdk-ui' })), res),
+    );
+    expect(given.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+    expect(given.body).toContain('"type":"text-delta"');
+    const other = await headersFor(
+      (res) => void pipeToNodeResponse(events$.pipe(toSSE({ dialect: 'anthropic' })), res),
+    );
+    expect(other.headers.get('x-vercel-ai-ui-message-stream')).toBeNull();
+    expect(other.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const overridden = await headersFor(
+      (res) =>
+        void pipeToNodeResponse(events$.pipe(toSSE({ dialect: 'ai-sdk-ui' })), res, { dialect: 'rxllm' }),
+    );
+    expect(overridden.headers.get('x-vercel-ai-ui-message-stream')).toBeNull();
   });
 
   it('leaves headers alone when they were already sent, and appends to what was written', async () => {

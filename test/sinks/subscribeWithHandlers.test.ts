@@ -1,10 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { Observable, Subject, VirtualTimeScheduler, concat, of, throwError } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { DownstreamFlow } from '../../src/internal/flow';
-import type { Message } from '../../src/message';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import { DownstreamFlow } from '../../src/flow/flow';
+import type { Message } from '../../src/base/message';
 import { subscribeWithHandlers, type StreamHandlers } from '../../src/sinks/subscribeWithHandlers';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
@@ -31,7 +31,7 @@ async function turns(count = 10): Promise<void> {
 
 /**
  * A stand-in for an rxllm network source: before each "read" it asks its downstream path
- * (internal/flow) whether a consumer holds it back, as the real sources do. It records how often it
+ * (flow/flow.ts) whether a consumer holds it back, as the real sources do. It records how often it
  * read, whether it was asked to wait, and whether it let go after an unsubscribe.
  */
 function gateObservingSource(chunks: RxllmEvent[][]) {

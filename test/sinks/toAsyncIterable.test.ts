@@ -1,5 +1,5 @@
 import { NEVER, concat, of, throwError } from 'rxjs';
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { toAsyncIterable } from '../../src/sinks/toAsyncIterable';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';

@@ -1,5 +1,5 @@
 import { Subject, concat, of, tap, throwError } from 'rxjs';
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { toReadableStream } from '../../src/sinks/toReadableStream';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';

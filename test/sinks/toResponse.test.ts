@@ -1,9 +1,10 @@
-import { concat, of, throwError } from 'rxjs';
-import { RxllmError } from '../../src/errors';
+import { concat, map, of, throwError } from 'rxjs';
+import { RxllmError } from '../../src/base/errors';
 import { toSSE } from '../../src/operators/toSSE';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { toResponse } from '../../src/sinks/toResponse';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import { ev } from '../../src/testing/eventBuilders';
 import { gatedSource, turns } from './gatedSource';
 
 describe('toResponse', () => {
@@ -41,6 +42,38 @@ describe('toResponse', () => {
   it("adds the AI SDK's header for frames in the ai-sdk-ui dialect", () => {
     const response = toResponse(of('data: {}\n\n'), { dialect: 'ai-sdk-ui' });
     expect(response.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+  });
+
+  it("names the dialect once: reads its headers from toSSE's output, the dialect option overriding", async () => {
+    const events$ = of(ev.text('Hi'));
+    const aiSdk = toResponse(events$.pipe(toSSE({ dialect: 'ai-sdk-ui' })));
+    expect(aiSdk.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+    expect(aiSdk.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await aiSdk.text()).toContain('"type":"text-delta"');
+    // Another dialect's output does not get the AI SDK's header.
+    const openAI = toResponse(events$.pipe(toSSE({ dialect: 'openai-chat' })));
+    expect(openAI.headers.get('x-vercel-ai-ui-message-stream')).toBeNull();
+    // The option still wins, as an override.
+    const overridden = toResponse(events$.pipe(toSSE({ dialect: 'ai-sdk-ui' })), { dialect: 'rxllm' });
+    expect(overridden.headers.get('x-vercel-ai-ui-message-stream')).toBeNull();
+    // An operator after toSSE makes a new Observable, which says nothing: the option is needed then.
+    const piped = toResponse(
+      events$.pipe(
+        toSSE({ dialect: 'ai-sdk-ui' }),
+        map((frame) => frame),
+      ),
+    );
+    expect(piped.headers.get('x-vercel-ai-ui-message-stream')).toBeNull();
+  });
+
+  it('reads the dialect from the output of another installed copy of toSSE (a Symbol.for key)', () => {
+    const frames$ = of('data: {}\n\n');
+    Object.defineProperty(frames$, Symbol.for('rxllm.frames.sseOutput'), {
+      value: { dialect: 'ai-sdk-ui', headers: { 'x-vercel-ai-ui-message-stream': 'v1', bad: 42 } },
+    });
+    const response = toResponse(frames$);
+    expect(response.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+    expect(response.headers.get('bad')).toBeNull(); // only string headers are taken
   });
 
   it('encodes multibyte text correctly however it is read', async () => {

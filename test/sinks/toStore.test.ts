@@ -1,6 +1,6 @@
 import { concat, config, of, Subject, throwError } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import { createMessageStore } from '../../src/sinks/createMessageStore';
 import { messageReducer, type MessageAction, type MessageState } from '../../src/sinks/messageReducer';
 import { toStore } from '../../src/sinks/toStore';

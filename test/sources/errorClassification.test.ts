@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { firstValueFrom, lastValueFrom, map, materialize, toArray, type Observable } from 'rxjs';
-import { isNetworkFailure, RxllmError } from '../../src/errors';
-import type { RxllmEvent } from '../../src/events';
+import { isNetworkFailure, RxllmError } from '../../src/base/errors';
+import type { RxllmEvent } from '../../src/base/events';
 import { pausable } from '../../src/operators/pausable';
 import { retryStream } from '../../src/operators/retryStream';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';

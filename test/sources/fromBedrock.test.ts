@@ -7,7 +7,7 @@ import { EventStreamCodec } from '@smithy/core/event-streams';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { BehaviorSubject, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { fromBedrock, fromBedrockEventStream } from '../../src/bedrock';
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { pausable } from '../../src/operators/pausable';
 import { collect } from '../../src/sinks/collect';
 import { createReplayServer, type ReplayRoute, type ReplayServer } from '../../src/testing';

@@ -1,7 +1,7 @@
 import { map, take } from 'rxjs';
-import { RxllmError } from '../../src/errors';
-import type { RxllmEvent } from '../../src/events';
-import { ManualGate, markFlow } from '../../src/internal/flow';
+import { RxllmError } from '../../src/base/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { ManualGate, markFlow } from '../../src/flow/flow';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { ev } from '../../src/testing/eventBuilders';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';

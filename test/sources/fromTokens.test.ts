@@ -1,5 +1,5 @@
-import { RxllmError } from '../../src/errors';
-import type { RxllmEvent } from '../../src/events';
+import { RxllmError } from '../../src/base/errors';
+import type { RxllmEvent } from '../../src/base/events';
 import { collect } from '../../src/sinks/collect';
 import { fromTokens } from '../../src/sources/fromTokens';
 import { formatDiagram, marbles } from '../../src/testing/marbles';

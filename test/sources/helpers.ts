@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 
 export interface Outcome {
   events: RxllmEvent[];

@@ -3,7 +3,7 @@ import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 
 /**
  * A 50 MB OpenAI chat stream from a real local HTTP server, for backpressure tests: the server

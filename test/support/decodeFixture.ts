@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import { createStreamDecoder } from '../../src/internal/createStreamDecoder';
-import { failedPartial } from '../../src/internal/failedPartial';
-import { MessageAccumulator, type Message } from '../../src/message';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import { createStreamDecoder } from '../../src/wire/createStreamDecoder';
+import { failedPartial } from '../../src/base/failedPartial';
+import { MessageAccumulator, type Message } from '../../src/base/message';
 import { createEventStreamDecoder } from '../../src/wire/bedrock/eventStreamDecoder';
 import { getDialect } from '../../src/wire/dialects';
 import type { Decoder, DecoderOptions, DialectName, EmitEvent } from '../../src/wire/types';

@@ -1,5 +1,5 @@
 import { type Observable } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools, type ToolApproval } from '../../src/tools/runTools';
 import { formatDiagram, marbles } from '../../src/testing';

@@ -1,6 +1,6 @@
 import { lastValueFrom, NEVER, Observable, of, Subject, toArray } from 'rxjs';
 import { z } from 'zod';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { collect } from '../../src/sinks/collect';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools, type ToolLoopStep } from '../../src/tools/runTools';

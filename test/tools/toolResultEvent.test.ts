@@ -1,6 +1,6 @@
-import type { RxllmEvent, ToolResultEvent } from '../../src/events';
-import { initialMessageState } from '../../src/fold';
-import { MessageAccumulator } from '../../src/message';
+import type { RxllmEvent, ToolResultEvent } from '../../src/base/events';
+import { initialMessageState } from '../../src/base/fold';
+import { MessageAccumulator } from '../../src/base/message';
 import { messageReducer } from '../../src/sinks/messageReducer';
 import { ev } from '../../src/testing';
 import { getDialect } from '../../src/wire/dialects';

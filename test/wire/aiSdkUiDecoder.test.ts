@@ -1,6 +1,6 @@
 import { streamText, tool } from 'ai';
 import { z } from 'zod';
-import type { Message } from '../../src/message';
+import type { Message } from '../../src/base/message';
 import { collect } from '../../src/sinks/collect';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { decodeChunks, slices } from '../support/decodeFixture';

@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import { createAnthropicDecoder } from '../../src/wire/anthropic/decoder';
 import { getDialect } from '../../src/wire/dialects';
 import { decodeChunks, decodeFixtureEveryWay, feedDecoder, fixtureBytes } from '../support/decodeFixture';

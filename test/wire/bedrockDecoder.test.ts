@@ -1,5 +1,5 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { decodeChunks, decodeFixtureEveryWay, fixtureBytes, slices } from '../support/decodeFixture';
 
 const codec = new EventStreamCodec(

@@ -1,8 +1,8 @@
 import { from } from 'rxjs';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 import { toSSE } from '../../src/operators/toSSE';
-import type { Message } from '../../src/message';
-import { completeValuesOnly } from '../../src/internal/completeValuesOnly';
+import type { Message } from '../../src/base/message';
+import { completeValuesOnly } from '../../src/wire/completeValuesOnly';
 import { parsePath, StreamedArgs } from '../../src/wire/gemini/streamedArgs';
 import type { DialectName } from '../../src/wire/types';
 import { decodeChunks, decodeFixtureEveryWay } from '../support/decodeFixture';

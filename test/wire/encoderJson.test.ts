@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import { jsonNumber } from '../../src/wire/jsonNumber';
 import { dialects } from '../../src/wire/dialects';
 import type { SSEFrame } from '../../src/wire/types';

@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
 import { ev } from '../../src/testing';
 import { createAISDKUIDecoder } from '../../src/wire/ai-sdk-ui/decoder';
 import { createAISDKUIEncoder } from '../../src/wire/ai-sdk-ui/encoder';

@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../../src/events';
-import type { Message } from '../../src/message';
+import type { RxllmEvent } from '../../src/base/events';
+import type { Message } from '../../src/base/message';
 import { decodeChunks, decodeFixtureEveryWay } from '../support/decodeFixture';
 
 /** Decodes SSE text the way a source does; returns the events, the message and any error. */

@@ -1,4 +1,4 @@
-import type { RxllmErrorCode } from '../../src/errors';
+import type { RxllmErrorCode } from '../../src/base/errors';
 import type { DialectName } from '../../src/wire/types';
 import { decodeChunks } from '../support/decodeFixture';
 

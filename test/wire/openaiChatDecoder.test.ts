@@ -1,6 +1,6 @@
-import type { RxllmEvent } from '../../src/events';
-import { RxllmError } from '../../src/errors';
-import type { ChoiceMessage, Message } from '../../src/message';
+import type { RxllmEvent } from '../../src/base/events';
+import { RxllmError } from '../../src/base/errors';
+import type { ChoiceMessage, Message } from '../../src/base/message';
 import { createOpenAIChatDecoder } from '../../src/wire/openai-chat/decoder';
 import { decodeChunks, decodeFixtureEveryWay } from '../support/decodeFixture';
 

@@ -1,4 +1,4 @@
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { getDialect } from '../../src/wire/dialects';
 import { createOpenAIResponsesDecoder } from '../../src/wire/openai-responses/decoder';
 import { decodeChunks, decodeFixtureEveryWay, feedDecoder, fixtureBytes } from '../support/decodeFixture';

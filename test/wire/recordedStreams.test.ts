@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
-import type { RxllmEvent } from '../../src/events';
-import type { Message } from '../../src/message';
+import type { RxllmEvent } from '../../src/base/events';
+import type { Message } from '../../src/base/message';
 import type { DialectName } from '../../src/wire/types';
 import { decodeFixtureEveryWay, fixtureBytes } from '../support/decodeFixture';
 

@@ -1,10 +1,10 @@
 import { concat, from, throwError } from 'rxjs';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RxllmError } from '../../src/errors';
-import { codeForProviderError } from '../../src/internal/httpError';
-import type { RxllmEvent } from '../../src/events';
-import type { Message } from '../../src/message';
+import type { RxllmError } from '../../src/base/errors';
+import { codeForProviderError } from '../../src/base/httpError';
+import type { RxllmEvent } from '../../src/base/events';
+import type { Message } from '../../src/base/message';
 import { toSSE } from '../../src/operators/toSSE';
 import { dialects } from '../../src/wire/dialects';
 import type { DialectName } from '../../src/wire/types';

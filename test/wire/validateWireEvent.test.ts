@@ -1,9 +1,9 @@
-import { RxllmError } from '../../src/errors';
+import { RxllmError } from '../../src/base/errors';
 import { ev } from '../../src/testing';
 import { createRxllmEncoder } from '../../src/wire/rxllm/encoder';
 import { rxllmEventSchema } from '../../src/wire/rxllm/schema';
 import { validateWireEvent, WireEventIssue, wireEventTypes } from '../../src/wire/rxllm/validateWireEvent';
-import type { RxllmEvent } from '../../src/events';
+import type { RxllmEvent } from '../../src/base/events';
 
 /** The wire JSON the rxllm encoder writes for these events (and a fatal error at the end). */
 function wire(events: RxllmEvent[]): Record<string, unknown>[] {

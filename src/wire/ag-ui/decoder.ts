@@ -1,10 +1,10 @@
-import type { FinishReason, Usage } from '../../events';
-import { RxllmError, rxllmErrorCodes, type RxllmErrorCode } from '../../errors';
-import { codeForProviderError } from '../../internal/httpError';
-import { count, isObject } from '../../internal/json';
-import { malformed, parseJsonOrThrow } from '../../internal/malformed';
-import { parseCutOffArgs } from '../../internal/completeValuesOnly';
-import { parsePartialJson } from '../../internal/parsePartialJson';
+import type { FinishReason, Usage } from '../../base/events';
+import { RxllmError, rxllmErrorCodes, type RxllmErrorCode } from '../../base/errors';
+import { codeForProviderError } from '../../base/httpError';
+import { count, isObject } from '../json';
+import { malformed, parseJsonOrThrow } from '../malformed';
+import { parseCutOffArgs } from '../completeValuesOnly';
+import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 
 const dialect = 'ag-ui';

@@ -1,6 +1,6 @@
-import type { FinishReason, Usage } from '../../events';
-import type { RxllmError } from '../../errors';
-import { randomId } from '../../internal/randomId';
+import type { FinishReason, Usage } from '../../base/events';
+import type { RxllmError } from '../../base/errors';
+import { randomId } from '../randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
 /**

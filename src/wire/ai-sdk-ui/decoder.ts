@@ -1,8 +1,8 @@
-import type { FinishReason, Usage } from '../../events';
-import { RxllmError } from '../../errors';
-import { count, isObject } from '../../internal/json';
-import { malformed, parseJsonOrThrow } from '../../internal/malformed';
-import { parseCutOffArgs } from '../../internal/completeValuesOnly';
+import type { FinishReason, Usage } from '../../base/events';
+import { RxllmError } from '../../base/errors';
+import { count, isObject } from '../json';
+import { malformed, parseJsonOrThrow } from '../malformed';
+import { parseCutOffArgs } from '../completeValuesOnly';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 
 const dialect = 'ai-sdk-ui';

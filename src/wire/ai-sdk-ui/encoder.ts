@@ -1,9 +1,8 @@
-import type { FinishReason, Usage } from '../../events';
-import { StepUsage } from '../stepUsage';
-import type { RxllmError } from '../../errors';
-import { jsonOr } from '../../internal/jsonOr';
-import { randomId } from '../../internal/randomId';
-import { cannotTakeBack } from '../cannotTakeBack';
+import type { FinishReason, Usage } from '../../base/events';
+import type { RxllmError } from '../../base/errors';
+import { jsonOr } from '../jsonOr';
+import { randomId } from '../randomId';
+import { createHoldingEncoder, type EncoderBody, type HeldResponse } from '../createHoldingEncoder';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
 /** rxllm's finish reasons in the UI stream's vocabulary (`refusal` is a content filter there, as in @ai-sdk/anthropic). */
@@ -46,19 +45,20 @@ const finishReasons: Record<FinishReason, string> = {
  * - On failure: `{"type":"error","errorText"}` (which `useChat` surfaces as its `error`), then `[DONE]`.
  */
 export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
-  let messageId = options.id;
+  return createHoldingEncoder('ai-sdk-ui', options, (held) => aiSdkUiBody(write, held), {
+    firstChoiceOnly: true,
+  });
+}
+
+function aiSdkUiBody(write: WriteFrame, held: HeldResponse): EncoderBody {
   let started = false;
   let parts = 0;
-  // A text, reasoning or tool part was written (a `reset` would have to take it back); and the
-  // stream was closed by such a reset.
+  // A text, reasoning or tool part was written: a `reset` would have to take it back.
   let wroteContent = false;
-  let closed = false;
   // The open text or reasoning part ('' when none) and its kind.
   let openId = '';
   let openKind: 'text' | 'reasoning' = 'text';
   const tools = new Map<string, number>(); // call id → characters of input already written
-  const stepUsage = new StepUsage();
-  let finish: FinishReason | undefined;
   // A step (one model call) is open: `start-step` was written, `finish-step` is owed.
   let stepOpen = false;
   // A step-start arrived: `start-step` is written before the step's first part (so a step that
@@ -85,8 +85,8 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
   const start = (): void => {
     if (started) return;
     started = true;
-    messageId ??= randomId('msg-');
-    chunk(`{"type":"start","messageId":${JSON.stringify(messageId)}}`);
+    held.id ??= randomId('msg-');
+    chunk(`{"type":"start","messageId":${JSON.stringify(held.id)}}`);
   };
 
   const closeOpen = (): void => {
@@ -124,9 +124,10 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
     );
   };
 
-  const encoder: Encoder = {
+  return {
+    started: () => started,
+    wroteOutput: () => wroteContent,
     event(event) {
-      if (closed || ('choice' in event && event.choice !== undefined && event.choice !== 0)) return;
       switch (event.type) {
         case 'text':
         case 'refusal':
@@ -196,51 +197,33 @@ export function createAISDKUIEncoder(write: WriteFrame, options: EncoderOptions 
             );
           return;
         }
-        case 'finish':
-          finish = event.reason;
-          return;
-        case 'usage':
-          stepUsage.add(event);
-          return;
         case 'step-start':
-          stepUsage.start(event);
           stepPending = true;
           return;
         case 'step-finish':
           finishStep();
           return;
-        case 'start':
-          if (!started && event.id !== undefined) messageId = event.id;
-          return;
-        case 'reset': {
-          if (!wroteContent) return; // nothing shown, nothing to take back
-          const error = cannotTakeBack('ai-sdk-ui', event.reason);
-          closed = true;
-          return error;
-        }
         default:
           return;
       }
     },
-    error(error: RxllmError) {
-      if (closed) closeOpen(); // the text shown before the reset is complete as it stands
+    error(error: RxllmError, closedByReset) {
+      if (closedByReset) closeOpen(); // the text shown before the reset is complete as it stands
       chunk(`{"type":"error","errorText":${JSON.stringify(error.providerMessage ?? error.message)}}`);
       chunk('[DONE]');
     },
     end() {
-      if (closed) return;
       start();
       closeOpen();
       finishStep();
-      const usage = stepUsage.total();
+      const usage = held.usage();
       let json = '{"type":"finish"';
-      if (finish !== undefined) json += `,"finishReason":"${finishReasons[finish]}"`;
+      if (held.finish !== undefined) json += `,"finishReason":"${finishReasons[held.finish]}"`;
       if (usage !== undefined) json += `,"messageMetadata":{"usage":${usageJson(usage)}}`;
       chunk(`${json}}`);
       chunk('[DONE]');
     },
   };
-  return encoder;
 }
 
 function usageJson(usage: Usage): string {

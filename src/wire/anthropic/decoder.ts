@@ -1,10 +1,10 @@
-import type { FinishReason } from '../../events';
-import { RxllmError } from '../../errors';
-import { parseCutOffArgs } from '../../internal/completeValuesOnly';
-import { inBandError } from '../../internal/httpError';
-import { count, isObject } from '../../internal/json';
-import { malformed } from '../../internal/malformed';
-import { parsePartialJson } from '../../internal/parsePartialJson';
+import type { FinishReason } from '../../base/events';
+import { RxllmError } from '../../base/errors';
+import { parseCutOffArgs } from '../completeValuesOnly';
+import { inBandError } from '../../base/httpError';
+import { count, isObject } from '../json';
+import { malformed } from '../malformed';
+import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 import { anthropicTextDelta } from './anthropicTextDelta';
 

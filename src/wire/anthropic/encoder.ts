@@ -1,10 +1,9 @@
-import type { FinishReason, Usage } from '../../events';
-import type { RxllmError, RxllmErrorCode } from '../../errors';
-import { randomId } from '../../internal/randomId';
-import { cannotTakeBack } from '../cannotTakeBack';
+import type { FinishReason, Usage } from '../../base/events';
+import type { RxllmError, RxllmErrorCode } from '../../base/errors';
+import { randomId } from '../randomId';
+import { createHoldingEncoder, type EncoderBody, type HeldResponse } from '../createHoldingEncoder';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 import { jsonNumber } from '../jsonNumber';
-import { StepUsage } from '../stepUsage';
 
 /** rxllm's finish reasons as Anthropic `stop_reason`s; Anthropic has no word for the last four. */
 const stopReasons: Record<FinishReason, string> = {
@@ -77,11 +76,13 @@ interface ToolBlock {
  *   (nothing follows; the SDK throws it as an `APIError`).
  */
 export function createAnthropicEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
-  let id = options.id;
-  let model = options.model;
+  return createHoldingEncoder('anthropic', options, (held) => anthropicBody(write, held), {
+    firstChoiceOnly: true,
+  });
+}
+
+function anthropicBody(write: WriteFrame, held: HeldResponse): EncoderBody {
   let started = false;
-  const stepUsage = new StepUsage();
-  let stopReason: string | null = null;
   let nextIndex = 0;
   // The open text or thinking block (-1 when none), its kind, and whether a thinking block is signed.
   let openIndex = -1;
@@ -92,13 +93,13 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
   const start = (): void => {
     if (started) return;
     started = true;
-    id ??= randomId('msg_');
-    const usage = stepUsage.total();
+    held.id ??= randomId('msg_');
+    const usage = held.usage();
     const [input, output] =
       usage === undefined ? ['"input_tokens":0', '0'] : [inputTokens(usage), jsonNumber(usage.outputTokens)];
     write({
       event: 'message_start',
-      data: `{"type":"message_start","message":{"id":${JSON.stringify(id)},"type":"message","role":"assistant","model":${JSON.stringify(model ?? '')},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{${input},"output_tokens":${output}}}}`,
+      data: `{"type":"message_start","message":{"id":${JSON.stringify(held.id)},"type":"message","role":"assistant","model":${JSON.stringify(held.model ?? '')},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{${input},"output_tokens":${output}}}}`,
     });
   };
 
@@ -142,7 +143,8 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
 
   const messageDelta = (): void => {
     start();
-    const usage = stepUsage.total();
+    const usage = held.usage();
+    const stopReason = held.finish === undefined ? null : stopReasons[held.finish];
     const counts =
       usage === undefined
         ? '"output_tokens":0'
@@ -153,11 +155,10 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
     });
   };
 
-  let closed = false; // by a `reset` after output
-
-  const encoder: Encoder = {
+  return {
+    started: () => started,
+    wroteOutput: () => nextIndex > 0, // a content block was written
     event(event) {
-      if (closed || ('choice' in event && event.choice !== undefined && event.choice !== 0)) return;
       switch (event.type) {
         case 'text':
         case 'refusal':
@@ -220,33 +221,13 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
           blockStop(tool.index);
           return;
         }
-        case 'finish':
-          stopReason = stopReasons[event.reason];
-          return;
-        case 'step-start':
-          stepUsage.start(event);
-          return;
-        case 'usage':
-          stepUsage.add(event);
-          return;
-        case 'start':
-          if (started) return; // the ids are fixed once written
-          if (event.id !== undefined) id = event.id;
-          if (event.model !== undefined) model = event.model;
-          return;
-        case 'reset': {
-          if (nextIndex === 0) return; // no content block written: nothing to take back
-          const error = cannotTakeBack('anthropic', event.reason);
-          closed = true;
-          return error;
-        }
         default:
           return;
       }
     },
     error(error: RxllmError) {
       // A stop reason or usage that arrived before the failure is not lost: message_delta first.
-      if (stopReason !== null || stepUsage.total() !== undefined) messageDelta();
+      if (held.finish !== undefined || held.usage() !== undefined) messageDelta();
       const type =
         error.providerCode !== undefined && anthropicErrorTypes.has(error.providerCode)
           ? error.providerCode
@@ -259,7 +240,6 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
       });
     },
     end() {
-      if (closed) return;
       start();
       closeOpen();
       for (const tool of tools.values()) blockStop(tool.index);
@@ -268,7 +248,6 @@ export function createAnthropicEncoder(write: WriteFrame, options: EncoderOption
       write({ event: 'message_stop', data: '{"type":"message_stop"}' });
     },
   };
-  return encoder;
 }
 
 /** Anthropic counts cached input apart: `input_tokens` excludes what `cache_read_input_tokens` holds. */

@@ -1,5 +1,5 @@
-import { isObject } from '../../internal/json';
-import { malformed, parseJsonOrThrow } from '../../internal/malformed';
+import { isObject } from '../json';
+import { malformed, parseJsonOrThrow } from '../malformed';
 import { createAnthropicDecoder } from '../anthropic/decoder';
 import type { DecoderOptions, EmitEvent } from '../types';
 import type { BedrockDecoder } from './converseDecoder';

@@ -1,6 +1,6 @@
-import { RxllmError } from '../../errors';
-import { codeForStatus } from '../../internal/httpError';
-import { count, isObject } from '../../internal/json';
+import { RxllmError } from '../../base/errors';
+import { codeForStatus } from '../../base/httpError';
+import { count, isObject } from '../json';
 
 /**
  * The HTTP status Bedrock documents for each of its errors, so that an exception in the middle

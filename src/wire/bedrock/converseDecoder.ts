@@ -1,9 +1,9 @@
-import type { FinishReason } from '../../events';
-import { RxllmError } from '../../errors';
-import { count, isObject } from '../../internal/json';
-import { malformed, parseJsonOrThrow } from '../../internal/malformed';
-import { parseCutOffArgs } from '../../internal/completeValuesOnly';
-import { parsePartialJson } from '../../internal/parsePartialJson';
+import type { FinishReason } from '../../base/events';
+import { RxllmError } from '../../base/errors';
+import { count, isObject } from '../json';
+import { malformed, parseJsonOrThrow } from '../malformed';
+import { parseCutOffArgs } from '../completeValuesOnly';
+import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 
 const dialect = 'bedrock-converse';

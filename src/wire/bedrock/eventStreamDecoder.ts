@@ -1,9 +1,9 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
-import { RxllmError } from '../../errors';
-import type { StreamDecoder } from '../../internal/createStreamDecoder';
-import { guardEvents } from '../../internal/guardEvents';
-import { malformed } from '../../internal/malformed';
-import { resolveLimits } from '../../limits';
+import { RxllmError } from '../../base/errors';
+import type { StreamDecoder } from '../createStreamDecoder';
+import { guardEvents } from '../guardEvents';
+import { malformed } from '../malformed';
+import { resolveLimits } from '../../base/limits';
 import type { DecoderOptions, Dialect, EmitEvent } from '../types';
 import { bedrockError } from './bedrockError';
 

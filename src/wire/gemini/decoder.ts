@@ -8,11 +8,11 @@ import type {
   ToolCallEvent,
   ToolCallStartEvent,
   UsageEvent,
-} from '../../events';
-import { RxllmError } from '../../errors';
-import { inBandError as mapInBandError } from '../../internal/httpError';
-import { isObject } from '../../internal/json';
-import { malformed } from '../../internal/malformed';
+} from '../../base/events';
+import { RxllmError } from '../../base/errors';
+import { inBandError as mapInBandError } from '../../base/httpError';
+import { isObject } from '../json';
+import { malformed } from '../malformed';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 import { StreamedArgs } from './streamedArgs';
 

@@ -8,13 +8,13 @@ import type {
   ToolCallEvent,
   ToolCallStartEvent,
   UsageEvent,
-} from '../../events';
-import { RxllmError } from '../../errors';
-import { inBandError as mapInBandError } from '../../internal/httpError';
-import { isObject } from '../../internal/json';
-import { malformed } from '../../internal/malformed';
-import { parseCutOffArgs } from '../../internal/completeValuesOnly';
-import { parsePartialJson } from '../../internal/parsePartialJson';
+} from '../../base/events';
+import { RxllmError } from '../../base/errors';
+import { inBandError as mapInBandError } from '../../base/httpError';
+import { isObject } from '../json';
+import { malformed } from '../malformed';
+import { parseCutOffArgs } from '../completeValuesOnly';
+import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 
 const dialect = 'ollama';

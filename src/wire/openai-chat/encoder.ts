@@ -1,10 +1,9 @@
-import type { FinishReason, Usage } from '../../events';
-import type { RxllmError, RxllmErrorCode } from '../../errors';
-import { randomId } from '../../internal/randomId';
-import { cannotTakeBack } from '../cannotTakeBack';
+import type { FinishReason, Usage } from '../../base/events';
+import type { RxllmError, RxllmErrorCode } from '../../base/errors';
+import { randomId } from '../randomId';
+import { createHoldingEncoder, type EncoderBody, type HeldResponse } from '../createHoldingEncoder';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 import { jsonNumber } from '../jsonNumber';
-import { StepUsage } from '../stepUsage';
 
 /** rxllm's finish reasons in OpenAI's words; OpenAI has no word for the last four, and says `stop`. */
 const finishReasons: Record<FinishReason, string> = {
@@ -64,9 +63,10 @@ const errorShapes: Record<RxllmErrorCode, [type: string, code: string | null]> =
  * `chatcmpl-` id; they are fixed at the first frame.
  */
 export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
-  let id = options.id;
-  let model = options.model;
-  let created: number | undefined;
+  return createHoldingEncoder('openai-chat', options, (held) => openAIChatBody(write, held));
+}
+
+function openAIChatBody(write: WriteFrame, held: HeldResponse): EncoderBody {
   // `{"id":…,"object":…,"created":…,"model":…,"choices":[`, built once: each chunk is this prefix
   // plus one choice, so a token costs one template literal and one JSON.stringify of its text.
   let prefix: string | undefined;
@@ -74,16 +74,14 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
   const roleSent = new Set<number>();
   // Characters of arguments already written per call id, to write only what a final call adds.
   const streamedArgs = new Map<string, number>();
-  // Output has been written that a `reset` would have to take back; and the stream was closed by one.
+  // Output has been written that a `reset` would have to take back.
   let wroteContent = false;
-  let closed = false;
-  const stepUsage = new StepUsage();
 
   const head = (): string => {
     if (prefix === undefined) {
-      id ??= randomId('chatcmpl-');
-      created ??= Math.floor(Date.now() / 1000);
-      prefix = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${jsonNumber(created)},"model":${JSON.stringify(model ?? '')},"choices":[`;
+      held.id ??= randomId('chatcmpl-');
+      held.createdSeconds ??= Math.floor(Date.now() / 1000);
+      prefix = `{"id":${JSON.stringify(held.id)},"object":"chat.completion.chunk","created":${jsonNumber(held.createdSeconds)},"model":${JSON.stringify(held.model ?? '')},"choices":[`;
     }
     return prefix;
   };
@@ -100,9 +98,10 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
     });
   };
 
-  const encoder: Encoder = {
+  return {
+    started: () => prefix !== undefined,
+    wroteOutput: () => wroteContent,
     event(event) {
-      if (closed) return;
       switch (event.type) {
         case 'text':
           delta(event.choice ?? 0, `"content":${JSON.stringify(event.text)}`);
@@ -149,31 +148,13 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
         case 'finish':
           delta(event.choice ?? 0, '', `"${finishReasons[event.reason]}"`);
           return;
-        case 'step-start':
-          stepUsage.start(event);
-          return;
-        case 'usage':
-          stepUsage.add(event);
-          return;
-        case 'start':
-          if (prefix !== undefined) return; // the ids are fixed once written
-          if (event.id !== undefined) id = event.id;
-          if (event.model !== undefined) model = event.model;
-          if (event.created !== undefined) created = Math.floor(event.created / 1000);
-          return;
-        case 'reset': {
-          if (!wroteContent) return;
-          const error = cannotTakeBack('openai-chat', event.reason);
-          closed = true;
-          return error;
-        }
         default:
           return;
       }
     },
     error(error: RxllmError) {
       // Usage that arrived before the failure is not lost: its chunk goes first.
-      const usage = stepUsage.total();
+      const usage = held.usage();
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       const [type, code] = errorShapes[error.code] ?? errorShapes.provider;
       const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
@@ -185,13 +166,11 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
       write({ data: '[DONE]' });
     },
     end() {
-      if (closed) return;
-      const usage = stepUsage.total();
+      const usage = held.usage();
       if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
       write({ data: '[DONE]' });
     },
   };
-  return encoder;
 }
 
 function openAIUsage(usage: Usage): string {

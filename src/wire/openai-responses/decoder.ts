@@ -1,10 +1,10 @@
-import type { FinishReason, UsageEvent } from '../../events';
-import { RxllmError } from '../../errors';
-import { inBandError } from '../../internal/httpError';
-import { count, isObject } from '../../internal/json';
-import { malformed } from '../../internal/malformed';
-import { parseCutOffArgs } from '../../internal/completeValuesOnly';
-import { parsePartialJson } from '../../internal/parsePartialJson';
+import type { FinishReason, UsageEvent } from '../../base/events';
+import { RxllmError } from '../../base/errors';
+import { inBandError } from '../../base/httpError';
+import { count, isObject } from '../json';
+import { malformed } from '../malformed';
+import { parseCutOffArgs } from '../completeValuesOnly';
+import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 import { outputTextDelta } from './outputTextDelta';
 

@@ -1,10 +1,9 @@
-import type { FinishReason, Usage } from '../../events';
-import type { RxllmError, RxllmErrorCode } from '../../errors';
-import { randomId } from '../../internal/randomId';
-import { cannotTakeBack } from '../cannotTakeBack';
+import type { FinishReason, Usage } from '../../base/events';
+import type { RxllmError, RxllmErrorCode } from '../../base/errors';
+import { randomId } from '../randomId';
+import { createHoldingEncoder, type EncoderBody, type HeldResponse } from '../createHoldingEncoder';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 import { jsonNumber } from '../jsonNumber';
-import { StepUsage } from '../stepUsage';
 
 const errorCodes: Record<RxllmErrorCode, [type: string, code: string]> = {
   network: ['server_error', 'server_error'],
@@ -97,14 +96,15 @@ type Item = MessageItem | ReasoningItem | FunctionCallItem;
  *   SDK throws it, and at the top level, as OpenAI documents it), then `response.failed`.
  */
 export function createOpenAIResponsesEncoder(write: WriteFrame, options: EncoderOptions = {}): Encoder {
-  let id = options.id;
-  let model = options.model;
-  let createdAt: number | undefined;
+  return createHoldingEncoder('openai-responses', options, (held) => responsesBody(write, held), {
+    firstChoiceOnly: true,
+  });
+}
+
+function responsesBody(write: WriteFrame, held: HeldResponse): EncoderBody {
   let stem = '';
   let started = false;
   let sequence = 0;
-  const stepUsage = new StepUsage();
-  let finish: FinishReason | undefined;
   const items: Item[] = [];
   let message: MessageItem | undefined;
   let reasoning: ReasoningItem | undefined;
@@ -118,17 +118,17 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
   const response = (status: string, tail = ''): string => {
     let output = '';
     for (const item of items) output += `${output === '' ? '' : ','}${itemJson(item)}`;
-    return `{"id":${JSON.stringify(id)},"object":"response","created_at":${jsonNumber(createdAt)},"status":"${status}","model":${JSON.stringify(model ?? '')},"output":[${output}]${tail}}`;
+    return `{"id":${JSON.stringify(held.id)},"object":"response","created_at":${jsonNumber(held.createdSeconds)},"status":"${status}","model":${JSON.stringify(held.model ?? '')},"output":[${output}]${tail}}`;
   };
 
   const start = (): void => {
     if (started) return;
     started = true;
-    id ??= randomId('resp_');
+    const id = (held.id ??= randomId('resp_'));
     // Item ids are made from the response id, which may come from upstream: only safe characters
     // and a bounded length go into them, since they are spliced into every frame unescaped.
     stem = (id.startsWith('resp_') ? id.slice(5) : id).replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
-    createdAt ??= Math.floor(Date.now() / 1000);
+    held.createdSeconds ??= Math.floor(Date.now() / 1000);
     emit('response.created', `"response":${response('in_progress', ',"usage":null,"error":null')}`);
     emit('response.in_progress', `"response":${response('in_progress', ',"usage":null,"error":null')}`);
   };
@@ -251,12 +251,10 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
     itemDone(item);
   };
 
-  let closed = false; // by a `reset` after output
-
-  const encoder: Encoder = {
+  return {
+    started: () => started,
+    wroteOutput: () => items.length > 0,
     event(event) {
-      if (closed) return;
-      if ('choice' in event && event.choice !== undefined && event.choice !== 0) return;
       switch (event.type) {
         case 'text':
         case 'refusal': {
@@ -302,27 +300,6 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
           closeCall(item);
           return;
         }
-        case 'finish':
-          finish = event.reason;
-          return;
-        case 'step-start':
-          stepUsage.start(event);
-          return;
-        case 'usage':
-          stepUsage.add(event);
-          return;
-        case 'start':
-          if (started) return; // the ids are fixed once written
-          if (event.id !== undefined) id = event.id;
-          if (event.model !== undefined) model = event.model;
-          if (event.created !== undefined) createdAt = Math.floor(event.created / 1000);
-          return;
-        case 'reset': {
-          if (items.length === 0) return; // nothing shown, nothing to take back
-          const error = cannotTakeBack('openai-responses', event.reason);
-          closed = true;
-          return error;
-        }
         default:
           return;
       }
@@ -340,26 +317,24 @@ export function createOpenAIResponsesEncoder(write: WriteFrame, options: Encoder
         'error',
         `"code":${code},"message":${text},"param":null,"error":{"type":"${type}","code":${code},"message":${text},"param":null}`,
       );
-      const usage = stepUsage.total();
+      const usage = held.usage();
       emit(
         'response.failed',
         `"response":${response('failed', `,"usage":${usage === undefined ? 'null' : usageJson(usage)},"error":{"code":${code},"message":${text}}`)}`,
       );
     },
     end() {
-      if (closed) return;
       start();
       closeMessage();
       closeReasoning();
       for (const item of [...calls.values()]) closeCall(item);
-      const incomplete = finish === undefined ? undefined : incompleteReasons[finish];
-      const usage = stepUsage.total();
+      const incomplete = held.finish === undefined ? undefined : incompleteReasons[held.finish];
+      const usage = held.usage();
       const tail = `,"usage":${usage === undefined ? 'null' : usageJson(usage)},"error":null,"incomplete_details":${incomplete === undefined ? 'null' : `{"reason":"${incomplete}"}`}`;
       if (incomplete === undefined) emit('response.completed', `"response":${response('completed', tail)}`);
       else emit('response.incomplete', `"response":${response('incomplete', tail)}`);
     },
   };
-  return encoder;
 }
 
 function joinDeltas(part: { text: string; deltas: string[] }): void {

@@ -1,6 +1,6 @@
-import type { RxllmEvent } from '../../events';
-import { RxllmError, type RxllmErrorOptions } from '../../errors';
-import { malformed, parseJsonOrThrow } from '../../internal/malformed';
+import type { RxllmEvent } from '../../base/events';
+import { RxllmError, type RxllmErrorOptions } from '../../base/errors';
+import { malformed, parseJsonOrThrow } from '../malformed';
 import type { Decoder, EmitEvent } from '../types';
 import { validateWireEvent, wireEventTypes, WireEventIssue } from './validateWireEvent';
 

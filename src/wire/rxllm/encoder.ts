@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../../events';
-import { jsonOr } from '../../internal/jsonOr';
+import type { RxllmEvent } from '../../base/events';
+import { jsonOr } from '../jsonOr';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
 /**

@@ -1,5 +1,5 @@
-import type { RxllmEvent } from '../../events';
-import { rxllmErrorCodes } from '../../errors';
+import type { RxllmEvent } from '../../base/events';
+import { rxllmErrorCodes } from '../../base/errors';
 
 /**
  * The `rxllm` dialect's events checked by hand: what `rxllmEventSchema` (zod, in `rxllm/schema`)

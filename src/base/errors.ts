@@ -1,0 +1,221 @@
+import type { Message } from './messageTypes';
+
+/** What went wrong, as one string a program can switch on. */
+export type RxllmErrorCode =
+  | 'network'
+  | 'http'
+  | 'auth'
+  | 'rate-limit'
+  | 'overloaded'
+  | 'context-length'
+  | 'timeout'
+  | 'malformed'
+  | 'provider'
+  | 'aborted'
+  /** Misuse: a source's input or an option is not what it must be. Never retryable. */
+  | 'invalid-argument'
+  /** A bound was exceeded: a buffer's `maxBuffered`, a size limit, input nested too deeply. */
+  | 'limit-exceeded'
+  /** A tool of a tool loop failed and the loop was told to fail (`onToolError: 'fail'`). */
+  | 'tool';
+
+/** Every {@link RxllmErrorCode}, once: the wire decoders and validators read this list. */
+export const rxllmErrorCodes = [
+  'network',
+  'http',
+  'auth',
+  'rate-limit',
+  'overloaded',
+  'context-length',
+  'timeout',
+  'malformed',
+  'provider',
+  'aborted',
+  'invalid-argument',
+  'limit-exceeded',
+  'tool',
+] as const satisfies readonly RxllmErrorCode[];
+
+export interface RxllmErrorOptions {
+  code: RxllmErrorCode;
+  /** Defaults by code: network, rate-limit, overloaded and timeout are retryable, as are HTTP 5xx. */
+  retryable?: boolean;
+  status?: number;
+  retryAfterMs?: number;
+  cause?: unknown;
+  /** The message as far as it got before the failure. */
+  partial?: Message;
+  /** The wire dialect whose input failed (`openai-chat`, `anthropic`, ...). */
+  dialect?: string;
+  /** The provider's own error code or type (`overloaded_error`, `insufficient_quota`, ...). */
+  providerCode?: string;
+  /** The offending input, for `malformed` (truncated to a readable length). */
+  line?: string;
+  /** The provider's request id, when it gives one. */
+  requestId?: string;
+  /**
+   * The provider's own words, without rxllm's prefix (`Overloaded`, where `message` says
+   * `anthropic: overloaded_error: Overloaded`): what an encoder writes when it passes the error on.
+   */
+  providerMessage?: string;
+  /** For `limit-exceeded`: the name of the limit (`maxEventSize`, `maxMessageSize`, ...). */
+  limit?: string;
+}
+
+const marker = Symbol.for('rxllm.error');
+
+const retryableByDefault: ReadonlySet<RxllmErrorCode> = new Set([
+  'network',
+  'rate-limit',
+  'overloaded',
+  'timeout',
+]);
+
+/**
+ * The one error rxllm raises. Every failure of a stream (HTTP status, provider error event,
+ * malformed chunk, cut connection, deadline) arrives on the error channel as an `RxllmError`
+ * whose `partial` holds what had arrived before it, so nothing already streamed is lost.
+ *
+ * Use {@link RxllmError.isInstance} rather than `instanceof`: it still holds when two copies of
+ * rxllm are installed side by side.
+ */
+export class RxllmError extends Error {
+  override readonly name = 'RxllmError';
+  readonly code: RxllmErrorCode;
+  readonly retryable: boolean;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly dialect?: string;
+  readonly providerCode?: string;
+  readonly line?: string;
+  readonly requestId?: string;
+  /** The provider's own words, without rxllm's prefix; see {@link RxllmErrorOptions.providerMessage}. */
+  readonly providerMessage?: string;
+  /** For `limit-exceeded`: the name of the limit that was exceeded (see `StreamLimits`). */
+  readonly limit?: string;
+  /** The message as far as it got; set by the source (or `collect`) that saw the failure. */
+  partial?: Message;
+  readonly [marker] = true;
+
+  constructor(message: string, options: RxllmErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.retryable =
+      options.retryable ??
+      (retryableByDefault.has(options.code) ||
+        (options.code === 'http' && options.status !== undefined && options.status >= 500));
+    if (options.status !== undefined) this.status = options.status;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.dialect !== undefined) this.dialect = options.dialect;
+    if (options.providerCode !== undefined) this.providerCode = options.providerCode;
+    if (options.line !== undefined) this.line = options.line;
+    if (options.requestId !== undefined) this.requestId = options.requestId;
+    if (options.providerMessage !== undefined) this.providerMessage = options.providerMessage;
+    if (options.limit !== undefined) this.limit = options.limit;
+    if (options.partial !== undefined) this.partial = options.partial;
+  }
+
+  /** True for any rxllm error, including one thrown by another installed copy of rxllm. */
+  static isInstance(value: unknown): value is RxllmError {
+    return typeof value === 'object' && value !== null && (value as { [marker]?: boolean })[marker] === true;
+  }
+
+  /**
+   * Returns `error` itself when it is already an RxllmError, and otherwise wraps it (keeping it as
+   * `cause`): an AbortError becomes `aborted`, a failed fetch or socket `network`, a stack
+   * overflow `limit-exceeded`, anything else `provider` (not retryable: a bug is not fixed by
+   * asking again).
+   */
+  static from(error: unknown, fallback: Partial<RxllmErrorOptions> = {}): RxllmError {
+    if (RxllmError.isInstance(error)) return error;
+    const name = (error as { name?: string } | null)?.name;
+    // Shape, not instanceof: errors from another realm (undici under a test VM, an iframe) are
+    // not instances of this realm's Error.
+    const message = isErrorLike(error) ? error.message : String(error);
+    const code: RxllmErrorCode =
+      name === 'AbortError' || name === 'APIUserAbortError'
+        ? 'aborted'
+        : (fallback.code ??
+          (isNetworkFailure(error) ? 'network' : isStackOverflow(error) ? 'limit-exceeded' : 'provider'));
+    return new RxllmError(message, { ...fallback, code, cause: error });
+  }
+
+  /** A plain-object form for logs and for the `rxllm` wire dialect. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      status: this.status,
+      retryAfterMs: this.retryAfterMs,
+      dialect: this.dialect,
+      providerCode: this.providerCode,
+      requestId: this.requestId,
+      providerMessage: this.providerMessage,
+      limit: this.limit,
+    };
+  }
+}
+
+/**
+ * `message`, with the cause's own message in parentheses when it has one ("fetch failed" alone
+ * says nothing). Internal, shared with the sources.
+ */
+export function withCauseMessage(message: string, cause: unknown): string {
+  const inner = (cause as { message?: unknown } | null | undefined)?.message;
+  return typeof inner === 'string' && inner !== '' ? `${message} (${inner})` : message;
+}
+
+function isErrorLike(value: unknown): value is { name?: unknown; message: string; cause?: unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+/**
+ * What `fetch` implementations throw when the request or the body read fails in transit:
+ * undici ("fetch failed", "terminated"), Chromium ("Failed to fetch"), Firefox ("NetworkError
+ * when attempting to fetch resource."), Safari ("Load failed", "The network connection was
+ * lost."), Deno ("error sending request ..."). Any other TypeError is a bug, not the network.
+ */
+const fetchFailureMessage =
+  /^(?:fetch failed|terminated|failed to fetch|load failed|networkerror when attempting to fetch resource\.?|the network connection was lost\.?|network ?error|error sending request\b.*|error reading a body from connection\b.*)$/i;
+
+/** Socket-level error codes of Node, undici and the streams they feed. */
+const socketErrorCode =
+  /^(?:ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|ENETDOWN|EHOSTUNREACH|EHOSTDOWN|UND_ERR|ERR_STREAM_PREMATURE_CLOSE$)/;
+
+/**
+ * A failed fetch or socket: the TypeError fetch throws for a network failure (recognized by its
+ * words, see above), an SDK's APIConnectionError, a DOMException `NetworkError`, or a socket
+ * error code on the error or its causes. Duck-typed: errors from another realm (undici, test
+ * runners) fail `instanceof`. A TypeError from a bug ("x is not a function") is not one.
+ * Internal, shared with the sources.
+ */
+export function isNetworkFailure(
+  error: unknown,
+): error is { name?: unknown; message: string; cause?: unknown } {
+  if (!isErrorLike(error)) return false;
+  if (error.name === 'APIConnectionError' || error.name === 'NetworkError') return true;
+  if (error.name === 'TypeError' && fetchFailureMessage.test(error.message)) return true;
+  // The code may sit on the error or a few causes down (undici: TypeError → SocketError).
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && socketErrorCode.test(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** V8's, SpiderMonkey's and JavaScriptCore's words for a stack overflow. Internal. */
+export function isStackOverflow(error: unknown): boolean {
+  return (
+    isErrorLike(error) &&
+    (error.name === 'RangeError' || error.name === 'InternalError') &&
+    /call stack|too much recursion/i.test(error.message)
+  );
+}

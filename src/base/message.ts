@@ -1,0 +1,161 @@
+import type { RxllmEvent } from './events';
+import {
+  defaultTrack,
+  foldEvent,
+  hasContent,
+  sumUsage,
+  type MessageState,
+  type Mutable,
+  type ToolCallState,
+  type TrackState,
+} from './fold';
+import type { Message, ToolCall } from './messageTypes';
+
+export type { ChoiceMessage, Message, ToolCall } from './messageTypes';
+
+/**
+ * Folds events into a {@link Message}: the same fold as `messageReducer`, applied in place.
+ * Mutable on purpose: sources keep one per subscription so that a failure can report what
+ * arrived, and that must cost next to nothing per token. Track- and step-aware: each track is
+ * folded apart (a `reset` clears only its own track), usage is kept per step and summed.
+ */
+export class MessageAccumulator {
+  private readonly state: MessageState = {
+    status: 'idle',
+    tracks: {},
+    usage: null,
+    comparison: null,
+    error: null,
+  };
+
+  /**
+   * A run of text deltas for choice 0 of one open track, not yet appended to its `text`: joined
+   * once when any other event arrives or a snapshot is taken. Appending to a string per token
+   * would keep a rope node per token alive for the whole stream (measured: decoding 5% slower).
+   */
+  private readonly texts: string[] = [];
+  private textTrack: Mutable<TrackState> | undefined;
+
+  /** The `track` of the held run (undefined for the default track), compared first: one branch per token. */
+  private textKey: string | undefined;
+
+  apply(event: RxllmEvent): void {
+    // Small on purpose, so that it inlines into a decoder's emit: a run of text deltas is pushed.
+    if (
+      this.textTrack !== undefined &&
+      event.type === 'text' &&
+      event.track === this.textKey &&
+      event.choice === undefined
+    ) {
+      this.texts.push(event.text);
+      return;
+    }
+    this.applySlowly(event);
+  }
+
+  private applySlowly(event: RxllmEvent): void {
+    this.flush();
+    if (event.type === 'text' && event.choice === undefined) {
+      const key = event.track ?? defaultTrack;
+      const track = Object.hasOwn(this.state.tracks, key)
+        ? (this.state.tracks[key] as Mutable<TrackState>)
+        : undefined;
+      // What the fold would do to an open track with one choice: append. Held, to be joined.
+      if (
+        track !== undefined &&
+        track.status === 'streaming' &&
+        track.choices === undefined &&
+        track.steps.length > 0
+      ) {
+        this.textTrack = track;
+        this.textKey = event.track;
+        this.texts.push(event.text);
+        return;
+      }
+    }
+    foldEvent(this.state, event, true);
+  }
+
+  private flush(): void {
+    if (this.textTrack === undefined) return;
+    this.textTrack.text += this.texts.join('');
+    this.texts.length = 0;
+    this.textTrack = undefined;
+  }
+
+  /** The message so far. Cheap enough to call once per stream, not per token. */
+  snapshot(): Message {
+    this.flush();
+    const names = Object.keys(this.state.tracks);
+    if (names.length <= 1) {
+      const message = messageOf(names.length === 0 ? undefined : this.state.tracks[names[0]!]);
+      if (this.state.usage !== null) message.totalUsage = { ...this.state.usage };
+      return message;
+    }
+    const tracks: Record<string, Message> = {};
+    for (const name of names) {
+      // An own property even for a track named `__proto__` (a plain assignment would set the prototype).
+      Object.defineProperty(tracks, name, {
+        value: messageOf(this.state.tracks[name]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    const answer = this.state.tracks[answerTrack(this.state.tracks, names)];
+    const message = messageOf(answer);
+    message.tracks = tracks;
+    const total = this.state.usage ?? sumUsage(names.map((name) => this.state.tracks[name]!.usage));
+    if (total !== null) message.totalUsage = { ...total };
+    return message;
+  }
+}
+
+/** The track that answers: shows content and was neither cancelled nor failed, else shows content, else the first. */
+function answerTrack(tracks: Readonly<Record<string, TrackState>>, names: string[]): string {
+  const standing = names.find((name) => {
+    const track = tracks[name]!;
+    return hasContent(track) && track.status !== 'cancelled' && track.status !== 'error';
+  });
+  return standing ?? names.find((name) => hasContent(tracks[name]!)) ?? names[0]!;
+}
+
+function messageOf(track: TrackState | undefined): Message {
+  if (track === undefined) {
+    return { text: '', reasoning: '', refusal: '', toolCalls: [], usage: null, finishReason: null };
+  }
+  const message: Message = {
+    text: track.text,
+    reasoning: track.reasoning,
+    refusal: track.refusal,
+    toolCalls: track.toolCalls.map(toolCallOf),
+    usage: track.usage === null ? null : { ...track.usage },
+    finishReason: track.finishReason,
+  };
+  if (track.id !== undefined) message.id = track.id;
+  if (track.provider !== undefined) message.provider = track.provider;
+  if (track.model !== undefined) message.model = track.model;
+  if (track.choices !== undefined) {
+    message.choices = track.choices.map((choice) => ({
+      index: choice.index,
+      text: choice.text,
+      reasoning: choice.reasoning,
+      refusal: choice.refusal,
+      toolCalls: choice.toolCalls.map(toolCallOf),
+      finishReason: choice.finishReason,
+    }));
+  }
+  if (track.steps.length > 1) message.steps = track.steps.map((step) => ({ ...step }));
+  return message;
+}
+
+function toolCallOf(call: ToolCallState): ToolCall {
+  if (!call.complete)
+    return { id: call.id, name: call.name, args: {}, argsText: call.argsText, incomplete: true };
+  const done: ToolCall = { id: call.id, name: call.name, args: call.args, argsText: call.argsText };
+  if (call.incomplete) done.incomplete = true;
+  if (call.error !== undefined) done.error = call.error;
+  else if ('result' in call) done.result = call.result;
+  if (call.durationMs !== undefined) done.durationMs = call.durationMs;
+  return done;
+}

@@ -1,0 +1,423 @@
+import { Observable } from 'rxjs';
+import type { RxllmEvent } from '../../base/events';
+import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
+import { resolveLimits, type StreamLimits } from '../../base/limits';
+import { MessageAccumulator } from '../../base/message';
+import type { ByteStream, StreamInput } from './StreamInput';
+import type { DialectInput } from '../../wire/registry';
+import type { DecoderOptions, Dialect, Framing } from '../../wire/types';
+import { createStreamDecoder } from '../../wire/createStreamDecoder';
+import { failedPartial } from '../../base/failedPartial';
+import { DownstreamFlow } from '../../flow/flow';
+import { errorFromHttpResponse } from '../../base/httpError';
+
+export interface SourceFromBytesOptions {
+  dialect: Dialect;
+  decoderOptions?: DecoderOptions;
+  /**
+   * Turns a failure of the request itself (an SDK's `APIError`) into an RxllmError; `undefined`
+   * leaves it to `RxllmError.from`.
+   */
+  mapError?: (error: unknown) => RxllmError | undefined;
+  /** Names the source in errors about its input (`fromSSE`, `fromOpenAI`, ...). */
+  name: string;
+  /** Frames the bytes another way than `createStreamDecoder` does (Bedrock's binary event stream). */
+  createStreamDecoder?: typeof createStreamDecoder;
+  /**
+   * What the source knows of its request (the model asked for): emitted as a `step-start` at
+   * subscribe, before the request is made, so that a stream cancelled before its response can
+   * still be priced. Absent for a generic source (`fromSSE`), whose input may carry its own steps.
+   */
+  step?: { model?: string; provider?: string };
+}
+
+/** Why a request is aborted on unsubscribe: made once, so no abort captures a stack. */
+const unsubscribed: Error = Object.freeze(
+  Object.assign(new Error('rxllm: unsubscribed'), {
+    name: 'AbortError',
+    stack: 'AbortError: rxllm: unsubscribed',
+  }),
+);
+
+/** How much of a non-2xx body is read for the error message; error bodies are small. */
+const maxErrorBodyBytes = 64 * 1024;
+
+/**
+ * The one engine behind every HTTP source: makes the request lazily on subscribe, reads with a
+ * reader loop that waits while a gate on its downstream path is closed (see flow/flow.ts), decodes through the dialect, stamps
+ * `seq`, folds a {@link MessageAccumulator} so that any failure carries `partial`, and on
+ * unsubscribe aborts the request and cancels the reader at once, silently.
+ */
+export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
+  const { dialect, decoderOptions, mapError, name, step } = options;
+  return new Observable<RxllmEvent>((subscriber) => {
+    // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
+    const flow = new DownstreamFlow(subscriber);
+    // Only a request made by the input function gets a signal; made lazily, since a
+    // `Response` or stream passed in directly has no request of ours to abort.
+    let controller: AbortController | undefined;
+    // The input was read to its end: nothing is left to abort or cancel on teardown. (Aborting
+    // anyway costs a DOMException with a stack trace per stream.)
+    let drained = false;
+    const accumulator = new MessageAccumulator();
+    let seq = 0;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let iterator: AsyncIterator<Uint8Array | string> | undefined;
+
+    // The hot path: one property write, one fold, one `next` per event.
+    const decoder = (options.createStreamDecoder ?? createStreamDecoder)(
+      dialect,
+      (event) => {
+        event.seq = seq++;
+        accumulator.apply(event);
+        subscriber.next(event);
+      },
+      decoderOptions,
+    );
+
+    /**
+     * Ends the subscription with what went wrong, classified by where it happened (see
+     * {@link classifyFailure}): making the request, reading the body, or decoding it.
+     */
+    const fail = (thrown: unknown, phase: FailurePhase) => {
+      if (subscriber.closed) return; // unsubscribed: whatever the abort caused is not an error
+      const error = mapError?.(thrown) ?? classifyFailure(thrown, phase, dialect.name);
+      if (RxllmError.isInstance(error)) error.partial ??= failedPartial(accumulator);
+      subscriber.error(error);
+    };
+
+    /** Reads chunks until the input ends, waiting before each read while the downstream holds back. */
+    const readAll = async (next: () => Promise<IteratorResult<Uint8Array | string>>): Promise<void> => {
+      for (;;) {
+        const wait = flow.whenOpen();
+        if (wait) await wait;
+        if (subscriber.closed) return;
+        let chunk: IteratorResult<Uint8Array | string>;
+        try {
+          chunk = await next();
+        } catch (error) {
+          fail(error, 'read');
+          return;
+        }
+        if (subscriber.closed) return;
+        if (chunk.done) break;
+        // On the delivery stack while this chunk's events go out: a consumer holding one back
+        // registers its gate here, even across a share() the walk cannot see through.
+        flow.enter();
+        try {
+          decoder.push(chunk.value);
+        } finally {
+          flow.exit();
+        }
+        if (decoder.ended()) {
+          // The terminal message arrived: what follows is ignored, so it is not read either.
+          stopReading();
+          break;
+        }
+      }
+      drained = true;
+      decoder.end();
+      subscriber.complete();
+    };
+
+    /** Closes the input without aborting the request: it succeeded, only its tail is unwanted. */
+    const stopReading = (): void => {
+      if (reader) reader.cancel().catch(ignore);
+      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+    };
+
+    const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
+      if (body.locked) throw usedInput(name);
+      const bodyReader = body.getReader();
+      reader = bodyReader;
+      return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
+    };
+
+    const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
+      const iterableIterator = iterable[Symbol.asyncIterator]();
+      iterator = iterableIterator;
+      return readAll(() => iterableIterator.next());
+    };
+
+    const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
+      if (!body || body.locked) return '';
+      reader = body.getReader();
+      const text = new TextDecoder();
+      let out = '';
+      try {
+        while (out.length < maxErrorBodyBytes) {
+          const chunk = await reader.read();
+          if (chunk.done) return out + text.decode();
+          out += text.decode(chunk.value, { stream: true });
+        }
+        void reader.cancel().catch(ignore);
+      } catch {
+        // A body cut short still leaves the status to report.
+      }
+      return out;
+    };
+
+    const run = async (): Promise<void> => {
+      let source: ByteStream;
+      try {
+        if (typeof input === 'function') {
+          controller = new AbortController();
+          source = await input(controller.signal);
+        } else source = input;
+      } catch (error) {
+        fail(error, 'request');
+        return;
+      }
+      if (subscriber.closed) {
+        release(source);
+        return;
+      }
+      if (isResponse(source)) {
+        if (!source.ok) {
+          const body = await readErrorBody(source.body);
+          if (subscriber.closed) return;
+          const error = errorFromHttpResponse(source.status, body, source.headers, dialect.name);
+          error.partial = failedPartial(accumulator);
+          subscriber.error(error);
+          return;
+        }
+        if (source.bodyUsed) throw usedInput(name);
+        const contentType = source.headers.get('content-type') ?? '';
+        if (dialect.framing === 'sse' && /json/i.test(contentType)) {
+          // A whole JSON document where events were expected (the request lacked `stream: true`,
+          // or a gateway answered with an error): say so, instead of "stream ended early".
+          const body = await readErrorBody(source.body);
+          if (subscriber.closed) return;
+          throw new RxllmError(
+            `${dialect.name}: ${name} expected an event stream but got ${contentType}: ${body.slice(0, 300)}`,
+            { code: 'malformed', retryable: false, dialect: dialect.name, line: body.slice(0, 300) },
+          );
+        }
+        if (/^\s*text\/html/i.test(contentType)) {
+          // A web page with a 200 (a captive portal, a proxy's or CDN's error page, a wrong
+          // baseURL): the server answered, so it is not the network; keep what it said.
+          const body = await readErrorBody(source.body);
+          if (subscriber.closed) return;
+          const excerpt = truncate(body.trim(), 500);
+          throw new RxllmError(
+            `${dialect.name}: ${name} expected an event stream but got HTTP ${source.status} ${contentType}: ${excerpt}`,
+            {
+              code: 'http',
+              status: source.status,
+              retryable: false,
+              dialect: dialect.name,
+              line: excerpt,
+              providerMessage: excerpt,
+            },
+          );
+        }
+        if (!source.body) {
+          decoder.end(); // an empty body is a stream that ended at once; the decoder judges it
+          subscriber.complete();
+          return;
+        }
+        await readBody(source.body);
+      } else if (isReadableStream(source)) {
+        await readBody(source);
+      } else if (isAsyncIterable(source)) {
+        await readIterable(source);
+      } else {
+        throw new RxllmError(
+          `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream or an async iterable`,
+          { code: 'invalid-argument', retryable: false },
+        );
+      }
+    };
+
+    if (step !== undefined) {
+      const stepStart: RxllmEvent = { type: 'step-start', step: 0, seq: seq++ };
+      if (step.model !== undefined) stepStart.model = step.model;
+      if (step.provider !== undefined) stepStart.provider = step.provider;
+      accumulator.apply(stepStart);
+      subscriber.next(stepStart);
+    }
+    if (subscriber.closed) return;
+    run().catch((error: unknown) => fail(error, 'decode'));
+
+    return () => {
+      flow.stop();
+      if (drained) return;
+      // A shared reason: `abort()` would make a DOMException whose unformatted stack holds this
+      // teardown's closure (decoder, accumulator, reader), and an SDK that keeps our signal until
+      // the response body is collected (Anthropic's request-signal registry, itself kept alive
+      // through that closure) would never let any of it go: ~11 KB per unsubscribe.
+      controller?.abort(unsubscribed);
+      // Cancelling the reader closes the connection even when no signal reaches the request
+      // (a Response passed in directly), and settles a pending read at once.
+      if (reader) reader.cancel().catch(ignore);
+      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+    };
+  });
+}
+
+/**
+ * `fromSSE` and `fromNDJSON`: checks the input and the dialect (which must be decodable and framed
+ * as `framing`) when the source is built, so a wrong one throws at once, then reads with the engine.
+ */
+export function framedSource(
+  name: 'fromSSE' | 'fromNDJSON',
+  framing: Framing,
+  input: StreamInput,
+  config: { dialect: DialectInput; provider?: string; limits?: Partial<StreamLimits> },
+  resolve: (dialect: DialectInput, need: 'decode') => Dialect,
+): Observable<RxllmEvent> {
+  assertStreamInput(input, name);
+  if (
+    typeof config?.dialect !== 'string' &&
+    (typeof config?.dialect !== 'object' || config.dialect === null)
+  ) {
+    throw new TypeError(
+      `rxllm: ${name}: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
+    );
+  }
+  const dialect = resolve(config.dialect, 'decode');
+  if (dialect.framing !== framing) {
+    const other =
+      dialect.framing === 'eventstream'
+        ? 'fromBedrock or fromBedrockEventStream from rxllm/bedrock'
+        : framing === 'sse'
+          ? 'fromNDJSON'
+          : 'fromSSE';
+    throw new TypeError(
+      `rxllm: ${name}: dialect '${dialect.name}' is framed as ${dialect.framing}, not ${framing === 'sse' ? 'SSE' : 'NDJSON'}; use ${other}`,
+    );
+  }
+  return sourceFromBytes(input, {
+    dialect,
+    name,
+    decoderOptions: decoderOptionsOf(config, name),
+  });
+}
+
+/**
+ * The decoder options of a source's config: `provider` and `limits`, the limits checked when the
+ * source is built (a wrong one throws at once). Internal, shared with the SDK sources and fromOllama.
+ */
+export function decoderOptionsOf(
+  config: { provider?: string; limits?: Partial<StreamLimits> } | undefined,
+  name: string,
+): DecoderOptions {
+  const options: DecoderOptions = {};
+  if (config?.provider !== undefined) options.provider = config.provider;
+  if (config?.limits !== undefined) options.limits = resolveLimits(config.limits, `${name}: limits`);
+  return options;
+}
+
+/** Checks a source's input when the source is built, so a wrong one throws at once. */
+export function assertStreamInput(input: unknown, name: string): asserts input is StreamInput {
+  if (typeof input === 'function' || isResponse(input) || isReadableStream(input) || isAsyncIterable(input)) {
+    return;
+  }
+  throw new TypeError(
+    `rxllm: ${name} expects a Response, a ReadableStream, an async iterable or a function (signal) => Response, got ${describe(input)}`,
+  );
+}
+
+function release(source: ByteStream): void {
+  const body = isResponse(source) ? source.body : isReadableStream(source) ? source : null;
+  if (body && !body.locked) body.cancel().catch(ignore);
+  else if (!body && isAsyncIterable(source)) {
+    const iterator = source[Symbol.asyncIterator]();
+    if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
+  }
+}
+
+/** Where a source's failure happened: making the request, reading the body, decoding it. */
+type FailurePhase = 'request' | 'read' | 'decode';
+
+/**
+ * What a failure that is not already an RxllmError means, by where it happened:
+ *
+ * - An abort is `aborted`; a failed fetch or socket (see `isNetworkFailure`) is `network`,
+ *   its cause's words in the message.
+ * - A bug (TypeError, ReferenceError, SyntaxError outside the network, thrown by the user's
+ *   input function or a transform it piped the body through) passes through unchanged: asking
+ *   again will not fix it, so nothing must retry it.
+ * - Anything else the body's stream fails with is the transport failing: `network`; anything
+ *   else the input function throws (`new Error('no credentials')`) is `provider`, not retryable.
+ * - While decoding (our decoder on the provider's bytes): a stack overflow or an impossible
+ *   allocation is `limit-exceeded` (input nested or sized beyond what can be decoded), anything
+ *   else `malformed`; never `provider`, which is for what the provider said.
+ */
+function classifyFailure(thrown: unknown, phase: FailurePhase, dialect: string): unknown {
+  if (RxllmError.isInstance(thrown)) return thrown;
+  const name = (thrown as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || name === 'APIUserAbortError') {
+    return RxllmError.from(thrown, { dialect });
+  }
+  if (isNetworkFailure(thrown)) {
+    return new RxllmError(withCauseMessage(thrown.message, thrown.cause), {
+      code: 'network',
+      cause: thrown,
+      dialect,
+    });
+  }
+  const message = (thrown as { message?: unknown } | null)?.message;
+  const words = typeof message === 'string' ? message : String(thrown);
+  if (phase === 'decode') {
+    const tooBig = name === 'RangeError' || isStackOverflow(thrown);
+    return new RxllmError(`${dialect}: could not decode the input (${words})`, {
+      code: tooBig ? 'limit-exceeded' : 'malformed',
+      retryable: false,
+      cause: thrown,
+      dialect,
+    });
+  }
+  if (isProgrammingError(name)) return thrown;
+  return new RxllmError(words, { code: phase === 'read' ? 'network' : 'provider', cause: thrown, dialect });
+}
+
+function isProgrammingError(name: unknown): boolean {
+  return name === 'TypeError' || name === 'ReferenceError' || name === 'SyntaxError' || name === 'RangeError';
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function usedInput(name: string): RxllmError {
+  return new RxllmError(
+    `rxllm: ${name}: the stream was already read; pass a function (signal) => fetch(...) to subscribe more than once`,
+    { code: 'invalid-argument', retryable: false },
+  );
+}
+
+// Duck-typed rather than `instanceof`: Responses and streams come from undici, polyfills and
+// SDK shims whose classes differ from the global ones.
+function isResponse(value: unknown): value is Response {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Response).status === 'number' &&
+    'body' in value &&
+    'headers' in value &&
+    typeof (value as Response).ok === 'boolean'
+  );
+}
+
+function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function'
+  );
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array | string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+function ignore(): void {}
