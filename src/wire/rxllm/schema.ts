@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { rxllmErrorCodes } from '../../errors';
+import { rxllmErrorCodes } from '../../base/errors';
 
 const meta = { track: z.string().optional(), seq: z.number().int().nonnegative().optional() };
 const choice = { choice: z.number().int().nonnegative().optional() };
