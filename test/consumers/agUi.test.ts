@@ -10,7 +10,7 @@ const sources = {
   toolAfterText: fixtureSource('anthropic', 'anthropic/tool-use.sse'),
   overloaded: fixtureSource('anthropic', 'anthropic/error-overloaded-midstream-spliced.sse'),
 };
-type SourceName = keyof typeof sources | 'hostile' | 'retried';
+type SourceName = keyof typeof sources | 'hostile' | 'retried' | 'twoSteps';
 
 const hostile = 'a"}\n\ndata: {"type":"RUN_FINISHED"}\n\n\u2028</script>';
 
@@ -28,10 +28,24 @@ beforeAll(async () => {
         ev.text('Final answer.'),
         ev.finish('stop'),
       ]),
+      // A tool loop's two model calls: RUN_FINISHED reports what both cost, not the last one.
+      twoSteps: from([
+        ev.start({ id: 'run_3' }),
+        ev.stepStart(0),
+        ev.usage(100, 20, undefined, { cachedInputTokens: 40 }),
+        ev.finish('tool-calls'),
+        ev.stepStart(1),
+        ev.text('It is sunny.'),
+        ev.usage(130, 9),
+        ev.finish('stop'),
+      ]),
     };
     return {
       dialect: 'ag-ui',
-      events: name === 'hostile' || name === 'retried' ? scripted[name] : sources[name].events$,
+      events:
+        name in scripted
+          ? scripted[name as keyof typeof scripted]
+          : sources[name as keyof typeof sources].events$,
     };
   });
 });
@@ -96,6 +110,22 @@ describe("toSSE ag-ui read by @ag-ui/client's HttpAgent", () => {
     }>;
     expect(message!.content).toBe(sources.toolAfterText.message.text);
     expect(message!.toolCalls.map((call) => call.function.name)).toEqual(['get_weather']);
+  });
+
+  it("reports every step's usage summed in RUN_FINISHED", async () => {
+    const { events, error } = await run('twoSteps');
+    expect(error).toBeUndefined();
+    const finished = events.find((event) => event.type === 'RUN_FINISHED') as BaseEvent & {
+      usage?: unknown;
+    };
+    expect(finished.usage).toEqual([
+      expect.objectContaining({
+        inputTokens: 230,
+        outputTokens: 29,
+        totalTokens: 259,
+        cachedInputTokens: 40,
+      }),
+    ]);
   });
 
   it('delivers reasoning as reasoning events, apart from the answer text', async () => {

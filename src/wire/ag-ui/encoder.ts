@@ -1,5 +1,6 @@
 import type { FinishReason, Usage } from '../../base/events';
 import type { RxllmError } from '../../base/errors';
+import { StepUsage } from '../stepUsage';
 import { randomId } from '../randomId';
 import type { Encoder, EncoderOptions, WriteFrame } from '../types';
 
@@ -46,7 +47,8 @@ export function createAGUIEncoder(write: WriteFrame, options: EncoderOptions = {
   let openKind: 'text' | 'reasoning' = 'text';
   let contentPrefix = '';
   const tools = new Map<string, number>(); // open call id → characters of arguments written
-  let usage: Usage | undefined;
+  // Every step's usage (a retry's failed attempt, a tool loop's earlier calls), summed as the fold counts it.
+  const stepUsage = new StepUsage();
   let finish: FinishReason | undefined;
 
   const frame = (json: string): void => write({ data: json });
@@ -107,6 +109,7 @@ export function createAGUIEncoder(write: WriteFrame, options: EncoderOptions = {
   };
 
   const usageField = (): string => {
+    const usage = stepUsage.total();
     if (usage === undefined) return '';
     return `,"usage":[${JSON.stringify({
       ...(provider !== undefined && { provider }),
@@ -159,7 +162,10 @@ export function createAGUIEncoder(write: WriteFrame, options: EncoderOptions = {
           return;
         }
         case 'usage':
-          usage = event;
+          stepUsage.add(event);
+          return;
+        case 'step-start':
+          stepUsage.start(event);
           return;
         case 'finish':
           finish = event.reason;
