@@ -1,6 +1,6 @@
-import { createParser } from 'eventsource-parser';
 import { limitExceeded, resolveLimits } from '../limits';
 import type { DecoderOptions, Dialect, EmitEvent } from '../wire/types';
+import { createSSEParser } from './createSSEParser';
 import { guardEvents } from './guardEvents';
 import { malformed } from './malformed';
 
@@ -26,7 +26,7 @@ export interface FrameHooks {
 }
 
 /**
- * Frames a byte stream for `dialect` (SSE through eventsource-parser, or NDJSON lines) and feeds
+ * Frames a byte stream for `dialect` (SSE through createSSEParser, or NDJSON lines) and feeds
  * each message to the dialect's decoder. Errors thrown by the decoder propagate out of `push` or
  * `end`. This is the hot path of every source: per message, one parser callback and one decoder call.
  */
@@ -122,18 +122,15 @@ export function createStreamDecoder(
     };
   }
 
-  const parser = createParser({
-    onEvent: hooks
+  const parser = createSSEParser(
+    hooks
       ? (event) => {
           if (hooks.accept(event.id)) message(event.data, event.event);
         }
       : (event) => message(event.data, event.event),
-    // eventsource-parser counts the unterminated line plus the data waiting for its blank line.
-    maxBufferSize: limits.maxEventSize,
-    onError: (error) => {
-      if (error.type === 'max-buffer-size-exceeded') throw tooLong();
-    },
-  });
+    limits.maxEventSize,
+    tooLong,
+  );
   return {
     push(chunk) {
       parser.feed(toText(chunk));
