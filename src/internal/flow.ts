@@ -45,6 +45,8 @@ export interface FlowMark {
   readonly downstream?: object;
 }
 
+import { sourceFlowKey, type SourceFlow } from './sourceFlow';
+
 /** Something that delivers events and wants to hear of the gates that hold them back. */
 interface FlowPoint {
   hold(gate: FlowGate): void;
@@ -53,9 +55,19 @@ interface FlowPoint {
 const markKey = Symbol.for('rxllm.flow');
 const deliveringKey = Symbol.for('rxllm.flow.delivering');
 
-const shared = globalThis as unknown as Record<symbol, FlowPoint[] | undefined>;
+const shared = globalThis as unknown as Record<symbol, FlowPoint[] | undefined> & {
+  [sourceFlowKey]?: (downstream: object) => SourceFlow;
+};
 /** The flow points delivering right now, innermost last; shared by every copy of rxllm. */
 const delivering: FlowPoint[] = (shared[deliveringKey] ??= []);
+
+/**
+ * Gates exist only where this module is loaded, so sources (internal/sourceFromBytes) reach
+ * {@link DownstreamFlow} through a slot this module fills as it loads, rather than importing it:
+ * an app with no consumer that holds events back bundles none of the walk. Set once, by the first
+ * copy of rxllm loaded (each copy's flow sees every copy's gates).
+ */
+shared[sourceFlowKey] ??= (downstream) => new DownstreamFlow(downstream);
 
 /** Marks `observer` (before it is subscribed) with a gate and/or the downstream it forwards to. */
 export function markFlow<O extends object>(observer: O, mark: FlowMark): O {

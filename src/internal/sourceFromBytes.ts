@@ -8,7 +8,7 @@ import type { DialectInput } from '../wire/registry';
 import type { DecoderOptions, Dialect, Framing } from '../wire/types';
 import { createStreamDecoder } from './createStreamDecoder';
 import { failedPartial } from './failedPartial';
-import { DownstreamFlow } from './flow';
+import { sourceFlow } from './sourceFlow';
 import { errorFromHttpResponse } from './httpError';
 
 export interface SourceFromBytesOptions {
@@ -52,7 +52,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
   const { dialect, decoderOptions, mapError, name, step } = options;
   return new Observable<RxllmEvent>((subscriber) => {
     // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
-    const flow = new DownstreamFlow(subscriber);
+    const flow = sourceFlow(subscriber);
     // Only a request made by the input function gets a signal; made lazily, since a
     // `Response` or stream passed in directly has no request of ours to abort.
     let controller: AbortController | undefined;
