@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscribable, type Unsubscribable } from 'rxjs';
 import type { RxllmEvent } from '../events';
 import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../errors';
 import { resolveLimits, type StreamLimits } from '../limits';
@@ -63,6 +63,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     let seq = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
+    let inputSubscription: Unsubscribable | undefined;
 
     // The hot path: one property write, one fold, one `next` per event.
     const decoder = (options.createStreamDecoder ?? createStreamDecoder)(
@@ -124,6 +125,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const stopReading = (): void => {
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+      inputSubscription?.unsubscribe();
     };
 
     const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
@@ -137,6 +139,44 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       const iterableIterator = iterable[Symbol.asyncIterator]();
       iterator = iterableIterator;
       return readAll(() => iterableIterator.next());
+    };
+
+    /** Reads an array of chunks, as a body whose chunks are all there. */
+    const readArray = (chunks: readonly (Uint8Array | string)[]): Promise<void> => {
+      let at = 0;
+      return readAll(async () =>
+        at < chunks.length ? { value: chunks[at++]!, done: false } : { value: undefined, done: true },
+      );
+    };
+
+    /**
+     * Reads an Observable of chunks: what it pushes is queued (it cannot be paused) and read like
+     * a body; its error, after the chunks before it, is a read failure.
+     */
+    const readObservable = (input: Subscribable<Uint8Array | string>): Promise<void> => {
+      const queue: IteratorResult<Uint8Array | string>[] = [];
+      let at = 0;
+      let failure: { error: unknown } | undefined;
+      let wake: (() => void) | undefined;
+      const arrive = (item?: IteratorResult<Uint8Array | string>) => {
+        if (item) queue.push(item);
+        wake?.();
+      };
+      inputSubscription = input.subscribe({
+        next: (value) => arrive({ value, done: false }),
+        error: (error: unknown) => {
+          failure = { error };
+          arrive();
+        },
+        complete: () => arrive({ value: undefined, done: true }),
+      });
+      return readAll(async () => {
+        while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
+        if (at === queue.length) throw failure!.error;
+        const item = queue[at++]!;
+        if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
+        return item;
+      });
     };
 
     const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
@@ -221,9 +261,13 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         await readBody(source);
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
+      } else if (Array.isArray(source)) {
+        await readArray(source);
+      } else if (isSubscribable(source)) {
+        await readObservable(source);
       } else {
         throw new RxllmError(
-          `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream or an async iterable`,
+          `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream, an async iterable, an Observable or an array`,
           { code: 'invalid-argument', retryable: false },
         );
       }
@@ -251,6 +295,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       // (a Response passed in directly), and settles a pending read at once.
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+      inputSubscription?.unsubscribe();
     };
   });
 }
@@ -310,11 +355,18 @@ export function decoderOptionsOf(
 
 /** Checks a source's input when the source is built, so a wrong one throws at once. */
 export function assertStreamInput(input: unknown, name: string): asserts input is StreamInput {
-  if (typeof input === 'function' || isResponse(input) || isReadableStream(input) || isAsyncIterable(input)) {
+  if (
+    typeof input === 'function' ||
+    isResponse(input) ||
+    isReadableStream(input) ||
+    isAsyncIterable(input) ||
+    Array.isArray(input) ||
+    isSubscribable(input)
+  ) {
     return;
   }
   throw new TypeError(
-    `rxllm: ${name} expects a Response, a ReadableStream, an async iterable or a function (signal) => Response, got ${describe(input)}`,
+    `rxllm: ${name} expects a Response, a ReadableStream, an async iterable, an Observable, an array of chunks or a function (signal) => Response, got ${describe(input)}`,
   );
 }
 
@@ -411,6 +463,15 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array | st
     typeof value === 'object' &&
     value !== null &&
     typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+/** An RxJS Observable, or any other object with `subscribe` (RxJS `from` accepts the same). */
+function isSubscribable(value: unknown): value is Subscribable<Uint8Array | string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Subscribable<unknown>).subscribe === 'function'
   );
 }
 
