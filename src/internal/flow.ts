@@ -62,15 +62,20 @@ const shared = globalThis as unknown as Record<symbol, FlowPoint[] | undefined> 
 const delivering: FlowPoint[] = (shared[deliveringKey] ??= []);
 
 /**
- * Gates exist only where this module is loaded, so sources (internal/sourceFromBytes) reach
- * {@link DownstreamFlow} through a slot this module fills as it loads, rather than importing it:
- * an app with no consumer that holds events back bundles none of the walk. Set once, by the first
- * copy of rxllm loaded (each copy's flow sees every copy's gates).
+ * Sources (internal/sourceFromBytes) reach {@link DownstreamFlow} through a global slot rather
+ * than importing it, so that an app with no consumer that holds events back bundles none of the
+ * walk. The slot is filled by whatever makes or finds a gate here (marking an observer, holding
+ * during delivery, a manual gate, a downstream flow): code, not a module side effect, so that a
+ * bundler drops all of it where none of these is used. Set once, by the first copy of rxllm that
+ * needs it (each copy's flow sees every copy's gates).
  */
-shared[sourceFlowKey] ??= (downstream) => new DownstreamFlow(downstream);
+function register(): void {
+  shared[sourceFlowKey] ??= (downstream) => new DownstreamFlow(downstream);
+}
 
 /** Marks `observer` (before it is subscribed) with a gate and/or the downstream it forwards to. */
 export function markFlow<O extends object>(observer: O, mark: FlowMark): O {
+  register();
   Object.defineProperty(observer, markKey, { value: mark, configurable: true });
   return observer;
 }
@@ -80,6 +85,7 @@ export function markFlow<O extends object>(observer: O, mark: FlowMark): O {
  * event back, so that a source whose path to it the walk cannot see still stops reading.
  */
 export function holdDelivering(gate: FlowGate): void {
+  register();
   for (let i = 0; i < delivering.length; i++) delivering[i]!.hold(gate);
 }
 
@@ -163,7 +169,9 @@ export class DownstreamFlow implements FlowPoint {
     private readonly downstream: object,
     /** A gate given explicitly, which counts whatever the path. */
     private readonly explicit?: FlowGate,
-  ) {}
+  ) {
+    register();
+  }
 
   hold(gate: FlowGate): void {
     (this.held ??= new Set()).add(gate);
@@ -227,6 +235,10 @@ export class DownstreamFlow implements FlowPoint {
 export class ManualGate implements FlowGate {
   private waiting: Array<() => void> = [];
   private closed = false;
+
+  constructor() {
+    register();
+  }
 
   get paused(): boolean {
     return this.closed;

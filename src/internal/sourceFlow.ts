@@ -15,16 +15,23 @@ export interface SourceFlow {
  */
 export const sourceFlowKey = Symbol.for('rxllm.flow.source');
 
-/** Nothing can hold a source back: no gate exists, since nothing that makes one was loaded. */
-const free: SourceFlow = { whenOpen: () => undefined, enter() {}, exit() {}, stop() {} };
-
 /**
- * The flow of a source subscription whose subscriber is `downstream`. A gate is made only by code
- * that imports internal/flow (`pausable`, `throttleTokens`, the pulled sinks, `markFlow`, ...),
- * which registers the factory as it loads; a bundle without any of them (a browser app reading one
- * stream into a store) does without the subscriber walk, and a source reads freely.
+ * The flow of a source subscription whose subscriber is `downstream`. A gate is made or found only
+ * by code of internal/flow (`pausable`, `throttleTokens`, the pulled sinks, `markFlow`, ...), which
+ * fills the slot when it first runs; a bundle without any of it (a browser app reading one stream
+ * into a store) does without the subscriber walk. Looked up again at each read until found, so a
+ * consumer that holds back for the first time after the source started still stops it.
  */
 export function sourceFlow(downstream: object): SourceFlow {
-  const create = (globalThis as { [sourceFlowKey]?: (downstream: object) => SourceFlow })[sourceFlowKey];
-  return create ? create(downstream) : free;
+  let flow: SourceFlow | undefined;
+  const current = () =>
+    (flow ??= (globalThis as { [sourceFlowKey]?: (downstream: object) => SourceFlow })[sourceFlowKey]?.(
+      downstream,
+    ));
+  return {
+    whenOpen: () => current()?.whenOpen(),
+    enter: () => current()?.enter(),
+    exit: () => flow?.exit(),
+    stop: () => flow?.stop(),
+  };
 }
