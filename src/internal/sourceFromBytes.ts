@@ -6,7 +6,7 @@ import { MessageAccumulator } from '../message';
 import type { ByteStream, StreamInput } from '../sources/fromSSE';
 import type { DialectInput } from '../wire/registry';
 import type { DecoderOptions, Dialect, Framing } from '../wire/types';
-import { createStreamDecoder } from './createStreamDecoder';
+import type { StreamDecoderFactory } from './createStreamDecoder';
 import { failedPartial } from './failedPartial';
 import { sourceFlow } from './sourceFlow';
 import { errorFromHttpResponse } from './httpError';
@@ -21,8 +21,11 @@ export interface SourceFromBytesOptions {
   mapError?: (error: unknown) => RxllmError | undefined;
   /** Names the source in errors about its input (`fromSSE`, `fromOpenAI`, ...). */
   name: string;
-  /** Frames the bytes another way than `createStreamDecoder` does (Bedrock's binary event stream). */
-  createStreamDecoder?: typeof createStreamDecoder;
+  /**
+   * How the bytes are framed: createSSEDecoder, createNDJSONDecoder, Bedrock's binary event
+   * stream. Given by each source, so that a bundle holds only the framing it reads.
+   */
+  createStreamDecoder: StreamDecoderFactory;
   /**
    * What the source knows of its request (the model asked for): emitted as a `step-start` at
    * subscribe, before the request is made, so that a stream cancelled before its response can
@@ -66,7 +69,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     let inputSubscription: Unsubscribable | undefined;
 
     // The hot path: one property write, one fold, one `next` per event.
-    const decoder = (options.createStreamDecoder ?? createStreamDecoder)(
+    const decoder = options.createStreamDecoder(
       dialect,
       (event) => {
         event.seq = seq++;
@@ -307,6 +310,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
 export function framedSource(
   name: 'fromSSE' | 'fromNDJSON',
   framing: Framing,
+  decode: StreamDecoderFactory,
   input: StreamInput,
   config: { dialect: DialectInput; provider?: string; limits?: Partial<StreamLimits> },
   resolve: (dialect: DialectInput, need: 'decode') => Dialect,
@@ -336,6 +340,7 @@ export function framedSource(
     dialect,
     name,
     decoderOptions: decoderOptionsOf(config, name),
+    createStreamDecoder: decode,
   });
 }
 

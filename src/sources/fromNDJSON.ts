@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
+import { createNDJSONDecoder } from '../internal/createNDJSONDecoder';
 import { framedSource } from '../internal/sourceFromBytes';
 import { getDialect } from '../wire/dialects';
 import type { DialectInput } from '../wire/registry';
@@ -43,5 +44,5 @@ export interface FromNDJSONConfig {
  * ```
  */
 export function fromNDJSON(input: StreamInput, config: FromNDJSONConfig): Observable<RxllmEvent> {
-  return framedSource('fromNDJSON', 'ndjson', input, config, getDialect);
+  return framedSource('fromNDJSON', 'ndjson', createNDJSONDecoder, input, config, getDialect);
 }

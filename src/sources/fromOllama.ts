@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../events';
+import { createNDJSONDecoder } from '../internal/createNDJSONDecoder';
 import { decoderOptionsOf, sourceFromBytes } from '../internal/sourceFromBytes';
 import type { StreamLimits } from '../limits';
 import { ollamaDialect } from '../wire/ollama/dialect';
@@ -111,6 +112,7 @@ export function fromOllama(config: FromOllamaConfig): Observable<RxllmEvent> {
       dialect: ollamaDialect,
       name: 'fromOllama',
       decoderOptions: decoderOptionsOf(config, 'fromOllama'),
+      createStreamDecoder: createNDJSONDecoder,
       step: { model: config.model, provider: 'ollama' },
     },
   );

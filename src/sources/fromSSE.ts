@@ -1,5 +1,6 @@
 import type { Observable, Subscribable } from 'rxjs';
 import type { RxllmEvent } from '../events';
+import { createSSEDecoder } from '../internal/createSSEDecoder';
 import { framedSource } from '../internal/sourceFromBytes';
 import type { StreamLimits } from '../limits';
 import { getDialect } from '../wire/dialects';
@@ -72,5 +73,5 @@ export interface FromSSEConfig {
  * ```
  */
 export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
-  return framedSource('fromSSE', 'sse', input, config, getDialect);
+  return framedSource('fromSSE', 'sse', createSSEDecoder, input, config, getDialect);
 }

@@ -137,6 +137,9 @@ describe('bundle budgets', () => {
     const app = await modules(browserApp(rxllm, fromSource));
     expect(app).toContain('src/sinks/toStore.ts'); // the probe sees the modules
     expect(app).not.toContain('src/internal/flow.ts');
+    // An SSE reader holds no NDJSON framing (each source passes the framing it reads).
+    expect(app).toContain('src/internal/createSSEParser.ts');
+    expect(app).not.toContain('src/internal/createNDJSONDecoder.ts');
     const paused = await modules(`
       import { BehaviorSubject } from 'rxjs';
       import { fromSSE, pausable } from './core';
