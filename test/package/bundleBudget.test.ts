@@ -109,7 +109,7 @@ describe('bundle budgets', () => {
     );
 
   // Issue 11: "fromSSE + bufferTokens + createMessageStore/toStore ≤ 12 KB gzipped beyond rxjs";
-  // 11,689 B measured (from 14.3 KB: rxllm's own SSE framing, the flow walk only with a gate).
+  // 11,588 B measured (from 14.3 KB: rxllm's own SSE framing, the flow walk only with a gate).
   // The dialect is what the app reads: counted apart below, each dialect is its own entry.
   it('fromSSE + bufferTokens + createMessageStore/toStore: at most 12 KB gzipped beyond rxjs', async () => {
     const size = await gzipped(browserApp(undefined, fromPackage));
@@ -117,7 +117,7 @@ describe('bundle budgets', () => {
     expect(size.gz).toBeLessThanOrEqual(12 * KiB);
   });
 
-  // 13,301 B measured: the rxllm dialect's decoder checks every event field by hand (what
+  // 13,206 B measured: the rxllm dialect's decoder checks every event field by hand (what
   // rxllmEventSchema would, without zod), about 1.4 KB of it.
   it('the same app reading the rxllm dialect (a server of your own): at most 13.5 KB', async () => {
     const size = await gzipped(browserApp(rxllm, fromPackage));
@@ -125,7 +125,7 @@ describe('bundle budgets', () => {
     expect(size.gz).toBeLessThanOrEqual(13.5 * KiB);
   });
 
-  // 17,719 B measured: the openai-chat decoder (8 KB minified: tool-call assembly, every
+  // 17,623 B measured: the openai-chat decoder (8 KB minified: tool-call assembly, every
   // OpenAI-compatible server's quirks, the text fast path), its encoder, partial JSON parsing.
   it('the same app reading openai-chat (whose dialect object holds its encoder too): at most 18 KB', async () => {
     const size = await gzipped(browserApp(openAIChat, fromPackage));
