@@ -35,7 +35,6 @@ export default defineConfig({
     'rxjs',
     'openai',
     '@anthropic-ai/sdk',
-    'eventsource-parser',
     'zod',
     'gpt-tokenizer',
     'ai',

@@ -64,6 +64,20 @@ export interface RxllmErrorOptions {
 
 const marker = Symbol.for('rxllm.error');
 
+/** The optional fields `toJSON` writes (undefined ones too, as `JSON.stringify` drops them), in order. */
+const jsonFields = [
+  'status',
+  'retryAfterMs',
+  'dialect',
+  'providerCode',
+  'requestId',
+  'providerMessage',
+  'limit',
+] as const;
+/** The options the constructor copies onto the error when given. A loop, not nine `if`s: fewer bytes. */
+const optionalFields = [...jsonFields, 'line', 'partial'] as const;
+type OptionalField = (typeof optionalFields)[number];
+
 const retryableByDefault: ReadonlySet<RxllmErrorCode> = new Set([
   'network',
   'rate-limit',
@@ -104,15 +118,9 @@ export class RxllmError extends Error {
       options.retryable ??
       (retryableByDefault.has(options.code) ||
         (options.code === 'http' && options.status !== undefined && options.status >= 500));
-    if (options.status !== undefined) this.status = options.status;
-    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
-    if (options.dialect !== undefined) this.dialect = options.dialect;
-    if (options.providerCode !== undefined) this.providerCode = options.providerCode;
-    if (options.line !== undefined) this.line = options.line;
-    if (options.requestId !== undefined) this.requestId = options.requestId;
-    if (options.providerMessage !== undefined) this.providerMessage = options.providerMessage;
-    if (options.limit !== undefined) this.limit = options.limit;
-    if (options.partial !== undefined) this.partial = options.partial;
+    for (const key of optionalFields) {
+      if (options[key] !== undefined) (this as Record<OptionalField, unknown>)[key] = options[key];
+    }
   }
 
   /** True for any rxllm error, including one thrown by another installed copy of rxllm. */
@@ -142,19 +150,14 @@ export class RxllmError extends Error {
 
   /** A plain-object form for logs and for the `rxllm` wire dialect. */
   toJSON(): Record<string, unknown> {
-    return {
+    const json: Record<string, unknown> = {
       name: this.name,
       code: this.code,
       message: this.message,
       retryable: this.retryable,
-      status: this.status,
-      retryAfterMs: this.retryAfterMs,
-      dialect: this.dialect,
-      providerCode: this.providerCode,
-      requestId: this.requestId,
-      providerMessage: this.providerMessage,
-      limit: this.limit,
     };
+    for (const key of jsonFields) json[key] = this[key];
+    return json;
   }
 }
 

@@ -346,8 +346,10 @@ function usageOf(event: Usage & { type?: string }): Usage {
     totalTokens: event.totalTokens,
   };
   if (event.cachedInputTokens !== undefined) usage.cachedInputTokens = event.cachedInputTokens;
+  if (event.cacheWriteTokens !== undefined) usage.cacheWriteTokens = event.cacheWriteTokens;
   if (event.reasoningTokens !== undefined) usage.reasoningTokens = event.reasoningTokens;
   if (event.cost !== undefined) usage.cost = event.cost;
+  if (event.pricesAsOf !== undefined) usage.pricesAsOf = event.pricesAsOf;
   if (event.estimated !== undefined) usage.estimated = event.estimated;
   return usage;
 }
@@ -560,9 +562,15 @@ export function sumUsage(usages: Iterable<Usage | null | undefined>): Usage | nu
     };
     if (total.cachedInputTokens !== undefined || usage.cachedInputTokens !== undefined)
       next.cachedInputTokens = (total.cachedInputTokens ?? 0) + (usage.cachedInputTokens ?? 0);
+    if (total.cacheWriteTokens !== undefined || usage.cacheWriteTokens !== undefined)
+      next.cacheWriteTokens = (total.cacheWriteTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
     if (total.reasoningTokens !== undefined || usage.reasoningTokens !== undefined)
       next.reasoningTokens = (total.reasoningTokens ?? 0) + (usage.reasoningTokens ?? 0);
-    if (total.cost !== undefined && usage.cost !== undefined) next.cost = total.cost + usage.cost;
+    if (total.cost !== undefined && usage.cost !== undefined) {
+      next.cost = total.cost + usage.cost;
+      const asOf = total.pricesAsOf ?? usage.pricesAsOf;
+      if (asOf !== undefined) next.pricesAsOf = asOf;
+    }
     if (total.estimated === true || usage.estimated === true) next.estimated = true;
     total = next;
   }

@@ -9,6 +9,13 @@ export interface Usage {
   totalTokens: number;
   /** Input tokens served from the provider's prompt cache (part of `inputTokens`). */
   cachedInputTokens?: number;
+  /**
+   * Input tokens written to the provider's prompt cache (part of `inputTokens`, apart from
+   * `cachedInputTokens`): Anthropic's `cache_creation_input_tokens`, Bedrock's
+   * `cacheWriteInputTokens`. Present when the provider reported writes; priced at the price
+   * table's `cacheWrite` rate.
+   */
+  cacheWriteTokens?: number;
   /** Output tokens spent on reasoning (part of `outputTokens`). */
   reasoningTokens?: number;
   /** Cost in US dollars, from a price table or as the provider reports it. */

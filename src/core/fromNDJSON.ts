@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
+import { createNDJSONDecoder } from '../wire/createNDJSONDecoder';
 import { framedSource } from '../sources/engine/sourceFromBytes';
 import type { FromNDJSONConfig } from '../sources/fromNDJSON';
 import type { StreamInput } from '../sources/fromSSE';
@@ -10,5 +11,5 @@ import { resolveDialect } from '../wire/registry';
  * `rxllm/dialects/ollama`) or the name of an imported or registered one. See `fromNDJSON` in `rxllm`.
  */
 export function fromNDJSON(input: StreamInput, config: FromNDJSONConfig): Observable<RxllmEvent> {
-  return framedSource('fromNDJSON', 'ndjson', input, config, resolveDialect);
+  return framedSource('fromNDJSON', 'ndjson', createNDJSONDecoder, input, config, resolveDialect);
 }

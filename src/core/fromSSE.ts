@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
+import { createSSEDecoder } from '../wire/createSSEDecoder';
 import { framedSource } from '../sources/engine/sourceFromBytes';
 import type { FromSSEConfig, StreamInput } from '../sources/fromSSE';
 import { resolveDialect } from '../wire/registry';
@@ -11,5 +12,5 @@ import { resolveDialect } from '../wire/registry';
  * See `fromSSE` in `rxllm` for the behaviour.
  */
 export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
-  return framedSource('fromSSE', 'sse', input, config, resolveDialect);
+  return framedSource('fromSSE', 'sse', createSSEDecoder, input, config, resolveDialect);
 }

@@ -45,6 +45,8 @@ export interface FlowMark {
   readonly downstream?: object;
 }
 
+import { sourceFlowKey, type SourceFlow } from './sourceFlow';
+
 /** Something that delivers events and wants to hear of the gates that hold them back. */
 interface FlowPoint {
   hold(gate: FlowGate): void;
@@ -53,12 +55,27 @@ interface FlowPoint {
 const markKey = Symbol.for('rxllm.flow');
 const deliveringKey = Symbol.for('rxllm.flow.delivering');
 
-const shared = globalThis as unknown as Record<symbol, FlowPoint[] | undefined>;
+const shared = globalThis as unknown as Record<symbol, FlowPoint[] | undefined> & {
+  [sourceFlowKey]?: (downstream: object) => SourceFlow;
+};
 /** The flow points delivering right now, innermost last; shared by every copy of rxllm. */
 const delivering: FlowPoint[] = (shared[deliveringKey] ??= []);
 
+/**
+ * Sources (sources/engine/sourceFromBytes) reach {@link DownstreamFlow} through a global slot rather
+ * than importing it, so that an app with no consumer that holds events back bundles none of the
+ * walk. The slot is filled by whatever makes or finds a gate here (marking an observer, holding
+ * during delivery, a manual gate, a downstream flow): code, not a module side effect, so that a
+ * bundler drops all of it where none of these is used. Set once, by the first copy of rxllm that
+ * needs it (each copy's flow sees every copy's gates).
+ */
+function register(): void {
+  shared[sourceFlowKey] ??= (downstream) => new DownstreamFlow(downstream);
+}
+
 /** Marks `observer` (before it is subscribed) with a gate and/or the downstream it forwards to. */
 export function markFlow<O extends object>(observer: O, mark: FlowMark): O {
+  register();
   Object.defineProperty(observer, markKey, { value: mark, configurable: true });
   return observer;
 }
@@ -68,6 +85,7 @@ export function markFlow<O extends object>(observer: O, mark: FlowMark): O {
  * event back, so that a source whose path to it the walk cannot see still stops reading.
  */
 export function holdDelivering(gate: FlowGate): void {
+  register();
   for (let i = 0; i < delivering.length; i++) delivering[i]!.hold(gate);
 }
 
@@ -151,7 +169,9 @@ export class DownstreamFlow implements FlowPoint {
     private readonly downstream: object,
     /** A gate given explicitly, which counts whatever the path. */
     private readonly explicit?: FlowGate,
-  ) {}
+  ) {
+    register();
+  }
 
   hold(gate: FlowGate): void {
     (this.held ??= new Set()).add(gate);
@@ -215,6 +235,10 @@ export class DownstreamFlow implements FlowPoint {
 export class ManualGate implements FlowGate {
   private waiting: Array<() => void> = [];
   private closed = false;
+
+  constructor() {
+    register();
+  }
 
   get paused(): boolean {
     return this.closed;

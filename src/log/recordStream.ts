@@ -21,7 +21,7 @@ export interface RecordStreamConfig {
   onOpen?: () => void;
 }
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
  * Records the stream into a {@link StreamLogStore} under `id` while passing every event through

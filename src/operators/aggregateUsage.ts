@@ -516,7 +516,7 @@ function uncount(step: StepCount, text: string): void {
 }
 
 /**
- * US dollars: uncached input, cached input and output tokens at their prices per million, at the
+ * US dollars: uncached input, cache reads, cache writes and output tokens at their prices per million, at the
  * rates of the highest tier whose threshold the input exceeds (a long prompt is billed whole at
  * the long-context rates).
  */
@@ -524,9 +524,11 @@ function costOf(usage: Usage, price: ModelPrice): number {
   let rates: Omit<ModelPrice, 'tiers'> = price;
   for (const tier of price.tiers ?? []) if (usage.inputTokens > tier.aboveInputTokens) rates = tier;
   const cached = usage.cachedInputTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
   return (
-    ((usage.inputTokens - cached) * rates.input +
+    ((usage.inputTokens - cached - written) * rates.input +
       cached * (rates.cachedInput ?? rates.input) +
+      written * (rates.cacheWrite ?? rates.input) +
       usage.outputTokens * rates.output) /
     1_000_000
   );
@@ -542,6 +544,8 @@ function add(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
   };
   if (a.cachedInputTokens !== undefined || b.cachedInputTokens !== undefined)
     usage.cachedInputTokens = (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0);
+  if (a.cacheWriteTokens !== undefined || b.cacheWriteTokens !== undefined)
+    usage.cacheWriteTokens = (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0);
   if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined)
     usage.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
   // A sum with an unknown part is unknown: a partial cost would read as the whole bill.

@@ -18,8 +18,8 @@ export interface ModelPrice {
   /** A prompt-cache read; the `input` price when absent. */
   cachedInput?: number;
   /**
-   * A prompt-cache write (Anthropic: 1.25 × input for 5 minutes). Charged for usage that counts
-   * cache writes apart; today's usage events fold them into `inputTokens` at the `input` rate.
+   * A prompt-cache write (Anthropic: 1.25 × input for 5 minutes), charged for `cacheWriteTokens`;
+   * the `input` price when absent.
    */
   cacheWrite?: number;
   output: number;

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
+import { createNDJSONDecoder } from '../wire/createNDJSONDecoder';
 import { framedSource } from './engine/sourceFromBytes';
 import { getDialect } from '../wire/dialects';
 import type { DialectInput } from '../wire/registry';
@@ -43,5 +44,5 @@ export interface FromNDJSONConfig {
  * ```
  */
 export function fromNDJSON(input: StreamInput, config: FromNDJSONConfig): Observable<RxllmEvent> {
-  return framedSource('fromNDJSON', 'ndjson', input, config, getDialect);
+  return framedSource('fromNDJSON', 'ndjson', createNDJSONDecoder, input, config, getDialect);
 }

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
+import { createNDJSONDecoder } from '../wire/createNDJSONDecoder';
 import { decoderOptionsOf, sourceFromBytes } from './engine/sourceFromBytes';
 import type { StreamLimits } from '../base/limits';
 import { ollamaDialect } from '../wire/ollama/dialect';
@@ -111,6 +112,7 @@ export function fromOllama(config: FromOllamaConfig): Observable<RxllmEvent> {
       dialect: ollamaDialect,
       name: 'fromOllama',
       decoderOptions: decoderOptionsOf(config, 'fromOllama'),
+      createStreamDecoder: createNDJSONDecoder,
       step: { model: config.model, provider: 'ollama' },
     },
   );

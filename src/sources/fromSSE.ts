@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
+import { createSSEDecoder } from '../wire/createSSEDecoder';
 import { framedSource } from './engine/sourceFromBytes';
 import type { StreamLimits } from '../base/limits';
 import { getDialect } from '../wire/dialects';
@@ -54,5 +55,5 @@ export interface FromSSEConfig {
  * ```
  */
 export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
-  return framedSource('fromSSE', 'sse', input, config, getDialect);
+  return framedSource('fromSSE', 'sse', createSSEDecoder, input, config, getDialect);
 }

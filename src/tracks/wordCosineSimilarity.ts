@@ -1,6 +1,6 @@
 const cjk = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
 // A word is a run of letters and digits; in scripts written without spaces each character is a word.
-const wordPattern = new RegExp(`[${cjk}]|(?:(?![${cjk}])[\\p{L}\\p{N}])+`, 'gu');
+const wordPattern = /* @__PURE__ */ new RegExp(`[${cjk}]|(?:(?![${cjk}])[\\p{L}\\p{N}])+`, 'gu');
 
 /**
  * How far two texts agree, in [0, 1]: the cosine of their word-count vectors ("bag of words").

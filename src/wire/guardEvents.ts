@@ -11,6 +11,7 @@ const usageCounts = [
   'outputTokens',
   'totalTokens',
   'cachedInputTokens',
+  'cacheWriteTokens',
   'reasoningTokens',
 ] as const;
 

@@ -1,4 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { of } from 'rxjs';
+import type { RxllmEvent } from '../../src/base/events';
 import { fixtureSource, serveByModel, type EventServer } from './serveEvents';
 
 const sources = {
@@ -8,6 +10,22 @@ const sources = {
   redacted: fixtureSource('anthropic', 'anthropic/redacted-thinking.sse'),
   deepseek: fixtureSource('openai-chat', 'edge/deepseek-reasoning-content.sse'),
   overloaded: fixtureSource('anthropic', 'anthropic/error-overloaded-midstream-spliced.sse'),
+  // Usage with prompt-cache reads and writes, as the anthropic decoder reads them (test/wire).
+  cached: {
+    events$: of<RxllmEvent[]>(
+      { type: 'start', id: 'msg_cache', provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      { type: 'text', text: 'Hi' },
+      { type: 'finish', reason: 'stop', rawReason: 'end_turn' },
+      {
+        type: 'usage',
+        inputTokens: 1243,
+        outputTokens: 7,
+        totalTokens: 1250,
+        cachedInputTokens: 1200,
+        cacheWriteTokens: 40,
+      },
+    ),
+  },
 };
 type SourceName = keyof typeof sources;
 
@@ -114,6 +132,17 @@ describe('toSSE anthropic read by the @anthropic-ai/sdk client', () => {
       { type: 'text', text: 'Hello there! 😊 How can I help you today?' },
     ]);
     expect(message!.usage).toMatchObject({ input_tokens: 6, output_tokens: 212, cache_read_input_tokens: 0 });
+  });
+
+  it('writes cache reads and writes apart from input_tokens, as Anthropic counts them', async () => {
+    const { text, message } = await stream('cached');
+    expect(text).toBe('Hi');
+    expect(message!.usage).toMatchObject({
+      input_tokens: 3,
+      cache_read_input_tokens: 1200,
+      cache_creation_input_tokens: 40,
+      output_tokens: 7,
+    });
   });
 
   it('surfaces a mid-stream overloaded_error as an APIError after the partial text', async () => {

@@ -418,7 +418,7 @@ describe('fromSSE', () => {
 
   it('throws at once for a bad input or a missing or unknown dialect', () => {
     expect(() => fromSSE(42 as never, { dialect: 'rxllm' })).toThrow(
-      /fromSSE expects a Response, a ReadableStream, an async iterable or a function .*got number 42/,
+      /fromSSE expects a Response, a ReadableStream, an async iterable, an Observable, an array of chunks or a function .*got number 42/,
     );
     expect(() => fromSSE(bytesOneAtATime(''), undefined as never)).toThrow(
       /fromSSE: config.dialect is required/,

@@ -289,7 +289,7 @@ describe('createAnthropicDecoder', () => {
   });
 
   describe('usage', () => {
-    it('counts prompt-cache reads and writes into inputTokens, reads as cachedInputTokens', () => {
+    it('counts prompt-cache reads and writes into inputTokens, reads as cachedInputTokens, writes as cacheWriteTokens', () => {
       const { events, error } = feed([
         messageStart({
           input_tokens: 3,
@@ -308,6 +308,7 @@ describe('createAnthropicDecoder', () => {
         outputTokens: 7,
         totalTokens: 1250,
         cachedInputTokens: 1200,
+        cacheWriteTokens: 40,
       });
     });
 

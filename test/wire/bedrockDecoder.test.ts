@@ -134,6 +134,35 @@ describe('Bedrock event-stream framing and exceptions', () => {
   const start = frame('event', 'messageStart', { role: 'assistant' });
   const text = frame('event', 'contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hel' } });
 
+  it('counts prompt-cache reads and writes into inputTokens, writes as cacheWriteTokens', () => {
+    const { error, events } = decodeChunks('bedrock-converse', [
+      start,
+      text,
+      frame('event', 'messageStop', { stopReason: 'end_turn' }),
+      frame('event', 'metadata', {
+        usage: {
+          inputTokens: 5,
+          outputTokens: 2,
+          totalTokens: 1307,
+          cacheReadInputTokens: 1000,
+          cacheWriteInputTokens: 300,
+        },
+        metrics: { latencyMs: 100 },
+      }),
+    ]);
+    expect(error).toBeUndefined();
+    expect(byType(events, 'usage')).toEqual([
+      {
+        type: 'usage',
+        inputTokens: 1305,
+        outputTokens: 2,
+        totalTokens: 1307,
+        cachedInputTokens: 1000,
+        cacheWriteTokens: 300,
+      },
+    ]);
+  });
+
   it.each([
     ['throttlingException', 'rate-limit', 429, true],
     ['serviceUnavailableException', 'overloaded', 503, true],

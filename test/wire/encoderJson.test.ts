@@ -22,6 +22,7 @@ const sloppy = [
     outputTokens: NaN,
     totalTokens: Infinity,
     cachedInputTokens: 'x',
+    cacheWriteTokens: {},
     cost: 'free',
   },
   { type: 'finish', reason: 'stop' },

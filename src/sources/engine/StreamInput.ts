@@ -1,12 +1,24 @@
 // What the byte sources read. Defined here, in the engine, and re-exported by `fromSSE`, so that
 // the engine does not import the front door that imports it.
-
-/** Bytes (or already decoded text) that carry a framed stream. */
-export type ByteStream = Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
+import type { Subscribable } from 'rxjs';
 
 /**
- * What a stream source reads: a fetch `Response`, a byte stream, an async iterable of bytes or
- * text, or a function that makes the request when the source is subscribed. The function gets an
- * `AbortSignal` that aborts when the subscriber unsubscribes; pass it on to `fetch`.
+ * Bytes (or already decoded text) that carry a framed stream: a fetch `Response`, a
+ * `ReadableStream`, an async iterable, an Observable (anything with `subscribe`, such as an RxJS
+ * Observable) or an array of chunks, each chunk a `Uint8Array` or a string cut anywhere.
+ */
+export type ByteStream =
+  | Response
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string>
+  | Subscribable<Uint8Array | string>
+  | readonly (Uint8Array | string)[];
+
+/**
+ * What a stream source reads: a {@link ByteStream}, or a function that makes the request when the
+ * source is subscribed. The function gets an `AbortSignal` that aborts when the subscriber
+ * unsubscribes; pass it on to `fetch`. An Observable is subscribed when the source is and
+ * unsubscribed with it; it pushes, so chunks it sends while a consumer holds back (`pausable`)
+ * wait in memory instead of in a socket.
  */
 export type StreamInput = ByteStream | ((signal: AbortSignal) => ByteStream | PromiseLike<ByteStream>);

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { RxllmEvent } from '../../base/events';
 import { errorFromHttpResponse } from '../../base/httpError';
-import { createStreamDecoder } from '../../wire/createStreamDecoder';
+import { createSSEDecoder } from '../../wire/createSSEDecoder';
 import { decoderOptionsOf, sourceFromBytes } from './sourceFromBytes';
 import type { StreamLimits } from '../../base/limits';
 import type { DialectInput } from '../../wire/registry';
@@ -168,7 +168,7 @@ export function fromEventSourceWith(
         name: 'fromEventSource',
         decoderOptions,
         createStreamDecoder: (streamDialect, emit, options) => {
-          const decoder = createStreamDecoder(streamDialect, emit, options, { accept });
+          const decoder = createSSEDecoder(streamDialect, emit, options, { accept });
           restart = () => decoder.restart?.();
           return decoder;
         },

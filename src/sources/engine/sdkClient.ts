@@ -3,6 +3,7 @@ import type { RxllmEvent } from '../../base/events';
 import type { StreamLimits } from '../../base/limits';
 import type { Dialect } from '../../wire/types';
 import { errorFromSdk } from './sdkError';
+import { createSSEDecoder } from '../../wire/createSSEDecoder';
 import { decoderOptionsOf, sourceFromBytes } from './sourceFromBytes';
 
 /**
@@ -59,5 +60,6 @@ export function sdkSource(
       ...(provider !== undefined && { provider }),
     },
     decoderOptions: decoderOptionsOf(config, name),
+    createStreamDecoder: createSSEDecoder,
   });
 }

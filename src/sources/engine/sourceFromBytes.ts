@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscribable, type Unsubscribable } from 'rxjs';
 import type { RxllmEvent } from '../../base/events';
 import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
 import { resolveLimits, type StreamLimits } from '../../base/limits';
@@ -6,9 +6,9 @@ import { MessageAccumulator } from '../../base/message';
 import type { ByteStream, StreamInput } from './StreamInput';
 import type { DialectInput } from '../../wire/registry';
 import type { DecoderOptions, Dialect, Framing } from '../../wire/types';
-import { createStreamDecoder } from '../../wire/createStreamDecoder';
+import type { StreamDecoderFactory } from '../../wire/StreamDecoder';
 import { failedPartial } from '../../base/failedPartial';
-import { DownstreamFlow } from '../../flow/flow';
+import { sourceFlow } from '../../flow/sourceFlow';
 import { errorFromHttpResponse } from '../../base/httpError';
 
 export interface SourceFromBytesOptions {
@@ -21,8 +21,11 @@ export interface SourceFromBytesOptions {
   mapError?: (error: unknown) => RxllmError | undefined;
   /** Names the source in errors about its input (`fromSSE`, `fromOpenAI`, ...). */
   name: string;
-  /** Frames the bytes another way than `createStreamDecoder` does (Bedrock's binary event stream). */
-  createStreamDecoder?: typeof createStreamDecoder;
+  /**
+   * How the bytes are framed: createSSEDecoder, createNDJSONDecoder, Bedrock's binary event
+   * stream. Given by each source, so that a bundle holds only the framing it reads.
+   */
+  createStreamDecoder: StreamDecoderFactory;
   /**
    * What the source knows of its request (the model asked for): emitted as a `step-start` at
    * subscribe, before the request is made, so that a stream cancelled before its response can
@@ -52,7 +55,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
   const { dialect, decoderOptions, mapError, name, step } = options;
   return new Observable<RxllmEvent>((subscriber) => {
     // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
-    const flow = new DownstreamFlow(subscriber);
+    const flow = sourceFlow(subscriber);
     // Only a request made by the input function gets a signal; made lazily, since a
     // `Response` or stream passed in directly has no request of ours to abort.
     let controller: AbortController | undefined;
@@ -63,9 +66,10 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     let seq = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
+    let inputSubscription: Unsubscribable | undefined;
 
     // The hot path: one property write, one fold, one `next` per event.
-    const decoder = (options.createStreamDecoder ?? createStreamDecoder)(
+    const decoder = options.createStreamDecoder(
       dialect,
       (event) => {
         event.seq = seq++;
@@ -124,6 +128,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const stopReading = (): void => {
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+      inputSubscription?.unsubscribe();
     };
 
     const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
@@ -137,6 +142,44 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       const iterableIterator = iterable[Symbol.asyncIterator]();
       iterator = iterableIterator;
       return readAll(() => iterableIterator.next());
+    };
+
+    /** Reads an array of chunks, as a body whose chunks are all there. */
+    const readArray = (chunks: readonly (Uint8Array | string)[]): Promise<void> => {
+      let at = 0;
+      return readAll(async () =>
+        at < chunks.length ? { value: chunks[at++]!, done: false } : { value: undefined, done: true },
+      );
+    };
+
+    /**
+     * Reads an Observable of chunks: what it pushes is queued (it cannot be paused) and read like
+     * a body; its error, after the chunks before it, is a read failure.
+     */
+    const readObservable = (input: Subscribable<Uint8Array | string>): Promise<void> => {
+      const queue: IteratorResult<Uint8Array | string>[] = [];
+      let at = 0;
+      let failure: { error: unknown } | undefined;
+      let wake: (() => void) | undefined;
+      const arrive = (item?: IteratorResult<Uint8Array | string>) => {
+        if (item) queue.push(item);
+        wake?.();
+      };
+      inputSubscription = input.subscribe({
+        next: (value) => arrive({ value, done: false }),
+        error: (error: unknown) => {
+          failure = { error };
+          arrive();
+        },
+        complete: () => arrive({ value: undefined, done: true }),
+      });
+      return readAll(async () => {
+        while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
+        if (at === queue.length) throw failure!.error;
+        const item = queue[at++]!;
+        if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
+        return item;
+      });
     };
 
     const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
@@ -221,9 +264,13 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         await readBody(source);
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
+      } else if (Array.isArray(source)) {
+        await readArray(source);
+      } else if (isSubscribable(source)) {
+        await readObservable(source);
       } else {
         throw new RxllmError(
-          `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream or an async iterable`,
+          `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream, an async iterable, an Observable or an array`,
           { code: 'invalid-argument', retryable: false },
         );
       }
@@ -251,6 +298,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       // (a Response passed in directly), and settles a pending read at once.
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+      inputSubscription?.unsubscribe();
     };
   });
 }
@@ -262,6 +310,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
 export function framedSource(
   name: 'fromSSE' | 'fromNDJSON',
   framing: Framing,
+  decode: StreamDecoderFactory,
   input: StreamInput,
   config: { dialect: DialectInput; provider?: string; limits?: Partial<StreamLimits> },
   resolve: (dialect: DialectInput, need: 'decode') => Dialect,
@@ -291,6 +340,7 @@ export function framedSource(
     dialect,
     name,
     decoderOptions: decoderOptionsOf(config, name),
+    createStreamDecoder: decode,
   });
 }
 
@@ -310,11 +360,18 @@ export function decoderOptionsOf(
 
 /** Checks a source's input when the source is built, so a wrong one throws at once. */
 export function assertStreamInput(input: unknown, name: string): asserts input is StreamInput {
-  if (typeof input === 'function' || isResponse(input) || isReadableStream(input) || isAsyncIterable(input)) {
+  if (
+    typeof input === 'function' ||
+    isResponse(input) ||
+    isReadableStream(input) ||
+    isAsyncIterable(input) ||
+    Array.isArray(input) ||
+    isSubscribable(input)
+  ) {
     return;
   }
   throw new TypeError(
-    `rxllm: ${name} expects a Response, a ReadableStream, an async iterable or a function (signal) => Response, got ${describe(input)}`,
+    `rxllm: ${name} expects a Response, a ReadableStream, an async iterable, an Observable, an array of chunks or a function (signal) => Response, got ${describe(input)}`,
   );
 }
 
@@ -411,6 +468,15 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array | st
     typeof value === 'object' &&
     value !== null &&
     typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+/** An RxJS Observable, or any other object with `subscribe` (RxJS `from` accepts the same). */
+function isSubscribable(value: unknown): value is Subscribable<Uint8Array | string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Subscribable<unknown>).subscribe === 'function'
   );
 }
 

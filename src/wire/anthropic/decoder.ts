@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../base/events';
+import type { FinishReason, UsageEvent } from '../../base/events';
 import { RxllmError } from '../../base/errors';
 import { parseCutOffArgs } from '../completeValuesOnly';
 import { inBandError } from '../../base/httpError';
@@ -201,17 +201,16 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
       count(delta.cache_creation_input_tokens) ?? count(startUsage?.cache_creation_input_tokens) ?? 0;
     const output = count(delta.output_tokens) ?? count(startUsage?.output_tokens) ?? 0;
     const inputTokens = input + (cacheRead ?? 0) + cacheWrite;
-    emit(
-      cacheRead === undefined
-        ? { type: 'usage', inputTokens, outputTokens: output, totalTokens: inputTokens + output }
-        : {
-            type: 'usage',
-            inputTokens,
-            outputTokens: output,
-            totalTokens: inputTokens + output,
-            cachedInputTokens: cacheRead,
-          },
-    );
+    const usage: UsageEvent = {
+      type: 'usage',
+      inputTokens,
+      outputTokens: output,
+      totalTokens: inputTokens + output,
+    };
+    if (cacheRead !== undefined) usage.cachedInputTokens = cacheRead;
+    // Writes cost more than input (1.25x for 5 minutes): kept apart so that they can be priced.
+    if (cacheWrite > 0) usage.cacheWriteTokens = cacheWrite;
+    emit(usage);
   }
 
   function providerError(json: Record<string, unknown>, data: string): RxllmError {

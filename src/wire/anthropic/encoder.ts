@@ -250,10 +250,15 @@ function anthropicBody(write: WriteFrame, held: HeldResponse): EncoderBody {
   };
 }
 
-/** Anthropic counts cached input apart: `input_tokens` excludes what `cache_read_input_tokens` holds. */
+/**
+ * Anthropic counts cached input apart: `input_tokens` excludes what `cache_read_input_tokens` and
+ * `cache_creation_input_tokens` hold.
+ */
 function inputTokens(usage: Usage): string {
   const cached = usage.cachedInputTokens;
-  return cached === undefined
-    ? `"input_tokens":${jsonNumber(usage.inputTokens)}`
-    : `"input_tokens":${jsonNumber(usage.inputTokens - cached)},"cache_read_input_tokens":${jsonNumber(cached)}`;
+  const written = usage.cacheWriteTokens;
+  let json = `"input_tokens":${jsonNumber(usage.inputTokens - (cached ?? 0) - (written ?? 0))}`;
+  if (written !== undefined) json += `,"cache_creation_input_tokens":${jsonNumber(written)}`;
+  if (cached !== undefined) json += `,"cache_read_input_tokens":${jsonNumber(cached)}`;
+  return json;
 }

@@ -186,6 +186,7 @@ export function createBedrockConverseDecoder(emit: EmitEvent, options?: DecoderO
           outputTokens: output,
           totalTokens: count(usage.totalTokens) ?? inputTokens + output,
           ...(cacheRead !== undefined && { cachedInputTokens: cacheRead }),
+          ...(cacheWrite > 0 && { cacheWriteTokens: cacheWrite }),
         });
         return;
       }

@@ -1,6 +1,6 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { RxllmError } from '../../base/errors';
-import type { StreamDecoder } from '../createStreamDecoder';
+import type { StreamDecoder } from '../StreamDecoder';
 import { guardEvents } from '../guardEvents';
 import { malformed } from '../malformed';
 import { resolveLimits } from '../../base/limits';

@@ -9,6 +9,7 @@ const usageFields = {
   outputTokens: z.number().nonnegative(),
   totalTokens: z.number().nonnegative(),
   cachedInputTokens: z.number().nonnegative().optional(),
+  cacheWriteTokens: z.number().nonnegative().optional(),
   reasoningTokens: z.number().nonnegative().optional(),
   cost: z.number().nonnegative().optional(),
   pricesAsOf: z.string().optional(),

@@ -114,6 +114,7 @@ function shapesOf(): Record<string, Shape> {
     outputTokens: nonNegative,
     totalTokens: nonNegative,
     cachedInputTokens: optional(nonNegative),
+    cacheWriteTokens: optional(nonNegative),
     reasoningTokens: optional(nonNegative),
     cost: optional(nonNegative),
     pricesAsOf: optional(string),

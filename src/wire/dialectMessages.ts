@@ -1,0 +1,74 @@
+import { limitExceeded, resolveLimits, type StreamLimits } from '../base/limits';
+import type { DecoderOptions, Dialect, EmitEvent } from './types';
+import { guardEvents } from './guardEvents';
+import { malformed } from './malformed';
+
+/** What a framing (SSE, NDJSON) needs of a dialect's decoder: where to send each message. */
+export interface DialectMessages {
+  /** Decodes one message (an SSE event's data and name, or an NDJSON line). */
+  message(data: string, event?: string): void;
+  /** The dialect's terminal message has arrived. */
+  ended(): boolean;
+  /** The input ended: the decoder judges whether that was too early. */
+  end(): void;
+  /** The `limit-exceeded` error for a frame above `limits.maxEventSize`. */
+  tooLong(): Error;
+  limits: StreamLimits;
+  /** Text of a chunk: a string as it is, bytes decoded as UTF-8 (a sequence may be cut anywhere). */
+  toText(chunk: Uint8Array | string): string;
+  /** Ends the UTF-8 decoding: what a cut sequence left (a replacement character), or ''. */
+  flushText(): string;
+}
+
+/**
+ * The framing-independent half of a stream decoder: the dialect's decoder behind the event guard
+ * (guardEvents) and the limits, and a message function that turns a stack overflow into
+ * `malformed`. Shared by the SSE and NDJSON framings (createSSEDecoder, createNDJSONDecoder), each
+ * bundled only by the sources that read it.
+ */
+export function dialectMessages(
+  dialect: Dialect,
+  emit: EmitEvent,
+  options?: DecoderOptions,
+): DialectMessages {
+  if (!dialect.createDecoder) throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
+  if (dialect.framing === 'eventstream')
+    throw new TypeError(
+      `rxllm: dialect '${dialect.name}' is a binary event stream: read it with rxllm/bedrock`,
+    );
+  const limits = resolveLimits(options?.limits);
+  // The message being decoded, for the guard's `malformed` quotes.
+  let current = '';
+  const decoder = dialect.createDecoder(
+    guardEvents(dialect.name, limits, () => current, emit),
+    options,
+  );
+  const text = new TextDecoder();
+  return {
+    message(data, event) {
+      current = data;
+      try {
+        decoder.message(data, event);
+      } catch (error) {
+        // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool
+        // call's argsText, an error body quoted in a message) recurses: a value nested deeper than
+        // the stack is a broken message, not an internal failure.
+        if (error instanceof RangeError)
+          throw malformed(dialect.name, data, 'a value nested too deeply', error);
+        throw error;
+      }
+    },
+    ended: () => decoder.ended?.() ?? false,
+    end: () => decoder.end(),
+    tooLong: () =>
+      limitExceeded(
+        'maxEventSize',
+        limits.maxEventSize,
+        `an ${dialect.framing === 'ndjson' ? 'NDJSON line' : 'SSE event'}`,
+        dialect.name,
+      ),
+    limits,
+    toText: (chunk) => (typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true })),
+    flushText: () => text.decode(),
+  };
+}
