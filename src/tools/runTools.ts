@@ -17,14 +17,17 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { RxllmEvent, StepFinishEvent, ToolResultEvent } from '../events';
+import type { ReasoningEvent, RxllmEvent, StepFinishEvent, ToolResultEvent } from '../events';
 import { RxllmError } from '../errors';
 import { sumUsage } from '../fold';
 import { MessageAccumulator, type Message, type ToolCall } from '../message';
 import { describeIssues, type StandardSchemaResult, type Tool } from './defineTool';
 
 /** A block of the model's reasoning in one step, kept whole so it can be sent back (Anthropic requires its signature). */
-export type ReasoningPart = { text: string; signature?: string } | { redacted: string };
+export type ReasoningPart =
+  | { text: string; signature?: string }
+  /** Encrypted reasoning; `itemId` is the OpenAI Responses reasoning item it came in. */
+  | { redacted: string; itemId?: string };
 
 /** One finished step of a tool loop: what the model said, and what its tools returned. */
 export interface ToolLoopStep {
@@ -332,15 +335,15 @@ class StepRecorder {
     }
     for (const taken of out) {
       this.message.apply(taken);
-      if (taken.type === 'reasoning') this.keepReasoning(taken.text, taken.signature, taken.redacted);
+      if (taken.type === 'reasoning') this.keepReasoning(taken);
     }
     return out;
   }
 
-  private keepReasoning(text: string, signature: string | undefined, redacted: string | undefined): void {
+  private keepReasoning({ text, signature, redacted, itemId }: ReasoningEvent): void {
     if (redacted !== undefined) {
       this.open = undefined;
-      this.reasoning.push({ redacted });
+      this.reasoning.push(itemId === undefined ? { redacted } : { redacted, itemId });
       return;
     }
     if (this.open === undefined) {
