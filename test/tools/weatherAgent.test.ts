@@ -161,7 +161,8 @@ describe('a two-step weather agent against the replay server', () => {
         { tools },
       ),
     );
-    expect(message.text).toBe("I'll check the weather in Paris.It's 21°C and sunny in Paris.");
+    // Each step's answer text, a blank line between them (the requests keep each step's own).
+    expect(message.text).toBe("I'll check the weather in Paris.\n\nIt's 21°C and sunny in Paris.");
     expect(message.finishReason).toBe('stop');
     expect(message.steps).toHaveLength(2);
 
