@@ -1,4 +1,4 @@
-import { lastValueFrom, Observable, of, toArray } from 'rxjs';
+import { lastValueFrom, Observable, of, Subject, toArray } from 'rxjs';
 import { z } from 'zod';
 import type { RxllmEvent } from '../../src/events';
 import { RxllmError } from '../../src/errors';
@@ -56,24 +56,15 @@ describe('structuredOutput on the final step of a tool loop', () => {
     await expect(wrong).rejects.toThrow(/tempC/);
   });
 
-  it('still fails at once on a step without tool calls (one request, no loop)', async () => {
-    const events: RxllmEvent[] = [ev.stepStart(0), ev.text('nope'), ev.finish('stop'), ev.usage(10, 2)];
-    const seen: unknown[] = [];
-    let failedAfter = -1;
-    await new Promise<void>((resolve) => {
-      new Observable<RxllmEvent>((subscriber) => {
-        for (const [at, event] of events.entries()) {
-          failedAfter = at;
-          subscriber.next(event);
-          if (subscriber.closed) return;
-        }
-        subscriber.complete();
-      })
-        .pipe(structuredOutput(Report))
-        .subscribe({ next: (value) => seen.push(value), error: () => resolve(), complete: () => resolve() });
-    });
-    // The error came with the step's `finish` (event 2), not after the usage that followed it.
-    expect(failedAfter).toBe(2);
-    expect(seen).toEqual([]);
+  it('still fails with the step’s finish on a step without tool calls (one request, no loop)', () => {
+    const source = new Subject<RxllmEvent>();
+    let failed: unknown;
+    source.pipe(structuredOutput(Report)).subscribe({ error: (error: unknown) => (failed = error) });
+    source.next(ev.stepStart(0));
+    source.next(ev.text('nope'));
+    expect(failed).toBeUndefined();
+    source.next(ev.finish('stop'));
+    expect(failed).toBeInstanceOf(RxllmError);
+    expect((failed as RxllmError).message).toMatch(/invalid JSON/);
   });
 });
