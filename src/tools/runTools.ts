@@ -131,8 +131,6 @@ export function runTools(stepFactory: StepFactory, options: RunToolsOptions): Ob
     const whole = new MessageAccumulator();
     let stopped = false;
     let stopping: Subscription | undefined;
-    // Whether an earlier step showed answer text: the next step's text is set apart from it.
-    let textShown = false;
 
     const fail = (call: ToolCall, message: string, durationMs: number, cause?: unknown) =>
       options.onToolError === 'fail'
@@ -231,25 +229,7 @@ export function runTools(stepFactory: StepFactory, options: RunToolsOptions): Ob
         const controller = new AbortController();
         const turn = new StepRecorder(step);
         const model$ = defer(() => stepFactory(history.slice(), { signal: controller.signal, step })).pipe(
-          mergeMap((event) => {
-            const taken = turn.take(event);
-            const first = taken.findIndex(
-              (out) => out.type === 'text' && out.choice === undefined && out.text !== '',
-            );
-            if (first === -1) return taken;
-            if (!turn.textShown && textShown) {
-              // A blank line between steps' answers, so that `collect`'s text reads as paragraphs
-              // (the step records, and so the next request, keep each step's text as it came).
-              const track = taken[first]!.track;
-              taken.splice(
-                first,
-                0,
-                track === undefined ? { type: 'text', text: '\n\n' } : { type: 'text', text: '\n\n', track },
-              );
-            }
-            turn.textShown = textShown = true;
-            return taken;
-          }),
+          mergeMap((event) => turn.take(event)),
           finalize(() => controller.abort()),
         );
         const results: ToolResultEvent[] = [];
@@ -335,8 +315,6 @@ class StepRecorder {
   private readonly reasoning: ReasoningPart[] = [];
   private open: { text: string; signature?: string } | undefined;
   private started = false;
-  /** This step has shown answer text. */
-  textShown = false;
 
   constructor(private readonly step: number) {}
 

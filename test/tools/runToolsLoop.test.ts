@@ -2,6 +2,7 @@ import { lastValueFrom, NEVER, Observable, of, Subject, toArray } from 'rxjs';
 import { z } from 'zod';
 import type { RxllmEvent } from '../../src/events';
 import { collect } from '../../src/sinks/collect';
+import { messageReducer } from '../../src/sinks/messageReducer';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools, type ToolLoopStep } from '../../src/tools/runTools';
 import { ev } from '../../src/testing';
@@ -178,6 +179,15 @@ describe('runTools (outside virtual time)', () => {
     );
     // Step 1 said nothing, so one separator; no separator before the first text.
     expect(message.text).toBe('Let me look.\n\nParis 21, Oslo 21.');
+    // The reducer a UI folds the same events with shows the same text.
+    const events = await lastValueFrom(runTools(chatty, { tools: [weather] }).pipe(toArray()));
+    expect(events.filter((event) => event.type === 'text').map((event) => event.text)).toEqual([
+      'Let me look.',
+      'Paris 21, ',
+      'Oslo 21.',
+    ]);
+    const state = events.reduce(messageReducer, messageReducer.initialState);
+    expect(state.tracks.default?.text).toBe('Let me look.\n\nParis 21, Oslo 21.');
     // What the next request is built from keeps each step's own text.
     expect(seen[2]!.map((step) => step.message.text)).toEqual(['Let me look.', '']);
 
