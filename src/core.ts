@@ -202,6 +202,8 @@ export { toGeminiContents } from './tools/toGeminiContents';
 export type { GeminiLoopContent, GeminiLoopPart } from './tools/toGeminiContents';
 export { toGeminiTools } from './tools/toGeminiTools';
 export { toOllamaTools } from './tools/toOllamaTools';
+export { openAIChatSteps } from './tools/openAIChatSteps';
+export { anthropicSteps } from './tools/anthropicSteps';
 
 // Resumable streams: a log of the stream that readers on any process attach to (see README).
 export { recordStream } from './log/recordStream';

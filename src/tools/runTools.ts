@@ -46,6 +46,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** 0 for the first model call, then 1, 2, … */
   step: number;
+  /** The loop's tools, whose definitions the request sends (`toOpenAIChatTools(tools)`, …). */
+  tools: readonly Tool[];
 }
 
 /**
@@ -228,7 +230,9 @@ export function runTools(stepFactory: StepFactory, options: RunToolsOptions): Ob
       defer(() => {
         const controller = new AbortController();
         const turn = new StepRecorder(step);
-        const model$ = defer(() => stepFactory(history.slice(), { signal: controller.signal, step })).pipe(
+        const model$ = defer(() =>
+          stepFactory(history.slice(), { signal: controller.signal, step, tools: options.tools }),
+        ).pipe(
           mergeMap((event) => turn.take(event)),
           finalize(() => controller.abort()),
         );
