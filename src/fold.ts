@@ -67,8 +67,9 @@ export interface TrackState extends Omit<ChoiceState, 'index'> {
   /** The track's steps (model calls) in order; empty until a step event or usage arrives. */
   readonly steps: readonly StepState[];
   /**
-   * A step began after text was shown (a tool loop's next model call): the step's first text
-   * starts after a blank line, so that `text` reads as one paragraph per step. Set only then.
+   * A step began after a step that ended in tool calls, and after text was shown (a tool loop's
+   * next model call): its first text starts after a blank line, so that `text` reads as one
+   * paragraph per step. Set only then.
    */
   readonly stepBreak?: true;
   /** The track's in-band error (mergeTracks' `interleave`), or the stream's error. */
@@ -307,7 +308,8 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       if (event.model !== undefined) step.model = event.model;
       if (event.provider !== undefined) step.provider = event.provider;
       next.steps = [...steps, step];
-      if (next.text !== '') next.stepBreak = true;
+      // After a step that called tools (a tool loop), not after a cut one that a retry continues.
+      if (next.text !== '' && last?.finishReason === 'tool-calls') next.stepBreak = true;
       if (next.model === undefined && event.model !== undefined) next.model = event.model;
       if (next.provider === undefined && event.provider !== undefined) next.provider = event.provider;
       return next;
