@@ -1,7 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import OpenAI from 'openai';
-import { NEVER } from 'rxjs';
+import { lastValueFrom, NEVER, toArray } from 'rxjs';
+import { toSSE } from '../../src/operators/toSSE';
 import { z } from 'zod';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools } from '../../src/tools/runTools';
@@ -123,6 +124,45 @@ describe('a tool loop in the ai-sdk-ui dialect, read by the AI SDK (DefaultChatT
     ]);
     // The usage of both steps together is the message's metadata.
     expect(message.metadata).toMatchObject({ usage: { inputTokens: 112 + 241, outputTokens: 61 + 18 } });
+  });
+
+  it('writes the AI SDK’s step and tool chunks, in order', async () => {
+    const frames = await lastValueFrom(chatLoop().pipe(toSSE({ dialect: 'ai-sdk-ui' }), toArray()));
+    const chunks = frames
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice('data: '.length)) as { type: string; toolCallId?: string });
+    const types = chunks.map((chunk) => chunk.type).filter((type, at, all) => type !== all[at - 1]);
+    const firstOutput = types.findIndex((type) => type.startsWith('tool-output-'));
+    expect(types.slice(0, 2)).toEqual(['start', 'start-step']);
+    // The three calls as the model streamed them: start, argument deltas, the parsed input.
+    expect(new Set(types.slice(2, firstOutput))).toEqual(
+      new Set(['tool-input-start', 'tool-input-delta', 'tool-input-available']),
+    );
+    expect(chunks.filter((chunk) => chunk.type === 'tool-input-available')).toHaveLength(3);
+    // Then each result as it came (the invalid call at once, the weather, the timeout), and step 1.
+    expect(types.slice(firstOutput)).toEqual([
+      'tool-output-error',
+      'tool-output-available',
+      'tool-output-error',
+      'finish-step',
+      'start-step',
+      'text-start',
+      'text-delta',
+      'text-end',
+      'finish-step',
+      'finish',
+    ]);
+    expect(
+      chunks
+        .filter((chunk) => chunk.type.startsWith('tool-output-'))
+        .map((chunk) => [chunk.type, chunk.toolCallId]),
+    ).toEqual([
+      ['tool-output-error', 'call_OsLo9fj3KN6qU9N1OuDNYTaw'],
+      ['tool-output-available', 'call_PaWx1whyEaYG438VE1OIflxA'],
+      ['tool-output-error', 'call_FcSt4kZmQ2pR7sTn8uVw1xYz'],
+    ]);
   });
 
   it('shows a thinking loop’s reasoning, its words before the call, the call and the answer as their own parts', async () => {
