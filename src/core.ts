@@ -204,6 +204,8 @@ export { toGeminiTools } from './tools/toGeminiTools';
 export { toOllamaTools } from './tools/toOllamaTools';
 export { openAIChatSteps } from './tools/openAIChatSteps';
 export { anthropicSteps } from './tools/anthropicSteps';
+export { openAIResponsesSteps } from './tools/openAIResponsesSteps';
+export type { OpenAIResponsesStepsConfig } from './tools/openAIResponsesSteps';
 
 // Resumable streams: a log of the stream that readers on any process attach to (see README).
 export { recordStream } from './log/recordStream';

@@ -12,6 +12,7 @@ import { toGeminiContents } from '../../src/tools/toGeminiContents';
 import { toGeminiTools } from '../../src/tools/toGeminiTools';
 import { toOllamaTools } from '../../src/tools/toOllamaTools';
 import { toOpenAIChatTools } from '../../src/tools/toOpenAIChatTools';
+import { openAIResponsesSteps } from '../../src/tools/openAIResponsesSteps';
 import { toOpenAIResponsesContinuation } from '../../src/tools/toOpenAIResponsesContinuation';
 import { toOpenAIResponsesInput } from '../../src/tools/toOpenAIResponsesInput';
 import { toOpenAIResponsesTools } from '../../src/tools/toOpenAIResponsesTools';
@@ -158,6 +159,44 @@ describe('the weather agent on OpenAI Responses, through the openai client', () 
     // The id came from the stream: the `start` event of step 0 (`response.created`).
     expect(second!.previous_response_id).toBe(R0);
     expect(second!.input).toEqual(outputs);
+  });
+
+  it('openAIResponsesSteps sends what the converters send, in either mode', async () => {
+    for (const mode of ['stateless', 'previous-response'] as const) {
+      const client = await replay();
+      const message = await collect(
+        runTools(
+          openAIResponsesSteps(
+            client,
+            { model: 'gpt-5-mini', store: mode === 'previous-response', input: question },
+            { mode },
+          ),
+          { tools },
+        ),
+      );
+      expect(message.text).toBe(answer);
+      const [first, second] = server!.requests.map((request) => request.json as Record<string, unknown>);
+      expect(first!.input).toEqual([{ role: 'user', content: question }]);
+      expect(first!.tools).toHaveLength(2);
+      if (mode === 'stateless') {
+        expect(second!.previous_response_id).toBeUndefined();
+        expect((second!.input as Array<{ type?: string }>).map((item) => item.type)).toEqual([
+          undefined,
+          'reasoning',
+          'function_call',
+          'function_call',
+          'function_call',
+          'function_call_output',
+          'function_call_output',
+          'function_call_output',
+        ]);
+      } else {
+        expect(second!.previous_response_id).toBe(R0);
+        expect(second!.input).toEqual(outputs);
+      }
+      await server!.close();
+      server = undefined;
+    }
   });
 
   it('previous_response_id needs the step’s response id: without one it is an invalid-argument error', () => {
