@@ -30,7 +30,7 @@ const separate = {
     'test/types/sdkParams.test.ts',
     'test/composition/twoBuilds.test.ts',
   ],
-  demo: ['test/demo/demo.test.ts'],
+  demo: ['test/demo/demo.test.ts', 'test/demo/demoAgent.test.ts'],
   bench: ['test/bench/**/*.test.ts'],
   runtimes: ['test/runtimes/**/*.test.ts'],
   redis: ['test/redis/**/*.test.ts'],

@@ -7,6 +7,7 @@ import type { ComparisonEvent, FinishReason, RxllmEvent, Usage } from '../src/ba
 import { aggregateUsage } from '../src/operators/aggregateUsage';
 import { mergeTracks, type MergeStrategy } from '../src/tracks/mergeTracks';
 import { progress } from '../src/operators/progress';
+import { defaultAgentPrompt, runAgent } from './agent';
 import { defaultPrompt } from './answers';
 import { createTracks, type CloudApi } from './providers';
 import { mergeConfig, strategies } from './strategies';
@@ -40,6 +41,9 @@ Options:
                       or anthropic when only ANTHROPIC_API_KEY is set)
   --fail <track>      make the embedded local or cloud server answer with the provider's real
                       error (404 model not found / 401 invalid key), to see failures handled
+  --agent             a tool loop instead: the local model calls a tool (get_weather), rxllm's
+                      runTools runs it and asks again; shows the call, the result, each step's
+                      usage and the answer (default prompt: "What is the weather in Paris?")
   --help              this text
 
 Environment (each switches one track from the embedded replay to the real provider):
@@ -52,6 +56,7 @@ Exit status: 0 when a track answered, 1 when every provider failed, 2 for a bad 
 `;
 
 interface Options {
+  agent?: boolean;
   strategy: MergeStrategy;
   prompt: string;
   speed: number;
@@ -69,6 +74,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       speed: { type: 'string' },
       cloud: { type: 'string' },
       fail: { type: 'string' },
+      agent: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -84,9 +90,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
     throw new Error(`--cloud must be openai or anthropic, got '${values.cloud}'`);
   if (values.fail !== undefined && values.fail !== 'local' && values.fail !== 'cloud')
     throw new Error(`--fail must be local or cloud, got '${values.fail}'`);
-  const prompt = values.prompt ?? defaultPrompt;
+  const prompt = values.prompt ?? (values.agent ? defaultAgentPrompt : defaultPrompt);
   if (prompt.trim() === '') throw new Error('--prompt must not be empty');
   const options: Options = { strategy, prompt, speed };
+  if (values.agent) options.agent = true;
   if (values.cloud) options.cloud = values.cloud as CloudApi;
   if (values.fail) options.fail = values.fail as 'local' | 'cloud';
   return options;
@@ -107,6 +114,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const { strategy, prompt, speed } = options;
   const color = Boolean(out.isTTY) && !process.env.NO_COLOR;
+  if (options.agent)
+    return runAgent({
+      prompt,
+      speed,
+      out,
+      paint: (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text),
+    });
   const tracks = await createTracks({
     prompt,
     speed,

@@ -164,9 +164,16 @@ async function stream(
 ): Promise<boolean> {
   const prompt = promptOf(body);
   const answers = answersFor(prompt);
-  const tokens = toTokens(api === 'ollama' ? answers.local : answers.cloud);
+  // Given tools (`npm run demo -- --agent`), the local model calls the first one, then answers
+  // from its result: a small agent, as a tool-calling Ollama model behaves.
+  const agent = api === 'ollama' && path === '/api/chat' ? agentTurn(body, prompt) : undefined;
+  if (agent?.call !== undefined)
+    return callTool(agent.call, JSON.stringify([body.tools, body.messages]), response, speed);
+  const tokens = toTokens(agent?.answer ?? (api === 'ollama' ? answers.local : answers.cloud));
   const profile = api === 'ollama' ? localProfile : cloudProfile;
-  const format = formats[api](path, body, prompt, tokens.length);
+  // With tools, the model reads the tools and the whole conversation, not the prompt alone.
+  const read = agent === undefined ? prompt : JSON.stringify([body.tools, body.messages]);
+  const format = formats[api](path, body, read, tokens.length);
   let closed = false;
   const gone = new Promise<void>((resolve) =>
     response.once('close', () => {
@@ -208,6 +215,72 @@ async function stream(
   await write(format.tail((firstAt - startedAt) * 1e6, (Date.now() - firstAt) * 1e6));
   if (closed) return false;
   await new Promise<void>((resolve) => response.end(resolve));
+  return true;
+}
+
+/** What the local model does with a request that offers tools: call one, or answer from its result. */
+export function agentTurn(
+  body: Record<string, unknown>,
+  prompt: string,
+):
+  | { call: { name: string; arguments: Record<string, unknown> } }
+  | { call?: undefined; answer: string }
+  | undefined {
+  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ function?: { name?: unknown } }>) : [];
+  const name = tools[0]?.function?.name;
+  if (typeof name !== 'string') return undefined;
+  const messages = Array.isArray(body.messages) ? (body.messages as Array<Record<string, unknown>>) : [];
+  const result = messages.filter((message) => message.role === 'tool').at(-1);
+  if (result === undefined) {
+    // The city the prompt asks about ("… in Oslo?"), else Paris.
+    const city = /\bin ([A-Z][\p{L}-]*(?: [A-Z][\p{L}-]*)*)/u.exec(prompt)?.[1] ?? 'Paris';
+    return { call: { name, arguments: { city } } };
+  }
+  let facts: { city?: unknown; tempC?: unknown; sky?: unknown } = {};
+  try {
+    facts = JSON.parse(String(result.content)) as typeof facts;
+  } catch {
+    return { answer: `The ${name} tool said: ${String(result.content)}` };
+  }
+  return {
+    answer: `It is ${String(facts.tempC)}°C and ${String(facts.sky)} in ${String(facts.city)} right now, according to the ${name} tool.`,
+  };
+}
+
+/** Streams an Ollama tool call: the call whole in one line (as Ollama sends it), then the end. */
+async function callTool(
+  call: { name: string; arguments: Record<string, unknown> },
+  prompt: string,
+  response: ServerResponse,
+  speed: number,
+): Promise<boolean> {
+  const line = (fields: object) =>
+    `${JSON.stringify({ model: models.ollama, created_at: new Date().toISOString(), ...fields })}\n`;
+  response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+  response.flushHeaders();
+  const thinkMs = localProfile.timeToFirstTokenMs * 2;
+  await new Promise((resolve) => setTimeout(resolve, thinkMs / speed));
+  if (response.destroyed) return false;
+  response.write(
+    line({ message: { role: 'assistant', content: '', tool_calls: [{ function: call }] }, done: false }),
+  );
+  const evalCount = 10 + JSON.stringify(call).length / 4;
+  await new Promise<void>((resolve) =>
+    response.end(
+      line({
+        message: { role: 'assistant', content: '' },
+        done: true,
+        done_reason: 'stop',
+        total_duration: Math.round(thinkMs * 1e6 + 2e6),
+        load_duration: 2_000_000,
+        prompt_eval_count: promptTokens(prompt),
+        prompt_eval_duration: Math.round(thinkMs * 0.4e6),
+        eval_count: Math.round(evalCount),
+        eval_duration: Math.round(thinkMs * 0.6e6),
+      }),
+      resolve,
+    ),
+  );
   return true;
 }
 

@@ -196,6 +196,18 @@ export type { AnthropicLoopBlock, AnthropicLoopMessage } from './tools/toAnthrop
 export { toOllamaMessages } from './tools/toOllamaMessages';
 export { toOpenAIChatTools } from './tools/toOpenAIChatTools';
 export { toAnthropicTools } from './tools/toAnthropicTools';
+export { toOpenAIResponsesInput } from './tools/toOpenAIResponsesInput';
+export type { OpenAIResponsesLoopItem } from './tools/toOpenAIResponsesInput';
+export { toOpenAIResponsesContinuation } from './tools/toOpenAIResponsesContinuation';
+export { toOpenAIResponsesTools } from './tools/toOpenAIResponsesTools';
+export { toGeminiContents } from './tools/toGeminiContents';
+export type { GeminiLoopContent, GeminiLoopPart } from './tools/toGeminiContents';
+export { toGeminiTools } from './tools/toGeminiTools';
+export { toOllamaTools } from './tools/toOllamaTools';
+export { openAIChatSteps } from './tools/openAIChatSteps';
+export { anthropicSteps } from './tools/anthropicSteps';
+export { openAIResponsesSteps } from './tools/openAIResponsesSteps';
+export type { OpenAIResponsesStepsConfig } from './tools/openAIResponsesSteps';
 
 // Resumable streams: a log of the stream that readers on any process attach to (see README).
 export { recordStream } from './log/recordStream';

@@ -31,6 +31,7 @@ describe('rxllm dialect', () => {
       ev.start({ id: 'r1', model: 'm' }),
       { ...ev.text('héllo 👋', 'cloud'), seq: 3 },
       { type: 'reasoning', text: '', signature: 'sig' },
+      { type: 'reasoning', text: '', redacted: 'gAAAA', itemId: 'rs_1' },
       ev.toolCall('c1', 'f', { a: [1] }),
       ev.usage(3, 4, undefined, { cachedInputTokens: 1, cost: 0.001 }),
       ev.finish('stop'),

@@ -93,6 +93,11 @@ export interface ReasoningEvent extends EventMeta, ChoiceMeta {
   text: string;
   signature?: string;
   redacted?: string;
+  /**
+   * The provider's id of the reasoning item this closes (OpenAI Responses' `rs_…`), sent with
+   * `redacted`: a tool loop sends the item back by it.
+   */
+  itemId?: string;
 }
 
 /** A delta of a refusal (OpenAI's `delta.refusal`): the model declined, and this says why. Never empty. */

@@ -57,6 +57,12 @@ export interface TrackState extends Omit<ChoiceState, 'index'> {
   readonly usage: Usage | null;
   /** The track's steps (model calls) in order; empty until a step event or usage arrives. */
   readonly steps: readonly StepState[];
+  /**
+   * A step began after a step that ended in tool calls, and after text was shown (a tool loop's
+   * next model call): its first text starts after a blank line, so that `text` reads as one
+   * paragraph per step. Set only then.
+   */
+  readonly stepBreak?: true;
   /** The track's in-band error (mergeTracks' `interleave`), or the stream's error. */
   readonly error: RxllmError | null;
   /** The latest `progress` event of the track. */
@@ -237,6 +243,13 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
   }
   switch (event.type) {
     case 'text':
+      if (!isChoice(event.choice)) return track;
+      if (track.stepBreak === true && event.choice === undefined && event.text !== '') {
+        const next = own(track, track, owned);
+        delete next.stepBreak;
+        return withChoice(next, 0, { ...event, text: `\n\n${event.text}` }, true);
+      }
+      return withChoice(track, event.choice ?? 0, event, owned);
     case 'reasoning':
     case 'refusal':
     case 'tool-call-start':
@@ -286,6 +299,8 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       if (event.model !== undefined) step.model = event.model;
       if (event.provider !== undefined) step.provider = event.provider;
       next.steps = [...steps, step];
+      // After a step that called tools (a tool loop), not after a cut one that a retry continues.
+      if (next.text !== '' && last?.finishReason === 'tool-calls') next.stepBreak = true;
       if (next.model === undefined && event.model !== undefined) next.model = event.model;
       if (next.provider === undefined && event.provider !== undefined) next.provider = event.provider;
       return next;
@@ -323,6 +338,7 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       const next = own(track, track, owned);
       next.status = 'streaming';
       next.text = '';
+      delete next.stepBreak;
       next.reasoning = '';
       next.refusal = '';
       next.toolCalls = noToolCalls;

@@ -65,7 +65,8 @@ export class MessageAccumulator {
         track !== undefined &&
         track.status === 'streaming' &&
         track.choices === undefined &&
-        track.steps.length > 0
+        track.steps.length > 0 &&
+        track.stepBreak === undefined
       ) {
         this.textTrack = track;
         this.textKey = event.track;

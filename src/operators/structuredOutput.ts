@@ -74,6 +74,11 @@ export interface StructuredOutputConfig {
  * `schema` (any Standard Schema: zod, Valibot, ArkType; none means any JSON) and
  * `{ done: true, value }` is emitted; later content is ignored. A `reset` of the track starts over.
  *
+ * In a stream of steps (a tool loop, `runTools`), the value is the one of the final step: a step
+ * that calls a tool may say something first ("Let me look that up."), so text that is not JSON
+ * fails only when its step ends without calling a tool, and the step after one that called tools
+ * starts over.
+ *
  * Cost: O(n) over the output. Every character is parsed once; an emission copies only the objects
  * and arrays still open. While those hold little (up to about 128 array items or 8 object
  * properties in all) every change is emitted; beyond that, emissions are spaced so that copying
@@ -128,6 +133,13 @@ export function structuredOutput<T = unknown>(
       let finishReason: string | undefined;
       /** Values the next emission may copy: earned by characters read (see Cost above). */
       let copyBudget = 0;
+      /**
+       * In a stream of steps (a tool loop), text that is not JSON may be a step's words before it
+       * calls a tool: its error waits for the step to end, and is dropped if the step called one.
+       */
+      let stepped = false;
+      let stepCalledTools = false;
+      let pending: RxllmError | undefined;
 
       const restart = (): void => {
         parser = new IncrementalJsonParser();
@@ -136,7 +148,20 @@ export function structuredOutput<T = unknown>(
         refusal = '';
         finishReason = undefined;
         copyBudget = 0;
+        pending = undefined;
         if (wantedTrack === undefined) following = undefined;
+      };
+
+      /** A step of the followed track began: after one that called tools, the JSON starts over. */
+      const stepStarted = (): void => {
+        if (stepped && stepCalledTools && !finished) restart();
+        stepped = true;
+        stepCalledTools = false;
+      };
+
+      const fail = (error: RxllmError): void => {
+        if (stepped) pending = error;
+        else subscriber.error(error);
       };
 
       /** Whether a content event of `track` is ours, following the first track that sends some. */
@@ -147,11 +172,11 @@ export function structuredOutput<T = unknown>(
       };
 
       const feed = (text: string): void => {
-        if (finished) return;
+        if (finished || pending !== undefined) return;
         try {
           parser.write(text);
         } catch (error) {
-          subscriber.error(
+          fail(
             new RxllmError(`structuredOutput: invalid JSON: ${(error as Error).message}`, {
               code: 'malformed',
               cause: error,
@@ -212,7 +237,12 @@ export function structuredOutput<T = unknown>(
             case 'text':
               if (from === 'text' && ours(event.track, event.choice)) feed(event.text);
               return;
+            case 'step-start':
+              if (following === undefined || event.track === following.track) stepStarted();
+              return;
             case 'tool-call-start':
+              if ((event.choice ?? 0) === 0 && (following === undefined || event.track === following.track))
+                stepCalledTools = true;
               if (
                 from === 'tool-call' &&
                 call === undefined &&
@@ -228,6 +258,8 @@ export function structuredOutput<T = unknown>(
               }
               return;
             case 'tool-call':
+              if ((event.choice ?? 0) === 0 && (following === undefined || event.track === following.track))
+                stepCalledTools = true;
               if (from !== 'tool-call') return;
               if (
                 call === undefined &&
@@ -251,8 +283,12 @@ export function structuredOutput<T = unknown>(
                 refusal += event.text;
               return;
             case 'finish':
-              if ((event.choice ?? 0) === 0 && (following === undefined || event.track === following.track))
+              if ((event.choice ?? 0) === 0 && (following === undefined || event.track === following.track)) {
                 finishReason = event.rawReason ?? event.reason;
+                // A step that ends without calling a tool was the answer: its bad JSON is final.
+                if (pending !== undefined && !stepCalledTools && event.reason !== 'tool-calls')
+                  subscriber.error(pending);
+              }
               return;
             case 'reset':
               if (following !== undefined && event.track === following.track) restart();
@@ -264,6 +300,7 @@ export function structuredOutput<T = unknown>(
           subscriber.error(error);
         },
         complete: () => {
+          if (pending !== undefined) return subscriber.error(pending);
           if (!finished && !subscriber.closed) {
             parser.end();
             if (parser.done) finish();

@@ -17,14 +17,17 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { RxllmEvent, StepFinishEvent, ToolResultEvent } from '../base/events';
+import type { ReasoningEvent, RxllmEvent, StepFinishEvent, ToolResultEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
 import { sumUsage } from '../base/fold';
 import { MessageAccumulator, type Message, type ToolCall } from '../base/message';
 import { describeIssues, type StandardSchemaResult, type Tool } from './defineTool';
 
 /** A block of the model's reasoning in one step, kept whole so it can be sent back (Anthropic requires its signature). */
-export type ReasoningPart = { text: string; signature?: string } | { redacted: string };
+export type ReasoningPart =
+  | { text: string; signature?: string }
+  /** Encrypted reasoning; `itemId` is the OpenAI Responses reasoning item it came in. */
+  | { redacted: string; itemId?: string };
 
 /** One finished step of a tool loop: what the model said, and what its tools returned. */
 export interface ToolLoopStep {
@@ -43,6 +46,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** 0 for the first model call, then 1, 2, … */
   step: number;
+  /** The loop's tools, whose definitions the request sends (`toOpenAIChatTools(tools)`, …). */
+  tools: readonly Tool[];
 }
 
 /**
@@ -225,7 +230,9 @@ export function runTools(stepFactory: StepFactory, options: RunToolsOptions): Ob
       defer(() => {
         const controller = new AbortController();
         const turn = new StepRecorder(step);
-        const model$ = defer(() => stepFactory(history.slice(), { signal: controller.signal, step })).pipe(
+        const model$ = defer(() =>
+          stepFactory(history.slice(), { signal: controller.signal, step, tools: options.tools }),
+        ).pipe(
           mergeMap((event) => turn.take(event)),
           finalize(() => controller.abort()),
         );
@@ -332,15 +339,15 @@ class StepRecorder {
     }
     for (const taken of out) {
       this.message.apply(taken);
-      if (taken.type === 'reasoning') this.keepReasoning(taken.text, taken.signature, taken.redacted);
+      if (taken.type === 'reasoning') this.keepReasoning(taken);
     }
     return out;
   }
 
-  private keepReasoning(text: string, signature: string | undefined, redacted: string | undefined): void {
+  private keepReasoning({ text, signature, redacted, itemId }: ReasoningEvent): void {
     if (redacted !== undefined) {
       this.open = undefined;
-      this.reasoning.push({ redacted });
+      this.reasoning.push(itemId === undefined ? { redacted } : { redacted, itemId });
       return;
     }
     if (this.open === undefined) {

@@ -747,6 +747,76 @@ describe('README examples', () => {
     expect(second.tools).toHaveLength(1);
   });
 
+  example('tool-loop-steps', 'runs the loop with the ready-made OpenAI Chat step factory', async () => {
+    const server = await replay({
+      routes: {
+        '/v1/chat/completions': [
+          { transcript: fixtureBytes('openai-chat/weather-agent-step0.sse') },
+          { transcript: fixtureBytes('openai-chat/weather-agent-step1.sse') },
+        ],
+      },
+    });
+    const weather = rxllm.defineTool({
+      name: 'get_weather',
+      input: z.object({ city: z.string() }),
+      execute: ({ city }) => ({ city, celsius: 21 }),
+    });
+    const { text, usage, steps } = await run('tool-loop-steps', {
+      ...rxllm,
+      openai: new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 }),
+      messages,
+      weather,
+    });
+    expect(text).toBe("It's 21°C and sunny in Paris. I couldn't look up Oslo or the forecast.");
+    expect(usage).toMatchObject({ inputTokens: 112 + 241, outputTokens: 61 + 18 });
+    expect(steps).toHaveLength(2);
+    const second = server.requests[1]!.json as { messages: Array<{ role: string }>; tools: unknown[] };
+    expect(second.messages.slice(0, messages.length)).toEqual(messages);
+    expect(second.messages.filter((message) => message.role === 'tool')).toHaveLength(3);
+    expect(second.tools).toEqual([
+      {
+        type: 'function',
+        function: { name: 'get_weather', parameters: expect.objectContaining({ type: 'object' }) },
+      },
+    ]);
+  });
+
+  example(
+    'tool-loop-responses',
+    'continues with previous_response_id and only the tool outputs',
+    async () => {
+      const server = await replay({
+        routes: {
+          '/v1/responses': [
+            { transcript: fixtureBytes('openai-responses/weather-agent-step0.sse') },
+            { transcript: fixtureBytes('openai-responses/weather-agent-step1.sse') },
+          ],
+        },
+      });
+      const weather = rxllm.defineTool({
+        name: 'get_weather',
+        input: z.object({ city: z.string() }),
+        execute: ({ city }) => ({ city, celsius: 21 }),
+      });
+      const { answer$ } = await run('tool-loop-responses', {
+        ...rxllm,
+        openai: new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 }),
+        weather,
+      });
+      const message = await collect(answer$ as Observable<RxllmEvent>);
+      expect(message.text).toBe("It's 21°C and sunny in Paris. I couldn't look up Oslo or the forecast.");
+      const [first, second] = server.requests.map((request) => request.json as Record<string, unknown>);
+      expect(first!.input).toEqual([{ role: 'user', content: 'Weather in Paris?' }]);
+      expect(second!.previous_response_id).toBe('resp_0a1b2c3d4e5f60718293a4b5c6d7e8f9weatheragent0');
+      // Three outputs: Paris's weather, and two errors (a call with a bad argument, an unknown tool).
+      expect((second!.input as Array<{ type: string }>).map((item) => item.type)).toEqual([
+        'function_call_output',
+        'function_call_output',
+        'function_call_output',
+      ]);
+    },
+  );
+
   example(
     'from-event-source',
     'reads a posted stream once into a store and aborts on unsubscribe',

@@ -2,6 +2,7 @@ import { lastValueFrom, NEVER, Observable, of, Subject, toArray } from 'rxjs';
 import { z } from 'zod';
 import type { RxllmEvent } from '../../src/base/events';
 import { collect } from '../../src/sinks/collect';
+import { messageReducer } from '../../src/sinks/messageReducer';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools, type ToolLoopStep } from '../../src/tools/runTools';
 import { ev } from '../../src/testing';
@@ -152,5 +153,50 @@ describe('runTools (outside virtual time)', () => {
     steps = 0;
     await collect(runTools(counted, { tools: [weather] }));
     expect(steps).toBe(2);
+  });
+
+  it('collects the text of every step, a blank line between steps that said something', async () => {
+    const weather = defineTool({ name: 'weather', input: city, execute: () => 21 });
+    const chatty = (history: readonly ToolLoopStep[]): Observable<RxllmEvent> =>
+      history.length === 0
+        ? of(
+            ev.text('Let me look.'),
+            ev.toolCall('call_1', 'weather', { city: 'Paris' }),
+            ev.finish('tool-calls'),
+          )
+        : history.length === 1
+          ? of(ev.toolCall('call_2', 'weather', { city: 'Oslo' }), ev.finish('tool-calls'))
+          : of(ev.text('Paris 21, '), ev.text('Oslo 21.'), ev.finish('stop'));
+    const seen: ToolLoopStep[][] = [];
+    const message = await collect(
+      runTools(
+        (history) => {
+          seen.push([...history]);
+          return chatty(history);
+        },
+        { tools: [weather] },
+      ),
+    );
+    // Step 1 said nothing, so one separator; no separator before the first text.
+    expect(message.text).toBe('Let me look.\n\nParis 21, Oslo 21.');
+    // The reducer a UI folds the same events with shows the same text.
+    const events = await lastValueFrom(runTools(chatty, { tools: [weather] }).pipe(toArray()));
+    expect(events.filter((event) => event.type === 'text').map((event) => event.text)).toEqual([
+      'Let me look.',
+      'Paris 21, ',
+      'Oslo 21.',
+    ]);
+    const state = events.reduce(messageReducer, messageReducer.initialState);
+    expect(state.tracks.default?.text).toBe('Let me look.\n\nParis 21, Oslo 21.');
+    // What the next request is built from keeps each step's own text.
+    expect(seen[2]!.map((step) => step.message.text)).toEqual(['Let me look.', '']);
+
+    // A loop whose first step only calls a tool: the answer alone.
+    const silentFirst = await collect(
+      runTools((history) => chatty(history.length === 0 ? ([{}] as never) : ([{}, {}] as never)), {
+        tools: [weather],
+      }),
+    );
+    expect(silentFirst.text).toBe('Paris 21, Oslo 21.');
   });
 });

@@ -8,6 +8,7 @@ import { fromOllama } from '../../src/sources/fromOllama';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { defineTool } from '../../src/tools/defineTool';
+import { anthropicSteps } from '../../src/tools/anthropicSteps';
 import { runTools } from '../../src/tools/runTools';
 import { toAnthropicMessages } from '../../src/tools/toAnthropicMessages';
 import { toAnthropicTools } from '../../src/tools/toAnthropicTools';
@@ -161,7 +162,8 @@ describe('a two-step weather agent against the replay server', () => {
         { tools },
       ),
     );
-    expect(message.text).toBe("I'll check the weather in Paris.It's 21°C and sunny in Paris.");
+    // Each step's answer text, a blank line between them (the requests keep each step's own).
+    expect(message.text).toBe("I'll check the weather in Paris.\n\nIt's 21°C and sunny in Paris.");
     expect(message.finishReason).toBe('stop');
     expect(message.steps).toHaveLength(2);
 
@@ -204,6 +206,52 @@ describe('a two-step weather agent against the replay server', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('anthropicSteps', () => {
+  it('sends what the hand-written step factory sends: the request’s messages and tools, then the loop’s', async () => {
+    const bodies: unknown[][] = [];
+    for (const handWritten of [true, false]) {
+      const server = await createReplayServer({
+        routes: {
+          '/v1/messages': [
+            { transcript: fixtureBytes('anthropic/weather-agent-step0.sse') },
+            { transcript: fixtureBytes('anthropic/weather-agent-step1.sse') },
+          ],
+        },
+      });
+      try {
+        const client = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+        const params = {
+          model: 'claude-sonnet-4-20250514',
+          max_tokens: 2048,
+          messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
+        };
+        const message = await collect(
+          runTools(
+            handWritten
+              ? (history) =>
+                  fromAnthropic(client, {
+                    ...params,
+                    messages: [
+                      ...params.messages,
+                      ...toAnthropicMessages(history),
+                    ] as Anthropic.MessageParam[],
+                    tools: toAnthropicTools(tools) as Anthropic.Tool[],
+                  })
+              : anthropicSteps(client, params),
+            { tools },
+          ),
+        );
+        expect(message.text).toBe("I'll check the weather in Paris.\n\nIt's 21°C and sunny in Paris.");
+        bodies.push(server.requests.map((request) => request.json));
+      } finally {
+        await server.close();
+      }
+    }
+    expect(bodies[1]).toEqual(bodies[0]);
+    expect((bodies[1]![1] as { messages: unknown[] }).messages).toHaveLength(3);
   });
 });
 

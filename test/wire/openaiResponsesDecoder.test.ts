@@ -150,8 +150,10 @@ describe('createOpenAIResponsesDecoder', () => {
       expect(error).toBeUndefined();
       const reasoning = events.filter((event) => event.type === 'reasoning');
       expect(reasoning).toHaveLength(1);
-      const { text, redacted } = reasoning[0] as { text: string; redacted: string };
+      const { text, redacted, itemId } = reasoning[0] as { text: string; redacted: string; itemId: string };
       expect(text).toBe('');
+      // The item's id, which the next request's input sends the item back under.
+      expect(itemId).toBe('rs_0050471a34b36ae60068c97bac4dcc819595fd0f80d6b3c405');
       // The encrypted_content of output_item.done, not the different one of output_item.added.
       expect(redacted).toHaveLength(3896);
       expect(redacted.startsWith('gAAAAABoyXvxI6jwG5j6')).toBe(true);

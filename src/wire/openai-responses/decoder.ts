@@ -1,4 +1,4 @@
-import type { FinishReason, UsageEvent } from '../../base/events';
+import type { FinishReason, ReasoningEvent, UsageEvent } from '../../base/events';
 import { RxllmError } from '../../base/errors';
 import { inBandError } from '../../base/httpError';
 import { count, isObject } from '../json';
@@ -182,7 +182,10 @@ export function createOpenAIResponsesDecoder(
       messageDone(item, typeof json.output_index === 'number' ? json.output_index : item.id);
     } else if (item.type === 'reasoning' && typeof item.encrypted_content === 'string') {
       // The final item carries the encrypted reasoning to pass back on the next turn.
-      emit({ type: 'reasoning', text: '', redacted: item.encrypted_content });
+      // With its item id: the next request's input names the reasoning item by it.
+      const event: ReasoningEvent = { type: 'reasoning', text: '', redacted: item.encrypted_content };
+      if (typeof item.id === 'string') event.itemId = item.id;
+      emit(event);
     }
   }
 

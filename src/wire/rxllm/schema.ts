@@ -76,6 +76,7 @@ export const rxllmEventSchema = z.discriminatedUnion('type', [
     text: z.string(),
     signature: z.string().optional(),
     redacted: z.string().optional(),
+    itemId: z.string().optional(),
   }),
   z.object({ type: z.literal('refusal'), ...meta, ...choice, text: z.string().min(1) }),
   z.object({

@@ -158,6 +158,7 @@ function shapesOf(): Record<string, Shape> {
       text: string,
       signature: optional(string),
       redacted: optional(string),
+      itemId: optional(string),
     }),
     refusal: event('refusal', { ...choice, text: nonEmptyString }),
     'tool-call-start': event('tool-call-start', { ...choice, id: string, name: string, index: count }),
