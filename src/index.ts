@@ -213,7 +213,17 @@ export type { FromStreamLogConfig, StreamLogEntry } from './log/fromStreamLog';
 export { createMemoryStreamLog } from './log/createMemoryStreamLog';
 export { createRedisStreamLog } from './log/createRedisStreamLog';
 export type { RedisClientLike, RedisStreamLog, RedisStreamLogConfig } from './log/createRedisStreamLog';
-export type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './log/StreamLogStore';
+export type {
+  StreamLogCommit,
+  StreamLogEnd,
+  StreamLogRead,
+  StreamLogReader,
+  StreamLogStore,
+} from './log/StreamLogStore';
+export { durableStreamHandler } from './log/durableStreamHandler';
+export type { DurableStreamHandler, DurableStreamHandlerConfig } from './log/durableStreamHandler';
+export { durableStreamNodeHandler } from './log/durableStreamNodeHandler';
+export type { NodeIncomingLike, NodeOutgoingLike } from './log/durableStreamNodeHandler';
 export { streamLogToSSE } from './log/streamLogToSSE';
 export type { StreamLogToSSEConfig } from './log/streamLogToSSE';
 export { resumeAfter, serveStreamLog } from './log/serveStreamLog';
