@@ -242,9 +242,120 @@ export function durableStreamHandler(
   const closedHeader = (request: Request): boolean =>
     request.headers.get(h.closed)?.trim().toLowerCase() === 'true';
 
+  /** Everything in a stream's log from `from` to `to`. */
+  const slice = async (id: string, from: number, to: number): Promise<string[]> => {
+    const out: string[] = [];
+    let next = from;
+    while (next < to) {
+      const got = await collect(id, next, 0);
+      if (got.entries.length === 0) break;
+      out.push(...got.entries.slice(0, to - next));
+      next = got.next;
+    }
+    return out;
+  };
+
+  /** What a `PUT` with `Stream-Forked-From` inherits: a copy of the source's entries up to the fork point. */
+  const forkOf = async (
+    request: Request,
+    url: URL,
+    requestedType: string | undefined,
+  ): Promise<
+    | { tag: [string, number, number]; entries: string[]; contentType: string; source: StreamDoc }
+    | undefined
+    | Response
+  > => {
+    const from = request.headers.get(h.forkedFrom);
+    const offsetHeader = request.headers.get(h.forkOffset);
+    const subHeader = request.headers.get(h.forkSubOffset);
+    if (from === null) {
+      return offsetHeader !== null || subHeader !== null
+        ? fail(400, 'fork headers need Stream-Forked-From')
+        : undefined;
+    }
+    if (from === '' || from.length > maxIdLength) return fail(400, 'invalid Stream-Forked-From');
+    let sourceId: string | undefined;
+    try {
+      sourceId = streamId(new URL(from, url));
+    } catch {
+      sourceId = undefined;
+    }
+    if (sourceId === undefined || sourceId === '') return fail(404, 'no such source stream');
+    const anchor = offsetHeader === null ? undefined : parseOffset(offsetHeader);
+    if (anchor === undefined && offsetHeader !== null) return fail(400, 'invalid Stream-Fork-Offset');
+    if (anchor === 'now' || offsetHeader === '-1') return fail(400, 'invalid Stream-Fork-Offset');
+    if (subHeader !== null && !/^(0|[1-9]\d{0,15})$/.test(subHeader))
+      return fail(400, 'invalid Stream-Fork-Sub-Offset');
+    const sub = subHeader === null ? 0 : Number(subHeader);
+    const source = await view(sourceId);
+    if (source === undefined) return fail(404, 'no such source stream');
+    if (source.doc?.deleted) return fail(409, 'the source stream was deleted');
+    if (requestedType !== undefined && mediaType(requestedType) !== mediaType(source.contentType)) {
+      return fail(409, 'Content-Type differs from the source stream');
+    }
+    const { next: sourceTail } = await tail(sourceId, source);
+    const position = anchor ?? sourceTail;
+    if (position > sourceTail) return fail(400, 'Stream-Fork-Offset is beyond the source stream');
+    const entries = await slice(sourceId, 0, position);
+    if (sub > 0) {
+      if (isJsonType(source.contentType)) {
+        if (position + sub > sourceTail)
+          return fail(400, 'Stream-Fork-Sub-Offset is beyond the source stream');
+        entries.push(...(await slice(sourceId, position, position + sub)));
+      } else {
+        // Bytes: the first `sub` bytes of the append at the fork offset, as an entry of their own.
+        const [next] = await slice(sourceId, position, position + 1);
+        const bytes = next === undefined ? new Uint8Array() : fromBase64(next);
+        if (sub > bytes.length) return fail(400, 'Stream-Fork-Sub-Offset is beyond the next append');
+        entries.push(toBase64(bytes.subarray(0, sub)));
+      }
+    }
+    const sourceDoc: StreamDoc = source.doc ?? { ct: source.contentType, len: sourceTail, producers: [] };
+    return { tag: [sourceId, position, sub], entries, contentType: source.contentType, source: sourceDoc };
+  };
+
+  /** Counts a fork on (or off) its source; the last fork of a deleted source removes it, up the chain. */
+  const adjustForks = async (sourceId: string, by: number): Promise<void> => {
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const raw = (await store.readDoc?.(sourceId)) ?? null;
+      if (raw === null) return;
+      const doc = JSON.parse(raw) as StreamDoc;
+      const forks = Math.max(0, (doc.forks ?? 0) + by);
+      if (doc.deleted && forks === 0) {
+        await store.remove?.(sourceId);
+        if (doc.fork !== undefined) await adjustForks(doc.fork[0], -1);
+        return;
+      }
+      const { forks: _old, ...rest } = doc;
+      const next = JSON.stringify(forks > 0 ? { ...rest, forks } : rest);
+      if (await store.commit!(sourceId, { expected: raw, doc: next, from: doc.len, entries: [] })) return;
+    }
+  };
+
+  /** `DELETE`: removes the stream, or marks it deleted while forks read it. */
+  const remove = async (id: string): Promise<Response> => {
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const v = await view(id);
+      if (v === undefined) return fail(404, 'no such stream');
+      if (v.doc === null || store.remove === undefined || !writable) {
+        return fail(405, 'a recorded stream is read-only here');
+      }
+      if (v.doc.deleted) return fail(410, 'the stream was deleted');
+      if ((v.doc.forks ?? 0) > 0) {
+        const marked = JSON.stringify({ ...v.doc, deleted: true });
+        if (!(await store.commit!(id, { expected: v.raw, doc: marked, from: v.doc.len, entries: [] })))
+          continue;
+        return respond(204);
+      }
+      await store.remove(id);
+      if (v.doc.fork !== undefined) await adjustForks(v.doc.fork[0], -1);
+      return respond(204);
+    }
+    return fail(503, 'the stream changed during the request; retry');
+  };
+
   const create = async (request: Request, id: string, url: URL): Promise<Response> => {
     if (!writable) return fail(405, 'this store serves recorded streams only');
-    if (request.headers.has(h.forkedFrom)) return fail(501, 'forks are not implemented');
     const rawType = request.headers.get('content-type');
     const contentType =
       rawType === null || rawType.trim() === '' ? 'application/octet-stream' : rawType.trim();
@@ -252,7 +363,7 @@ export function durableStreamHandler(
       return fail(400, 'invalid Content-Type');
     }
     const ttlHeader = request.headers.get(h.ttl);
-    const expiresHeader = request.headers.get(h.expiresAt);
+    let expiresHeader = request.headers.get(h.expiresAt);
     if (ttlHeader !== null && expiresHeader !== null)
       return fail(400, 'Stream-TTL and Stream-Expires-At exclude each other');
     let ttl: number | undefined;
@@ -264,13 +375,26 @@ export function durableStreamHandler(
       return fail(400, 'invalid Stream-Expires-At');
     }
     const closed = closedHeader(request);
+    const fork = await forkOf(
+      request,
+      url,
+      rawType === null || rawType.trim() === '' ? undefined : contentType,
+    );
+    if (fork instanceof Response) return fork;
     const bytes = await readBody(request);
     if (bytes instanceof Response) return bytes;
-    const entries = toEntries(contentType, bytes, true);
-    if (entries instanceof Response) return entries;
+    const own = toEntries(fork?.contentType ?? contentType, bytes, true);
+    if (own instanceof Response) return own;
+    const entries = fork === undefined ? own : [...fork.entries, ...own];
+    // A fork without its own expiry takes its source's (a TTL or an Expires-At).
+    if (fork !== undefined && ttl === undefined && expiresHeader === null) {
+      ttl = fork.source.ttl;
+      expiresHeader = fork.source.exp ?? null;
+    }
 
     const doc: StreamDoc = {
-      ct: contentType,
+      ct: fork?.contentType ?? contentType,
+      ...(fork !== undefined && { fork: fork.tag }),
       ...(ttl !== undefined && { ttl }),
       ...(expiresHeader !== null && { exp: expiresHeader }),
       ...(closed && { closed: true as const }),
@@ -280,9 +404,11 @@ export function durableStreamHandler(
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await view(id);
       if (existing !== undefined) {
+        if (existing.doc?.deleted) return fail(409, 'the stream was deleted and its forks still read it');
         const { next, closed: isClosed } = await tail(id, existing);
         const same =
-          mediaType(existing.contentType) === mediaType(contentType) &&
+          mediaType(existing.contentType) === mediaType(doc.ct) &&
+          JSON.stringify(existing.doc?.fork) === JSON.stringify(doc.fork) &&
           existing.doc?.ttl === ttl &&
           existing.doc?.exp === (expiresHeader ?? undefined) &&
           isClosed === closed;
@@ -301,12 +427,13 @@ export function durableStreamHandler(
         ...(closed && { end: { kind: 'complete' as const } }),
       });
       if (!made) continue;
+      if (fork !== undefined) await adjustForks(fork.tag[0], +1);
       if (ttl !== undefined) await store.expire?.(id, ttl * 1000);
       else if (expiresHeader !== null)
         await store.expire?.(id, Math.max(1, Date.parse(expiresHeader) - Date.now()));
       return respond(201, {
         location: url.href,
-        'content-type': contentType,
+        'content-type': doc.ct,
         [h.offset]: formatOffset(entries.length),
         ...(closed && { [h.closed]: 'true' }),
       });
@@ -337,6 +464,7 @@ export function durableStreamHandler(
 
     const first = await view(id);
     if (first === undefined) return fail(404, 'no such stream');
+    if (first.doc?.deleted) return fail(410, 'the stream was deleted');
     if (first.doc === null || !writable) return fail(405, 'a recorded stream is read-only here');
     const bytes = await readBody(request);
     if (bytes instanceof Response) return bytes;
@@ -348,6 +476,7 @@ export function durableStreamHandler(
     for (let attempt = 0; attempt < 64; attempt++) {
       const v = attempt === 0 ? first : await view(id);
       if (v?.doc == null) return fail(404, 'no such stream');
+      if (v.doc.deleted) return fail(410, 'the stream was deleted');
       const doc = v.doc;
       const tailOffset = { [h.offset]: formatOffset(doc.len) };
       const producerHeaders = (state: ProducerState): Record<string, string> => ({
@@ -438,6 +567,7 @@ export function durableStreamHandler(
 
     const v = await view(id);
     if (v === undefined) return fail(404, 'no such stream');
+    if (v.doc?.deleted) return fail(410, 'the stream was deleted');
     const ttlHeaders = {
       ...(v.doc?.ttl !== undefined && { [h.ttl]: String(v.doc.ttl) }),
       ...(v.doc?.exp !== undefined && { [h.expiresAt]: v.doc.exp }),
@@ -601,14 +731,8 @@ export function durableStreamHandler(
         return read(request, id, url, false);
       case 'HEAD':
         return read(request, id, url, true);
-      case 'DELETE': {
-        const v = await view(id);
-        if (v === undefined) return fail(404, 'no such stream');
-        if (v.doc === null || store.remove === undefined)
-          return fail(405, 'a recorded stream is read-only here');
-        await store.remove(id);
-        return respond(204);
-      }
+      case 'DELETE':
+        return remove(id);
       case 'OPTIONS':
         return respond(204, { allow: 'GET, HEAD, POST, PUT, DELETE, OPTIONS' });
       default:

@@ -18,6 +18,8 @@ export const headers = {
   receivedSeq: 'producer-received-seq',
   sseEncoding: 'stream-sse-data-encoding',
   forkedFrom: 'stream-forked-from',
+  forkOffset: 'stream-fork-offset',
+  forkSubOffset: 'stream-fork-sub-offset',
 } as const;
 
 /**
@@ -69,6 +71,12 @@ export interface StreamDoc {
   producers: ProducerState[];
   /** The producer request that closed the stream. */
   closedBy?: ProducerState;
+  /** A fork: the source's id, the fork offset's position and sub-offset (its data was copied at creation). */
+  fork?: [source: string, position: number, sub: number];
+  /** Forks of this stream that still exist: a delete then only marks it `deleted`. */
+  forks?: number;
+  /** Deleted while forks existed: `410 Gone` to everyone, removed with its last fork. */
+  deleted?: true;
 }
 
 /** JSON mode: `application/json` (any parameters, any case). */
