@@ -1,0 +1,167 @@
+import { createServer, type Server } from 'node:http';
+import { DurableStream, IdempotentProducer, stream, type JsonBatch } from '@durable-streams/client';
+import Redis from 'ioredis';
+import { Subject, lastValueFrom, toArray } from 'rxjs';
+import type { RxllmEvent } from '../../src/events';
+import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createRedisStreamLog';
+import { durableStreamNodeHandler } from '../../src/log/durableStreamNodeHandler';
+import { fromStreamLog } from '../../src/log/fromStreamLog';
+import { recordStream } from '../../src/log/recordStream';
+import { ev } from '../../src/testing';
+import { startRedisServer, type RedisServer } from './support/redisServer';
+
+// rxllm's Durable Streams endpoint on redis-server, read by the protocol's own client
+// (@durable-streams/client): catch-up, resume from an offset, live tail (long-poll and SSE), EOF.
+
+let redisServer: RedisServer;
+let redis: Redis;
+let log: RedisStreamLog;
+let server: Server;
+let base: string;
+/** The `live` mode of every read the endpoint answered, by stream. */
+const modes: Record<string, string[]> = {};
+
+beforeAll(async () => {
+  redisServer = await startRedisServer();
+  redis = new Redis(redisServer.port, '127.0.0.1');
+  log = createRedisStreamLog(redis);
+  // Streams recorded under `id` are served at /streams/<id>.
+  const handle = durableStreamNodeHandler(log, {
+    streamId: (url) => (url.pathname.startsWith('/streams/') ? url.pathname.slice(9) : undefined),
+    longPollMs: 1_000,
+  });
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET')
+      (modes[url.pathname.slice(9)] ??= []).push(url.searchParams.get('live') ?? 'catch-up');
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}/streams`;
+});
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  log?.close();
+  redis?.disconnect();
+  await redisServer?.stop();
+});
+
+/** A producer recording into the Redis log, fed by hand so the test decides what is live. */
+function record(id: string): Subject<RxllmEvent> {
+  const tokens = new Subject<RxllmEvent>();
+  tokens.pipe(recordStream(log, id, { batchMs: 5 })).subscribe();
+  return tokens;
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+const events = [
+  ev.start(),
+  ev.text('Hel'),
+  ev.text('lo'),
+  ev.text(', wor'),
+  ev.text('ld'),
+  ev.finish('stop'),
+];
+
+it('reads an rxllm stream, resumes it from an offset, and tails it live to its end (long-poll)', async () => {
+  const tokens = record('tail-lp');
+  tokens.next(events[0]!);
+  tokens.next(events[1]!);
+  tokens.next(events[2]!);
+  await until(async () => (await redis.exists('rxllm:{tail-lp}:log')) === 1);
+
+  // Catch-up: what is there now, as JSON messages, with the offset to resume from.
+  const first = await stream<RxllmEvent>({ url: `${base}/tail-lp`, live: false });
+  const seen = await first.json();
+  expect(seen).toEqual(events.slice(0, seen.length));
+  expect(seen.length).toBeGreaterThan(0);
+  expect(first.streamClosed).toBe(false);
+  const resumeAt = first.offset;
+
+  // Resume from that offset and follow live: the rest arrives once, then EOF (the log's end marker).
+  const rest = await stream<RxllmEvent>({ url: `${base}/tail-lp`, offset: resumeAt, live: 'long-poll' });
+  const received: RxllmEvent[] = [];
+  const closed = new Promise<void>((resolve) => {
+    rest.subscribeJson(async (batch: JsonBatch<RxllmEvent>) => {
+      received.push(...batch.items);
+      if (batch.streamClosed) resolve();
+    });
+  });
+  for (const event of events.slice(3)) tokens.next(event);
+  tokens.complete();
+  await closed;
+  expect([...seen, ...received]).toEqual(events);
+  expect(modes['tail-lp']).toContain('long-poll');
+});
+
+it('tails an rxllm stream over SSE from the start and from a saved offset', async () => {
+  const tokens = record('tail-sse');
+  tokens.next(events[0]!);
+  await until(async () => (await redis.exists('rxllm:{tail-sse}:log')) === 1);
+
+  const live = await stream<RxllmEvent>({ url: `${base}/tail-sse`, offset: '-1', live: 'sse' });
+  const received: RxllmEvent[] = [];
+  let savedOffset = '';
+  const closed = new Promise<void>((resolve) => {
+    live.subscribeJson(async (batch: JsonBatch<RxllmEvent>) => {
+      received.push(...batch.items);
+      if (received.length >= 2 && savedOffset === '') savedOffset = batch.offset;
+      if (batch.streamClosed) resolve();
+    });
+  });
+  for (const event of events.slice(1)) {
+    tokens.next(event);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  tokens.complete();
+  await closed;
+  expect(received).toEqual(events);
+  expect(modes['tail-sse']).toContain('sse');
+  expect(modes['tail-sse']).not.toContain('long-poll');
+
+  // A reader that saved an offset mid-stream resumes after it: no gap, no duplicate.
+  const resumed = await stream<RxllmEvent>({ url: `${base}/tail-sse`, offset: savedOffset, live: 'sse' });
+  const after: RxllmEvent[] = [];
+  await new Promise<void>((resolve) => {
+    resumed.subscribeJson(async (batch: JsonBatch<RxllmEvent>) => {
+      after.push(...batch.items);
+      if (batch.streamClosed) resolve();
+    });
+  });
+  const position = Number(savedOffset.split('_')[1]);
+  expect(after).toEqual(events.slice(position));
+});
+
+it('answers 404 for an unknown stream and 405 to writes on a recorded one', async () => {
+  await expect(stream({ url: `${base}/never-recorded`, live: false })).rejects.toMatchObject({ status: 404 });
+  const tokens = record('read-only');
+  tokens.next(events[0]!);
+  await until(async () => (await log.state('read-only')) === 'live');
+  const post = await fetch(`${base}/read-only`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '[{"type":"text","text":"injected"}]',
+  });
+  expect(post.status).toBe(405);
+  tokens.complete();
+});
+
+it('a Durable Streams producer writes rxllm events that fromStreamLog reads on another store', async () => {
+  const handle = await DurableStream.create({ url: `${base}/from-client`, contentType: 'application/json' });
+  const producer = new IdempotentProducer(handle, 'writer-1', { lingerMs: 0 });
+  for (const event of events) producer.append(JSON.stringify(event));
+  await producer.flush();
+  await producer.close();
+  const other = createRedisStreamLog(redis.duplicate());
+  try {
+    // The close marks the log's end, so the rxllm reader completes.
+    expect(await lastValueFrom(fromStreamLog(other, 'from-client').pipe(toArray()))).toEqual(events);
+  } finally {
+    other.close();
+  }
+});
