@@ -234,9 +234,16 @@ export function durableStreamHandler(
     } catch {
       return fail(400, 'invalid JSON');
     }
-    if (!Array.isArray(value)) return [JSON.stringify(value)];
-    if (value.length === 0 && !allowEmptyArray) return fail(400, 'empty JSON arrays are not allowed');
-    return value.map((message) => JSON.stringify(message));
+    if (Array.isArray(value) && value.length === 0 && !allowEmptyArray) {
+      return fail(400, 'empty JSON arrays are not allowed');
+    }
+    // Messages are stored re-serialized (compact, one line each); nesting too deep to serialize
+    // again (JSON.parse takes what JSON.stringify cannot give back) is refused.
+    try {
+      return Array.isArray(value) ? value.map((message) => JSON.stringify(message)) : [JSON.stringify(value)];
+    } catch {
+      return fail(400, 'JSON nested too deeply');
+    }
   };
 
   const closedHeader = (request: Request): boolean =>
