@@ -223,6 +223,12 @@ export type {
 export { durableStreamHandler } from './log/durableStreamHandler';
 export type { DurableStreamHandler, DurableStreamHandlerConfig } from './log/durableStreamHandler';
 export { durableStreamNodeHandler } from './log/durableStreamNodeHandler';
+export { createDurableStreamLog } from './log/createDurableStreamLog';
+export type {
+  DurableStreamHandleLike,
+  DurableStreamLogConfig,
+  DurableStreamsClientLike,
+} from './log/createDurableStreamLog';
 export type { NodeIncomingLike, NodeOutgoingLike } from './log/durableStreamNodeHandler';
 export { streamLogToSSE } from './log/streamLogToSSE';
 export type { StreamLogToSSEConfig } from './log/streamLogToSSE';
