@@ -1,12 +1,13 @@
 import * as durableStreams from '@durable-streams/client';
 import { DurableStreamTestServer } from '@durable-streams/server';
-import { Observable, Subject, lastValueFrom, toArray } from 'rxjs';
+import { Observable, Subject, from, lastValueFrom, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { createDurableStreamLog } from '../../src/log/createDurableStreamLog';
 import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';
 import type { StreamLogStore } from '../../src/log/StreamLogStore';
 import { ev } from '../../src/testing';
+import { readmeExamples, runReadmeExample } from '../readme/readmeExamples';
 
 // The third store: rxllm's log on a Durable Streams server (the protocol's reference server, in
 // memory, on a loopback port) through @durable-streams/client.
@@ -97,4 +98,16 @@ it('refuses a second producer on an id and knows unknown ids', async () => {
   await expect(log.open('chat-1', 1_000)).rejects.toMatchObject({ code: 'invalid-argument' });
   expect(await log.state('never-opened')).toBe('unknown');
   expect(await log.cancel('never-opened')).toBe(false);
+});
+
+it('README example durable-streams-store: the log on the server named by DURABLE_STREAMS_URL', async () => {
+  process.env.DURABLE_STREAMS_URL = `${server.url}/readme`;
+  const example = readmeExamples().find((candidate) => candidate.name === 'durable-streams-store')!;
+  const { log: exampleLog } = (await runReadmeExample(example, {}, require)) as { log: StreamLogStore };
+  await lastValueFrom(from(events).pipe(recordStream(exampleLog, 'readme-1', { batchMs: 0 })), {
+    defaultValue: undefined,
+  });
+  await ended(exampleLog, 'readme-1');
+  const response = await durableStreams.stream({ url: `${server.url}/readme/readme-1/log`, live: false });
+  expect((await response.json()).slice(0, -1)).toEqual(events);
 });

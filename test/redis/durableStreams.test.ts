@@ -8,6 +8,7 @@ import { durableStreamNodeHandler } from '../../src/log/durableStreamNodeHandler
 import { fromStreamLog } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';
 import { ev } from '../../src/testing';
+import { readmeExamples, runReadmeExample } from '../readme/readmeExamples';
 import { startRedisServer, type RedisServer } from './support/redisServer';
 
 // rxllm's Durable Streams endpoint on redis-server, read by the protocol's own client
@@ -110,10 +111,12 @@ it('tails an rxllm stream over SSE from the start and from a saved offset', asyn
   const closed = new Promise<void>((resolve) => {
     live.subscribeJson(async (batch: JsonBatch<RxllmEvent>) => {
       received.push(...batch.items);
-      if (received.length >= 2 && savedOffset === '') savedOffset = batch.offset;
+      if (received.length > 0 && savedOffset === '') savedOffset = batch.offset;
       if (batch.streamClosed) resolve();
     });
   });
+  // The first event arrives (and its offset is saved) before the rest is produced.
+  await until(async () => savedOffset !== '');
   for (const event of events.slice(1)) {
     tokens.next(event);
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -133,8 +136,8 @@ it('tails an rxllm stream over SSE from the start and from a saved offset', asyn
       if (batch.streamClosed) resolve();
     });
   });
-  const position = Number(savedOffset.split('_')[1]);
-  expect(after).toEqual(events.slice(position));
+  expect(savedOffset).toBe('0000000000000000_0000000000000001');
+  expect(after).toEqual(events.slice(1));
 });
 
 it('answers 404 for an unknown stream and 405 to writes on a recorded one', async () => {
@@ -164,4 +167,74 @@ it('a Durable Streams producer writes rxllm events that fromStreamLog reads on a
   } finally {
     other.close();
   }
+});
+
+describe('README examples: durable-streams-server and durable-streams-client', () => {
+  it('serve a recorded stream that the client reads live to its end, and resumes from a saved offset', async () => {
+    process.env.REDIS_URL = redisServer.url;
+    const serverExample = readmeExamples().find((candidate) => candidate.name === 'durable-streams-server')!;
+    const clientExample = readmeExamples().find((candidate) => candidate.name === 'durable-streams-client')!;
+    const { server: exampleServer, log: exampleLog } = (await runReadmeExample(
+      serverExample,
+      {},
+      require,
+    )) as {
+      server: Server;
+      log: RedisStreamLog;
+    };
+    await new Promise<void>((resolve) => exampleServer.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(exampleServer.address() as { port: number }).port}`;
+    try {
+      const tokens = new Subject<RxllmEvent>();
+      tokens.pipe(recordStream(exampleLog, 'readme-ds', { batchMs: 5 })).subscribe();
+      tokens.next(events[0]!);
+      await until(async () => (await exampleLog.state('readme-ds')) === 'live');
+
+      /** Runs the client example; `done` settles when it renders the finish event. */
+      const read = async (
+        savedOffset: string | undefined,
+      ): Promise<{ rendered: RxllmEvent[]; saved: string[]; done: Promise<void> }> => {
+        const rendered: RxllmEvent[] = [];
+        const saved: string[] = [];
+        let finished!: () => void;
+        const done = new Promise<void>((resolve) => (finished = resolve));
+        await runReadmeExample(
+          clientExample,
+          {
+            origin,
+            chatId: 'readme-ds',
+            savedOffset,
+            render: (event: RxllmEvent) => {
+              rendered.push(event);
+              if (event.type === 'finish') finished();
+            },
+            saveOffset: (offset: string) => saved.push(offset),
+          },
+          require,
+        );
+        return { rendered, saved, done };
+      };
+      const first = await read(undefined);
+      // The first event is rendered (and its offset saved) before the rest is produced.
+      await until(async () => first.saved.length > 0);
+      for (const event of events.slice(1)) {
+        tokens.next(event);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      tokens.complete();
+      await first.done;
+      expect(first.rendered).toEqual(events);
+
+      // After a "reload" with the offset saved after the first batch, the rest comes exactly once.
+      const again = await read(first.saved[0]);
+      await again.done;
+      const position = Number(first.saved[0]!.split('_')[1]);
+      expect(position).toBe(1);
+      expect(again.rendered).toEqual(events.slice(position));
+    } finally {
+      exampleServer.closeAllConnections();
+      await new Promise((resolve) => exampleServer.close(resolve));
+      exampleLog.close();
+    }
+  });
 });
