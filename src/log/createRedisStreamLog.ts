@@ -183,11 +183,13 @@ export function createRedisStreamLog(
             if (unknown) return { ...nothing, unknown: true, alive: false };
             checked = true;
           }
-          connection ??= client.duplicate();
+          // Only a blocking read needs a connection of its own; one that does not wait (a catch-up,
+          // as most Durable Streams reads are) shares the client.
+          if (waitMs > 0) connection ??= client.duplicate();
           const block = waitMs > 0 ? ['BLOCK', Math.ceil(waitMs)] : [];
           let reply: unknown;
           try {
-            reply = await connection.call(
+            reply = await (waitMs > 0 ? connection! : client).call(
               'XREAD',
               'COUNT',
               100,
