@@ -54,20 +54,19 @@ export function durableStreamNodeHandler(
     const onClose = (): void => gone.abort();
     res.once('close', onClose);
     const hasBody = method !== 'GET' && method !== 'HEAD';
-    const body = hasBody
-      ? new ReadableStream<Uint8Array>({
-          async start(controller) {
-            try {
-              for await (const chunk of req) {
-                controller.enqueue(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
-              }
-              controller.close();
-            } catch (error) {
-              controller.error(error);
-            }
-          },
-        })
-      : null;
+    // Pulled, not pushed: the body is read only as far as the handler reads it (a body over its
+    // limit is not buffered; Node discards what is left once the response ends).
+    const chunks = hasBody ? req[Symbol.asyncIterator]() : undefined;
+    const body =
+      chunks === undefined
+        ? null
+        : new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              const { done, value } = await chunks.next();
+              if (done) controller.close();
+              else controller.enqueue(typeof value === 'string' ? new TextEncoder().encode(value) : value);
+            },
+          });
     let response: Response;
     try {
       const path = (req.url ?? '/').startsWith('/') ? (req.url ?? '/') : `/${req.url}`;
