@@ -190,7 +190,8 @@ export function createMemoryStreamLog(): StreamLogStore {
     async commit(id, change: StreamLogCommit) {
       const current = streams.get(id);
       if (change.expected === null ? current !== undefined : current?.doc !== change.expected) return false;
-      const stream = current ?? fresh();
+      // A stream written over the protocol has no producer to lose: its lease never lapses.
+      const stream = current ?? { ...fresh(), leaseUntil: Infinity };
       if (stream.end !== undefined && (change.entries.length > 0 || change.end !== undefined)) return false;
       if (change.from !== stream.entries.length) return false;
       streams.set(id, stream);

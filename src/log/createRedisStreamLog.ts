@@ -52,11 +52,13 @@ const cancelScript = `if redis.call('GET', KEYS[1]) ~= 'live' then return 0 end
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) redis.call('PUBLISH', ARGV[1], ARGV[2]) return 1`;
 
 // The Durable Streams write: compare the document, append, maybe end, in one step.
-// KEYS: doc, meta, log. ARGV: has expected (0/1), expected, doc, batch entry id ('' none), batch,
-// end entry id ('' none), end JSON. New keys take the document's remaining TTL.
+// KEYS: doc, meta, log, lease. ARGV: has expected (0/1), expected, doc, batch entry id ('' none),
+// batch, end entry id ('' none), end JSON. New keys take the document's remaining TTL. A stream
+// written over the protocol has no producer to lose: its lease never lapses.
 const commitScript = `local current = redis.call('GET', KEYS[1])
   if ARGV[1] == '0' then
     if current or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+    redis.call('SET', KEYS[4], '1')
   elseif current ~= ARGV[2] then return 0 end
   local meta = redis.call('GET', KEYS[2])
   if meta == 'ended' and (ARGV[4] ~= '' or ARGV[6] ~= '') then return 0 end
@@ -66,7 +68,7 @@ const commitScript = `local current = redis.call('GET', KEYS[1])
     redis.call('XADD', KEYS[3], ARGV[6], 'end', ARGV[7]) redis.call('SET', KEYS[2], 'ended', 'KEEPTTL')
   elseif not meta then redis.call('SET', KEYS[2], 'live') end
   local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) redis.call('PEXPIRE', KEYS[3], ttl) end
+  if ttl > 0 then for i = 2, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end end
   return 1`;
 // KEYS: every key of a stream. ARGV: ms ('' never).
 const expireScript = `for _, k in ipairs(KEYS) do
@@ -271,10 +273,11 @@ export function createRedisStreamLog(
       const done = await client.call(
         'EVAL',
         commitScript,
-        3,
+        4,
         key(id, 'doc'),
         key(id, 'meta'),
         key(id, 'log'),
+        key(id, 'lease'),
         change.expected === null ? '0' : '1',
         change.expected ?? '',
         change.doc,

@@ -1,7 +1,8 @@
-import { Subject } from 'rxjs';
+import { Subject, lastValueFrom, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/events';
 import { createMemoryStreamLog } from '../../src/log/createMemoryStreamLog';
 import { durableStreamHandler } from '../../src/log/durableStreamHandler';
+import { fromStreamLog } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';
 import type { StreamLogStore } from '../../src/log/StreamLogStore';
 import { ev } from '../../src/testing';
@@ -81,6 +82,24 @@ describe('a stream recorded by recordStream', () => {
     const read = await call('/chat/2?offset=-1');
     expect(await read.json()).toEqual([events[0]]);
     expect(read.headers.get('stream-closed')).toBe('true');
+  });
+});
+
+describe('a stream written over the protocol', () => {
+  it('is read by fromStreamLog live, without a producer lease, until its close', async () => {
+    const { store, call } = setup();
+    const json = { 'content-type': 'application/json' };
+    await call('/w', { method: 'PUT', headers: json });
+    const events: RxllmEvent[] = [ev.start(), ev.text('a'), ev.finish('stop')];
+    const read = lastValueFrom(fromStreamLog(store, '/w', { waitMs: 20 }).pipe(toArray()));
+    for (const event of events) {
+      expect((await call('/w', { method: 'POST', headers: json, body: JSON.stringify(event) })).status).toBe(
+        204,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 30)); // longer than waitMs: the reader checks the lease
+    }
+    await call('/w', { method: 'POST', headers: { 'stream-closed': 'true' } });
+    expect(await read).toEqual(events);
   });
 });
 

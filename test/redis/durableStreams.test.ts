@@ -154,16 +154,21 @@ it('answers 404 for an unknown stream and 405 to writes on a recorded one', asyn
   tokens.complete();
 });
 
-it('a Durable Streams producer writes rxllm events that fromStreamLog reads on another store', async () => {
+it('a Durable Streams producer writes rxllm events that fromStreamLog follows live on another store', async () => {
   const handle = await DurableStream.create({ url: `${base}/from-client`, contentType: 'application/json' });
-  const producer = new IdempotentProducer(handle, 'writer-1', { lingerMs: 0 });
-  for (const event of events) producer.append(JSON.stringify(event));
-  await producer.flush();
-  await producer.close();
   const other = createRedisStreamLog(redis.duplicate());
   try {
+    // The reader checks the lease after each quiet 50 ms: a stream written over the protocol has none to lose.
+    const reading = lastValueFrom(fromStreamLog(other, 'from-client', { waitMs: 50 }).pipe(toArray()));
+    const producer = new IdempotentProducer(handle, 'writer-1', { lingerMs: 0 });
+    for (const event of events) {
+      producer.append(JSON.stringify(event));
+      await producer.flush();
+      await new Promise((resolve) => setTimeout(resolve, 80));
+    }
     // The close marks the log's end, so the rxllm reader completes.
-    expect(await lastValueFrom(fromStreamLog(other, 'from-client').pipe(toArray()))).toEqual(events);
+    await producer.close();
+    expect(await reading).toEqual(events);
   } finally {
     other.close();
   }
