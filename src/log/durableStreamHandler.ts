@@ -8,6 +8,7 @@ import {
   mediaType,
   nextCursor,
   parseOffset,
+  storedSize,
   toBase64,
   type ProducerState,
   type StreamDoc,
@@ -32,6 +33,11 @@ export interface DurableStreamHandlerConfig {
   maxReadBytes?: number;
   /** Longest stream id, producer id or `Stream-Seq`; longer is `400`. Default 1024 characters. */
   maxIdLength?: number;
+  /**
+   * Most characters a stream written over the protocol stores (base64 text for binary streams, a
+   * third more than its bytes); an append beyond is `413`. Default 64 MiB.
+   */
+  maxStreamSize?: number;
   /** Most idempotent producers per stream; a new one beyond is `400`. Default 1024. */
   maxProducers?: number;
   /**
@@ -82,6 +88,7 @@ export function durableStreamHandler(
     maxReadBytes = 1024 * 1024,
     maxIdLength = 1024,
     maxProducers = 1024,
+    maxStreamSize = 64 * 1024 * 1024,
     cacheControl = 'private, max-age=60, stale-while-revalidate=300',
     allowOrigin,
   } = config;
@@ -393,6 +400,8 @@ export function durableStreamHandler(
     const own = toEntries(fork?.contentType ?? contentType, bytes, true);
     if (own instanceof Response) return own;
     const entries = fork === undefined ? own : [...fork.entries, ...own];
+    if (storedSize(entries) > maxStreamSize)
+      return fail(413, `the stream would exceed ${maxStreamSize} characters`);
     // A fork without its own expiry takes its source's (a TTL or an Expires-At).
     if (fork !== undefined && ttl === undefined && expiresHeader === null) {
       ttl = fork.source.ttl;
@@ -406,6 +415,7 @@ export function durableStreamHandler(
       ...(expiresHeader !== null && { exp: expiresHeader }),
       ...(closed && { closed: true as const }),
       len: entries.length,
+      size: storedSize(entries),
       producers: [],
     };
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -508,6 +518,9 @@ export function durableStreamHandler(
       const entries = toEntries(doc.ct, bytes, false);
       if (entries instanceof Response) return entries;
 
+      if ((doc.size ?? 0) + storedSize(entries) > maxStreamSize) {
+        return fail(413, `the stream would exceed ${maxStreamSize} characters`);
+      }
       let producers = doc.producers;
       if (producer !== undefined) {
         const [pid, epoch, seq] = producer;
@@ -539,6 +552,7 @@ export function durableStreamHandler(
       const next: StreamDoc = {
         ...doc,
         len: doc.len + entries.length,
+        size: (doc.size ?? 0) + storedSize(entries),
         producers,
         ...(streamSeq !== null && { seq: streamSeq }),
         ...(close && { closed: true as const, ...(producer !== undefined && { closedBy: producer }) }),

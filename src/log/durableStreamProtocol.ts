@@ -66,6 +66,8 @@ export interface StreamDoc {
   closed?: true;
   /** Entries in the log. */
   len: number;
+  /** Characters stored (base64 text for binary streams), against `maxStreamSize`. */
+  size?: number;
   /** Last `Stream-Seq`. */
   seq?: string;
   producers: ProducerState[];
@@ -127,4 +129,11 @@ export function hashId(id: string): string {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Characters stored for `entries`. */
+export function storedSize(entries: readonly string[]): number {
+  let size = 0;
+  for (const entry of entries) size += entry.length;
+  return size;
 }

@@ -145,6 +145,17 @@ describe('hostile requests', () => {
     expect(read.headers.get('stream-next-offset')).toBe(offset(0));
   });
 
+  it('a stream that would outgrow maxStreamSize is refused with 413, also through a fork', async () => {
+    const { call } = setup({ maxStreamSize: 8 });
+    const text = { 'content-type': 'text/plain' };
+    expect((await call('/s', { method: 'PUT', headers: text, body: 'abc' })).status).toBe(201); // 'YWJj'
+    expect((await call('/s', { method: 'POST', headers: text, body: 'def' })).status).toBe(204); // 8 stored
+    expect((await call('/s', { method: 'POST', headers: text, body: 'g' })).status).toBe(413);
+    const fork = await call('/f', { method: 'PUT', headers: { 'stream-forked-from': '/s' }, body: 'h' });
+    expect(fork.status).toBe(413);
+    expect(await (await call('/s?offset=-1')).text()).toBe('abcdef');
+  });
+
   it('a stream id, producer id or Stream-Seq over maxIdLength is refused', async () => {
     const { call } = setup({ maxIdLength: 32 });
     expect((await call(`/${'a'.repeat(40)}`, { method: 'PUT' })).status).toBe(404);
