@@ -11,6 +11,7 @@
  *   bench     npm run test:bench        the benchmark's smoke run
  *   runtimes  npm run test:runtimes     Node 22, Bun, Deno, workerd from npm (runtimes/), after a build
  *   redis     npm run test:redis        resumable streams on a real redis-server, several processes
+ * and, outside jest, `npm run test:durable`: the Durable Streams conformance suite (vitest).
  */
 const transform = {
   '^.+\\.tsx?$': [

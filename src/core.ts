@@ -218,7 +218,23 @@ export type { FromStreamLogConfig, StreamLogEntry } from './log/fromStreamLog';
 export { createMemoryStreamLog } from './log/createMemoryStreamLog';
 export { createRedisStreamLog } from './log/createRedisStreamLog';
 export type { RedisClientLike, RedisStreamLog, RedisStreamLogConfig } from './log/createRedisStreamLog';
-export type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './log/StreamLogStore';
+export type {
+  StreamLogCommit,
+  StreamLogEnd,
+  StreamLogRead,
+  StreamLogReader,
+  StreamLogStore,
+} from './log/StreamLogStore';
+export { durableStreamHandler } from './log/durableStreamHandler';
+export type { DurableStreamHandler, DurableStreamHandlerConfig } from './log/durableStreamHandler';
+export { durableStreamNodeHandler } from './log/durableStreamNodeHandler';
+export type { NodeIncomingLike, NodeOutgoingLike } from './log/durableStreamNodeHandler';
+export { createDurableStreamLog } from './log/createDurableStreamLog';
+export type {
+  DurableStreamHandleLike,
+  DurableStreamLogConfig,
+  DurableStreamsClientLike,
+} from './log/createDurableStreamLog';
 // streamLogToSSE and serveStreamLog write any dialect by name, so they are rxllm's only.
 export type { StreamLogToSSEConfig } from './log/streamLogToSSE';
 export type { NodeRequestLike, ServeStreamLogConfig } from './log/serveStreamLog';

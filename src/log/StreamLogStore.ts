@@ -31,6 +31,24 @@ export interface StreamLogReader {
 }
 
 /**
+ * One atomic step of a Durable Streams write ({@link StreamLogStore.commit}): replaces the stream's
+ * document if it still reads `expected`, appends `entries` at position `from` and, with `end`,
+ * writes the terminal marker after them, all or nothing.
+ */
+export interface StreamLogCommit {
+  /** The document read before (null: the stream must not exist yet, in any form). */
+  expected: string | null;
+  /** The new document. */
+  doc: string;
+  /** Position of `entries[0]`: the count of entries before. */
+  from: number;
+  /** Encoded entries (no line breaks in them). */
+  entries: readonly string[];
+  /** Ends the log after `entries` (no expiry is started: see {@link StreamLogStore.expire}). */
+  end?: StreamLogEnd;
+}
+
+/**
  * The storage port behind `recordStream` and `fromStreamLog`: an append-only log of encoded events
  * per stream id, a terminal marker, a producer lease and a cancel signal. `createMemoryStreamLog`
  * (one process) and `createRedisStreamLog` (any number of processes) implement it.
@@ -52,4 +70,16 @@ export interface StreamLogStore {
   cancel(id: string): Promise<boolean>;
   /** Calls `listener` once when `id` is cancelled (also when it was before this call). Returns the unwatch function. */
   watchCancel(id: string, listener: () => void): () => void;
+
+  // What `durableStreamHandler` needs beyond the log to accept writes over the Durable Streams
+  // protocol (both built-in stores have them; a store without them serves recorded streams read-only).
+
+  /** The document (stream config and producer state) last committed for `id`; null when none. */
+  readDoc?(id: string): Promise<string | null>;
+  /** Applies `change` atomically; false (and nothing written) when the document is no longer `expected`. */
+  commit?(id: string, change: StreamLogCommit): Promise<boolean>;
+  /** Deletes the stream now (log, document, marker). False when it did not exist. */
+  remove?(id: string): Promise<boolean>;
+  /** Drops the stream `ms` from now (null: never). */
+  expire?(id: string, ms: number | null): Promise<void>;
 }

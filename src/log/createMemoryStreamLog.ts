@@ -1,5 +1,11 @@
 import { RxllmError } from '../base/errors';
-import type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './StreamLogStore';
+import type {
+  StreamLogCommit,
+  StreamLogEnd,
+  StreamLogRead,
+  StreamLogReader,
+  StreamLogStore,
+} from './StreamLogStore';
 
 interface MemoryStream {
   entries: string[];
@@ -10,6 +16,8 @@ interface MemoryStream {
   waiters: Set<() => void>;
   cancelListeners: Set<() => void>;
   expiry?: ReturnType<typeof setTimeout>;
+  /** The Durable Streams document (`commit`). */
+  doc?: string;
 }
 
 /**
@@ -39,6 +47,21 @@ export function createMemoryStreamLog(): StreamLogStore {
   const wake = (stream: MemoryStream): void => {
     for (const waiter of [...stream.waiters]) waiter();
   };
+  const drop = (id: string): boolean => {
+    const stream = streams.get(id);
+    if (stream === undefined) return false;
+    clearTimeout(stream.expiry);
+    streams.delete(id);
+    wake(stream);
+    return true;
+  };
+  const fresh = (): MemoryStream => ({
+    entries: [],
+    leaseUntil: 0,
+    cancelled: false,
+    waiters: new Set(),
+    cancelListeners: new Set(),
+  });
 
   return {
     async open(id, leaseMs) {
@@ -73,7 +96,8 @@ export function createMemoryStreamLog(): StreamLogStore {
       stream.end = end;
       stream.entries.length = Math.min(stream.entries.length, at);
       stream.cancelListeners.clear();
-      stream.expiry = setTimeout(() => streams.delete(id), ttlMs);
+      clearTimeout(stream.expiry);
+      stream.expiry = setTimeout(() => drop(id), ttlMs);
       stream.expiry.unref?.();
       wake(stream);
     },
@@ -159,6 +183,38 @@ export function createMemoryStreamLog(): StreamLogStore {
         called = true;
         stream.cancelListeners.delete(once);
       };
+    },
+    async readDoc(id) {
+      return streams.get(id)?.doc ?? null;
+    },
+    async commit(id, change: StreamLogCommit) {
+      const current = streams.get(id);
+      if (change.expected === null ? current !== undefined : current?.doc !== change.expected) return false;
+      // A stream written over the protocol has no producer to lose: its lease never lapses.
+      const stream = current ?? { ...fresh(), leaseUntil: Infinity };
+      if (stream.end !== undefined && (change.entries.length > 0 || change.end !== undefined)) return false;
+      if (change.from !== stream.entries.length) return false;
+      streams.set(id, stream);
+      stream.doc = change.doc;
+      stream.entries.push(...change.entries);
+      if (change.end !== undefined) {
+        stream.end = change.end;
+        stream.cancelListeners.clear();
+      }
+      wake(stream);
+      return true;
+    },
+    async remove(id) {
+      return drop(id);
+    },
+    async expire(id, ms) {
+      const stream = streams.get(id);
+      if (stream === undefined) return;
+      clearTimeout(stream.expiry);
+      stream.expiry = undefined;
+      if (ms === null) return;
+      stream.expiry = setTimeout(() => drop(id), ms);
+      stream.expiry.unref?.();
     },
   };
 }

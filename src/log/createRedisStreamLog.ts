@@ -1,5 +1,11 @@
 import { RxllmError } from '../base/errors';
-import type { StreamLogEnd, StreamLogRead, StreamLogReader, StreamLogStore } from './StreamLogStore';
+import type {
+  StreamLogCommit,
+  StreamLogEnd,
+  StreamLogRead,
+  StreamLogReader,
+  StreamLogStore,
+} from './StreamLogStore';
 
 /**
  * What {@link createRedisStreamLog} uses of a Redis client: an `ioredis` client (`new Redis(url)`)
@@ -29,6 +35,9 @@ export interface RedisStreamLog extends StreamLogStore {
 }
 
 // KEYS: meta, lease. ARGV: maxLifetimeMs, leaseMs.
+/** Every key of one stream. */
+const parts = ['doc', 'meta', 'log', 'lease', 'cancel'];
+
 const openScript = `if redis.call('SET', KEYS[1], 'live', 'NX', 'PX', ARGV[1]) then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) return 1 end return 0`;
 // KEYS: lease, log, meta. ARGV: leaseMs, maxLifetimeMs.
@@ -41,6 +50,29 @@ const endScript = `redis.call('XADD', KEYS[1], ARGV[1], 'end', ARGV[2])
 // KEYS: meta, cancel. ARGV: channel, id, maxLifetimeMs.
 const cancelScript = `if redis.call('GET', KEYS[1]) ~= 'live' then return 0 end
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) redis.call('PUBLISH', ARGV[1], ARGV[2]) return 1`;
+
+// The Durable Streams write: compare the document, append, maybe end, in one step.
+// KEYS: doc, meta, log, lease. ARGV: has expected (0/1), expected, doc, batch entry id ('' none),
+// batch, end entry id ('' none), end JSON. New keys take the document's remaining TTL. A stream
+// written over the protocol has no producer to lose: its lease never lapses.
+const commitScript = `local current = redis.call('GET', KEYS[1])
+  if ARGV[1] == '0' then
+    if current or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+    redis.call('SET', KEYS[4], '1')
+  elseif current ~= ARGV[2] then return 0 end
+  local meta = redis.call('GET', KEYS[2])
+  if meta == 'ended' and (ARGV[4] ~= '' or ARGV[6] ~= '') then return 0 end
+  redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+  if ARGV[4] ~= '' then redis.call('XADD', KEYS[3], ARGV[4], 'e', ARGV[5]) end
+  if ARGV[6] ~= '' then
+    redis.call('XADD', KEYS[3], ARGV[6], 'end', ARGV[7]) redis.call('SET', KEYS[2], 'ended', 'KEEPTTL')
+  elseif not meta then redis.call('SET', KEYS[2], 'live') end
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then for i = 2, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end end
+  return 1`;
+// KEYS: every key of a stream. ARGV: ms ('' never).
+const expireScript = `for _, k in ipairs(KEYS) do
+  if ARGV[1] == '' then redis.call('PERSIST', k) else redis.call('PEXPIRE', k, ARGV[1]) end end return 1`;
 
 /**
  * A {@link StreamLogStore} on Redis, shared by every process that uses the same Redis: a producer
@@ -153,11 +185,13 @@ export function createRedisStreamLog(
             if (unknown) return { ...nothing, unknown: true, alive: false };
             checked = true;
           }
-          connection ??= client.duplicate();
+          // Only a blocking read needs a connection of its own; one that does not wait (a catch-up,
+          // as most Durable Streams reads are) shares the client.
+          if (waitMs > 0) connection ??= client.duplicate();
           const block = waitMs > 0 ? ['BLOCK', Math.ceil(waitMs)] : [];
           let reply: unknown;
           try {
-            reply = await connection.call(
+            reply = await (waitMs > 0 ? connection! : client).call(
               'XREAD',
               'COUNT',
               100,
@@ -230,6 +264,42 @@ export function createRedisStreamLog(
         })
         .catch(() => {});
       return () => unwatch();
+    },
+    async readDoc(id) {
+      return (await client.call('GET', key(id, 'doc'))) as string | null;
+    },
+    async commit(id, change: StreamLogCommit) {
+      const { entries, from } = change;
+      const done = await client.call(
+        'EVAL',
+        commitScript,
+        4,
+        key(id, 'doc'),
+        key(id, 'meta'),
+        key(id, 'log'),
+        key(id, 'lease'),
+        change.expected === null ? '0' : '1',
+        change.expected ?? '',
+        change.doc,
+        entries.length > 0 ? `${from + entries.length - 1}-1` : '',
+        entries.join('\n'),
+        change.end !== undefined ? `${from + entries.length}-1` : '',
+        change.end !== undefined ? JSON.stringify(change.end) : '',
+      );
+      return Number(done) === 1;
+    },
+    async remove(id) {
+      const removed = await client.call('DEL', ...parts.map((part) => key(id, part)));
+      return Number(removed) > 0;
+    },
+    async expire(id, ms) {
+      await client.call(
+        'EVAL',
+        expireScript,
+        parts.length,
+        ...parts.map((part) => key(id, part)),
+        ms === null ? '' : Math.max(1, Math.ceil(ms)),
+      );
     },
     close() {
       subscriber?.disconnect();

@@ -165,7 +165,12 @@ function signal<T = void>(): { promise: Promise<T>; resolve: (value: T) => void 
 
 const tested = new Set<string>();
 /** Examples that need more than this file runs (a redis-server), and the test that runs each. */
-const testedElsewhere: Record<string, string> = { resumable: 'test/redis/readmeExample.test.ts' };
+const testedElsewhere: Record<string, string> = {
+  resumable: 'test/redis/readmeExample.test.ts',
+  'durable-streams-server': 'test/redis/durableStreams.test.ts',
+  'durable-streams-client': 'test/redis/durableStreams.test.ts',
+  'durable-streams-store': 'test/log/durableStreamLog.test.ts',
+};
 for (const [name, file] of Object.entries(testedElsewhere))
   if (readFileSync(resolve(__dirname, '../..', file), 'utf8').includes(`runReadmeExample`)) tested.add(name);
 function example(name: string, title: string, body: () => Promise<void>): void {
