@@ -21,6 +21,8 @@ import { fromSSE } from '../../../src/sources/fromSSE';
 import type { DialectName } from '../../../src/wire/types';
 
 const redis = new Redis(Number(process.env.REDIS_PORT), '127.0.0.1');
+// Failed commands report connection errors; no need to log each reconnect attempt too.
+redis.on('error', () => {});
 const log = createRedisStreamLog(redis);
 const leaseMs = Number(process.env.LEASE_MS ?? 1000);
 const batchMs = Number(process.env.BATCH_MS ?? 20);
