@@ -38,14 +38,17 @@ const renewScript = `redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 // Appends only to a live log whose last entry is the one before (ARGV[3], '' for none): after a
 // Redis restart that lost the log (no persistence) or its tail (an older snapshot) the write is
 // refused instead of leaving a hole. The batch already there (a write resent after a reconnect) is
-// success: appends are idempotent. KEYS: log, meta. ARGV: entry id, batch, previous entry id.
-const appendScript = `if redis.call('GET', KEYS[2]) ~= 'live' then return 0 end
+// success: appends are idempotent. The meta key is read only for the first batch (later, an empty
+// log where one is expected says the same), so a batch costs Redis three commands, not four.
+// KEYS: log, meta. ARGV: entry id, batch, previous entry id. Returns 1 written, 0 lost, -1 hole.
+const appendScript = `local previous = ARGV[3]
+  if previous == '' and redis.call('GET', KEYS[2]) ~= 'live' then return 0 end
   local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
   local have = last and last[1] or ''
   if have == ARGV[1] then return 1 end
-  if have ~= ARGV[3] then return -1 end
+  if have == '' and previous ~= '' then return 0 end
+  if have ~= previous then return -1 end
   redis.call('XADD', KEYS[1], ARGV[1], 'e', ARGV[2]) return 1`;
-// KEYS: log, meta, lease, cancel. ARGV: entry id, end JSON, ttlMs.
 // An end resent after a reconnect finds the stream ended already: success.
 const endScript = `local meta = redis.call('GET', KEYS[2])
   if meta == 'ended' then return 1 end if meta ~= 'live' then return 0 end
