@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import Redis from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createRedisStreamLog';
+import { startRedisServer, type RedisServer } from '../redis/support/redisServer';
 import { startDemoWebServer, type DemoWebServer } from '../../demo/web/app';
 import { cloudAnswer, localAnswer } from './expectedAnswers';
 
@@ -221,5 +224,76 @@ describe('npm run demo:web', () => {
     expect(draft.length).toBeLessThan(localAnswer.length);
     expect(await paneText(page, 'cloud')).toBe(cloudAnswer);
     await page.screenshot({ path: resolve(artifacts, 'demo-web-handoff.png'), fullPage: true });
+  });
+});
+
+describe('npm run demo:web with REDIS_URL (the runs in Redis, two demo servers)', () => {
+  jest.setTimeout(90_000);
+  let redisServer: RedisServer;
+  let redis: Redis[];
+  let logs: RedisStreamLog[];
+  let servers: DemoWebServer[];
+  let browser: Browser;
+
+  beforeAll(async () => {
+    redisServer = await startRedisServer();
+    redis = [0, 1].map(() => new Redis(redisServer.port, '127.0.0.1'));
+    logs = redis.map((client) => createRedisStreamLog(client));
+    // Two instances behind one address book: the run starts on the first and is read on the second.
+    servers = await Promise.all(
+      logs.map((log) =>
+        startDemoWebServer({
+          staticDir: resolve(root, 'demo/web'),
+          port: 0,
+          speed: 0.5,
+          env: {},
+          log,
+          batchMs: 20,
+        }),
+      ),
+    );
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(servers?.map((server) => server.close()) ?? []);
+    logs?.forEach((log) => log.close());
+    redis?.forEach((client) => client.disconnect());
+    await redisServer?.stop();
+  });
+
+  it('a page on the other instance follows the run live, and its Stop stops the producer on the first', async () => {
+    const [a, b] = servers as [DemoWebServer, DemoWebServer];
+    const first = await browser.newPage();
+    const second = await browser.newPage();
+    try {
+      await first.goto(a.url);
+      await first.waitForSelector('#strategy option[value="compare"]', { state: 'attached' });
+      await first.click('#run');
+      await first.waitForFunction(
+        () => (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > 0,
+      );
+      const run = new URL(first.url()).search;
+      await second.goto(`${b.url}/${run}`);
+      await second.waitForFunction(
+        () => (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > 0,
+      );
+      // The model calls run on A only.
+      expect(a.models.activeStreams).toBe(2);
+      expect(b.models.activeStreams).toBe(0);
+      await second.click('#cancel');
+      await second.waitForSelector('body[data-state="cancelled"]');
+      await first.waitForSelector('body[data-state="cancelled"]');
+      await until(() => a.models.activeStreams === 0, 'the upstream requests on A to end');
+      expect(await paneText(second, 'local')).toBe(await paneText(first, 'local'));
+      expect(await paneText(second, 'cloud')).toBe(await paneText(first, 'cloud'));
+      expect(localAnswer.startsWith(await paneText(first, 'local'))).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 });
