@@ -2,12 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { BehaviorSubject, tap } from 'rxjs';
+import { BehaviorSubject, finalize, tap } from 'rxjs';
+import { RxllmError } from '../../src/base/errors';
+import { createMemoryStreamLog } from '../../src/log/createMemoryStreamLog';
+import { persistStream } from '../../src/log/persistStream';
+import { resumeAfter } from '../../src/log/serveStreamLog';
+import { streamLogToSSE } from '../../src/log/streamLogToSSE';
+import type { StreamLogStore } from '../../src/log/StreamLogStore';
+import { sseHeaders } from '../../src/wire/sseHeaders';
 import { aggregateUsage } from '../../src/operators/aggregateUsage';
 import { mergeTracks, type MergeStrategy } from '../../src/tracks/mergeTracks';
 import { pausable } from '../../src/operators/pausable';
 import { progress } from '../../src/operators/progress';
-import { toSSE } from '../../src/operators/toSSE';
 import { pipeToNodeResponse } from '../../src/sinks/pipeToNodeResponse';
 import { defaultPrompt } from '../answers';
 import { mergeConfig, strategies } from '../strategies';
@@ -25,6 +31,13 @@ export interface DemoWebConfig {
   cloud?: CloudApi;
   /** Environment with OLLAMA_HOST, OPENAI_API_KEY, ANTHROPIC_API_KEY. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where runs are recorded, so that a reloaded page or a second tab reads them: default an
+   * in-memory log (this process); `npm run demo:web` passes a Redis one when REDIS_URL is set.
+   */
+  log?: StreamLogStore;
+  /** The recorder's `batchMs`. Default 0 (the next turn): one process, no round trips to save. */
+  batchMs?: number;
 }
 
 export interface DemoWebServer {
@@ -38,34 +51,37 @@ export interface DemoWebServer {
   close(): Promise<void>;
 }
 
-interface Session {
-  paused: BehaviorSubject<boolean>;
-  cancel: AbortController;
-}
-
 /**
- * The web demo's server: the page, and `GET /stream` which streams `mergeTracks(...)` of a local
- * and a cloud track as rxllm-dialect SSE (`toSSE` into `pipeToNodeResponse`), paused and resumed
- * by `POST /pause` and `POST /resume` (a per-session `BehaviorSubject<boolean>` driving
- * `pausable`), cancelled by `POST /cancel` or by the page closing its EventSource (either way the
- * subscription ends and the upstream requests are aborted).
+ * The web demo's server: the page, and `GET /stream?session=<run id>` which runs `mergeTracks(...)`
+ * of a local and a cloud track into a stream log (`persistStream`, detached from the page) and
+ * sends the log as rxllm-dialect SSE (`streamLogToSSE` into `pipeToNodeResponse`). A page that
+ * reloads, or a second tab, asks for the same run id and reads the run from the log (after its
+ * `Last-Event-ID` when the browser reconnects by itself), then follows it live: closing a page
+ * never stops the run. `POST /pause` and `POST /resume` drive the run's `pausable` gate;
+ * `POST /cancel` cancels the run through the log (`log.cancel`), which aborts both upstream
+ * requests and ends every page's stream with `finish` reason `cancelled`.
  */
 export async function startDemoWebServer(config: DemoWebConfig): Promise<DemoWebServer> {
   const speed = config.speed ?? 1;
   const env = config.env ?? process.env;
   const models = await startModelServer({ speed });
-  const sessions = new Map<string, Session>();
+  const log = config.log ?? createMemoryStreamLog();
+  const batchMs = config.batchMs ?? 0;
+  /** The pause gates of the runs this process is producing. */
+  const runs = new Map<string, BehaviorSubject<boolean>>();
+  const producers = new Set<{ unsubscribe(): void }>();
   let openStreams = 0;
   let framesSent = 0;
 
-  const stream = async (url: URL, res: ServerResponse) => {
-    const session = url.searchParams.get('session') ?? '';
+  /** Starts the run `session` unless it exists (in this process or, with Redis, any other). */
+  const produce = async (session: string, url: URL, res: ServerResponse): Promise<boolean> => {
+    if ((await log.state(session)) !== 'unknown') return true;
     const strategy = (url.searchParams.get('strategy') ?? 'compare') as MergeStrategy;
     const prompt = url.searchParams.get('prompt')?.trim() || defaultPrompt;
-    if (!/^[\w-]{1,64}$/.test(session) || sessions.has(session))
-      return sendText(res, 400, 'session must be a new id of letters, digits, _ or -');
-    if (!strategies.includes(strategy))
-      return sendText(res, 400, `strategy must be one of ${strategies.join(', ')}`);
+    if (!strategies.includes(strategy)) {
+      sendText(res, 400, `strategy must be one of ${strategies.join(', ')}`);
+      return false;
+    }
     const tracks = await createTracks({
       prompt,
       speed,
@@ -73,32 +89,59 @@ export async function startDemoWebServer(config: DemoWebConfig): Promise<DemoWeb
       env,
       ...(config.cloud && { cloud: config.cloud }),
     });
-    const state: Session = { paused: new BehaviorSubject(false), cancel: new AbortController() };
-    sessions.set(session, state);
-    openStreams++;
-    const frames$ = tracks.local.source.pipe(
+    const paused = new BehaviorSubject(false);
+    const events$ = tracks.local.source.pipe(
       mergeTracks({ cloud: tracks.cloud.source }, mergeConfig(strategy, speed)),
       aggregateUsage({ prompt }),
       progress({ intervalMs: 250 }),
-      pausable(state.paused),
-      toSSE({ dialect: 'rxllm' }),
+      pausable(paused),
+      finalize(() => {
+        runs.delete(session);
+        paused.complete();
+      }),
+    );
+    try {
+      const producer = await persistStream(events$, log, session, { batchMs });
+      runs.set(session, paused);
+      producers.add(producer);
+      producer.add(() => producers.delete(producer));
+    } catch (error) {
+      // Two pages started the same run at once: the other one's producer runs it.
+      if (!(RxllmError.isInstance(error) && error.code === 'invalid-argument')) throw error;
+    }
+    return true;
+  };
+
+  const stream = async (req: IncomingMessage, url: URL, res: ServerResponse) => {
+    const session = url.searchParams.get('session') ?? '';
+    if (!/^[\w-]{1,64}$/.test(session))
+      return sendText(res, 400, 'session must be an id of letters, digits, _ or -');
+    if (!(await produce(session, url, res))) return;
+    openStreams++;
+    const frames$ = streamLogToSSE(log, session, { dialect: 'rxllm', after: resumeAfter(req) }).pipe(
       tap(() => framesSent++),
     );
     try {
-      await pipeToNodeResponse(frames$, res, { signal: state.cancel.signal, heartbeatMs: 15_000 });
+      await pipeToNodeResponse(frames$, res, {
+        dialect: 'rxllm',
+        headers: sseHeaders('rxllm'),
+        heartbeatMs: 15_000,
+      });
     } finally {
       openStreams--;
-      sessions.delete(session);
-      state.paused.complete();
     }
   };
 
-  const control = (url: URL, res: ServerResponse) => {
-    const state = sessions.get(url.searchParams.get('session') ?? '');
-    if (!state) return sendText(res, 404, 'no such session (it may have ended)');
-    if (url.pathname === '/pause') state.paused.next(true);
-    else if (url.pathname === '/resume') state.paused.next(false);
-    else state.cancel.abort();
+  const control = async (url: URL, res: ServerResponse) => {
+    const session = url.searchParams.get('session') ?? '';
+    if (url.pathname === '/cancel') {
+      // Any page may stop the run, wherever it is produced.
+      if (!(await log.cancel(session))) return sendText(res, 404, 'no such run (it may have ended)');
+      return void res.writeHead(204).end();
+    }
+    const paused = runs.get(session);
+    if (!paused) return sendText(res, 404, 'no such run (it may have ended)');
+    paused.next(url.pathname === '/pause');
     res.writeHead(204).end();
   };
 
@@ -111,7 +154,7 @@ export async function startDemoWebServer(config: DemoWebConfig): Promise<DemoWeb
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://demo');
-    if (req.method === 'GET' && url.pathname === '/stream') return stream(url, res);
+    if (req.method === 'GET' && url.pathname === '/stream') return stream(req, url, res);
     if (req.method === 'GET' && url.pathname === '/info') {
       // What the page shows before a run: the tracks (model and where it runs) and the choices.
       const { local, cloud } = await createTracks({
@@ -164,7 +207,7 @@ export async function startDemoWebServer(config: DemoWebConfig): Promise<DemoWeb
       return framesSent;
     },
     async close() {
-      for (const state of sessions.values()) state.cancel.abort();
+      for (const producer of [...producers]) producer.unsubscribe();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -68,19 +68,28 @@ async function init() {
   $('#cancel').addEventListener('click', cancel);
   setState('idle');
   draw();
+  // A reloaded page, or a second tab on the same address: continue the run it names.
+  const existing = new URLSearchParams(location.search).get('run');
+  if (existing) attach(existing, new URLSearchParams({ session: existing }));
 }
 
 function start() {
   const session = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
   const strategy = $('#strategy').value;
-  const query = new URLSearchParams({ session, strategy, prompt: $('#prompt').value });
-  history.replaceState(null, '', `?strategy=${strategy}`);
+  // The run's id goes into the address: a reload, or the same address in another tab, reads it again.
+  history.replaceState(null, '', `?strategy=${strategy}&run=${session}`);
+  attach(session, new URLSearchParams({ session, strategy, prompt: $('#prompt').value }));
+}
+
+/** Reads the run `session` from the server's log: from its start, then live. */
+function attach(session, query) {
   run = {
     session,
     startedAt: performance.now(),
     tracks: { local: newTrack(), cloud: newTrack() },
     total: undefined,
     comparison: undefined,
+    cancelled: false,
   };
   for (const track of trackNames) {
     const element = pane(track);
@@ -96,7 +105,10 @@ function start() {
   // rxllm's error frame is `event: rxllm-error`; EventSource's own `error` is the connection failing.
   es.addEventListener('rxllm-error', (message) => onEvent('error', JSON.parse(message.data)));
   es.addEventListener('error', () => {
-    if (run?.es === es && document.body.dataset.state !== 'done') finish('failed', 'connection lost');
+    // A dropped connection is reopened by the browser with Last-Event-ID and the server resumes
+    // from the log; only a refused one (an unknown run: 404) is final.
+    if (run?.es === es && es.readyState === EventSource.CLOSED && document.body.dataset.state !== 'done')
+      finish('failed', 'connection lost');
   });
   setState('streaming');
   render();
@@ -110,10 +122,8 @@ async function control(action, state) {
 
 function cancel() {
   if (!run) return;
-  // Closing the EventSource alone ends the server's subscription; /cancel says so explicitly.
-  run.es.close();
+  // Stops the run for every page reading it: each one's stream ends with finish `cancelled`.
   void fetch(`/cancel?session=${run.session}`, { method: 'POST' }).catch(() => {});
-  finish('cancelled');
 }
 
 function finish(state, detail) {
@@ -126,7 +136,10 @@ function onEvent(type, event) {
   // Frames received, for the tests to wait on (the server counts the frames it sent).
   document.body.dataset.frames = String(Number(document.body.dataset.frames ?? 0) + 1);
   if (!run) return;
-  if (type === 'done') return finish(document.body.dataset.state === 'failed' ? 'failed' : 'done');
+  if (type === 'done')
+    return finish(document.body.dataset.state === 'failed' ? 'failed' : run.cancelled ? 'cancelled' : 'done');
+  // The run's own finish (no track): a cancel, from this page or another.
+  if (type === 'finish' && event?.track === undefined && event?.reason === 'cancelled') run.cancelled = true;
   if (type === 'comparison') run.comparison = event;
   const track = event?.track === undefined ? undefined : run.tracks[event.track];
   if (type === 'usage-total') run.total = event;

@@ -17,6 +17,7 @@ export interface RedisClientLike {
   duplicate(): RedisClientLike;
   subscribe(...channels: string[]): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
   disconnect(): void;
 }
 
@@ -43,8 +44,24 @@ const openScript = `if redis.call('SET', KEYS[1], 'live', 'NX', 'PX', ARGV[1]) t
 // KEYS: lease, log, meta. ARGV: leaseMs, maxLifetimeMs.
 const renewScript = `redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
   redis.call('PEXPIRE', KEYS[2], ARGV[2]) redis.call('PEXPIRE', KEYS[3], ARGV[2]) return 1`;
-// KEYS: log, meta, lease, cancel. ARGV: entry id, end JSON, ttlMs.
-const endScript = `redis.call('XADD', KEYS[1], ARGV[1], 'end', ARGV[2])
+// Appends only to a live log whose last entry is the one before (ARGV[3], '' for none): after a
+// Redis restart that lost the log (no persistence) or its tail (an older snapshot) the write is
+// refused instead of leaving a hole. The batch already there (a write resent after a reconnect) is
+// success: appends are idempotent. The meta key is read only for the first batch (later, an empty
+// log where one is expected says the same), so a batch costs Redis three commands, not four.
+// KEYS: log, meta. ARGV: entry id, batch, previous entry id. Returns 1 written, 0 lost, -1 hole.
+const appendScript = `local previous = ARGV[3]
+  if previous == '' and redis.call('GET', KEYS[2]) ~= 'live' then return 0 end
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+  local have = last and last[1] or ''
+  if have == ARGV[1] then return 1 end
+  if have == '' and previous ~= '' then return 0 end
+  if have ~= previous then return -1 end
+  redis.call('XADD', KEYS[1], ARGV[1], 'e', ARGV[2]) return 1`;
+// An end resent after a reconnect finds the stream ended already: success.
+const endScript = `local meta = redis.call('GET', KEYS[2])
+  if meta == 'ended' then return 1 end if meta ~= 'live' then return 0 end
+  redis.call('XADD', KEYS[1], ARGV[1], 'end', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[3]) redis.call('SET', KEYS[2], 'ended', 'PX', ARGV[3])
   redis.call('DEL', KEYS[3], KEYS[4]) return 1`;
 // KEYS: meta, cancel. ARGV: channel, id, maxLifetimeMs.
@@ -104,9 +121,37 @@ export function createRedisStreamLog(
   let subscriber: RedisClientLike | undefined;
   let subscribed: Promise<unknown> | undefined;
 
+  // Scripts run by their SHA1 (EVALSHA: one short command per write), loaded on first use and again
+  // after a Redis restart emptied the script cache (NOSCRIPT).
+  const shas = new Map<string, Promise<string>>();
+  const run = async (script: string, keys: string[], args: (string | number)[]): Promise<unknown> => {
+    for (let attempt = 0; ; attempt++) {
+      let sha = shas.get(script);
+      if (sha === undefined) {
+        sha = client.call('SCRIPT', 'LOAD', script) as Promise<string>;
+        shas.set(script, sha);
+        sha.catch(() => shas.delete(script));
+      }
+      try {
+        return await client.call('EVALSHA', await sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (attempt > 0 || !/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
+        shas.delete(script);
+      }
+    }
+  };
+  const lost = (id: string, what: string): RxllmError =>
+    new RxllmError(
+      `rxllm: stream log: ${what} of ${JSON.stringify(id)} is not in Redis any more (Redis restarted without persistence, or the key was evicted or expired)`,
+      { code: 'network', retryable: false },
+    );
+
   const subscribe = (): Promise<unknown> => {
     if (subscribed !== undefined) return subscribed;
     subscriber = client.duplicate();
+    // Connection errors show up in the commands that fail (and the client reconnects by itself);
+    // a listener keeps ioredis from also logging each one as unhandled.
+    subscriber.on('error', ignore);
     subscriber.on('message', (from, id) => {
       if (from !== channel) return;
       for (const listener of [...(listeners.get(id) ?? [])]) listener();
@@ -117,15 +162,7 @@ export function createRedisStreamLog(
 
   return {
     async open(id, leaseMs) {
-      const opened = await client.call(
-        'EVAL',
-        openScript,
-        2,
-        key(id, 'meta'),
-        key(id, 'lease'),
-        maxLifetimeMs,
-        leaseMs,
-      );
+      const opened = await run(openScript, [key(id, 'meta'), key(id, 'lease')], [maxLifetimeMs, leaseMs]);
       if (Number(opened) !== 1) {
         throw new RxllmError(`rxllm: stream log: stream ${JSON.stringify(id)} already exists`, {
           code: 'invalid-argument',
@@ -133,33 +170,24 @@ export function createRedisStreamLog(
       }
     },
     async append(id, from, entries) {
-      await client.call('XADD', key(id, 'log'), `${from + entries.length - 1}-1`, 'e', entries.join('\n'));
+      const done = await run(
+        appendScript,
+        [key(id, 'log'), key(id, 'meta')],
+        [`${from + entries.length - 1}-1`, entries.join('\n'), from === 0 ? '' : `${from - 1}-1`],
+      );
+      if (Number(done) === 0) throw lost(id, 'the live stream');
+      if (Number(done) === -1) throw lost(id, `the log before position ${from}`);
     },
     async renew(id, leaseMs) {
-      await client.call(
-        'EVAL',
-        renewScript,
-        3,
-        key(id, 'lease'),
-        key(id, 'log'),
-        key(id, 'meta'),
-        leaseMs,
-        maxLifetimeMs,
-      );
+      await run(renewScript, [key(id, 'lease'), key(id, 'log'), key(id, 'meta')], [leaseMs, maxLifetimeMs]);
     },
     async end(id, at, end: StreamLogEnd, ttlMs) {
-      await client.call(
-        'EVAL',
+      const done = await run(
         endScript,
-        4,
-        key(id, 'log'),
-        key(id, 'meta'),
-        key(id, 'lease'),
-        key(id, 'cancel'),
-        `${at}-1`,
-        JSON.stringify(end),
-        ttlMs,
+        [key(id, 'log'), key(id, 'meta'), key(id, 'lease'), key(id, 'cancel')],
+        [`${at}-1`, JSON.stringify(end), ttlMs],
       );
+      if (Number(done) === 0) throw lost(id, 'the live stream');
     },
     async state(id) {
       const meta = await client.call('GET', key(id, 'meta'));
@@ -187,7 +215,10 @@ export function createRedisStreamLog(
           }
           // Only a blocking read needs a connection of its own; one that does not wait (a catch-up,
           // as most Durable Streams reads are) shares the client.
-          if (waitMs > 0) connection ??= client.duplicate();
+          if (waitMs > 0 && connection === undefined) {
+            connection = client.duplicate();
+            connection.on('error', ignore);
+          }
           const block = waitMs > 0 ? ['BLOCK', Math.ceil(waitMs)] : [];
           let reply: unknown;
           try {
@@ -228,15 +259,10 @@ export function createRedisStreamLog(
       };
     },
     async cancel(id) {
-      const done = await client.call(
-        'EVAL',
+      const done = await run(
         cancelScript,
-        2,
-        key(id, 'meta'),
-        key(id, 'cancel'),
-        channel,
-        id,
-        maxLifetimeMs,
+        [key(id, 'meta'), key(id, 'cancel')],
+        [channel, id, maxLifetimeMs],
       );
       return Number(done) === 1;
     },
@@ -306,3 +332,5 @@ export function createRedisStreamLog(
     },
   };
 }
+
+function ignore(): void {}

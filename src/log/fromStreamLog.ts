@@ -61,17 +61,38 @@ export function fromStreamLogEntries(
   return new Observable<StreamLogEntry>((subscriber) => {
     const reader = store.reader(id);
     let next = from;
+    let attached = false;
     const loop = async (): Promise<void> => {
       let suspect = false;
       while (!subscriber.closed) {
         const read = await reader.read(next, suspect ? 0 : waitMs);
         if (subscriber.closed) return;
         if (read.unknown) {
+          // Gone after this reader found it: the store lost it (a Redis restart without persistence).
           subscriber.error(
-            new RxllmError(`rxllm: fromStreamLog: unknown stream ${JSON.stringify(id)}`, {
-              code: 'invalid-argument',
-              status: 404,
-            }),
+            attached
+              ? new RxllmError(
+                  `rxllm: fromStreamLog: the log of ${JSON.stringify(id)} was lost from the store`,
+                  {
+                    code: 'network',
+                    retryable: false,
+                  },
+                )
+              : new RxllmError(`rxllm: fromStreamLog: unknown stream ${JSON.stringify(id)}`, {
+                  code: 'invalid-argument',
+                  status: 404,
+                }),
+          );
+          return;
+        }
+        attached = true;
+        if (read.entries.length > 0 && read.first > next) {
+          // Never skip events silently: a hole means the store lost part of the log.
+          subscriber.error(
+            new RxllmError(
+              `rxllm: fromStreamLog: the log of ${JSON.stringify(id)} has a hole: position ${next} is missing`,
+              { code: 'network', retryable: false },
+            ),
           );
           return;
         }

@@ -1,7 +1,7 @@
 import { pipeToNodeResponse, type NodeServerResponse } from '../sinks/pipeToNodeResponse';
 import { sseHeaders } from '../wire/sseHeaders';
 import type { DialectName } from '../wire/types';
-import { streamLogToSSE, type StreamLogToSSEConfig } from './streamLogToSSE';
+import { parseFrameId, streamLogToSSE, type StreamLogToSSEConfig } from './streamLogToSSE';
 import type { StreamLogStore } from './StreamLogStore';
 
 /** The parts of a Node request {@link serveStreamLog} reads. */
@@ -16,15 +16,16 @@ export interface ServeStreamLogConfig extends Omit<StreamLogToSSEConfig, 'after'
 }
 
 /**
- * Where a reconnecting client resumes: after its `Last-Event-ID` header, else from the `?from=`
- * query parameter, else from the start. Returns the last position already seen (-1: none).
+ * Where a reconnecting client resumes: after its `Last-Event-ID` header (a frame id,
+ * `"<seq>"` or `"<seq>.<n>"`, returned as is), else before the `?from=` query parameter's position
+ * (returned as the position before it), else from the start (-1).
  */
-export function resumeAfter(req: NodeRequestLike): number {
+export function resumeAfter(req: NodeRequestLike): number | string {
   const header = req.headers['last-event-id'];
   const lastEventId = Array.isArray(header) ? header[0] : header;
-  if (lastEventId !== undefined && /^\d+$/.test(lastEventId.trim())) return Number(lastEventId.trim());
+  if (lastEventId !== undefined && parseFrameId(lastEventId) !== undefined) return lastEventId.trim();
   const from = new URL(req.url ?? '/', 'http://localhost').searchParams.get('from');
-  if (from !== null && /^\d+$/.test(from)) return Number(from) - 1;
+  if (from !== null && /^\d{1,15}$/.test(from)) return Number(from) - 1;
   return -1;
 }
 

@@ -19,7 +19,8 @@ export type { FromEventSourceConfig } from './engine/fromEventSourceWith';
  * Reconnection: when the connection drops (or the body ends) before the dialect's terminal
  * message, it is reopened up to `maxReconnects` times with backoff, sending `Last-Event-ID: <the
  * last id: seen>`. A server that resumes (`toSSE({ ids })` numbers frames) continues from there;
- * frames whose numeric id is not above the last one seen are dropped, so a replay from the start
+ * frames whose numeric id (`12`, or `12.1` for the second frame of one event, as rxllm's stream log
+ * numbers them) is not above the last one seen are dropped, so a replay from the start
  * adds no duplicates. Without any `id:` seen, a stream that already delivered frames is not
  * reopened (a new request would start the answer over): it fails with `network`, as `fromSSE` does.
  * A finished stream, an error frame, or an HTTP error status is final.

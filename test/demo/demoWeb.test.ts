@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import Redis from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createRedisStreamLog';
+import { startRedisServer, type RedisServer } from '../redis/support/redisServer';
 import { startDemoWebServer, type DemoWebServer } from '../../demo/web/app';
 import { cloudAnswer, localAnswer } from './expectedAnswers';
 
@@ -131,24 +134,77 @@ describe('npm run demo:web', () => {
     while (!received.includes('event: text')) received += decoder.decode((await reader.read()).value);
     const cancel = await fetch(`${server.url}/cancel?session=node-cancel`, { method: 'POST' });
     expect(cancel.status).toBe(204);
-    // The server ends the response: the body reaches its end without a `done` frame.
+    // The server ends the response after the run's own finish, reason cancelled.
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
       received += decoder.decode(chunk.value);
-    expect(received).not.toContain('event: done');
+    expect(received).toMatch(/event: finish\nid: \d+\ndata: \{"type":"finish","reason":"cancelled"/);
     await until(() => server.models.activeStreams === 0, 'the upstream requests to end');
     expect(server.models.abortedStreams - abortedBefore).toBe(2);
-    // The session is gone with its stream.
+    // The run is over: nothing to pause or cancel.
     expect((await fetch(`${server.url}/pause?session=node-cancel`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${server.url}/cancel?session=node-cancel`, { method: 'POST' })).status).toBe(404);
   });
 
-  it('closing the page mid-stream ends the server subscription and aborts both upstream requests', async () => {
+  it('closing the page mid-stream does not stop the run: the upstream requests go on', async () => {
     const abortedBefore = server.models.abortedStreams;
     await page.click('#run');
     await until(() => server.models.activeStreams === 2, 'both upstream requests to be streaming');
+    const run = new URL(page.url()).searchParams.get('run')!;
     await page.close();
     await until(() => server.openStreams === 0, 'the server to see the EventSource go');
+    expect(server.models.activeStreams).toBe(2);
+    // Stopping is explicit: POST /cancel, from anywhere.
+    expect((await fetch(`${server.url}/cancel?session=${run}`, { method: 'POST' })).status).toBe(204);
     await until(() => server.models.activeStreams === 0, 'the upstream requests to end');
     expect(server.models.abortedStreams - abortedBefore).toBe(2);
+  });
+
+  it('a reload mid-answer continues where it was, a second tab follows live, Stop in the second tab stops both', async () => {
+    const abortedBefore = server.models.abortedStreams;
+    await page.selectOption('#strategy', 'compare');
+    await page.click('#run');
+    await page.waitForFunction(
+      () => (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > 20,
+    );
+    const address = page.url();
+    expect(address).toMatch(/[?&]run=/);
+    const before = await paneText(page, 'local');
+    await page.reload();
+    // The reloaded page reads the run from the log: at least what it showed, then more.
+    await page.waitForFunction(
+      (length) =>
+        (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > length,
+      before.length,
+    );
+    const afterReload = await paneText(page, 'local');
+    expect(afterReload.startsWith(before)).toBe(true);
+    expect(localAnswer.startsWith(afterReload)).toBe(true);
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('streaming');
+
+    const second = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    try {
+      await second.goto(address);
+      await second.waitForFunction(
+        () => (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > 0,
+      );
+      // Still one model call per track: both pages read the same run.
+      expect(server.models.activeStreams).toBe(2);
+      await second.click('#cancel');
+      await second.waitForSelector('body[data-state="cancelled"]');
+      await page.waitForSelector('body[data-state="cancelled"]');
+      await until(() => server.models.activeStreams === 0, 'the upstream requests to end');
+      expect(server.models.abortedStreams - abortedBefore).toBe(2);
+      // Both pages hold the same text, a prefix of the answer cut short by the stop.
+      const first = { local: await paneText(page, 'local'), cloud: await paneText(page, 'cloud') };
+      expect({ local: await paneText(second, 'local'), cloud: await paneText(second, 'cloud') }).toEqual(
+        first,
+      );
+      expect(localAnswer.startsWith(first.local)).toBe(true);
+      expect(first.local.length + first.cloud.length).toBeLessThan(localAnswer.length + cloudAnswer.length);
+      await second.screenshot({ path: resolve(artifacts, 'demo-web-second-tab-stopped.png') });
+    } finally {
+      await second.close();
+    }
   });
 
   it('runs the strategy chosen in the select box: handoff replaces the local draft with the cloud answer', async () => {
@@ -168,5 +224,76 @@ describe('npm run demo:web', () => {
     expect(draft.length).toBeLessThan(localAnswer.length);
     expect(await paneText(page, 'cloud')).toBe(cloudAnswer);
     await page.screenshot({ path: resolve(artifacts, 'demo-web-handoff.png'), fullPage: true });
+  });
+});
+
+describe('npm run demo:web with REDIS_URL (the runs in Redis, two demo servers)', () => {
+  jest.setTimeout(90_000);
+  let redisServer: RedisServer;
+  let redis: Redis[];
+  let logs: RedisStreamLog[];
+  let servers: DemoWebServer[];
+  let browser: Browser;
+
+  beforeAll(async () => {
+    redisServer = await startRedisServer();
+    redis = [0, 1].map(() => new Redis(redisServer.port, '127.0.0.1'));
+    logs = redis.map((client) => createRedisStreamLog(client));
+    // Two instances behind one address book: the run starts on the first and is read on the second.
+    servers = await Promise.all(
+      logs.map((log) =>
+        startDemoWebServer({
+          staticDir: resolve(root, 'demo/web'),
+          port: 0,
+          speed: 0.5,
+          env: {},
+          log,
+          batchMs: 20,
+        }),
+      ),
+    );
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(servers?.map((server) => server.close()) ?? []);
+    logs?.forEach((log) => log.close());
+    redis?.forEach((client) => client.disconnect());
+    await redisServer?.stop();
+  });
+
+  it('a page on the other instance follows the run live, and its Stop stops the producer on the first', async () => {
+    const [a, b] = servers as [DemoWebServer, DemoWebServer];
+    const first = await browser.newPage();
+    const second = await browser.newPage();
+    try {
+      await first.goto(a.url);
+      await first.waitForSelector('#strategy option[value="compare"]', { state: 'attached' });
+      await first.click('#run');
+      await first.waitForFunction(
+        () => (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > 0,
+      );
+      const run = new URL(first.url()).search;
+      await second.goto(`${b.url}/${run}`);
+      await second.waitForFunction(
+        () => (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > 0,
+      );
+      // The model calls run on A only.
+      expect(a.models.activeStreams).toBe(2);
+      expect(b.models.activeStreams).toBe(0);
+      await second.click('#cancel');
+      await second.waitForSelector('body[data-state="cancelled"]');
+      await first.waitForSelector('body[data-state="cancelled"]');
+      await until(() => a.models.activeStreams === 0, 'the upstream requests on A to end');
+      expect(await paneText(second, 'local')).toBe(await paneText(first, 'local'));
+      expect(await paneText(second, 'cloud')).toBe(await paneText(first, 'cloud'));
+      expect(localAnswer.startsWith(await paneText(first, 'local'))).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 });

@@ -112,3 +112,28 @@ it('rejects a second producer under the same id, across stores', async () => {
   first.unsubscribe();
   await ended('once');
 });
+
+it('a log that lost its tail (an older Redis snapshot) refuses the next write and readers report the hole', async () => {
+  const tokens = new Subject<RxllmEvent>();
+  const failed = new Promise<unknown>((resolve) =>
+    tokens.pipe(recordStream(log, 'holed', { batchMs: 5 })).subscribe({ error: resolve }),
+  );
+  tokens.next(ev.text('a'));
+  tokens.next(ev.text('b'));
+  while ((await redis.xlen('rxllm:{holed}:log')) < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  tokens.next(ev.text('c'));
+  while ((await redis.xlen('rxllm:{holed}:log')) < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  // Drop the first batch (positions 0 and 1), as a restore that missed it would.
+  const firstBatch = (await redis.xrange('rxllm:{holed}:log', '-', '+', 'COUNT', 1))[0]![0];
+  expect(firstBatch).toBe('1-1');
+  await redis.xdel('rxllm:{holed}:log', firstBatch);
+  const read = await new Promise<unknown>((resolve) =>
+    fromStreamLog(log, 'holed', { from: 0 }).subscribe({ error: resolve }),
+  );
+  expect(read).toMatchObject({ code: 'network', retryable: false, message: expect.stringContaining('hole') });
+  // Now drop the rest: the producer's next write finds the tail missing and stops, with a typed error.
+  await redis.xtrim('rxllm:{holed}:log', 'MAXLEN', 0);
+  tokens.next(ev.text('d'));
+  expect(await failed).toMatchObject({ code: 'network', retryable: false });
+  expect(await redis.xlen('rxllm:{holed}:log')).toBe(0);
+});

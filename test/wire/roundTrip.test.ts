@@ -1,6 +1,4 @@
 import { concat, from, throwError } from 'rxjs';
-import { readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { RxllmError } from '../../src/base/errors';
 import { codeForProviderError } from '../../src/base/httpError';
 import type { RxllmEvent } from '../../src/base/events';
@@ -9,31 +7,9 @@ import { toSSE } from '../../src/operators/toSSE';
 import { dialects } from '../../src/wire/dialects';
 import type { DialectName } from '../../src/wire/types';
 import { decodeChunks, decodeFixture } from '../support/decodeFixture';
+import { allFixtures, dialectOf } from '../support/fixtureDialect';
 
-const fixtureRoot = resolve(__dirname, '../fixtures');
-
-/** The dialect each recorded fixture is in (test/fixtures/README.md). */
-function dialectOf(path: string): DialectName {
-  if (path.startsWith('anthropic/')) return 'anthropic';
-  if (
-    path.startsWith('openai-responses/') ||
-    path.startsWith('github-copilot/') ||
-    path.startsWith('lmstudio/') ||
-    path === 'openrouter/responses-api-data-only-done.sse'
-  )
-    return 'openai-responses';
-  if (path.startsWith('ollama/')) return 'ollama';
-  if (path === 'edge/gemini-crlf.sse' || path.startsWith('gemini/') || path.startsWith('vertex/'))
-    return 'gemini';
-  if (path.startsWith('bedrock/'))
-    return path.includes('invoke-anthropic') ? 'bedrock-anthropic' : 'bedrock-converse';
-  return 'openai-chat';
-}
-
-const fixtures = readdirSync(fixtureRoot, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .flatMap((dir) => readdirSync(resolve(fixtureRoot, dir.name)).map((file) => `${dir.name}/${file}`))
-  .filter((path) => dialects[dialectOf(path)]?.createDecoder !== undefined);
+const fixtures = allFixtures.filter((path) => dialects[dialectOf(path)]?.createDecoder !== undefined);
 
 const targets = (
   ['rxllm', 'openai-chat', 'openai-responses', 'anthropic', 'ai-sdk-ui', 'ag-ui'] as const

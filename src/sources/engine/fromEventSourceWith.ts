@@ -93,17 +93,22 @@ export function fromEventSourceWith(
   // flow gates downstream are found from it.)
   return new Observable<RxllmEvent>((subscriber) => {
     let lastId: string | undefined;
-    let lastNumericId = -Infinity;
+    // The last numeric id as [seq, frame]: rxllm's stream log numbers the further frames of one
+    // event `<seq>.1`, `<seq>.2`.
+    let lastNumeric: [number, number] = [-Infinity, 0];
     let framesSeen = false;
     let restart: (() => void) | undefined;
 
     const accept = (id: string | undefined): boolean => {
       framesSeen = true;
       if (id === undefined) return true;
-      const numeric = /^\d+$/.test(id) ? Number(id) : NaN;
-      if (!Number.isNaN(numeric)) {
-        if (numeric <= lastNumericId) return false; // already delivered before the cut
-        lastNumericId = numeric;
+      const match = /^(\d+)(?:\.(\d+))?$/.exec(id);
+      if (match !== null) {
+        const numeric: [number, number] = [Number(match[1]), Number(match[2] ?? 0)];
+        const [seq, frame] = lastNumeric;
+        // Not above the last one: already delivered before the cut.
+        if (numeric[0] < seq || (numeric[0] === seq && numeric[1] <= frame)) return false;
+        lastNumeric = numeric;
       }
       lastId = id;
       return true;

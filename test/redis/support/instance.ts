@@ -11,16 +11,49 @@ import OpenAI from 'openai';
 import { createRedisStreamLog } from '../../../src/log/createRedisStreamLog';
 import { persistStream } from '../../../src/log/persistStream';
 import { serveStreamLog } from '../../../src/log/serveStreamLog';
+import type { Observable } from 'rxjs';
+import type { RxllmEvent } from '../../../src/base/events';
+import { fromBedrockEventStream } from '../../../src/bedrock/fromBedrockEventStream';
 import { fromAnthropic } from '../../../src/sources/fromAnthropic';
+import { fromNDJSON } from '../../../src/sources/fromNDJSON';
 import { fromOpenAI } from '../../../src/sources/fromOpenAI';
+import { fromSSE } from '../../../src/sources/fromSSE';
 import type { DialectName } from '../../../src/wire/types';
 
 const redis = new Redis(Number(process.env.REDIS_PORT), '127.0.0.1');
+// Failed commands report connection errors; no need to log each reconnect attempt too.
+redis.on('error', () => {});
 const log = createRedisStreamLog(redis);
 const leaseMs = Number(process.env.LEASE_MS ?? 1000);
 const batchMs = Number(process.env.BATCH_MS ?? 20);
 const anthropic = new Anthropic({ baseURL: process.env.PROVIDER_URL, apiKey: 'test', maxRetries: 0 });
 const openai = new OpenAI({ baseURL: `${process.env.PROVIDER_URL}/v1`, apiKey: 'test', maxRetries: 0 });
+
+/**
+ * The producer for `?fixture=<path>&input=<dialect>`: the replay server's `/fixture/<path>` route
+ * read as that provider dialect (SSE, NDJSON or Bedrock's event stream); else the SDK sources.
+ */
+function producer(url: URL): Observable<RxllmEvent> {
+  const fixture = url.searchParams.get('fixture');
+  if (fixture !== null) {
+    const input = url.searchParams.get('input') as DialectName;
+    const request = (signal: AbortSignal) =>
+      fetch(`${process.env.PROVIDER_URL}/fixture/${fixture}`, { method: 'POST', signal });
+    if (input === 'bedrock-converse' || input === 'bedrock-anthropic') {
+      return fromBedrockEventStream(request, { dialect: input });
+    }
+    return input === 'ollama'
+      ? fromNDJSON(request, { dialect: input })
+      : fromSSE(request, { dialect: input });
+  }
+  return url.searchParams.get('provider') === 'anthropic'
+    ? fromAnthropic(anthropic, {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 1024,
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+    : fromOpenAI(openai, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+}
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -39,18 +72,7 @@ const server = createServer((req, res) => {
       res.statusCode = cancelled ? 200 : 404;
       res.end(JSON.stringify({ cancelled }));
     } else if (req.method === 'POST') {
-      await persistStream(
-        url.searchParams.get('provider') === 'anthropic'
-          ? fromAnthropic(anthropic, {
-              model: 'claude-sonnet-4-5',
-              max_tokens: 1024,
-              messages: [{ role: 'user', content: 'hi' }],
-            })
-          : fromOpenAI(openai, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
-        log,
-        id,
-        { leaseMs, batchMs },
-      );
+      await persistStream(producer(url), log, id, { leaseMs, batchMs });
       await serveStreamLog(log, id, req, res, serve);
     } else {
       await serveStreamLog(log, id, req, res, serve);

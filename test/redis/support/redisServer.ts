@@ -19,35 +19,56 @@ export function freePort(): Promise<number> {
 export interface RedisServer {
   port: number;
   url: string;
+  /** Stops the server (SIGTERM: a persistent one writes its append-only file) and starts it again on the same port and directory. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts Debian's redis-server on a free loopback port, without persistence, in a temp dir. */
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** Append-only file, fsynced on every write: a restart keeps everything. Default false: a restart loses everything. */
+  persistent?: boolean;
+}
+
+/** Starts Debian's redis-server on a free loopback port, in a temp dir (no persistence unless asked). */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rxllm-redis-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    '/usr/bin/redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
+  const persistence = options.persistent
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
+  const start = async (): Promise<ChildProcess> => {
+    const started = spawn(
+      '/usr/bin/redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      started.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) resolve();
+      });
+      started.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
     });
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
+    return started;
+  };
+  const halt = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  let child = await start();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    async restart() {
+      await halt();
+      child = await start();
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };

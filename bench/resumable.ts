@@ -1,0 +1,447 @@
+/**
+ * Resumable streams on one redis-server: rxllm's Redis stream log against Vercel's
+ * `resumable-stream` (ioredis clients for both), on the same workload.
+ *
+ *   npm run bench:resumable [-- --quick] [--out bench/RESULTS.md]
+ *
+ * Figures (see bench/RESULTS.md, "Resumable streams"):
+ * - Redis commands per 1,000 tokens: commands the clients sent (counted at ioredis's
+ *   `sendCommand`, every connection of the process), and the server's own count from `INFO
+ *   commandstats` (which also counts the commands a Lua script runs), for a producer alone and for a
+ *   producer with one reader that attaches at the start, as a resumed tab would.
+ * - Producer CPU per token: process CPU (user + system) over the producer-alone run.
+ * - Catch-up: a late reader attaches to a live 100,000-token stream and reads it to its current
+ *   end; against reading the same log raw (`XRANGE` of the whole stream, batches split into lines).
+ * - Memory per idle stream: 100 live streams of 1,000 tokens each with no activity: Redis
+ *   `used_memory` and the producer process's heap (after GC), per stream.
+ *
+ * Timings are wall time on a shared machine: medians of rounds, read as ratios.
+ */
+import { performance } from 'node:perf_hooks';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
+import Redis from 'ioredis';
+import { Subject, firstValueFrom, take, toArray } from 'rxjs';
+import { createResumableStreamContext } from 'resumable-stream/ioredis';
+import type { RxllmEvent } from '../src/base/events';
+import { createRedisStreamLog } from '../src/log/createRedisStreamLog';
+import { fromStreamLogEntries } from '../src/log/fromStreamLog';
+import { recordStream } from '../src/log/recordStream';
+import { startRedisServer } from '../test/redis/support/redisServer';
+import { generateTokens } from './generate';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const outIndex = args.indexOf('--out');
+const out = outIndex === -1 ? undefined : args[outIndex + 1];
+const rounds = quick ? 1 : 5;
+const pacedTokens = 1_000;
+/** A fast model: 200 tokens/s, as 4 tokens every 20 ms (few timers: their CPU is noise here). */
+const tokenIntervalMs = 20;
+const tokensPerTick = 4;
+const catchUpTokens = quick ? 20_000 : 100_000;
+const idleStreams = quick ? 20 : 100;
+const idleTokens = 1_000;
+
+// ---------------------------------------------------------------------------------------------
+// Counting what the clients send: every ioredis connection of this process goes through here.
+let sent = 0;
+const sendCommand = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function (this: Redis, ...rest: Parameters<typeof sendCommand>) {
+  sent++;
+  return sendCommand.apply(this, rest);
+} as typeof sendCommand;
+
+const tokens = generateTokens(Math.max(pacedTokens, catchUpTokens, idleTokens), 7);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+const textEvent = (i: number): RxllmEvent => ({ type: 'text', text: tokens[i]! });
+/** What resumable-stream carries for a token: the SSE frame a server would write for it. */
+const frameOf = (i: number): string => `data: ${JSON.stringify(textEvent(i))}\n\n`;
+
+const server = await startRedisServer();
+const admin = new Redis(server.port, '127.0.0.1');
+const client = () => new Redis(server.port, '127.0.0.1');
+
+async function serverCommands(): Promise<number> {
+  const info = await admin.info('commandstats');
+  let total = 0;
+  for (const match of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) {
+    if (match[1] !== 'info' && match[1] !== 'config') total += Number(match[2]);
+  }
+  return total;
+}
+
+/** Counts the commands (client-sent and server-run) and the CPU of `work`. */
+async function counted(work: () => Promise<void>): Promise<{ sent: number; server: number; cpuUs: number }> {
+  await admin.config('RESETSTAT');
+  const sentBefore = sent;
+  const cpu = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(cpu);
+  // Let trailing writes (the end, unsubscribes) land before the count.
+  await sleep(50);
+  return { sent: sent - sentBefore, server: await serverCommands(), cpuUs: used.user + used.system };
+}
+
+interface Contender {
+  name: string;
+  /** Produces `count` tokens paced (or in bursts of 100 when `paced` is false); resolves at the end. */
+  produce(id: string, count: number, paced: boolean): { done: Promise<void>; end(): void };
+  /** Reads the stream from its start until `count` tokens arrived. */
+  read(id: string, count: number): Promise<void>;
+  close(): void;
+}
+
+async function drive(count: number, paced: boolean, next: (i: number) => void): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    next(i);
+    if (paced) {
+      if (i % tokensPerTick === tokensPerTick - 1) await sleep(tokenIntervalMs);
+    } else if (i % 100 === 99) await turn();
+  }
+}
+
+function rxllmContender(batchMs: number): Contender {
+  const connection = client();
+  const log = createRedisStreamLog(connection);
+  return {
+    name: `rxllm (batchMs ${batchMs})`,
+    produce(id, count, paced) {
+      const source = new Subject<RxllmEvent>();
+      const recorded = new Promise<void>((resolve, reject) =>
+        source.pipe(recordStream(log, id, { batchMs })).subscribe({ complete: resolve, error: reject }),
+      );
+      let endNow!: () => void;
+      const ended = new Promise<void>((resolve) => (endNow = resolve));
+      const done = (async () => {
+        await drive(count, paced, (i) => source.next(textEvent(i)));
+        await ended;
+        source.complete();
+        await recorded;
+        while ((await log.state(id)) !== 'ended') await sleep(2);
+      })();
+      return { done, end: endNow };
+    },
+    async read(id, count) {
+      // Attach once the producer has opened the stream (resumable-stream's reader waits the same way).
+      while ((await log.state(id)) === 'unknown') await sleep(2);
+      const entries = await firstValueFrom(fromStreamLogEntries(log, id).pipe(take(count), toArray()));
+      if (entries.length !== count) throw new Error(`rxllm read ${entries.length} of ${count}`);
+    },
+    close() {
+      log.close();
+      connection.disconnect();
+    },
+  };
+}
+
+function resumableStreamContender(): Contender {
+  const publisher = client();
+  const subscriber = client();
+  const context = createResumableStreamContext({ waitUntil: null, publisher, subscriber });
+  // Readers are on another instance: their own context and connections.
+  const readerPublisher = client();
+  const readerSubscriber = client();
+  const readerContext = createResumableStreamContext({
+    waitUntil: null,
+    publisher: readerPublisher,
+    subscriber: readerSubscriber,
+  });
+  return {
+    name: 'resumable-stream 2.2.13',
+    produce(id, count, paced) {
+      let push!: (chunk: string) => void;
+      let close!: () => void;
+      const source = new ReadableStream<string>({
+        start(controller) {
+          push = (chunk) => controller.enqueue(chunk);
+          close = () => controller.close();
+        },
+      });
+      let endNow!: () => void;
+      const ended = new Promise<void>((resolve) => (endNow = resolve));
+      const done = (async () => {
+        const stream = await context.createNewResumableStream(id, () => source);
+        // The producer's own response reads what it makes, as an HTTP response would.
+        const reading = (async () => {
+          const reader = stream!.getReader();
+          while (!(await reader.read()).done);
+        })();
+        await drive(count, paced, (i) => push(frameOf(i)));
+        await ended;
+        close();
+        await reading;
+        while ((await context.hasExistingStream(id)) !== 'DONE') await sleep(2);
+      })();
+      return { done, end: endNow };
+    },
+    async read(id, count) {
+      // Resolved once the producer's stream exists (createNewResumableStream has set its sentinel).
+      let stream: ReadableStream<string> | null | undefined;
+      while (!(stream = await readerContext.resumeExistingStream(id))) await sleep(2);
+      const reader = stream.getReader();
+      let frames = 0;
+      while (frames < count) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        // Chunks arrive joined (the catch-up is one message): count frames, as rxllm counts events.
+        frames += value.split('\n\n').length - 1;
+      }
+      await reader.cancel();
+      if (frames < count) throw new Error(`resumable-stream read ${frames} of ${count}`);
+    },
+    close() {
+      for (const connection of [publisher, subscriber, readerPublisher, readerSubscriber])
+        connection.disconnect();
+    },
+  };
+}
+
+let streamNumber = 0;
+const nextId = (name: string) => `${name.replace(/\W+/g, '-')}-${process.pid}-${streamNumber++}`;
+
+interface Result {
+  name: string;
+  aloneSent: number[];
+  aloneServer: number[];
+  readerSent: number[];
+  readerServer: number[];
+  cpuUsPerToken: number[];
+  catchUpMs: number[];
+  rawMs: number[];
+  rawParseMs: number[];
+  overRaw: number[];
+  overRawParse: number[];
+  cpuWithReaderUsPerToken: number[];
+  redisBytesPerIdle: number;
+  heapBytesPerIdle: number;
+}
+
+/** CPU of the pacing loop alone (timers, no stream), taken off each producer's CPU. */
+async function pacingCpuUs(): Promise<number> {
+  const cpu = process.cpuUsage();
+  await drive(pacedTokens, true, () => {});
+  const used = process.cpuUsage(cpu);
+  return used.user + used.system;
+}
+
+async function producerAlone(contender: Contender, result: Result): Promise<void> {
+  const id = nextId(contender.name);
+  const before = await pacingCpuUs();
+  const run = await counted(async () => {
+    const producer = contender.produce(id, pacedTokens, true);
+    producer.end();
+    await producer.done;
+  });
+  const baseline = (before + (await pacingCpuUs())) / 2;
+  result.aloneSent.push((run.sent * 1000) / pacedTokens);
+  result.aloneServer.push((run.server * 1000) / pacedTokens);
+  result.cpuUsPerToken.push(Math.max(0, run.cpuUs - baseline) / pacedTokens);
+}
+
+async function producerWithReader(contender: Contender, result: Result): Promise<void> {
+  const id = nextId(contender.name);
+  const before = await pacingCpuUs();
+  const run = await counted(async () => {
+    const producer = contender.produce(id, pacedTokens, true);
+    const reading = contender.read(id, pacedTokens);
+    producer.end();
+    await Promise.all([producer.done, reading]);
+  });
+  const baseline = (before + (await pacingCpuUs())) / 2;
+  result.readerSent.push((run.sent * 1000) / pacedTokens);
+  result.readerServer.push((run.server * 1000) / pacedTokens);
+  result.cpuWithReaderUsPerToken.push(Math.max(0, run.cpuUs - baseline) / pacedTokens);
+}
+
+/** A live stream of `catchUpTokens` (written in bursts), then a late reader reads it all. */
+async function catchUp(contender: Contender, result: Result, rxllmRaw: boolean): Promise<void> {
+  const id = nextId(contender.name);
+  const producer = contender.produce(id, catchUpTokens, false);
+  // Wait until the whole stream is stored (rxllm) or produced (resumable-stream keeps it in memory).
+  await sleep(200);
+  if (rxllmRaw) {
+    const key = `rxllm:{${id}}:log`;
+    let stored = 0;
+    while (stored < catchUpTokens) {
+      const batches = (await admin.xrange(key, '-', '+')) as [string, string[]][];
+      stored = batches.reduce((sum, [, fields]) => sum + fields[1]!.split('\n').length, 0);
+      if (stored < catchUpTokens) await sleep(20);
+    }
+    const rawRead = async (parse: boolean): Promise<number> => {
+      const rawStart = performance.now();
+      let lines = 0;
+      for (const [, fields] of (await admin.xrange(key, '-', '+')) as [string, string[]][]) {
+        const batch = fields[1]!.split('\n');
+        if (parse) for (const line of batch) lines += JSON.parse(line) === null ? 0 : 1;
+        else lines += batch.length;
+      }
+      const ms = performance.now() - rawStart;
+      if (lines !== catchUpTokens) throw new Error(`raw read ${lines} of ${catchUpTokens}`);
+      return ms;
+    };
+    // Raw reads just before and just after the reader, so that a ratio compares like moments.
+    const rawBefore = await rawRead(false);
+    const parseBefore = await rawRead(true);
+    const start = performance.now();
+    await contender.read(id, catchUpTokens);
+    const catchUpMs = performance.now() - start;
+    const raw = (rawBefore + (await rawRead(false))) / 2;
+    const rawParse = (parseBefore + (await rawRead(true))) / 2;
+    result.catchUpMs.push(catchUpMs);
+    result.rawMs.push(raw);
+    result.rawParseMs.push(rawParse);
+    result.overRaw.push(catchUpMs / raw);
+    result.overRawParse.push(catchUpMs / rawParse);
+  } else {
+    await sleep(500);
+    const start = performance.now();
+    await contender.read(id, catchUpTokens);
+    result.catchUpMs.push(performance.now() - start);
+  }
+  producer.end();
+  await producer.done;
+}
+
+async function memoryPerIdle(contender: Contender, result: Result): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await sleep(100);
+  const redisBefore = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+  const heapBefore = process.memoryUsage().heapUsed;
+  const producers = Array.from({ length: idleStreams }, () =>
+    contender.produce(nextId(contender.name), idleTokens, false),
+  );
+  // Idle: everything written, no activity, the streams not ended.
+  await sleep(1000);
+  gc?.();
+  await sleep(100);
+  gc?.();
+  const redisAfter = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+  const heapAfter = process.memoryUsage().heapUsed;
+  result.redisBytesPerIdle = (redisAfter - redisBefore) / idleStreams;
+  result.heapBytesPerIdle = (heapAfter - heapBefore) / idleStreams;
+  for (const producer of producers) producer.end();
+  await Promise.all(producers.map((producer) => producer.done));
+}
+
+const started = Date.now();
+const results: Result[] = [];
+const makers: [() => Contender, boolean][] = [
+  [() => rxllmContender(20), true],
+  [() => rxllmContender(100), true],
+  [resumableStreamContender, false],
+];
+for (const [make, isRxllm] of makers) {
+  const contender = make();
+  const result: Result = {
+    name: contender.name,
+    aloneSent: [],
+    aloneServer: [],
+    readerSent: [],
+    readerServer: [],
+    cpuUsPerToken: [],
+    catchUpMs: [],
+    rawMs: [],
+    rawParseMs: [],
+    overRaw: [],
+    overRawParse: [],
+    cpuWithReaderUsPerToken: [],
+    redisBytesPerIdle: 0,
+    heapBytesPerIdle: 0,
+  };
+  // Warm-up: JIT and connections.
+  const warm = contender.produce(nextId(contender.name), 2_000, false);
+  warm.end();
+  await warm.done;
+  for (let round = 0; round < rounds; round++) {
+    await producerAlone(contender, result);
+    await producerWithReader(contender, result);
+    await catchUp(contender, result, isRxllm);
+    process.stderr.write(`${contender.name}: round ${round + 1} of ${rounds} done\n`);
+  }
+  await memoryPerIdle(contender, result);
+  contender.close();
+  results.push(result);
+}
+admin.disconnect();
+await server.stop();
+
+// ---------------------------------------------------------------------------------------------
+const [rx, rx100, rs] = results as [Result, Result, Result];
+const fmt = (value: number, digits = 1) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const range = (values: number[], digits = 1) =>
+  values.length > 1
+    ? `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`
+    : fmt(values[0]!, digits);
+const version = (name: string) =>
+  (
+    JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+const met = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
+const command = `npm run bench:resumable${quick ? ' -- --quick' : ''}`;
+const row = (figure: string, pick: (r: Result) => string, target = '', verdict = '') =>
+  `| ${figure} | ${pick(rx)} | ${pick(rx100)} | ${pick(rs)} | ${target} | ${verdict} |`;
+
+const lines = [
+  '',
+  '## Resumable streams: rxllm Redis log vs resumable-stream',
+  '',
+  `\`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round((Date.now() - started) / 1000)} s.`,
+  '',
+  `- Versions: node ${process.version}, redis-server ${/v=([\d.]+)/.exec(execFileSync('/usr/bin/redis-server', ['--version']).toString())?.[1]}, ioredis ${version('ioredis')}, resumable-stream ${version('resumable-stream')}. One local redis-server, no persistence; every contender uses ioredis clients. \`assistant-stream\`'s resumable store was not run (not installed here).`,
+  `- Workload: ${fmt(pacedTokens, 0)} text tokens at 200 tokens/s (${tokensPerTick} every ${tokenIntervalMs} ms); rxllm records events (\`batchMs\` 20, the default, and 100), resumable-stream carries each token's SSE frame (\`data: <event JSON>\`). "With a reader": a reader on its own connections (another instance) attaches at the start and reads to the end. ${rounds} round(s), medians with the range over rounds.`,
+  `- Commands: "sent" is what the clients sent (counted at ioredis \`sendCommand\`); "server" is \`INFO commandstats\`, which also counts what a Lua script runs inside one command (an rxllm append is one \`EVALSHA\` running \`XREVRANGE\` and \`XADD\`). CPU is the producer process's (user + system, the Redis client included) over the producer-alone run, less the CPU of the same pacing loop without a stream.`,
+  `- Catch-up: a reader attaches to a live stream of ${fmt(catchUpTokens, 0)} tokens (written in bursts of 100) and reads it to its current end (rxllm: every event decoded; resumable-stream: the frames as text); raw is one \`XRANGE - +\` of the same rxllm log with the batches split into lines (no decoding). Memory: ${idleStreams} live streams of ${fmt(idleTokens, 0)} tokens, idle (no writes, not ended), Redis \`used_memory\` and this process's heap after GC, per stream.`,
+  '',
+  '| figure | rxllm (batchMs 20) | rxllm (batchMs 100) | resumable-stream | target | |',
+  '| --- | ---: | ---: | ---: | --- | --- |',
+  row(
+    'Redis commands sent per 1,000 tokens, producer alone',
+    (r) => range(r.aloneSent),
+    'fewer than resumable-stream',
+    met(median(rx.aloneSent) < median(rs.aloneSent)),
+  ),
+  row(
+    'Redis commands sent per 1,000 tokens, with one reader',
+    (r) => range(r.readerSent),
+    'fewer than resumable-stream',
+    met(median(rx.readerSent) < median(rs.readerSent)),
+  ),
+  row('commands run by Redis (commandstats) per 1,000 tokens, producer alone', (r) => range(r.aloneServer)),
+  row('commands run by Redis (commandstats) per 1,000 tokens, with one reader', (r) => range(r.readerServer)),
+  row(
+    'producer CPU per token (µs)',
+    (r) => range(r.cpuUsPerToken, 2),
+    'less than resumable-stream',
+    met(median(rx.cpuUsPerToken) < median(rs.cpuUsPerToken)),
+  ),
+  row('CPU per token, producer and one reader in one process (µs)', (r) =>
+    range(r.cpuWithReaderUsPerToken, 2),
+  ),
+  row(`late reader catch-up, ${fmt(catchUpTokens, 0)} tokens (ms)`, (r) => range(r.catchUpMs)),
+  row('raw `XRANGE` of the same log (ms)', (r) => (r.rawMs.length > 0 ? range(r.rawMs) : '')),
+  row(
+    'catch-up over raw (per round, raw read just before and after)',
+    (r) => (r.overRaw.length > 0 ? `${range(r.overRaw, 2)}×` : ''),
+    '≤ 2×',
+    met(median(rx.overRaw) <= 2),
+  ),
+  row('raw `XRANGE` and `JSON.parse` of each event (ms)', (r) =>
+    r.rawParseMs.length > 0 ? range(r.rawParseMs) : '',
+  ),
+  row('catch-up over raw with `JSON.parse`', (r) =>
+    r.overRawParse.length > 0 ? `${range(r.overRawParse, 2)}×` : '',
+  ),
+  row('Redis memory per idle stream (bytes)', (r) => fmt(r.redisBytesPerIdle, 0)),
+  row('producer heap per idle stream (bytes)', (r) => fmt(r.heapBytesPerIdle, 0)),
+  '',
+];
+const report = lines.join('\n');
+process.stdout.write(report);
+if (out !== undefined) appendFileSync(out, report);
