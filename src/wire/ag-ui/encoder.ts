@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '../../base/events';
+import type { FinishReason } from '../../base/events';
 import type { RxllmError } from '../../base/errors';
 import { StepUsage } from '../stepUsage';
 import { randomId } from '../randomId';
