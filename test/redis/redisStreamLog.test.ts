@@ -5,23 +5,14 @@ import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createR
 import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';
 import { ev } from '../../src/testing';
-import { startRedisServer, type RedisServer } from './support/redisServer';
+import { startRedisLog, type RedisLog } from './support/redisLog';
 
-let redisServer: RedisServer;
+let setup: RedisLog;
 let redis: Redis;
 let log: RedisStreamLog;
 
-beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = new Redis(redisServer.port, '127.0.0.1');
-  log = createRedisStreamLog(redis);
-});
-
-afterAll(async () => {
-  log?.close();
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+beforeAll(async () => ({ redis, log } = setup = await startRedisLog()));
+afterAll(() => setup?.stop());
 
 async function ended(id: string): Promise<void> {
   while ((await log.state(id)) !== 'ended') await new Promise((resolve) => setTimeout(resolve, 5));
