@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { weatherAgent as aiSdkAgent } from '../../examples/agent/aiSdkAgent';
 import { weatherAgent as rxllmAgent } from '../../examples/agent/rxllmAgent';
-import { type ReplayServer } from '../../src/testing/createReplayServer';
-import { replaySteps } from '../tools/support/weatherTools';
+import type { ReplayServer } from '../../src/testing/createReplayServer';
+import { replaySteps } from '../support/replaySteps';
 
 /** A replay server that answers the two requests of the recorded weather-agent exchange. */
 const replay = () =>

@@ -5,7 +5,7 @@ import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools } from '../../src/tools/runTools';
 import { toAnthropicMessages } from '../../src/tools/toAnthropicMessages';
-import { replaySteps } from './support/weatherTools';
+import { replaySteps } from '../support/replaySteps';
 
 // A real two-request tool loop recorded against Anthropic (pydantic-ai's cassette
 // test_anthropic_text_editor_toolset_stream.yaml; test/fixtures/README.md): claude-sonnet-4-6 calls

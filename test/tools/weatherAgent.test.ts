@@ -4,7 +4,7 @@ import { collect } from '../../src/sinks/collect';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { fromOllama } from '../../src/sources/fromOllama';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
-import { type ReplayServer } from '../../src/testing/createReplayServer';
+import type { ReplayServer } from '../../src/testing/createReplayServer';
 import { anthropicSteps } from '../../src/tools/anthropicSteps';
 import { runTools } from '../../src/tools/runTools';
 import { toAnthropicMessages } from '../../src/tools/toAnthropicMessages';
@@ -13,16 +13,8 @@ import { toOllamaMessages } from '../../src/tools/toOllamaMessages';
 import { toOpenAIChatMessages } from '../../src/tools/toOpenAIChatMessages';
 import { toOpenAIChatTools } from '../../src/tools/toOpenAIChatTools';
 import { fixtureBytes } from '../support/decodeFixture';
-import {
-  answer,
-  cityParameters,
-  invalid,
-  paris,
-  question,
-  replaySteps,
-  timedOut,
-  weatherTools,
-} from './support/weatherTools';
+import { replaySteps } from '../support/replaySteps';
+import { answer, cityParameters, question, weatherTools } from './support/weatherTools';
 
 // The weather agent of issue 10: two tools; one call fails validation, one tool is slow and times out.
 const { tools, forecastSignals } = weatherTools();
@@ -104,17 +96,17 @@ describe('a two-step weather agent against the replay server', () => {
       {
         role: 'tool',
         tool_call_id: 'call_PaWx1whyEaYG438VE1OIflxA',
-        content: JSON.stringify(paris),
+        content: '{"city":"Paris","tempC":21,"sky":"sunny"}',
       },
       {
         role: 'tool',
         tool_call_id: 'call_OsLo9fj3KN6qU9N1OuDNYTaw',
-        content: `Error: ${invalid}`,
+        content: 'Error: invalid arguments: city: Invalid input: expected string, received undefined',
       },
       {
         role: 'tool',
         tool_call_id: 'call_FcSt4kZmQ2pR7sTn8uVw1xYz',
-        content: `Error: ${timedOut}`,
+        content: 'Error: timed out after 20 ms',
       },
     ]);
   });
@@ -179,7 +171,7 @@ describe('a two-step weather agent against the replay server', () => {
           {
             type: 'tool_result',
             tool_use_id: 'toolu_01AgentWeatherParis0001',
-            content: JSON.stringify(paris),
+            content: '{"city":"Paris","tempC":21,"sky":"sunny"}',
           },
         ],
       },

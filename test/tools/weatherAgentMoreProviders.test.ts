@@ -4,7 +4,7 @@ import { RxllmError } from '../../src/base/errors';
 import { collect } from '../../src/sinks/collect';
 import { fromOpenAIResponses } from '../../src/sources/fromOpenAIResponses';
 import { fromSSE } from '../../src/sources/fromSSE';
-import { type ReplayServer } from '../../src/testing/createReplayServer';
+import type { ReplayServer } from '../../src/testing/createReplayServer';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools } from '../../src/tools/runTools';
 import { toGeminiContents } from '../../src/tools/toGeminiContents';
@@ -16,16 +16,8 @@ import { toOpenAIResponsesContinuation } from '../../src/tools/toOpenAIResponses
 import { toOpenAIResponsesInput } from '../../src/tools/toOpenAIResponsesInput';
 import { toOpenAIResponsesTools } from '../../src/tools/toOpenAIResponsesTools';
 import { fixtureBytes } from '../support/decodeFixture';
-import {
-  answer,
-  cityParameters,
-  invalid,
-  paris,
-  question,
-  replaySteps,
-  timedOut,
-  weatherTools,
-} from './support/weatherTools';
+import { replaySteps } from '../support/replaySteps';
+import { answer, cityParameters, question, weatherTools } from './support/weatherTools';
 
 // The weather agent of issue 10 (as in weatherAgent.test.ts), for OpenAI Responses and Gemini.
 const { tools, forecastSignals } = weatherTools();
@@ -41,14 +33,14 @@ const outputs = [
   {
     type: 'function_call_output',
     call_id: calls[0]!.id,
-    output: JSON.stringify(paris),
+    output: '{"city":"Paris","tempC":21,"sky":"sunny"}',
   },
   {
     type: 'function_call_output',
     call_id: calls[1]!.id,
-    output: `Error: ${invalid}`,
+    output: 'Error: invalid arguments: city: Invalid input: expected string, received undefined',
   },
-  { type: 'function_call_output', call_id: calls[2]!.id, output: `Error: ${timedOut}` },
+  { type: 'function_call_output', call_id: calls[2]!.id, output: 'Error: timed out after 20 ms' },
 ];
 
 describe('the weather agent on OpenAI Responses, through the openai client', () => {

@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { collect } from '../../src/sinks/collect';
 import { fromOllama } from '../../src/sources/fromOllama';
 import { fromSSE } from '../../src/sources/fromSSE';
-import { type ReplayServer } from '../../src/testing/createReplayServer';
+import type { ReplayServer } from '../../src/testing/createReplayServer';
 import { anthropicSteps } from '../../src/tools/anthropicSteps';
 import { runTools } from '../../src/tools/runTools';
 import { toGeminiContents } from '../../src/tools/toGeminiContents';
@@ -10,20 +10,16 @@ import { toGeminiTools } from '../../src/tools/toGeminiTools';
 import { toOllamaMessages } from '../../src/tools/toOllamaMessages';
 import { toOllamaTools } from '../../src/tools/toOllamaTools';
 import { fixtureBytes } from '../support/decodeFixture';
-import {
-  answer,
-  invalid,
-  paris,
-  question,
-  replaySteps,
-  timedOut,
-  weatherTools,
-} from './support/weatherTools';
+import { replaySteps } from '../support/replaySteps';
+import { answer, question, weatherTools } from './support/weatherTools';
 
 // The whole weather agent of issue 10 on Anthropic (thinking on), Ollama and Gemini: the model
 // calls get_weather for Paris, get_weather with an invalid argument, and get_forecast, which is
 // slow and is cancelled by its 20 ms timeout; the next request carries all three outcomes.
 const { tools, forecastSignals } = weatherTools();
+const paris = { city: 'Paris', tempC: 21, sky: 'sunny' };
+const invalid = 'invalid arguments: city: Invalid input: expected string, received undefined';
+const timedOut = 'timed out after 20 ms';
 
 let server: ReplayServer | undefined;
 afterEach(async () => server?.close());
