@@ -5,7 +5,7 @@ import { z } from 'zod';
 // In your app: from 'rxllm'.
 import { collect, defineTool, openAIChatSteps, runTools } from '../../src/index';
 
-const tools = [
+export const tools = [
   defineTool({
     name: 'get_weather',
     description: 'Current weather in a city',

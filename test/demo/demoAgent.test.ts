@@ -1,28 +1,5 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { getWeather } from '../../demo/agent';
-
-const root = resolve(__dirname, '../..');
-
-/** Runs `npm run demo -- --agent …`'s command with no real provider configured. */
-function runDemo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const name of ['OLLAMA_HOST', 'OLLAMA_MODEL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'FORCE_COLOR'])
-    delete env[name];
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/demo.ts', '--agent', ...args], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+import { runDemo } from './runDemo';
 
 /** The `step N usage: I in · O out · finish: R` lines, as numbers. */
 function stepUsage(stdout: string) {
@@ -40,7 +17,13 @@ describe('npm run demo -- --agent (embedded local model)', () => {
   jest.setTimeout(60_000);
 
   it('shows the tool call, its result, each step’s usage, the total and the answer', async () => {
-    const { code, stdout, stderr } = await runDemo(['--speed', '4', '--prompt', 'How warm is it in Oslo?']);
+    const { code, stdout, stderr } = await runDemo([
+      '--agent',
+      '--speed',
+      '4',
+      '--prompt',
+      'How warm is it in Oslo?',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const weather = await getWeather.execute(

@@ -1,12 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { runConformanceTests } from '@durable-streams/server-conformance-tests';
-import Redis from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createMemoryStreamLog } from '../../src/log/createMemoryStreamLog';
-import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createRedisStreamLog';
 import { durableStreamNodeHandler } from '../../src/log/durableStreamNodeHandler';
 import type { StreamLogStore } from '../../src/log/StreamLogStore';
-import { startRedisServer, type RedisServer } from '../redis/support/redisServer';
+import { startRedisLog, type RedisLog } from '../redis/support/redisLog';
 
 /** The suite's own waits assume the server answers a quiet long-poll within its timeout. */
 const longPollMs = 2_000;
@@ -28,20 +26,14 @@ describe.runIf(process.env.DURABLE_STORE !== 'memory')(
   'rxllm Durable Streams endpoint on redis-server',
   () => {
     const config = { baseUrl: '', longPollTimeoutMs: longPollMs + 3_000 };
-    let redis: RedisServer;
-    let client: Redis;
-    let store: RedisStreamLog;
+    let redis: RedisLog;
     let server: Server;
     beforeAll(async () => {
-      redis = await startRedisServer();
-      client = new Redis(redis.url);
-      store = createRedisStreamLog(client);
-      ({ server, url: config.baseUrl } = await listen(store));
+      redis = await startRedisLog();
+      ({ server, url: config.baseUrl } = await listen(redis.log));
     });
     afterAll(async () => {
       await close(server);
-      store.close();
-      client.disconnect();
       await redis.stop();
     });
     runConformanceTests(config);

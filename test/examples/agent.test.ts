@@ -2,19 +2,16 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { weatherAgent as aiSdkAgent } from '../../examples/agent/aiSdkAgent';
 import { weatherAgent as rxllmAgent } from '../../examples/agent/rxllmAgent';
-import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
-import { fixtureBytes } from '../support/decodeFixture';
+import type { ReplayServer } from '../../src/testing/createReplayServer';
+import { replaySteps } from '../support/replaySteps';
 
 /** A replay server that answers the two requests of the recorded weather-agent exchange. */
 const replay = () =>
-  createReplayServer({
-    routes: {
-      '/v1/chat/completions': [
-        { transcript: fixtureBytes('openai-chat/weather-agent-step0.sse') },
-        { transcript: fixtureBytes('openai-chat/weather-agent-step1.sse') },
-      ],
-    },
-  });
+  replaySteps(
+    '/v1/chat/completions',
+    'openai-chat/weather-agent-step0.sse',
+    'openai-chat/weather-agent-step1.sse',
+  );
 
 /** Lines that are neither blank nor comments (`//` lines; the files have no block comments). */
 function codeLines(file: string): number {

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { concat, from, throwError } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
-import { RxllmError, type RxllmErrorCode } from '../../src/base/errors';
+import { RxllmError, rxllmErrorCodes, type RxllmErrorCode } from '../../src/base/errors';
 import { createStreamDecoder } from '../../src/wire/createStreamDecoder';
 import { MessageAccumulator } from '../../src/base/message';
 import { toSSE } from '../../src/operators/toSSE';
@@ -61,19 +61,11 @@ const decoders: DialectName[] = ['openai-chat', 'openai-responses', 'anthropic',
 const encoders: DialectName[] = ['rxllm', 'openai-chat', 'openai-responses', 'anthropic', 'ai-sdk-ui'];
 
 const structural: ReadonlySet<RxllmErrorCode> = new Set(['malformed', 'network', 'limit-exceeded']);
-const knownCodes: ReadonlySet<string> = new Set([
-  'network',
-  'http',
-  'auth',
-  'rate-limit',
-  'overloaded',
-  'context-length',
-  'timeout',
-  'malformed',
-  'provider',
-  'aborted',
-  'limit-exceeded',
-]);
+// A decoder fails with any code but misuse (`invalid-argument`) and a tool loop's (`tool`):
+// hostile bytes are neither.
+const knownCodes: ReadonlySet<string> = new Set(
+  rxllmErrorCodes.filter((code) => code !== 'invalid-argument' && code !== 'tool'),
+);
 
 interface Decoded {
   events: RxllmEvent[];

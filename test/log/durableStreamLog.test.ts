@@ -1,6 +1,6 @@
 import * as durableStreams from '@durable-streams/client';
 import { DurableStreamTestServer } from '@durable-streams/server';
-import { Observable, Subject, from, lastValueFrom, toArray } from 'rxjs';
+import { Subject, from, lastValueFrom, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
 import { createDurableStreamLog } from '../../src/log/createDurableStreamLog';
 import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
@@ -8,6 +8,7 @@ import { recordStream } from '../../src/log/recordStream';
 import type { StreamLogStore } from '../../src/log/StreamLogStore';
 import { ev } from '../../src/testing';
 import { readmeExamples, runReadmeExample } from '../readme/readmeExamples';
+import { handFedSource } from '../support/handFedSource';
 
 // The third store: rxllm's log on a Durable Streams server (the protocol's reference server, in
 // memory, on a loopback port) through @durable-streams/client.
@@ -66,15 +67,7 @@ it('is a plain Durable Stream: the protocol client reads the events, then the en
 });
 
 it('a cancel through another store instance stops the producer; readers see finish cancelled', async () => {
-  let upstreamClosed = false;
-  const tokens = new Subject<RxllmEvent>();
-  const source = new Observable<RxllmEvent>((subscriber) => {
-    const inner = tokens.subscribe(subscriber);
-    return () => {
-      upstreamClosed = true;
-      inner.unsubscribe();
-    };
-  });
+  const { tokens, source, unsubscribed } = handFedSource();
   let opened!: () => void;
   const open = new Promise<void>((resolve) => (opened = resolve));
   const produced = lastValueFrom(
@@ -86,7 +79,7 @@ it('a cancel through another store instance stops the producer; readers see fini
   const other = createDurableStreamLog(durableStreams, { baseUrl });
   expect(await other.cancel('chat-2')).toBe(true);
   const out = await produced;
-  expect(upstreamClosed).toBe(true);
+  expect(unsubscribed()).toBe(true);
   expect(out.at(-1)).toEqual({ type: 'finish', reason: 'cancelled', rawReason: null });
   await ended(log, 'chat-2');
   const read = await lastValueFrom(fromStreamLog(other, 'chat-2').pipe(toArray()));

@@ -7,6 +7,7 @@ import { recordStream } from '../../src/log/recordStream';
 import type { StreamLogStore } from '../../src/log/StreamLogStore';
 import { ev, formatDiagram, marbles } from '../../src/testing';
 import { readDocDiagram } from '../support/docDiagram';
+import { handFedSource } from '../support/handFedSource';
 
 const values = { s: ev.start({ model: 'm' }), a: ev.text('Hel'), b: ev.text('lo') };
 
@@ -172,15 +173,7 @@ describe('fromStreamLog', () => {
 
   it('a reader leaving does not stop the producer; a cancel does, and readers see finish cancelled', async () => {
     const store = createMemoryStreamLog();
-    let upstreamClosed = false;
-    const tokens = new Subject<RxllmEvent>();
-    const source = new Observable<RxllmEvent>((subscriber) => {
-      const inner = tokens.subscribe(subscriber);
-      return () => {
-        upstreamClosed = true;
-        inner.unsubscribe();
-      };
-    });
+    const { tokens, source, unsubscribed } = handFedSource();
     const produced: RxllmEvent[] = [];
     source.pipe(recordStream(store, 'stop', { batchMs: 0 })).subscribe((e) => produced.push(e));
     tokens.next(values.a);
@@ -188,11 +181,11 @@ describe('fromStreamLog', () => {
     await new Promise((resolve) => setImmediate(resolve));
     leaving.unsubscribe();
     tokens.next(values.b);
-    expect(upstreamClosed).toBe(false);
+    expect(unsubscribed()).toBe(false);
     const staying = lastValueFrom(fromStreamLog(store, 'stop').pipe(toArray()));
     expect(await store.cancel('stop')).toBe(true);
     const cancelled = { type: 'finish', reason: 'cancelled', rawReason: null };
-    expect(upstreamClosed).toBe(true);
+    expect(unsubscribed()).toBe(true);
     expect(produced).toEqual([values.a, values.b, cancelled]);
     expect(await staying).toEqual([values.a, values.b, cancelled]);
     expect(await store.cancel('stop')).toBe(false);

@@ -1,14 +1,12 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import Redis from 'ioredis';
 import { lastValueFrom, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
 import { fromEventSource } from '../../src/sources/fromEventSource';
 import { fromSSE } from '../../src/sources/fromSSE';
-import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import type { DialectName } from '../../src/wire/types';
 import { fixtureBytes } from '../support/decodeFixture';
-import { startRedisServer, type RedisServer } from './support/redisServer';
-import { readFrames, startInstance, type Instance } from './support/sseClient';
+import { readFrames } from './support/sseClient';
+import { startTwoInstances, type TwoInstances } from './support/twoInstances';
 
 /**
  * The client side of resuming: `fromEventSource` reads a logged stream through a load balancer
@@ -22,37 +20,21 @@ const fixtures: Record<string, string> = {
   anthropic: 'anthropic/thinking-signature.sse',
 };
 
-let redisServer: RedisServer;
-let redis: Redis;
-let provider: ReplayServer;
-let a: Instance;
-let b: Instance;
+let setup: TwoInstances;
 
 beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = new Redis(redisServer.port, '127.0.0.1');
   const timing = { tokensPerSecond: 200 };
-  provider = await createReplayServer({
+  setup = await startTwoInstances({
     routes: {
       '/v1/chat/completions': { transcript: fixtureBytes(fixtures.openai!), timing },
       '/v1/messages': { transcript: fixtureBytes(fixtures.anthropic!), timing },
     },
+    leaseMs: 2000,
+    batchMs: 20,
   });
-  const env = {
-    REDIS_PORT: String(redisServer.port),
-    PROVIDER_URL: provider.url,
-    LEASE_MS: '2000',
-    BATCH_MS: '20',
-  };
-  [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  redis?.disconnect();
-  await provider?.close();
-  await redisServer?.stop();
-});
+afterAll(() => setup?.stop());
 
 interface Balancer {
   url: string;
@@ -66,7 +48,7 @@ async function startBalancer(cutAfterBytes: number): Promise<Balancer> {
   const requests: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     const index = requests.push(req.headers) - 1;
-    const target = new URL(req.url!, index === 0 ? a.url : b.url);
+    const target = new URL(req.url!, index === 0 ? setup.a.url : setup.b.url);
     const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode!, answer.headers);
       res.flushHeaders();
@@ -115,7 +97,7 @@ const withoutSeq = (event: RxllmEvent) => {
 /** What the stream is: the events of reading it once, whole, from the log. */
 async function wholeStream(id: string, dialect: DialectName): Promise<RxllmEvent[]> {
   return lastValueFrom(
-    fromSSE((signal) => fetch(`${b.url}/chat/${id}?dialect=${dialect}`, { signal }), { dialect }).pipe(
+    fromSSE((signal) => fetch(`${setup.b.url}/chat/${id}?dialect=${dialect}`, { signal }), { dialect }).pipe(
       toArray(),
     ),
   );
@@ -129,9 +111,9 @@ it.each([
   'fromEventSource (%s frames) resumes on B after the connection to A drops mid-frame: every event once',
   async (dialect, providerName, cutAfterBytes) => {
     const id = `client-${dialect}`;
-    const requestIndex = provider.requests.length;
+    const requestIndex = setup.provider.requests.length;
     // Start the producer (and leave at once: the stream goes on without readers).
-    await readFrames(`${a.url}/chat/${id}?provider=${providerName}`, {
+    await readFrames(`${setup.a.url}/chat/${id}?provider=${providerName}`, {
       method: 'POST',
       stopWhen: () => true,
     });
@@ -153,7 +135,7 @@ it.each([
       // Each event has its source's seq once: 0, 1, 2, ... across the reconnect.
       expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i));
       // One model call in all.
-      expect(provider.requests.length).toBe(requestIndex + 1);
+      expect(setup.provider.requests.length).toBe(requestIndex + 1);
     } finally {
       await balancer.close();
     }

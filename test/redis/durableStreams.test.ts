@@ -9,12 +9,12 @@ import { fromStreamLog } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';
 import { ev } from '../../src/testing';
 import { readmeExamples, runReadmeExample } from '../readme/readmeExamples';
-import { startRedisServer, type RedisServer } from './support/redisServer';
+import { startRedisLog, type RedisLog } from './support/redisLog';
 
 // rxllm's Durable Streams endpoint on redis-server, read by the protocol's own client
 // (@durable-streams/client): catch-up, resume from an offset, live tail (long-poll and SSE), EOF.
 
-let redisServer: RedisServer;
+let setup: RedisLog;
 let redis: Redis;
 let log: RedisStreamLog;
 let server: Server;
@@ -23,9 +23,7 @@ let base: string;
 const modes: Record<string, string[]> = {};
 
 beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = new Redis(redisServer.port, '127.0.0.1');
-  log = createRedisStreamLog(redis);
+  ({ redis, log } = setup = await startRedisLog());
   // Streams recorded under `id` are served at /streams/<id>.
   const handle = durableStreamNodeHandler(log, {
     streamId: (url) => (url.pathname.startsWith('/streams/') ? url.pathname.slice(9) : undefined),
@@ -44,9 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
-  log?.close();
-  redis?.disconnect();
-  await redisServer?.stop();
+  await setup?.stop();
 });
 
 /** A producer recording into the Redis log, fed by hand so the test decides what is live. */
@@ -176,7 +172,7 @@ it('a Durable Streams producer writes rxllm events that fromStreamLog follows li
 
 describe('README examples: durable-streams-server and durable-streams-client', () => {
   it('serve a recorded stream that the client reads live to its end, and resumes from a saved offset', async () => {
-    process.env.REDIS_URL = redisServer.url;
+    process.env.REDIS_URL = setup.redisServer.url;
     const serverExample = readmeExamples().find((candidate) => candidate.name === 'durable-streams-server')!;
     const clientExample = readmeExamples().find((candidate) => candidate.name === 'durable-streams-client')!;
     const { server: exampleServer, log: exampleLog } = (await runReadmeExample(

@@ -1,14 +1,9 @@
-import Redis from 'ioredis';
 import type { RxllmEvent } from '../../src/base/events';
-import {
-  createReplayServer,
-  type ReplayRoute,
-  type ReplayServer,
-} from '../../src/testing/createReplayServer';
+import type { ReplayRoute } from '../../src/testing/createReplayServer';
 import { decodeChunks, decodeFixture, fixtureBytes } from '../support/decodeFixture';
 import { allFixtures, dialectOf } from '../support/fixtureDialect';
-import { startRedisServer, type RedisServer } from './support/redisServer';
-import { readFrames, startInstance, type Frame, type Instance } from './support/sseClient';
+import { readFrames, type Frame } from './support/sseClient';
+import { startTwoInstances, type TwoInstances } from './support/twoInstances';
 
 /**
  * Issue 14's two-instance resume for every fixture dialect: for each recorded transcript, instance
@@ -32,15 +27,9 @@ const cases = allFixtures
   .map((path) => ({ path, dialect: dialectOf(path) }))
   .filter(({ dialect }) => (providerDialects as readonly string[]).includes(dialect));
 
-let redisServer: RedisServer;
-let redis: Redis;
-let provider: ReplayServer;
-let a: Instance;
-let b: Instance;
+let setup: TwoInstances;
 
 beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = new Redis(redisServer.port, '127.0.0.1');
   const routes: Record<string, ReplayRoute> = {};
   for (const { path, dialect } of cases) {
     routes[`/fixture/${path}`] = dialect.startsWith('bedrock')
@@ -51,22 +40,10 @@ beforeAll(async () => {
         }
       : { transcript: fixtureBytes(path), timing: { tokensPerSecond: 400 } };
   }
-  provider = await createReplayServer({ routes });
-  const env = {
-    REDIS_PORT: String(redisServer.port),
-    PROVIDER_URL: provider.url,
-    LEASE_MS: '2000',
-    BATCH_MS: '10',
-  };
-  [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+  setup = await startTwoInstances({ routes, leaseMs: 2000, batchMs: 10 });
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  redis?.disconnect();
-  await provider?.close();
-  await redisServer?.stop();
-});
+afterAll(() => setup?.stop());
 
 /** The frames as SSE text again, to be decoded by rxllm's own reader of its dialect. */
 const wire = (frames: Frame[]): string =>
@@ -96,18 +73,20 @@ describe.each(providerDialects)('%s', (dialect) => {
       const expected = decodeFixture(dialect, path);
       const id = path.replace(/[^\w-]/g, '-');
       const half = Math.max(1, Math.floor(expected.events.length / 2));
-      const requestIndex = provider.requests.length;
+      const requestIndex = setup.provider.requests.length;
       const first = await readFrames(
-        `${a.url}/chat/${id}?fixture=${encodeURIComponent(path)}&input=${dialect}`,
+        `${setup.a.url}/chat/${id}?fixture=${encodeURIComponent(path)}&input=${dialect}`,
         { method: 'POST', stopWhen: (frames) => frames.length >= half },
       );
       expect(first.dropped).toBe(true);
       const lastEventId = first.frames.at(-1)?.id;
       expect(lastEventId).toBeDefined();
-      const rest = await readFrames(`${b.url}/chat/${id}`, { headers: { 'last-event-id': lastEventId! } });
+      const rest = await readFrames(`${setup.b.url}/chat/${id}`, {
+        headers: { 'last-event-id': lastEventId! },
+      });
       expect(rest.status).toBe(200);
       // One provider request in all: B read the log, it did not call the model again.
-      expect(provider.requests.length).toBe(requestIndex + 1);
+      expect(setup.provider.requests.length).toBe(requestIndex + 1);
 
       const both = decodeChunks('rxllm', [wire([...first.frames, ...rest.frames])]);
       // `seq` is the source's numbering (the direct decoding has none); everything else must match.

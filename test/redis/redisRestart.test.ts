@@ -1,10 +1,9 @@
 import Redis from 'ioredis';
 import { lastValueFrom, toArray } from 'rxjs';
 import { fromSSE } from '../../src/sources/fromSSE';
-import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { fixtureBytes } from '../support/decodeFixture';
-import { startRedisServer, type RedisServer } from './support/redisServer';
-import { readFrames, startInstance, textOf, type Frame, type Instance } from './support/sseClient';
+import { readFrames, textOf, type Frame } from './support/sseClient';
+import { startTwoInstances, type TwoInstances } from './support/twoInstances';
 
 /**
  * Redis restarting mid-stream (README "Resumable streams", docs/ARCHITECTURE.md): with an
@@ -23,40 +22,16 @@ beforeAll(async () => {
   expectedText = events.map((event) => (event.type === 'text' ? event.text : '')).join('');
 });
 
-interface Setup {
-  redisServer: RedisServer;
-  redis: Redis;
-  provider: ReplayServer;
-  a: Instance;
-  b: Instance;
-}
-
-async function setUp(persistent: boolean): Promise<Setup> {
-  const redisServer = await startRedisServer({ persistent });
-  const redis = new Redis(redisServer.port, '127.0.0.1');
-  const provider = await createReplayServer({
+// The lease outlasts the restart: a pause of Redis is not a dead producer.
+const setUp = (persistent: boolean): Promise<TwoInstances> =>
+  startTwoInstances({
     routes: {
       '/v1/chat/completions': { transcript: fixtureBytes(fixture), timing: { tokensPerSecond: 100 } },
     },
+    leaseMs: 3000,
+    batchMs: 20,
+    persistent,
   });
-  // The lease outlasts the restart: a pause of Redis is not a dead producer.
-  const env = {
-    REDIS_PORT: String(redisServer.port),
-    PROVIDER_URL: provider.url,
-    LEASE_MS: '3000',
-    BATCH_MS: '20',
-  };
-  const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
-  return { redisServer, redis, provider, a, b };
-}
-
-async function tearDown(setup: Setup | undefined): Promise<void> {
-  if (setup === undefined) return;
-  await Promise.all([setup.a.stop(), setup.b.stop()]);
-  setup.redis.disconnect();
-  await setup.provider.close();
-  await setup.redisServer.stop();
-}
 
 /** Waits until the stream's log in Redis holds at least `count` batches. */
 async function batches(redis: Redis, id: string, count: number): Promise<void> {
@@ -71,9 +46,9 @@ const errorOf = (frames: Frame[]) => {
 };
 
 describe('with an append-only file (appendfsync always)', () => {
-  let setup: Setup;
+  let setup: TwoInstances;
   beforeAll(async () => (setup = await setUp(true)), 60_000);
-  afterAll(() => tearDown(setup));
+  afterAll(() => setup?.stop());
 
   it('the stream goes on after the restart: the readers on A and B get the whole text, the model call is not repeated', async () => {
     const { redis, redisServer, provider, a, b } = setup;
@@ -102,9 +77,9 @@ describe('with an append-only file (appendfsync always)', () => {
 });
 
 describe('without persistence', () => {
-  let setup: Setup;
+  let setup: TwoInstances;
   beforeAll(async () => (setup = await setUp(false)), 60_000);
-  afterAll(() => tearDown(setup));
+  afterAll(() => setup?.stop());
 
   it('the log is lost: the producer stops (its provider request is closed) and readers on A and B end with a typed network error', async () => {
     const { redis, redisServer, provider, a, b } = setup;

@@ -1,27 +1,19 @@
 import Redis from 'ioredis';
-import { Observable, Subject, lastValueFrom, toArray } from 'rxjs';
+import { Subject, lastValueFrom, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
 import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createRedisStreamLog';
 import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';
 import { ev } from '../../src/testing';
-import { startRedisServer, type RedisServer } from './support/redisServer';
+import { startRedisLog, type RedisLog } from './support/redisLog';
+import { handFedSource } from '../support/handFedSource';
 
-let redisServer: RedisServer;
+let setup: RedisLog;
 let redis: Redis;
 let log: RedisStreamLog;
 
-beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = new Redis(redisServer.port, '127.0.0.1');
-  log = createRedisStreamLog(redis);
-});
-
-afterAll(async () => {
-  log?.close();
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+beforeAll(async () => ({ redis, log } = setup = await startRedisLog()));
+afterAll(() => setup?.stop());
 
 async function ended(id: string): Promise<void> {
   while ((await log.state(id)) !== 'ended') await new Promise((resolve) => setTimeout(resolve, 5));
@@ -71,15 +63,7 @@ it('writes 1,000 tokens in few XADDs and expires the log after the end', async (
 
 it('a cancel through a second store (another process) stops the producer; late readers see finish cancelled', async () => {
   const other = createRedisStreamLog(redis.duplicate());
-  let upstreamClosed = false;
-  const tokens = new Subject<RxllmEvent>();
-  const source = new Observable<RxllmEvent>((subscriber) => {
-    const inner = tokens.subscribe(subscriber);
-    return () => {
-      upstreamClosed = true;
-      inner.unsubscribe();
-    };
-  });
+  const { tokens, source, unsubscribed } = handFedSource();
   const produced: RxllmEvent[] = [];
   const done = new Promise<void>((resolve) =>
     source
@@ -90,7 +74,7 @@ it('a cancel through a second store (another process) stops the producer; late r
   while ((await log.state('cancel-me')) !== 'live') await new Promise((resolve) => setTimeout(resolve, 5));
   expect(await other.cancel('cancel-me')).toBe(true);
   await done;
-  expect(upstreamClosed).toBe(true);
+  expect(unsubscribed()).toBe(true);
   const cancelled = { type: 'finish', reason: 'cancelled', rawReason: null };
   expect(produced).toEqual([ev.text('a'), cancelled]);
   await ended('cancel-me');

@@ -1,41 +1,28 @@
-import Redis from 'ioredis';
 import { lastValueFrom, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
 import { fromSSE } from '../../src/sources/fromSSE';
-import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { fixtureBytes } from '../support/decodeFixture';
-import { startRedisServer, type RedisServer } from './support/redisServer';
-import { readFrames, startInstance, textOf, type Frame, type Instance } from './support/sseClient';
+import { readFrames, startInstance, textOf, type Frame } from './support/sseClient';
+import { startTwoInstances, type TwoInstances } from './support/twoInstances';
 
 const fixture = 'openai-chat/text-obfuscation-usage.sse';
 const anthropicFixture = 'anthropic/thinking-signature.sse';
 const leaseMs = 600;
 
-let redisServer: RedisServer;
-let redis: Redis;
-let provider: ReplayServer;
-let a: Instance;
-let b: Instance;
+let setup: TwoInstances;
 let expectedText: string;
 let expectedTokens: number;
 
 beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = new Redis(redisServer.port, '127.0.0.1');
   const timing = { tokensPerSecond: 150 };
-  provider = await createReplayServer({
+  setup = await startTwoInstances({
     routes: {
       '/v1/chat/completions': { transcript: fixtureBytes(fixture), timing },
       '/v1/messages': { transcript: fixtureBytes(anthropicFixture), timing },
     },
+    leaseMs,
+    batchMs: 50,
   });
-  const env = {
-    REDIS_PORT: String(redisServer.port),
-    PROVIDER_URL: provider.url,
-    LEASE_MS: String(leaseMs),
-    BATCH_MS: '50',
-  };
-  [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
   const events = await lastValueFrom(
     fromSSE(new Response(fixtureBytes(fixture) as BodyInit), { dialect: 'openai-chat' }).pipe(toArray()),
   );
@@ -46,12 +33,7 @@ beforeAll(async () => {
   expectedTokens = texts.length;
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  redis?.disconnect();
-  await provider?.close();
-  await redisServer?.stop();
-});
+afterAll(() => setup?.stop());
 
 const ids = (frames: Frame[]): number[] => frames.filter((f) => f.id !== undefined).map((f) => Number(f.id));
 const texts = (count: number) => (frames: Frame[]) =>
@@ -59,19 +41,21 @@ const texts = (count: number) => (frames: Frame[]) =>
 
 /** Redis command calls by name, from INFO commandstats. */
 async function commandCalls(): Promise<Record<string, number>> {
-  const info = await redis.info('commandstats');
+  const info = await setup.redis.info('commandstats');
   const calls: Record<string, number> = {};
   for (const match of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) calls[match[1]!] = Number(match[2]);
   return calls;
 }
 
 it('a client reads part from instance A, reconnects to B with Last-Event-ID and gets the rest, byte for byte', async () => {
-  await redis.config('RESETSTAT');
-  const requestsBefore = provider.requests.length;
-  const first = await readFrames(`${a.url}/chat/resume-1`, { method: 'POST', stopWhen: texts(20) });
+  await setup.redis.config('RESETSTAT');
+  const requestsBefore = setup.provider.requests.length;
+  const first = await readFrames(`${setup.a.url}/chat/resume-1`, { method: 'POST', stopWhen: texts(20) });
   expect(first.dropped).toBe(true);
   const lastEventId = first.frames.at(-1)!.id!;
-  const rest = await readFrames(`${b.url}/chat/resume-1`, { headers: { 'last-event-id': lastEventId } });
+  const rest = await readFrames(`${setup.b.url}/chat/resume-1`, {
+    headers: { 'last-event-id': lastEventId },
+  });
   expect(rest.status).toBe(200);
   expect(rest.frames.at(-1)).toMatchObject({ event: 'done' });
   expect(textOf(first.frames) + textOf(rest.frames)).toBe(expectedText);
@@ -80,7 +64,7 @@ it('a client reads part from instance A, reconnects to B with Last-Event-ID and 
   for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThanOrEqual(seen[i - 1]!);
   expect(new Set(seen.slice(0, first.frames.length)).has(ids(rest.frames)[0]!)).toBe(false);
   // One model call in all: the reconnect read the log.
-  expect(provider.requests.length).toBe(requestsBefore + 1);
+  expect(setup.provider.requests.length).toBe(requestsBefore + 1);
   // Batched writes: far fewer XADDs than tokens.
   const calls = await commandCalls();
   console.log(
@@ -90,11 +74,11 @@ it('a client reads part from instance A, reconnects to B with Last-Event-ID and 
   expect(calls.xadd! * 3).toBeLessThan(expectedTokens);
 
   // The finished stream, asked for again on either instance, is replayed and ends.
-  const replay = await readFrames(`${b.url}/chat/resume-1`);
+  const replay = await readFrames(`${setup.b.url}/chat/resume-1`);
   expect(textOf(replay.frames)).toBe(expectedText);
-  const fromQuery = await readFrames(`${a.url}/chat/resume-1?from=${Number(lastEventId) + 1}`);
+  const fromQuery = await readFrames(`${setup.a.url}/chat/resume-1?from=${Number(lastEventId) + 1}`);
   expect(textOf(fromQuery.frames)).toBe(textOf(rest.frames));
-  expect(provider.requests.length).toBe(requestsBefore + 1);
+  expect(setup.provider.requests.length).toBe(requestsBefore + 1);
 });
 
 it('resumes in another dialect too (openai-chat frames, read by their text)', async () => {
@@ -107,11 +91,11 @@ it('resumes in another dialect too (openai-chat frames, read by their text)', as
           '',
       )
       .join('');
-  const first = await readFrames(`${a.url}/chat/resume-2?dialect=openai-chat`, {
+  const first = await readFrames(`${setup.a.url}/chat/resume-2?dialect=openai-chat`, {
     method: 'POST',
     stopWhen: (frames) => frames.length >= 15,
   });
-  const rest = await readFrames(`${b.url}/chat/resume-2?dialect=openai-chat`, {
+  const rest = await readFrames(`${setup.b.url}/chat/resume-2?dialect=openai-chat`, {
     headers: { 'last-event-id': first.frames.at(-1)!.id! },
   });
   expect(rest.frames.at(-1)!.data).toBe('[DONE]');
@@ -131,11 +115,14 @@ it('resumes an Anthropic stream as Anthropic frames (stateful blocks) on the oth
       .map((f) => (JSON.parse(f.data) as { delta: { type: string; text?: string } }).delta)
       .map((delta) => (delta.type === 'text_delta' ? delta.text! : ''))
       .join('');
-  const first = await readFrames(`${a.url}/chat/resume-anthropic?provider=anthropic&dialect=anthropic`, {
-    method: 'POST',
-    stopWhen: (frames) => frames.length >= 40,
-  });
-  const rest = await readFrames(`${b.url}/chat/resume-anthropic?dialect=anthropic`, {
+  const first = await readFrames(
+    `${setup.a.url}/chat/resume-anthropic?provider=anthropic&dialect=anthropic`,
+    {
+      method: 'POST',
+      stopWhen: (frames) => frames.length >= 40,
+    },
+  );
+  const rest = await readFrames(`${setup.b.url}/chat/resume-anthropic?dialect=anthropic`, {
     headers: { 'last-event-id': first.frames.at(-1)!.id! },
   });
   expect(expected.length).toBeGreaterThan(0);
@@ -147,30 +134,31 @@ it('resumes an Anthropic stream as Anthropic frames (stateful blocks) on the oth
 });
 
 it('a second reader attaching mid-stream on another instance reads the whole stream', async () => {
-  const early = readFrames(`${a.url}/chat/second-reader`, { method: 'POST' });
+  const early = readFrames(`${setup.a.url}/chat/second-reader`, { method: 'POST' });
   // Attach once the producer has written something: poll the log's length in Redis.
-  while ((await redis.xlen('rxllm:{second-reader}:log')) < 2) await new Promise((r) => setTimeout(r, 10));
-  const late = await readFrames(`${b.url}/chat/second-reader`);
+  while ((await setup.redis.xlen('rxllm:{second-reader}:log')) < 2)
+    await new Promise((r) => setTimeout(r, 10));
+  const late = await readFrames(`${setup.b.url}/chat/second-reader`);
   expect(textOf(late.frames)).toBe(expectedText);
   expect(textOf((await early).frames)).toBe(expectedText);
 });
 
 it('an unknown id is a 404, not a model call', async () => {
-  const requestsBefore = provider.requests.length;
-  const response = await fetch(`${b.url}/chat/never-started`);
+  const requestsBefore = setup.provider.requests.length;
+  const response = await fetch(`${setup.b.url}/chat/never-started`);
   expect(response.status).toBe(404);
-  const cancel = await fetch(`${b.url}/chat/never-started/cancel`, { method: 'POST' });
+  const cancel = await fetch(`${setup.b.url}/chat/never-started/cancel`, { method: 'POST' });
   expect(cancel.status).toBe(404);
-  expect(provider.requests.length).toBe(requestsBefore);
+  expect(setup.provider.requests.length).toBe(requestsBefore);
 });
 
 it('a cancel sent to B stops the producer on A: its provider request is closed, readers see finish cancelled', async () => {
-  const requestIndex = provider.requests.length;
-  const reading = readFrames(`${a.url}/chat/cancel-1`, { method: 'POST' });
-  const request = await provider.waitForRequest(requestIndex);
+  const requestIndex = setup.provider.requests.length;
+  const reading = readFrames(`${setup.a.url}/chat/cancel-1`, { method: 'POST' });
+  const request = await setup.provider.waitForRequest(requestIndex);
   // Wait until tokens flow, then cancel on the other instance.
-  while ((await redis.xlen('rxllm:{cancel-1}:log')) < 1) await new Promise((r) => setTimeout(r, 10));
-  const cancel = await fetch(`${b.url}/chat/cancel-1/cancel`, { method: 'POST' });
+  while ((await setup.redis.xlen('rxllm:{cancel-1}:log')) < 1) await new Promise((r) => setTimeout(r, 10));
+  const cancel = await fetch(`${setup.b.url}/chat/cancel-1/cancel`, { method: 'POST' });
   expect(cancel.status).toBe(200);
   const closed = await request.closed;
   expect(closed.clientClosed).toBe(true);
@@ -183,24 +171,19 @@ it('a cancel sent to B stops the producer on A: its provider request is closed, 
   expect(textOf(frames).length).toBeLessThan(expectedText.length);
   expect(expectedText.startsWith(textOf(frames))).toBe(true);
   // A reader arriving later reads the same cancelled stream, from any instance.
-  const later = await readFrames(`${b.url}/chat/cancel-1`);
+  const later = await readFrames(`${setup.b.url}/chat/cancel-1`);
   expect(later.frames.filter((f) => f.event === 'finish')).toEqual(
     frames.filter((f) => f.event === 'finish'),
   );
 });
 
 it('killing the producer process mid-stream makes readers on B fail with a typed error', async () => {
-  const c = await startInstance({
-    REDIS_PORT: String(redisServer.port),
-    PROVIDER_URL: provider.url,
-    LEASE_MS: String(leaseMs),
-    BATCH_MS: '50',
-  });
+  const c = await startInstance(setup.env);
   try {
     void readFrames(`${c.url}/chat/killed`, { method: 'POST' }).catch(() => {});
-    while ((await redis.xlen('rxllm:{killed}:log')) < 1) await new Promise((r) => setTimeout(r, 10));
+    while ((await setup.redis.xlen('rxllm:{killed}:log')) < 1) await new Promise((r) => setTimeout(r, 10));
     let killed = false;
-    const reading = readFrames(`${b.url}/chat/killed`, {
+    const reading = readFrames(`${setup.b.url}/chat/killed`, {
       stopWhen: (frames) => {
         if (!killed && frames.length >= 5) {
           killed = true;

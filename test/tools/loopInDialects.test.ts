@@ -1,33 +1,18 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import OpenAI from 'openai';
-import { lastValueFrom, NEVER, toArray } from 'rxjs';
+import { lastValueFrom, toArray } from 'rxjs';
 import { toSSE } from '../../src/operators/toSSE';
-import { z } from 'zod';
-import { defineTool } from '../../src/tools/defineTool';
 import { runTools } from '../../src/tools/runTools';
 import type { DialectName } from '../../src/wire/types';
 import { fixtureSource, serveEvents, type EventServer } from '../consumers/serveEvents';
+import { answer, weatherTools } from './support/weatherTools';
 
 // A two-step tool loop served in each output dialect, read by that dialect's official client:
 // what a client of a proxy that runs the loop sees. Step 0 (recorded shapes, openai-chat) calls
 // get_weather twice (once with an invalid argument) and get_forecast (slow: timed out); step 1
 // answers. The Anthropic loop has a signed thinking block, a text and a tool_use in step 0.
-const tools = [
-  defineTool({
-    name: 'get_weather',
-    description: 'Current weather in a city',
-    input: z.object({ city: z.string() }),
-    execute: async ({ city }) => ({ city, tempC: 21, sky: 'sunny' }),
-  }),
-  defineTool({
-    name: 'get_forecast',
-    description: 'Tomorrow’s forecast for a city',
-    input: z.object({ city: z.string() }),
-    timeoutMs: 20,
-    execute: () => NEVER,
-  }),
-];
+const { tools } = weatherTools();
 const chatLoop = () =>
   runTools(
     (history) => fixtureSource('openai-chat', `openai-chat/weather-agent-step${history.length}.sse`).events$,
@@ -38,7 +23,6 @@ const anthropicLoop = () =>
     (history) => fixtureSource('anthropic', `anthropic/weather-agent-step${history.length}.sse`).events$,
     { tools },
   );
-const answer = "It's 21°C and sunny in Paris. I couldn't look up Oslo or the forecast.";
 
 let server: EventServer;
 beforeAll(async () => {

@@ -2,11 +2,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { collect } from '../../src/sinks/collect';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
-import { createReplayServer } from '../../src/testing/createReplayServer';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools } from '../../src/tools/runTools';
 import { toAnthropicMessages } from '../../src/tools/toAnthropicMessages';
-import { fixtureBytes } from '../support/decodeFixture';
+import { replaySteps } from '../support/replaySteps';
 
 // A real two-request tool loop recorded against Anthropic (pydantic-ai's cassette
 // test_anthropic_text_editor_toolset_stream.yaml; test/fixtures/README.md): claude-sonnet-4-6 calls
@@ -48,14 +47,11 @@ const recordedSecond = [
 ];
 
 it('a recorded Anthropic tool loop: rxllm sends the second request the recording sent, and reaches its answer', async () => {
-  const server = await createReplayServer({
-    routes: {
-      '/v1/messages': [
-        { transcript: fixtureBytes('anthropic/recorded-tool-loop-step0.sse') },
-        { transcript: fixtureBytes('anthropic/recorded-tool-loop-step1.sse') },
-      ],
-    },
-  });
+  const server = await replaySteps(
+    '/v1/messages',
+    'anthropic/recorded-tool-loop-step0.sse',
+    'anthropic/recorded-tool-loop-step1.sse',
+  );
   try {
     const viewed: unknown[] = [];
     // Anthropic defines this tool's schema (a `text_editor_20250728` tool): rxllm runs it.

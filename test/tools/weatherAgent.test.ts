@@ -1,13 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { NEVER } from 'rxjs';
-import { z } from 'zod';
 import { collect } from '../../src/sinks/collect';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
 import { fromOllama } from '../../src/sources/fromOllama';
 import { fromOpenAI } from '../../src/sources/fromOpenAI';
-import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
-import { defineTool } from '../../src/tools/defineTool';
+import type { ReplayServer } from '../../src/testing/createReplayServer';
 import { anthropicSteps } from '../../src/tools/anthropicSteps';
 import { runTools } from '../../src/tools/runTools';
 import { toAnthropicMessages } from '../../src/tools/toAnthropicMessages';
@@ -16,49 +13,25 @@ import { toOllamaMessages } from '../../src/tools/toOllamaMessages';
 import { toOpenAIChatMessages } from '../../src/tools/toOpenAIChatMessages';
 import { toOpenAIChatTools } from '../../src/tools/toOpenAIChatTools';
 import { fixtureBytes } from '../support/decodeFixture';
+import { replaySteps } from '../support/replaySteps';
+import { answer, cityParameters, question, weatherTools } from './support/weatherTools';
 
 // The weather agent of issue 10: two tools; one call fails validation, one tool is slow and times out.
-let forecastSignal: AbortSignal | undefined;
-const tools = [
-  defineTool({
-    name: 'get_weather',
-    description: 'Current weather in a city',
-    input: z.object({ city: z.string() }),
-    execute: async ({ city }) => ({ city, tempC: 21, sky: 'sunny' }),
-  }),
-  defineTool({
-    name: 'get_forecast',
-    description: 'Tomorrow’s forecast for a city',
-    input: z.object({ city: z.string() }),
-    timeoutMs: 20,
-    execute: (_args, { signal }) => {
-      forecastSignal = signal;
-      return NEVER;
-    },
-  }),
-];
-
-const cityParameters = {
-  type: 'object',
-  properties: { city: { type: 'string' } },
-  required: ['city'],
-};
+const { tools, forecastSignals } = weatherTools();
+beforeEach(() => (forecastSignals.length = 0));
 
 describe('a two-step weather agent against the replay server', () => {
   let server: ReplayServer | undefined;
   afterEach(async () => server?.close());
 
   it('OpenAI Chat Completions: reaches the answer, and the second request carries the documented messages', async () => {
-    server = await createReplayServer({
-      routes: {
-        '/v1/chat/completions': [
-          { transcript: fixtureBytes('openai-chat/weather-agent-step0.sse') },
-          { transcript: fixtureBytes('openai-chat/weather-agent-step1.sse') },
-        ],
-      },
-    });
+    server = await replaySteps(
+      '/v1/chat/completions',
+      'openai-chat/weather-agent-step0.sse',
+      'openai-chat/weather-agent-step1.sse',
+    );
     const client = new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
-    const messages = [{ role: 'user' as const, content: 'Weather in Paris and Oslo, and the forecast?' }];
+    const messages = [{ role: 'user' as const, content: question }];
     const message = await collect(
       runTools(
         (history) =>
@@ -70,11 +43,11 @@ describe('a two-step weather agent against the replay server', () => {
         { tools },
       ),
     );
-    expect(message.text).toBe("It's 21°C and sunny in Paris. I couldn't look up Oslo or the forecast.");
+    expect(message.text).toBe(answer);
     expect(message.finishReason).toBe('stop');
     expect(message.steps?.map((step) => step.usage?.totalTokens)).toEqual([173, 259]);
     expect(message.usage).toMatchObject({ inputTokens: 112 + 241, outputTokens: 61 + 18 });
-    expect(forecastSignal?.aborted).toBe(true);
+    expect(forecastSignals.map((signal) => signal.aborted)).toEqual([true]);
 
     expect(server.requests).toHaveLength(2);
     const first = server.requests[0]!.json as Record<string, unknown>;
@@ -98,7 +71,7 @@ describe('a two-step weather agent against the replay server', () => {
     ]);
     const second = server.requests[1]!.json as { messages: unknown[] };
     expect(second.messages).toEqual([
-      { role: 'user', content: 'Weather in Paris and Oslo, and the forecast?' },
+      { role: 'user', content: question },
       {
         role: 'assistant',
         content: null,
@@ -139,14 +112,11 @@ describe('a two-step weather agent against the replay server', () => {
   });
 
   it('Anthropic Messages: keeps the signed thinking block, sends tool_use and tool_result blocks', async () => {
-    server = await createReplayServer({
-      routes: {
-        '/v1/messages': [
-          { transcript: fixtureBytes('anthropic/weather-agent-step0.sse') },
-          { transcript: fixtureBytes('anthropic/weather-agent-step1.sse') },
-        ],
-      },
-    });
+    server = await replaySteps(
+      '/v1/messages',
+      'anthropic/weather-agent-step0.sse',
+      'anthropic/weather-agent-step1.sse',
+    );
     const client = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
     const messages = [{ role: 'user' as const, content: 'Weather in Paris?' }];
     const message = await collect(
@@ -213,14 +183,11 @@ describe('anthropicSteps', () => {
   it('sends what the hand-written step factory sends: the request’s messages and tools, then the loop’s', async () => {
     const bodies: unknown[][] = [];
     for (const handWritten of [true, false]) {
-      const server = await createReplayServer({
-        routes: {
-          '/v1/messages': [
-            { transcript: fixtureBytes('anthropic/weather-agent-step0.sse') },
-            { transcript: fixtureBytes('anthropic/weather-agent-step1.sse') },
-          ],
-        },
-      });
+      const server = await replaySteps(
+        '/v1/messages',
+        'anthropic/weather-agent-step0.sse',
+        'anthropic/weather-agent-step1.sse',
+      );
       try {
         const client = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
         const params = {
@@ -257,14 +224,11 @@ describe('anthropicSteps', () => {
 
 describe('a two-step tool loop against a replayed Ollama', () => {
   it('sends the tool call back with arguments as an object and the result as a tool message naming its tool', async () => {
-    const server = await createReplayServer({
-      routes: {
-        '/api/chat': [
-          { transcript: fixtureBytes('ollama/chat-tool-call-docs.ndjson') },
-          { transcript: fixtureBytes('ollama/weather-agent-step1.ndjson') },
-        ],
-      },
-    });
+    const server = await replaySteps(
+      '/api/chat',
+      'ollama/chat-tool-call-docs.ndjson',
+      'ollama/weather-agent-step1.ndjson',
+    );
     try {
       const messages = [{ role: 'user' as const, content: 'Weather in Tokyo?' }];
       const message = await collect(

@@ -1,11 +1,10 @@
 import OpenAI from 'openai';
-import { NEVER } from 'rxjs';
 import { z } from 'zod';
 import { RxllmError } from '../../src/base/errors';
 import { collect } from '../../src/sinks/collect';
 import { fromOpenAIResponses } from '../../src/sources/fromOpenAIResponses';
 import { fromSSE } from '../../src/sources/fromSSE';
-import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import type { ReplayServer } from '../../src/testing/createReplayServer';
 import { defineTool } from '../../src/tools/defineTool';
 import { runTools } from '../../src/tools/runTools';
 import { toGeminiContents } from '../../src/tools/toGeminiContents';
@@ -17,30 +16,12 @@ import { toOpenAIResponsesContinuation } from '../../src/tools/toOpenAIResponses
 import { toOpenAIResponsesInput } from '../../src/tools/toOpenAIResponsesInput';
 import { toOpenAIResponsesTools } from '../../src/tools/toOpenAIResponsesTools';
 import { fixtureBytes } from '../support/decodeFixture';
+import { replaySteps } from '../support/replaySteps';
+import { answer, cityParameters, question, weatherTools } from './support/weatherTools';
 
 // The weather agent of issue 10 (as in weatherAgent.test.ts), for OpenAI Responses and Gemini.
-let forecastSignal: AbortSignal | undefined;
-const tools = [
-  defineTool({
-    name: 'get_weather',
-    description: 'Current weather in a city',
-    input: z.object({ city: z.string() }),
-    execute: async ({ city }) => ({ city, tempC: 21, sky: 'sunny' }),
-  }),
-  defineTool({
-    name: 'get_forecast',
-    description: 'Tomorrow’s forecast for a city',
-    input: z.object({ city: z.string() }),
-    timeoutMs: 20,
-    execute: (_args, { signal }) => {
-      forecastSignal = signal;
-      return NEVER;
-    },
-  }),
-];
-const cityParameters = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
-const question = 'Weather in Paris and Oslo, and the forecast?';
-const answer = "It's 21°C and sunny in Paris. I couldn't look up Oslo or the forecast.";
+const { tools, forecastSignals } = weatherTools();
+beforeEach(() => (forecastSignals.length = 0));
 
 const R0 = 'resp_0a1b2c3d4e5f60718293a4b5c6d7e8f9weatheragent0';
 const calls = [
@@ -67,14 +48,11 @@ describe('the weather agent on OpenAI Responses, through the openai client', () 
   afterEach(async () => server?.close());
 
   const replay = async () => {
-    server = await createReplayServer({
-      routes: {
-        '/v1/responses': [
-          { transcript: fixtureBytes('openai-responses/weather-agent-step0.sse') },
-          { transcript: fixtureBytes('openai-responses/weather-agent-step1.sse') },
-        ],
-      },
-    });
+    server = await replaySteps(
+      '/v1/responses',
+      'openai-responses/weather-agent-step0.sse',
+      'openai-responses/weather-agent-step1.sse',
+    );
     return new OpenAI({ apiKey: 'test', baseURL: server.openaiBaseURL, maxRetries: 0 });
   };
 
@@ -97,7 +75,7 @@ describe('the weather agent on OpenAI Responses, through the openai client', () 
     expect(message.text).toBe(answer);
     expect(message.steps?.map((step) => step.usage?.totalTokens)).toEqual([342, 482]);
     expect(message.usage).toMatchObject({ inputTokens: 128 + 463, outputTokens: 214 + 19 });
-    expect(forecastSignal?.aborted).toBe(true);
+    expect(forecastSignals.map((signal) => signal.aborted)).toEqual([true]);
 
     const [first, second] = server!.requests.map((request) => request.json as Record<string, unknown>);
     expect(first!.tools).toEqual([
@@ -223,14 +201,7 @@ describe('the weather agent on Gemini (recorded Gemini 3 tool call), fetched and
       execute: async ({ location }) => ({ location, tempC: 18, sky: 'clear' }),
     });
     const route = '/v1beta/models/gemini-3-pro-preview:streamGenerateContent';
-    const server = await createReplayServer({
-      routes: {
-        [route]: [
-          { transcript: fixtureBytes('gemini/tool-call-gemini3.sse') },
-          { transcript: fixtureBytes('gemini/weather-agent-step1.sse') },
-        ],
-      },
-    });
+    const server = await replaySteps(route, 'gemini/tool-call-gemini3.sse', 'gemini/weather-agent-step1.sse');
     try {
       const contents = [{ role: 'user', parts: [{ text: 'Weather in San Francisco?' }] }];
       const message = await collect(

@@ -1,43 +1,22 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { NEVER } from 'rxjs';
-import { z } from 'zod';
 import { collect } from '../../src/sinks/collect';
 import { fromOllama } from '../../src/sources/fromOllama';
 import { fromSSE } from '../../src/sources/fromSSE';
-import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
+import type { ReplayServer } from '../../src/testing/createReplayServer';
 import { anthropicSteps } from '../../src/tools/anthropicSteps';
-import { defineTool } from '../../src/tools/defineTool';
 import { runTools } from '../../src/tools/runTools';
 import { toGeminiContents } from '../../src/tools/toGeminiContents';
 import { toGeminiTools } from '../../src/tools/toGeminiTools';
 import { toOllamaMessages } from '../../src/tools/toOllamaMessages';
 import { toOllamaTools } from '../../src/tools/toOllamaTools';
 import { fixtureBytes } from '../support/decodeFixture';
+import { replaySteps } from '../support/replaySteps';
+import { answer, question, weatherTools } from './support/weatherTools';
 
 // The whole weather agent of issue 10 on Anthropic (thinking on), Ollama and Gemini: the model
 // calls get_weather for Paris, get_weather with an invalid argument, and get_forecast, which is
 // slow and is cancelled by its 20 ms timeout; the next request carries all three outcomes.
-const forecastSignals: AbortSignal[] = [];
-const tools = [
-  defineTool({
-    name: 'get_weather',
-    description: 'Current weather in a city',
-    input: z.object({ city: z.string() }),
-    execute: async ({ city }) => ({ city, tempC: 21, sky: 'sunny' }),
-  }),
-  defineTool({
-    name: 'get_forecast',
-    description: 'Tomorrow’s forecast for a city',
-    input: z.object({ city: z.string() }),
-    timeoutMs: 20,
-    execute: (_args, { signal }) => {
-      forecastSignals.push(signal);
-      return NEVER;
-    },
-  }),
-];
-const question = 'Weather in Paris and Oslo, and the forecast?';
-const answer = "It's 21°C and sunny in Paris. I couldn't look up Oslo or the forecast.";
+const { tools, forecastSignals } = weatherTools();
 const paris = { city: 'Paris', tempC: 21, sky: 'sunny' };
 const invalid = 'invalid arguments: city: Invalid input: expected string, received undefined';
 const timedOut = 'timed out after 20 ms';
@@ -47,14 +26,11 @@ afterEach(async () => server?.close());
 beforeEach(() => (forecastSignals.length = 0));
 
 it('Anthropic (official SDK, anthropicSteps): signed thinking, text and three tool_use blocks go back, then three tool_results', async () => {
-  server = await createReplayServer({
-    routes: {
-      '/v1/messages': [
-        { transcript: fixtureBytes('anthropic/weather-agent-parallel-step0.sse') },
-        { transcript: fixtureBytes('anthropic/weather-agent-parallel-step1.sse') },
-      ],
-    },
-  });
+  server = await replaySteps(
+    '/v1/messages',
+    'anthropic/weather-agent-parallel-step0.sse',
+    'anthropic/weather-agent-parallel-step1.sse',
+  );
   const client = new Anthropic({ apiKey: 'test', baseURL: server.anthropicBaseURL, maxRetries: 0 });
   const message = await collect(
     runTools(
@@ -130,14 +106,11 @@ it('Anthropic (official SDK, anthropicSteps): signed thinking, text and three to
 });
 
 it('Ollama (/api/chat): the three calls with object arguments, then a tool message per call naming its tool', async () => {
-  server = await createReplayServer({
-    routes: {
-      '/api/chat': [
-        { transcript: fixtureBytes('ollama/weather-agent-parallel-step0.ndjson') },
-        { transcript: fixtureBytes('ollama/weather-agent-parallel-step1.ndjson') },
-      ],
-    },
-  });
+  server = await replaySteps(
+    '/api/chat',
+    'ollama/weather-agent-parallel-step0.ndjson',
+    'ollama/weather-agent-parallel-step1.ndjson',
+  );
   const url = server.url;
   const messages = [{ role: 'user' as const, content: question }];
   const message = await collect(
@@ -175,14 +148,11 @@ it('Ollama (/api/chat): the three calls with object arguments, then a tool messa
 
 it('Gemini (streamGenerateContent): the functionCalls with the thought signature on the first, then functionResponses', async () => {
   const route = '/v1beta/models/gemini-3-pro-preview:streamGenerateContent';
-  server = await createReplayServer({
-    routes: {
-      [route]: [
-        { transcript: fixtureBytes('gemini/weather-agent-parallel-step0.sse') },
-        { transcript: fixtureBytes('gemini/weather-agent-parallel-step1.sse') },
-      ],
-    },
-  });
+  server = await replaySteps(
+    route,
+    'gemini/weather-agent-parallel-step0.sse',
+    'gemini/weather-agent-parallel-step1.sse',
+  );
   const url = `${server.url}${route}?alt=sse`;
   const contents = [{ role: 'user', parts: [{ text: question }] }];
   const message = await collect(
