@@ -1,4 +1,4 @@
-import { Observable, Subject, of } from 'rxjs';
+import { Subject, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { RxllmEvent } from '../../src/events';
 import { fromSSE } from '../../src/sources/fromSSE';
@@ -221,12 +221,6 @@ describe('createMessageStore', () => {
 
   describe('coalesces notifications', () => {
     const texts = { a: ev.text('a'), b: ev.text('b'), c: ev.text('c'), d: ev.text('d'), e: ev.text('e') };
-
-    /** The texts a listener hears, as an Observable of the store's notifications. */
-    const heard = (store: ReturnType<typeof createMessageStore>) =>
-      new Observable<string>((subscriber) =>
-        store.subscribe((state) => subscriber.next(state.tracks.default?.text ?? '-')),
-      );
 
     it('notifies once per scheduler tick, with every change of that tick, in virtual time', () => {
       const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
