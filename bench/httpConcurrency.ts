@@ -58,6 +58,8 @@ export interface HttpConcurrencyResult {
   pipeline: Pipeline;
   streams: number;
   tokensPerStream: number;
+  /** Tokens per second per stream. */
+  rate: number;
   earlyKBPerStream: number;
   lateKBPerStream: number;
   cpuMicrosPerToken: number;
@@ -308,6 +310,7 @@ export async function runHttpConcurrency(
     pipeline,
     streams,
     tokensPerStream,
+    rate,
     earlyKBPerStream: round(early / streams / 1024),
     lateKBPerStream: round(late / streams / 1024),
     cpuMicrosPerToken: round((cpu.user + cpu.system) / (streams * tokensPerStream)),

@@ -8,19 +8,24 @@
  * an SVG chart (`bench/RESULTS.md`, `bench/ratios.svg`; `--quick` writes under `bench/.runs/`).
  * Exits 1 if any contender produced the wrong text or crashed; timings never fail the run.
  *
+ * Then the same streams relayed over real loopback HTTP (bench/httpConcurrency.ts: rxllm's
+ * fromSSE → toSSE → pipeToNodeResponse against a plain-callback floor relay).
+ *
  * Options: --quick, --rounds N, --repeats N, --tokens N, --streams N, --seconds N, --only <substring>,
- * --no-concurrency, --out <dir>, --from <results.json> (render a saved run again, measuring nothing).
+ * --no-concurrency, --no-http-concurrency, --http-streams N (default --streams), --out <dir>,
+ * --from <results.json> (render a saved run again, measuring nothing).
  * Every run also saves its measurements as `results.json` next to the report.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { format, resolveConfig } from 'prettier';
 import { contenderNamed, contenders } from './contenders';
 import type { ConcurrencyResult } from './concurrency';
+import type { HttpConcurrencyResult } from './httpConcurrency';
 import type { MeasureOptions, Measurement } from './measure';
 import { renderChart, renderReport, type BenchReport, type Failure } from './report';
 
@@ -115,6 +120,55 @@ async function write(report: BenchReport): Promise<void> {
   console.log(`\n${markdown}\nwrote ${join(outDir, 'RESULTS.md')}, ratios.svg and results.json`);
 }
 
+/** Busy and total jiffies of all cores, from /proc/stat (undefined where there is none). */
+function machineTimes(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs bench/httpConcurrency.ts for both relays; its RESULT lines, or the failure. */
+function httpConcurrency(): Promise<HttpConcurrencyResult[] | { error: string }> {
+  const streams = option('http-streams') ?? String(concurrency.streams);
+  return new Promise((resolvePromise) => {
+    const proc = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        join(here, 'httpConcurrency.ts'),
+        '--streams',
+        streams,
+        '--seconds',
+        String(concurrency.seconds),
+        '--rate',
+        String(concurrency.rate),
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (data: Buffer) => (out += data));
+    proc.stderr.on('data', (data: Buffer) => (err += data));
+    proc.on('close', (code) => {
+      const lines = out.split('\n').filter((text) => text.startsWith('RESULT '));
+      if (code === 0 && lines.length > 0)
+        resolvePromise(lines.map((line) => JSON.parse(line.slice(7)) as HttpConcurrencyResult));
+      else resolvePromise({ error: `exited ${code}: ${err.slice(-2000)}` });
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const from = option('from');
   if (from !== undefined) {
@@ -125,6 +179,7 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
+  const machineStart = machineTimes();
   await bundle();
   const chosen = contenders.filter(
     (contender) => contender.kind === 'floor' || only === undefined || contender.name.includes(only),
@@ -165,6 +220,19 @@ async function main(): Promise<void> {
     }
   }
 
+  let httpScenarios: HttpConcurrencyResult[] | undefined;
+  if (!flag('no-concurrency') && !flag('no-http-concurrency')) {
+    const result = await httpConcurrency();
+    if ('error' in result) {
+      failures.push({ name: 'concurrency over HTTP', round: 0, error: result.error });
+      console.log(`concurrency over HTTP: FAILED\n${result.error}`);
+    } else {
+      httpScenarios = result;
+      for (const scenario of result) console.log(`concurrency over HTTP: ${JSON.stringify(scenario)}`);
+    }
+  }
+
+  const machineEnd = machineTimes();
   const cpu = cpus();
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -191,6 +259,12 @@ async function main(): Promise<void> {
     contenders: chosen,
     results,
     scenarios,
+    httpScenarios,
+    machineBusy:
+      machineStart && machineEnd
+        ? (machineEnd.busy - machineStart.busy) / Math.max(1, machineEnd.total - machineStart.total)
+        : undefined,
+    load: { average: loadavg()[0]!, cores: cpu.length },
     failures,
   };
   await write(report);
