@@ -17,7 +17,7 @@
  * Every run also saves its measurements as `results.json` next to the report.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,8 +114,14 @@ async function pretty(file: string, text: string): Promise<string> {
 
 async function write(report: BenchReport): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const markdown = renderReport(report);
-  writeFileSync(join(outDir, 'RESULTS.md'), await pretty(join(outDir, 'RESULTS.md'), markdown));
+  let markdown = renderReport(report);
+  // `npm run bench:scaling` keeps its own dated section in the same file: carried over as it is.
+  const file = join(outDir, 'RESULTS.md');
+  const scaling = existsSync(file)
+    ? /<!-- scaling:start -->[\s\S]*<!-- scaling:end -->/.exec(readFileSync(file, 'utf8'))?.[0]
+    : undefined;
+  if (scaling !== undefined) markdown = `${markdown.trimEnd()}\n\n${scaling}\n`;
+  writeFileSync(file, await pretty(file, markdown));
   writeFileSync(join(outDir, 'ratios.svg'), renderChart(report));
   // Contenders are saved by name: their functions are not data.
   const saved = { ...report, contenders: report.contenders.map((contender) => contender.name) };
