@@ -73,7 +73,7 @@ export interface Message {
 }
 
 /** Text deltas held before they are joined into their track's text. */
-const heldTexts = 512;
+const heldTexts = 128;
 
 /**
  * Folds events into a {@link Message}: the same fold as `messageReducer`, applied in place.
