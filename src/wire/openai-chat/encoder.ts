@@ -73,7 +73,8 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
   // A Set, not an array indexed by choice: an array would be filled up to the index.
   const roleSent = new Set<number>();
   // Characters of arguments already written per call id, to write only what a final call adds.
-  const streamedArgs = new Map<string, number>();
+  // Made with the first streamed tool call: most streams have none.
+  let streamedArgs: Map<string, number> | undefined;
   // Output has been written that a `reset` would have to take back; and the stream was closed by one.
   let wroteContent = false;
   let closed = false;
@@ -115,7 +116,7 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           delta(event.choice ?? 0, `"refusal":${JSON.stringify(event.text)}`);
           return;
         case 'tool-call-start':
-          streamedArgs.set(event.id, 0);
+          (streamedArgs ??= new Map()).set(event.id, 0);
           delta(
             event.choice ?? 0,
             `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
@@ -123,7 +124,10 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           return;
         case 'tool-call-delta': {
           if (event.argsText === '') return;
-          streamedArgs.set(event.id, (streamedArgs.get(event.id) ?? 0) + event.argsText.length);
+          (streamedArgs ??= new Map()).set(
+            event.id,
+            (streamedArgs.get(event.id) ?? 0) + event.argsText.length,
+          );
           delta(
             event.choice ?? 0,
             `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
@@ -131,8 +135,8 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
           return;
         }
         case 'tool-call': {
-          const streamed = streamedArgs.get(event.id);
-          streamedArgs.delete(event.id);
+          const streamed = streamedArgs?.get(event.id);
+          streamedArgs?.delete(event.id);
           if (streamed === undefined) {
             delta(
               event.choice ?? 0,
