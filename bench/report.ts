@@ -29,11 +29,22 @@ export interface BenchReport {
   scenarios: ConcurrencyResult[];
   /** The same streams relayed over real loopback HTTP (bench/httpConcurrency.ts), when run. */
   httpScenarios?: HttpConcurrencyResult[];
+  /** Short streams after a full GC (bench/shortAfterGC.ts), one per round and wire. */
+  afterGC?: AfterGCResult[];
   /** The machine's CPU use over the whole run, all cores, other processes included (0–1). */
   machineBusy?: number;
   /** The 1-minute load average at the end of the run, and the number of cores. */
   load?: { average: number; cores: number };
   failures: Failure[];
+}
+
+/** One bench/shortAfterGC.ts run: medians of `reps` 64-token streams, each after a full GC. */
+export interface AfterGCResult {
+  wire: string;
+  reps: number;
+  rxllmMs: number;
+  floorMs: number;
+  ratio: number;
 }
 
 /** Medians over rounds of a contender's figures and of its ratios to the floor in the same round. */
@@ -195,6 +206,27 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
       target: '< 50 ms',
       peers: fl ? `floor ${saturation(report, fl) ?? `p99 ${fl.loopDelayP99Ms.toFixed(1)} ms`}` : '',
       ok: saturated === undefined ? rx.loopDelayP99Ms < 50 : undefined,
+    });
+  }
+  const afterGC = report.afterGC ?? [];
+  if (afterGC.length > 0) {
+    const wires = [...new Set(afterGC.map((r) => r.wire))];
+    const cells = wires.map((wire) => {
+      const ratios = afterGC.filter((r) => r.wire === wire).map((r) => r.ratio);
+      const sorted = [...ratios].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1]!;
+      return {
+        wire,
+        median,
+        text: `${wire} ${median.toFixed(2)}× (${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)})`,
+      };
+    });
+    rows.push({
+      figure: `a 64-token stream after a full GC, over the floor's (wall time, median of ${afterGC[0]!.reps} per round)`,
+      value: cells.map((cell) => cell.text).join(' / '),
+      target: '≤ 1.2×',
+      peers: '',
+      ok: cells.every((cell) => cell.median <= 1.2),
     });
   }
   const hrx = report.httpScenarios?.find((s) => s.pipeline === 'rxllm');

@@ -27,7 +27,7 @@ import { contenderNamed, contenders } from './contenders';
 import type { ConcurrencyResult } from './concurrency';
 import type { HttpConcurrencyResult } from './httpConcurrency';
 import type { MeasureOptions, Measurement } from './measure';
-import { renderChart, renderReport, type BenchReport, type Failure } from './report';
+import { renderChart, renderReport, type AfterGCResult, type BenchReport, type Failure } from './report';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -66,6 +66,7 @@ async function bundle(): Promise<void> {
       // Bundled like the others: run through tsx, every named closure gets a `name` property of
       // its own (keepNames), ~13 KB per relayed stream that the published build does not have.
       httpConcurrency: join(here, 'httpConcurrency.ts'),
+      shortAfterGC: join(here, 'shortAfterGC.ts'),
     },
     outdir: buildDir,
     bundle: true,
@@ -233,6 +234,22 @@ async function main(): Promise<void> {
     }
   }
 
+  // Short streams after a full GC, once per round and wire, in a fresh process each.
+  const afterGC: AfterGCResult[] = [];
+  if (!flag('http-only')) {
+    for (let round = 0; round < rounds; round++) {
+      for (const wire of ['openai', 'anthropic']) {
+        const result = await child('shortAfterGC.mjs', [wire, quick ? '10' : '60']);
+        if (typeof result.error === 'string') {
+          failures.push({ name: `short streams after GC (${wire})`, round, error: result.error });
+          continue;
+        }
+        afterGC.push(result as unknown as AfterGCResult);
+        console.log(`short streams after GC: ${JSON.stringify(result)}`);
+      }
+    }
+  }
+
   let httpScenarios: HttpConcurrencyResult[] | undefined;
   if (!flag('no-concurrency') && !flag('no-http-concurrency')) {
     const result = await httpConcurrency();
@@ -273,6 +290,7 @@ async function main(): Promise<void> {
     results,
     scenarios,
     httpScenarios,
+    afterGC,
     machineBusy:
       machineStart && machineEnd
         ? (machineEnd.busy - machineStart.busy) / Math.max(1, machineEnd.total - machineStart.total)
