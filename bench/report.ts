@@ -3,6 +3,7 @@
  * computed per round against the floor on the same bytes, then its median over rounds is taken:
  * the machine's speed drifts between rounds, and a ratio within a round cancels most of it.
  */
+import type { HttpConcurrencyResult } from './httpConcurrency';
 import type { ConcurrencyResult } from './concurrency';
 import { floorNameOf, type Contender } from './contenders';
 import { median, type MeasureOptions, type Measurement } from './measure';
@@ -26,7 +27,24 @@ export interface BenchReport {
   /** One row per round, one measurement per contender that succeeded. */
   results: Measurement[][];
   scenarios: ConcurrencyResult[];
+  /** The same streams relayed over real loopback HTTP (bench/httpConcurrency.ts), when run. */
+  httpScenarios?: HttpConcurrencyResult[];
+  /** Short streams after a full GC (bench/shortAfterGC.ts), one per round and wire. */
+  afterGC?: AfterGCResult[];
+  /** The machine's CPU use over the whole run, all cores, other processes included (0–1). */
+  machineBusy?: number;
+  /** The 1-minute load average at the end of the run, and the number of cores. */
+  load?: { average: number; cores: number };
   failures: Failure[];
+}
+
+/** One bench/shortAfterGC.ts run: medians of `reps` 64-token streams, each after a full GC. */
+export interface AfterGCResult {
+  wire: string;
+  reps: number;
+  rxllmMs: number;
+  floorMs: number;
+  ratio: number;
 }
 
 /** Medians over rounds of a contender's figures and of its ratios to the floor in the same round. */
@@ -190,6 +208,47 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
       ok: saturated === undefined ? rx.loopDelayP99Ms < 50 : undefined,
     });
   }
+  const afterGC = report.afterGC ?? [];
+  if (afterGC.length > 0) {
+    const wires = [...new Set(afterGC.map((r) => r.wire))];
+    const cells = wires.map((wire) => {
+      const ratios = afterGC.filter((r) => r.wire === wire).map((r) => r.ratio);
+      const sorted = [...ratios].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1]!;
+      return {
+        wire,
+        median,
+        text: `${wire} ${median.toFixed(2)}× (${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)})`,
+      };
+    });
+    rows.push({
+      figure: `a 64-token stream after a full GC, over the floor's (wall time, median of ${afterGC[0]!.reps} per round)`,
+      value: cells.map((cell) => cell.text).join(' / '),
+      target: '≤ 1.2×',
+      peers: '',
+      ok: cells.every((cell) => cell.median <= 1.2),
+    });
+  }
+  const hrx = report.httpScenarios?.find((s) => s.pipeline === 'rxllm');
+  const hfl = report.httpScenarios?.find((s) => s.pipeline === 'floor');
+  if (hrx && hfl) {
+    const early = hrx.earlyKBPerStream / hfl.earlyKBPerStream;
+    const late = hrx.lateKBPerStream / hfl.lateKBPerStream;
+    rows.push({
+      figure: `memory per stream, ${hrx.streams.toLocaleString('en-US')} streams relayed over loopback HTTP (fromSSE → toSSE → pipeToNodeResponse), early / late, over the floor relay's`,
+      value: `${early.toFixed(2)}× / ${late.toFixed(2)}× (${hrx.earlyKBPerStream.toFixed(1)} / ${hrx.lateKBPerStream.toFixed(1)} KB)`,
+      target: '≤ 1.1×',
+      peers: `floor relay ${hfl.earlyKBPerStream.toFixed(1)} / ${hfl.lateKBPerStream.toFixed(1)} KB`,
+      ok: early <= 1.1 && late <= 1.1,
+    });
+    rows.push({
+      figure: `CPU per token relayed over loopback HTTP, over the floor relay's`,
+      value: `${(hrx.cpuMicrosPerToken / hfl.cpuMicrosPerToken).toFixed(2)}× (${hrx.cpuMicrosPerToken.toFixed(1)} µs)`,
+      target: '',
+      peers: `floor relay ${hfl.cpuMicrosPerToken.toFixed(1)} µs`,
+      ok: undefined,
+    });
+  }
   return rows;
 }
 
@@ -219,6 +278,15 @@ function smallPeers(summaries: Summary[]): string {
     .join('; ');
 }
 
+/** The machine's load during the run, as a sentence (or nothing, for a saved run without it). */
+function loadLine(report: BenchReport): string[] {
+  if (report.machineBusy === undefined) return [];
+  const load = report.load;
+  return [
+    `- Machine load during the run: ${Math.round(report.machineBusy * 100)}% of all cores busy (this run and every other process on the machine)${load ? `, load average ${load.average.toFixed(1)} on ${load.cores} cores at the end` : ''}. The machine is shared with other work, so absolute times are noisy and ranges are wide; ratios are taken side by side in the same process to cancel most of it, and the concurrency scenarios say whether they kept pace.`,
+  ];
+}
+
 export function renderReport(report: BenchReport): string {
   const summaries = summarize(report);
   const lines: string[] = [];
@@ -238,6 +306,7 @@ export function renderReport(report: BenchReport): string {
       .join(', ')}`,
     `- Workload: ${options.tokens.toLocaleString('en-US')} tokens of 1–6 characters (multi-byte text and JSON escapes) per stream: the OpenAI stream (${mb('floor (openai)')}, usage chunk and \`[DONE]\`) and the Anthropic stream (${mb('floor (anthropic)')}, with pings), each cut into 1–4 KiB slices at arbitrary byte offsets and served from memory, one slice per read; the SDKs get the same slices through their \`fetch\` option.`,
     `- Method: ${report.rounds} round(s); every contender runs in a fresh process each round, in an order that rotates by round, after a warm-up, and reads the large stream ${report.options.repeats ?? 1} time(s) in that process (median CPU time, highest peak memory); every run's text is compared with the generator's. Times are CPU time of the process (user + system, GC threads included), not wall time: the machine is shared. Throughput ratios are the contender's time over the floor's on the same bytes: the floor runs in each contender's process too, alternately with it, read for read, so that a ratio compares work done at the same moment. First-text and small-request figures are compared with the floor's own process in the same round (in a peer's process the heap it leaves behind slows the floor's first text several-fold). The tables show medians over rounds, with the range over rounds in brackets. The floor is eventsource-parser plus \`JSON.parse\` of each payload, appending each text delta; SSE to SSE is compared with a same-work floor that also normalizes each delta to a plain event, serializes it as an OpenAI chunk and UTF-8 encodes the frames in socket-write batches, with plain callbacks.`,
+    ...loadLine(report),
     `- Small requests: ${options.smallIterations} timed requests of ${options.smallTokens} tokens each, whole cost from the call to the last text (client creation excluded); time to first text is from the first slice handed over to the first text event.`,
     '',
     ...(options.tokens < 50_000
@@ -279,6 +348,22 @@ export function renderReport(report: BenchReport): string {
         saturation(report, s) === undefined
           ? `| ${s.pipeline} | ${s.streams.toLocaleString('en-US')} | ${s.tokensPerStream} | ${s.earlyKBPerStream.toFixed(1)} | ${s.lateKBPerStream.toFixed(1)} | ${s.cpuMicrosPerToken.toFixed(1)} | ${s.loopDelayP50Ms.toFixed(1)} | ${s.loopDelayP99Ms.toFixed(1)} | ${s.loopDelayMaxMs.toFixed(1)} | ${(s.elapsedMs / 1000).toFixed(1)} |`
           : `| ${s.pipeline} | ${s.streams.toLocaleString('en-US')} | ${s.tokensPerStream} | ${s.earlyKBPerStream.toFixed(1)} | ${s.lateKBPerStream.toFixed(1)} | ${s.cpuMicrosPerToken.toFixed(1)} | saturated | saturated | saturated | ${(s.elapsedMs / 1000).toFixed(1)} (could not keep pace) |`,
+      ),
+    );
+  }
+  if (report.httpScenarios !== undefined && report.httpScenarios.length > 0) {
+    const first = report.httpScenarios[0]!;
+    lines.push(
+      '',
+      '## Concurrency over loopback HTTP',
+      '',
+      `\`bench/httpConcurrency.ts\`: ${first.streams.toLocaleString('en-US')} streams of ${first.tokensPerStream} tokens relayed at once over real loopback HTTP. A second process runs the upstream server (one OpenAI chunk per stream every ${1000 / first.rate} ms, ${first.rate} tokens/s, on one shared timer) and the clients, which check every stream's text; the measured process only relays, reading upstream with \`node:http\`: rxllm with \`fromSSE\` → \`toSSE({ dialect: 'openai-chat' })\` → \`pipeToNodeResponse\`, the floor with eventsource-parser, \`JSON.parse\`, a plain event, \`JSON.stringify\` of an OpenAI chunk and \`res.write\` in plain callbacks. Heap per stream after a forced GC a fifth and four fifths of the way; CPU time of the relay process per token. "Schedule" is how long the upstream's send schedule took over its plan: above 1.1 the run fell behind (the machine could not keep pace), and no delay percentile is given for it. "Machine busy" is all cores' use during the scenario, other processes included.`,
+      '',
+      '| relay | streams | tokens per stream | heap per stream, early (KB) | late (KB) | CPU per token (µs) | schedule | machine busy | loop delay p99 (ms) | wall time (s) |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+      ...report.httpScenarios.map(
+        (s) =>
+          `| ${s.pipeline} | ${s.streams.toLocaleString('en-US')} | ${s.tokensPerStream} | ${s.earlyKBPerStream.toFixed(1)} | ${s.lateKBPerStream.toFixed(1)} | ${s.cpuMicrosPerToken.toFixed(1)} | ${s.scheduleRatio.toFixed(2)}× | ${Math.round(s.machineBusy * 100)}% | ${s.keptPace && s.loopDelayP99Ms !== undefined ? s.loopDelayP99Ms.toFixed(1) : 'fell behind: none'} | ${(s.elapsedMs / 1000).toFixed(1)} |`,
       ),
     );
   }

@@ -8,21 +8,26 @@
  * an SVG chart (`bench/RESULTS.md`, `bench/ratios.svg`; `--quick` writes under `bench/.runs/`).
  * Exits 1 if any contender produced the wrong text or crashed; timings never fail the run.
  *
+ * Then the same streams relayed over real loopback HTTP (bench/httpConcurrency.ts: rxllm's
+ * fromSSE → toSSE → pipeToNodeResponse against a plain-callback floor relay).
+ *
  * Options: --quick, --rounds N, --repeats N, --tokens N, --streams N, --seconds N, --only <substring>,
- * --no-concurrency, --out <dir>, --from <results.json> (render a saved run again, measuring nothing).
+ * --no-concurrency, --no-http-concurrency, --http-only, --http-streams N (default --streams), --out <dir>,
+ * --from <results.json> (render a saved run again, measuring nothing).
  * Every run also saves its measurements as `results.json` next to the report.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { format, resolveConfig } from 'prettier';
 import { contenderNamed, contenders } from './contenders';
 import type { ConcurrencyResult } from './concurrency';
+import type { HttpConcurrencyResult } from './httpConcurrency';
 import type { MeasureOptions, Measurement } from './measure';
-import { renderChart, renderReport, type BenchReport, type Failure } from './report';
+import { renderChart, renderReport, type AfterGCResult, type BenchReport, type Failure } from './report';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -55,7 +60,14 @@ const buildDir = join(root, 'node_modules', '.cache', 'rxllm-bench');
 
 async function bundle(): Promise<void> {
   await build({
-    entryPoints: { contender: join(here, 'contender.ts'), concurrency: join(here, 'concurrencyChild.ts') },
+    entryPoints: {
+      contender: join(here, 'contender.ts'),
+      concurrency: join(here, 'concurrencyChild.ts'),
+      // Bundled like the others: run through tsx, every named closure gets a `name` property of
+      // its own (keepNames), ~13 KB per relayed stream that the published build does not have.
+      httpConcurrency: join(here, 'httpConcurrency.ts'),
+      shortAfterGC: join(here, 'shortAfterGC.ts'),
+    },
     outdir: buildDir,
     bundle: true,
     platform: 'node',
@@ -103,8 +115,14 @@ async function pretty(file: string, text: string): Promise<string> {
 
 async function write(report: BenchReport): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const markdown = renderReport(report);
-  writeFileSync(join(outDir, 'RESULTS.md'), await pretty(join(outDir, 'RESULTS.md'), markdown));
+  let markdown = renderReport(report);
+  // `npm run bench:scaling` keeps its own dated section in the same file: carried over as it is.
+  const file = join(outDir, 'RESULTS.md');
+  const scaling = existsSync(file)
+    ? /<!-- scaling:start -->[\s\S]*<!-- scaling:end -->/.exec(readFileSync(file, 'utf8'))?.[0]
+    : undefined;
+  if (scaling !== undefined) markdown = `${markdown.trimEnd()}\n\n${scaling}\n`;
+  writeFileSync(file, await pretty(file, markdown));
   writeFileSync(join(outDir, 'ratios.svg'), renderChart(report));
   // Contenders are saved by name: their functions are not data.
   const saved = { ...report, contenders: report.contenders.map((contender) => contender.name) };
@@ -113,6 +131,54 @@ async function write(report: BenchReport): Promise<void> {
     await pretty(join(outDir, 'results.json'), JSON.stringify(saved)),
   );
   console.log(`\n${markdown}\nwrote ${join(outDir, 'RESULTS.md')}, ratios.svg and results.json`);
+}
+
+/** Busy and total jiffies of all cores, from /proc/stat (undefined where there is none). */
+function machineTimes(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs bench/httpConcurrency.ts for both relays; its RESULT lines, or the failure. */
+function httpConcurrency(): Promise<HttpConcurrencyResult[] | { error: string }> {
+  // A quick run only checks that both relays run and relay the right texts.
+  const streams = option('http-streams') ?? (quick ? '200' : String(concurrency.streams));
+  return new Promise((resolvePromise) => {
+    const proc = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        join(buildDir, 'httpConcurrency.mjs'),
+        '--streams',
+        streams,
+        '--seconds',
+        String(concurrency.seconds),
+        '--rate',
+        String(concurrency.rate),
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (data: Buffer) => (out += data));
+    proc.stderr.on('data', (data: Buffer) => (err += data));
+    proc.on('close', (code) => {
+      const lines = out.split('\n').filter((text) => text.startsWith('RESULT '));
+      if (code === 0 && lines.length > 0)
+        resolvePromise(lines.map((line) => JSON.parse(line.slice(7)) as HttpConcurrencyResult));
+      else resolvePromise({ error: `exited ${code}: ${err.slice(-2000)}` });
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -125,10 +191,13 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
+  const machineStart = machineTimes();
   await bundle();
-  const chosen = contenders.filter(
-    (contender) => contender.kind === 'floor' || only === undefined || contender.name.includes(only),
-  );
+  const chosen = flag('http-only')
+    ? []
+    : contenders.filter(
+        (contender) => contender.kind === 'floor' || only === undefined || contender.name.includes(only),
+      );
   const results: Measurement[][] = [];
   const failures: Failure[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -152,7 +221,7 @@ async function main(): Promise<void> {
   }
 
   const scenarios: ConcurrencyResult[] = [];
-  if (!flag('no-concurrency')) {
+  if (!flag('no-concurrency') && !flag('http-only')) {
     for (const pipeline of ['floor', 'rxllm'] as const) {
       const result = await child('concurrency.mjs', [JSON.stringify({ pipeline, ...concurrency })]);
       if (typeof result.error === 'string') {
@@ -165,6 +234,35 @@ async function main(): Promise<void> {
     }
   }
 
+  // Short streams after a full GC, once per round and wire, in a fresh process each.
+  const afterGC: AfterGCResult[] = [];
+  if (!flag('http-only')) {
+    for (let round = 0; round < rounds; round++) {
+      for (const wire of ['openai', 'anthropic']) {
+        const result = await child('shortAfterGC.mjs', [wire, quick ? '10' : '60']);
+        if (typeof result.error === 'string') {
+          failures.push({ name: `short streams after GC (${wire})`, round, error: result.error });
+          continue;
+        }
+        afterGC.push(result as unknown as AfterGCResult);
+        console.log(`short streams after GC: ${JSON.stringify(result)}`);
+      }
+    }
+  }
+
+  let httpScenarios: HttpConcurrencyResult[] | undefined;
+  if (!flag('no-concurrency') && !flag('no-http-concurrency')) {
+    const result = await httpConcurrency();
+    if ('error' in result) {
+      failures.push({ name: 'concurrency over HTTP', round: 0, error: result.error });
+      console.log(`concurrency over HTTP: FAILED\n${result.error}`);
+    } else {
+      httpScenarios = result;
+      for (const scenario of result) console.log(`concurrency over HTTP: ${JSON.stringify(scenario)}`);
+    }
+  }
+
+  const machineEnd = machineTimes();
   const cpu = cpus();
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -191,6 +289,13 @@ async function main(): Promise<void> {
     contenders: chosen,
     results,
     scenarios,
+    httpScenarios,
+    afterGC,
+    machineBusy:
+      machineStart && machineEnd
+        ? (machineEnd.busy - machineStart.busy) / Math.max(1, machineEnd.total - machineStart.total)
+        : undefined,
+    load: { average: loadavg()[0]!, cores: cpu.length },
     failures,
   };
   await write(report);

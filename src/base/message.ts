@@ -13,6 +13,9 @@ import type { Message, ToolCall } from './messageTypes';
 
 export type { ChoiceMessage, Message, ToolCall } from './messageTypes';
 
+/** Text deltas held before they are joined into their track's text. */
+const heldTexts = 128;
+
 /**
  * Folds events into a {@link Message}: the same fold as `messageReducer`, applied in place.
  * Mutable on purpose: sources keep one per subscription so that a failure can report what
@@ -47,7 +50,9 @@ export class MessageAccumulator {
       event.track === this.textKey &&
       event.choice === undefined
     ) {
-      this.texts.push(event.text);
+      // Joined every so many tokens: a flat string holds the text in a fraction of the memory
+      // that the token strings and their array slots take.
+      if (this.texts.push(event.text) === heldTexts) this.flush();
       return;
     }
     this.applySlowly(event);

@@ -12,6 +12,7 @@ import {
 } from '../pricing/loadTokenEstimator';
 import type { ModelPrice, PriceTable } from '../pricing/priceTable';
 import { validateModelPrice, validatePriceTable } from '../pricing/validatePriceTable';
+import { TokenTally } from '../pricing/TokenTally';
 
 /** Options of {@link aggregateUsage}. */
 export interface AggregateUsageConfig {
@@ -36,7 +37,9 @@ export interface AggregateUsageConfig {
    * cancelled or failed stream), count tokens instead and mark the usage `estimated: true`.
    * `true` uses gpt-tokenizer's `o200k_base` encoding (an optional peer), loaded only when a
    * stream first needs it, or where it is not installed `approximateTokens` (characters / 4);
-   * a function is your own counter; `false` reports only what providers report. Default: `true`.
+   * a function is your own counter, called on chunks of the text (cut before a space that
+   * follows a non-space) whose counts are summed; `false` reports only what providers report.
+   * Default: `true`.
    */
   estimate?: boolean | TokenEstimator;
   /**
@@ -92,11 +95,11 @@ interface StepCount {
   /** The provider's last snapshot for this step, priced. */
   reported: Usage | undefined;
   /**
-   * Output text that no reported snapshot covers (since the last one). Deltas are joined only to
-   * be counted at the end: appending to a string per token would keep a rope node per token
-   * alive for the whole stream. Empty deltas are not kept, so the text is empty when this is.
+   * Output text that no reported snapshot covers (since the last one), counted as it arrives in
+   * chunks of a few KB (see TokenTally): no delta is held past its chunk, and the count left for
+   * the end is at most one chunk's.
    */
-  uncounted: string[];
+  uncounted: TokenTally;
   /** Events of this step have arrived: its request was made, so its prompt was billed. */
   active: boolean;
   /** Tool calls whose arguments arrived as deltas (their final `tool-call` is not counted again). */
@@ -137,8 +140,13 @@ interface TrackCount {
  * over every track and step: metadata, not a track (an incoming `usage-total`, from an
  * aggregateUsage upstream, is dropped and replaced).
  *
- * Completion: output text (answer, reasoning, refusal, tool arguments) that no provider snapshot
- * covers is counted with the estimator, step by step, and each such step's usage is emitted
+ * Counting: output text (answer, reasoning, refusal, tool arguments) that no provider snapshot
+ * covers is counted as it arrives, in chunks of about 1 KB cut at word boundaries (the counts of
+ * such chunks add up to the count of the whole text; text with no space in 64 KB is cut there),
+ * so no delta is held and no ending tokenizes more than one chunk: a million tokens never block
+ * the event loop for more than a chunk's count. A snapshot starts the count of its step afresh.
+ *
+ * Completion: each step's text that no provider snapshot covers is counted, and its usage is emitted
  * again with `estimated: true` (then the total), before `complete`. A track cancelled before its
  * response (a race's or hedge's loser) is priced by the model its `step-start` requested, its
  * prompt estimated from `prompt`. Error: the final usage of every track
@@ -181,6 +189,19 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
   const counting = estimate !== false;
   const fallbackModel = config.model;
   const priceUsage = config.priceUsage;
+  /**
+   * The estimator to count text with as it arrives: the user's, or the default once loaded (its
+   * loading starts with the first text to count; until it is done, text waits). Undefined while
+   * not known yet, so a tally holds its text.
+   */
+  const estimatorNow = (): TokenEstimator | undefined => {
+    if (estimate === false) return undefined;
+    if (estimate !== true) return estimate;
+    if (tokenizerMissing) return approximateTokens;
+    const loaded = loadedTokenEstimator();
+    if (loaded === undefined) startLoading();
+    return loaded;
+  };
   if (priceUsage !== undefined && typeof priceUsage !== 'function')
     throw new TypeError(`aggregateUsage: priceUsage must be a function, got ${typeof priceUsage}`);
 
@@ -194,7 +215,12 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         if (last !== undefined && last.track === track) return last;
         let state = tracks.get(track);
         if (state === undefined) {
-          state = { track, steps: [newStep(0, fallbackModel, undefined)], stepped: false, touched: false };
+          state = {
+            track,
+            steps: [newStep(0, fallbackModel, undefined, estimatorNow)],
+            stepped: false,
+            touched: false,
+          };
           tracks.set(track, state);
         }
         return (last = state);
@@ -214,7 +240,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         while (index >= 0 && steps[index]!.step > number) index -= 1;
         if (index >= 0 && steps[index]!.step === number) return steps[index]!;
         const before = steps[Math.max(index, 0)]!;
-        const step = newStep(number, before.model, before.provider);
+        const step = newStep(number, before.model, before.provider, estimatorNow);
         steps.splice(index + 1, 0, step);
         return step;
       };
@@ -244,8 +270,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 
       /** What no provider snapshot of the step covers, counted by `estimator`; undefined when nothing is. */
       const estimateOf = (step: StepCount, estimator: TokenEstimator): Usage | undefined => {
-        const text = step.uncounted.join('');
-        const outputTokens = text === '' ? 0 : estimator(text);
+        const outputTokens = step.uncounted.empty ? 0 : step.uncounted.total(estimator);
         const unreported = step.active && step.reported === undefined;
         const inputTokens = prompt !== undefined && unreported ? estimator(prompt) : 0;
         if (outputTokens === 0 && inputTokens === 0) return undefined;
@@ -262,10 +287,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
       const needsEstimate = (): boolean => {
         for (const state of tracks.values())
           for (const step of state.steps)
-            if (
-              step.uncounted.length > 0 ||
-              (prompt !== undefined && step.active && step.reported === undefined)
-            )
+            if (!step.uncounted.empty || (prompt !== undefined && step.active && step.reported === undefined))
               return true;
         return false;
       };
@@ -291,7 +313,7 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         step.active = true;
         if (counts.cost === undefined) priceInto(step, counts);
         step.reported = counts;
-        step.uncounted.length = 0;
+        step.uncounted.clear();
         subscriber.next(toEvent(state.track, state.stepped ? step.step : undefined, counts, seq));
         if (showsTotal()) emitTotal(reportedUsages());
       };
@@ -304,7 +326,9 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
         state.stepped = true;
         if (fresh) current.step = event.step;
         // Otherwise the next step, as the message fold numbers it (see StepStartEvent).
-        const step = fresh ? current : newStep(Math.max(event.step, current.step + 1), undefined, undefined);
+        const step = fresh
+          ? current
+          : newStep(Math.max(event.step, current.step + 1), undefined, undefined, estimatorNow);
         if (!fresh) state.steps.push(step);
         step.active = true;
         if (event.model !== undefined && (step.model === undefined || step.model === fallbackModel)) {
@@ -454,6 +478,22 @@ export function aggregateUsage(config: AggregateUsageConfig = {}): OperatorFunct
 /** gpt-tokenizer was found missing once: later estimates count characters at once. */
 let tokenizerMissing = false;
 
+/**
+ * Starts loading the default estimator in the background (once), for tallies counting as text
+ * arrives; a failure other than a missing module is reported by the stream's ending, which asks again.
+ */
+function startLoading(): void {
+  if (backgroundLoad !== undefined) return;
+  backgroundLoad = loadTokenEstimator().then(
+    () => undefined,
+    (error: unknown) => {
+      if (isModuleMissing(error)) tokenizerMissing = true;
+      else backgroundLoad = undefined;
+    },
+  );
+}
+let backgroundLoad: Promise<void> | undefined;
+
 function priceTableOf(config: AggregateUsageConfig): PriceTable {
   let table = defaultPriceTable;
   if (config.priceTable !== undefined) {
@@ -497,22 +537,27 @@ function estimatorLoadError(cause: unknown): RxllmError {
   );
 }
 
-function newStep(step: number, model: string | undefined, provider: string | undefined): StepCount {
+function newStep(
+  step: number,
+  model: string | undefined,
+  provider: string | undefined,
+  estimator: () => TokenEstimator | undefined,
+): StepCount {
   return {
     step,
     model,
     provider,
     price: undefined,
     reported: undefined,
-    uncounted: [],
+    uncounted: new TokenTally(estimator),
     active: false,
     streamedCalls: undefined,
   };
 }
 
-/** Keeps a delta of the step for counting at the end. */
+/** Counts a delta of the step that no provider snapshot covers yet. */
 function uncount(step: StepCount, text: string): void {
-  if (text !== '') step.uncounted.push(text);
+  step.uncounted.add(text);
 }
 
 /**

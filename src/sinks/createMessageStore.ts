@@ -1,4 +1,4 @@
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { messageReducer, type MessageAction, type MessageState } from './messageReducer';
 import { toStore } from './toStore';
@@ -7,6 +7,21 @@ import { toStore } from './toStore';
 export interface CreateMessageStoreConfig {
   /** The state to start from (and to go back to on `reset()`). Default `messageReducer.initialState`. */
   initialState?: MessageState;
+  /**
+   * When listeners hear of changes. Every change is in `getSnapshot()` at once; listeners are
+   * called once for all the changes of a moment, so that a render per token (which reads the whole
+   * text: quadratic over an answer) becomes a render per network read or per frame:
+   *
+   * - `'frame'` (default where there is `requestAnimationFrame`: browsers): once per animation
+   *   frame, so at most one render per frame whatever the token rate (where there is no
+   *   `requestAnimationFrame`, a 16 ms timer). A hidden tab's frames pause, and its listeners
+   *   with them: the snapshot stays current;
+   * - `'tick'` (default elsewhere: Node, workers): once per microtask, after the events that one
+   *   read of the input delivered (`queueMicrotask`);
+   * - `'sync'`: after every change, before `dispatch` returns (tests, or code that needs each state);
+   * - a `SchedulerLike`: your own pacing (a `TestScheduler` in marble tests).
+   */
+  notify?: 'tick' | 'frame' | 'sync' | SchedulerLike;
 }
 
 /**
@@ -26,12 +41,16 @@ export interface MessageStore {
   /** The same as `getSnapshot`, for React's server rendering. */
   getServerSnapshot(): MessageState;
   /**
-   * Calls `listener` now with the current state and then after every change; returns the
-   * function that stops it. A listener that throws does not keep the others from being called;
-   * the first error is rethrown after all were called.
+   * Calls `listener` now with the current state and then after changes (one call for the changes
+   * of a moment, see `notify`); returns the function that stops it. A listener that throws does
+   * not keep the others from being called; the first error is rethrown after all were called
+   * (from `dispatch` with `notify: 'sync'`, else from the scheduled call, as an uncaught error).
    */
   subscribe(listener: (state: MessageState) => void): () => void;
-  /** Applies one event or stream action through `messageReducer`; listeners hear of real changes only. */
+  /**
+   * Applies one event or stream action through `messageReducer`: `getSnapshot()` has it at once,
+   * listeners hear of it as `notify` says, and of real changes only.
+   */
   dispatch(action: MessageAction): void;
   /** Back to the initial state (before the next message). */
   reset(): void;
@@ -70,7 +89,12 @@ export function createMessageStore(config: CreateMessageStoreConfig = {}): Messa
       `rxllm: createMessageStore initialState must be a MessageState, got ${String(initial)}`,
     );
   }
+  const schedule = schedulerOf(config.notify);
   let state = initial;
+  /** The state listeners were last told of: a change undone within a moment is no change. */
+  let told = initial;
+  /** A notification is scheduled for the changes of this moment. */
+  let pending = false;
   const listeners = new Set<(state: MessageState) => void>();
 
   const notify = () => {
@@ -88,10 +112,21 @@ export function createMessageStore(config: CreateMessageStoreConfig = {}): Messa
     if (failed) throw failure;
   };
 
+  const flush = () => {
+    pending = false;
+    if (state === told) return;
+    told = state;
+    notify();
+  };
+
   const set = (next: MessageState) => {
     if (next === state) return;
     state = next;
-    notify();
+    if (schedule === undefined) flush();
+    else if (!pending) {
+      pending = true;
+      schedule(flush);
+    }
   };
 
   const getSnapshot = () => state;
@@ -121,4 +156,20 @@ export function createMessageStore(config: CreateMessageStoreConfig = {}): Messa
     },
   };
   return store;
+}
+
+/** How a store schedules its notification; undefined for at once. */
+function schedulerOf(notify: CreateMessageStoreConfig['notify']): ((run: () => void) => void) | undefined {
+  if (notify === undefined) notify = typeof requestAnimationFrame === 'function' ? 'frame' : 'tick';
+  if (notify === 'tick') return queueMicrotask;
+  if (notify === 'sync') return undefined;
+  if (notify === 'frame')
+    return typeof requestAnimationFrame === 'function'
+      ? (run) => requestAnimationFrame(() => run())
+      : (run) => setTimeout(run, 16);
+  if (typeof notify === 'object' && notify !== null && typeof notify.schedule === 'function')
+    return (run) => notify.schedule(run);
+  throw new TypeError(
+    `rxllm: createMessageStore notify must be 'tick', 'frame', 'sync' or a scheduler, got ${String(notify)}`,
+  );
 }

@@ -1,3 +1,4 @@
+import type { PartialMode } from '../wire/types';
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { createNDJSONDecoder } from '../wire/createNDJSONDecoder';
@@ -49,6 +50,11 @@ export interface FromOllamaConfig {
    * legitimate stream needs more. Unset ones keep `defaultLimits`.
    */
   limits?: Partial<StreamLimits>;
+  /**
+   * What is kept for a failed stream's `partial`: `'full'` (default) the whole message, `'text'`
+   * the answer without reasoning or tool calls, `'none'` nothing (no token is held once passed on).
+   */
+  partial?: PartialMode;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { PartialMode } from '../wire/types';
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { sdkSource, type SdkBody, type SdkCreateMethod, type SdkRequestOptions } from './engine/sdkClient';
@@ -30,6 +31,11 @@ export interface FromOpenAIResponsesConfig<Client extends OpenAIResponsesClient 
    * legitimate stream needs more. Unset ones keep `defaultLimits`.
    */
   limits?: Partial<StreamLimits>;
+  /**
+   * What is kept for a failed stream's `partial`: `'full'` (default) the whole message, `'text'`
+   * the answer without reasoning or tool calls, `'none'` nothing (no token is held once passed on).
+   */
+  partial?: PartialMode;
 }
 
 /**

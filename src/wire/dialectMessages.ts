@@ -49,6 +49,9 @@ export function dialectMessages(
       current = data;
       try {
         decoder.message(data, event);
+        // Not kept past its message: `data` is a slice of the chunk it came in, and would keep all
+        // of that chunk's text alive while the stream waits (a KB per idle stream).
+        current = '';
       } catch (error) {
         // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool
         // call's argsText, an error body quoted in a message) recurses: a value nested deeper than

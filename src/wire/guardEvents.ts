@@ -38,7 +38,8 @@ export function guardEvents(
 ): EmitEvent {
   let size = 0;
   // Argument characters per open tool call id; deleted when the call completes.
-  const callSizes = new Map<string, number>();
+  // Made with the first tool call: most streams have none, and a Map is ~150 bytes per stream.
+  let callSizes: Map<string, number> | undefined;
 
   const add = (characters: number): void => {
     size += characters;
@@ -60,7 +61,7 @@ export function guardEvents(
   };
 
   const addArguments = (id: string, characters: number): void => {
-    const total = (callSizes.get(id) ?? 0) + characters;
+    const total = (callSizes?.get(id) ?? 0) + characters;
     if (total > limits.maxToolArgumentsSize)
       throw limitExceeded(
         'maxToolArgumentsSize',
@@ -68,7 +69,7 @@ export function guardEvents(
         `the arguments of tool call ${JSON.stringify(id.slice(0, 64))}`,
         dialect,
       );
-    callSizes.set(id, total);
+    (callSizes ??= new Map()).set(id, total);
     add(characters);
   };
 
@@ -98,7 +99,7 @@ export function guardEvents(
         checkChoice(event.choice);
         checkIndex(event.index);
         add(perCallOverhead + event.id.length + event.name.length);
-        if (!callSizes.has(event.id)) callSizes.set(event.id, 0);
+        if (!callSizes?.has(event.id)) (callSizes ??= new Map()).set(event.id, 0);
         break;
       case 'tool-call-delta':
         checkChoice(event.choice);
@@ -110,10 +111,10 @@ export function guardEvents(
         checkIndex(event.index);
         {
           // What the deltas did not already carry (all of it for a call that arrives whole).
-          const unseen = event.argsText.length - (callSizes.get(event.id) ?? 0);
+          const unseen = event.argsText.length - (callSizes?.get(event.id) ?? 0);
           if (unseen > 0) addArguments(event.id, unseen);
         }
-        callSizes.delete(event.id);
+        callSizes?.delete(event.id);
         break;
       case 'finish':
         checkChoice(event.choice);

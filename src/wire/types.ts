@@ -62,7 +62,17 @@ export interface DecoderOptions {
   provider?: string;
   /** Size limits applied by the stream decoder (see `StreamLimits`); unset ones keep their defaults. */
   limits?: Partial<StreamLimits>;
+  /** What a source keeps for a failed stream's `partial` (see `PartialMode`); decoders ignore it. */
+  partial?: PartialMode;
 }
+
+/**
+ * What a source keeps of its stream so that a failure's `partial` can say what had arrived:
+ * `'full'` (default) the whole message (text, reasoning, refusal, tool calls, usage), `'text'`
+ * the answer without reasoning or tool calls, `'none'` nothing (the error has no `partial`, and
+ * the source holds no token once it has passed it on).
+ */
+export type PartialMode = 'full' | 'text' | 'none';
 
 /** One Server-Sent Events frame, before serialization. */
 export interface SSEFrame {

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { HttpConcurrencyResult } from '../../bench/httpConcurrency';
 import { contenderNamed, contenders, Network, newProbe, textOf, textOfSSE } from '../../bench/contenders';
 import { runConcurrency } from '../../bench/concurrency';
 import { generateStream, generateTokens, openAIBody } from '../../bench/generate';
@@ -227,5 +230,69 @@ describe('bench report', () => {
     const text = renderReport(report);
     expect(text).toContain('saturated: could not keep pace (137.0 s for a 30 s scenario), no p99');
     expect(text).not.toContain('15.2');
+  });
+
+  it('relays 20 streams over loopback HTTP through both relays, every text checked, pace reported', () => {
+    // A process of its own (the script forks its load process): it exits non-zero on a wrong text.
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', 'bench/httpConcurrency.ts', '--streams', '20', '--seconds', '0.5'],
+      { cwd: join(__dirname, '../..'), encoding: 'utf8', timeout: 60_000 },
+    );
+    const results = out
+      .split('\n')
+      .filter((line) => line.startsWith('RESULT '))
+      .map((line) => JSON.parse(line.slice(7)) as HttpConcurrencyResult);
+    expect(results.map((result) => result.pipeline)).toEqual(['floor', 'rxllm']);
+    for (const result of results) {
+      expect(result).toMatchObject({ streams: 20, tokensPerStream: 10, rate: 20 });
+      expect(result.earlyKBPerStream).toBeGreaterThan(0);
+      expect(result.cpuMicrosPerToken).toBeGreaterThan(0);
+      expect(result.scheduleRatio).toBeGreaterThan(0);
+      // A percentile only for a run that kept pace.
+      expect(result.loopDelayP99Ms === undefined).toBe(!result.keptPace);
+    }
+  }, 90_000);
+
+  it('reports an HTTP run that fell behind without a delay percentile, and the machine load', () => {
+    const http = (pipeline: 'rxllm' | 'floor', keptPace: boolean): HttpConcurrencyResult => ({
+      pipeline,
+      streams: 5000,
+      tokensPerStream: 600,
+      rate: 20,
+      earlyKBPerStream: pipeline === 'rxllm' ? 33 : 30,
+      lateKBPerStream: pipeline === 'rxllm' ? 36 : 30,
+      cpuMicrosPerToken: 10,
+      scheduleRatio: keptPace ? 1.01 : 2.5,
+      machineBusy: 0.97,
+      keptPace,
+      ...(keptPace ? { loopDelayP99Ms: 12.5 } : {}),
+      elapsedMs: 31_000,
+    });
+    const report = {
+      date: '2026-01-01T00:00:00Z',
+      command: 'npm run bench',
+      durationS: 1,
+      machine: 'test',
+      versions: {},
+      rounds: 1,
+      options: { tokens: 1000, smallTokens: 64, smallIterations: 1, seed: 1 },
+      concurrency: { streams: 5000, seconds: 30, rate: 20 },
+      contenders: [],
+      results: [],
+      scenarios: [],
+      httpScenarios: [http('floor', true), http('rxllm', false)],
+      machineBusy: 0.93,
+      load: { average: 9.5, cores: 2 },
+      failures: [],
+    } as unknown as BenchReport;
+    const text = renderReport(report);
+    expect(text).toContain('93% of all cores busy');
+    expect(text).toContain('load average 9.5 on 2 cores');
+    expect(text).toContain('| floor | 5,000 | 600 | 30.0 | 30.0 | 10.0 | 1.01× | 97% | 12.5 |');
+    expect(text).toContain('| rxllm | 5,000 | 600 | 33.0 | 36.0 | 10.0 | 2.50× | 97% | fell behind: none |');
+    expect(text).toContain(
+      '1.10× / 1.20× (33.0 / 36.0 KB) | ≤ 1.1× | floor relay 30.0 / 30.0 KB | ❌ missed |',
+    );
   });
 });

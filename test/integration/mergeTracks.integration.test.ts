@@ -202,7 +202,8 @@ describe("the README's headline pipeline", () => {
     const cloudServer = servers[1]!;
     const openai = new OpenAI({ apiKey: 'test', baseURL: cloudServer.openaiBaseURL, maxRetries: 0 });
     const messages = [{ role: 'user' as const, content: 'Weather in SF?' }];
-    const chatStore = createMessageStore();
+    // Every state, not one per moment: the draft's last words and its reset arrive together.
+    const chatStore = createMessageStore({ notify: 'sync' });
     const seenByStore: string[] = [];
     chatStore.subscribe(() => {
       const local = chatStore.getSnapshot().tracks.local;

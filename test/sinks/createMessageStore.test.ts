@@ -1,4 +1,5 @@
 import { Subject, of } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import type { RxllmEvent } from '../../src/base/events';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { createMessageStore } from '../../src/sinks/createMessageStore';
@@ -64,8 +65,8 @@ describe('createMessageStore', () => {
     expect(first.tracks.default!.text).toBe('a');
   });
 
-  it("serves React's useSyncExternalStore: unbound methods, one render per real change", () => {
-    const store = createMessageStore();
+  it("serves React's useSyncExternalStore: unbound methods, one render per real change (notify: 'sync')", () => {
+    const store = createMessageStore({ notify: 'sync' });
     const { subscribe, getSnapshot, getServerSnapshot } = store;
     const { renders, unsubscribe } = renderWithExternalStore(subscribe, getSnapshot);
     store.dispatch(ev.text('a'));
@@ -77,8 +78,8 @@ describe('createMessageStore', () => {
     expect(getServerSnapshot()).toBe(getSnapshot());
   });
 
-  it('keeps the Svelte store contract: run is called at once with the value, then on every change', () => {
-    const store = createMessageStore();
+  it("keeps the Svelte store contract: run is called at once with the value, then on every change (notify: 'sync')", () => {
+    const store = createMessageStore({ notify: 'sync' });
     const seen: Array<string | undefined> = [];
     const unsubscribe = store.subscribe((state) => seen.push(state.tracks.default?.text));
     expect(seen).toEqual([undefined]);
@@ -91,7 +92,7 @@ describe('createMessageStore', () => {
   });
 
   it('treats the same function subscribed twice as two subscriptions', () => {
-    const store = createMessageStore();
+    const store = createMessageStore({ notify: 'sync' });
     let calls = 0;
     const listener = () => (calls += 1);
     const first = store.subscribe(listener);
@@ -102,8 +103,8 @@ describe('createMessageStore', () => {
     expect(calls).toBe(1);
   });
 
-  it('calls every listener even when one throws, then rethrows the first error', () => {
-    const store = createMessageStore();
+  it("calls every listener even when one throws, then rethrows the first error from dispatch (notify: 'sync')", () => {
+    const store = createMessageStore({ notify: 'sync' });
     const seen: string[] = [];
     let armed = false;
     store.subscribe(() => {
@@ -117,7 +118,7 @@ describe('createMessageStore', () => {
   });
 
   it('goes back to the initial state on reset() and tells its listeners', () => {
-    const store = createMessageStore();
+    const store = createMessageStore({ notify: 'sync' });
     store.dispatch(ev.text('a'));
     const seen: MessageState[] = [];
     store.subscribe((state) => seen.push(state));
@@ -216,5 +217,140 @@ describe('createMessageStore', () => {
     expect(failed.status).toBe('error');
     expect(failed.error!.code).toBe('network');
     expect(failed.tracks.default).toMatchObject({ status: 'error', text: 'Hello' });
+  });
+
+  describe('coalesces notifications', () => {
+    const texts = { a: ev.text('a'), b: ev.text('b'), c: ev.text('c'), d: ev.text('d'), e: ev.text('e') };
+
+    it('notifies once per scheduler tick, with every change of that tick, in virtual time', () => {
+      const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+      const heard: Array<[number, string, string]> = [];
+      scheduler.run(({ cold }) => {
+        const store = createMessageStore({ notify: scheduler });
+        store.subscribe((state) =>
+          heard.push([scheduler.now(), state.status, state.tracks.default?.text ?? '-']),
+        );
+        // Three events in frame 0, one in frame 6, two in frame 8, then the end in frame 12.
+        store.connect(cold('(abc)-d-(de)|', texts));
+      });
+      expect(heard).toEqual([
+        [0, 'idle', '-'], // subscribe: the state at once
+        [0, 'streaming', 'abc'],
+        [6, 'streaming', 'abcd'],
+        [8, 'streaming', 'abcdde'],
+        [12, 'done', 'abcdde'],
+      ]);
+    });
+
+    it('tells nothing of changes undone within a tick, and nothing after unsubscribe', () => {
+      const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+      const heard: Array<[number, string]> = [];
+      scheduler.run(({ cold }) => {
+        const store = createMessageStore({ notify: scheduler });
+        const stop = store.subscribe((state) =>
+          heard.push([scheduler.now(), state.tracks.default?.text ?? '-']),
+        );
+        store.connect(cold('a-b--c', texts));
+        // Frame 1: the store goes back to its initial state and forward again before the tick ends.
+        scheduler.schedule(() => {
+          const before = store.getSnapshot();
+          store.reset();
+          store.dispatch(ev.text('x'));
+          store.reset();
+          store.dispatch(ev.text('a'));
+          expect(store.getSnapshot()).not.toBe(before);
+        }, 1);
+        scheduler.schedule(() => stop(), 3);
+      });
+      // Frame 1's state is a new object with the same text: one notification. 'c' in frame 5
+      // comes after the listener stopped in frame 3.
+      expect(heard).toEqual([
+        [0, '-'],
+        [0, 'a'],
+        [1, 'a'],
+        [2, 'ab'],
+      ]);
+    });
+
+    it('sends no notification when the state listeners know comes back within a tick', async () => {
+      const store = createMessageStore();
+      const calls: number[] = [];
+      store.subscribe(() => calls.push(calls.length));
+      store.dispatch(ev.text('x'));
+      store.reset();
+      await Promise.resolve();
+      expect(calls).toEqual([0]);
+    });
+
+    it("defaults, without requestAnimationFrame, to one notification per microtask ('tick')", async () => {
+      const store = createMessageStore();
+      const seen: string[] = [];
+      store.subscribe((state) => seen.push(state.tracks.default?.text ?? '-'));
+      store.dispatch(ev.text('a'));
+      store.dispatch(ev.text('b'));
+      store.dispatch(ev.text('c'));
+      expect(store.getSnapshot().tracks.default!.text).toBe('abc'); // the snapshot is current at once
+      expect(seen).toEqual(['-']);
+      await Promise.resolve();
+      expect(seen).toEqual(['-', 'abc']);
+      store.dispatch(ev.text('d'));
+      await Promise.resolve();
+      expect(seen).toEqual(['-', 'abc', 'abcd']);
+    });
+
+    it("notifies once per animation frame with 'frame' (a 16 ms timer where there is none)", () => {
+      jest.useFakeTimers();
+      try {
+        const store = createMessageStore({ notify: 'frame' });
+        const seen: string[] = [];
+        store.subscribe((state) => seen.push(state.tracks.default?.text ?? '-'));
+        store.dispatch(ev.text('a'));
+        jest.advanceTimersByTime(10);
+        store.dispatch(ev.text('b'));
+        expect(seen).toEqual(['-']);
+        jest.advanceTimersByTime(6);
+        expect(seen).toEqual(['-', 'ab']);
+        jest.advanceTimersByTime(100);
+        expect(seen).toEqual(['-', 'ab']);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('renders a streamed answer a handful of times, not once per token', async () => {
+      server = await createReplayServer({
+        routes: {
+          '/long': {
+            // Written in one piece: it arrives in as many reads as TCP and undici make of 16 KB.
+            timing: { sliceBytes: 1 << 20 },
+            transcript:
+              Array.from({ length: 400 }, (_, i) => `data: {"type":"text","text":"t${i} "}\n\n`).join('') +
+              'data: {"type":"finish","reason":"stop"}\n\n',
+          },
+        },
+      });
+      const url = server.url;
+      const store = createMessageStore();
+      const { subscribe, getSnapshot } = store;
+      const { renders, unsubscribe } = renderWithExternalStore(subscribe, getSnapshot);
+      await new Promise<void>((resolve) =>
+        store
+          .connect(fromSSE((signal) => fetch(`${url}/long`, { signal }), { dialect: 'rxllm' }))
+          .add(() => resolve()),
+      );
+      await Promise.resolve();
+      unsubscribe();
+      expect(renders.at(-1)!.tracks.default!.text).toBe(
+        Array.from({ length: 400 }, (_, i) => `t${i} `).join(''),
+      );
+      // One render per read of the socket, not one per token: a handful of reads of 16 KB.
+      expect(renders.length).toBeLessThan(20);
+    });
+
+    it('rejects a notify it does not know', () => {
+      expect(() => createMessageStore({ notify: 'often' as never })).toThrow(
+        "rxllm: createMessageStore notify must be 'tick', 'frame', 'sync' or a scheduler, got often",
+      );
+    });
   });
 });

@@ -116,12 +116,12 @@ describe('toStore', () => {
     expect(done).toEqual([{ type: 'text', text: 'a' }, { type: 'stream-complete' }]);
   });
 
-  it('keeps feeding the store when a listener throws, reporting the error as RxJS does', async () => {
+  it("keeps feeding the store when a listener throws, reporting the error as RxJS does (notify: 'sync')", async () => {
     const reported: unknown[] = [];
     const previous = config.onUnhandledError;
     config.onUnhandledError = (error) => reported.push(error);
     try {
-      const store = createMessageStore();
+      const store = createMessageStore({ notify: 'sync' });
       let calls = 0;
       store.subscribe(() => {
         calls += 1;

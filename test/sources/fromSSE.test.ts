@@ -185,6 +185,70 @@ describe('fromSSE', () => {
     });
   });
 
+  describe('keeps for partial what it is asked to', () => {
+    const answer =
+      'event: start\ndata: {"type":"start","id":"r2","model":"m1"}\n\n' +
+      'event: reasoning\ndata: {"type":"reasoning","text":"Think."}\n\n' +
+      'event: text\ndata: {"type":"text","text":"Let me look"}\n\n' +
+      'event: tool-call-start\ndata: {"type":"tool-call-start","id":"c1","name":"find","index":0}\n\n' +
+      'event: tool-call-delta\ndata: {"type":"tool-call-delta","id":"c1","index":0,"argsText":"{\\"q\\":"}\n\n';
+
+    it.each([
+      [
+        'full',
+        {
+          id: 'r2',
+          model: 'm1',
+          text: 'Let me look',
+          reasoning: 'Think.',
+          refusal: '',
+          toolCalls: [{ id: 'c1', name: 'find', args: {}, argsText: '{"q":', incomplete: true }],
+          usage: null,
+          finishReason: 'error',
+        },
+      ],
+      [
+        'text',
+        {
+          id: 'r2',
+          model: 'm1',
+          text: 'Let me look',
+          reasoning: '',
+          refusal: '',
+          toolCalls: [],
+          usage: null,
+          finishReason: 'error',
+        },
+      ],
+      ['none', undefined],
+    ] as const)("partial: '%s', on a connection cut mid-stream", async (mode, partial) => {
+      server = await createReplayServer({
+        transcript: `${answer}event: text\ndata: {"type":"text","text":"never"}\n\n`,
+        fault: { kind: 'cut', afterBytes: answer.length },
+      });
+      const url = server.url;
+      const outcome = await run(
+        fromSSE((signal) => fetch(url, { signal }), { dialect: 'rxllm', partial: mode }),
+      );
+      // Every event passes on whatever is kept.
+      expect(outcome.events.map((event) => event.type)).toEqual([
+        'start',
+        'reasoning',
+        'text',
+        'tool-call-start',
+        'tool-call-delta',
+      ]);
+      expect(outcome.error).toMatchObject({ code: 'network' });
+      expect(outcome.error?.partial).toEqual(partial);
+    });
+
+    it('rejects a mode it does not know when the source is built', () => {
+      expect(() => fromSSE(bytesOneAtATime(''), { dialect: 'rxllm', partial: 'some' as never })).toThrow(
+        "rxllm: fromSSE: partial must be 'full', 'text' or 'none', got some",
+      );
+    });
+  });
+
   it('reports a stream that ends without its terminal message as a network error', async () => {
     const outcome = await run(fromSSE(bytesOneAtATime(frames.slice(0, 3).join('')), { dialect: 'rxllm' }));
     expect(outcome.events).toEqual(expected.slice(0, 3));

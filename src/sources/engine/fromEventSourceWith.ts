@@ -1,3 +1,4 @@
+import type { PartialMode } from '../../wire/types';
 import { Observable } from 'rxjs';
 import type { RxllmEvent } from '../../base/events';
 import { errorFromHttpResponse } from '../../base/httpError';
@@ -36,6 +37,11 @@ export interface FromEventSourceConfig {
   provider?: string;
   /** Size limits for this stream, as for `fromSSE`. */
   limits?: Partial<StreamLimits>;
+  /**
+   * What is kept for a failed stream's `partial`: `'full'` (default) the whole message, `'text'`
+   * the answer without reasoning or tool calls, `'none'` nothing (no token is held once passed on).
+   */
+  partial?: PartialMode;
 }
 
 const maxRetryDelayMs = 30_000;

@@ -5,7 +5,7 @@ import { resolveLimits, type StreamLimits } from '../../base/limits';
 import { MessageAccumulator } from '../../base/message';
 import type { ByteStream, StreamInput } from './StreamInput';
 import type { DialectInput } from '../../wire/registry';
-import type { DecoderOptions, Dialect, Framing } from '../../wire/types';
+import type { DecoderOptions, Dialect, EmitEvent, Framing, PartialMode } from '../../wire/types';
 import type { StreamDecoderFactory } from '../../wire/StreamDecoder';
 import { failedPartial } from '../../base/failedPartial';
 import { sourceFlow } from '../../flow/sourceFlow';
@@ -33,6 +33,14 @@ export interface SourceFromBytesOptions {
    */
   step?: { model?: string; provider?: string };
 }
+
+/** What `partial: 'text'` does not keep: reasoning and tool calls. */
+const notText: ReadonlySet<RxllmEvent['type']> = new Set<RxllmEvent['type']>([
+  'reasoning',
+  'tool-call-start',
+  'tool-call-delta',
+  'tool-call',
+]);
 
 /** Why a request is aborted on unsubscribe: made once, so no abort captures a stack. */
 const unsubscribed: Error = Object.freeze(
@@ -62,22 +70,35 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     // The input was read to its end: nothing is left to abort or cancel on teardown. (Aborting
     // anyway costs a DOMException with a stack trace per stream.)
     let drained = false;
-    const accumulator = new MessageAccumulator();
+    // Kept only for a failure's `partial`, as much as the source was asked to keep.
+    const partialMode = decoderOptions?.partial ?? 'full';
+    const accumulator = partialMode === 'none' ? undefined : new MessageAccumulator();
     let seq = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
     let inputSubscription: Unsubscribable | undefined;
 
-    // The hot path: one property write, one fold, one `next` per event.
-    const decoder = options.createStreamDecoder(
-      dialect,
-      (event) => {
-        event.seq = seq++;
-        accumulator.apply(event);
-        subscriber.next(event);
-      },
-      decoderOptions,
-    );
+    // The hot path: one property write, one fold (none with `partial: 'none'`), one `next` per
+    // event; one closure per mode, so that each stays monomorphic.
+    const emit: EmitEvent =
+      accumulator === undefined
+        ? (event) => {
+            event.seq = seq++;
+            subscriber.next(event);
+          }
+        : partialMode === 'text'
+          ? (event) => {
+              event.seq = seq++;
+              if (!notText.has(event.type)) accumulator.apply(event);
+              subscriber.next(event);
+            }
+          : (event) => {
+              event.seq = seq++;
+              accumulator.apply(event);
+              subscriber.next(event);
+            };
+    const decoder = options.createStreamDecoder(dialect, emit, decoderOptions);
+    const partialOf = () => (accumulator === undefined ? undefined : failedPartial(accumulator));
 
     /**
      * Ends the subscription with what went wrong, classified by where it happened (see
@@ -86,7 +107,10 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const fail = (thrown: unknown, phase: FailurePhase) => {
       if (subscriber.closed) return; // unsubscribed: whatever the abort caused is not an error
       const error = mapError?.(thrown) ?? classifyFailure(thrown, phase, dialect.name);
-      if (RxllmError.isInstance(error)) error.partial ??= failedPartial(accumulator);
+      if (RxllmError.isInstance(error) && error.partial === undefined) {
+        const partial = partialOf();
+        if (partial !== undefined) error.partial = partial;
+      }
       subscriber.error(error);
     };
 
@@ -220,7 +244,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           const body = await readErrorBody(source.body);
           if (subscriber.closed) return;
           const error = errorFromHttpResponse(source.status, body, source.headers, dialect.name);
-          error.partial = failedPartial(accumulator);
+          const partial = partialOf();
+          if (partial !== undefined) error.partial = partial;
           subscriber.error(error);
           return;
         }
@@ -280,7 +305,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       const stepStart: RxllmEvent = { type: 'step-start', step: 0, seq: seq++ };
       if (step.model !== undefined) stepStart.model = step.model;
       if (step.provider !== undefined) stepStart.provider = step.provider;
-      accumulator.apply(stepStart);
+      accumulator?.apply(stepStart);
       subscriber.next(stepStart);
     }
     if (subscriber.closed) return;
@@ -312,7 +337,7 @@ export function framedSource(
   framing: Framing,
   decode: StreamDecoderFactory,
   input: StreamInput,
-  config: { dialect: DialectInput; provider?: string; limits?: Partial<StreamLimits> },
+  config: { dialect: DialectInput; provider?: string; limits?: Partial<StreamLimits>; partial?: PartialMode },
   resolve: (dialect: DialectInput, need: 'decode') => Dialect,
 ): Observable<RxllmEvent> {
   assertStreamInput(input, name);
@@ -349,12 +374,18 @@ export function framedSource(
  * source is built (a wrong one throws at once). Internal, shared with the SDK sources and fromOllama.
  */
 export function decoderOptionsOf(
-  config: { provider?: string; limits?: Partial<StreamLimits> } | undefined,
+  config: { provider?: string; limits?: Partial<StreamLimits>; partial?: PartialMode } | undefined,
   name: string,
 ): DecoderOptions {
   const options: DecoderOptions = {};
   if (config?.provider !== undefined) options.provider = config.provider;
   if (config?.limits !== undefined) options.limits = resolveLimits(config.limits, `${name}: limits`);
+  const partial = config?.partial;
+  if (partial !== undefined) {
+    if (partial !== 'full' && partial !== 'text' && partial !== 'none')
+      throw new TypeError(`rxllm: ${name}: partial must be 'full', 'text' or 'none', got ${String(partial)}`);
+    options.partial = partial;
+  }
   return options;
 }
 

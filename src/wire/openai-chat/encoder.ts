@@ -73,7 +73,8 @@ function openAIChatBody(write: WriteFrame, held: HeldResponse): EncoderBody {
   // A Set, not an array indexed by choice: an array would be filled up to the index.
   const roleSent = new Set<number>();
   // Characters of arguments already written per call id, to write only what a final call adds.
-  const streamedArgs = new Map<string, number>();
+  // Made with the first streamed tool call: most streams have none.
+  let streamedArgs: Map<string, number> | undefined;
   // Output has been written that a `reset` would have to take back.
   let wroteContent = false;
 
@@ -114,7 +115,7 @@ function openAIChatBody(write: WriteFrame, held: HeldResponse): EncoderBody {
           delta(event.choice ?? 0, `"refusal":${JSON.stringify(event.text)}`);
           return;
         case 'tool-call-start':
-          streamedArgs.set(event.id, 0);
+          (streamedArgs ??= new Map()).set(event.id, 0);
           delta(
             event.choice ?? 0,
             `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
@@ -122,7 +123,10 @@ function openAIChatBody(write: WriteFrame, held: HeldResponse): EncoderBody {
           return;
         case 'tool-call-delta': {
           if (event.argsText === '') return;
-          streamedArgs.set(event.id, (streamedArgs.get(event.id) ?? 0) + event.argsText.length);
+          (streamedArgs ??= new Map()).set(
+            event.id,
+            (streamedArgs.get(event.id) ?? 0) + event.argsText.length,
+          );
           delta(
             event.choice ?? 0,
             `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
@@ -130,8 +134,8 @@ function openAIChatBody(write: WriteFrame, held: HeldResponse): EncoderBody {
           return;
         }
         case 'tool-call': {
-          const streamed = streamedArgs.get(event.id);
-          streamedArgs.delete(event.id);
+          const streamed = streamedArgs?.get(event.id);
+          streamedArgs?.delete(event.id);
           if (streamed === undefined) {
             delta(
               event.choice ?? 0,
