@@ -79,7 +79,7 @@ describe('decode-only dialects (rxllm/dialects/<name>/decode)', () => {
   it('toSSE refuses a decode-only dialect at once, naming the entry that encodes it', () => {
     expect(() => toSSE({ dialect: rxllmDecodeDialect })).toThrow(TypeError);
     expect(() => toSSE({ dialect: openAIChatDecodeDialect })).toThrow(
-      /'openai-chat' cannot be encoded.*to write it, pass the full dialect from rxllm\/dialects\/openai-chat\)/,
+      /'openai-chat' cannot be encoded: it has no encoder \(decode-only\); to write it, pass the full dialect from rxllm\/dialects\/openai-chat$/,
     );
   });
 

@@ -69,7 +69,7 @@ export function resolveDialect(
     throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
   if (need === 'encode' && !dialect.createEncoder)
     throw new TypeError(
-      `rxllm: dialect '${dialect.name}' cannot be encoded: it has no encoder (a decode-only dialect, such as rxllm/dialects/${dialect.name}/decode exports, only reads: to write it, pass the full dialect from rxllm/dialects/${dialect.name})`,
+      `rxllm: dialect '${dialect.name}' cannot be encoded: it has no encoder (decode-only); to write it, pass the full dialect from rxllm/dialects/${dialect.name}`,
     );
   return dialect;
 }

@@ -121,7 +121,7 @@ describe('bundle budgets', () => {
     );
 
   // Issue 11: "fromSSE + bufferTokens + createMessageStore/toStore ≤ 12 KB gzipped beyond rxjs".
-  // 11,753 B measured with the dialect given only by name (which reads nothing until a dialect is
+  // 11,728 B measured with the dialect given only by name (which reads nothing until a dialect is
   // imported or registered): rxllm's own SSE framing, the flow walk only with a gate.
   it('fromSSE + bufferTokens + createMessageStore/toStore: at most 12 KB gzipped beyond rxjs', async () => {
     const size = await gzipped(browserApp(undefined, fromPackage));
@@ -130,7 +130,7 @@ describe('bundle budgets', () => {
   });
 
   // A working app imports the dialect it reads. Its decode-only form (`rxllm/dialects/<name>/decode`)
-  // leaves the encoder out. The rxllm dialect: 13,170 B measured (13,391 B with its encoder): its
+  // leaves the encoder out. The rxllm dialect: 13,143 B measured (13,366 B with its encoder): its
   // decoder checks every event field by hand (what rxllmEventSchema would, without zod), about
   // 1 KB gzipped of it. Over the issue's 12 KB; the fold, the byte engine and bufferTokens are
   // the rest (docs/ARCHITECTURE.md, "Entry points, and what a bundle holds").
@@ -140,7 +140,7 @@ describe('bundle budgets', () => {
     expect(size.gz).toBeLessThanOrEqual(13 * KiB);
   });
 
-  // 16,504 B measured (17,987 B with the encoder): the openai-chat decoder (8 KB minified:
+  // 16,477 B measured (17,961 B with the encoder): the openai-chat decoder (8 KB minified:
   // tool-call assembly, every OpenAI-compatible server's quirks, the text fast path) and the
   // partial-JSON parser for streamed tool arguments.
   it('the same app reading openai-chat, decode only: at most 16.5 KB', async () => {
