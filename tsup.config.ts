@@ -1,11 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
-// One entry per dialect (`rxllm/dialects/<name>`): a file in src/dialects/ is all a dialect needs
-// to get its subpath (package.json's exports map `./dialects/*`).
+// One entry per dialect (`rxllm/dialects/<name>`), and one per decode-only form
+// (`rxllm/dialects/<name>/decode`): a file in src/dialects/ (or src/dialects/<name>/) is all an
+// entry needs to get its subpath (package.json's exports map `./dialects/*`, which spans slashes).
 const dialectEntries = Object.fromEntries(
-  readdirSync('src/dialects')
+  readdirSync('src/dialects', { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts'))
+    .map((file) => file.replaceAll('\\', '/'))
     .map((file) => [`dialects/${file.slice(0, -3)}`, `src/dialects/${file}`]),
 );
 

@@ -44,6 +44,7 @@ export type { ChoiceMessage, Message, ToolCall } from './base/message';
 export type {
   Decoder,
   DecoderOptions,
+  DecodeDialect,
   Dialect,
   DialectName,
   EmitEvent,

@@ -18,12 +18,21 @@ function registry(): Map<string, Dialect> {
 /**
  * Makes a dialect known by its name to `fromSSE`, `fromNDJSON`, `toSSE` and `getDialect`, for a
  * dialect of your own or, with `rxllm/core`, a built-in one you want to refer to by name.
- * Importing `rxllm/dialects/<name>` registers that dialect. Returns the dialect.
+ * Importing `rxllm/dialects/<name>` (or its decode-only `rxllm/dialects/<name>/decode`) registers
+ * that dialect. A dialect replaces one registered under its name, except that a decode-only form
+ * never replaces a dialect with the same decoder that also encodes: importing both entries, in
+ * either order, leaves the full dialect registered, so `toSSE` still writes it by name. Returns
+ * the dialect.
  */
 export function registerDialect<D extends Dialect>(dialect: D): D {
   if (typeof dialect?.name !== 'string' || (dialect.framing !== 'sse' && dialect.framing !== 'ndjson'))
     throw new TypeError(`rxllm: registerDialect: not a dialect: ${String(dialect)}`);
-  registry().set(dialect.name, dialect);
+  const registered = registry().get(dialect.name);
+  const downgrade =
+    !dialect.createEncoder &&
+    registered?.createEncoder !== undefined &&
+    registered.createDecoder === dialect.createDecoder;
+  if (!downgrade) registry().set(dialect.name, dialect);
   return dialect;
 }
 
@@ -59,6 +68,8 @@ export function resolveDialect(
   if (need === 'decode' && !dialect.createDecoder)
     throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
   if (need === 'encode' && !dialect.createEncoder)
-    throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be encoded`);
+    throw new TypeError(
+      `rxllm: dialect '${dialect.name}' cannot be encoded: it has no encoder (decode-only); to write it, pass the full dialect from rxllm/dialects/${dialect.name}`,
+    );
   return dialect;
 }

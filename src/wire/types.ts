@@ -130,3 +130,13 @@ export interface Dialect {
    */
   singleLineData?: boolean;
 }
+
+/**
+ * A dialect that only reads: a decoder and no encoder. Each `rxllm/dialects/<name>/decode` entry
+ * exports one (`rxllmDecodeDialect`, `openAIChatDecodeDialect`, ...), so a client that reads a
+ * stream bundles no encoder; sources take it like any dialect, `toSSE` refuses it.
+ */
+export interface DecodeDialect extends Dialect {
+  createDecoder: (emit: EmitEvent, options?: DecoderOptions) => Decoder;
+  createEncoder?: undefined;
+}

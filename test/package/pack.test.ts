@@ -114,6 +114,27 @@ describe('the published package', () => {
       collect(fromSSE(new Response(${sse}).body, { dialect: openAIChatDialect })).then((m) => console.log(JSON.stringify(m.text)));
     `;
     expect(JSON.parse(run('node', ['-e', cjs], workdir))).toBe('Hi');
+    // The decode-only form: the same stream read, and toSSE refuses to write it.
+    const decodeOnly = `
+      import { collect, fromSSE, toSSE } from 'rxllm/core';
+      import { openAIChatDecodeDialect } from 'rxllm/dialects/openai-chat/decode';
+      const message = await collect(fromSSE(new Response(${sse}).body, { dialect: openAIChatDecodeDialect }));
+      let refused = '';
+      try { toSSE({ dialect: openAIChatDecodeDialect }); } catch (error) { refused = error.name; }
+      console.log(JSON.stringify([message.text, 'createEncoder' in openAIChatDecodeDialect, refused]));
+    `;
+    expect(JSON.parse(run('node', ['--input-type=module', '-e', decodeOnly], workdir))).toEqual([
+      'Hi',
+      false,
+      'TypeError',
+    ]);
+    const decodeOnlyCjs = `
+      const { collect, fromSSE } = require('rxllm/core');
+      const { rxllmDecodeDialect } = require('rxllm/dialects/rxllm/decode');
+      const sse = 'data: {"type":"text","text":"Hi"}\\n\\ndata: {"type":"finish","reason":"stop"}\\n\\ndata: [DONE]\\n\\n';
+      collect(fromSSE([sse], { dialect: 'rxllm' })).then((m) => console.log(JSON.stringify([m.text, rxllmDecodeDialect.name])));
+    `;
+    expect(JSON.parse(run('node', ['-e', decodeOnlyCjs], workdir))).toEqual(['Hi', 'rxllm']);
   });
 
   it('estimates usage without gpt-tokenizer as characters / 4, and says how to install it', () => {
