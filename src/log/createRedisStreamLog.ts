@@ -36,6 +36,11 @@ export interface RedisStreamLog extends StreamLogStore {
 }
 
 // KEYS: meta, lease. ARGV: maxLifetimeMs, leaseMs.
+/**
+ * Batches per read: a catch-up takes few round trips. A log holds at most the recorder's
+ * `maxBytes` (8 MiB by default), which bounds a reply.
+ */
+const readCount = 1000;
 /** Every key of one stream. */
 const parts = ['doc', 'meta', 'log', 'lease', 'cancel'];
 
@@ -225,7 +230,7 @@ export function createRedisStreamLog(
             reply = await (waitMs > 0 ? connection! : client).call(
               'XREAD',
               'COUNT',
-              100,
+              readCount,
               ...block,
               'STREAMS',
               key(id, 'log'),
@@ -235,22 +240,39 @@ export function createRedisStreamLog(
             if (closed) return nothing;
             throw error;
           }
-          const batches = (reply as [string, [string, string[]][]][] | null)?.[0]?.[1] ?? [];
-          if (batches.length === 0) return { ...nothing, ...(await status()) };
-          const entries: string[] = [];
+          const found = (reply as [string, [string, string[]][]][] | null)?.[0]?.[1] ?? [];
+          if (found.length === 0) return { ...nothing, ...(await status()) };
+          const batches: string[] = [];
           let first = from;
           let end: StreamLogEnd | undefined;
-          batches.forEach(([entryId, fields], index) => {
+          for (const [entryId, fields] of found) {
             for (let f = 0; f + 1 < fields.length; f += 2) {
               if (fields[f] === 'end') end = JSON.parse(fields[f + 1]!) as StreamLogEnd;
               else if (fields[f] === 'e') {
-                const lines = fields[f + 1]!.split('\n');
-                if (index === 0) first = Number(entryId.slice(0, entryId.indexOf('-'))) - lines.length + 1;
-                entries.push(...lines);
+                const batch = fields[f + 1]!;
+                if (batches.length === 0) {
+                  // The entry id is the batch's last seq; it starts one per line earlier.
+                  let lines = 1;
+                  for (let at = batch.indexOf('\n'); at !== -1; at = batch.indexOf('\n', at + 1)) lines++;
+                  first = Number(entryId.slice(0, entryId.indexOf('-'))) - lines + 1;
+                }
+                batches.push(batch);
               }
             }
-          });
-          return { unknown: false, first, entries, ...(end !== undefined && { end }), alive: true };
+          }
+          // Lines only for a caller that wants them (the Durable Streams handler); fromStreamLog
+          // decodes the batches whole.
+          let entries: string[] | undefined;
+          return {
+            unknown: false,
+            first,
+            get entries() {
+              return (entries ??= batches.flatMap((batch) => batch.split('\n')));
+            },
+            batches,
+            ...(end !== undefined && { end }),
+            alive: true,
+          };
         },
         close() {
           closed = true;

@@ -7,8 +7,11 @@ import type { StreamLogEnd, StreamLogStore } from './StreamLogStore';
 /** Options of {@link recordStream}. */
 export interface RecordStreamConfig {
   /**
-   * Events are gathered for this long before one write (and while a write is in flight), so the
-   * store sees far fewer writes than tokens. Default 20 ms; 0 writes on the next turn.
+   * Writes start at least this long apart: an event after a quiet spell is written at once, the
+   * ones that follow within `batchMs` (or while a write is in flight) go together in the next
+   * write, so the store sees far fewer writes than tokens and an event waits at most about
+   * `batchMs` plus one write. Default 20 ms; 0 writes each synchronous burst as soon as the
+   * previous write is done.
    */
   batchMs?: number;
   /** How long the producer's lease lasts; it is renewed every third of it. Default 10 000 ms. */
@@ -21,7 +24,8 @@ export interface RecordStreamConfig {
   onOpen?: () => void;
 }
 
-const encoder = /* @__PURE__ */ new TextEncoder();
+/** A batch this large is written without waiting out `batchMs` (once no write is in flight). */
+const batchBytes = 256 * 1024;
 
 /**
  * Records the stream into a {@link StreamLogStore} under `id` while passing every event through
@@ -34,7 +38,10 @@ const encoder = /* @__PURE__ */ new TextEncoder();
  * expected: -s-a-b-|
  * ```
  *
- * Events are written in batches (`batchMs`). Completion, an error or a cancel writes the log's
+ * Events are written in batches, write-behind: at most one write is in flight, and the next one
+ * takes every event that arrived meanwhile, at least `batchMs` after the previous one started
+ * (or at once past 256 KiB), so a fast stream makes few writes and no timer runs while writes
+ * keep up. Completion, an error or a cancel writes the log's
  * terminal marker after the last batch and starts its `ttlMs`. An explicit cancel
  * (`store.cancel(id)`, from any process) unsubscribes the source (aborting its provider request),
  * then records and emits `finish` with reason `cancelled` and completes; unsubscribing the
@@ -58,10 +65,14 @@ export function recordStream(
   return (source) =>
     new Observable<RxllmEvent>((subscriber) => {
       let pending: string[] = [];
+      let pendingBytes = 0;
       let written = 0;
       let bytes = 0;
       let ended = false;
       let flushTimer: ReturnType<typeof setTimeout> | undefined;
+      let flushQueued = false;
+      let inFlight = false;
+      let lastWrite = -Infinity;
       // Writes run one after another, in order, each after the open.
       let chain: Promise<void> = store.open(id, leaseMs).then(() => config.onOpen?.());
       const failWrite = (error: unknown): void => {
@@ -75,14 +86,39 @@ export function recordStream(
       };
       chain.catch(failWrite);
 
-      const flush = (): void => {
-        flushTimer = undefined;
-        if (pending.length === 0) return;
+      /** Hands what is pending to the store, as one append after the writes before it. */
+      const write = (): void => {
         const batch = pending;
         const from = written;
         pending = [];
+        pendingBytes = 0;
         written += batch.length;
-        enqueue(() => store.append(id, from, batch));
+        inFlight = true;
+        lastWrite = Date.now();
+        enqueue(() =>
+          store.append(id, from, batch).then(() => {
+            inFlight = false;
+            schedule();
+          }),
+        );
+      };
+      const flush = (): void => {
+        flushTimer = undefined;
+        flushQueued = false;
+        if (!ended && !inFlight && pending.length > 0) write();
+      };
+      /**
+       * Starts the next write when it is due: at once (after the current synchronous burst, on a
+       * microtask, which costs no wake-up of its own) when the last write started `batchMs` ago,
+       * else on a timer for the rest. Timers have millisecond granularity, hence the 1 ms slack.
+       */
+      const schedule = (): void => {
+        if (ended || inFlight || pending.length === 0 || flushQueued || flushTimer !== undefined) return;
+        const wait = lastWrite + batchMs - Date.now();
+        if (wait < 1 || pendingBytes >= batchBytes) {
+          flushQueued = true;
+          queueMicrotask(flush);
+        } else flushTimer = setTimeout(flush, wait);
       };
       const lease = setInterval(() => enqueue(() => store.renew(id, leaseMs)), leaseMs / 3);
       lease.unref?.();
@@ -99,7 +135,8 @@ export function recordStream(
       };
       const end = (how: StreamLogEnd): void => {
         if (ended) return;
-        flush();
+        // The last batch goes even while a write is in flight: the chain keeps it after that one.
+        if (pending.length > 0) write();
         finishLocally();
         const at = written;
         enqueue(() => store.end(id, at, how, ttlMs));
@@ -120,7 +157,8 @@ export function recordStream(
           next(event) {
             if (ended) return;
             const entry = encodeEvent(event);
-            bytes += encoder.encode(entry).length;
+            const size = utf8Length(entry);
+            bytes += size;
             if (bytes > maxBytes) {
               const error = new RxllmError(
                 `rxllm: recordStream: stream ${JSON.stringify(id)} exceeds maxBytes (${maxBytes})`,
@@ -131,7 +169,8 @@ export function recordStream(
               return;
             }
             pending.push(entry);
-            if (flushTimer === undefined) flushTimer = setTimeout(flush, batchMs);
+            pendingBytes += size;
+            schedule();
             subscriber.next(event);
           },
           error(error) {
@@ -148,4 +187,24 @@ export function recordStream(
       // The recorder unsubscribed before the end: the producer was stopped, which readers read as a cancel.
       return () => cancelled();
     });
+}
+
+/** The UTF-8 length of `text`, without encoding it (a lone surrogate counts 3, as its U+FFFD). */
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (
+      code >= 0xd800 &&
+      code < 0xdc00 &&
+      i + 1 < text.length &&
+      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      length += 2; // a pair: 4 bytes for 2 units
+      i++;
+    } else length += 2;
+  }
+  return length;
 }
