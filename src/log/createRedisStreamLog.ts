@@ -209,7 +209,7 @@ export function createRedisStreamLog(
         ];
         return { unknown: meta === null, alive: lease !== null };
       };
-      return {
+      const reader: StreamLogReader = {
         async read(from, waitMs): Promise<StreamLogRead> {
           const nothing = { unknown: false, first: from, entries: [], alive: true };
           if (closed) return nothing;
@@ -219,8 +219,13 @@ export function createRedisStreamLog(
             checked = true;
           }
           // Only a blocking read needs a connection of its own; one that does not wait (a catch-up,
-          // as most Durable Streams reads are) shares the client.
+          // as most Durable Streams reads are) shares the client. A reader's first read does not
+          // wait either: a late reader finds the log there and catches up without opening (and
+          // handshaking) a connection; only one that reaches the live end opens it, to block.
           if (waitMs > 0 && connection === undefined) {
+            const found = await reader.read(from, 0);
+            const any = (found.batches ?? found.entries).length > 0;
+            if (any || found.unknown || found.end !== undefined || !found.alive || closed) return found;
             connection = client.duplicate();
             connection.on('error', ignore);
           }
@@ -279,6 +284,7 @@ export function createRedisStreamLog(
           connection?.disconnect();
         },
       };
+      return reader;
     },
     async cancel(id) {
       const done = await run(
