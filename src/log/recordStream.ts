@@ -72,7 +72,7 @@ export function recordStream(
       let flushTimer: ReturnType<typeof setTimeout> | undefined;
       let flushQueued = false;
       let inFlight = false;
-      let lastWrite = -Infinity;
+      let pendingSince = 0;
       // Writes run one after another, in order, each after the open.
       let chain: Promise<void> = store.open(id, leaseMs).then(() => config.onOpen?.());
       const failWrite = (error: unknown): void => {
@@ -94,7 +94,6 @@ export function recordStream(
         pendingBytes = 0;
         written += batch.length;
         inFlight = true;
-        lastWrite = Date.now();
         enqueue(() =>
           store.append(id, from, batch).then(() => {
             inFlight = false;
@@ -108,13 +107,13 @@ export function recordStream(
         if (!ended && !inFlight && pending.length > 0) write();
       };
       /**
-       * Starts the next write when it is due: at once (after the current synchronous burst, on a
-       * microtask, which costs no wake-up of its own) when the last write started `batchMs` ago,
-       * else on a timer for the rest. Timers have millisecond granularity, hence the 1 ms slack.
+       * Starts the next write when it is due: once the oldest pending event has waited `batchMs`
+       * (a timer for the rest; at once, on a microtask, when it waited that long behind a write in
+       * flight, or past `batchBytes`). Timers have millisecond granularity, hence the 1 ms slack.
        */
       const schedule = (): void => {
         if (ended || inFlight || pending.length === 0 || flushQueued || flushTimer !== undefined) return;
-        const wait = lastWrite + batchMs - Date.now();
+        const wait = pendingSince + batchMs - Date.now();
         if (wait < 1 || pendingBytes >= batchBytes) {
           flushQueued = true;
           queueMicrotask(flush);
@@ -168,6 +167,7 @@ export function recordStream(
               subscriber.error(error);
               return;
             }
+            if (pending.length === 0) pendingSince = Date.now();
             pending.push(entry);
             pendingBytes += size;
             schedule();
