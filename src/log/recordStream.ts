@@ -7,11 +7,9 @@ import type { StreamLogEnd, StreamLogStore } from './StreamLogStore';
 /** Options of {@link recordStream}. */
 export interface RecordStreamConfig {
   /**
-   * Writes start at least this long apart: an event after a quiet spell is written at once, the
-   * ones that follow within `batchMs` (or while a write is in flight) go together in the next
-   * write, so the store sees far fewer writes than tokens and an event waits at most about
-   * `batchMs` plus one write. Default 20 ms; 0 writes each synchronous burst as soon as the
-   * previous write is done.
+   * An event waits at most this long for its write to start (longer only behind a write in
+   * flight, which it then joins): the store sees far fewer writes than tokens. Default 20 ms; 0
+   * writes each synchronous burst on the next turn, or as soon as the write in flight is done.
    */
   batchMs?: number;
   /** How long the producer's lease lasts; it is renewed every third of it. Default 10 000 ms. */
@@ -39,10 +37,9 @@ const batchBytes = 256 * 1024;
  * ```
  *
  * Events are written in batches, write-behind: at most one write is in flight, and the next one
- * takes every event that arrived meanwhile, at least `batchMs` after the previous one started
- * (or at once past 256 KiB), so a fast stream makes few writes and no timer runs while writes
- * keep up. Completion, an error or a cancel writes the log's
- * terminal marker after the last batch and starts its `ttlMs`. An explicit cancel
+ * takes every event that arrived meanwhile, once the oldest of them has waited `batchMs` (or at
+ * once past 256 KiB), so a fast stream makes few writes. Completion, an error or a cancel writes
+ * the log's terminal marker after the last batch and starts its `ttlMs`. An explicit cancel
  * (`store.cancel(id)`, from any process) unsubscribes the source (aborting its provider request),
  * then records and emits `finish` with reason `cancelled` and completes; unsubscribing the
  * recorder itself ends the log the same way. More than `maxBytes` ends the stream with a
