@@ -2,7 +2,7 @@
  * Resumable streams on one redis-server: rxllm's Redis stream log against Vercel's
  * `resumable-stream` (ioredis clients for both), on the same workload.
  *
- *   npm run bench:resumable [-- --quick] [--out bench/RESULTS.md]
+ *   npm run bench:resumable [-- --quick] [--rounds N] [--out bench/RESULTS.md]
  *
  * Figures (see bench/RESULTS.md, "Resumable streams"):
  * - Redis commands per 1,000 tokens: commands the clients sent (counted at ioredis's
@@ -34,7 +34,8 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const outIndex = args.indexOf('--out');
 const out = outIndex === -1 ? undefined : args[outIndex + 1];
-const rounds = quick ? 1 : 5;
+const roundsIndex = args.indexOf('--rounds');
+const rounds = roundsIndex !== -1 ? Number(args[roundsIndex + 1]) : quick ? 1 : 5;
 const pacedTokens = 1_000;
 /** A fast model: 200 tokens/s, as 4 tokens every 20 ms (few timers: their CPU is noise here). */
 const tokenIntervalMs = 20;
@@ -384,7 +385,7 @@ const version = (name: string) =>
     }
   ).version;
 const met = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
-const command = `npm run bench:resumable${quick ? ' -- --quick' : ''}`;
+const command = `npm run bench:resumable${args.length > 0 ? ` -- ${args.filter((_, i) => (i !== outIndex && i !== outIndex + 1) || outIndex === -1).join(' ')}` : ''}`;
 const row = (figure: string, pick: (r: Result) => string, target = '', verdict = '') =>
   `| ${figure} | ${pick(rx)} | ${pick(rx100)} | ${pick(rs)} | ${target} | ${verdict} |`;
 

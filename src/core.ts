@@ -60,7 +60,9 @@ export { sseHeaders } from './wire/sseHeaders';
 
 // Sources
 export { fromSSE } from './core/fromSSE';
-export type { ByteStream, FromSSEConfig, StreamInput } from './sources/fromSSE';
+export { reconnectSSE } from './sources/reconnectSSE';
+export type { ReconnectSSEConfig, SSEReconnect } from './sources/reconnectSSE';
+export type { ByteStream, FromSSEConfig, StreamInput, StreamResume } from './sources/fromSSE';
 export { fromEventSource } from './core/fromEventSource';
 export type { FromEventSourceConfig } from './sources/fromEventSource';
 export { fromNDJSON } from './core/fromNDJSON';

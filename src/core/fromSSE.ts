@@ -12,5 +12,6 @@ import { resolveDialect } from '../wire/registry';
  * See `fromSSE` in `rxllm` for the behaviour.
  */
 export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
+  if (config?.reconnect !== undefined) return config.reconnect.source(input, config, resolveDialect);
   return framedSource('fromSSE', 'sse', createSSEDecoder, input, config, resolveDialect);
 }

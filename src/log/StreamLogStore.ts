@@ -13,6 +13,12 @@ export interface StreamLogRead {
   first: number;
   /** Encoded events, in order. */
   entries: string[];
+  /**
+   * The same entries as the store holds them, when it holds them in batches: each batch its
+   * entries joined by line breaks, the first batch starting at `first`. A reader that decodes
+   * them can parse a whole batch at once (the Redis store fills `entries` only when asked).
+   */
+  batches?: readonly string[];
   /** Present once the log has ended and `entries` reach its end. */
   end?: StreamLogEnd;
   /** The producer's lease was current when the read returned (false: it stopped renewing it). */

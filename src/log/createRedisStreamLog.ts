@@ -36,6 +36,11 @@ export interface RedisStreamLog extends StreamLogStore {
 }
 
 // KEYS: meta, lease. ARGV: maxLifetimeMs, leaseMs.
+/**
+ * Batches per read: a catch-up takes few round trips. A log holds at most the recorder's
+ * `maxBytes` (8 MiB by default), which bounds a reply.
+ */
+const readCount = 1000;
 /** Every key of one stream. */
 const parts = ['doc', 'meta', 'log', 'lease', 'cancel'];
 
@@ -204,7 +209,7 @@ export function createRedisStreamLog(
         ];
         return { unknown: meta === null, alive: lease !== null };
       };
-      return {
+      const reader: StreamLogReader = {
         async read(from, waitMs): Promise<StreamLogRead> {
           const nothing = { unknown: false, first: from, entries: [], alive: true };
           if (closed) return nothing;
@@ -214,8 +219,13 @@ export function createRedisStreamLog(
             checked = true;
           }
           // Only a blocking read needs a connection of its own; one that does not wait (a catch-up,
-          // as most Durable Streams reads are) shares the client.
+          // as most Durable Streams reads are) shares the client. A reader's first read does not
+          // wait either: a late reader finds the log there and catches up without opening (and
+          // handshaking) a connection; only one that reaches the live end opens it, to block.
           if (waitMs > 0 && connection === undefined) {
+            const found = await reader.read(from, 0);
+            const any = (found.batches ?? found.entries).length > 0;
+            if (any || found.unknown || found.end !== undefined || !found.alive || closed) return found;
             connection = client.duplicate();
             connection.on('error', ignore);
           }
@@ -225,7 +235,7 @@ export function createRedisStreamLog(
             reply = await (waitMs > 0 ? connection! : client).call(
               'XREAD',
               'COUNT',
-              100,
+              readCount,
               ...block,
               'STREAMS',
               key(id, 'log'),
@@ -235,28 +245,46 @@ export function createRedisStreamLog(
             if (closed) return nothing;
             throw error;
           }
-          const batches = (reply as [string, [string, string[]][]][] | null)?.[0]?.[1] ?? [];
-          if (batches.length === 0) return { ...nothing, ...(await status()) };
-          const entries: string[] = [];
+          const found = (reply as [string, [string, string[]][]][] | null)?.[0]?.[1] ?? [];
+          if (found.length === 0) return { ...nothing, ...(await status()) };
+          const batches: string[] = [];
           let first = from;
           let end: StreamLogEnd | undefined;
-          batches.forEach(([entryId, fields], index) => {
+          for (const [entryId, fields] of found) {
             for (let f = 0; f + 1 < fields.length; f += 2) {
               if (fields[f] === 'end') end = JSON.parse(fields[f + 1]!) as StreamLogEnd;
               else if (fields[f] === 'e') {
-                const lines = fields[f + 1]!.split('\n');
-                if (index === 0) first = Number(entryId.slice(0, entryId.indexOf('-'))) - lines.length + 1;
-                entries.push(...lines);
+                const batch = fields[f + 1]!;
+                if (batches.length === 0) {
+                  // The entry id is the batch's last seq; it starts one per line earlier.
+                  let lines = 1;
+                  for (let at = batch.indexOf('\n'); at !== -1; at = batch.indexOf('\n', at + 1)) lines++;
+                  first = Number(entryId.slice(0, entryId.indexOf('-'))) - lines + 1;
+                }
+                batches.push(batch);
               }
             }
-          });
-          return { unknown: false, first, entries, ...(end !== undefined && { end }), alive: true };
+          }
+          // Lines only for a caller that wants them (the Durable Streams handler); fromStreamLog
+          // decodes the batches whole.
+          let entries: string[] | undefined;
+          return {
+            unknown: false,
+            first,
+            get entries() {
+              return (entries ??= batches.flatMap((batch) => batch.split('\n')));
+            },
+            batches,
+            ...(end !== undefined && { end }),
+            alive: true,
+          };
         },
         close() {
           closed = true;
           connection?.disconnect();
         },
       };
+      return reader;
     },
     async cancel(id) {
       const done = await run(

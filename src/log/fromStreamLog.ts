@@ -1,7 +1,7 @@
 import { Observable, map } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
-import { decodeEvent, reviveError } from './streamLogCodec';
+import { decodeBatch, decodeEvent, reviveError } from './streamLogCodec';
 import type { StreamLogStore } from './StreamLogStore';
 
 /** Options of {@link fromStreamLog}. */
@@ -86,7 +86,9 @@ export function fromStreamLogEntries(
           return;
         }
         attached = true;
-        if (read.entries.length > 0 && read.first > next) {
+        const { batches } = read;
+        const count = batches !== undefined ? batches.length : read.entries.length;
+        if (count > 0 && read.first > next) {
           // Never skip events silently: a hole means the store lost part of the log.
           subscriber.error(
             new RxllmError(
@@ -96,18 +98,30 @@ export function fromStreamLogEntries(
           );
           return;
         }
-        for (let i = 0; i < read.entries.length && !subscriber.closed; i++) {
-          const seq = read.first + i;
-          if (seq < next) continue;
-          subscriber.next({ seq, event: decodeEvent(read.entries[i]!) });
-          next = seq + 1;
+        let seq = read.first;
+        const deliver = (event: RxllmEvent): void => {
+          if (seq >= next && !subscriber.closed) {
+            subscriber.next({ seq, event });
+            next = seq + 1;
+          }
+          seq++;
+        };
+        if (batches !== undefined) {
+          // A batch at a time, each in one parse (the first may start before `next`).
+          for (let b = 0; b < batches.length && !subscriber.closed; b++)
+            decodeBatch(batches[b]!).forEach(deliver);
+        } else {
+          for (let i = Math.max(0, next - seq); i < count && !subscriber.closed; i++) {
+            seq = read.first + i;
+            deliver(decodeEvent(read.entries[i]!));
+          }
         }
         if (read.end !== undefined) {
           if (read.end.kind === 'error') subscriber.error(reviveError(read.end.error));
           else subscriber.complete();
           return;
         }
-        if (read.entries.length > 0 || read.alive) {
+        if (count > 0 || read.alive) {
           suspect = false;
           continue;
         }

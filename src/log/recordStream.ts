@@ -7,8 +7,9 @@ import type { StreamLogEnd, StreamLogStore } from './StreamLogStore';
 /** Options of {@link recordStream}. */
 export interface RecordStreamConfig {
   /**
-   * Events are gathered for this long before one write (and while a write is in flight), so the
-   * store sees far fewer writes than tokens. Default 20 ms; 0 writes on the next turn.
+   * An event waits at most this long for its write to start (longer only behind a write in
+   * flight, which it then joins): the store sees far fewer writes than tokens. Default 20 ms; 0
+   * writes each synchronous burst on the next turn, or as soon as the write in flight is done.
    */
   batchMs?: number;
   /** How long the producer's lease lasts; it is renewed every third of it. Default 10 000 ms. */
@@ -21,7 +22,8 @@ export interface RecordStreamConfig {
   onOpen?: () => void;
 }
 
-const encoder = /* @__PURE__ */ new TextEncoder();
+/** A batch this large is written without waiting out `batchMs` (once no write is in flight). */
+const batchBytes = 256 * 1024;
 
 /**
  * Records the stream into a {@link StreamLogStore} under `id` while passing every event through
@@ -34,8 +36,10 @@ const encoder = /* @__PURE__ */ new TextEncoder();
  * expected: -s-a-b-|
  * ```
  *
- * Events are written in batches (`batchMs`). Completion, an error or a cancel writes the log's
- * terminal marker after the last batch and starts its `ttlMs`. An explicit cancel
+ * Events are written in batches, write-behind: at most one write is in flight, and the next one
+ * takes every event that arrived meanwhile, once the oldest of them has waited `batchMs` (or at
+ * once past 256 KiB), so a fast stream makes few writes. Completion, an error or a cancel writes
+ * the log's terminal marker after the last batch and starts its `ttlMs`. An explicit cancel
  * (`store.cancel(id)`, from any process) unsubscribes the source (aborting its provider request),
  * then records and emits `finish` with reason `cancelled` and completes; unsubscribing the
  * recorder itself ends the log the same way. More than `maxBytes` ends the stream with a
@@ -58,10 +62,14 @@ export function recordStream(
   return (source) =>
     new Observable<RxllmEvent>((subscriber) => {
       let pending: string[] = [];
+      let pendingBytes = 0;
       let written = 0;
       let bytes = 0;
       let ended = false;
       let flushTimer: ReturnType<typeof setTimeout> | undefined;
+      let flushQueued = false;
+      let inFlight = false;
+      let pendingSince = 0;
       // Writes run one after another, in order, each after the open.
       let chain: Promise<void> = store.open(id, leaseMs).then(() => config.onOpen?.());
       const failWrite = (error: unknown): void => {
@@ -75,14 +83,38 @@ export function recordStream(
       };
       chain.catch(failWrite);
 
-      const flush = (): void => {
-        flushTimer = undefined;
-        if (pending.length === 0) return;
+      /** Hands what is pending to the store, as one append after the writes before it. */
+      const write = (): void => {
         const batch = pending;
         const from = written;
         pending = [];
+        pendingBytes = 0;
         written += batch.length;
-        enqueue(() => store.append(id, from, batch));
+        inFlight = true;
+        enqueue(() =>
+          store.append(id, from, batch).then(() => {
+            inFlight = false;
+            schedule();
+          }),
+        );
+      };
+      const flush = (): void => {
+        flushTimer = undefined;
+        flushQueued = false;
+        if (!ended && !inFlight && pending.length > 0) write();
+      };
+      /**
+       * Starts the next write when it is due: once the oldest pending event has waited `batchMs`
+       * (a timer for the rest; at once, on a microtask, when it waited that long behind a write in
+       * flight, or past `batchBytes`). Timers have millisecond granularity, hence the 1 ms slack.
+       */
+      const schedule = (): void => {
+        if (ended || inFlight || pending.length === 0 || flushQueued || flushTimer !== undefined) return;
+        const wait = pendingSince + batchMs - Date.now();
+        if (wait < 1 || pendingBytes >= batchBytes) {
+          flushQueued = true;
+          queueMicrotask(flush);
+        } else flushTimer = setTimeout(flush, wait);
       };
       const lease = setInterval(() => enqueue(() => store.renew(id, leaseMs)), leaseMs / 3);
       lease.unref?.();
@@ -99,7 +131,8 @@ export function recordStream(
       };
       const end = (how: StreamLogEnd): void => {
         if (ended) return;
-        flush();
+        // The last batch goes even while a write is in flight: the chain keeps it after that one.
+        if (pending.length > 0) write();
         finishLocally();
         const at = written;
         enqueue(() => store.end(id, at, how, ttlMs));
@@ -120,7 +153,8 @@ export function recordStream(
           next(event) {
             if (ended) return;
             const entry = encodeEvent(event);
-            bytes += encoder.encode(entry).length;
+            const size = utf8Length(entry);
+            bytes += size;
             if (bytes > maxBytes) {
               const error = new RxllmError(
                 `rxllm: recordStream: stream ${JSON.stringify(id)} exceeds maxBytes (${maxBytes})`,
@@ -130,8 +164,10 @@ export function recordStream(
               subscriber.error(error);
               return;
             }
+            if (pending.length === 0) pendingSince = Date.now();
             pending.push(entry);
-            if (flushTimer === undefined) flushTimer = setTimeout(flush, batchMs);
+            pendingBytes += size;
+            schedule();
             subscriber.next(event);
           },
           error(error) {
@@ -148,4 +184,24 @@ export function recordStream(
       // The recorder unsubscribed before the end: the producer was stopped, which readers read as a cancel.
       return () => cancelled();
     });
+}
+
+/** The UTF-8 length of `text`, without encoding it (a lone surrogate counts 3, as its U+FFFD). */
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (
+      code >= 0xd800 &&
+      code < 0xdc00 &&
+      i + 1 < text.length &&
+      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      length += 2; // a pair: 4 bytes for 2 units
+      i++;
+    } else length += 2;
+  }
+  return length;
 }

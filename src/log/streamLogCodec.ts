@@ -11,7 +11,33 @@ export function encodeEvent(event: RxllmEvent): string {
 
 /** The event {@link encodeEvent} wrote. */
 export function decodeEvent(entry: string): RxllmEvent {
-  const event = JSON.parse(entry) as RxllmEvent;
+  return revive(JSON.parse(entry) as RxllmEvent);
+}
+
+/**
+ * The events of a batch (entries joined by line breaks), in one `JSON.parse` of the batch as an
+ * array: one call instead of one per event, and the text is not split into lines first.
+ */
+export function decodeBatch(batch: string): RxllmEvent[] {
+  let events: RxllmEvent[];
+  try {
+    events = JSON.parse(`[${batch.replaceAll('\n', ',')}]`) as RxllmEvent[];
+    // One element per line, or a line held a comma outside of JSON (not an event entry).
+    let lines = 1;
+    for (let at = batch.indexOf('\n'); at !== -1; at = batch.indexOf('\n', at + 1)) lines++;
+    if (events.length !== lines) throw new SyntaxError('not one JSON value per line');
+  } catch {
+    // Not a batch of JSON events (an empty line, a broken entry): decode line by line, so that the
+    // error is the one that entry gives.
+    return batch.split('\n').map(decodeEvent);
+  }
+  for (let i = 0; i < events.length; i++) {
+    if (events[i]?.type === 'error') events[i] = revive(events[i]!);
+  }
+  return events;
+}
+
+function revive(event: RxllmEvent): RxllmEvent {
   if (event.type === 'error') {
     return { ...event, error: reviveError(event.error as unknown as Record<string, unknown>) };
   }

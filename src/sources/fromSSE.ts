@@ -7,8 +7,9 @@ import type { StreamLimits } from '../base/limits';
 import { getDialect } from '../wire/dialects';
 import type { DialectInput } from '../wire/registry';
 import type { StreamInput } from './engine/StreamInput';
+import type { SSEReconnect } from './reconnectSSE';
 
-export type { ByteStream, StreamInput } from './engine/StreamInput';
+export type { ByteStream, StreamInput, StreamResume } from './engine/StreamInput';
 
 export interface FromSSEConfig {
   /**
@@ -31,6 +32,12 @@ export interface FromSSEConfig {
    * the answer without reasoning or tool calls, `'none'` nothing (no token is held once passed on).
    */
   partial?: PartialMode;
+  /**
+   * Resume a dropped connection: `reconnectSSE({ maxReconnects, retryDelayMs })`. The input
+   * function is then called again with `{ lastEventId }` and frames already seen are skipped.
+   * Default: none (a dropped connection errors with `network`).
+   */
+  reconnect?: SSEReconnect;
 }
 
 /**
@@ -50,6 +57,10 @@ export interface FromSSEConfig {
  * (`malformed`) or an in-band provider error (mapped code). Unsubscribing aborts the request
  * (through the signal given to the function) and cancels the reader at once; it raises no error.
  *
+ * With `reconnect: reconnectSSE()`, a connection that drops before the dialect's terminal message
+ * is reopened by calling the function again with `{ lastEventId }`; frames whose numeric `id:`
+ * is not above the last one seen are skipped, so every event arrives once (see `fromEventSource`).
+ *
  * @example
  * ```ts
  * import { fromSSE, collect } from 'rxllm';
@@ -61,5 +72,6 @@ export interface FromSSEConfig {
  * ```
  */
 export function fromSSE(input: StreamInput, config: FromSSEConfig): Observable<RxllmEvent> {
+  if (config?.reconnect !== undefined) return config.reconnect.source(input, config, getDialect);
   return framedSource('fromSSE', 'sse', createSSEDecoder, input, config, getDialect);
 }

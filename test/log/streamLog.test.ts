@@ -64,6 +64,46 @@ describe('recordStream', () => {
     expect(store.appends).toBeLessThanOrEqual(20);
   });
 
+  it('write-behind: at most one append in flight; the next batch is everything that arrived meanwhile', async () => {
+    const inner = createMemoryStreamLog();
+    const store = Object.create(inner) as StreamLogStore;
+    const batches: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let firstCall!: () => void;
+    const called = new Promise<void>((resolve) => (firstCall = resolve));
+    store.append = async (id, from, entries) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      batches.push(entries.length);
+      firstCall();
+      await held; // the first write hangs until released; the others go through
+      inFlight--;
+      return inner.append(id, from, entries);
+    };
+    const tokens = new Subject<RxllmEvent>();
+    tokens.pipe(recordStream(store, 'behind', { batchMs: 0 })).subscribe();
+    tokens.next(ev.text('first '));
+    await called;
+    // While the first write hangs, events arrive over many turns: none is written yet.
+    for (let i = 0; i < 50; i++) {
+      tokens.next(ev.text(`${i} `));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(batches).toEqual([1]);
+    release();
+    tokens.complete();
+    await ended(inner, 'behind');
+    expect(batches).toEqual([1, 50]);
+    expect(most).toBe(1);
+    const read = await lastValueFrom(fromStreamLog(inner, 'behind').pipe(toArray()));
+    expect(read.map((event) => (event as { text: string }).text).join('')).toBe(
+      'first ' + Array.from({ length: 50 }, (_, i) => `${i} `).join(''),
+    );
+  });
+
   it('rejects a second producer under the same id', async () => {
     const store = createMemoryStreamLog();
     new Subject<RxllmEvent>().pipe(recordStream(store, 'twice')).subscribe();

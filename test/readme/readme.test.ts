@@ -846,6 +846,42 @@ describe('README examples', () => {
   );
 });
 
+describe('README: fromSSE reconnect', () => {
+  example(
+    'fromsse-reconnect',
+    'resumes a connection dropped mid-frame with the last event id: every event once',
+    async () => {
+      const frames = await lastValueFrom(
+        from(decodeChunks('openai-chat', [openaiTranscript]).events).pipe(
+          toSSE({ dialect: 'rxllm', ids: true }),
+          toArray(),
+        ),
+      );
+      const asked: (string | undefined)[] = [];
+      const server = await listen((req, res) => {
+        const header = req.headers['last-event-id'];
+        asked.push(typeof header === 'string' ? header : undefined);
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        if (asked.length === 1) {
+          // The first connection drops in the middle of a frame.
+          const half = Math.floor(frames.length / 2);
+          res.write(frames.slice(0, half).join('') + frames[half]!.slice(0, 10), () => res.socket?.destroy());
+          return;
+        }
+        // A resuming server: the frames after the one named.
+        const after = Number(header);
+        res.end(frames.filter((frame) => Number(/^id: (\d+)/m.exec(frame)?.[1]) > after).join(''));
+      });
+      watchFetch({ url: server.url } as ReplayServer);
+      const { message } = await run('fromsse-reconnect', { chatId: 'c1' });
+      expect((message as Message).text).toBe(openaiText);
+      expect(asked).toHaveLength(2);
+      expect(asked[0]).toBeUndefined();
+      expect(Number(asked[1])).toBeGreaterThan(0);
+    },
+  );
+});
+
 async function listen(handler: RequestListener): Promise<{ url: string }> {
   const server = createServer(handler);
   restore.push(() => server.close());

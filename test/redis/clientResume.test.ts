@@ -3,6 +3,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
 import { fromEventSource } from '../../src/sources/fromEventSource';
 import { fromSSE } from '../../src/sources/fromSSE';
+import { reconnectSSE } from '../../src/sources/reconnectSSE';
 import type { DialectName } from '../../src/wire/types';
 import { fixtureBytes } from '../support/decodeFixture';
 import { readFrames } from './support/sseClient';
@@ -141,3 +142,64 @@ it.each([
     }
   },
 );
+
+it.each([
+  ['rxllm', 'openai', 700],
+  ['openai-chat', 'openai', 1500],
+  ['anthropic', 'anthropic', 2500],
+] as const)(
+  'fromSSE with reconnect (%s frames) calls its input again with the last event id after the drop: every event once',
+  async (dialect, providerName, cutAfterBytes) => {
+    const id = `client-sse-${dialect}`;
+    const requestIndex = setup.provider.requests.length;
+    await readFrames(`${setup.a.url}/chat/${id}?provider=${providerName}`, {
+      method: 'POST',
+      stopWhen: () => true,
+    });
+    const balancer = await startBalancer(cutAfterBytes);
+    const asked: (string | undefined)[] = [];
+    try {
+      const events = await lastValueFrom(
+        fromSSE(
+          (signal, { lastEventId }) => {
+            asked.push(lastEventId);
+            return fetch(`${balancer.url}/chat/${id}?dialect=${dialect}`, {
+              headers: lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId },
+              signal,
+            });
+          },
+          { dialect, reconnect: reconnectSSE({ maxReconnects: 2, retryDelayMs: 10 }) },
+        ).pipe(toArray()),
+      );
+      // Called twice: first with nothing to resume, then with the id of the last frame A delivered whole.
+      expect(asked).toHaveLength(2);
+      expect(asked[0]).toBeUndefined();
+      expect(Number(asked[1])).toBeGreaterThan(0);
+      expect(balancer.requests.map((headers) => headers['last-event-id'])).toEqual(asked);
+      const whole = await wholeStream(id, dialect);
+      expect(whole.at(-1)?.type).not.toBe('error');
+      expect(events.map(withoutSeq)).toEqual(whole.map(withoutSeq));
+      expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i));
+      expect(setup.provider.requests.length).toBe(requestIndex + 1);
+    } finally {
+      await balancer.close();
+    }
+  },
+);
+
+it('fromSSE without reconnect fails with network on the same drop (the opt-in is what resumes)', async () => {
+  const id = 'client-sse-plain';
+  await readFrames(`${setup.a.url}/chat/${id}?provider=openai`, { method: 'POST', stopWhen: () => true });
+  const balancer = await startBalancer(700);
+  try {
+    const failure = await lastValueFrom(
+      fromSSE((signal) => fetch(`${balancer.url}/chat/${id}?dialect=rxllm`, { signal }), {
+        dialect: 'rxllm',
+      }).pipe(toArray()),
+    ).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'network' });
+    expect(balancer.requests).toHaveLength(1);
+  } finally {
+    await balancer.close();
+  }
+});

@@ -14,11 +14,19 @@ export type ByteStream =
   | Subscribable<Uint8Array | string>
   | readonly (Uint8Array | string)[];
 
+/** What the input function of a resuming source (`fromSSE` with `reconnect`) is told on each call. */
+export interface StreamResume {
+  /** The `id:` of the last frame read on the connections before (undefined on the first call). */
+  lastEventId: string | undefined;
+}
+
 /**
  * What a stream source reads: a {@link ByteStream}, or a function that makes the request when the
  * source is subscribed. The function gets an `AbortSignal` that aborts when the subscriber
  * unsubscribes; pass it on to `fetch`. An Observable is subscribed when the source is and
- * unsubscribed with it; it pushes, so chunks it sends while a consumer holds back (`pausable`)
+ * unsubscribed with it; the second argument tells a resuming source's function where to resume
+ * (`fromSSE`'s `reconnect`). An Observable pushes, so chunks it sends while a consumer holds back (`pausable`)
  * wait in memory instead of in a socket.
  */
-export type StreamInput = ByteStream | ((signal: AbortSignal) => ByteStream | PromiseLike<ByteStream>);
+export type StreamInput =
+  ByteStream | ((signal: AbortSignal, resume: StreamResume) => ByteStream | PromiseLike<ByteStream>);

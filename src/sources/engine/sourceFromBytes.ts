@@ -50,6 +50,9 @@ const unsubscribed: Error = Object.freeze(
   }),
 );
 
+/** What the input function is told on its (only) call: nothing to resume. */
+const firstCall = Object.freeze({ lastEventId: undefined });
+
 /** How much of a non-2xx body is read for the error message; error bodies are small. */
 const maxErrorBodyBytes = 64 * 1024;
 
@@ -229,7 +232,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       try {
         if (typeof input === 'function') {
           controller = new AbortController();
-          source = await input(controller.signal);
+          source = await input(controller.signal, firstCall);
         } else source = input;
       } catch (error) {
         fail(error, 'request');
@@ -477,7 +480,7 @@ function usedInput(name: string): RxllmError {
 
 // Duck-typed rather than `instanceof`: Responses and streams come from undici, polyfills and
 // SDK shims whose classes differ from the global ones.
-function isResponse(value: unknown): value is Response {
+export function isResponse(value: unknown): value is Response {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -488,7 +491,7 @@ function isResponse(value: unknown): value is Response {
   );
 }
 
-function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
+export function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
   return (
     typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function'
   );
