@@ -81,9 +81,11 @@ export class TokenTally {
   private countChunk(): void {
     const estimator = this.estimator();
     if (estimator === undefined) {
-      // Still loading: joined (no array per delta), looked at again after a chunk more.
+      // Still loading: joined (no array per delta), looked at again once the text has doubled.
+      // Not after a chunk more: each join copies all the text held, so joining every chunk would
+      // copy a long stream's text once per KB (quadratic, the UI pipeline benchmark's slowdown).
       this.pieces = [this.pieces.join('')];
-      this.threshold = this.heldLength + tallyChunkSize;
+      this.threshold = Math.max(this.heldLength * 2, this.heldLength + tallyChunkSize);
       return;
     }
     if (estimator === approximateTokens) {

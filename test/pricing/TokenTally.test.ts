@@ -134,6 +134,21 @@ describe('TokenTally', () => {
     expect(tally.total(countTokens)).toBe(countTokens(text));
   });
 
+  it('joins the text it holds while the estimator is not known a logarithmic number of times, not once per chunk', () => {
+    // Each join copies all the text held: once per chunk would be quadratic in a long stream.
+    const { text, deltas } = stream(12, 200_000);
+    let asked = 0;
+    const tally = new TokenTally(() => {
+      asked += 1;
+      return undefined;
+    });
+    for (const delta of deltas) tally.add(delta);
+    expect(text.length).toBeGreaterThan(tallyChunkSize * 64);
+    expect(tally.held).toBe(text.length);
+    expect(asked).toBeLessThanOrEqual(Math.ceil(Math.log2(text.length / tallyChunkSize)) + 1);
+    expect(tally.total(countTokens)).toBe(countTokens(text));
+  });
+
   it('starts afresh on clear, and throws an estimator failure again at the total', () => {
     const tally = new TokenTally(() => countTokens);
     tally.add('some words');
