@@ -98,9 +98,11 @@ describe('React in Chromium reading a createMessageStore', () => {
     });
     // StrictMode really did mount, clean up and mount again: the first stream was cancelled.
     expect(connections).toBe(2);
-    expect({ statuses, pageErrors }).toEqual({
-      statuses: ['idle', 'cancelled', 'streaming', 'done'],
-      pageErrors: [],
-    });
+    // The store coalesces notifications to one per animation frame, so a stream that arrives
+    // within one frame may render no 'streaming' state at all; what holds is the order.
+    expect(pageErrors).toEqual([]);
+    expect(statuses.slice(0, 2)).toEqual(['idle', 'cancelled']);
+    expect(statuses.at(-1)).toBe('done');
+    expect(new Set(statuses.slice(2, -1))).toEqual(new Set(statuses.length > 3 ? ['streaming'] : []));
   });
 });
