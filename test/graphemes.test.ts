@@ -1,4 +1,4 @@
-import * as graphemes from '../src/operators/graphemes';
+import * as graphemes from '../src/base/graphemes';
 
 /** The helpers as loaded in a runtime without Intl.Segmenter (older Firefox, some edge runtimes). */
 function withoutSegmenter(): typeof graphemes {
@@ -7,7 +7,7 @@ function withoutSegmenter(): typeof graphemes {
   try {
     delete (Intl as { Segmenter?: unknown }).Segmenter;
     jest.isolateModules(() => {
-      loaded = jest.requireActual<typeof graphemes>('../src/operators/graphemes');
+      loaded = jest.requireActual<typeof graphemes>('../src/base/graphemes');
     });
     // The segmenter is looked up lazily: exercise it while it is missing.
     loaded!.isGraphemeBoundary('a\u0301', 1);

@@ -6,8 +6,8 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
-import { endsWord, isWhitespace, safeCut } from './graphemes';
-import { isPlainDelta } from './isPlainDelta';
+import { endsWord, isWhitespace, safeCut } from '../base/graphemes';
+import { isPlainDelta } from '../base/isPlainDelta';
 
 /** Where `bufferTokens` may cut: after a word, a sentence, a line, or after a match of a RegExp. */
 export type TokenBoundary = 'word' | 'sentence' | 'line' | RegExp;

@@ -14,7 +14,7 @@ import { RxllmError } from '../base/errors';
 import { DownstreamFlow, markFlow } from '../flow/flow';
 import { showsOutput } from '../base/showsOutput';
 import { MessageAccumulator, type Message } from '../base/message';
-import { StepSequence } from './StepSequence';
+import { StepSequence } from '../flow/StepSequence';
 
 /** Options of {@link deadline}. Set at least one of the three limits. */
 export interface DeadlineConfig {

@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
 import { holdDelivering, ManualGate, markFlow } from '../flow/flow';
-import { isPlainDelta } from './isPlainDelta';
+import { isPlainDelta } from '../base/isPlainDelta';
 
 /** What `pausable` does with events that arrive while paused. */
 export type PausePolicy = 'buffer' | 'coalesce' | 'drop';

@@ -14,7 +14,7 @@ import {
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
 import { showsOutput } from '../base/showsOutput';
-import { StepSequence } from './StepSequence';
+import { StepSequence } from '../flow/StepSequence';
 import { MessageAccumulator, type Message } from '../base/message';
 
 /** What {@link RetryStreamConfig.onRetry} is told before each wait. */

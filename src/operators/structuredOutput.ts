@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
-import { IncrementalJsonParser } from './IncrementalJsonParser';
+import { IncrementalJsonParser } from '../wire/IncrementalJsonParser';
 
 /**
  * A schema that validates synchronously, in the Standard Schema shape (https://standardschema.dev)

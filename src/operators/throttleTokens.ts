@@ -6,9 +6,9 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
-import { countGraphemes, endsWord, hasOpenTail, isCjk, isWhitespace, nextGraphemeEnd } from './graphemes';
+import { countGraphemes, endsWord, hasOpenTail, isCjk, isWhitespace, nextGraphemeEnd } from '../base/graphemes';
 import { holdDelivering, ManualGate, markFlow } from '../flow/flow';
-import { isPlainDelta } from './isPlainDelta';
+import { isPlainDelta } from '../base/isPlainDelta';
 
 /**
  * Queued characters (1 per other event) above which the source is held back: a few network

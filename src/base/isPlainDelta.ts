@@ -1,4 +1,4 @@
-import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
+import type { ReasoningEvent, RxllmEvent, TextEvent } from './events';
 
 /**
  * A text or reasoning delta: what the re-chunking operators join, cut, pace or drop. A reasoning

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
-import { markFlow } from '../flow/flow';
+import { markFlow } from './flow';
 
 /**
  * Numbers the steps of requests made one after another on the same tracks, for operators that
