@@ -1,5 +1,6 @@
 import { approximateTokens } from './approximateTokens';
 import type { TokenEstimator } from './loadTokenEstimator';
+import { isWhitespace } from '../base/graphemes';
 
 /**
  * Text held before it is counted: enough for the estimator to see whole words, small enough that
@@ -127,24 +128,7 @@ export class TokenTally {
 /** The index of the last space that follows a character other than white space, or -1. */
 function lastBoundary(text: string): number {
   for (let at = text.lastIndexOf(' '); at > 0; at = text.lastIndexOf(' ', at - 1)) {
-    if (!isWhiteSpace(text.charCodeAt(at - 1))) return at;
+    if (!isWhitespace(text.charCodeAt(at - 1))) return at;
   }
   return -1;
-}
-
-function isWhiteSpace(code: number): boolean {
-  return (
-    code === 0x20 ||
-    (code >= 0x09 && code <= 0x0d) ||
-    code === 0xa0 ||
-    code === 0x85 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
 }
