@@ -11,6 +11,7 @@ import { createParser } from 'eventsource-parser';
 import { aggregateUsage } from '../src/operators/aggregateUsage';
 import { fromSSE } from '../src/sources/fromSSE';
 import { generateTokens } from './generate';
+import { openAIChatFrames } from './openAIChatFrames';
 
 export type ConcurrencyPipeline = 'floor' | 'rxllm';
 
@@ -44,8 +45,6 @@ export interface ConcurrencyResult {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heap = () => getHeapStatistics().used_heap_size;
-const head =
-  '{"id":"chatcmpl-C","object":"chat.completion.chunk","created":1763600000,"model":"gpt-4o-mini","system_fingerprint":"fp_c","choices":[';
 
 /** A stream's consumer: the floor (parser + JSON.parse) or rxllm (fromSSE → aggregateUsage). */
 function consume(
@@ -91,19 +90,8 @@ function consume(
 export async function runConcurrency(options: ConcurrencyOptions): Promise<ConcurrencyResult> {
   const { pipeline, streams, seconds, rate } = options;
   const total = Math.max(1, Math.round(seconds * rate));
-  const encoder = new TextEncoder();
   const pool = generateTokens(997, 11);
-  const frames = pool.map((token) =>
-    encoder.encode(
-      `data: ${head}{"index":0,"delta":{"content":${JSON.stringify(token)}},"finish_reason":null}],"usage":null}\n\n`,
-    ),
-  );
-  const first = encoder.encode(
-    `data: ${head}{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}\n\n`,
-  );
-  const tail = encoder.encode(
-    `data: ${head}{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\ndata: ${head}],"usage":{"prompt_tokens":9,"completion_tokens":${total},"total_tokens":${9 + total}}}\n\ndata: [DONE]\n\n`,
-  );
+  const { first, frames, tail } = openAIChatFrames(pool, total);
   // Worked out before the streams start, so that checking them at the end costs nothing then.
   const expected: string[] = [];
   for (let stream = 0; stream < streams; stream++) {

@@ -25,7 +25,6 @@
  * reports no delay percentile, since it would measure the machine, not the relay.
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
@@ -39,6 +38,8 @@ import { pipeToNodeResponse } from '../src/sinks/pipeToNodeResponse';
 import '../src/dialects/openai-chat';
 import type { PartialMode } from '../src/wire/types';
 import { generateTokens } from './generate';
+import { openAIChatFrames } from './openAIChatFrames';
+import { machineTimes } from './machineTimes';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -49,8 +50,6 @@ const streams = Number(option('streams', '5000'));
 const seconds = Number(option('seconds', '30'));
 const rate = Number(option('rate', '20'));
 const tokensPerStream = Math.max(1, Math.round(seconds * rate));
-const head =
-  '{"id":"chatcmpl-C","object":"chat.completion.chunk","created":1763600000,"model":"gpt-4o-mini","system_fingerprint":"fp_c","choices":[';
 const pool = generateTokens(997, 11);
 const tokenOf = (stream: number, index: number) => pool[(stream * 7 + index) % pool.length]!;
 
@@ -78,18 +77,7 @@ export interface HttpConcurrencyResult {
 // ---------------------------------------------------------------- load process: upstream + clients
 async function runLoad(relayPort: number): Promise<void> {
   const send = (message: unknown) => process.send!(message);
-  const encoder = new TextEncoder();
-  const frames = pool.map((token) =>
-    encoder.encode(
-      `data: ${head}{"index":0,"delta":{"content":${JSON.stringify(token)}},"finish_reason":null}],"usage":null}\n\n`,
-    ),
-  );
-  const first = encoder.encode(
-    `data: ${head}{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}\n\n`,
-  );
-  const tail = encoder.encode(
-    `data: ${head}{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\ndata: ${head}],"usage":{"prompt_tokens":9,"completion_tokens":${tokensPerStream},"total_tokens":${9 + tokensPerStream}}}\n\ndata: [DONE]\n\n`,
-  );
+  const { first, frames, tail } = openAIChatFrames(pool, tokensPerStream);
   const responses: ServerResponse[] = new Array(streams);
   let opened = 0;
   let allOpen!: () => void;
@@ -226,23 +214,6 @@ function relay(pipeline: Pipeline, partial: PartialMode) {
       () => res.destroy(),
     );
   };
-}
-
-/** Busy and total jiffies of all cores, from /proc/stat (undefined where there is none). */
-function machineTimes(): { busy: number; total: number } | undefined {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8')
-      .split('\n')[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const idle = fields[3]! + (fields[4] ?? 0);
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return undefined;
-  }
 }
 
 export async function runHttpConcurrency(

@@ -28,6 +28,7 @@ import type { ConcurrencyResult } from './concurrency';
 import type { HttpConcurrencyResult } from './httpConcurrency';
 import type { MeasureOptions, Measurement } from './measure';
 import { renderChart, renderReport, type AfterGCResult, type BenchReport, type Failure } from './report';
+import { machineTimes } from './machineTimes';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -131,22 +132,6 @@ async function write(report: BenchReport): Promise<void> {
     await pretty(join(outDir, 'results.json'), JSON.stringify(saved)),
   );
   console.log(`\n${markdown}\nwrote ${join(outDir, 'RESULTS.md')}, ratios.svg and results.json`);
-}
-
-/** Busy and total jiffies of all cores, from /proc/stat (undefined where there is none). */
-function machineTimes(): { busy: number; total: number } | undefined {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8')
-      .split('\n')[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    return { busy: total - fields[3]! - (fields[4] ?? 0), total };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Runs bench/httpConcurrency.ts for both relays; its RESULT lines, or the failure. */
