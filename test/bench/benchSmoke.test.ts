@@ -7,6 +7,39 @@ import { generateStream, generateTokens, openAIBody } from '../../bench/generate
 import { checkText, measure } from '../../bench/measure';
 import { renderChart, renderReport, type BenchReport } from '../../bench/report';
 
+/** A report of one round with nothing measured: each test sets what it renders. */
+function benchReport(fields: Partial<BenchReport>): BenchReport {
+  return {
+    date: '2026-01-01T00:00:00Z',
+    command: 'npm run bench',
+    durationS: 1,
+    machine: 'test',
+    versions: {},
+    rounds: 1,
+    options: { tokens: 1000, smallTokens: 64, smallIterations: 1, seed: 1 },
+    concurrency: { streams: 1, seconds: 1, rate: 20 },
+    contenders: [],
+    results: [],
+    scenarios: [],
+    failures: [],
+    ...fields,
+  };
+}
+
+/** One contender's measurement in a round: only its CPU time matters to the ratios. */
+const measurement = (name: string, ms: number) => ({
+  name,
+  tokens: 1000,
+  bytes: 1,
+  ms,
+  wallMs: ms,
+  tokensPerSecond: 1000,
+  firstTextMs: 1,
+  smallMs: 1,
+  peakGrowthMB: 1,
+  textLength: 1,
+});
+
 // The benchmark's behaviour, never its timings: the generator makes what the issue describes,
 // every contender reads it correctly, and a wrong text is caught.
 
@@ -120,32 +153,10 @@ describe('bench concurrency scenario', () => {
 
 describe('bench report', () => {
   it('marks a target met or missed from the ratio to the floor in the same round', () => {
-    const measurement = (name: string, ms: number) => ({
-      name,
-      tokens: 1000,
-      bytes: 1,
-      ms,
-      wallMs: ms,
-      tokensPerSecond: 1000,
-      firstTextMs: 1,
-      smallMs: 1,
-      peakGrowthMB: 1,
-      textLength: 1,
-    });
-    const report: BenchReport = {
-      date: '2026-01-01T00:00:00Z',
-      command: 'npm run bench',
-      durationS: 1,
-      machine: 'test',
-      versions: {},
-      rounds: 1,
-      options: { tokens: 1000, smallTokens: 64, smallIterations: 1, seed: 1 },
-      concurrency: { streams: 1, seconds: 1, rate: 20 },
+    const report = benchReport({
       contenders: contenders.filter((c) => c.wire === 'openai' && c.group === 'decode'),
       results: [[measurement('floor (openai)', 100), measurement('rxllm fromSSE (openai)', 130)]],
-      scenarios: [],
-      failures: [],
-    };
+    });
     expect(renderReport(report)).toContain('| decode only, OpenAI stream | 1.30× | ≤ 1× |  | ❌ missed |');
     report.results = [[measurement('floor (openai)', 100), measurement('rxllm fromSSE (openai)', 90)]];
     expect(renderReport(report)).toContain('| decode only, OpenAI stream | 0.90× | ≤ 1× |  | ✅ met |');
@@ -163,37 +174,15 @@ describe('bench report', () => {
   });
 
   it('compares SSE to SSE with the same-work floor', () => {
-    const measurement = (name: string, ms: number) => ({
-      name,
-      tokens: 1000,
-      bytes: 1,
-      ms,
-      wallMs: ms,
-      tokensPerSecond: 1000,
-      firstTextMs: 1,
-      smallMs: 1,
-      peakGrowthMB: 1,
-      textLength: 1,
-    });
     const names = [
       'floor (anthropic)',
       'floor SSE → SSE (anthropic → openai-chat)',
       'rxllm fromSSE → toSSE (anthropic → openai-chat)',
     ];
-    const report: BenchReport = {
-      date: '2026-01-01T00:00:00Z',
-      command: 'npm run bench',
-      durationS: 1,
-      machine: 'test',
-      versions: {},
-      rounds: 1,
-      options: { tokens: 1000, smallTokens: 64, smallIterations: 1, seed: 1 },
-      concurrency: { streams: 1, seconds: 1, rate: 20 },
+    const report = benchReport({
       contenders: names.map(contenderNamed),
       results: [[measurement(names[0]!, 100), measurement(names[1]!, 150), measurement(names[2]!, 180)]],
-      scenarios: [],
-      failures: [],
-    };
+    });
     // 180 / 150, not 180 / 100 (the decode floor).
     expect(renderReport(report)).toContain('against the same-work floor | 1.20× | ≤ 1.3× |');
   });
@@ -211,20 +200,10 @@ describe('bench report', () => {
       loopDelayMaxMs: 40,
       elapsedMs,
     });
-    const report = {
-      date: '2026-01-01T00:00:00Z',
-      command: 'npm run bench',
-      durationS: 1,
-      machine: 'test',
-      versions: {},
-      rounds: 1,
-      options: { tokens: 1000, smallTokens: 64, smallIterations: 1, seed: 1 },
+    const report = benchReport({
       concurrency: { streams: 5000, seconds: 30, rate: 20 },
-      contenders: [],
-      results: [],
       scenarios: [scenario(31_000)],
-      failures: [],
-    } as unknown as BenchReport;
+    });
     expect(renderReport(report)).toContain('15.2 ms (p50 2.0 ms)');
     report.scenarios = [scenario(137_000)] as unknown as BenchReport['scenarios'];
     const text = renderReport(report);
@@ -269,23 +248,12 @@ describe('bench report', () => {
       ...(keptPace ? { loopDelayP99Ms: 12.5 } : {}),
       elapsedMs: 31_000,
     });
-    const report = {
-      date: '2026-01-01T00:00:00Z',
-      command: 'npm run bench',
-      durationS: 1,
-      machine: 'test',
-      versions: {},
-      rounds: 1,
-      options: { tokens: 1000, smallTokens: 64, smallIterations: 1, seed: 1 },
+    const report = benchReport({
       concurrency: { streams: 5000, seconds: 30, rate: 20 },
-      contenders: [],
-      results: [],
-      scenarios: [],
       httpScenarios: [http('floor', true), http('rxllm', false)],
       machineBusy: 0.93,
       load: { average: 9.5, cores: 2 },
-      failures: [],
-    } as unknown as BenchReport;
+    });
     const text = renderReport(report);
     expect(text).toContain('93% of all cores busy');
     expect(text).toContain('load average 9.5 on 2 cores');
