@@ -90,6 +90,23 @@ async function startBalancer(cutAfterBytes: number): Promise<Balancer> {
   };
 }
 
+/**
+ * What a resumed read must give: the events of reading the log whole (no gap, no duplicate at the
+ * seam), each with its source's seq once (0, 1, 2, ... across the reconnect), from one model call.
+ */
+async function expectEveryEventOnce(
+  events: RxllmEvent[],
+  id: string,
+  dialect: DialectName,
+  requestIndex: number,
+): Promise<void> {
+  const whole = await wholeStream(id, dialect);
+  expect(whole.at(-1)?.type).not.toBe('error');
+  expect(events.map(withoutSeq)).toEqual(whole.map(withoutSeq));
+  expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i));
+  expect(setup.provider.requests.length).toBe(requestIndex + 1);
+}
+
 const withoutSeq = (event: RxllmEvent) => {
   const { seq: _seq, ...rest } = event;
   return rest;
@@ -130,13 +147,7 @@ it.each([
       expect(balancer.requests[0]!['last-event-id']).toBeUndefined();
       const resumedAfter = Number(balancer.requests[1]!['last-event-id']);
       expect(resumedAfter).toBeGreaterThan(0);
-      const whole = await wholeStream(id, dialect);
-      expect(whole.at(-1)?.type).not.toBe('error');
-      expect(events.map(withoutSeq)).toEqual(whole.map(withoutSeq));
-      // Each event has its source's seq once: 0, 1, 2, ... across the reconnect.
-      expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i));
-      // One model call in all.
-      expect(setup.provider.requests.length).toBe(requestIndex + 1);
+      await expectEveryEventOnce(events, id, dialect, requestIndex);
     } finally {
       await balancer.close();
     }
@@ -176,11 +187,7 @@ it.each([
       expect(asked[0]).toBeUndefined();
       expect(Number(asked[1])).toBeGreaterThan(0);
       expect(balancer.requests.map((headers) => headers['last-event-id'])).toEqual(asked);
-      const whole = await wholeStream(id, dialect);
-      expect(whole.at(-1)?.type).not.toBe('error');
-      expect(events.map(withoutSeq)).toEqual(whole.map(withoutSeq));
-      expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i));
-      expect(setup.provider.requests.length).toBe(requestIndex + 1);
+      await expectEveryEventOnce(events, id, dialect, requestIndex);
     } finally {
       await balancer.close();
     }
