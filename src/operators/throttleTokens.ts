@@ -6,7 +6,14 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
-import { countGraphemes, endsWord, hasOpenTail, isCjk, isWhitespace, nextGraphemeEnd } from '../base/graphemes';
+import {
+  countGraphemes,
+  endsWord,
+  hasOpenTail,
+  isCjk,
+  isWhitespace,
+  nextGraphemeEnd,
+} from '../base/graphemes';
 import { holdDelivering, ManualGate, markFlow } from '../flow/flow';
 import { isPlainDelta } from '../base/isPlainDelta';
 
