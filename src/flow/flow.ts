@@ -58,8 +58,12 @@ const deliveringKey = Symbol.for('rxllm.flow.delivering');
 const shared = globalThis as unknown as Record<symbol, FlowPoint[] | undefined> & {
   [sourceFlowKey]?: (downstream: object) => SourceFlow;
 };
-/** The flow points delivering right now, innermost last; shared by every copy of rxllm. */
-const delivering: FlowPoint[] = (shared[deliveringKey] ??= []);
+/**
+ * The flow points delivering right now, innermost last; shared by every copy of rxllm. Taken
+ * from the global slot by {@link register}, which runs before any of this module's code reads it:
+ * at module level the `??=` would be a side effect that a bundle of the built chunks keeps.
+ */
+let delivering: FlowPoint[] = [];
 
 /**
  * Sources (sources/engine/sourceFromBytes) reach {@link DownstreamFlow} through a global slot rather
@@ -70,6 +74,7 @@ const delivering: FlowPoint[] = (shared[deliveringKey] ??= []);
  * needs it (each copy's flow sees every copy's gates).
  */
 function register(): void {
+  delivering = shared[deliveringKey] ??= [];
   shared[sourceFlowKey] ??= (downstream) => new DownstreamFlow(downstream);
 }
 

@@ -1,6 +1,12 @@
-const cjk = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
-// A word is a run of letters and digits; in scripts written without spaces each character is a word.
-const wordPattern = /* @__PURE__ */ new RegExp(`[${cjk}]|(?:(?![${cjk}])[\\p{L}\\p{N}])+`, 'gu');
+// Built by a pure call: a `new RegExp` of a template literal is kept by a bundle of the built
+// chunks (esbuild cannot tell that the template has no side effect) even where nothing compares.
+const wordPattern = /* @__PURE__ */ wordRegExp();
+
+/** A word is a run of letters and digits; in scripts written without spaces each character is a word. */
+function wordRegExp(): RegExp {
+  const cjk = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
+  return new RegExp(`[${cjk}]|(?:(?![${cjk}])[\\p{L}\\p{N}])+`, 'gu');
+}
 
 /**
  * How far two texts agree, in [0, 1]: the cosine of their word-count vectors ("bag of words").
