@@ -354,20 +354,28 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
   }
 }
 
+/** What a usage may hold besides its three counts, in the order a usage lists them. */
+const optionalUsageFields = [
+  'cachedInputTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+  'cost',
+  'pricesAsOf',
+  'estimated',
+] as const;
+
+/** The counts that {@link sumUsage} adds when either side has one (absent counts as 0). */
+const optionalCounts = ['cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
+
 /** The counts of a usage snapshot, without the event's own fields. */
 function usageOf(event: Usage & { type?: string }): Usage {
-  const usage: Usage = {
+  const usage: Partial<Record<keyof Usage, unknown>> = {
     inputTokens: event.inputTokens,
     outputTokens: event.outputTokens,
     totalTokens: event.totalTokens,
   };
-  if (event.cachedInputTokens !== undefined) usage.cachedInputTokens = event.cachedInputTokens;
-  if (event.cacheWriteTokens !== undefined) usage.cacheWriteTokens = event.cacheWriteTokens;
-  if (event.reasoningTokens !== undefined) usage.reasoningTokens = event.reasoningTokens;
-  if (event.cost !== undefined) usage.cost = event.cost;
-  if (event.pricesAsOf !== undefined) usage.pricesAsOf = event.pricesAsOf;
-  if (event.estimated !== undefined) usage.estimated = event.estimated;
-  return usage;
+  for (const field of optionalUsageFields) if (event[field] !== undefined) usage[field] = event[field];
+  return usage as Usage;
 }
 
 /**
@@ -576,12 +584,9 @@ export function sumUsage(usages: Iterable<Usage | null | undefined>): Usage | nu
       outputTokens: total.outputTokens + usage.outputTokens,
       totalTokens: total.totalTokens + usage.totalTokens,
     };
-    if (total.cachedInputTokens !== undefined || usage.cachedInputTokens !== undefined)
-      next.cachedInputTokens = (total.cachedInputTokens ?? 0) + (usage.cachedInputTokens ?? 0);
-    if (total.cacheWriteTokens !== undefined || usage.cacheWriteTokens !== undefined)
-      next.cacheWriteTokens = (total.cacheWriteTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
-    if (total.reasoningTokens !== undefined || usage.reasoningTokens !== undefined)
-      next.reasoningTokens = (total.reasoningTokens ?? 0) + (usage.reasoningTokens ?? 0);
+    for (const count of optionalCounts)
+      if (total[count] !== undefined || usage[count] !== undefined)
+        next[count] = (total[count] ?? 0) + (usage[count] ?? 0);
     if (total.cost !== undefined && usage.cost !== undefined) {
       next.cost = total.cost + usage.cost;
       const asOf = total.pricesAsOf ?? usage.pricesAsOf;

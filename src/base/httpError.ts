@@ -148,15 +148,15 @@ export function inBandError(fields: InBandErrorFields): RxllmError {
   const status = fields.status ?? statusForProviderCode(mappedFrom);
   code ??= status !== undefined ? codeForStatus(status, message) : 'provider';
   const label = fields.label ?? dialect;
+  // Options left undefined are not set on the error (see RxllmError's constructor).
   return new RxllmError(`${label}: ${providerCode ?? status ?? 'error'}: ${message}`, {
     code,
     dialect,
     providerMessage: message,
-    ...(status !== undefined && { status }),
-    ...(providerCode !== undefined && { providerCode }),
-    ...(requestId !== undefined && { requestId }),
-    // Topping up the account is not something a retry does.
-    ...(providerCode === 'insufficient_quota' && { retryable: false }),
+    status,
+    providerCode,
+    requestId,
+    retryable: retryableFor(providerCode),
   });
 }
 
@@ -190,15 +190,21 @@ export function errorFromHttpResponse(
   const code = codeForStatus(status, bodyText);
   const retryAfterMs = parseRetryAfter(headers);
   const requestId = headers?.get('x-request-id') ?? headers?.get('request-id') ?? undefined;
+  // Options left undefined are not set on the error (see RxllmError's constructor).
   return new RxllmError(`HTTP ${status}${message ? `: ${message}` : ''}`, {
     code,
     status,
-    ...(retryAfterMs !== undefined && { retryAfterMs }),
-    ...(providerCode !== undefined && { providerCode }),
-    ...(requestId !== undefined && { requestId }),
-    ...(dialect !== undefined && { dialect }),
-    ...(cause !== undefined && { cause }),
-    ...(providerCode === 'insufficient_quota' && { retryable: false }),
-    ...(message !== '' && { providerMessage: message }),
+    retryAfterMs,
+    providerCode,
+    requestId,
+    dialect,
+    cause,
+    retryable: retryableFor(providerCode),
+    providerMessage: message || undefined,
   });
+}
+
+/** Topping up the account is not something a retry does; otherwise the code's default holds. */
+function retryableFor(providerCode: string | undefined): false | undefined {
+  return providerCode === 'insufficient_quota' ? false : undefined;
 }

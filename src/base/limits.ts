@@ -74,6 +74,6 @@ export function limitExceeded(
 ): RxllmError {
   return new RxllmError(
     `rxllm: ${what} exceeds limits.${limit} (${value}); raise it with the source's \`limits\` option if this input is expected`,
-    { code: 'limit-exceeded', retryable: false, limit, ...(dialect !== undefined && { dialect }) },
+    { code: 'limit-exceeded', retryable: false, limit, dialect },
   );
 }

@@ -9,7 +9,7 @@ export function malformed(dialect: string, line: string, reason: string, cause?:
     code: 'malformed',
     dialect,
     line: quoted,
-    ...(cause !== undefined && { cause }),
+    cause,
   });
 }
 
