@@ -4,6 +4,7 @@ import { RxllmError } from '../base/errors';
 import { sseHeaders } from '../wire/sseHeaders';
 import { framesReportingErrors } from '../wire/sseOutput';
 import { getDialect } from '../wire/dialects';
+import { encodableDialect } from '../wire/encodableDialect';
 import { registeredDialectNames, type DialectInput } from '../wire/registry';
 import type { Dialect, DialectName, Encoder, SSEFrame } from '../wire/types';
 
@@ -105,7 +106,7 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
         `rxllm: toSSE: dialect must be one of ${dialectNames.join(', ')}, got ${JSON.stringify(name)}`,
       );
     }
-    return getDialect(name, 'encode');
+    return getDialect(name);
   });
 }
 
@@ -115,7 +116,7 @@ export function toSSE(config: ToSSEConfig = {}): OperatorFunction<RxllmEvent, st
  */
 export function toSSEWith(
   config: ToSSEConfig,
-  resolve: (dialect: DialectInput, need: 'encode') => Dialect,
+  resolve: (dialect: DialectInput) => Dialect,
 ): OperatorFunction<RxllmEvent, string> {
   const {
     dialect: name = 'rxllm',
@@ -124,7 +125,7 @@ export function toSSEWith(
     scheduler = asyncScheduler,
     errors = 'frame',
   } = config;
-  const dialect = resolve(name, 'encode');
+  const dialect = encodableDialect(resolve(name));
   if (typeof heartbeatMs !== 'number' || !(heartbeatMs >= 0) || heartbeatMs === Infinity) {
     throw new TypeError(`rxllm: toSSE: heartbeatMs must be a finite number >= 0, got ${String(heartbeatMs)}`);
   }

@@ -31,15 +31,12 @@ export function dialectMessages(
   emit: EmitEvent,
   options?: DecoderOptions,
 ): DialectMessages {
-  if (!dialect.createDecoder) throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
-  if (dialect.framing === 'eventstream')
-    throw new TypeError(
-      `rxllm: dialect '${dialect.name}' is a binary event stream: read it with rxllm/bedrock`,
-    );
+  // The dialect decodes and is framed for this decoder: every source checks that when it is built
+  // (resolveDialect's `need`, framedSource's framing), so that a wrong one throws at once, there.
   const limits = resolveLimits(options?.limits);
   // The message being decoded, for the guard's `malformed` quotes.
   let current = '';
-  const decoder = dialect.createDecoder(
+  const decoder = dialect.createDecoder!(
     guardEvents(dialect.name, limits, () => current, emit),
     options,
   );

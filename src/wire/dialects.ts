@@ -6,6 +6,7 @@ import { geminiDialect } from './gemini/dialect';
 import { ollamaDialect } from './ollama/dialect';
 import { openAIChatDialect } from './openai-chat/dialect';
 import { openAIResponsesDialect } from './openai-responses/dialect';
+import { encodableDialect } from './encodableDialect';
 import { resolveDialect, type DialectInput } from './registry';
 import { rxllmDialect } from './rxllm/dialect';
 import type { Dialect, DialectName } from './types';
@@ -32,5 +33,6 @@ export const dialects: Partial<Record<DialectName, Dialect>> = {
  * dialect object given; throws a clear error at once for an unknown or unsupported one.
  */
 export function getDialect(name: DialectInput, need?: 'decode' | 'encode'): Dialect {
-  return resolveDialect(name, need, dialects);
+  const dialect = resolveDialect(name, need === 'decode' ? need : undefined, dialects);
+  return need === 'encode' ? encodableDialect(dialect) : dialect;
 }

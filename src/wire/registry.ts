@@ -43,12 +43,13 @@ export function registeredDialectNames(): string[] {
 
 /**
  * The dialect `input` stands for: a dialect object as given, a name looked up in `known` and then
- * in the registry. Throws a TypeError at once for an unknown name or a dialect that cannot do
- * what is needed, naming `caller`.
+ * in the registry. Throws a TypeError at once for an unknown name or, with `need`, a dialect
+ * that cannot be decoded. (Whether it can be encoded is `encodableDialect`'s to say: a bundle that
+ * only reads holds none of that.)
  */
 export function resolveDialect(
   input: DialectInput | string,
-  need?: 'decode' | 'encode',
+  need?: 'decode',
   known: Partial<Record<string, Dialect>> = {},
 ): Dialect {
   let dialect: Dialect | undefined;
@@ -67,9 +68,5 @@ export function resolveDialect(
   }
   if (need === 'decode' && !dialect.createDecoder)
     throw new TypeError(`rxllm: dialect '${dialect.name}' cannot be decoded`);
-  if (need === 'encode' && !dialect.createEncoder)
-    throw new TypeError(
-      `rxllm: dialect '${dialect.name}' cannot be encoded: it has no encoder (decode-only); to write it, pass the full dialect from rxllm/dialects/${dialect.name}`,
-    );
   return dialect;
 }
