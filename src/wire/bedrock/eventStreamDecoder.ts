@@ -10,8 +10,9 @@ import { bedrockError } from './bedrockError';
 /** The largest message the event-stream format allows (16 MiB of payload plus headers). */
 const maxMessageBytes = 16 * 1024 * 1024 + 128 * 1024;
 
-const utf8Decoder = new TextDecoder();
-const utf8Encoder = new TextEncoder();
+// Pure: a bundle of the built chunks that reads no Bedrock stream drops them.
+const utf8Decoder = /* @__PURE__ */ new TextDecoder();
+const utf8Encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
  * Bytes of AWS's binary event stream (`application/vnd.amazon.eventstream`, what Bedrock's
