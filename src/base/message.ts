@@ -23,7 +23,9 @@ const heldTexts = 128;
  * folded apart (a `reset` clears only its own track), usage is kept per step and summed.
  */
 export class MessageAccumulator {
-  private readonly state: MessageState = {
+  // `#` fields: private at run time too, and a minifier shortens their names, where TypeScript's
+  // `private` leaves public properties that every bundle spells out in full.
+  readonly #state: MessageState = {
     status: 'idle',
     tracks: {},
     usage: null,
@@ -36,34 +38,34 @@ export class MessageAccumulator {
    * once when any other event arrives or a snapshot is taken. Appending to a string per token
    * would keep a rope node per token alive for the whole stream (measured: decoding 5% slower).
    */
-  private readonly texts: string[] = [];
-  private textTrack: Mutable<TrackState> | undefined;
+  readonly #texts: string[] = [];
+  #textTrack: Mutable<TrackState> | undefined;
 
   /** The `track` of the held run (undefined for the default track), compared first: one branch per token. */
-  private textKey: string | undefined;
+  #textKey: string | undefined;
 
   apply(event: RxllmEvent): void {
     // Small on purpose, so that it inlines into a decoder's emit: a run of text deltas is pushed.
     if (
-      this.textTrack !== undefined &&
+      this.#textTrack !== undefined &&
       event.type === 'text' &&
-      event.track === this.textKey &&
+      event.track === this.#textKey &&
       event.choice === undefined
     ) {
       // Joined every so many tokens: a flat string holds the text in a fraction of the memory
       // that the token strings and their array slots take.
-      if (this.texts.push(event.text) === heldTexts) this.flush();
+      if (this.#texts.push(event.text) === heldTexts) this.#flush();
       return;
     }
-    this.applySlowly(event);
+    this.#applySlowly(event);
   }
 
-  private applySlowly(event: RxllmEvent): void {
-    this.flush();
+  #applySlowly(event: RxllmEvent): void {
+    this.#flush();
     if (event.type === 'text' && event.choice === undefined) {
       const key = event.track ?? defaultTrack;
-      const track = Object.hasOwn(this.state.tracks, key)
-        ? (this.state.tracks[key] as Mutable<TrackState>)
+      const track = Object.hasOwn(this.#state.tracks, key)
+        ? (this.#state.tracks[key] as Mutable<TrackState>)
         : undefined;
       // What the fold would do to an open track with one choice: append. Held, to be joined.
       if (
@@ -73,45 +75,45 @@ export class MessageAccumulator {
         track.steps.length > 0 &&
         track.stepBreak === undefined
       ) {
-        this.textTrack = track;
-        this.textKey = event.track;
-        this.texts.push(event.text);
+        this.#textTrack = track;
+        this.#textKey = event.track;
+        this.#texts.push(event.text);
         return;
       }
     }
-    foldEvent(this.state, event, true);
+    foldEvent(this.#state, event, true);
   }
 
-  private flush(): void {
-    if (this.textTrack === undefined) return;
-    this.textTrack.text += this.texts.join('');
-    this.texts.length = 0;
-    this.textTrack = undefined;
+  #flush(): void {
+    if (this.#textTrack === undefined) return;
+    this.#textTrack.text += this.#texts.join('');
+    this.#texts.length = 0;
+    this.#textTrack = undefined;
   }
 
   /** The message so far. Cheap enough to call once per stream, not per token. */
   snapshot(): Message {
-    this.flush();
-    const names = Object.keys(this.state.tracks);
+    this.#flush();
+    const names = Object.keys(this.#state.tracks);
     if (names.length <= 1) {
-      const message = messageOf(names.length === 0 ? undefined : this.state.tracks[names[0]!]);
-      if (this.state.usage !== null) message.totalUsage = { ...this.state.usage };
+      const message = messageOf(names.length === 0 ? undefined : this.#state.tracks[names[0]!]);
+      if (this.#state.usage !== null) message.totalUsage = { ...this.#state.usage };
       return message;
     }
     const tracks: Record<string, Message> = {};
     for (const name of names) {
       // An own property even for a track named `__proto__` (a plain assignment would set the prototype).
       Object.defineProperty(tracks, name, {
-        value: messageOf(this.state.tracks[name]),
+        value: messageOf(this.#state.tracks[name]),
         enumerable: true,
         writable: true,
         configurable: true,
       });
     }
-    const answer = this.state.tracks[answerTrack(this.state.tracks, names)];
+    const answer = this.#state.tracks[answerTrack(this.#state.tracks, names)];
     const message = messageOf(answer);
     message.tracks = tracks;
-    const total = this.state.usage ?? sumUsage(names.map((name) => this.state.tracks[name]!.usage));
+    const total = this.#state.usage ?? sumUsage(names.map((name) => this.#state.tracks[name]!.usage));
     if (total !== null) message.totalUsage = { ...total };
     return message;
   }

@@ -72,44 +72,48 @@ interface StoreLike {
 
 /** Feeds the store, and tells it of an unsubscribe before the stream ended. */
 class StoreSubscriber extends Subscriber<RxllmEvent> {
-  private ended = false;
+  // `#` fields: names a minifier shortens (and no clash with Subscriber's own members).
+  #ended = false;
 
-  constructor(private readonly apply: (action: MessageAction) => void) {
+  readonly #apply: (action: MessageAction) => void;
+
+  constructor(apply: (action: MessageAction) => void) {
     super();
+    this.#apply = apply;
     this.add(() => {
-      if (!this.ended) {
-        this.ended = true;
-        this.dispatch({ type: 'stream-cancel' });
+      if (!this.#ended) {
+        this.#ended = true;
+        this.#dispatch({ type: 'stream-cancel' });
       }
     });
   }
 
   protected override _next(event: RxllmEvent): void {
-    this.dispatch(event);
+    this.#dispatch(event);
   }
 
   protected override _error(error: unknown): void {
-    this.ended = true;
+    this.#ended = true;
     try {
-      this.dispatch({ type: 'stream-error', error });
+      this.#dispatch({ type: 'stream-error', error });
     } finally {
       this.unsubscribe();
     }
   }
 
   protected override _complete(): void {
-    this.ended = true;
+    this.#ended = true;
     try {
-      this.dispatch({ type: 'stream-complete' });
+      this.#dispatch({ type: 'stream-complete' });
     } finally {
       this.unsubscribe();
     }
   }
 
   /** A throwing store must not break the source (a plain observer's errors are reported, not thrown). */
-  private dispatch(action: MessageAction): void {
+  #dispatch(action: MessageAction): void {
     try {
-      this.apply(action);
+      this.#apply(action);
     } catch (error) {
       // As RxJS reports an error thrown by an observer: on a later turn, to `config.onUnhandledError` or thrown.
       setTimeout(() => {
