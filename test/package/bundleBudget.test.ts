@@ -15,7 +15,6 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const root = resolve(__dirname, '../..');
-const KiB = 1024;
 
 /**
  * What a browser app pays for rxllm: each case is bundled by esbuild as an app would be (platform
@@ -87,6 +86,22 @@ describe('bundle budgets', () => {
       .map(([path]) => path.replace(/^(\.\.\/)*/, '').replace(/^.*?\b(src|node_modules)\//, '$1/'));
   };
 
+  /** Minified size of `code` bundled from src/, the rxjs imports left out as `gzipped` does. */
+  const minifiedFromSource = async (code: string): Promise<number> => {
+    const result = await build({
+      stdin: { contents: code, resolveDir: join(root, 'src'), loader: 'ts' },
+      bundle: true,
+      minify: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      external: ['rxjs'],
+      logLevel: 'silent',
+    });
+    const text = Buffer.from(result.outputFiles[0]!.contents).toString();
+    return Buffer.byteLength(text.replace(/import\s*\{[^}]*\}\s*from\s*"rxjs";?/g, ''));
+  };
+
   const dialectsIn = (paths: string[]): string[] =>
     [...new Set(paths.flatMap((path) => /^src\/wire\/([^/]+)\//.exec(path)?.[1] ?? []))].sort();
 
@@ -121,33 +136,48 @@ describe('bundle budgets', () => {
     );
 
   // Issue 11: "fromSSE + bufferTokens + createMessageStore/toStore ≤ 12 KB gzipped beyond rxjs".
-  // 12,127 B measured with the dialect given only by name (which reads nothing until a dialect is
-  // imported or registered): rxllm's own SSE framing, the flow walk only with a gate.
-  it('fromSSE + bufferTokens + createMessageStore/toStore: at most 12 KB gzipped beyond rxjs', async () => {
-    const size = await gzipped(browserApp(undefined, fromPackage));
-    report('rxllm/core app, dialect by name', size);
-    expect(size.gz).toBeLessThanOrEqual(12 * KiB);
-  });
-
-  // A working app imports the dialect it reads. Its decode-only form (`rxllm/dialects/<name>/decode`)
-  // leaves the encoder out. The rxllm dialect: 13,541 B measured (13,763 B with its encoder): its
-  // decoder checks every event field by hand (what rxllmEventSchema would, without zod), about
-  // 1 KB gzipped of it. Over the issue's 12 KB; the fold, the byte engine and bufferTokens are
-  // the rest, and the store's notification coalescing (docs/ARCHITECTURE.md, "Entry points, and
-  // what a bundle holds").
-  it('the same app reading the rxllm dialect, decode only (a server of your own): at most 13.5 KB', async () => {
+  // The app that works imports the dialect it reads; its decode-only form
+  // (`rxllm/dialects/<name>/decode`) leaves the encoder out. Reading the rxllm dialect: 13,223 B
+  // measured (13,541 B before the cuts of this budget, 13,449 B with the encoder). NOT the
+  // issue's 12 KB: over it by 1,223 B (12,000) or 935 B (12 KiB). The decoder's event checker
+  // (validateWireEvent: every field of every event, what rxllmEventSchema would check, about 1 KB
+  // gzipped) is on top of the rest, which is what the by-name case below measures: the fold
+  // behind the store and every error's `partial`, the byte engine, bufferTokens with its grapheme
+  // rules, the store (docs/ARCHITECTURE.md, "Entry points, and what a bundle holds").
+  it('fromSSE + bufferTokens + createMessageStore/toStore reading the rxllm dialect (decode only): at most 13,300 B gzipped beyond rxjs', async () => {
     const size = await gzipped(browserApp(rxllmDecode, fromPackage));
     report('rxllm/core app, rxllm/dialects/rxllm/decode', size);
-    expect(size.gz).toBeLessThanOrEqual(13.5 * KiB);
+    expect(size.gz).toBeLessThanOrEqual(13_300);
   });
 
-  // 16,894 B measured (18,376 B with the encoder): the openai-chat decoder (8 KB minified:
-  // tool-call assembly, every OpenAI-compatible server's quirks, the text fast path) and the
-  // partial-JSON parser for streamed tool arguments.
-  it('the same app reading openai-chat, decode only: at most 17 KB', async () => {
+  // The same app with the dialect given only by name, which reads nothing until a dialect is
+  // imported or registered: rxllm's own SSE framing, no decoder. 11,806 B measured (12,127 B
+  // before): under 12 KB, but not an app that can read a stream.
+  it('the same app with the dialect given by name (none imported): at most 11,850 B', async () => {
+    const size = await gzipped(browserApp(undefined, fromPackage));
+    report('rxllm/core app, dialect by name', size);
+    expect(size.gz).toBeLessThanOrEqual(11_850);
+  });
+
+  // 16,564 B measured (16,894 B before; 18,032 B with the encoder): the openai-chat decoder (8 KB
+  // minified: tool-call assembly, every OpenAI-compatible server's quirks, the text fast path),
+  // the partial-JSON parser for streamed tool arguments, and the in-band error table.
+  it('the same app reading openai-chat, decode only: at most 16,650 B', async () => {
     const size = await gzipped(browserApp(openAIChatDecode, fromPackage));
     report('rxllm/core app, rxllm/dialects/openai-chat/decode', size);
-    expect(size.gz).toBeLessThanOrEqual(17 * KiB);
+    expect(size.gz).toBeLessThanOrEqual(16_650);
+  });
+
+  // tsup's chunks put modules together: a module-level statement that esbuild cannot prove pure
+  // (a `new`, a call, a `??=` on a global) stays in an app's bundle whenever its chunk does, even
+  // where its module is not used. Bundled from src/, the same module is dropped whole. So dist/
+  // may cost only what chunking adds (a few unused constants: 52 B minified measured); the
+  // flow registry's slot, the similarity RegExp and the log's TextEncoder were 291 B (119 B gz).
+  it('bundling dist/ keeps no module-level code that the same app bundled from src/ drops', async () => {
+    for (const dialect of [rxllmDecode, openAIChatDecode, undefined]) {
+      const fromDist = (await gzipped(browserApp(dialect, fromPackage))).min;
+      expect(fromDist).toBeLessThanOrEqual((await minifiedFromSource(browserApp(dialect, fromSource))) + 100);
+    }
   });
 
   it('the decode-only form saves the encoder: smaller than the full dialect, which holds it', async () => {
@@ -262,7 +292,7 @@ describe('bundle budgets', () => {
 
   // Every dialect joined the root's table (ag-ui, both Bedrock ones, the ai-sdk-ui decoder): a
   // name-resolving root fromSSE holds all their decoders and encoders. Light apps use rxllm/core.
-  it('the root entry, which knows every dialect by name, still loads no zod (at most 31 KB)', async () => {
+  it('the root entry, which knows every dialect by name, still loads no zod (at most 31,500 B)', async () => {
     const paths = await modules(
       `import { fromSSE } from './index'; fromSSE(fetch('/x'), { dialect: 'openai-chat' }).subscribe();`,
     );
@@ -272,6 +302,6 @@ describe('bundle budgets', () => {
       `import { fromSSE } from 'rxllm'; fromSSE(fetch('/x'), { dialect: 'openai-chat' }).subscribe();`,
     );
     report('rxllm root fromSSE', size);
-    expect(size.gz).toBeLessThanOrEqual(31 * KiB);
+    expect(size.gz).toBeLessThanOrEqual(31_500); // 31,430 B measured
   });
 });
