@@ -3,6 +3,7 @@ import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { createNDJSONDecoder } from '../wire/createNDJSONDecoder';
 import { decoderOptionsOf, sourceFromBytes } from './engine/sourceFromBytes';
+import { requestStepStart } from './engine/requestStepStart';
 import type { StreamLimits } from '../base/limits';
 import { ollamaDialect } from '../wire/ollama/dialect';
 
@@ -119,7 +120,7 @@ export function fromOllama(config: FromOllamaConfig): Observable<RxllmEvent> {
       name: 'fromOllama',
       decoderOptions: decoderOptionsOf(config, 'fromOllama'),
       createStreamDecoder: createNDJSONDecoder,
-      step: { model: config.model, provider: 'ollama' },
+      first: () => requestStepStart(config.model, 'ollama'),
     },
   );
 }

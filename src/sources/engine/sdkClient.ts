@@ -5,6 +5,7 @@ import type { Dialect } from '../../wire/types';
 import { errorFromSdk } from './sdkError';
 import { createSSEDecoder } from '../../wire/createSSEDecoder';
 import { decoderOptionsOf, sourceFromBytes } from './sourceFromBytes';
+import { requestStepStart } from './requestStepStart';
 
 /**
  * The one method of an official SDK client that rxllm calls: `create(body, options)`, returning
@@ -55,10 +56,7 @@ export function sdkSource(
     dialect,
     name,
     mapError: (error) => errorFromSdk(error, dialect.name),
-    step: {
-      ...(typeof model === 'string' && { model }),
-      ...(provider !== undefined && { provider }),
-    },
+    first: () => requestStepStart(typeof model === 'string' ? model : undefined, provider),
     decoderOptions: decoderOptionsOf(config, name),
     createStreamDecoder: createSSEDecoder,
   });

@@ -27,11 +27,11 @@ export interface SourceFromBytesOptions {
    */
   createStreamDecoder: StreamDecoderFactory;
   /**
-   * What the source knows of its request (the model asked for): emitted as a `step-start` at
-   * subscribe, before the request is made, so that a stream cancelled before its response can
-   * still be priced. Absent for a generic source (`fromSSE`), whose input may carry its own steps.
+   * The event emitted at subscribe, before the request is made, a new one per subscription: the
+   * SDK sources' and fromOllama's `step-start` (see requestStepStart). Absent for a generic source
+   * (`fromSSE`), whose input may carry its own steps.
    */
-  step?: { model?: string; provider?: string };
+  first?: () => RxllmEvent;
 }
 
 /** What `partial: 'text'` does not keep: reasoning and tool calls. */
@@ -63,7 +63,7 @@ const maxErrorBodyBytes = 64 * 1024;
  * unsubscribe aborts the request and cancels the reader at once, silently.
  */
 export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
-  const { dialect, decoderOptions, mapError, name, step } = options;
+  const { dialect, decoderOptions, mapError, name, first } = options;
   return new Observable<RxllmEvent>((subscriber) => {
     // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
     const flow = sourceFlow(subscriber);
@@ -304,13 +304,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       }
     };
 
-    if (step !== undefined) {
-      const stepStart: RxllmEvent = { type: 'step-start', step: 0, seq: seq++ };
-      if (step.model !== undefined) stepStart.model = step.model;
-      if (step.provider !== undefined) stepStart.provider = step.provider;
-      accumulator?.apply(stepStart);
-      subscriber.next(stepStart);
-    }
+    // Stamped, kept and delivered as the decoded events are.
+    if (first !== undefined) emit(first());
     if (subscriber.closed) return;
     run().catch((error: unknown) => fail(error, 'decode'));
 
