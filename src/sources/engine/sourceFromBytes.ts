@@ -159,8 +159,15 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     };
 
     const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
-      if (body.locked) throw usedInput(name);
-      const bodyReader = body.getReader();
+      // `locked` is read only when getReader fails: each of Node's ReadableStreams has a hidden
+      // class of its own, so every property read of one misses V8's caches and costs a lookup.
+      let bodyReader: ReadableStreamDefaultReader<Uint8Array>;
+      try {
+        bodyReader = body.getReader();
+      } catch (error) {
+        if (body.locked) throw usedInput(name);
+        throw error;
+      }
       reader = bodyReader;
       return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
     };
@@ -242,7 +249,9 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         release(source);
         return;
       }
-      if (isResponse(source)) {
+      // A stream first: one property read tells it (see readBody), where isResponse takes one more.
+      const stream = isReadableStream(source);
+      if (!stream && isResponse(source)) {
         if (!source.ok) {
           const body = await readErrorBody(source.body);
           if (subscriber.closed) return;
@@ -288,8 +297,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           return;
         }
         await readBody(source.body);
-      } else if (isReadableStream(source)) {
-        await readBody(source);
+      } else if (stream) {
+        await readBody(source as ReadableStream<Uint8Array>);
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
       } else if (Array.isArray(source)) {
@@ -396,8 +405,8 @@ export function decoderOptionsOf(
 export function assertStreamInput(input: unknown, name: string): asserts input is StreamInput {
   if (
     typeof input === 'function' ||
-    isResponse(input) ||
     isReadableStream(input) ||
+    isResponse(input) ||
     isAsyncIterable(input) ||
     Array.isArray(input) ||
     isSubscribable(input)
