@@ -81,28 +81,40 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
     let inputSubscription: Unsubscribable | undefined;
 
-    // The hot path: one property write, one fold (none with `partial: 'none'`), one `next` per
-    // event; one closure per mode, so that each stays monomorphic. The write changes no hidden
-    // class for events that a decoder created with `seq` (undefined) in place (see textEvent).
+    // Events delivered but not yet folded into the accumulator: folded once the chunk that
+    // carried them has been decoded (and before a failure's `partial` is taken, so it holds every
+    // event delivered). The fold is then not in the way of a stream's first text, whose chunk also
+    // carries the `start` (and Anthropic's input usage), and is done in one tight loop per chunk.
+    const unfolded: RxllmEvent[] = [];
+    // The hot path: one property write (which changes no hidden class for events a decoder
+    // created with `seq` in place, see textEvent), one push (none with `partial: 'none'`), one
+    // `next` per event.
     const emit: EmitEvent =
       accumulator === undefined
         ? (event) => {
             event.seq = seq++;
             subscriber.next(event);
           }
-        : partialMode === 'text'
-          ? (event) => {
-              event.seq = seq++;
-              if (!notText.has(event.type)) accumulator.apply(event);
-              subscriber.next(event);
-            }
-          : (event) => {
-              event.seq = seq++;
-              accumulator.apply(event);
-              subscriber.next(event);
-            };
+        : (event) => {
+            event.seq = seq++;
+            unfolded.push(event);
+            subscriber.next(event);
+          };
+    const foldUnfolded = (): void => {
+      if (accumulator === undefined) return;
+      const textOnly = partialMode === 'text';
+      for (let i = 0; i < unfolded.length; i++) {
+        const event = unfolded[i]!;
+        if (!textOnly || !notText.has(event.type)) accumulator.apply(event);
+      }
+      unfolded.length = 0;
+    };
     const decoder = options.createStreamDecoder(dialect, emit, decoderOptions);
-    const partialOf = () => (accumulator === undefined ? undefined : failedPartial(accumulator));
+    const partialOf = () => {
+      if (accumulator === undefined) return undefined;
+      foldUnfolded();
+      return failedPartial(accumulator);
+    };
 
     /**
      * Ends the subscription with what went wrong, classified by where it happened (see
@@ -141,6 +153,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         } finally {
           flow.exit();
         }
+        foldUnfolded();
         if (decoder.ended()) {
           // The terminal message arrived: what follows is ignored, so it is not read either.
           stopReading();
