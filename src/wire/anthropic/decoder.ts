@@ -246,6 +246,8 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
           if (text !== '') emit(textEvent(text));
           return;
         }
+        // Anthropic's keep-alive, as it writes it (before the first text): nothing to parse.
+        if (data === '{"type": "ping"}') return;
       }
       let json: unknown;
       try {
