@@ -11,6 +11,10 @@ import { textEvent } from '../textEvent';
 
 const dialect = 'anthropic';
 
+/** A text block's `content_block_start` with no text yet, in the field order Anthropic writes. */
+const textBlockStart =
+  /^\{"type":"content_block_start","index":(0|[1-9]\d{0,8}),"content_block":\{"type":"text","text":""\}\}$/;
+
 /** What a content block is, by index; only tool blocks need state beyond their kind. */
 interface ToolBlock {
   id: string;
@@ -246,8 +250,14 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
           if (text !== '') emit(textEvent(text));
           return;
         }
-        // Anthropic's keep-alive, as it writes it (before the first text): nothing to parse.
+        // Anthropic's keep-alive and the start of a text block, as it writes them (both come
+        // before the first text): nothing to parse but the block's index.
         if (data === '{"type": "ping"}') return;
+        const textStart = textBlockStart.exec(data);
+        if (textStart !== null) {
+          blocks.set(Number(textStart[1]), 'text');
+          return;
+        }
       }
       let json: unknown;
       try {
