@@ -2,7 +2,6 @@ import { limitExceeded, resolveLimits, type StreamLimits } from '../base/limits'
 import type { DecoderOptions, Dialect, EmitEvent } from './types';
 import { guardEvents } from './guardEvents';
 import { malformed } from './malformed';
-import { Utf8Decoder } from './Utf8Decoder';
 
 /** What a framing (SSE, NDJSON) needs of a dialect's decoder: where to send each message. */
 export interface DialectMessages {
@@ -44,8 +43,7 @@ export function dialectMessages(
     guardEvents(dialect.name, limits, () => current, emit),
     options,
   );
-  // Not a streaming TextDecoder: see Utf8Decoder for what that costs each stream.
-  const text = new Utf8Decoder();
+  const text = new TextDecoder();
   return {
     message(data, event) {
       current = data;
@@ -73,7 +71,7 @@ export function dialectMessages(
         dialect.name,
       ),
     limits,
-    toText: (chunk) => (typeof chunk === 'string' ? chunk : text.decode(chunk)),
-    flushText: () => text.end(),
+    toText: (chunk) => (typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true })),
+    flushText: () => text.decode(),
   };
 }
