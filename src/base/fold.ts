@@ -105,8 +105,25 @@ export const initialMessageState: MessageState = {
 
 const noToolCalls: readonly ToolCallState[] = [];
 const noSteps: readonly StepState[] = [];
+/**
+ * A step, always in this one shape (every field present, `model` and `provider` undefined when
+ * unknown), and built only here: V8 then keeps one hidden class for every step, which the code
+ * that reads steps stays monomorphic on. Spread copies (`{ ...step, usage }`) made a class per
+ * call site and per shape of their source, classes that a full GC collects once no step holds
+ * them, so that the next stream after a GC missed in every inline cache that read a step.
+ */
+function newStep(
+  step: number,
+  usage: Usage | null,
+  finishReason: FinishReason | null,
+  model: string | undefined,
+  provider: string | undefined,
+): StepState {
+  return { step, usage, finishReason, model, provider };
+}
+
 /** The steps of a track that announced none: step 0. Shared, never changed. */
-const implicitSteps: readonly StepState[] = [{ step: 0, usage: null, finishReason: null }];
+const implicitSteps: readonly StepState[] = [newStep(0, null, null, undefined, undefined)];
 
 /** A track before its first event. Never mutated: owners start from `copyTrack(emptyTrack)`. */
 export const emptyTrack: TrackState = {
@@ -263,7 +280,9 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       let next = withChoice(track, at, event, owned);
       if (at !== 0) return next;
       next = withStep(next, undefined, owned, (step) =>
-        step.finishReason === event.reason ? undefined : { ...step, finishReason: event.reason },
+        step.finishReason === event.reason
+          ? undefined
+          : newStep(step.step, step.usage, event.reason, step.model, step.provider),
       );
       const status = event.reason === 'cancelled' ? 'cancelled' : event.reason === 'error' ? 'error' : 'done';
       if (next.status === status) return next;
@@ -282,7 +301,13 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       return withStep(next, undefined, true, (step) =>
         step.model === (event.model ?? step.model) && step.provider === (event.provider ?? step.provider)
           ? undefined
-          : { ...step, model: event.model ?? step.model, provider: event.provider ?? step.provider },
+          : newStep(
+              step.step,
+              step.usage,
+              step.finishReason,
+              event.model ?? step.model,
+              event.provider ?? step.provider,
+            ),
       );
     }
     case 'step-start': {
@@ -291,13 +316,13 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       const steps = track.steps;
       const last = steps[steps.length - 1];
       const next = own(track, track, owned);
-      const step: Mutable<StepState> = {
-        step: last === undefined ? event.step : Math.max(event.step, last.step + 1),
-        usage: null,
-        finishReason: null,
-      };
-      if (event.model !== undefined) step.model = event.model;
-      if (event.provider !== undefined) step.provider = event.provider;
+      const step = newStep(
+        last === undefined ? event.step : Math.max(event.step, last.step + 1),
+        null,
+        null,
+        event.model,
+        event.provider,
+      );
       next.steps = [...steps, step];
       // After a step that called tools (a tool loop), not after a cut one that a retry continues.
       if (next.text !== '' && last?.finishReason === 'tool-calls') next.stepBreak = true;
@@ -306,13 +331,19 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       return next;
     }
     case 'step-finish':
-      return withStep(track, event.step, owned, (step) => ({
-        ...step,
-        usage: event.usage ? usageOf(event.usage) : step.usage,
-        finishReason: event.finishReason ?? step.finishReason,
-      }));
+      return withStep(track, event.step, owned, (step) =>
+        newStep(
+          step.step,
+          event.usage ? usageOf(event.usage) : step.usage,
+          event.finishReason ?? step.finishReason,
+          step.model,
+          step.provider,
+        ),
+      );
     case 'usage':
-      return withStep(track, event.step, owned, (step) => ({ ...step, usage: usageOf(event) }));
+      return withStep(track, event.step, owned, (step) =>
+        newStep(step.step, usageOf(event), step.finishReason, step.model, step.provider),
+      );
     case 'tool-result': {
       // The result joins its call (choice 0: tool loops run one choice); a preliminary one too,
       // so a UI shows a streaming tool's progress where the call is.
@@ -394,7 +425,7 @@ function withStep(
   let index = steps.length - 1;
   while (index >= 0 && steps[index]!.step > number) index -= 1;
   const found = index >= 0 && steps[index]!.step === number;
-  const current = found ? steps[index]! : { step: number, usage: null, finishReason: null };
+  const current = found ? steps[index]! : newStep(number, null, null, undefined, undefined);
   const changed = change(current);
   if (changed === undefined && found) return track;
   const nextSteps = steps.slice();

@@ -9,7 +9,7 @@ import {
   type ToolCallState,
   type TrackState,
 } from './fold';
-import type { Message, ToolCall } from './messageTypes';
+import type { Message, StepState, ToolCall } from './messageTypes';
 
 export type { ChoiceMessage, Message, ToolCall } from './messageTypes';
 
@@ -153,8 +153,16 @@ function messageOf(track: TrackState | undefined): Message {
       finishReason: choice.finishReason,
     }));
   }
-  if (track.steps.length > 1) message.steps = track.steps.map((step) => ({ ...step }));
+  if (track.steps.length > 1) message.steps = track.steps.map(stepOf);
   return message;
+}
+
+/** A step as a Message shows it: the fold keeps `model` and `provider` present even when unknown. */
+function stepOf(step: StepState): StepState {
+  const copy: Mutable<StepState> = { step: step.step, usage: step.usage, finishReason: step.finishReason };
+  if (step.model !== undefined) copy.model = step.model;
+  if (step.provider !== undefined) copy.provider = step.provider;
+  return copy;
 }
 
 function toolCallOf(call: ToolCallState): ToolCall {

@@ -125,6 +125,39 @@ describe('decoder fast paths', () => {
     expect(events.at(-1)).toEqual({ type: 'text', text: 'café "ok"' });
   });
 
+  it.each([
+    '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+    '{"type":"content_block_start","index":123456789,"content_block":{"type":"text","text":""}}',
+    '{"type":"content_block_start","index":1234567890,"content_block":{"type":"text","text":""}}',
+    '{"type":"content_block_start","index":01,"content_block":{"type":"text","text":""}}',
+    '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"a"}}',
+    '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""},"x":1}',
+    '{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}',
+    '{"type": "ping"}',
+    '{"type":"ping"}',
+  ])('anthropic: the keep-alive and text block start checks decode %s as the full decoder does', (line) => {
+    const index = /"index":(\d+)/.exec(line)?.[1] ?? '0';
+    const messages: Message[] = [
+      { event: 'message_start', data: '{"type":"message_start","message":{"id":"m","model":"x"}}' },
+      { event: 'content_block_start', data: line },
+      {
+        event: 'content_block_delta',
+        data: `{"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":"b"}}`,
+      },
+      // Known as a text block: ignored; at an index never started: malformed.
+      {
+        event: 'content_block_delta',
+        data: `{"type":"content_block_delta","index":${index},"delta":{"type":"input_json_delta","partial_json":"{}"}}`,
+      },
+      { event: 'content_block_stop', data: `{"type":"content_block_stop","index":${index}}` },
+      { event: 'message_stop', data: '{"type":"message_stop"}' },
+    ];
+    const [fast, full] = both(dialects[1]!, messages);
+    if (line.includes('"index":0,"content_block":{"type":"text","text":""}}'))
+      expect(full.error).toBeUndefined();
+    expect(fast).toStrictEqual(full);
+  });
+
   it('openai-responses: a repeated field counts as JSON.parse reads it, the last one', () => {
     const responses = dialects[2]!;
     const messages: Message[] = [

@@ -81,27 +81,40 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
     let inputSubscription: Unsubscribable | undefined;
 
-    // The hot path: one property write, one fold (none with `partial: 'none'`), one `next` per
-    // event; one closure per mode, so that each stays monomorphic.
+    // Events delivered but not yet folded into the accumulator: folded once the chunk that
+    // carried them has been decoded (and before a failure's `partial` is taken, so it holds every
+    // event delivered). The fold is then not in the way of a stream's first text, whose chunk also
+    // carries the `start` (and Anthropic's input usage), and is done in one tight loop per chunk.
+    const unfolded: RxllmEvent[] = [];
+    // The hot path: one property write (which changes no hidden class for events a decoder
+    // created with `seq` in place, see textEvent), one push (none with `partial: 'none'`), one
+    // `next` per event.
     const emit: EmitEvent =
       accumulator === undefined
         ? (event) => {
             event.seq = seq++;
             subscriber.next(event);
           }
-        : partialMode === 'text'
-          ? (event) => {
-              event.seq = seq++;
-              if (!notText.has(event.type)) accumulator.apply(event);
-              subscriber.next(event);
-            }
-          : (event) => {
-              event.seq = seq++;
-              accumulator.apply(event);
-              subscriber.next(event);
-            };
+        : (event) => {
+            event.seq = seq++;
+            unfolded.push(event);
+            subscriber.next(event);
+          };
+    const foldUnfolded = (): void => {
+      if (accumulator === undefined) return;
+      const textOnly = partialMode === 'text';
+      for (let i = 0; i < unfolded.length; i++) {
+        const event = unfolded[i]!;
+        if (!textOnly || !notText.has(event.type)) accumulator.apply(event);
+      }
+      unfolded.length = 0;
+    };
     const decoder = options.createStreamDecoder(dialect, emit, decoderOptions);
-    const partialOf = () => (accumulator === undefined ? undefined : failedPartial(accumulator));
+    const partialOf = () => {
+      if (accumulator === undefined) return undefined;
+      foldUnfolded();
+      return failedPartial(accumulator);
+    };
 
     /**
      * Ends the subscription with what went wrong, classified by where it happened (see
@@ -140,6 +153,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         } finally {
           flow.exit();
         }
+        foldUnfolded();
         if (decoder.ended()) {
           // The terminal message arrived: what follows is ignored, so it is not read either.
           stopReading();
@@ -159,8 +173,15 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     };
 
     const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
-      if (body.locked) throw usedInput(name);
-      const bodyReader = body.getReader();
+      // `locked` is read only when getReader fails: each of Node's ReadableStreams has a hidden
+      // class of its own, so every property read of one misses V8's caches and costs a lookup.
+      let bodyReader: ReadableStreamDefaultReader<Uint8Array>;
+      try {
+        bodyReader = body.getReader();
+      } catch (error) {
+        if (body.locked) throw usedInput(name);
+        throw error;
+      }
       reader = bodyReader;
       return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
     };
@@ -242,7 +263,9 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         release(source);
         return;
       }
-      if (isResponse(source)) {
+      // A stream first: one property read tells it (see readBody), where isResponse takes one more.
+      const stream = isReadableStream(source);
+      if (!stream && isResponse(source)) {
         if (!source.ok) {
           const body = await readErrorBody(source.body);
           if (subscriber.closed) return;
@@ -288,8 +311,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           return;
         }
         await readBody(source.body);
-      } else if (isReadableStream(source)) {
-        await readBody(source);
+      } else if (stream) {
+        await readBody(source as ReadableStream<Uint8Array>);
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
       } else if (Array.isArray(source)) {
@@ -391,8 +414,8 @@ export function decoderOptionsOf(
 export function assertStreamInput(input: unknown, name: string): asserts input is StreamInput {
   if (
     typeof input === 'function' ||
-    isResponse(input) ||
     isReadableStream(input) ||
+    isResponse(input) ||
     isAsyncIterable(input) ||
     Array.isArray(input) ||
     isSubscribable(input)

@@ -1,4 +1,4 @@
-import type { FinishReason, UsageEvent } from '../../base/events';
+import type { FinishReason, StartEvent, UsageEvent } from '../../base/events';
 import { RxllmError } from '../../base/errors';
 import { parseCutOffArgs } from '../completeValuesOnly';
 import { inBandError } from '../../base/httpError';
@@ -7,8 +7,13 @@ import { malformed } from '../malformed';
 import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 import { anthropicTextDelta } from './anthropicTextDelta';
+import { textEvent } from '../textEvent';
 
 const dialect = 'anthropic';
+
+/** A text block's `content_block_start` with no text yet, in the field order Anthropic writes. */
+const textBlockStart =
+  /^\{"type":"content_block_start","index":(0|[1-9]\d{0,8}),"content_block":\{"type":"text","text":""\}\}$/;
 
 /** What a content block is, by index; only tool blocks need state beyond their kind. */
 interface ToolBlock {
@@ -43,7 +48,10 @@ interface AnthropicUsage {
  * `max_tokens`) is emitted with `incomplete: true` and the best partial parse of its arguments.
  *
  * A text delta is read by {@link anthropicTextDelta} without parsing the whole message;
- * `fastPath: false` reads every message in full (the reference the tests hold the fast path to).
+ * `fastPath: false` reads every message in full (the reference the tests hold the fast path to). *
+ * The events a stream is made of (text, start, usage, finish) are created with every field they
+ * may get, unknown ones undefined and `seq` last, in the order the fields were once added, so that
+ * their JSON is unchanged: see {@link textEvent} for why.
  */
 export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions, fastPath = true): Decoder {
   const provider = options?.provider ?? dialect;
@@ -99,7 +107,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
     switch (block.type) {
       case 'text':
         blocks.set(index, 'text');
-        if (typeof block.text === 'string' && block.text !== '') emit({ type: 'text', text: block.text });
+        if (typeof block.text === 'string' && block.text !== '') emit(textEvent(block.text));
         return;
       case 'thinking':
         blocks.set(index, 'thinking');
@@ -144,7 +152,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
       case 'text_delta': {
         const text = delta.text;
         if (typeof text !== 'string') throw malformed(dialect, data, 'text_delta without text');
-        if (text !== '') emit({ type: 'text', text });
+        if (text !== '') emit(textEvent(text));
         return;
       }
       case 'thinking_delta': {
@@ -187,7 +195,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
     if (typeof rawReason === 'string' && !finished) {
       flushOpenTools();
       finished = true;
-      emit({ type: 'finish', reason: finishReason(rawReason), rawReason });
+      emit({ type: 'finish', reason: finishReason(rawReason), rawReason, choice: undefined, seq: undefined });
     }
     if (isObject(usage)) emitUsage(usage);
   }
@@ -206,6 +214,9 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
       inputTokens,
       outputTokens: output,
       totalTokens: inputTokens + output,
+      cachedInputTokens: undefined,
+      cacheWriteTokens: undefined,
+      seq: undefined,
     };
     if (cacheRead !== undefined) usage.cachedInputTokens = cacheRead;
     // Writes cost more than input (1.25x for 5 minutes): kept apart so that they can be priced.
@@ -236,7 +247,15 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
       if (fastPath) {
         const text = anthropicTextDelta(data);
         if (text !== undefined) {
-          if (text !== '') emit({ type: 'text', text });
+          if (text !== '') emit(textEvent(text));
+          return;
+        }
+        // Anthropic's keep-alive and the start of a text block, as it writes them (both come
+        // before the first text): nothing to parse but the block's index.
+        if (data === '{"type": "ping"}') return;
+        const textStart = textBlockStart.exec(data);
+        if (textStart !== null) {
+          blocks.set(Number(textStart[1]), 'text');
           return;
         }
       }
@@ -276,9 +295,12 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
           if (started) return;
           started = true;
           if (isObject(message.usage)) startUsage = message.usage as AnthropicUsage;
-          const start: { type: 'start'; provider: string; id?: string; model?: string } = {
+          const start: StartEvent = {
             type: 'start',
             provider,
+            id: undefined,
+            model: undefined,
+            seq: undefined,
           };
           if (typeof message.id === 'string') start.id = message.id;
           if (typeof message.model === 'string') start.model = message.model;
@@ -303,7 +325,13 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
           // re-encoded says how it ended: after a tool call, that tools are due.
           if (!finished) {
             finished = true;
-            emit({ type: 'finish', reason: tools.length > 0 ? 'tool-calls' : 'stop', rawReason: null });
+            emit({
+              type: 'finish',
+              reason: tools.length > 0 ? 'tool-calls' : 'stop',
+              rawReason: null,
+              choice: undefined,
+              seq: undefined,
+            });
           }
           return;
         case 'error':

@@ -4,7 +4,6 @@ import type {
   ReasoningEvent,
   RefusalEvent,
   StartEvent,
-  TextEvent,
   ToolCallDeltaEvent,
   ToolCallEvent,
   ToolCallStartEvent,
@@ -18,6 +17,7 @@ import { parseCutOffArgs } from '../completeValuesOnly';
 import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 import { chatTextDelta } from './chatTextDelta';
+import { textEvent } from '../textEvent';
 
 const dialect = 'openai-chat';
 
@@ -56,7 +56,10 @@ type Json = Record<string, unknown>;
  *
  * A chunk that carries only text for choice 0 is read by {@link chatTextDelta} without parsing
  * the whole chunk; `fastPath: false` reads every chunk in full (the reference the tests hold the
- * fast path to).
+ * fast path to). *
+ * The events a stream is made of (text, start, usage, finish) are created with every field they
+ * may get, unknown ones undefined and `seq` last, in the order the fields were once added, so that
+ * their JSON is unchanged: see {@link textEvent} for why.
  */
 export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOptions, fastPath = true): Decoder {
   // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
@@ -106,6 +109,8 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         type: 'finish',
         reason: choice.started > 0 ? 'tool-calls' : 'stop',
         rawReason: null,
+        choice: undefined,
+        seq: undefined,
       };
       if (index !== 0) event.choice = index;
       emit(event);
@@ -270,7 +275,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       if (typeof text !== 'string')
         throw malformed(dialect, data, 'a delta.content part has a text that is not a string');
       if (text === '') continue;
-      const event: TextEvent = { type: 'text', text };
+      const event = textEvent(text);
       if (k !== 0) event.choice = k;
       emit(event);
     }
@@ -305,7 +310,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       const content = delta.content;
       if (typeof content === 'string') {
         if (content !== '') {
-          const event: TextEvent = { type: 'text', text: content };
+          const event = textEvent(content);
           if (k !== 0) event.choice = k;
           emit(event);
         }
@@ -337,7 +342,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       let reason = finishReason(rawReason);
       // Some compatible servers say "stop" after calling tools; the caller needs to know tools are due.
       if (reason === 'stop' && current.started > 0) reason = 'tool-calls';
-      const event: FinishEvent = { type: 'finish', reason, rawReason };
+      const event: FinishEvent = { type: 'finish', reason, rawReason, choice: undefined, seq: undefined };
       if (k !== 0) event.choice = k;
       emit(event);
     } else if (rawReason !== undefined && rawReason !== null && typeof rawReason !== 'string') {
@@ -352,7 +357,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       if (fastPath && started && event !== 'error' && choices.has(0)) {
         const text = chatTextDelta(data);
         if (text !== undefined) {
-          if (text !== '') emit({ type: 'text', text });
+          if (text !== '') emit(textEvent(text));
           return;
         }
       }
@@ -488,7 +493,14 @@ function finishReason(raw: string): FinishReason {
 }
 
 function startEvent(chunk: Json, options: DecoderOptions | undefined): StartEvent {
-  const event: StartEvent = { type: 'start', provider: options?.provider ?? guessProvider(chunk) };
+  const event: StartEvent = {
+    type: 'start',
+    provider: options?.provider ?? guessProvider(chunk),
+    id: undefined,
+    model: undefined,
+    created: undefined,
+    seq: undefined,
+  };
   if (typeof chunk.id === 'string') event.id = chunk.id;
   if (typeof chunk.model === 'string') event.model = chunk.model;
   if (typeof chunk.created === 'number') event.created = chunk.created * 1000;
@@ -517,6 +529,10 @@ function usageEvent(data: string, usage: Json): UsageEvent {
     inputTokens: input,
     outputTokens: output,
     totalTokens: count(data, usage.total_tokens, 'total_tokens') ?? input + output,
+    cachedInputTokens: undefined,
+    reasoningTokens: undefined,
+    cost: undefined,
+    seq: undefined,
   };
   // DeepSeek reports its cache hits in a field of its own.
   const promptDetails = usage.prompt_tokens_details as Json | null | undefined;
