@@ -79,6 +79,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     let seq = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
+    let nodeStream: NodeReadable | undefined;
     let inputSubscription: Unsubscribable | undefined;
 
     // The hot path: one property write, one fold (none with `partial: 'none'`), one `next` per
@@ -155,6 +156,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const stopReading = (): void => {
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+      nodeStream?.destroy();
       inputSubscription?.unsubscribe();
     };
 
@@ -169,6 +171,43 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       const iterableIterator = iterable[Symbol.asyncIterator]();
       iterator = iterableIterator;
       return readAll(() => iterableIterator.next());
+    };
+
+    /**
+     * Reads a Node stream (an `http.IncomingMessage`) with `read()` and its events, as its async
+     * iterator would, without the iterator's machinery (an async generator, `finished()` with a
+     * dozen closures): ~1 KB less per open stream on a relay.
+     */
+    const readNode = (stream: NodeReadable): Promise<void> => {
+      nodeStream = stream;
+      let failure: { error: unknown } | undefined;
+      let wake: (() => void) | undefined;
+      // One listener for 'readable', 'end' and 'close' (what happened is read off the stream),
+      // one for 'error': per open stream, two closures instead of the iterator's dozen.
+      const settle = () => {
+        const resume = wake;
+        wake = undefined;
+        resume?.();
+      };
+      stream.on('readable', settle);
+      stream.on('end', settle);
+      stream.on('close', settle);
+      stream.on('error', (error: unknown) => {
+        failure ??= { error };
+        settle();
+      });
+      return readAll(async () => {
+        for (;;) {
+          const value = stream.read() as Uint8Array | string | null;
+          if (value !== null) return { value, done: false };
+          if (failure === undefined && stream.errored != null) failure = { error: stream.errored };
+          if (failure) throw failure.error;
+          if (stream.readableEnded === true) return { value: undefined, done: true };
+          // Closed before its end without an error of its own: cut short, as `finished()` says.
+          if (stream.destroyed === true) throw prematureClose();
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      });
     };
 
     /** Reads an array of chunks, as a body whose chunks are all there. */
@@ -290,6 +329,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         await readBody(source.body);
       } else if (isReadableStream(source)) {
         await readBody(source);
+      } else if (isNodeReadable(source)) {
+        await readNode(source);
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
       } else if (Array.isArray(source)) {
@@ -326,6 +367,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       // (a Response passed in directly), and settles a pending read at once.
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+      nodeStream?.destroy();
       inputSubscription?.unsubscribe();
     };
   });
@@ -495,6 +537,33 @@ export function isReadableStream(value: unknown): value is ReadableStream<Uint8A
   return (
     typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function'
   );
+}
+
+/** What rxllm uses of a Node `Readable` (an `http.IncomingMessage`), typed without Node's types. */
+interface NodeReadable {
+  read(): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  destroy(): unknown;
+  readonly readableEnded?: boolean;
+  readonly destroyed?: boolean;
+  readonly errored?: unknown;
+}
+
+/** A Node `Readable` (not in object mode, which the async-iterable path reads). */
+function isNodeReadable(value: unknown): value is NodeReadable & AsyncIterable<Uint8Array | string> {
+  const stream = value as Partial<Record<'read' | 'on' | 'destroy' | 'readableObjectMode', unknown>> | null;
+  return (
+    isAsyncIterable(value) &&
+    typeof stream!.read === 'function' &&
+    typeof stream!.on === 'function' &&
+    typeof stream!.destroy === 'function' &&
+    stream!.readableObjectMode === false
+  );
+}
+
+/** What Node's `finished()` reports for a stream closed before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array | string> {
