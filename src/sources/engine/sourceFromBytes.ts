@@ -102,7 +102,6 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
               subscriber.next(event);
             };
     const decoder = options.createStreamDecoder(dialect, emit, decoderOptions);
-    const partialOf = () => (accumulator === undefined ? undefined : failedPartial(accumulator));
 
     /**
      * Ends the subscription with what went wrong, classified by where it happened (see
@@ -112,7 +111,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       if (subscriber.closed) return; // unsubscribed: whatever the abort caused is not an error
       const error = mapError?.(thrown) ?? classifyFailure(thrown, phase, dialect.name);
       if (RxllmError.isInstance(error) && error.partial === undefined) {
-        const partial = partialOf();
+        const partial = partialOf(accumulator);
         if (partial !== undefined) error.partial = partial;
       }
       subscriber.error(error);
@@ -165,141 +164,143 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       inputSubscription?.unsubscribe();
     };
 
-    const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
-      if (body.locked) throw usedInput(name);
-      const bodyReader = body.getReader();
-      reader = bodyReader;
-      return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
-    };
-
-    const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
-      const iterableIterator = iterable[Symbol.asyncIterator]();
-      iterator = iterableIterator;
-      return readAll(() => iterableIterator.next());
-    };
-
-    /**
-     * Reads a Node stream (an `http.IncomingMessage`) with `read()` and its events, in the order
-     * `readAll` keeps (gates, read, push, terminal message), driven by the events rather than
-     * awaited: a stream waiting for its next chunk holds two listeners, not the async iterator's
-     * generator and `finished()` closures nor a chain of suspended async calls and their promises
-     * (~2.5 KB less per open stream on a relay).
-     */
-    const readNode = (stream: NodeReadable): void => {
-      nodeStream = stream;
-      let failure: { error: unknown } | undefined;
-      let busy = false; // in the loop below, which reads until read() says nothing is left
-      let gated = false; // waiting for a gate to open, which pumps again
-      const reopen = () => {
-        gated = false;
-        pump();
-      };
-      const pump = (): void => {
-        if (busy || gated || subscriber.closed) return;
-        busy = true;
-        try {
-          for (;;) {
-            const wait = flow.whenOpen();
-            if (wait) {
-              gated = true;
-              wait.then(reopen, (error: unknown) => fail(error, 'decode'));
-              return;
-            }
-            if (subscriber.closed) return;
-            const value = stream.read() as Uint8Array | string | null;
-            if (value === null) {
-              if (failure === undefined && stream.errored != null) failure = { error: stream.errored };
-              if (failure !== undefined) fail(failure.error, 'read');
-              else if (stream.readableEnded === true) finish();
-              // Closed before its end without an error of its own: cut short, as `finished()` says.
-              else if (stream.destroyed === true) fail(prematureClose(), 'read');
-              return; // else the next 'readable', 'end', 'close' or 'error' pumps again
-            }
-            flow.enter();
-            try {
-              decoder.push(value);
-            } finally {
-              flow.exit();
-            }
-            if (decoder.ended()) {
-              stopReading();
-              finish();
-              return;
-            }
-          }
-        } catch (error) {
-          fail(error, 'decode');
-        } finally {
-          busy = false;
-        }
-      };
-      stream.on('readable', pump);
-      stream.on('end', pump);
-      stream.on('close', pump);
-      stream.on('error', (error: unknown) => {
-        failure ??= { error };
-        pump();
-      });
-      pump();
-    };
-
-    /** Reads an array of chunks, as a body whose chunks are all there. */
-    const readArray = (chunks: readonly (Uint8Array | string)[]): Promise<void> => {
-      let at = 0;
-      return readAll(async () =>
-        at < chunks.length ? { value: chunks[at++]!, done: false } : { value: undefined, done: true },
-      );
-    };
-
-    /**
-     * Reads an Observable of chunks: what it pushes is queued (it cannot be paused) and read like
-     * a body; its error, after the chunks before it, is a read failure.
-     */
-    const readObservable = (input: Subscribable<Uint8Array | string>): Promise<void> => {
-      const queue: IteratorResult<Uint8Array | string>[] = [];
-      let at = 0;
-      let failure: { error: unknown } | undefined;
-      let wake: (() => void) | undefined;
-      const arrive = (item?: IteratorResult<Uint8Array | string>) => {
-        if (item) queue.push(item);
-        wake?.();
-      };
-      inputSubscription = input.subscribe({
-        next: (value) => arrive({ value, done: false }),
-        error: (error: unknown) => {
-          failure = { error };
-          arrive();
-        },
-        complete: () => arrive({ value: undefined, done: true }),
-      });
-      return readAll(async () => {
-        while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
-        if (at === queue.length) throw failure!.error;
-        const item = queue[at++]!;
-        if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
-        return item;
-      });
-    };
-
-    const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
-      if (!body || body.locked) return '';
-      reader = body.getReader();
-      const text = new TextDecoder();
-      let out = '';
-      try {
-        while (out.length < maxErrorBodyBytes) {
-          const chunk = await reader.read();
-          if (chunk.done) return out + text.decode();
-          out += text.decode(chunk.value, { stream: true });
-        }
-        void reader.cancel().catch(ignore);
-      } catch {
-        // A body cut short still leaves the status to report.
-      }
-      return out;
-    };
-
     const run = async (): Promise<void> => {
+      // The readers are made here, for the one input there is, rather than once per subscription
+      // each: a subscription that reads holds only what its reader needs (a relay holds thousands).
+      const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
+        if (body.locked) throw usedInput(name);
+        const bodyReader = body.getReader();
+        reader = bodyReader;
+        return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
+      };
+
+      const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
+        const iterableIterator = iterable[Symbol.asyncIterator]();
+        iterator = iterableIterator;
+        return readAll(() => iterableIterator.next());
+      };
+
+      /**
+       * Reads a Node stream (an `http.IncomingMessage`) with `read()` and its events, in the order
+       * `readAll` keeps (gates, read, push, terminal message), driven by the events rather than
+       * awaited: a stream waiting for its next chunk holds two listeners, not the async iterator's
+       * generator and `finished()` closures nor a chain of suspended async calls and their promises
+       * (~2.5 KB less per open stream on a relay).
+       */
+      const readNode = (stream: NodeReadable): void => {
+        nodeStream = stream;
+        let failure: { error: unknown } | undefined;
+        let busy = false; // in the loop below, which reads until read() says nothing is left
+        let gated = false; // waiting for a gate to open, which pumps again
+        const reopen = () => {
+          gated = false;
+          pump();
+        };
+        const pump = (): void => {
+          if (busy || gated || subscriber.closed) return;
+          busy = true;
+          try {
+            for (;;) {
+              const wait = flow.whenOpen();
+              if (wait) {
+                gated = true;
+                wait.then(reopen, (error: unknown) => fail(error, 'decode'));
+                return;
+              }
+              if (subscriber.closed) return;
+              const value = stream.read() as Uint8Array | string | null;
+              if (value === null) {
+                if (failure === undefined && stream.errored != null) failure = { error: stream.errored };
+                if (failure !== undefined) fail(failure.error, 'read');
+                else if (stream.readableEnded === true) finish();
+                // Closed before its end without an error of its own: cut short, as `finished()` says.
+                else if (stream.destroyed === true) fail(prematureClose(), 'read');
+                return; // else the next 'readable', 'end', 'close' or 'error' pumps again
+              }
+              flow.enter();
+              try {
+                decoder.push(value);
+              } finally {
+                flow.exit();
+              }
+              if (decoder.ended()) {
+                stopReading();
+                finish();
+                return;
+              }
+            }
+          } catch (error) {
+            fail(error, 'decode');
+          } finally {
+            busy = false;
+          }
+        };
+        stream.on('readable', pump);
+        stream.on('end', pump);
+        stream.on('close', pump);
+        stream.on('error', (error: unknown) => {
+          failure ??= { error };
+          pump();
+        });
+        pump();
+      };
+
+      /** Reads an array of chunks, as a body whose chunks are all there. */
+      const readArray = (chunks: readonly (Uint8Array | string)[]): Promise<void> => {
+        let at = 0;
+        return readAll(async () =>
+          at < chunks.length ? { value: chunks[at++]!, done: false } : { value: undefined, done: true },
+        );
+      };
+
+      /**
+       * Reads an Observable of chunks: what it pushes is queued (it cannot be paused) and read like
+       * a body; its error, after the chunks before it, is a read failure.
+       */
+      const readObservable = (input: Subscribable<Uint8Array | string>): Promise<void> => {
+        const queue: IteratorResult<Uint8Array | string>[] = [];
+        let at = 0;
+        let failure: { error: unknown } | undefined;
+        let wake: (() => void) | undefined;
+        const arrive = (item?: IteratorResult<Uint8Array | string>) => {
+          if (item) queue.push(item);
+          wake?.();
+        };
+        inputSubscription = input.subscribe({
+          next: (value) => arrive({ value, done: false }),
+          error: (error: unknown) => {
+            failure = { error };
+            arrive();
+          },
+          complete: () => arrive({ value: undefined, done: true }),
+        });
+        return readAll(async () => {
+          while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
+          if (at === queue.length) throw failure!.error;
+          const item = queue[at++]!;
+          if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
+          return item;
+        });
+      };
+
+      const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
+        if (!body || body.locked) return '';
+        reader = body.getReader();
+        const text = new TextDecoder();
+        let out = '';
+        try {
+          while (out.length < maxErrorBodyBytes) {
+            const chunk = await reader.read();
+            if (chunk.done) return out + text.decode();
+            out += text.decode(chunk.value, { stream: true });
+          }
+          void reader.cancel().catch(ignore);
+        } catch {
+          // A body cut short still leaves the status to report.
+        }
+        return out;
+      };
+
       let source: ByteStream;
       try {
         if (typeof input === 'function') {
@@ -319,7 +320,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           const body = await readErrorBody(source.body);
           if (subscriber.closed) return;
           const error = errorFromHttpResponse(source.status, body, source.headers, dialect.name);
-          const partial = partialOf();
+          const partial = partialOf(accumulator);
           if (partial !== undefined) error.partial = partial;
           subscriber.error(error);
           return;
@@ -482,6 +483,11 @@ export function assertStreamInput(input: unknown, name: string): asserts input i
   throw new TypeError(
     `rxllm: ${name} expects a Response, a ReadableStream, an async iterable, an Observable, an array of chunks or a function (signal) => Response, got ${describe(input)}`,
   );
+}
+
+/** What a failure's `partial` says: the accumulated message, or nothing with `partial: 'none'`. */
+function partialOf(accumulator: MessageAccumulator | undefined) {
+  return accumulator === undefined ? undefined : failedPartial(accumulator);
 }
 
 function release(source: ByteStream): void {
