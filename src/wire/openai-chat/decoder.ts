@@ -203,86 +203,6 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
     }
   };
 
-  const reasoningDetails = (data: string, k: number, details: unknown, hasReasoningText: boolean): void => {
-    if (!Array.isArray(details)) throw malformed(dialect, data, 'delta.reasoning_details is not an array');
-    for (let i = 0; i < details.length; i++) {
-      const detail = details[i] as Json | null;
-      if (detail === null || typeof detail !== 'object') continue;
-      const type = detail.type;
-      if (type === 'reasoning.encrypted') {
-        if (typeof detail.data === 'string' && detail.data !== '') {
-          const event: ReasoningEvent = { type: 'reasoning', text: '', redacted: detail.data };
-          if (k !== 0) event.choice = k;
-          emit(event);
-        }
-        continue;
-      }
-      // The same text also arrives in `delta.reasoning`: take it from there, once.
-      let text = '';
-      if (!hasReasoningText) {
-        if (type === 'reasoning.text' && typeof detail.text === 'string') text = detail.text;
-        else if (type === 'reasoning.summary' && typeof detail.summary === 'string') text = detail.summary;
-      }
-      const signature =
-        typeof detail.signature === 'string' && detail.signature !== '' ? detail.signature : '';
-      if (text === '' && signature === '') continue;
-      const event: ReasoningEvent = { type: 'reasoning', text };
-      if (signature !== '') event.signature = signature;
-      if (k !== 0) event.choice = k;
-      emit(event);
-    }
-  };
-
-  /**
-   * `delta.content` as an array of typed parts: Mistral's Magistral models stream
-   * `[{type:'thinking', thinking:[{type:'text', text}]}, {type:'text', text}]`, and OpenAI's
-   * content may be an array of `{type:'text', text}` (and `{type:'refusal', refusal}`) parts too. Parts of other types (Mistral's
-   * `reference`, images) carry nothing rxllm has an event for.
-   */
-  const contentParts = (data: string, k: number, parts: unknown[]): void => {
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i] as Json | null;
-      if (part === null || typeof part !== 'object')
-        throw malformed(dialect, data, 'a delta.content part is not an object');
-      if (part.type === 'thinking') {
-        const thinking = part.thinking;
-        if (typeof thinking === 'string') emitReasoning(k, thinking);
-        else if (Array.isArray(thinking)) {
-          for (let j = 0; j < thinking.length; j++) {
-            const inner = thinking[j] as Json | null;
-            if (inner !== null && typeof inner === 'object' && typeof inner.text === 'string')
-              emitReasoning(k, inner.text);
-          }
-        } else if (thinking !== undefined && thinking !== null)
-          throw malformed(dialect, data, 'a thinking part has neither text nor a list of parts');
-        continue;
-      }
-      if (part.type === 'refusal' && typeof part.refusal === 'string') {
-        if (part.refusal !== '') {
-          const event: RefusalEvent = { type: 'refusal', text: part.refusal };
-          if (k !== 0) event.choice = k;
-          emit(event);
-        }
-        continue;
-      }
-      const text = part.text;
-      if (text === undefined || text === null) continue;
-      if (typeof text !== 'string')
-        throw malformed(dialect, data, 'a delta.content part has a text that is not a string');
-      if (text === '') continue;
-      const event: TextEvent = { type: 'text', text };
-      if (k !== 0) event.choice = k;
-      emit(event);
-    }
-  };
-
-  const emitReasoning = (k: number, text: string): void => {
-    if (text === '') return;
-    const event: ReasoningEvent = { type: 'reasoning', text };
-    if (k !== 0) event.choice = k;
-    emit(event);
-  };
-
   const choice = (data: string, raw: unknown, position: number): void => {
     if (raw === null || typeof raw !== 'object') throw malformed(dialect, data, 'a choice is not an object');
     const entry = raw as Json;
@@ -301,7 +221,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         emit(event);
       }
       if (delta.reasoning_details !== undefined && delta.reasoning_details !== null)
-        reasoningDetails(data, k, delta.reasoning_details, reasoning !== '');
+        reasoningDetails(emit, data, k, delta.reasoning_details, reasoning !== '');
       const content = delta.content;
       if (typeof content === 'string') {
         if (content !== '') {
@@ -310,7 +230,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
           emit(event);
         }
       } else if (Array.isArray(content)) {
-        contentParts(data, k, content);
+        contentParts(emit, data, k, content);
       } else if (content !== undefined && content !== null) {
         throw malformed(dialect, data, 'delta.content is neither a string nor an array of parts');
       }
@@ -572,4 +492,91 @@ function inBandError(error: unknown): RxllmError {
     providerCodes: [stringCode, type],
     ...(status !== undefined && { status }),
   });
+}
+
+// Module functions, given `emit`, rather than closures made per decoder: a relay holds one
+// decoder per open stream.
+function reasoningDetails(
+  emit: EmitEvent,
+  data: string,
+  k: number,
+  details: unknown,
+  hasReasoningText: boolean,
+): void {
+  if (!Array.isArray(details)) throw malformed(dialect, data, 'delta.reasoning_details is not an array');
+  for (let i = 0; i < details.length; i++) {
+    const detail = details[i] as Json | null;
+    if (detail === null || typeof detail !== 'object') continue;
+    const type = detail.type;
+    if (type === 'reasoning.encrypted') {
+      if (typeof detail.data === 'string' && detail.data !== '') {
+        const event: ReasoningEvent = { type: 'reasoning', text: '', redacted: detail.data };
+        if (k !== 0) event.choice = k;
+        emit(event);
+      }
+      continue;
+    }
+    // The same text also arrives in `delta.reasoning`: take it from there, once.
+    let text = '';
+    if (!hasReasoningText) {
+      if (type === 'reasoning.text' && typeof detail.text === 'string') text = detail.text;
+      else if (type === 'reasoning.summary' && typeof detail.summary === 'string') text = detail.summary;
+    }
+    const signature = typeof detail.signature === 'string' && detail.signature !== '' ? detail.signature : '';
+    if (text === '' && signature === '') continue;
+    const event: ReasoningEvent = { type: 'reasoning', text };
+    if (signature !== '') event.signature = signature;
+    if (k !== 0) event.choice = k;
+    emit(event);
+  }
+}
+
+/**
+ * `delta.content` as an array of typed parts: Mistral's Magistral models stream
+ * `[{type:'thinking', thinking:[{type:'text', text}]}, {type:'text', text}]`, and OpenAI's
+ * content may be an array of `{type:'text', text}` (and `{type:'refusal', refusal}`) parts too. Parts of other types (Mistral's
+ * `reference`, images) carry nothing rxllm has an event for.
+ */
+function contentParts(emit: EmitEvent, data: string, k: number, parts: unknown[]): void {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as Json | null;
+    if (part === null || typeof part !== 'object')
+      throw malformed(dialect, data, 'a delta.content part is not an object');
+    if (part.type === 'thinking') {
+      const thinking = part.thinking;
+      if (typeof thinking === 'string') emitReasoning(emit, k, thinking);
+      else if (Array.isArray(thinking)) {
+        for (let j = 0; j < thinking.length; j++) {
+          const inner = thinking[j] as Json | null;
+          if (inner !== null && typeof inner === 'object' && typeof inner.text === 'string')
+            emitReasoning(emit, k, inner.text);
+        }
+      } else if (thinking !== undefined && thinking !== null)
+        throw malformed(dialect, data, 'a thinking part has neither text nor a list of parts');
+      continue;
+    }
+    if (part.type === 'refusal' && typeof part.refusal === 'string') {
+      if (part.refusal !== '') {
+        const event: RefusalEvent = { type: 'refusal', text: part.refusal };
+        if (k !== 0) event.choice = k;
+        emit(event);
+      }
+      continue;
+    }
+    const text = part.text;
+    if (text === undefined || text === null) continue;
+    if (typeof text !== 'string')
+      throw malformed(dialect, data, 'a delta.content part has a text that is not a string');
+    if (text === '') continue;
+    const event: TextEvent = { type: 'text', text };
+    if (k !== 0) event.choice = k;
+    emit(event);
+  }
+}
+
+function emitReasoning(emit: EmitEvent, k: number, text: string): void {
+  if (text === '') return;
+  const event: ReasoningEvent = { type: 'reasoning', text };
+  if (k !== 0) event.choice = k;
+  emit(event);
 }
