@@ -1,7 +1,7 @@
 /**
  * Many concurrent streams relayed over real loopback HTTP:
  * `npm run bench:http` (bundled by bench/run.ts, which reports it), or for a look at one relay
- * `node --expose-gc --import tsx bench/httpConcurrency.ts [--streams 5000] [--seconds 30] [--rate 20] [--only rxllm|floor] [--partial full|text|none]`
+ * `node --expose-gc --import tsx bench/httpConcurrency.ts [--streams 5000] [--seconds 30] [--rate 20] [--only rxllm|floor] [--partial full,none]`
  * (through tsx every named closure carries a `name` property of its own: ~13 KB more per rxllm
  * stream than the bundle or the published build).
  *
@@ -11,8 +11,9 @@
  * stream's text against what upstream sent. The measured process runs only the relay, an HTTP
  * server on 127.0.0.1 that for each request opens the upstream request with `node:http` and relays:
  *
- * - rxllm: `fromSSE(upstream response, { dialect: 'openai-chat' })` → `toSSE({ dialect: 'openai-chat' })`
- *   → `pipeToNodeResponse(res)`;
+ * - rxllm: `fromSSE(upstream response, { dialect: 'openai-chat', partial })` → `toSSE({ dialect: 'openai-chat' })`
+ *   → `pipeToNodeResponse(res)`, once with `partial: 'full'` (the default) and once with `'none'`
+ *   (a relay needs no `partial`: toSSE's error frames do not carry it);
  * - floor: eventsource-parser + `JSON.parse` of each payload, the text delta normalized to a
  *   plain event, `JSON.stringify` of an OpenAI chunk, `res.write` of the frame: plain callbacks.
  *
@@ -57,6 +58,8 @@ type Pipeline = 'rxllm' | 'floor';
 
 export interface HttpConcurrencyResult {
   pipeline: Pipeline;
+  /** rxllm's `partial` mode: what the source keeps for a failure's `partial`. */
+  partial?: PartialMode;
   streams: number;
   tokensPerStream: number;
   /** Tokens per second per stream. */
@@ -257,9 +260,12 @@ export async function runHttpConcurrency(
           const used = heap() - base;
           if (message.at === 'early') early = used;
           else late = used;
-          // For finding what a stream holds: `HEAPSNAP=/tmp/relay` writes /tmp/relay.<pipeline>.heapsnapshot.
+          // For finding what a stream holds: `HEAPSNAP=/tmp/relay` writes /tmp/relay.floor.heapsnapshot,
+          // /tmp/relay.rxllm-full.heapsnapshot, ... (late); bench/heapDiff.ts compares two.
           if (process.env.HEAPSNAP && message.at === 'late')
-            writeHeapSnapshot(`${process.env.HEAPSNAP}.${pipeline}.heapsnapshot`);
+            writeHeapSnapshot(
+              `${process.env.HEAPSNAP}.${pipeline === 'rxllm' ? `rxllm-${partial}` : pipeline}.heapsnapshot`,
+            );
           loop.enable();
           child.send('go');
         } else if (message.type === 'done') {
@@ -285,6 +291,7 @@ export async function runHttpConcurrency(
   const keptPace = outcome.scheduleRatio <= 1.1;
   const result: HttpConcurrencyResult = {
     pipeline,
+    ...(pipeline === 'rxllm' && { partial }),
     streams,
     tokensPerStream,
     rate,
@@ -307,12 +314,12 @@ if (args[0] === '--load') {
   process.exit(0);
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const only = option('only', '');
-  const partial = option('partial', 'full') as PartialMode;
+  // rxllm once per mode: 'full' (the default) and 'none', all a relay needs (its frames carry no partial).
+  const partials = option('partial', 'full,none').split(',') as PartialMode[];
   const results: HttpConcurrencyResult[] = [];
-  for (const pipeline of ['floor', 'rxllm'] as const) {
-    if (only !== '' && only !== pipeline) continue;
-    results.push(await runHttpConcurrency(pipeline, partial));
-  }
+  if (only === '' || only === 'floor') results.push(await runHttpConcurrency('floor', 'full'));
+  if (only === '' || only === 'rxllm')
+    for (const partial of partials) results.push(await runHttpConcurrency('rxllm', partial));
   console.log(`cores: ${cpus().length}`);
   for (const result of results) console.log(`RESULT ${JSON.stringify(result)}`);
 }

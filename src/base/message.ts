@@ -14,7 +14,7 @@ import type { Message, StepState, ToolCall } from './messageTypes';
 export type { ChoiceMessage, Message, ToolCall } from './messageTypes';
 
 /** Text deltas held before they are joined into their track's text. */
-const heldTexts = 128;
+const heldTexts = 16;
 
 /**
  * Folds events into a {@link Message}: the same fold as `messageReducer`, applied in place.
@@ -43,6 +43,9 @@ export class MessageAccumulator {
 
   /** The `track` of the held run (undefined for the default track), compared first: one branch per token. */
   #textKey: string | undefined;
+
+  /** The length of the text when it was last flattened. */
+  #flatLength = 64;
 
   apply(event: RxllmEvent): void {
     // Small on purpose, so that it inlines into a decoder's emit: a run of text deltas is pushed.
@@ -86,9 +89,15 @@ export class MessageAccumulator {
 
   #flush(): void {
     if (this.#textTrack === undefined) return;
-    this.#textTrack.text += this.#texts.join('');
+    const text = (this.#textTrack.text += this.#texts.join(''));
     this.#texts.length = 0;
     this.#textTrack = undefined;
+    // Each join adds a rope node: flattened (reading a character does it, in place) each time the
+    // text doubled, so the rope stays short at a cost linear in the text.
+    if (text.length >= this.#flatLength * 2) {
+      text.charCodeAt(0);
+      this.#flatLength = text.length;
+    }
   }
 
   /** The message so far. Cheap enough to call once per stream, not per token. */

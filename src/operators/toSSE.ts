@@ -2,7 +2,7 @@ import { asyncScheduler, type OperatorFunction, type SchedulerAction, type Sched
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
 import { sseHeaders } from '../wire/sseHeaders';
-import { framesReportingErrors } from '../wire/sseOutput';
+import { framesReportingErrors, type SSEOutput } from '../wire/sseOutput';
 import { getDialect } from '../wire/dialects';
 import { encodableDialect } from '../wire/encodableDialect';
 import { registeredDialectNames, type DialectInput } from '../wire/registry';
@@ -146,7 +146,8 @@ export function toSSEWith(
   };
 
   // What the sinks read from the output instead of being told the dialect again.
-  const output = { dialect: dialect.name, headers: sseHeaders(dialect.name) };
+  // Frozen and made once per dialect: a relay calls toSSE per request.
+  const output = outputOf(dialect.name);
 
   return (source) =>
     framesReportingErrors<string>((subscriber, report) => {
@@ -230,6 +231,18 @@ export function toSSEWith(
         }),
       );
     }, output);
+}
+
+const outputs = new Map<string, SSEOutput>();
+
+/** The output description of a dialect's frames, frozen, one per dialect. */
+function outputOf(dialect: string): SSEOutput {
+  let output = outputs.get(dialect);
+  if (output === undefined) {
+    output = Object.freeze({ dialect, headers: Object.freeze(sseHeaders(dialect)) });
+    outputs.set(dialect, output);
+  }
+  return output;
 }
 
 /** One frame as SSE text: data with line breaks becomes one `data:` line per line. */

@@ -59,19 +59,22 @@ export function framesReportingErrors<T>(
   output?: SSEOutput,
 ): Observable<T> {
   const frames = new Observable<T>((subscriber) => subscribe(subscriber, ignore)) as ReportingFrames<T>;
+  // One frozen copy for both Observables, none when it is frozen already (toSSE's): a relay makes
+  // a pair per stream, thousands at once.
+  const described =
+    output === undefined || (Object.isFrozen(output) && Object.isFrozen(output.headers))
+      ? output
+      : Object.freeze({ dialect: output.dialect, headers: Object.freeze({ ...output.headers }) });
   Object.defineProperty(frames, withReport, {
     value: (report: UpstreamErrorReport) =>
-      describe(new Observable<T>((subscriber) => subscribe(subscriber, report)), output),
+      describe(new Observable<T>((subscriber) => subscribe(subscriber, report)), described),
   });
-  return describe(frames, output);
+  return describe(frames, described);
 }
 
 /** Attaches what the frames are (non-enumerable, frozen: a sink reads it, nothing changes it). */
 function describe<T>(frames: Observable<T>, output: SSEOutput | undefined): Observable<T> {
-  if (output !== undefined)
-    Object.defineProperty(frames, outputKey, {
-      value: Object.freeze({ dialect: output.dialect, headers: Object.freeze({ ...output.headers }) }),
-    });
+  if (output !== undefined) Object.defineProperty(frames, outputKey, { value: output });
   return frames;
 }
 

@@ -222,7 +222,11 @@ describe('bench report', () => {
       .split('\n')
       .filter((line) => line.startsWith('RESULT '))
       .map((line) => JSON.parse(line.slice(7)) as HttpConcurrencyResult);
-    expect(results.map((result) => result.pipeline)).toEqual(['floor', 'rxllm']);
+    expect(results.map((result) => [result.pipeline, result.partial])).toEqual([
+      ['floor', undefined],
+      ['rxllm', 'full'],
+      ['rxllm', 'none'],
+    ]);
     for (const result of results) {
       expect(result).toMatchObject({ streams: 20, tokensPerStream: 10, rate: 20 });
       expect(result.earlyKBPerStream).toBeGreaterThan(0);
@@ -261,6 +265,34 @@ describe('bench report', () => {
     expect(text).toContain('| rxllm | 5,000 | 600 | 33.0 | 36.0 | 10.0 | 2.50× | 97% | fell behind: none |');
     expect(text).toContain(
       '1.10× / 1.20× (33.0 / 36.0 KB) | ≤ 1.1× | floor relay 30.0 / 30.0 KB | ❌ missed |',
+    );
+  });
+
+  it("holds the HTTP relay to the target with partial: 'none', the default 'full' beside it", () => {
+    const http = (partial: 'full' | 'none' | undefined, kb: number): HttpConcurrencyResult => ({
+      pipeline: partial === undefined ? 'floor' : 'rxllm',
+      ...(partial !== undefined && { partial }),
+      streams: 5000,
+      tokensPerStream: 600,
+      rate: 20,
+      earlyKBPerStream: kb,
+      lateKBPerStream: partial === 'full' ? kb + 3 : kb,
+      cpuMicrosPerToken: 10,
+      scheduleRatio: 1.01,
+      machineBusy: 0.9,
+      keptPace: true,
+      loopDelayP99Ms: 12.5,
+      elapsedMs: 31_000,
+    });
+    const report = benchReport({
+      concurrency: { streams: 5000, seconds: 30, rate: 20 },
+      httpScenarios: [http(undefined, 10), http('full', 14), http('none', 10.5)],
+    });
+    const text = renderReport(report);
+    expect(text).toContain("| rxllm, partial: 'full' | 5,000 | 600 | 14.0 | 17.0 |");
+    expect(text).toContain("| rxllm, partial: 'none' | 5,000 | 600 | 10.5 | 10.5 |");
+    expect(text).toContain(
+      "(fromSSE with partial: 'none' → toSSE → pipeToNodeResponse), early / late, over the floor relay's | 1.05× / 1.05× (10.5 / 10.5 KB) | ≤ 1.1× | floor relay 10.0 / 10.0 KB; partial: 'full' 1.40× / 1.70× (14.0 / 17.0 KB) | ✅ met",
     );
   });
 });

@@ -1,3 +1,4 @@
+import { get, type IncomingMessage } from 'node:http';
 import OpenAI from 'openai';
 import { Subject, VirtualTimeScheduler, share, shareReplay, switchMap, type Observable } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
@@ -100,6 +101,17 @@ describe('flow control through composition', () => {
     );
     const consumer = consume((paused$) => events$.pipe(pausable(paused$)));
     ask(); // during the outer `next`, long after pausable subscribed
+    await expectHeldThenWhole(consumer, { '': full });
+  });
+
+  it('(1b) fromSSE reading a node:http IncomingMessage then pausable: the socket stops', async () => {
+    // Read as an async iterable: the gates are asked before each read all the same.
+    const open = (signal: AbortSignal) =>
+      new Promise<IncomingMessage>((resolve, reject) =>
+        get(`${server.url}/stream`, { agent: false, signal }, resolve).on('error', reject),
+      );
+    const events$ = fromSSE(open, { dialect: 'openai-chat' });
+    const consumer = consume((paused$) => events$.pipe(pausable(paused$)));
     await expectHeldThenWhole(consumer, { '': full });
   });
 

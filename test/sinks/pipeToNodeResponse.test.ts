@@ -83,6 +83,27 @@ describe('pipeToNodeResponse', () => {
     expect(await response.text()).toBe('data: x\n\n');
   });
 
+  it('on a response with no header set, writes the defaults and the configured ones over them at once', async () => {
+    let kept: unknown = 'unset';
+    const { url, server: listening } = await serve((_req, res) => {
+      void pipeToNodeResponse(of('data: x\n\n'), res, {
+        status: 201,
+        headers: { 'x-request-id': 'req_2', 'cache-control': 'private' },
+      });
+      // Written straight into the header block: node:http keeps no header map for them.
+      kept = res.getHeader('content-type');
+    });
+    server = listening;
+    const response = await fetch(url);
+    expect(response.status).toBe(201);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('private');
+    expect(response.headers.get('x-request-id')).toBe('req_2');
+    expect(response.headers.get('x-accel-buffering')).toBe('no');
+    expect(await response.text()).toBe('data: x\n\n');
+    expect(kept).toBeUndefined();
+  });
+
   it("names the dialect once: reads its headers from toSSE's output, the dialect option overriding", async () => {
     const headersFor = async (serveFrames: (res: ServerResponse) => void) => {
       const { url, server: listening } = await serve((_req, res) => serveFrames(res));

@@ -172,83 +172,85 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       inputSubscription?.unsubscribe();
     };
 
-    const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
-      // `locked` is read only when getReader fails: each of Node's ReadableStreams has a hidden
-      // class of its own, so every property read of one misses V8's caches and costs a lookup.
-      let bodyReader: ReadableStreamDefaultReader<Uint8Array>;
-      try {
-        bodyReader = body.getReader();
-      } catch (error) {
-        if (body.locked) throw usedInput(name);
-        throw error;
-      }
-      reader = bodyReader;
-      return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
-    };
-
-    const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
-      const iterableIterator = iterable[Symbol.asyncIterator]();
-      iterator = iterableIterator;
-      return readAll(() => iterableIterator.next());
-    };
-
-    /** Reads an array of chunks, as a body whose chunks are all there. */
-    const readArray = (chunks: readonly (Uint8Array | string)[]): Promise<void> => {
-      let at = 0;
-      return readAll(async () =>
-        at < chunks.length ? { value: chunks[at++]!, done: false } : { value: undefined, done: true },
-      );
-    };
-
-    /**
-     * Reads an Observable of chunks: what it pushes is queued (it cannot be paused) and read like
-     * a body; its error, after the chunks before it, is a read failure.
-     */
-    const readObservable = (input: Subscribable<Uint8Array | string>): Promise<void> => {
-      const queue: IteratorResult<Uint8Array | string>[] = [];
-      let at = 0;
-      let failure: { error: unknown } | undefined;
-      let wake: (() => void) | undefined;
-      const arrive = (item?: IteratorResult<Uint8Array | string>) => {
-        if (item) queue.push(item);
-        wake?.();
-      };
-      inputSubscription = input.subscribe({
-        next: (value) => arrive({ value, done: false }),
-        error: (error: unknown) => {
-          failure = { error };
-          arrive();
-        },
-        complete: () => arrive({ value: undefined, done: true }),
-      });
-      return readAll(async () => {
-        while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
-        if (at === queue.length) throw failure!.error;
-        const item = queue[at++]!;
-        if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
-        return item;
-      });
-    };
-
-    const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
-      if (!body || body.locked) return '';
-      reader = body.getReader();
-      const text = new TextDecoder();
-      let out = '';
-      try {
-        while (out.length < maxErrorBodyBytes) {
-          const chunk = await reader.read();
-          if (chunk.done) return out + text.decode();
-          out += text.decode(chunk.value, { stream: true });
-        }
-        void reader.cancel().catch(ignore);
-      } catch {
-        // A body cut short still leaves the status to report.
-      }
-      return out;
-    };
-
     const run = async (): Promise<void> => {
+      // The readers are made here, for the one input there is, rather than once per subscription
+      // each: a subscription that reads holds only what its reader needs (a relay holds thousands).
+      const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
+        // `locked` is read only when getReader fails: each of Node's ReadableStreams has a hidden
+        // class of its own, so every property read of one misses V8's caches and costs a lookup.
+        let bodyReader: ReadableStreamDefaultReader<Uint8Array>;
+        try {
+          bodyReader = body.getReader();
+        } catch (error) {
+          if (body.locked) throw usedInput(name);
+          throw error;
+        }
+        reader = bodyReader;
+        return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
+      };
+
+      const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
+        const iterableIterator = iterable[Symbol.asyncIterator]();
+        iterator = iterableIterator;
+        return readAll(() => iterableIterator.next());
+      };
+
+      /** Reads an array of chunks, as a body whose chunks are all there. */
+      const readArray = (chunks: readonly (Uint8Array | string)[]): Promise<void> => {
+        let at = 0;
+        return readAll(async () =>
+          at < chunks.length ? { value: chunks[at++]!, done: false } : { value: undefined, done: true },
+        );
+      };
+
+      /**
+       * Reads an Observable of chunks: what it pushes is queued (it cannot be paused) and read like
+       * a body; its error, after the chunks before it, is a read failure.
+       */
+      const readObservable = (input: Subscribable<Uint8Array | string>): Promise<void> => {
+        const queue: IteratorResult<Uint8Array | string>[] = [];
+        let at = 0;
+        let failure: { error: unknown } | undefined;
+        let wake: (() => void) | undefined;
+        const arrive = (item?: IteratorResult<Uint8Array | string>) => {
+          if (item) queue.push(item);
+          wake?.();
+        };
+        inputSubscription = input.subscribe({
+          next: (value) => arrive({ value, done: false }),
+          error: (error: unknown) => {
+            failure = { error };
+            arrive();
+          },
+          complete: () => arrive({ value: undefined, done: true }),
+        });
+        return readAll(async () => {
+          while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
+          if (at === queue.length) throw failure!.error;
+          const item = queue[at++]!;
+          if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
+          return item;
+        });
+      };
+
+      const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
+        if (!body || body.locked) return '';
+        reader = body.getReader();
+        const text = new TextDecoder();
+        let out = '';
+        try {
+          while (out.length < maxErrorBodyBytes) {
+            const chunk = await reader.read();
+            if (chunk.done) return out + text.decode();
+            out += text.decode(chunk.value, { stream: true });
+          }
+          void reader.cancel().catch(ignore);
+        } catch {
+          // A body cut short still leaves the status to report.
+        }
+        return out;
+      };
+
       let source: ByteStream;
       try {
         if (typeof input === 'function') {

@@ -71,7 +71,10 @@ function openAIChatBody(write: WriteFrame, held: HeldResponse): EncoderBody {
   // plus one choice, so a token costs one template literal and one JSON.stringify of its text.
   let prefix: string | undefined;
   // A Set, not an array indexed by choice: an array would be filled up to the index.
-  const roleSent = new Set<number>();
+  // Choice 0 in a flag, others in a Set made for them: most streams have one choice, and an
+  // empty Set is ~150 bytes per open stream.
+  let roleSent0 = false;
+  let roleSent: Set<number> | undefined;
   // Characters of arguments already written per call id, to write only what a final call adds.
   // Made with the first streamed tool call: most streams have none.
   let streamedArgs: Map<string, number> | undefined;
@@ -90,8 +93,9 @@ function openAIChatBody(write: WriteFrame, held: HeldResponse): EncoderBody {
   const delta = (choice: number, body: string, finishReason = 'null'): void => {
     wroteContent ||= body !== '';
     let role = '';
-    if (!roleSent.has(choice)) {
-      roleSent.add(choice);
+    if (choice === 0 ? !roleSent0 : !roleSent?.has(choice)) {
+      if (choice === 0) roleSent0 = true;
+      else (roleSent ??= new Set()).add(choice);
       role = body === '' ? '"role":"assistant"' : '"role":"assistant",';
     }
     write({
