@@ -108,8 +108,10 @@ export function fromStreamLogEntries(
         };
         if (batches !== undefined) {
           // A batch at a time, each in one parse (the first may start before `next`).
-          for (let b = 0; b < batches.length && !subscriber.closed; b++)
-            decodeBatch(batches[b]!, seq).forEach(deliver);
+          for (let b = 0; b < batches.length && !subscriber.closed; b++) {
+            const events = decodeBatch(batches[b]!, seq);
+            for (let i = 0; i < events.length; i++) deliver(events[i]!);
+          }
         } else {
           for (let i = Math.max(0, next - seq); i < count && !subscriber.closed; i++) {
             seq = read.first + i;

@@ -30,28 +30,60 @@ export function expandEntry(entry: string, position: number): string {
 }
 
 /**
- * The events of a batch (entries joined by line breaks, the first at position `first`), in one
- * `JSON.parse` of the batch as an array: one call instead of one per event, and the text is not
- * split into lines first.
+ * The events of a batch (entries joined by line breaks, the first at position `first`). A bare
+ * text line with no escape in it (most are) is the text between its quotes, a slice of the batch;
+ * the other lines go through one `JSON.parse` of them all as an array, not one call per line.
  */
 export function decodeBatch(batch: string, first: number): RxllmEvent[] {
+  const events: RxllmEvent[] = [];
+  /** Where each parsed line's event goes, and the lines themselves, joined as an array's items. */
+  const slots: number[] = [];
+  let rest = '';
+  let escape = batch.indexOf('\\');
+  for (let start = 0, i = 0; ; i++) {
+    let end = batch.indexOf('\n', start);
+    if (end === -1) end = batch.length;
+    if (escape !== -1 && escape < start) escape = batch.indexOf('\\', start);
+    if (batch.charCodeAt(start) === 0x22) {
+      // Bare text: the slice between the quotes, unless it has escapes (then JSON.parse the line).
+      let text: string;
+      if ((escape === -1 || escape >= end) && batch.indexOf('"', start + 1) === end - 1) {
+        text = batch.slice(start + 1, end - 1);
+      } else {
+        const value: unknown = JSON.parse(batch.slice(start, end));
+        if (typeof value !== 'string')
+          throw new SyntaxError('a line starting with a quote is not one JSON string');
+        text = value;
+      }
+      events.push({ type: 'text', text, seq: first + i });
+    } else {
+      events.push(undefined as unknown as RxllmEvent);
+      slots.push(i);
+      rest += slots.length === 1 ? batch.slice(start, end) : `,${batch.slice(start, end)}`;
+    }
+    if (end === batch.length) break;
+    start = end + 1;
+  }
+  if (slots.length === 0) return events;
   let values: (RxllmEvent | string)[];
   try {
-    values = JSON.parse(`[${batch.replaceAll('\n', ',')}]`) as (RxllmEvent | string)[];
+    values = JSON.parse(`[${rest}]`) as (RxllmEvent | string)[];
     // One element per line, or a line held a comma outside of JSON (not an event entry).
-    let lines = 1;
-    for (let at = batch.indexOf('\n'); at !== -1; at = batch.indexOf('\n', at + 1)) lines++;
-    if (values.length !== lines) throw new SyntaxError('not one JSON value per line');
+    if (values.length !== slots.length) throw new SyntaxError('not one JSON value per line');
   } catch {
     // Not a batch of JSON events (an empty line, a broken entry): decode line by line, so that the
     // error is the one that entry gives.
     return batch.split('\n').map((line, i) => decodeEvent(line, first + i));
   }
-  const events = values as RxllmEvent[];
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
-    if (typeof value === 'string') events[i] = { type: 'text', text: value, seq: first + i };
-    else if (value.type === 'error') events[i] = revive(value);
+  for (let k = 0; k < slots.length; k++) {
+    const value = values[k]!;
+    const i = slots[k]!;
+    events[i] =
+      typeof value === 'string'
+        ? { type: 'text', text: value, seq: first + i }
+        : value.type === 'error'
+          ? revive(value)
+          : value;
   }
   return events;
 }
