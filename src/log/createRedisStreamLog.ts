@@ -140,7 +140,9 @@ const expireScript = `for _, k in ipairs(KEYS) do
  * entry per batch (`XADD`, entry id `<last seq>-1`, the batch's events as JSON lines) and the
  * terminal marker as its last entry (`end`); `:meta` (`live`, then `ended`); `:lease` (the
  * producer's heartbeat, expiring after `leaseMs`); `:cancel` (the control key a late producer
- * checks). Cancels are also published on `<prefix>cancel`. After the end, the log expires after the
+ * checks); `:watch` (set by readers while they read: the producer writes at `batchMs` while it
+ * exists, else only with its heartbeats). Cancels are also published on `<prefix>cancel`, reader
+ * attachments on `<prefix>watch`. After the end, the log expires after the
  * recorder's `ttlMs`.
  *
  * @example

@@ -62,7 +62,8 @@ it('writes 1,000 tokens in few XADDs and expires the log after the end', async (
 });
 
 it('a cancel through a second store (another process) stops the producer; late readers see finish cancelled', async () => {
-  const other = createRedisStreamLog(redis.duplicate());
+  const connection = redis.duplicate();
+  const other = createRedisStreamLog(connection);
   const { tokens, source, unsubscribed } = handFedSource();
   const produced: RxllmEvent[] = [];
   const done = new Promise<void>((resolve) =>
@@ -81,18 +82,19 @@ it('a cancel through a second store (another process) stops the producer; late r
   expect(await lastValueFrom(fromStreamLog(other, 'cancel-me').pipe(toArray()))).toEqual(produced);
   expect(await other.cancel('cancel-me')).toBe(false);
   other.close();
+  connection.disconnect();
 });
 
 it('rejects a second producer under the same id, across stores', async () => {
   const first = new Subject<RxllmEvent>().pipe(recordStream(log, 'once')).subscribe();
+  const otherLog = createRedisStreamLog(redis);
   while ((await log.state('once')) !== 'live') await new Promise((resolve) => setTimeout(resolve, 5));
   const second = new Promise((resolve) =>
-    new Subject<RxllmEvent>()
-      .pipe(recordStream(createRedisStreamLog(redis), 'once'))
-      .subscribe({ error: resolve }),
+    new Subject<RxllmEvent>().pipe(recordStream(otherLog, 'once')).subscribe({ error: resolve }),
   );
   expect(await second).toMatchObject({ code: 'invalid-argument' });
   expect(await log.state('once')).toBe('live');
+  otherLog.close();
   first.unsubscribe();
   await ended('once');
 });
