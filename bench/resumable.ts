@@ -57,7 +57,8 @@ const tokens = generateTokens(Math.max(pacedTokens, catchUpTokens, idleTokens), 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-const textEvent = (i: number): RxllmEvent => ({ type: 'text', text: tokens[i]! });
+/** A token as a source emits it: every event carries its `seq`. */
+const textEvent = (i: number): RxllmEvent => ({ type: 'text', text: tokens[i]!, seq: i });
 /** What resumable-stream carries for a token: the SSE frame a server would write for it. */
 const frameOf = (i: number): string => `data: ${JSON.stringify(textEvent(i))}\n\n`;
 
@@ -315,8 +316,9 @@ async function memoryPerIdle(contender: Contender, result: Result): Promise<void
   const producers = Array.from({ length: idleStreams }, () =>
     contender.produce(nextId(contender.name), idleTokens, false),
   );
-  // Idle: everything written, no activity, the streams not ended.
-  await sleep(1000);
+  // Idle: everything written (an rxllm stream nobody reads is written with its heartbeats, every
+  // leaseMs / 3 = 3.3 s by default), no activity, the streams not ended.
+  await sleep(4000);
   gc?.();
   await sleep(100);
   gc?.();

@@ -66,8 +66,21 @@ export interface StreamLogStore {
   append(id: string, from: number, entries: readonly string[]): Promise<void>;
   /** Renews the producer's lease. */
   renew(id: string, leaseMs: number): Promise<void>;
-  /** Writes the terminal marker at position `at` (the count of entries) and expires the stream after `ttlMs`. */
-  end(id: string, at: number, end: StreamLogEnd, ttlMs: number): Promise<void>;
+  /**
+   * Writes the terminal marker at position `at` (the count of entries) and expires the stream after
+   * `ttlMs`; `last` (the final batch, at `at - last.length`) is appended before it, in the same write
+   * where the store can.
+   */
+  end(id: string, at: number, end: StreamLogEnd, ttlMs: number, last?: readonly string[]): Promise<void>;
+  /**
+   * Optional, with {@link StreamLogStore.watchReaders}: renews the lease and appends `entries` at
+   * `from` (none: a plain renewal) in one write, and resolves to whether a reader is attached to the
+   * stream (on any process). With both, `recordStream` writes a stream nobody reads only with its
+   * heartbeats.
+   */
+  heartbeat?(id: string, leaseMs: number, from: number, entries: readonly string[]): Promise<boolean>;
+  /** Optional: calls `listener` whenever a reader attaches to `id`, on any process. Returns the unwatch function. */
+  watchReaders?(id: string, listener: () => void): () => void;
   /** `unknown`, `live` (opened, not ended) or `ended`. */
   state(id: string): Promise<'unknown' | 'live' | 'ended'>;
   /** A reader of `id`. */

@@ -150,7 +150,8 @@ export function createDurableStreamLog(
     async renew(id, leaseMs) {
       await handleOf(id).control.append(JSON.stringify({ lease: Date.now() + leaseMs }));
     },
-    async end(id, _at, end: StreamLogEnd) {
+    async end(id, at, end: StreamLogEnd, _ttlMs, last = []) {
+      if (last.length > 0) await this.append(id, at - last.length, last);
       const { log, control: controlHandle } = handleOf(id);
       handles.delete(id);
       await log.close({ body: JSON.stringify({ type: endType, end }) });

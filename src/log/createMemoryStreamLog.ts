@@ -91,8 +91,9 @@ export function createMemoryStreamLog(): StreamLogStore {
     async renew(id, leaseMs) {
       live(id).leaseUntil = Date.now() + leaseMs;
     },
-    async end(id, at, end, ttlMs) {
+    async end(id, at, end, ttlMs, last = []) {
       const stream = live(id);
+      if (last.length > 0) await this.append(id, at - last.length, last);
       stream.end = end;
       stream.entries.length = Math.min(stream.entries.length, at);
       stream.cancelListeners.clear();

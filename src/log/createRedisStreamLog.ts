@@ -31,6 +31,8 @@ export interface RedisStreamLogConfig {
 
 /** A {@link StreamLogStore} on Redis, and `close()` for its own connections. */
 export interface RedisStreamLog extends StreamLogStore {
+  heartbeat: NonNullable<StreamLogStore['heartbeat']>;
+  watchReaders: NonNullable<StreamLogStore['watchReaders']>;
   /** Disconnects the connections the store opened (pub/sub); the client passed in stays open. */
   close(): void;
 }
@@ -41,8 +43,16 @@ export interface RedisStreamLog extends StreamLogStore {
  * `maxBytes` (8 MiB by default), which bounds a reply.
  */
 const readCount = 1000;
+/**
+ * How long a reader counts as attached after it marked itself (at least; 3× its wait when longer),
+ * and how long before that runs out it marks itself again: a reader marks itself about once a
+ * minute, and a producer whose last reader left goes back to writing with its heartbeats within
+ * about a minute.
+ */
+const presenceFloorMs = 60_000;
+const presenceMarginMs = 30_000;
 /** Every key of one stream. */
-const parts = ['doc', 'meta', 'log', 'lease', 'cancel'];
+const parts = ['doc', 'meta', 'log', 'lease', 'cancel', 'watch'];
 
 const openScript = `if redis.call('SET', KEYS[1], 'live', 'NX', 'PX', ARGV[1]) then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) return 1 end return 0`;
@@ -55,20 +65,44 @@ const renewScript = `redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 // success: appends are idempotent. The meta key is read only for the first batch (later, an empty
 // log where one is expected says the same), so a batch costs Redis three commands, not four.
 // KEYS: log, meta. ARGV: entry id, batch, previous entry id. Returns 1 written, 0 lost, -1 hole.
-const appendScript = `local previous = ARGV[3]
-  if previous == '' and redis.call('GET', KEYS[2]) ~= 'live' then return 0 end
-  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+const appendLua = `local function append(log, meta, id, batch, previous)
+  if previous == '' and redis.call('GET', meta) ~= 'live' then return 0 end
+  local last = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)[1]
   local have = last and last[1] or ''
-  if have == ARGV[1] then return 1 end
+  if have == id then return 1 end
   if have == '' and previous ~= '' then return 0 end
   if have ~= previous then return -1 end
-  redis.call('XADD', KEYS[1], ARGV[1], 'e', ARGV[2]) return 1`;
-// An end resent after a reconnect finds the stream ended already: success.
-const endScript = `local meta = redis.call('GET', KEYS[2])
+  redis.call('XADD', log, id, 'e', batch) return 1 end
+`;
+const appendScript = `${appendLua} return append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])`;
+// The renewal that carries a batch (none: entry id '') and tells whether a reader is attached.
+// KEYS: lease, log, meta, watch. ARGV: leaseMs, maxLifetimeMs, entry id, batch, previous entry id.
+// Returns { append's result (1 without a batch), 1 when a reader is attached else 0 }.
+const heartbeatScript = `${appendLua}
+  local written = 1
+  if ARGV[3] ~= '' then written = append(KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5]) end
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2]) redis.call('PEXPIRE', KEYS[3], ARGV[2])
+  return { written, redis.call('EXISTS', KEYS[4]) }`;
+// A reader's look at the stream, which also marks it attached (ARGV[1] its presence in ms, '' not)
+// and, when it was not before, tells the producer (on the watch channel) to write at once.
+// KEYS: meta, lease, watch. ARGV: presence ms, channel, id. Returns { meta, lease } ('' for none).
+const statusScript = `local meta = redis.call('GET', KEYS[1]) local lease = redis.call('GET', KEYS[2])
+  if meta == 'live' and ARGV[1] ~= '' and not redis.call('SET', KEYS[3], '1', 'PX', ARGV[1], 'GET') then
+    redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+  return { meta or '', lease or '' }`;
+// An end resent after a reconnect finds the stream ended already: success. It carries the last
+// batch (ARGV[4] its entry id, '' none; ARGV[5] the batch; ARGV[6] the previous entry id).
+// KEYS: log, meta, lease, cancel, watch. ARGV: end entry id, end JSON, ttlMs, …
+// Returns 1 done, 0 lost, -1 hole.
+const endScript = `${appendLua} local meta = redis.call('GET', KEYS[2])
   if meta == 'ended' then return 1 end if meta ~= 'live' then return 0 end
+  if ARGV[4] ~= '' then
+    local written = append(KEYS[1], KEYS[2], ARGV[4], ARGV[5], ARGV[6])
+    if written ~= 1 then return written end end
   redis.call('XADD', KEYS[1], ARGV[1], 'end', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[3]) redis.call('SET', KEYS[2], 'ended', 'PX', ARGV[3])
-  redis.call('DEL', KEYS[3], KEYS[4]) return 1`;
+  redis.call('DEL', KEYS[3], KEYS[4], KEYS[5]) return 1`;
 // KEYS: meta, cancel. ARGV: channel, id, maxLifetimeMs.
 const cancelScript = `if redis.call('GET', KEYS[1]) ~= 'live' then return 0 end
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) redis.call('PUBLISH', ARGV[1], ARGV[2]) return 1`;
@@ -106,7 +140,9 @@ const expireScript = `for _, k in ipairs(KEYS) do
  * entry per batch (`XADD`, entry id `<last seq>-1`, the batch's events as JSON lines) and the
  * terminal marker as its last entry (`end`); `:meta` (`live`, then `ended`); `:lease` (the
  * producer's heartbeat, expiring after `leaseMs`); `:cancel` (the control key a late producer
- * checks). Cancels are also published on `<prefix>cancel`. After the end, the log expires after the
+ * checks); `:watch` (set by readers while they read: the producer writes at `batchMs` while it
+ * exists, else only with its heartbeats). Cancels are also published on `<prefix>cancel`, reader
+ * attachments on `<prefix>watch`. After the end, the log expires after the
  * recorder's `ttlMs`.
  *
  * @example
@@ -122,9 +158,13 @@ export function createRedisStreamLog(
   const { prefix = 'rxllm:', maxLifetimeMs = 24 * 60 * 60 * 1000 } = config;
   const key = (id: string, part: string): string => `${prefix}{${id}}:${part}`;
   const channel = `${prefix}cancel`;
+  const watchChannel = `${prefix}watch`;
   const listeners = new Map<string, Set<() => void>>();
+  const readerListeners = new Map<string, Set<() => void>>();
   let subscriber: RedisClientLike | undefined;
   let subscribed: Promise<unknown> | undefined;
+  /** The subscription has taken effect: no cancel can be missed from then on. */
+  let listening = false;
 
   // Scripts run by their SHA1 (EVALSHA: one short command per write), loaded on first use and again
   // after a Redis restart emptied the script cache (NOSCRIPT).
@@ -158,10 +198,11 @@ export function createRedisStreamLog(
     // a listener keeps ioredis from also logging each one as unhandled.
     subscriber.on('error', ignore);
     subscriber.on('message', (from, id) => {
-      if (from !== channel) return;
-      for (const listener of [...(listeners.get(id) ?? [])]) listener();
+      const set = from === channel ? listeners : from === watchChannel ? readerListeners : undefined;
+      for (const listener of [...(set?.get(id) ?? [])]) listener();
     });
-    subscribed = subscriber.subscribe(channel);
+    subscribed = subscriber.subscribe(channel, watchChannel);
+    subscribed.then(() => (listening = true), ignore);
     return subscribed;
   };
 
@@ -183,16 +224,51 @@ export function createRedisStreamLog(
       if (Number(done) === 0) throw lost(id, 'the live stream');
       if (Number(done) === -1) throw lost(id, `the log before position ${from}`);
     },
+    async heartbeat(id, leaseMs, from, entries) {
+      const [written, readers] = (await run(
+        heartbeatScript,
+        [key(id, 'lease'), key(id, 'log'), key(id, 'meta'), key(id, 'watch')],
+        [
+          leaseMs,
+          maxLifetimeMs,
+          entries.length > 0 ? `${from + entries.length - 1}-1` : '',
+          entries.join('\n'),
+          from === 0 ? '' : `${from - 1}-1`,
+        ],
+      )) as [number, number];
+      if (Number(written) === 0) throw lost(id, 'the live stream');
+      if (Number(written) === -1) throw lost(id, `the log before position ${from}`);
+      return Number(readers) === 1;
+    },
+    watchReaders(id, listener) {
+      const set = readerListeners.get(id) ?? new Set();
+      set.add(listener);
+      readerListeners.set(id, set);
+      subscribe().catch(() => {});
+      return () => {
+        set.delete(listener);
+        if (set.size === 0 && readerListeners.get(id) === set) readerListeners.delete(id);
+      };
+    },
     async renew(id, leaseMs) {
       await run(renewScript, [key(id, 'lease'), key(id, 'log'), key(id, 'meta')], [leaseMs, maxLifetimeMs]);
     },
-    async end(id, at, end: StreamLogEnd, ttlMs) {
+    async end(id, at, end: StreamLogEnd, ttlMs, last = []) {
+      const from = at - last.length;
       const done = await run(
         endScript,
-        [key(id, 'log'), key(id, 'meta'), key(id, 'lease'), key(id, 'cancel')],
-        [`${at}-1`, JSON.stringify(end), ttlMs],
+        [key(id, 'log'), key(id, 'meta'), key(id, 'lease'), key(id, 'cancel'), key(id, 'watch')],
+        [
+          `${at}-1`,
+          JSON.stringify(end),
+          ttlMs,
+          last.length > 0 ? `${at - 1}-1` : '',
+          last.join('\n'),
+          from === 0 ? '' : `${from - 1}-1`,
+        ],
       );
       if (Number(done) === 0) throw lost(id, 'the live stream');
+      if (Number(done) === -1) throw lost(id, `the log before position ${from}`);
     },
     async state(id) {
       const meta = await client.call('GET', key(id, 'meta'));
@@ -202,19 +278,29 @@ export function createRedisStreamLog(
       let connection: RedisClientLike | undefined;
       let closed = false;
       let checked = false;
-      const status = async (): Promise<{ unknown: boolean; alive: boolean }> => {
-        const [meta, lease] = (await client.call('MGET', key(id, 'meta'), key(id, 'lease'))) as [
-          string | null,
-          string | null,
-        ];
-        return { unknown: meta === null, alive: lease !== null };
+      /** Until when this reader's presence is known to last (it marks itself on its first read). */
+      let presentUntil = 0;
+      /**
+       * The stream's state, marking this reader attached when its presence runs out within `waitMs`
+       * and some margin: the producer writes at `batchMs` while a reader is marked.
+       */
+      const status = async (waitMs: number): Promise<{ unknown: boolean; alive: boolean }> => {
+        const presenceMs = Math.max(presenceFloorMs, 3 * waitMs);
+        const mark = presentUntil < Date.now() + waitMs + presenceMarginMs;
+        const [meta, lease] = (await run(
+          statusScript,
+          [key(id, 'meta'), key(id, 'lease'), key(id, 'watch')],
+          [mark ? presenceMs : '', watchChannel, id],
+        )) as [string, string];
+        if (mark) presentUntil = Date.now() + presenceMs;
+        return { unknown: meta === '', alive: lease !== '' };
       };
       const reader: StreamLogReader = {
         async read(from, waitMs): Promise<StreamLogRead> {
           const nothing = { unknown: false, first: from, entries: [], alive: true };
           if (closed) return nothing;
           if (!checked) {
-            const { unknown } = await status();
+            const { unknown } = await status(waitMs);
             if (unknown) return { ...nothing, unknown: true, alive: false };
             checked = true;
           }
@@ -246,7 +332,9 @@ export function createRedisStreamLog(
             throw error;
           }
           const found = (reply as [string, [string, string[]][]][] | null)?.[0]?.[1] ?? [];
-          if (found.length === 0) return { ...nothing, ...(await status()) };
+          if (found.length === 0) return { ...nothing, ...(await status(waitMs)) };
+          // A reader that keeps finding entries renews its presence before it lapses (rarely).
+          if (presentUntil < Date.now() + waitMs + presenceMarginMs) void status(waitMs).catch(ignore);
           const batches: string[] = [];
           let first = from;
           let end: StreamLogEnd | undefined;
@@ -310,7 +398,10 @@ export function createRedisStreamLog(
         set.delete(once);
         if (set.size === 0 && listeners.get(id) === set) listeners.delete(id);
       };
-      // A cancel sent before the subscription took effect is found in the control key.
+      // A cancel sent before the subscription took effect is found in the control key. Once it has
+      // (for every stream after a store's first), a producer that calls this before its stream is
+      // open (as recordStream does) cannot have missed one: a cancel needs the stream open.
+      if (listening) return () => unwatch();
       void subscribe()
         .then(() => client.call('GET', key(id, 'cancel')))
         .then((value) => {

@@ -14,6 +14,7 @@ import {
   type StreamDoc,
 } from './durableStreamProtocol';
 import type { StreamLogStore } from './StreamLogStore';
+import { expandEntry } from './streamLogCodec';
 
 /** Options of {@link durableStreamHandler}. */
 export interface DurableStreamHandlerConfig {
@@ -142,11 +143,15 @@ export function durableStreamHandler(
     upToDate: boolean;
     unknown: boolean;
   }
-  /** Entries from `from` on, up to `maxReadBytes`, waiting up to `waitMs` for the first. */
+  /**
+   * Entries from `from` on, up to `maxReadBytes`, waiting up to `waitMs` for the first. A stream
+   * `recorded` by `recordStream` stores a bare text event as its text: served as the event's JSON.
+   */
   const collect = async (
     id: string,
     from: number,
     waitMs: number,
+    recorded: boolean,
     signal?: AbortSignal,
   ): Promise<Collected> => {
     const reader = store.reader(id);
@@ -164,7 +169,7 @@ export function durableStreamHandler(
           if (entries.length > 0 && bytes + entry.length > maxReadBytes) {
             return { entries, next, closed: false, upToDate: false, unknown: false };
           }
-          entries.push(entry);
+          entries.push(recorded ? expandEntry(entry, next) : entry);
           bytes += entry.length;
           next++;
         }
@@ -183,7 +188,7 @@ export function durableStreamHandler(
     if (v.doc !== null) return { next: v.doc.len, closed: v.doc.closed === true };
     let next = 0;
     for (;;) {
-      const read = await collect(id, next, 0);
+      const read = await collect(id, next, 0, false);
       next = read.next;
       if (read.upToDate || read.unknown) return { next, closed: read.closed };
     }
@@ -258,11 +263,11 @@ export function durableStreamHandler(
     request.headers.get(h.closed)?.trim().toLowerCase() === 'true';
 
   /** Everything in a stream's log from `from` to `to`. */
-  const slice = async (id: string, from: number, to: number): Promise<string[]> => {
+  const slice = async (id: string, from: number, to: number, recorded: boolean): Promise<string[]> => {
     const out: string[] = [];
     let next = from;
     while (next < to) {
-      const got = await collect(id, next, 0);
+      const got = await collect(id, next, 0, recorded);
       if (got.entries.length === 0) break;
       out.push(...got.entries.slice(0, to - next));
       next = got.next;
@@ -311,15 +316,15 @@ export function durableStreamHandler(
     const { next: sourceTail } = await tail(sourceId, source);
     const position = anchor ?? sourceTail;
     if (position > sourceTail) return fail(400, 'Stream-Fork-Offset is beyond the source stream');
-    const entries = await slice(sourceId, 0, position);
+    const entries = await slice(sourceId, 0, position, source.doc === null);
     if (sub > 0) {
       if (isJsonType(source.contentType)) {
         if (position + sub > sourceTail)
           return fail(400, 'Stream-Fork-Sub-Offset is beyond the source stream');
-        entries.push(...(await slice(sourceId, position, position + sub)));
+        entries.push(...(await slice(sourceId, position, position + sub, source.doc === null)));
       } else {
         // Bytes: the first `sub` bytes of the append at the fork offset, as an entry of their own.
-        const [next] = await slice(sourceId, position, position + 1);
+        const [next] = await slice(sourceId, position, position + 1, source.doc === null);
         const bytes = next === undefined ? new Uint8Array() : fromBase64(next);
         if (sub > bytes.length) return fail(400, 'Stream-Fork-Sub-Offset is beyond the next append');
         entries.push(toBase64(bytes.subarray(0, sub)));
@@ -612,7 +617,7 @@ export function durableStreamHandler(
       from = position;
       if (v.doc !== null && from > v.doc.len) return fail(400, 'offset beyond the tail');
     }
-    if (live === 'sse') return sse(request, id, v.contentType, from, cursorParam);
+    if (live === 'sse') return sse(request, id, v.contentType, v.doc === null, from, cursorParam);
 
     if (position === 'now' && live === null) {
       const closed = v.doc !== null ? v.doc.closed === true : (await tail(id, v)).closed;
@@ -629,7 +634,7 @@ export function durableStreamHandler(
       );
     }
     const polling = live === 'long-poll';
-    const got = await collect(id, from, polling ? longPollMs : 0, request.signal);
+    const got = await collect(id, from, polling ? longPollMs : 0, v.doc === null, request.signal);
     if (got.unknown) return fail(404, 'no such stream');
     const cursor: Record<string, string> = polling ? { [h.cursor]: nextCursor(cursorParam, Date.now()) } : {};
     if (polling && got.entries.length === 0) {
@@ -663,6 +668,7 @@ export function durableStreamHandler(
     request: Request,
     id: string,
     contentType: string,
+    recorded: boolean,
     start: number,
     cursorParam: string | null,
   ): Response => {
@@ -694,7 +700,7 @@ export function durableStreamHandler(
         const got =
           left <= 0 || abort.signal.aborted
             ? undefined
-            : await collect(id, position, told ? Math.min(left, longPollMs) : 0, abort.signal);
+            : await collect(id, position, told ? Math.min(left, longPollMs) : 0, recorded, abort.signal);
         if (got === undefined || got.unknown || abort.signal.aborted) {
           request.signal.removeEventListener('abort', onAbort);
           controller.close();

@@ -108,12 +108,14 @@ export function fromStreamLogEntries(
         };
         if (batches !== undefined) {
           // A batch at a time, each in one parse (the first may start before `next`).
-          for (let b = 0; b < batches.length && !subscriber.closed; b++)
-            decodeBatch(batches[b]!).forEach(deliver);
+          for (let b = 0; b < batches.length && !subscriber.closed; b++) {
+            const events = decodeBatch(batches[b]!, seq);
+            for (let i = 0; i < events.length; i++) deliver(events[i]!);
+          }
         } else {
           for (let i = Math.max(0, next - seq); i < count && !subscriber.closed; i++) {
             seq = read.first + i;
-            deliver(decodeEvent(read.entries[i]!));
+            deliver(decodeEvent(read.entries[i]!, seq));
           }
         }
         if (read.end !== undefined) {

@@ -7,16 +7,21 @@ import type { StreamLogEnd, StreamLogStore } from './StreamLogStore';
 /** Options of {@link recordStream}. */
 export interface RecordStreamConfig {
   /**
-   * An event waits at most this long for its write to start (longer only behind a write in
-   * flight, which it then joins): the store sees far fewer writes than tokens. Default 20 ms; 0
-   * writes each synchronous burst on the next turn, or as soon as the write in flight is done.
+   * While a reader is attached, an event waits at most this long for its write to start (longer
+   * only behind a write in flight, which it then joins): the store sees far fewer writes than
+   * tokens. Default 20 ms; 0 writes each synchronous burst on the next turn, or as soon as the
+   * write in flight is done. While no reader is attached (on a store that tells: Redis), events
+   * ride along with the lease's heartbeats instead.
    */
   batchMs?: number;
-  /** How long the producer's lease lasts; it is renewed every third of it. Default 10 000 ms. */
+  /**
+   * How long the producer's lease lasts; it is renewed every third of it (the heartbeat, which also
+   * carries the events no reader has asked for yet). Default 10 000 ms.
+   */
   leaseMs?: number;
   /** How long the log stays readable after the stream ends. Default 600 000 ms (10 min). */
   ttlMs?: number;
-  /** Bound on the encoded bytes stored for the stream. Default 8 MiB. */
+  /** Bound on the encoded bytes stored for the stream (text events count as their JSON string). Default 8 MiB. */
   maxBytes?: number;
   /** Called once the stream is registered in the store (readers can attach from then on). */
   onOpen?: () => void;
@@ -38,7 +43,13 @@ const batchBytes = 256 * 1024;
  *
  * Events are written in batches, write-behind: at most one write is in flight, and the next one
  * takes every event that arrived meanwhile, once the oldest of them has waited `batchMs` (or at
- * once past 256 KiB), so a fast stream makes few writes. Completion, an error or a cancel writes
+ * once past 256 KiB), so a fast stream makes few writes. On a store that knows when readers attach
+ * (`heartbeat` and `watchReaders`: the Redis store), a stream that nobody reads is written only with
+ * the lease's heartbeats, every `leaseMs / 3`, pending events riding along: no write of its own,
+ * and a window of events held in memory that is the lease's own (a producer that dies loses at most
+ * what readers would have learned of within the lease anyway). A reader attaching, from any
+ * process, makes the recorder write what is pending at once and every `batchMs` from then on, until
+ * a heartbeat finds no reader attached. Completion, an error or a cancel writes
  * the log's terminal marker after the last batch and starts its `ttlMs`. An explicit cancel
  * (`store.cancel(id)`, from any process) unsubscribes the source (aborting its provider request),
  * then records and emits `finish` with reason `cancelled` and completes; unsubscribing the
@@ -70,6 +81,11 @@ export function recordStream(
       let flushQueued = false;
       let inFlight = false;
       let pendingSince = 0;
+      // A store that tells when readers attach lets a stream nobody reads ride on the heartbeats.
+      const lazy = store.heartbeat !== undefined && store.watchReaders !== undefined;
+      let watched = !lazy;
+      /** Reader attachments seen: a heartbeat's "no reader" does not undo one it did not see. */
+      let attachments = 0;
       // Writes run one after another, in order, each after the open.
       let chain: Promise<void> = store.open(id, leaseMs).then(() => config.onOpen?.());
       const failWrite = (error: unknown): void => {
@@ -110,49 +126,89 @@ export function recordStream(
        */
       const schedule = (): void => {
         if (ended || inFlight || pending.length === 0 || flushQueued || flushTimer !== undefined) return;
+        if (!watched && pendingBytes < batchBytes) return; // rides along with the next heartbeat
         const wait = pendingSince + batchMs - Date.now();
         if (wait < 1 || pendingBytes >= batchBytes) {
           flushQueued = true;
           queueMicrotask(flush);
         } else flushTimer = setTimeout(flush, wait);
       };
-      const lease = setInterval(() => enqueue(() => store.renew(id, leaseMs)), leaseMs / 3);
+      /** A reader attached: what is pending goes at once, and later events every `batchMs`. */
+      const readerAttached = (): void => {
+        attachments++;
+        if (watched) return;
+        watched = true;
+        pendingSince = -Infinity;
+        schedule();
+      };
+      /** The lease's renewal; on a lazy store it carries what is pending (unless a write is in flight). */
+      const beat = (): void => {
+        if (!lazy) {
+          enqueue(() => store.renew(id, leaseMs));
+          return;
+        }
+        const carry = !inFlight;
+        const batch = carry ? pending : [];
+        const from = written;
+        const seen = attachments;
+        if (carry) {
+          pending = [];
+          pendingBytes = 0;
+          written += batch.length;
+          inFlight = true;
+        }
+        enqueue(() =>
+          store.heartbeat!(id, leaseMs, from, batch).then((readers) => {
+            if (carry) inFlight = false;
+            if (readers) watched = true;
+            else if (attachments === seen) watched = false;
+            schedule();
+          }),
+        );
+      };
+      const lease = setInterval(beat, leaseMs / 3);
       lease.unref?.();
 
       // Added to once subscribed; unsubscribing it first (a synchronous end) closes the source at once.
       const upstream = new Subscription();
       let unwatch = (): void => {};
+      let unwatchReaders = (): void => {};
       const finishLocally = (): void => {
         ended = true;
         clearInterval(lease);
+        unwatchReaders();
         if (flushTimer !== undefined) clearTimeout(flushTimer);
         unwatch();
         upstream.unsubscribe();
       };
       const end = (how: StreamLogEnd): void => {
         if (ended) return;
-        // The last batch goes even while a write is in flight: the chain keeps it after that one.
-        if (pending.length > 0) write();
+        // The last batch goes with the end, even while a write is in flight: the chain keeps it
+        // after that one.
+        const last = pending;
+        pending = [];
+        written += last.length;
         finishLocally();
         const at = written;
-        enqueue(() => store.end(id, at, how, ttlMs));
+        enqueue(() => store.end(id, at, how, ttlMs, last));
       };
       const cancelled = (): void => {
         if (ended) return;
         upstream.unsubscribe();
         const finish: FinishEvent = { type: 'finish', reason: 'cancelled', rawReason: null };
-        pending.push(encodeEvent(finish));
+        pending.push(encodeEvent(finish, written + pending.length));
         end({ kind: 'cancelled' });
         subscriber.next(finish);
         subscriber.complete();
       };
+      if (lazy) unwatchReaders = store.watchReaders!(id, readerAttached);
       unwatch = store.watchCancel(id, cancelled);
 
       upstream.add(
         source.subscribe({
           next(event) {
             if (ended) return;
-            const entry = encodeEvent(event);
+            const entry = encodeEvent(event, written + pending.length);
             const size = utf8Length(entry);
             bytes += size;
             if (bytes > maxBytes) {

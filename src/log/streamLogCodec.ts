@@ -3,38 +3,95 @@ import { RxllmError, type RxllmErrorCode } from '../base/errors';
 
 /**
  * One event as one line of JSON (JSON.stringify escapes line breaks, so a batch can be stored as
- * lines). An `error` event's RxllmError is written as its plain form and revived by {@link decodeEvent}.
+ * lines). A text event that carries nothing but its text and its `seq`, when that `seq` is its
+ * position in the log (what sources stamp), is stored as its bare text, a JSON string: the bulk of
+ * a stream then takes a fifth of the bytes and parses several times faster than the event object
+ * (the position restores `seq`). An `error` event's RxllmError is written as its plain form and
+ * revived by {@link decodeEvent}.
  */
-export function encodeEvent(event: RxllmEvent): string {
+export function encodeEvent(event: RxllmEvent, position: number): string {
+  if (event.type === 'text' && event.seq === position && onlyTextAndSeq(event))
+    return JSON.stringify(event.text);
   return JSON.stringify(event);
 }
 
-/** The event {@link encodeEvent} wrote. */
-export function decodeEvent(entry: string): RxllmEvent {
-  return revive(JSON.parse(entry) as RxllmEvent);
+/** The event {@link encodeEvent} wrote at `position`. */
+export function decodeEvent(entry: string, position: number): RxllmEvent {
+  const value = JSON.parse(entry) as RxllmEvent | string;
+  return typeof value === 'string' ? { type: 'text', text: value, seq: position } : revive(value);
 }
 
 /**
- * The events of a batch (entries joined by line breaks), in one `JSON.parse` of the batch as an
- * array: one call instead of one per event, and the text is not split into lines first.
+ * The event JSON of an entry stored at `position`: a bare text line becomes the event object's
+ * JSON again (what the Durable Streams handler serves as a recorded stream's message).
  */
-export function decodeBatch(batch: string): RxllmEvent[] {
-  let events: RxllmEvent[];
+export function expandEntry(entry: string, position: number): string {
+  return entry.charCodeAt(0) === 0x22 ? `{"type":"text","text":${entry},"seq":${position}}` : entry;
+}
+
+/**
+ * The events of a batch (entries joined by line breaks, the first at position `first`). A bare
+ * text line with no escape in it (most are) is the text between its quotes, a slice of the batch;
+ * the other lines go through one `JSON.parse` of them all as an array, not one call per line.
+ */
+export function decodeBatch(batch: string, first: number): RxllmEvent[] {
+  const events: RxllmEvent[] = [];
+  /** Where each parsed line's event goes, and the lines themselves, joined as an array's items. */
+  const slots: number[] = [];
+  let rest = '';
+  let escape = batch.indexOf('\\');
+  for (let start = 0, i = 0; ; i++) {
+    let end = batch.indexOf('\n', start);
+    if (end === -1) end = batch.length;
+    if (escape !== -1 && escape < start) escape = batch.indexOf('\\', start);
+    if (batch.charCodeAt(start) === 0x22) {
+      // Bare text: the slice between the quotes, unless it has escapes (then JSON.parse the line).
+      let text: string;
+      if ((escape === -1 || escape >= end) && batch.indexOf('"', start + 1) === end - 1) {
+        text = batch.slice(start + 1, end - 1);
+      } else {
+        const value: unknown = JSON.parse(batch.slice(start, end));
+        if (typeof value !== 'string')
+          throw new SyntaxError('a line starting with a quote is not one JSON string');
+        text = value;
+      }
+      events.push({ type: 'text', text, seq: first + i });
+    } else {
+      events.push(undefined as unknown as RxllmEvent);
+      slots.push(i);
+      rest += slots.length === 1 ? batch.slice(start, end) : `,${batch.slice(start, end)}`;
+    }
+    if (end === batch.length) break;
+    start = end + 1;
+  }
+  if (slots.length === 0) return events;
+  let values: (RxllmEvent | string)[];
   try {
-    events = JSON.parse(`[${batch.replaceAll('\n', ',')}]`) as RxllmEvent[];
+    values = JSON.parse(`[${rest}]`) as (RxllmEvent | string)[];
     // One element per line, or a line held a comma outside of JSON (not an event entry).
-    let lines = 1;
-    for (let at = batch.indexOf('\n'); at !== -1; at = batch.indexOf('\n', at + 1)) lines++;
-    if (events.length !== lines) throw new SyntaxError('not one JSON value per line');
+    if (values.length !== slots.length) throw new SyntaxError('not one JSON value per line');
   } catch {
     // Not a batch of JSON events (an empty line, a broken entry): decode line by line, so that the
     // error is the one that entry gives.
-    return batch.split('\n').map(decodeEvent);
+    return batch.split('\n').map((line, i) => decodeEvent(line, first + i));
   }
-  for (let i = 0; i < events.length; i++) {
-    if (events[i]?.type === 'error') events[i] = revive(events[i]!);
+  for (let k = 0; k < slots.length; k++) {
+    const value = values[k]!;
+    const i = slots[k]!;
+    events[i] =
+      typeof value === 'string'
+        ? { type: 'text', text: value, seq: first + i }
+        : value.type === 'error'
+          ? revive(value)
+          : value;
   }
   return events;
+}
+
+/** The event has no field but `type`, `text` and `seq` (anything else needs the object form). */
+function onlyTextAndSeq(event: RxllmEvent): boolean {
+  for (const key in event) if (key !== 'type' && key !== 'text' && key !== 'seq') return false;
+  return true;
 }
 
 function revive(event: RxllmEvent): RxllmEvent {

@@ -85,6 +85,49 @@ describe('a stream recorded by recordStream', () => {
   });
 });
 
+describe('text events stored as bare text', () => {
+  // What sources emit: every event stamped with its seq, which is its position in the log.
+  const stamped: RxllmEvent[] = [ev.start(), ev.text('Hi'), ev.text(' "there"\n'), ev.finish('stop')].map(
+    (event, seq) => ({ ...event, seq }),
+  );
+
+  it('are served as the event JSON, in catch-up, SSE and a fork; a protocol stream’s strings are not', async () => {
+    const { store, call } = setup();
+    const tokens = new Subject<RxllmEvent>();
+    tokens.pipe(recordStream(store, '/chat/bare', { batchMs: 0 })).subscribe();
+    for (const event of stamped) tokens.next(event);
+    tokens.complete();
+    await ended(store, '/chat/bare');
+    // Stored bare: the store's own read shows the compact lines.
+    const stored = await store.reader('/chat/bare').read(0, 0);
+    expect(stored.entries[1]).toBe('"Hi"');
+
+    const json = `[${stamped.map((event) => JSON.stringify(event)).join(',')}]`;
+    expect(await (await call('/chat/bare?offset=-1')).text()).toBe(json);
+    const sse = await (await call('/chat/bare?offset=-1&live=sse')).text();
+    const data = sse
+      .split('\n\n')
+      .find((frame) => frame.startsWith('event: data'))!
+      .split('\n')
+      .slice(1)
+      .map((line) => line.slice('data:'.length))
+      .join('\n');
+    expect(JSON.parse(data)).toEqual(stamped);
+
+    const fork = await call('/fork', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'stream-forked-from': '/chat/bare' },
+    });
+    expect(fork.status).toBe(201);
+    expect(await (await call('/fork?offset=-1')).json()).toEqual(stamped);
+
+    // Written over the protocol, a JSON string is a message of its own and stays one.
+    await call('/plain', { method: 'PUT', headers: { 'content-type': 'application/json' } });
+    await call('/plain', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["Hi"]' });
+    expect(await (await call('/plain?offset=-1')).json()).toEqual(['Hi']);
+  });
+});
+
 describe('a stream written over the protocol', () => {
   it('is read by fromStreamLog live, without a producer lease, until its close', async () => {
     const { store, call } = setup();

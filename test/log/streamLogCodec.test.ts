@@ -1,27 +1,57 @@
 import { RxllmError } from '../../src/base/errors';
 import type { RxllmEvent } from '../../src/base/events';
-import { decodeBatch, decodeEvent, encodeEvent } from '../../src/log/streamLogCodec';
+import { decodeBatch, decodeEvent, encodeEvent, expandEntry } from '../../src/log/streamLogCodec';
 import { ev } from '../../src/testing';
 
 describe('decodeBatch', () => {
   it('decodes a batch of lines in one parse to the events decodeEvent gives one by one', () => {
     const events: RxllmEvent[] = [
       ev.text('a\nb'),
-      ev.text('"quoted", with, commas'),
+      { ...ev.text('"quoted", with, commas'), seq: 11 },
       { type: 'error', error: new RxllmError('boom', { code: 'rate-limit', retryAfterMs: 5 }) } as RxllmEvent,
-      ev.text('end'),
+      { ...ev.text('end'), seq: 13 },
     ];
-    const batch = events.map(encodeEvent).join('\n');
-    const decoded = decodeBatch(batch);
-    expect(decoded).toEqual(batch.split('\n').map(decodeEvent));
-    expect(decoded).toHaveLength(4);
+    const batch = events.map((event, i) => encodeEvent(event, 10 + i)).join('\n');
+    const decoded = decodeBatch(batch, 10);
+    expect(decoded).toEqual(batch.split('\n').map((line, i) => decodeEvent(line, 10 + i)));
+    expect(decoded).toEqual([events[0], events[1], expect.anything(), events[3]]);
     const error = (decoded[2] as { error: unknown }).error;
     expect(RxllmError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ message: 'boom', code: 'rate-limit', retryAfterMs: 5 });
   });
 
   it('a line that is not one JSON value fails as decoding it alone would, not as extra events', () => {
-    expect(() => decodeBatch('{"type":"text","text":"a"}\n1,2')).toThrow(SyntaxError);
-    expect(() => decodeBatch('{"type":"text","text":"a"}\n')).toThrow(SyntaxError);
+    expect(() => decodeBatch('{"type":"text","text":"a"}\n1,2', 0)).toThrow(SyntaxError);
+    expect(() => decodeBatch('{"type":"text","text":"a"}\n', 0)).toThrow(SyntaxError);
+  });
+});
+
+describe('encodeEvent', () => {
+  it('stores a text event whose seq is its position as its bare text, and nothing else that way', () => {
+    expect(encodeEvent({ type: 'text', text: 'hé\n"', seq: 4 }, 4)).toBe('"hé\\n\\""');
+    // Anything the position cannot restore keeps the object form.
+    for (const event of [
+      { type: 'text', text: 'a', seq: 3 },
+      { type: 'text', text: 'a' },
+      { type: 'text', text: 'a', seq: 4, choice: 1 },
+      { type: 'text', text: 'a', seq: 4, track: 'local' },
+      { type: 'reasoning', text: 'a', seq: 4 },
+    ] as RxllmEvent[]) {
+      const entry = encodeEvent(event, 4);
+      expect(entry).toBe(JSON.stringify(event));
+      expect(decodeEvent(entry, 4)).toEqual(event);
+    }
+  });
+
+  it('round-trips bare text through decodeEvent, decodeBatch and expandEntry', () => {
+    const event: RxllmEvent = { type: 'text', text: 'x\u2028"y"\\', seq: 7 };
+    const entry = encodeEvent(event, 7);
+    expect(entry.startsWith('"')).toBe(true);
+    expect(decodeEvent(entry, 7)).toEqual(event);
+    expect(decodeBatch(`${encodeEvent(ev.text('a'), 6)}\n${entry}`, 6)[1]).toEqual(event);
+    // The expanded line is the event's own JSON, key order included.
+    expect(expandEntry(entry, 7)).toBe(JSON.stringify(event));
+    const object = encodeEvent(ev.text('a'), 7);
+    expect(expandEntry(object, 7)).toBe(object);
   });
 });

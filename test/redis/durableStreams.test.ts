@@ -216,8 +216,11 @@ describe('README examples: durable-streams-server and durable-streams-client', (
         return { rendered, saved, done };
       };
       const first = await read(undefined);
-      // The first event is rendered (and its offset saved) before the rest is produced.
-      await until(async () => first.saved.length > 0);
+      // The first event is rendered (and the offset after it saved) before the rest is produced.
+      // (An empty first response may save offset 0 before it: the producer, until a reader came,
+      // held the event for its next heartbeat.)
+      const afterFirst = (offset: string): boolean => Number(offset.split('_')[1]) === 1;
+      await until(async () => first.saved.some(afterFirst));
       for (const event of events.slice(1)) {
         tokens.next(event);
         await new Promise((resolve) => setTimeout(resolve, 10));
@@ -227,11 +230,9 @@ describe('README examples: durable-streams-server and durable-streams-client', (
       expect(first.rendered).toEqual(events);
 
       // After a "reload" with the offset saved after the first batch, the rest comes exactly once.
-      const again = await read(first.saved[0]);
+      const again = await read(first.saved.find(afterFirst));
       await again.done;
-      const position = Number(first.saved[0]!.split('_')[1]);
-      expect(position).toBe(1);
-      expect(again.rendered).toEqual(events.slice(position));
+      expect(again.rendered).toEqual(events.slice(1));
     } finally {
       exampleServer.closeAllConnections();
       await new Promise((resolve) => exampleServer.close(resolve));

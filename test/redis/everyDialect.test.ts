@@ -78,8 +78,11 @@ describe.each(providerDialects)('%s', (dialect) => {
         `${setup.a.url}/chat/${id}?fixture=${encodeURIComponent(path)}&input=${dialect}`,
         { method: 'POST', stopWhen: (frames) => frames.length >= half },
       );
-      expect(first.dropped).toBe(true);
-      const lastEventId = first.frames.at(-1)?.id;
+      // The client keeps the first `half` frames and reconnects after the last of them (a short
+      // stream may have reached it whole in one chunk before the drop: the resume point is the same).
+      const kept = first.frames.slice(0, half);
+      expect(kept.length).toBe(half);
+      const lastEventId = kept.at(-1)?.id;
       expect(lastEventId).toBeDefined();
       const rest = await readFrames(`${setup.b.url}/chat/${id}`, {
         headers: { 'last-event-id': lastEventId! },
@@ -88,14 +91,14 @@ describe.each(providerDialects)('%s', (dialect) => {
       // One provider request in all: B read the log, it did not call the model again.
       expect(setup.provider.requests.length).toBe(requestIndex + 1);
 
-      const both = decodeChunks('rxllm', [wire([...first.frames, ...rest.frames])]);
+      const both = decodeChunks('rxllm', [wire([...kept, ...rest.frames])]);
       // `seq` is the source's numbering (the direct decoding has none); everything else must match.
       expect(both.events.map(withoutSeq)).toEqual(expected.events.map(withoutSeq));
       expect(both.error?.code).toBe(expected.error?.code);
       expect(both.error?.message).toBe(expected.error?.message);
       expect(textOf(both.events)).toBe(textOf(expected.events));
       // No frame twice: positions only grow across the reconnect.
-      const seen = [...first.frames, ...rest.frames].map((f) => Number(f.id));
+      const seen = [...kept, ...rest.frames].map((f) => Number(f.id));
       expect(seen.every((seq, i) => i === 0 || seq >= seen[i - 1]!)).toBe(true);
       expect(Number(rest.frames[0]?.id ?? Infinity)).toBeGreaterThan(Number(lastEventId));
     },

@@ -62,7 +62,8 @@ it('writes 1,000 tokens in few XADDs and expires the log after the end', async (
 });
 
 it('a cancel through a second store (another process) stops the producer; late readers see finish cancelled', async () => {
-  const other = createRedisStreamLog(redis.duplicate());
+  const connection = redis.duplicate();
+  const other = createRedisStreamLog(connection);
   const { tokens, source, unsubscribed } = handFedSource();
   const produced: RxllmEvent[] = [];
   const done = new Promise<void>((resolve) =>
@@ -81,26 +82,28 @@ it('a cancel through a second store (another process) stops the producer; late r
   expect(await lastValueFrom(fromStreamLog(other, 'cancel-me').pipe(toArray()))).toEqual(produced);
   expect(await other.cancel('cancel-me')).toBe(false);
   other.close();
+  connection.disconnect();
 });
 
 it('rejects a second producer under the same id, across stores', async () => {
   const first = new Subject<RxllmEvent>().pipe(recordStream(log, 'once')).subscribe();
+  const otherLog = createRedisStreamLog(redis);
   while ((await log.state('once')) !== 'live') await new Promise((resolve) => setTimeout(resolve, 5));
   const second = new Promise((resolve) =>
-    new Subject<RxllmEvent>()
-      .pipe(recordStream(createRedisStreamLog(redis), 'once'))
-      .subscribe({ error: resolve }),
+    new Subject<RxllmEvent>().pipe(recordStream(otherLog, 'once')).subscribe({ error: resolve }),
   );
   expect(await second).toMatchObject({ code: 'invalid-argument' });
   expect(await log.state('once')).toBe('live');
+  otherLog.close();
   first.unsubscribe();
   await ended('once');
 });
 
 it('a log that lost its tail (an older Redis snapshot) refuses the next write and readers report the hole', async () => {
   const tokens = new Subject<RxllmEvent>();
+  // No reader: the batches ride on the heartbeats, every 100 ms here.
   const failed = new Promise<unknown>((resolve) =>
-    tokens.pipe(recordStream(log, 'holed', { batchMs: 5 })).subscribe({ error: resolve }),
+    tokens.pipe(recordStream(log, 'holed', { batchMs: 5, leaseMs: 300 })).subscribe({ error: resolve }),
   );
   tokens.next(ev.text('a'));
   tokens.next(ev.text('b'));
@@ -120,4 +123,91 @@ it('a log that lost its tail (an older Redis snapshot) refuses the next write an
   tokens.next(ev.text('d'));
   expect(await failed).toMatchObject({ code: 'network', retryable: false });
   expect(await redis.xlen('rxllm:{holed}:log')).toBe(0);
+});
+
+describe('a producer nobody reads', () => {
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('writes only with its heartbeats, which carry the pending events', async () => {
+    const tokens = new Subject<RxllmEvent>();
+    tokens.pipe(recordStream(log, 'unread', { batchMs: 0, leaseMs: 300 })).subscribe();
+    while ((await log.state('unread')) !== 'live') await turn();
+    for (let i = 0; i < 5; i++) tokens.next({ ...ev.text(`${i};`), seq: i });
+    await turn();
+    // With a reader, batchMs 0 would have sent the batch by now, ahead of this command on the same
+    // connection; with none, it waits for the heartbeat.
+    expect(await redis.xlen('rxllm:{unread}:log')).toBe(0);
+    while ((await redis.xlen('rxllm:{unread}:log')) === 0)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const [[entryId, fields]] = (await redis.xrange('rxllm:{unread}:log', '-', '+')) as [string, string[]][];
+    expect(entryId).toBe('4-1');
+    // Text events whose seq is their position are stored as their bare text.
+    expect(fields).toEqual(['e', ['"0;"', '"1;"', '"2;"', '"3;"', '"4;"'].join('\n')]);
+    tokens.complete();
+    await ended('unread');
+    const read = await lastValueFrom(fromStreamLog(log, 'unread').pipe(toArray()));
+    expect(read).toEqual(Array.from({ length: 5 }, (_, i) => ({ ...ev.text(`${i};`), seq: i })));
+  });
+
+  it('writes what is pending as soon as a reader attaches on another store, then every batchMs', async () => {
+    const connection = redis.duplicate();
+    const other = createRedisStreamLog(connection);
+    const tokens = new Subject<RxllmEvent>();
+    // A lease of a minute: its first heartbeat comes after the test's timeout, only the reader's
+    // attachment can make these events reach Redis in time.
+    const done = new Promise<void>((resolve) =>
+      tokens
+        .pipe(recordStream(log, 'attach', { batchMs: 5, leaseMs: 60_000 }))
+        .subscribe({ complete: resolve }),
+    );
+    while ((await log.state('attach')) !== 'live') await turn();
+    for (let i = 0; i < 3; i++) tokens.next(ev.text(`${i};`));
+    await turn();
+    expect(await redis.xlen('rxllm:{attach}:log')).toBe(0);
+    const seen: RxllmEvent[] = [];
+    const reading = new Promise<void>((resolve, reject) =>
+      fromStreamLog(other, 'attach').subscribe({
+        next: (event) => seen.push(event),
+        complete: resolve,
+        error: reject,
+      }),
+    );
+    while (seen.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen).toEqual([0, 1, 2].map((i) => ev.text(`${i};`)));
+    // Attached: later events follow at batchMs, not with the heartbeat.
+    tokens.next(ev.text('3;'));
+    while (seen.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await redis.exists('rxllm:{attach}:watch')).toBe(1);
+    tokens.complete();
+    await Promise.all([done, reading]);
+    expect(seen).toHaveLength(4);
+    // The end clears the reader mark with the lease.
+    expect(await redis.exists('rxllm:{attach}:watch')).toBe(0);
+    other.close();
+    connection.disconnect();
+  });
+
+  it('a reader that attached before the producer listened is found by the next heartbeat', async () => {
+    // The store as the recorder uses it, noting which calls carry the events.
+    const calls: string[] = [];
+    const noted: RedisStreamLog = {
+      ...log,
+      append: (...args) => (calls.push('append'), log.append(...args)),
+      heartbeat: (...args) =>
+        log.heartbeat(...args).then((readers) => (calls.push(`heartbeat ${readers}`), readers)),
+    };
+    const tokens = new Subject<RxllmEvent>();
+    tokens.pipe(recordStream(noted, 'early', { batchMs: 0, leaseMs: 1_500 })).subscribe();
+    while ((await log.state('early')) !== 'live') await turn();
+    // A mark whose notice the producer missed (set directly, without the publish).
+    await redis.set('rxllm:{early}:watch', '1', 'PX', 60_000);
+    while (!calls.includes('heartbeat true')) await new Promise((resolve) => setTimeout(resolve, 20));
+    tokens.next(ev.text('a'));
+    while ((await redis.xlen('rxllm:{early}:log')) < 1)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    // Written by an append of its own (at batchMs), not carried by a heartbeat.
+    expect(calls.filter((call) => call === 'append')).toHaveLength(1);
+    tokens.complete();
+    await ended('early');
+  });
 });
