@@ -287,7 +287,7 @@ describe('bundle budgets', () => {
     const { text } = await gzipped(
       `import { aggregateUsage } from 'rxllm/core'; console.log(aggregateUsage({}));`,
     );
-    expect(text).toContain('gpt-tokenizer/encoding/o200k_base');
+    expect(text).toContain('gpt-tokenizer/GptEncoding');
   });
 
   // Every dialect joined the root's table (ag-ui, both Bedrock ones, the ai-sdk-ui decoder): a
