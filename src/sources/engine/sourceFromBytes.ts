@@ -1,4 +1,4 @@
-import { Observable, type Subscribable, type Unsubscribable } from 'rxjs';
+import { Observable, type Subscribable } from 'rxjs';
 import type { RxllmEvent } from '../../base/events';
 import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
 import { resolveLimits, type StreamLimits } from '../../base/limits';
@@ -77,9 +77,9 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const partialMode = decoderOptions?.partial ?? 'full';
     const accumulator = partialMode === 'none' ? undefined : new MessageAccumulator();
     let seq = 0;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    let iterator: AsyncIterator<Uint8Array | string> | undefined;
-    let inputSubscription: Unsubscribable | undefined;
+    // Closes the input being read (cancels the body's reader, returns the iterator, unsubscribes
+    // from the Observable), settling a pending read at once; set by the reader that opened it.
+    let stopInput: (() => void) | undefined;
 
     // Events delivered but not yet folded into the accumulator: folded once the chunk that
     // carried them has been decoded (and before a failure's `partial` is taken, so it holds every
@@ -155,21 +155,15 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         }
         foldUnfolded();
         if (decoder.ended()) {
-          // The terminal message arrived: what follows is ignored, so it is not read either.
-          stopReading();
+          // The terminal message arrived: what follows is ignored, so it is not read either (the
+          // input is closed without aborting the request: it succeeded, only its tail is unwanted).
+          stopInput?.();
           break;
         }
       }
       drained = true;
       decoder.end();
       subscriber.complete();
-    };
-
-    /** Closes the input without aborting the request: it succeeded, only its tail is unwanted. */
-    const stopReading = (): void => {
-      if (reader) reader.cancel().catch(ignore);
-      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
-      inputSubscription?.unsubscribe();
     };
 
     const run = async (): Promise<void> => {
@@ -185,14 +179,14 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           if (body.locked) throw usedInput(name);
           throw error;
         }
-        reader = bodyReader;
+        stopInput = () => void bodyReader.cancel().catch(ignore);
         return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
       };
 
       const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
-        const iterableIterator = iterable[Symbol.asyncIterator]();
-        iterator = iterableIterator;
-        return readAll(() => iterableIterator.next());
+        const iterator = iterable[Symbol.asyncIterator]();
+        stopInput = () => returnIterator(iterator);
+        return readAll(() => iterator.next());
       };
 
       /** Reads an array of chunks, as a body whose chunks are all there. */
@@ -216,7 +210,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           if (item) queue.push(item);
           wake?.();
         };
-        inputSubscription = input.subscribe({
+        const subscription = input.subscribe({
           next: (value) => arrive({ value, done: false }),
           error: (error: unknown) => {
             failure = { error };
@@ -224,6 +218,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           },
           complete: () => arrive({ value: undefined, done: true }),
         });
+        stopInput = () => subscription.unsubscribe();
         return readAll(async () => {
           while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
           if (at === queue.length) throw failure!.error;
@@ -235,7 +230,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
 
       const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
         if (!body || body.locked) return '';
-        reader = body.getReader();
+        const reader = body.getReader();
+        stopInput = () => void reader.cancel().catch(ignore);
         const text = new TextDecoder();
         let out = '';
         try {
@@ -244,7 +240,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
             if (chunk.done) return out + text.decode();
             out += text.decode(chunk.value, { stream: true });
           }
-          void reader.cancel().catch(ignore);
+          stopInput();
         } catch {
           // A body cut short still leaves the status to report.
         }
@@ -344,9 +340,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       controller?.abort(unsubscribed);
       // Cancelling the reader closes the connection even when no signal reaches the request
       // (a Response passed in directly), and settles a pending read at once.
-      if (reader) reader.cancel().catch(ignore);
-      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
-      inputSubscription?.unsubscribe();
+      stopInput?.();
     };
   });
 }
@@ -432,10 +426,12 @@ export function assertStreamInput(input: unknown, name: string): asserts input i
 function release(source: ByteStream): void {
   const body = isResponse(source) ? source.body : isReadableStream(source) ? source : null;
   if (body && !body.locked) body.cancel().catch(ignore);
-  else if (!body && isAsyncIterable(source)) {
-    const iterator = source[Symbol.asyncIterator]();
-    if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
-  }
+  else if (!body && isAsyncIterable(source)) returnIterator(source[Symbol.asyncIterator]());
+}
+
+/** Ends an iterator early, if it can be: its `return` (a generator's `finally` runs). */
+function returnIterator(iterator: AsyncIterator<unknown>): void {
+  if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
 }
 
 /** Where a source's failure happened: making the request, reading the body, decoding it. */
