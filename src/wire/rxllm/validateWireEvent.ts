@@ -25,17 +25,13 @@ export class WireEventIssue extends Error {
 
 // The events are described as data, one line per event type, and read by one loop: a field is
 // `name:k` (required) or `name?k` (optional; absent or undefined passes), `k` its kind below.
-// Described in code, each field was a call and each rule a closure, three times the bytes.
-const usage =
-  'inputTokens:N,outputTokens:N,totalTokens:N,cachedInputTokens?N,cacheWriteTokens?N,reasoningTokens?N,cost?N,pricesAsOf?s,estimated?b';
-const choice = 'choice?c,';
-const objects: Record<string, string> = {
-  U: usage,
-  E: 'code:e,message:s,retryable?b,status?i,retryAfterMs?N,dialect?s,providerCode?s,requestId?s,providerMessage?s,limit?s',
-  C: 'track:s,timeToFirstTokenMs?n,totalMs:n,tokensPerSecond:n,tokens:n,text:s,usage?U,cost?n,finishReason?r,error?s',
-};
-/** Every event type's own fields, after `track?s,seq?c`, which every event may carry. */
-const events = `start id?s,provider?s,model?s,created?n
+// Described in code, each field was a call and each rule a closure. Built in a function: nothing
+// runs at module level, so a bundle that never reads the dialect (a tsup chunk holds this module
+// with others) drops all of it.
+/** Every event type's line: its fields after `track?s,seq?c`, which every event may carry. */
+function eventLines(): string[] {
+  const choice = 'choice?c,';
+  return `start id?s,provider?s,model?s,created?n
 text ${choice}text:S
 reasoning ${choice}text:s,signature?s,redacted?s,itemId?s
 refusal ${choice}text:S
@@ -52,6 +48,17 @@ reset reason:s
 error error:E,fatal?b
 progress tokens:n,characters:n,elapsedMs:n,timeToFirstTokenMs?n,tokensPerSecond:n
 comparison tracks:T,similarity:R,similarityMeasure:s`.split('\n');
+}
+
+const usage =
+  'inputTokens:N,outputTokens:N,totalTokens:N,cachedInputTokens?N,cacheWriteTokens?N,reasoningTokens?N,cost?N,pricesAsOf?s,estimated?b';
+
+/** The nested objects' fields, by kind: a usage, an error, a track of a comparison. */
+const objects: Record<string, string> = {
+  U: usage,
+  E: 'code:e,message:s,retryable?b,status?i,retryAfterMs?N,dialect?s,providerCode?s,requestId?s,providerMessage?s,limit?s',
+  C: 'track:s,timeToFirstTokenMs?n,totalMs:n,tokensPerSecond:n,tokens:n,text:s,usage?U,cost?n,finishReason?r,error?s',
+};
 
 const finishReasons = [
   'stop',
@@ -77,7 +84,7 @@ const fields = (spec: string): Field[] =>
 let parsed: Record<string, Field[]> | undefined;
 const shapes = (): Record<string, Field[]> =>
   (parsed ??= Object.fromEntries([
-    ...events.map((line) => {
+    ...eventLines().map((line) => {
       const [type, spec] = line.split(' ') as [string, string];
       return [type, fields(`track?s,seq?c,${spec}`)];
     }),
@@ -85,9 +92,11 @@ const shapes = (): Record<string, Field[]> =>
   ]));
 
 /** The event types of the dialect; others are skipped by the decoder. */
-export const wireEventTypes: ReadonlySet<string> = /* @__PURE__ */ new Set(
-  events.map((line) => line.split(' ')[0]!),
-);
+export const wireEventTypes: ReadonlySet<string> = /* @__PURE__ */ eventTypes();
+
+function eventTypes(): ReadonlySet<string> {
+  return new Set(eventLines().map((line) => line.split(' ')[0]!));
+}
 
 const fail = (path: string[], message: string): never => {
   throw new WireEventIssue(path, message);
@@ -96,8 +105,8 @@ const fail = (path: string[], message: string): never => {
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 
-/** The scalar kinds: a test, and what the issue says was expected. */
-const scalars: Record<string, [(v: unknown) => boolean, string]> = {
+/** The scalar kinds: a test, and what the issue says was expected (a list: one of its values). */
+const scalars: Record<string, [(v: unknown) => boolean, string | readonly string[]]> = {
   s: [(v) => typeof v === 'string', 'string'],
   S: [(v) => typeof v === 'string' && v.length > 0, 'non-empty string'],
   z: [(v) => v === null || typeof v === 'string', 'string or null'],
@@ -106,8 +115,8 @@ const scalars: Record<string, [(v: unknown) => boolean, string]> = {
   i: [Number.isSafeInteger, 'integer'],
   c: [isCount, 'integer >= 0'],
   b: [(v) => typeof v === 'boolean', 'boolean'],
-  r: [(v) => finishReasons.includes(v as string), `one of ${finishReasons.join(', ')}`],
-  e: [(v) => (rxllmErrorCodes as readonly unknown[]).includes(v), `one of ${rxllmErrorCodes.join(', ')}`],
+  r: [(v) => finishReasons.includes(v as string), finishReasons],
+  e: [(v) => (rxllmErrorCodes as readonly unknown[]).includes(v), rxllmErrorCodes],
 };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -117,7 +126,11 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 function check(kind: string, value: unknown, path: string[]): unknown {
   if (kind === 'a') return value;
   const scalar = scalars[kind];
-  if (scalar) return scalar[0](value) ? value : fail(path, `expected ${scalar[1]}`);
+  if (scalar) {
+    const [valid, expected] = scalar;
+    if (valid(value)) return value;
+    fail(path, `expected ${typeof expected === 'string' ? expected : `one of ${expected.join(', ')}`}`);
+  }
   if (kind === 'T') {
     if (!Array.isArray(value)) return fail(path, 'expected array');
     return value.map((item, i) => check('C', item, [...path, String(i)]));
