@@ -395,8 +395,15 @@ const optionalUsageFields = [
   'estimated',
 ] as const;
 
-/** The counts that {@link sumUsage} adds when either side has one (absent counts as 0). */
-const optionalCounts = ['cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
+/** The counts that {@link sumUsage} adds when either side has one (absent counts as 0; the first three are never absent). */
+const counts = [
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'cachedInputTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+] as const;
 
 /** The counts of a usage snapshot, without the event's own fields. */
 function usageOf(event: Usage & { type?: string }): Usage {
@@ -610,12 +617,8 @@ export function sumUsage(usages: Iterable<Usage | null | undefined>): Usage | nu
       total = { ...usage };
       continue;
     }
-    const next: Usage = {
-      inputTokens: total.inputTokens + usage.inputTokens,
-      outputTokens: total.outputTokens + usage.outputTokens,
-      totalTokens: total.totalTokens + usage.totalTokens,
-    };
-    for (const count of optionalCounts)
+    const next = {} as Usage;
+    for (const count of counts)
       if (total[count] !== undefined || usage[count] !== undefined)
         next[count] = (total[count] ?? 0) + (usage[count] ?? 0);
     if (total.cost !== undefined && usage.cost !== undefined) {
