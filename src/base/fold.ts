@@ -385,17 +385,11 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
   }
 }
 
-/** What a usage may hold besides its three counts, in the order a usage lists them. */
-const optionalUsageFields = [
-  'cachedInputTokens',
-  'cacheWriteTokens',
-  'reasoningTokens',
-  'cost',
-  'pricesAsOf',
-  'estimated',
-] as const;
-
-/** The counts that {@link sumUsage} adds when either side has one (absent counts as 0; the first three are never absent). */
+/**
+ * The counts that {@link sumUsage} adds when either side has one (absent counts as 0; the first
+ * three are never absent). The same list, in the same order, as the event guard's: a bundle
+ * holds its text once.
+ */
 const counts = [
   'inputTokens',
   'outputTokens',
@@ -405,14 +399,23 @@ const counts = [
   'reasoningTokens',
 ] as const;
 
+/** Every field of a usage, in the order a usage lists them (a literal: a spread is module-level code). */
+const usageFields = [
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'cachedInputTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+  'cost',
+  'pricesAsOf',
+  'estimated',
+] as const;
+
 /** The counts of a usage snapshot, without the event's own fields. */
 function usageOf(event: Usage & { type?: string }): Usage {
-  const usage: Partial<Record<keyof Usage, unknown>> = {
-    inputTokens: event.inputTokens,
-    outputTokens: event.outputTokens,
-    totalTokens: event.totalTokens,
-  };
-  for (const field of optionalUsageFields) if (event[field] !== undefined) usage[field] = event[field];
+  const usage: Partial<Record<keyof Usage, unknown>> = {};
+  for (const field of usageFields) if (event[field] !== undefined) usage[field] = event[field];
   return usage as Usage;
 }
 
