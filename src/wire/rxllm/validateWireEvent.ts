@@ -2,15 +2,14 @@ import type { RxllmEvent } from '../../base/events';
 import { rxllmErrorCodes } from '../../base/errors';
 
 /**
- * The `rxllm` dialect's events checked without zod: what `rxllmEventSchema` (in `rxllm/schema`)
- * accepts, so that reading rxllm's own stream in a browser costs a few hundred bytes rather than
- * zod. Like the schema it keeps only known fields (unknown ones are dropped: newer producers may
- * add some). `test/wire/validateWireEvent.test.ts` holds the two to the same answers; a field
- * added to one must be added to the other.
+ * The `rxllm` dialect's events checked by hand: what `rxllmEventSchema` (zod, in `rxllm/schema`)
+ * accepts, without loading zod, so that reading rxllm's own stream in a browser costs a few
+ * hundred bytes rather than zod. Like the schema it keeps only known fields (unknown ones are
+ * dropped: newer producers may add some). `test/wire/validateWireEvent.test.ts` holds the two to
+ * the same answers; a field added to one must be added to the other.
  */
 export function validateWireEvent(json: Record<string, unknown>, type: string): RxllmEvent {
-  if (json.type !== type) fail(['type'], `expected one of ${type}`);
-  return checkObject(shapes()[type]!, json, [], { type }) as unknown as RxllmEvent;
+  return object(shapes[type]!)(json, []) as RxllmEvent;
 }
 
 /** Why a value was refused, and where. */
@@ -23,42 +22,71 @@ export class WireEventIssue extends Error {
   }
 }
 
-// The events are described as data, one line per event type, and read by one loop: a field is
-// `name:k` (required) or `name?k` (optional; absent or undefined passes), `k` its kind below.
-// Described in code, each field was a call and each rule a closure. Built in a function: nothing
-// runs at module level, so a bundle that never reads the dialect (a tsup chunk holds this module
-// with others) drops all of it.
-/** Every event type's line: its fields after `track?s,seq?c`, which every event may carry. */
-function eventLines(): string[] {
-  const choice = 'choice?c,';
-  return `start id?s,provider?s,model?s,created?n
-text ${choice}text:S
-reasoning ${choice}text:s,signature?s,redacted?s,itemId?s
-refusal ${choice}text:S
-tool-call-start ${choice}id:s,name:s,index:c
-tool-call-delta ${choice}id:s,index:c,argsText:s
-tool-call ${choice}id:s,name:s,index:c,args?a,argsText:s,incomplete?b
-tool-result id:s,name:s,result?a,error?s,denied?b,preliminary?b,durationMs:N
-usage ${usage},step?c
-step-start step:c,model?s,provider?s
-step-finish step:c,usage?U,finishReason?r
-usage-total ${usage}
-finish ${choice}reason:r,rawReason?z
-reset reason:s
-error error:E,fatal?b
-progress tokens:n,characters:n,elapsedMs:n,timeToFirstTokenMs?n,tokensPerSecond:n
-comparison tracks:T,similarity:R,similarityMeasure:s`.split('\n');
+/** Checks a value and returns what to keep of it; throws a {@link WireEventIssue}. */
+type Rule = (value: unknown, path: string[]) => unknown;
+type Shape = Record<string, Rule>;
+
+const optionalRules = /* @__PURE__ */ new Set<Rule>();
+const optional = (rule: Rule): Rule => {
+  const wrapped: Rule = (value, path) => (value === undefined ? undefined : rule(value, path));
+  optionalRules.add(wrapped);
+  return wrapped;
+};
+
+const fail = (path: string[], message: string): never => {
+  throw new WireEventIssue(path, message);
+};
+const is =
+  (test: (value: unknown) => boolean, expected: string): Rule =>
+  (value, path) =>
+    test(value) ? value : fail(path, `expected ${expected}`);
+
+const string = is((v) => typeof v === 'string', 'string');
+const stringOrNull = is((v) => v === null || typeof v === 'string', 'string or null');
+const nonEmptyString = is((v) => typeof v === 'string' && v.length > 0, 'non-empty string');
+const number = is((v) => typeof v === 'number' && Number.isFinite(v), 'number');
+const nonNegative = is((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'number >= 0');
+const integer = is((v) => Number.isSafeInteger(v), 'integer');
+const count = is((v) => Number.isSafeInteger(v) && (v as number) >= 0, 'integer >= 0');
+const boolean = is((v) => typeof v === 'boolean', 'boolean');
+const anything: Rule = (value) => value;
+const oneOf = (values: readonly string[]): Rule =>
+  is((v) => values.includes(v as string), `one of ${values.join(', ')}`);
+
+function object(shape: Shape): Rule {
+  return (value, path) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return fail(path, 'expected object');
+    const input = value as Record<string, unknown>;
+    const output: Record<string, unknown> = {};
+    for (const key in shape) {
+      const rule = shape[key]!;
+      const field = input[key];
+      if (field === undefined && !optionalRules.has(rule) && rule !== anything)
+        fail([...path, key], 'required');
+      const kept = rule(field, [...path, key]);
+      if (kept !== undefined || Object.hasOwn(input, key)) output[key] = kept;
+    }
+    return output;
+  };
 }
 
-const usage =
-  'inputTokens:N,outputTokens:N,totalTokens:N,cachedInputTokens?N,cacheWriteTokens?N,reasoningTokens?N,cost?N,pricesAsOf?s,estimated?b';
+const array =
+  (rule: Rule): Rule =>
+  (value, path) =>
+    Array.isArray(value)
+      ? value.map((item, i) => rule(item, [...path, String(i)]))
+      : fail(path, 'expected array');
 
-/** The nested objects' fields, by kind: a usage, an error, a track of a comparison. */
-const objects: Record<string, string> = {
-  U: usage,
-  E: 'code:e,message:s,retryable?b,status?i,retryAfterMs?N,dialect?s,providerCode?s,requestId?s,providerMessage?s,limit?s',
-  C: 'track:s,timeToFirstTokenMs?n,totalMs:n,tokensPerSecond:n,tokens:n,text:s,usage?U,cost?n,finishReason?r,error?s',
-};
+const recordOf =
+  (rule: Rule): Rule =>
+  (value, path) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return fail(path, 'expected object');
+    const output: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) output[key] = rule(item, [...path, key]);
+    return output;
+  };
 
 const finishReasons = [
   'stop',
@@ -71,93 +99,110 @@ const finishReasons = [
   'other',
 ];
 
-/** A field: its name, its kind, whether it may be absent. */
-type Field = [name: string, kind: string, optional: boolean];
-
-const fields = (spec: string): Field[] =>
-  spec.split(',').map((field) => {
-    const [name, mark, kind] = field.split(/([:?])/) as [string, string, string];
-    return [name, kind, mark === '?'];
-  });
-
-/** The shapes by event type, and the nested objects' by kind: read once, when first needed. */
-let parsed: Record<string, Field[]> | undefined;
-const shapes = (): Record<string, Field[]> =>
-  (parsed ??= Object.fromEntries([
-    ...eventLines().map((line) => {
-      const [type, spec] = line.split(' ') as [string, string];
-      return [type, fields(`track?s,seq?c,${spec}`)];
-    }),
-    ...Object.entries(objects).map(([kind, spec]) => [kind, fields(spec)]),
-  ]));
+// Built once, and only by a bundle that reads the dialect (pure, so a bundle that never calls
+// validateWireEvent drops it).
+const shapes = /* @__PURE__ */ shapesOf();
 
 /** The event types of the dialect; others are skipped by the decoder. */
-export const wireEventTypes: ReadonlySet<string> = /* @__PURE__ */ eventTypes();
+export const wireEventTypes: ReadonlySet<string> = /* @__PURE__ */ new Set(Object.keys(shapes));
 
-function eventTypes(): ReadonlySet<string> {
-  return new Set(eventLines().map((line) => line.split(' ')[0]!));
-}
-
-const fail = (path: string[], message: string): never => {
-  throw new WireEventIssue(path, message);
-};
-
-const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
-
-/** The scalar kinds: a test, and what the issue says was expected (a list: one of its values). */
-const scalars: Record<string, [(v: unknown) => boolean, string | readonly string[]]> = {
-  s: [(v) => typeof v === 'string', 'string'],
-  S: [(v) => typeof v === 'string' && v.length > 0, 'non-empty string'],
-  z: [(v) => v === null || typeof v === 'string', 'string or null'],
-  n: [isNumber, 'number'],
-  N: [(v) => isNumber(v) && v >= 0, 'number >= 0'],
-  i: [Number.isSafeInteger, 'integer'],
-  c: [isCount, 'integer >= 0'],
-  b: [(v) => typeof v === 'boolean', 'boolean'],
-  r: [(v) => finishReasons.includes(v as string), finishReasons],
-  e: [(v) => (rxllmErrorCodes as readonly unknown[]).includes(v), rxllmErrorCodes],
-};
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Checks `value` as a `kind` and returns what to keep of it; throws a {@link WireEventIssue}. */
-function check(kind: string, value: unknown, path: string[]): unknown {
-  if (kind === 'a') return value;
-  const scalar = scalars[kind];
-  if (scalar) {
-    const [valid, expected] = scalar;
-    if (valid(value)) return value;
-    fail(path, `expected ${typeof expected === 'string' ? expected : `one of ${expected.join(', ')}`}`);
-  }
-  if (kind === 'T') {
-    if (!Array.isArray(value)) return fail(path, 'expected array');
-    return value.map((item, i) => check('C', item, [...path, String(i)]));
-  }
-  if (!isObject(value)) return fail(path, 'expected object');
-  if (kind === 'R') {
-    const output: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) output[key] = check('n', item, [...path, key]);
-    return output;
-  }
-  return checkObject(shapes()[kind]!, value, path, {});
-}
-
-/** Keeps the fields of `input` that `shape` names, each checked; `output` may hold some already. */
-function checkObject(
-  shape: Field[],
-  input: Record<string, unknown>,
-  path: string[],
-  output: Record<string, unknown>,
-): Record<string, unknown> {
-  if (!isObject(input)) return fail(path, 'expected object');
-  for (const [key, kind, optional] of shape) {
-    const field = input[key];
-    const at = [...path, key];
-    if (field !== undefined) output[key] = check(kind, field, at);
-    else if (!optional) fail(at, 'required');
-    else if (Object.hasOwn(input, key)) output[key] = undefined;
-  }
-  return output;
+function shapesOf(): Record<string, Shape> {
+  const meta: Shape = { track: optional(string), seq: optional(count) };
+  const choice: Shape = { choice: optional(count) };
+  const usage: Shape = {
+    inputTokens: nonNegative,
+    outputTokens: nonNegative,
+    totalTokens: nonNegative,
+    cachedInputTokens: optional(nonNegative),
+    cacheWriteTokens: optional(nonNegative),
+    reasoningTokens: optional(nonNegative),
+    cost: optional(nonNegative),
+    pricesAsOf: optional(string),
+    estimated: optional(boolean),
+  };
+  const error: Shape = {
+    code: oneOf(rxllmErrorCodes),
+    message: string,
+    retryable: optional(boolean),
+    status: optional(integer),
+    retryAfterMs: optional(nonNegative),
+    dialect: optional(string),
+    providerCode: optional(string),
+    requestId: optional(string),
+    providerMessage: optional(string),
+    limit: optional(string),
+  };
+  const trackComparison: Shape = {
+    track: string,
+    timeToFirstTokenMs: optional(number),
+    totalMs: number,
+    tokensPerSecond: number,
+    tokens: number,
+    text: string,
+    usage: optional(object(usage)),
+    cost: optional(number),
+    finishReason: optional(oneOf(finishReasons)),
+    error: optional(string),
+  };
+  const event = (type: string, fields: Shape): Shape => ({ type: oneOf([type]), ...meta, ...fields });
+  return {
+    start: event('start', {
+      id: optional(string),
+      provider: optional(string),
+      model: optional(string),
+      created: optional(number),
+    }),
+    text: event('text', { ...choice, text: nonEmptyString }),
+    reasoning: event('reasoning', {
+      ...choice,
+      text: string,
+      signature: optional(string),
+      redacted: optional(string),
+      itemId: optional(string),
+    }),
+    refusal: event('refusal', { ...choice, text: nonEmptyString }),
+    'tool-call-start': event('tool-call-start', { ...choice, id: string, name: string, index: count }),
+    'tool-call-delta': event('tool-call-delta', { ...choice, id: string, index: count, argsText: string }),
+    'tool-call': event('tool-call', {
+      ...choice,
+      id: string,
+      name: string,
+      index: count,
+      args: anything,
+      argsText: string,
+      incomplete: optional(boolean),
+    }),
+    'tool-result': event('tool-result', {
+      id: string,
+      name: string,
+      result: anything,
+      error: optional(string),
+      denied: optional(boolean),
+      preliminary: optional(boolean),
+      durationMs: nonNegative,
+    }),
+    usage: event('usage', { ...usage, step: optional(count) }),
+    'step-start': event('step-start', { step: count, model: optional(string), provider: optional(string) }),
+    'step-finish': event('step-finish', {
+      step: count,
+      usage: optional(object(usage)),
+      finishReason: optional(oneOf(finishReasons)),
+    }),
+    'usage-total': event('usage-total', usage),
+    finish: event('finish', { ...choice, reason: oneOf(finishReasons), rawReason: optional(stringOrNull) }),
+    reset: event('reset', { reason: string }),
+    error: event('error', { error: object(error), fatal: optional(boolean) }),
+    progress: event('progress', {
+      tokens: number,
+      characters: number,
+      elapsedMs: number,
+      timeToFirstTokenMs: optional(number),
+      tokensPerSecond: number,
+    }),
+    comparison: event('comparison', {
+      tracks: array(object(trackComparison)),
+      similarity: recordOf(number),
+      similarityMeasure: string,
+    }),
+  };
 }
