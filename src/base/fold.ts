@@ -229,7 +229,7 @@ export function trackOf(state: MessageState, key: string): TrackState {
  * `record[key] = value` as an own property even for `__proto__`, whose plain assignment would
  * replace the record's prototype instead (what `JSON.parse` does too).
  */
-export function define(record: Record<string, TrackState>, key: string, value: TrackState): void {
+export function define<T>(record: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__')
     Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
   else record[key] = value;

@@ -1,6 +1,7 @@
 import type { RxllmEvent } from './events';
 import {
   defaultTrack,
+  define,
   foldEvent,
   hasContent,
   sumUsage,
@@ -112,12 +113,7 @@ export class MessageAccumulator {
     const tracks: Record<string, Message> = {};
     for (const name of names) {
       // An own property even for a track named `__proto__` (a plain assignment would set the prototype).
-      Object.defineProperty(tracks, name, {
-        value: messageOf(this.#state.tracks[name]),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      define(tracks, name, messageOf(this.#state.tracks[name]));
     }
     const answer = this.#state.tracks[answerTrack(this.#state.tracks, names)];
     const message = messageOf(answer);
