@@ -206,7 +206,8 @@ function ownState(state: MessageState, owned: boolean): Mutable<MessageState> {
   };
 }
 
-function withEntry(
+/** A copy of `tracks` with `track` at `key`. Internal, shared with messageReducer. */
+export function withEntry(
   tracks: Readonly<Record<string, TrackState>>,
   key: string,
   track: TrackState,
