@@ -152,16 +152,13 @@ export const emptyTrack: TrackState = {
  */
 export function foldEvent(state: MessageState, event: RxllmEvent, owned: boolean): MessageState {
   switch (event.type) {
-    case 'comparison': {
-      const next = ownState(state, owned);
-      next.status = 'streaming';
-      next.comparison = event;
-      return next;
-    }
+    case 'comparison':
     case 'usage-total': {
+      // Metadata of the whole stream, not of a track.
       const next = ownState(state, owned);
       next.status = 'streaming';
-      next.usage = usageOf(event);
+      if (event.type === 'comparison') next.comparison = event;
+      else next.usage = usageOf(event);
       return next;
     }
     case 'progress': {
