@@ -2,6 +2,7 @@ import type { RxllmEvent } from './events';
 import {
   defaultTrack,
   define,
+  emptyTrack,
   foldEvent,
   hasContent,
   sumUsage,
@@ -132,10 +133,8 @@ function answerTrack(tracks: Readonly<Record<string, TrackState>>, names: string
   return standing ?? names.find((name) => hasContent(tracks[name]!)) ?? names[0]!;
 }
 
-function messageOf(track: TrackState | undefined): Message {
-  if (track === undefined) {
-    return { text: '', reasoning: '', refusal: '', toolCalls: [], usage: null, finishReason: null };
-  }
+/** A track's message; no track (nothing arrived) is the empty track's: empty text, no usage. */
+function messageOf(track: TrackState = emptyTrack): Message {
   const message: Message = {
     text: track.text,
     reasoning: track.reasoning,
