@@ -597,8 +597,9 @@ function choiceFrom(content: Content, index: number): Mutable<ChoiceState> {
   };
 }
 
+/** Choice `index` before its first event: the empty track's content. */
 function emptyChoice(index: number): ChoiceState {
-  return { index, text: '', reasoning: '', refusal: '', toolCalls: noToolCalls, finishReason: null };
+  return choiceFrom(emptyTrack, index);
 }
 
 /** Whether a track shows anything: text, reasoning, refusal or a tool call. */
