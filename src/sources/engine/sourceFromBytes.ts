@@ -1,4 +1,4 @@
-import { Observable, type Subscribable } from 'rxjs';
+import { Observable, type Subscribable, type Unsubscribable } from 'rxjs';
 import type { RxllmEvent } from '../../base/events';
 import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
 import { resolveLimits, type StreamLimits } from '../../base/limits';
@@ -77,9 +77,9 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const partialMode = decoderOptions?.partial ?? 'full';
     const accumulator = partialMode === 'none' ? undefined : new MessageAccumulator();
     let seq = 0;
-    // Closes the input being read (cancels the body's reader, returns the iterator, unsubscribes
-    // from the Observable), settling a pending read at once; set by the reader that opened it.
-    let stopInput: (() => void) | undefined;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let iterator: AsyncIterator<Uint8Array | string> | undefined;
+    let inputSubscription: Unsubscribable | undefined;
 
     // Events delivered but not yet folded into the accumulator: folded once the chunk that
     // carried them has been decoded (and before a failure's `partial` is taken, so it holds every
@@ -155,15 +155,21 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         }
         foldUnfolded();
         if (decoder.ended()) {
-          // The terminal message arrived: what follows is ignored, so it is not read either (the
-          // input is closed without aborting the request: it succeeded, only its tail is unwanted).
-          stopInput?.();
+          // The terminal message arrived: what follows is ignored, so it is not read either.
+          stopReading();
           break;
         }
       }
       drained = true;
       decoder.end();
       subscriber.complete();
+    };
+
+    /** Closes the input without aborting the request: it succeeded, only its tail is unwanted. */
+    const stopReading = (): void => {
+      if (reader) reader.cancel().catch(ignore);
+      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+      inputSubscription?.unsubscribe();
     };
 
     const run = async (): Promise<void> => {
@@ -179,14 +185,14 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           if (body.locked) throw usedInput(name);
           throw error;
         }
-        stopInput = () => void bodyReader.cancel().catch(ignore);
+        reader = bodyReader;
         return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
       };
 
       const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
-        const iterator = iterable[Symbol.asyncIterator]();
-        stopInput = () => returnIterator(iterator);
-        return readAll(() => iterator.next());
+        const iterableIterator = iterable[Symbol.asyncIterator]();
+        iterator = iterableIterator;
+        return readAll(() => iterableIterator.next());
       };
 
       /** Reads an array of chunks, as a body whose chunks are all there. */
@@ -210,7 +216,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           if (item) queue.push(item);
           wake?.();
         };
-        const subscription = input.subscribe({
+        inputSubscription = input.subscribe({
           next: (value) => arrive({ value, done: false }),
           error: (error: unknown) => {
             failure = { error };
@@ -218,7 +224,6 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           },
           complete: () => arrive({ value: undefined, done: true }),
         });
-        stopInput = () => subscription.unsubscribe();
         return readAll(async () => {
           while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
           if (at === queue.length) throw failure!.error;
@@ -230,8 +235,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
 
       const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
         if (!body || body.locked) return '';
-        const reader = body.getReader();
-        stopInput = () => void reader.cancel().catch(ignore);
+        reader = body.getReader();
         const text = new TextDecoder();
         let out = '';
         try {
@@ -240,7 +244,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
             if (chunk.done) return out + text.decode();
             out += text.decode(chunk.value, { stream: true });
           }
-          stopInput();
+          void reader.cancel().catch(ignore);
         } catch {
           // A body cut short still leaves the status to report.
         }
@@ -340,7 +344,9 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       controller?.abort(unsubscribed);
       // Cancelling the reader closes the connection even when no signal reaches the request
       // (a Response passed in directly), and settles a pending read at once.
-      stopInput?.();
+      if (reader) reader.cancel().catch(ignore);
+      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+      inputSubscription?.unsubscribe();
     };
   });
 }
@@ -426,12 +432,10 @@ export function assertStreamInput(input: unknown, name: string): asserts input i
 function release(source: ByteStream): void {
   const body = isResponse(source) ? source.body : isReadableStream(source) ? source : null;
   if (body && !body.locked) body.cancel().catch(ignore);
-  else if (!body && isAsyncIterable(source)) returnIterator(source[Symbol.asyncIterator]());
-}
-
-/** Ends an iterator early, if it can be: its `return` (a generator's `finally` runs). */
-function returnIterator(iterator: AsyncIterator<unknown>): void {
-  if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
+  else if (!body && isAsyncIterable(source)) {
+    const iterator = source[Symbol.asyncIterator]();
+    if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
+  }
 }
 
 /** Where a source's failure happened: making the request, reading the body, decoding it. */
