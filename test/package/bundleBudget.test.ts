@@ -41,20 +41,32 @@ describe('bundle budgets', () => {
 
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
-  /** Minified and gzipped size of `code` (an app's imports) bundled against the built package. */
-  const gzipped = async (code: string): Promise<{ min: number; gz: number; raw: number; text: string }> => {
-    const result = await build({
-      stdin: { contents: code, resolveDir: app, loader: 'js' },
+  const rxjsImports = /import\s*\{[^}]*\}\s*from\s*"rxjs";?/g;
+
+  /**
+   * Bundles `code` for the browser as an app's build would (minified, rxjs left external):
+   * against the built package (`from: 'package'`, plain JS) or against src/ (`from: 'source'`).
+   */
+  const bundle = (code: string, from: 'package' | 'source', metafile = false) =>
+    build({
+      stdin:
+        from === 'package'
+          ? { contents: code, resolveDir: app, loader: 'js' }
+          : { contents: code, resolveDir: join(root, 'src'), loader: 'ts' },
       bundle: true,
       minify: true,
       platform: 'browser',
       format: 'esm',
       write: false,
+      metafile,
       external: ['rxjs'],
       logLevel: 'silent',
     });
+
+  /** Minified and gzipped size of `code` (an app's imports) bundled against the built package. */
+  const gzipped = async (code: string): Promise<{ min: number; gz: number; raw: number; text: string }> => {
+    const result = await bundle(code, 'package');
     const text = Buffer.from(result.outputFiles[0]!.contents).toString();
-    const rxjsImports = /import\s*\{[^}]*\}\s*from\s*"rxjs";?/g;
     const own = text.replace(rxjsImports, '');
     // Every import left is of rxjs: nothing else was kept out of the measure.
     expect(own).not.toMatch(/(?:^|[;}])\s*import\s*[{*\w"]/);
@@ -68,17 +80,7 @@ describe('bundle budgets', () => {
 
   /** The modules (paths relative to the repo) that `code`, importing from src/, bundles. */
   const modules = async (code: string): Promise<string[]> => {
-    const result = await build({
-      stdin: { contents: code, resolveDir: join(root, 'src'), loader: 'ts' },
-      bundle: true,
-      minify: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      external: ['rxjs'],
-      logLevel: 'silent',
-    });
+    const result = await bundle(code, 'source', true);
     const output = Object.values((result.metafile as Metafile).outputs)[0]!;
     // Only modules that put code in the bundle: an import kept for its types puts none.
     return Object.entries(output.inputs)
@@ -88,18 +90,9 @@ describe('bundle budgets', () => {
 
   /** Minified size of `code` bundled from src/, the rxjs imports left out as `gzipped` does. */
   const minifiedFromSource = async (code: string): Promise<number> => {
-    const result = await build({
-      stdin: { contents: code, resolveDir: join(root, 'src'), loader: 'ts' },
-      bundle: true,
-      minify: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      external: ['rxjs'],
-      logLevel: 'silent',
-    });
+    const result = await bundle(code, 'source');
     const text = Buffer.from(result.outputFiles[0]!.contents).toString();
-    return Buffer.byteLength(text.replace(/import\s*\{[^}]*\}\s*from\s*"rxjs";?/g, ''));
+    return Buffer.byteLength(text.replace(rxjsImports, ''));
   };
 
   const dialectsIn = (paths: string[]): string[] =>
