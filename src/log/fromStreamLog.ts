@@ -98,24 +98,23 @@ export function fromStreamLogEntries(
           );
           return;
         }
-        let seq = read.first;
-        const deliver = (event: RxllmEvent): void => {
-          if (seq >= next && !subscriber.closed) {
-            subscriber.next({ seq, event });
-            next = seq + 1;
-          }
-          seq++;
-        };
         if (batches !== undefined) {
-          // A batch at a time, each in one parse (the first may start before `next`).
+          // A batch at a time, each in one pass (the first may start before `next`).
+          let seq = read.first;
           for (let b = 0; b < batches.length && !subscriber.closed; b++) {
             const events = decodeBatch(batches[b]!, seq);
-            for (let i = 0; i < events.length; i++) deliver(events[i]!);
+            for (let i = Math.max(0, next - seq); i < events.length && !subscriber.closed; i++) {
+              next = seq + i + 1;
+              subscriber.next({ seq: seq + i, event: events[i]! });
+            }
+            seq += events.length;
           }
         } else {
-          for (let i = Math.max(0, next - seq); i < count && !subscriber.closed; i++) {
-            seq = read.first + i;
-            deliver(decodeEvent(read.entries[i]!, seq));
+          for (let i = Math.max(0, next - read.first); i < count && !subscriber.closed; i++) {
+            const seq = read.first + i;
+            const event = decodeEvent(read.entries[i]!, seq);
+            next = seq + 1;
+            subscriber.next({ seq, event });
           }
         }
         if (read.end !== undefined) {
