@@ -259,7 +259,9 @@ function assistantStreamContender(): Contender {
   });
   // Readers are on another instance: their own store and connection.
   const readerConnection = client();
-  const readerContext = createAssistantStreamContext({ store: createIoredisResumableStreamStore(readerConnection) });
+  const readerContext = createAssistantStreamContext({
+    store: createIoredisResumableStreamStore(readerConnection),
+  });
   const encoder = new TextEncoder();
   return {
     name: `assistant-stream ${version('assistant-stream')}`,

@@ -20,6 +20,30 @@ describe('decodeBatch', () => {
     expect(error).toMatchObject({ message: 'boom', code: 'rate-limit', retryAfterMs: 5 });
   });
 
+  it('undoes every JSON escape by hand as JSON.parse does, and leaves malformed lines to JSON.parse', () => {
+    const texts = [
+      '\\',
+      '"',
+      '/',
+      '\b\f\n\r\t',
+      '\u0000\u001f',
+      'é\u2028😀',
+      'a\\nb',
+      '\\"',
+      'x'.repeat(40) + '\n',
+    ];
+    const batch = texts.map((text, i) => encodeEvent({ type: 'text', text, seq: i }, i)).join('\n');
+    expect(decodeBatch(batch, 0)).toEqual(texts.map((text, seq) => ({ type: 'text', text, seq })));
+    // Escapes JSON.stringify does not write, but a JSON string may hold.
+    expect(decodeBatch('"\\/\\u00e9\\u00E9"', 3)).toEqual([{ type: 'text', text: '/éé', seq: 3 }]);
+    // Malformed: a bad escape, a short \u, an unescaped quote, a raw control character, an escaped
+    // closing quote. Each fails as JSON.parse of the line does.
+    for (const line of ['"a\\x"', '"\\u12"', '"a\\"b"c"', '"a\tb\\n"', '"a\\"']) {
+      expect(() => JSON.parse(line) as unknown).toThrow(SyntaxError);
+      expect(() => decodeBatch(`"ok"\n${line}`, 0)).toThrow(SyntaxError);
+    }
+  });
+
   it('a line that is not one JSON value fails as decoding it alone would, not as extra events', () => {
     expect(() => decodeBatch('{"type":"text","text":"a"}\n1,2', 0)).toThrow(SyntaxError);
     expect(() => decodeBatch('{"type":"text","text":"a"}\n', 0)).toThrow(SyntaxError);
