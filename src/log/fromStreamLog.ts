@@ -1,7 +1,7 @@
 import { Observable, map } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
-import { decodeBatch, decodeEvent, reviveError } from './streamLogCodec';
+import { decodeEvent, reviveError, visitBatch } from './streamLogCodec';
 import type { StreamLogStore } from './StreamLogStore';
 
 /** Options of {@link fromStreamLog}. */
@@ -99,15 +99,17 @@ export function fromStreamLogEntries(
           return;
         }
         if (batches !== undefined) {
-          // A batch at a time, each in one pass (the first may start before `next`).
+          // A batch at a time, each decoded as it is delivered (the first may start before `next`).
           let seq = read.first;
+          const visit = (at: number, event: RxllmEvent): boolean => {
+            next = at + 1;
+            subscriber.next({ seq: at, event });
+            return !subscriber.closed;
+          };
           for (let b = 0; b < batches.length && !subscriber.closed; b++) {
-            const events = decodeBatch(batches[b]!, seq);
-            for (let i = Math.max(0, next - seq); i < events.length && !subscriber.closed; i++) {
-              next = seq + i + 1;
-              subscriber.next({ seq: seq + i, event: events[i]! });
-            }
-            seq += events.length;
+            const entries = visitBatch(batches[b]!, seq, next, visit);
+            if (entries === -1) break;
+            seq += entries;
           }
         } else {
           for (let i = Math.max(0, next - read.first); i < count && !subscriber.closed; i++) {
