@@ -510,7 +510,7 @@ const row = (figure: string, pick: (r: Result) => string, target = '', verdict =
 
 const lines = [
   '',
-  '## Resumable streams: rxllm Redis log vs resumable-stream',
+  '## Resumable streams: rxllm Redis log vs resumable-stream and assistant-stream',
   '',
   `\`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round((Date.now() - started) / 1000)} s.`,
   '',
