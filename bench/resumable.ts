@@ -43,6 +43,8 @@ const pacedTokens = 1_000;
 const tokenIntervalMs = 20;
 const tokensPerTick = 4;
 const catchUpTokens = quick ? 20_000 : 100_000;
+/** Late readers per round (each a new reader from the start), raw reads interleaved with them. */
+const catchUpReads = quick ? 3 : 7;
 const idleStreams = quick ? 20 : 100;
 const idleTokens = 1_000;
 
@@ -404,24 +406,33 @@ async function catchUp(contender: Contender, result: Result, rxllmRaw: boolean):
       if (lines !== catchUpTokens) throw new Error(`raw read ${lines} of ${catchUpTokens}`);
       return ms;
     };
-    // Raw reads just before and just after the reader, so that a ratio compares like moments.
-    const rawBefore = await rawRead(false);
-    const parseBefore = await rawRead(true);
-    const start = performance.now();
-    await contender.read(id, catchUpTokens);
-    const catchUpMs = performance.now() - start;
-    const raw = (rawBefore + (await rawRead(false))) / 2;
-    const rawParse = (parseBefore + (await rawRead(true))) / 2;
+    // Late readers and raw reads interleaved, several of each, so that a ratio compares like
+    // moments of a shared machine: the medians of each, per round.
+    const raws: number[] = [];
+    const parses: number[] = [];
+    const reads: number[] = [];
+    for (let k = 0; k < catchUpReads; k++) {
+      raws.push(await rawRead(false));
+      parses.push(await rawRead(true));
+      const start = performance.now();
+      await contender.read(id, catchUpTokens);
+      reads.push(performance.now() - start);
+    }
+    const catchUpMs = median(reads);
     result.catchUpMs.push(catchUpMs);
-    result.rawMs.push(raw);
-    result.rawParseMs.push(rawParse);
-    result.overRaw.push(catchUpMs / raw);
-    result.overRawParse.push(catchUpMs / rawParse);
+    result.rawMs.push(median(raws));
+    result.rawParseMs.push(median(parses));
+    result.overRaw.push(catchUpMs / median(raws));
+    result.overRawParse.push(catchUpMs / median(parses));
   } else {
     await (contender.stored?.(id, catchUpTokens) ?? sleep(500));
-    const start = performance.now();
-    await contender.read(id, catchUpTokens);
-    result.catchUpMs.push(performance.now() - start);
+    const reads: number[] = [];
+    for (let k = 0; k < catchUpReads; k++) {
+      const start = performance.now();
+      await contender.read(id, catchUpTokens);
+      reads.push(performance.now() - start);
+    }
+    result.catchUpMs.push(median(reads));
   }
   producer.end();
   await producer.done;
@@ -517,7 +528,7 @@ const lines = [
   `- Versions: node ${process.version}, redis-server ${/v=([\d.]+)/.exec(execFileSync('/usr/bin/redis-server', ['--version']).toString())?.[1]}, ioredis ${version('ioredis')}, resumable-stream ${version('resumable-stream')}, assistant-stream ${version('assistant-stream')} (\`assistant-stream/resumable\` on its ioredis store). One local redis-server, no persistence; every contender uses ioredis clients.`,
   `- Workload: ${fmt(pacedTokens, 0)} text tokens at 200 tokens/s (${tokensPerTick} every ${tokenIntervalMs} ms); rxllm records events (\`batchMs\` 20, the default, and 100), resumable-stream and assistant-stream carry each token's SSE frame (\`data: <event JSON>\`) as one chunk. A run ends when the producer's last write has landed, awaited through each package's own hook (rxllm's \`waitUntil\` option, the others' \`waitUntil\`), so no poll of Redis by the bench is counted. "With a reader": a reader on its own connections (another instance) attaches at the start and reads to the end. ${rounds} round(s), medians with the range over rounds.`,
   `- Commands: "sent" is what the clients sent (counted at ioredis \`sendCommand\`); "server" is \`INFO commandstats\`, which also counts what a Lua script runs inside one command (an rxllm write is one \`EVALSHA\` running \`XREVRANGE\`, \`XADD\` and the lease's \`SET\` and \`PEXPIRE\`s). CPU is the producer process's (user + system, the Redis client included) over the producer-alone run, less the CPU of the same pacing loop without a stream.`,
-  `- Catch-up: a reader attaches to a live stream of ${fmt(catchUpTokens, 0)} tokens (written in bursts of 100) and reads it to its current end, counting what arrives (rxllm: every event decoded and delivered with its seq; the others: the frames as text); raw is one \`XRANGE - +\` of the same rxllm log with the batches split into lines (no decoding). Memory: ${idleStreams} live streams of ${fmt(idleTokens, 0)} tokens, idle (no writes, not ended), Redis \`used_memory\` and this process's heap after GC, per stream.`,
+  `- Catch-up: a reader attaches to a live stream of ${fmt(catchUpTokens, 0)} tokens (written in bursts of 100) and reads it to its current end, counting what arrives (${catchUpReads} late readers per round, one after another, each interleaved with the raw reads; per round the median of each and their ratio) (rxllm: every event decoded and delivered with its seq; the others: the frames as text); raw is one \`XRANGE - +\` of the same rxllm log with the batches split into lines (no decoding). Memory: ${idleStreams} live streams of ${fmt(idleTokens, 0)} tokens, idle (no writes, not ended), Redis \`used_memory\` and this process's heap after GC, per stream.`,
   '',
   '| figure | rxllm (batchMs 20) | rxllm (batchMs 100) | resumable-stream | assistant-stream | target | |',
   '| --- | ---: | ---: | ---: | ---: | --- | --- |',
