@@ -558,7 +558,7 @@ const lines = [
   row(`late reader catch-up, ${fmt(catchUpTokens, 0)} tokens (ms)`, (r) => range(r.catchUpMs)),
   row('raw `XRANGE` of the same log (ms)', (r) => (r.rawMs.length > 0 ? range(r.rawMs) : '')),
   row(
-    'catch-up over raw (per round, raw read just before and after)',
+    'catch-up over raw (per round: median of its late readers over median of its raw reads)',
     (r) => (r.overRaw.length > 0 ? `${range(r.overRaw, 2)}×` : ''),
     '≤ 2×',
     met(median(rx.overRaw) <= 2),
