@@ -21,8 +21,10 @@ import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import Redis from 'ioredis';
-import { Subject, firstValueFrom, take, toArray } from 'rxjs';
+import { Subject } from 'rxjs';
 import { createResumableStreamContext } from 'resumable-stream/ioredis';
+import { createResumableStreamContext as createAssistantStreamContext } from 'assistant-stream/resumable';
+import { createIoredisResumableStreamStore } from 'assistant-stream/resumable/ioredis';
 import type { RxllmEvent } from '../src/base/events';
 import { createRedisStreamLog } from '../src/log/createRedisStreamLog';
 import { fromStreamLogEntries } from '../src/log/fromStreamLog';
@@ -41,15 +43,20 @@ const pacedTokens = 1_000;
 const tokenIntervalMs = 20;
 const tokensPerTick = 4;
 const catchUpTokens = quick ? 20_000 : 100_000;
+/** Late readers per round (each a new reader from the start), raw reads interleaved with them. */
+const catchUpReads = quick ? 3 : 7;
 const idleStreams = quick ? 20 : 100;
 const idleTokens = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // Counting what the clients send: every ioredis connection of this process goes through here.
 let sent = 0;
+/** `--trace`: print each command the clients send (what the counts are made of). */
+const trace = args.includes('--trace');
 const sendCommand = Redis.prototype.sendCommand;
 Redis.prototype.sendCommand = function (this: Redis, ...rest: Parameters<typeof sendCommand>) {
   sent++;
+  if (trace) process.stderr.write(`  > ${rest[0].name} ${String(rest[0].args[0] ?? '').slice(0, 60)}\n`);
   return sendCommand.apply(this, rest);
 } as typeof sendCommand;
 
@@ -93,6 +100,8 @@ interface Contender {
   produce(id: string, count: number, paced: boolean): { done: Promise<void>; end(): void };
   /** Reads the stream from its start until `count` tokens arrived. */
   read(id: string, count: number): Promise<void>;
+  /** Resolves once `count` tokens of `id` are stored (when the bench cannot see it otherwise). */
+  stored?(id: string, count: number): Promise<void>;
   close(): void;
 }
 
@@ -112,8 +121,12 @@ function rxllmContender(batchMs: number): Contender {
     name: `rxllm (batchMs ${batchMs})`,
     produce(id, count, paced) {
       const source = new Subject<RxllmEvent>();
+      // Done once the log is terminalized: the end's write resolved (no poll of Redis).
+      let stored!: Promise<void>;
       const recorded = new Promise<void>((resolve, reject) =>
-        source.pipe(recordStream(log, id, { batchMs })).subscribe({ complete: resolve, error: reject }),
+        source
+          .pipe(recordStream(log, id, { batchMs, waitUntil: (written) => (stored = written) }))
+          .subscribe({ complete: resolve, error: reject }),
       );
       let endNow!: () => void;
       const ended = new Promise<void>((resolve) => (endNow = resolve));
@@ -122,15 +135,28 @@ function rxllmContender(batchMs: number): Contender {
         await ended;
         source.complete();
         await recorded;
-        while ((await log.state(id)) !== 'ended') await sleep(2);
+        await stored;
       })();
       return { done, end: endNow };
     },
     async read(id, count) {
       // Attach once the producer has opened the stream (resumable-stream's reader waits the same way).
       while ((await log.state(id)) === 'unknown') await sleep(2);
-      const entries = await firstValueFrom(fromStreamLogEntries(log, id).pipe(take(count), toArray()));
-      if (entries.length !== count) throw new Error(`rxllm read ${entries.length} of ${count}`);
+      // Every event decoded and delivered with its seq, counted as it arrives (as an SSE response
+      // writes and drops it; resumable-stream's reader below counts its frames the same way).
+      await new Promise<void>((resolve, reject) => {
+        let read = 0;
+        const subscription = fromStreamLogEntries(log, id).subscribe({
+          next() {
+            if (++read === count) {
+              subscription.unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => reject(new Error(`rxllm read ${read} of ${count}`)),
+        });
+      });
     },
     close() {
       log.close();
@@ -142,7 +168,14 @@ function rxllmContender(batchMs: number): Contender {
 function resumableStreamContender(): Contender {
   const publisher = client();
   const subscriber = client();
-  const context = createResumableStreamContext({ waitUntil: null, publisher, subscriber });
+  // Its own hook for the end of the producer's writes (sentinel DONE, unsubscribe), handed to each
+  // producer in the order they started: the bench waits on it instead of polling Redis.
+  const finished: ((promise: Promise<unknown>) => void)[] = [];
+  const context = createResumableStreamContext({
+    waitUntil: (promise) => finished.shift()?.(promise),
+    publisher,
+    subscriber,
+  });
   // Readers are on another instance: their own context and connections.
   const readerPublisher = client();
   const readerSubscriber = client();
@@ -164,6 +197,8 @@ function resumableStreamContender(): Contender {
       });
       let endNow!: () => void;
       const ended = new Promise<void>((resolve) => (endNow = resolve));
+      let stored!: Promise<unknown>;
+      finished.push((promise) => (stored = promise));
       const done = (async () => {
         const stream = await context.createNewResumableStream(id, () => source);
         // The producer's own response reads what it makes, as an HTTP response would.
@@ -175,7 +210,7 @@ function resumableStreamContender(): Contender {
         await ended;
         close();
         await reading;
-        while ((await context.hasExistingStream(id)) !== 'DONE') await sleep(2);
+        await stored;
       })();
       return { done, end: endNow };
     },
@@ -197,6 +232,91 @@ function resumableStreamContender(): Contender {
     close() {
       for (const connection of [publisher, subscriber, readerPublisher, readerSubscriber])
         connection.disconnect();
+    },
+  };
+}
+
+const version = (name: string) =>
+  (
+    JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+
+/**
+ * assistant-ui's `assistant-stream/resumable` on its ioredis store: the producer appends every chunk
+ * to a Redis Stream (a `GET` of the stream's meta and one script per chunk) and finalizes it; every
+ * response, the producer's own included, reads the stream back from Redis (`XRANGE`, polled every
+ * 100 ms at the live end).
+ */
+function assistantStreamContender(): Contender {
+  const connection = client();
+  const finished: ((promise: Promise<unknown>) => void)[] = [];
+  /** Chunks appended per stream (its `onAppend` hook runs after each append resolved). */
+  const appended = new Map<string, number>();
+  const context = createAssistantStreamContext({
+    store: createIoredisResumableStreamStore(connection),
+    waitUntil: (promise) => finished.shift()?.(promise),
+    onAppend: (id) => appended.set(id, (appended.get(id) ?? 0) + 1),
+  });
+  // Readers are on another instance: their own store and connection.
+  const readerConnection = client();
+  const readerContext = createAssistantStreamContext({
+    store: createIoredisResumableStreamStore(readerConnection),
+  });
+  const encoder = new TextEncoder();
+  return {
+    name: `assistant-stream ${version('assistant-stream')}`,
+    produce(id, count, paced) {
+      let push!: (chunk: Uint8Array) => void;
+      let close!: () => void;
+      const source = new ReadableStream<Uint8Array>({
+        start(controller) {
+          push = (chunk) => controller.enqueue(chunk);
+          close = () => controller.close();
+        },
+      });
+      let endNow!: () => void;
+      const ended = new Promise<void>((resolve) => (endNow = resolve));
+      let stored!: Promise<unknown>;
+      finished.push((promise) => (stored = promise));
+      const done = (async () => {
+        // run() elects this call the producer, starts the task that appends each chunk, and returns
+        // the producer's own response, which reads the stream back from the store.
+        const response = await context.run(id, () => source);
+        const reading = (async () => {
+          const reader = response.getReader();
+          while (!(await reader.read()).done);
+        })();
+        await drive(count, paced, (i) => push(encoder.encode(frameOf(i))));
+        await ended;
+        close();
+        await reading;
+        await stored;
+      })();
+      return { done, end: endNow };
+    },
+    async read(id, count) {
+      let stream: ReadableStream<Uint8Array> | null;
+      while (!(stream = await readerContext.resume(id))) await sleep(2);
+      const reader = stream.getReader();
+      const decoder = new TextDecoder();
+      let frames = 0;
+      while (frames < count) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        frames += decoder.decode(value, { stream: true }).split('\n\n').length - 1;
+      }
+      await reader.cancel();
+      if (frames < count) throw new Error(`assistant-stream read ${frames} of ${count}`);
+    },
+    async stored(id, count) {
+      while ((appended.get(id) ?? 0) < count) await sleep(20);
+      appended.delete(id);
+    },
+    close() {
+      connection.disconnect();
+      readerConnection.disconnect();
     },
   };
 }
@@ -232,12 +352,14 @@ async function pacingCpuUs(): Promise<number> {
 async function producerAlone(contender: Contender, result: Result): Promise<void> {
   const id = nextId(contender.name);
   const before = await pacingCpuUs();
+  if (trace) process.stderr.write(`${contender.name}, producer alone:\n`);
   const run = await counted(async () => {
     const producer = contender.produce(id, pacedTokens, true);
     producer.end();
     await producer.done;
   });
   const baseline = (before + (await pacingCpuUs())) / 2;
+  if (trace) process.stderr.write(`${contender.name}, producer alone: done\n`);
   result.aloneSent.push((run.sent * 1000) / pacedTokens);
   result.aloneServer.push((run.server * 1000) / pacedTokens);
   result.cpuUsPerToken.push(Math.max(0, run.cpuUs - baseline) / pacedTokens);
@@ -284,24 +406,33 @@ async function catchUp(contender: Contender, result: Result, rxllmRaw: boolean):
       if (lines !== catchUpTokens) throw new Error(`raw read ${lines} of ${catchUpTokens}`);
       return ms;
     };
-    // Raw reads just before and just after the reader, so that a ratio compares like moments.
-    const rawBefore = await rawRead(false);
-    const parseBefore = await rawRead(true);
-    const start = performance.now();
-    await contender.read(id, catchUpTokens);
-    const catchUpMs = performance.now() - start;
-    const raw = (rawBefore + (await rawRead(false))) / 2;
-    const rawParse = (parseBefore + (await rawRead(true))) / 2;
+    // Late readers and raw reads interleaved, several of each, so that a ratio compares like
+    // moments of a shared machine: the medians of each, per round.
+    const raws: number[] = [];
+    const parses: number[] = [];
+    const reads: number[] = [];
+    for (let k = 0; k < catchUpReads; k++) {
+      raws.push(await rawRead(false));
+      parses.push(await rawRead(true));
+      const start = performance.now();
+      await contender.read(id, catchUpTokens);
+      reads.push(performance.now() - start);
+    }
+    const catchUpMs = median(reads);
     result.catchUpMs.push(catchUpMs);
-    result.rawMs.push(raw);
-    result.rawParseMs.push(rawParse);
-    result.overRaw.push(catchUpMs / raw);
-    result.overRawParse.push(catchUpMs / rawParse);
+    result.rawMs.push(median(raws));
+    result.rawParseMs.push(median(parses));
+    result.overRaw.push(catchUpMs / median(raws));
+    result.overRawParse.push(catchUpMs / median(parses));
   } else {
-    await sleep(500);
-    const start = performance.now();
-    await contender.read(id, catchUpTokens);
-    result.catchUpMs.push(performance.now() - start);
+    await (contender.stored?.(id, catchUpTokens) ?? sleep(500));
+    const reads: number[] = [];
+    for (let k = 0; k < catchUpReads; k++) {
+      const start = performance.now();
+      await contender.read(id, catchUpTokens);
+      reads.push(performance.now() - start);
+    }
+    result.catchUpMs.push(median(reads));
   }
   producer.end();
   await producer.done;
@@ -336,6 +467,7 @@ const makers: [() => Contender, boolean][] = [
   [() => rxllmContender(20), true],
   [() => rxllmContender(100), true],
   [resumableStreamContender, false],
+  [assistantStreamContender, false],
 ];
 for (const [make, isRxllm] of makers) {
   const contender = make();
@@ -355,8 +487,10 @@ for (const [make, isRxllm] of makers) {
     redisBytesPerIdle: 0,
     heapBytesPerIdle: 0,
   };
-  // Warm-up: JIT and connections.
+  // Warm-up: JIT, connections and Redis's script cache (a stream that outlives one rxllm heartbeat,
+  // leaseMs / 3, so that the heartbeat's script is loaded too: a one-off per process).
   const warm = contender.produce(nextId(contender.name), 2_000, false);
+  await sleep(3_500);
   warm.end();
   await warm.done;
   for (let round = 0; round < rounds; round++) {
@@ -373,37 +507,31 @@ admin.disconnect();
 await server.stop();
 
 // ---------------------------------------------------------------------------------------------
-const [rx, rx100, rs] = results as [Result, Result, Result];
+const [rx, rx100, rs, as] = results as [Result, Result, Result, Result];
 const fmt = (value: number, digits = 1) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const range = (values: number[], digits = 1) =>
   values.length > 1
     ? `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`
     : fmt(values[0]!, digits);
-const version = (name: string) =>
-  (
-    JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as {
-      version: string;
-    }
-  ).version;
 const met = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
 const command = `npm run bench:resumable${args.length > 0 ? ` -- ${args.filter((_, i) => (i !== outIndex && i !== outIndex + 1) || outIndex === -1).join(' ')}` : ''}`;
 const row = (figure: string, pick: (r: Result) => string, target = '', verdict = '') =>
-  `| ${figure} | ${pick(rx)} | ${pick(rx100)} | ${pick(rs)} | ${target} | ${verdict} |`;
+  `| ${figure} | ${pick(rx)} | ${pick(rx100)} | ${pick(rs)} | ${pick(as)} | ${target} | ${verdict} |`;
 
 const lines = [
   '',
-  '## Resumable streams: rxllm Redis log vs resumable-stream',
+  '## Resumable streams: rxllm Redis log vs resumable-stream and assistant-stream',
   '',
   `\`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round((Date.now() - started) / 1000)} s.`,
   '',
-  `- Versions: node ${process.version}, redis-server ${/v=([\d.]+)/.exec(execFileSync('/usr/bin/redis-server', ['--version']).toString())?.[1]}, ioredis ${version('ioredis')}, resumable-stream ${version('resumable-stream')}. One local redis-server, no persistence; every contender uses ioredis clients. \`assistant-stream\`'s resumable store was not run (not installed here).`,
-  `- Workload: ${fmt(pacedTokens, 0)} text tokens at 200 tokens/s (${tokensPerTick} every ${tokenIntervalMs} ms); rxllm records events (\`batchMs\` 20, the default, and 100), resumable-stream carries each token's SSE frame (\`data: <event JSON>\`). "With a reader": a reader on its own connections (another instance) attaches at the start and reads to the end. ${rounds} round(s), medians with the range over rounds.`,
-  `- Commands: "sent" is what the clients sent (counted at ioredis \`sendCommand\`); "server" is \`INFO commandstats\`, which also counts what a Lua script runs inside one command (an rxllm append is one \`EVALSHA\` running \`XREVRANGE\` and \`XADD\`). CPU is the producer process's (user + system, the Redis client included) over the producer-alone run, less the CPU of the same pacing loop without a stream.`,
-  `- Catch-up: a reader attaches to a live stream of ${fmt(catchUpTokens, 0)} tokens (written in bursts of 100) and reads it to its current end (rxllm: every event decoded; resumable-stream: the frames as text); raw is one \`XRANGE - +\` of the same rxllm log with the batches split into lines (no decoding). Memory: ${idleStreams} live streams of ${fmt(idleTokens, 0)} tokens, idle (no writes, not ended), Redis \`used_memory\` and this process's heap after GC, per stream.`,
+  `- Versions: node ${process.version}, redis-server ${/v=([\d.]+)/.exec(execFileSync('/usr/bin/redis-server', ['--version']).toString())?.[1]}, ioredis ${version('ioredis')}, resumable-stream ${version('resumable-stream')}, assistant-stream ${version('assistant-stream')} (\`assistant-stream/resumable\` on its ioredis store). One local redis-server, no persistence; every contender uses ioredis clients.`,
+  `- Workload: ${fmt(pacedTokens, 0)} text tokens at 200 tokens/s (${tokensPerTick} every ${tokenIntervalMs} ms); rxllm records events (\`batchMs\` 20, the default, and 100), resumable-stream and assistant-stream carry each token's SSE frame (\`data: <event JSON>\`) as one chunk. A run ends when the producer's last write has landed, awaited through each package's own hook (rxllm's \`waitUntil\` option, the others' \`waitUntil\`), so no poll of Redis by the bench is counted. "With a reader": a reader on its own connections (another instance) attaches at the start and reads to the end. ${rounds} round(s), medians with the range over rounds.`,
+  `- Commands: "sent" is what the clients sent (counted at ioredis \`sendCommand\`); "server" is \`INFO commandstats\`, which also counts what a Lua script runs inside one command (an rxllm write is one \`EVALSHA\` running \`XREVRANGE\`, \`XADD\` and the lease's \`SET\` and \`PEXPIRE\`s). CPU is the producer process's (user + system, the Redis client included) over the producer-alone run, less the CPU of the same pacing loop without a stream.`,
+  `- Catch-up: a reader attaches to a live stream of ${fmt(catchUpTokens, 0)} tokens (written in bursts of 100) and reads it to its current end, counting what arrives (${catchUpReads} late readers per round, one after another, each interleaved with the raw reads; per round the median of each and their ratio) (rxllm: every event decoded and delivered with its seq; the others: the frames as text); raw is one \`XRANGE - +\` of the same rxllm log with the batches split into lines (no decoding). Memory: ${idleStreams} live streams of ${fmt(idleTokens, 0)} tokens, idle (no writes, not ended), Redis \`used_memory\` and this process's heap after GC, per stream.`,
   '',
-  '| figure | rxllm (batchMs 20) | rxllm (batchMs 100) | resumable-stream | target | |',
-  '| --- | ---: | ---: | ---: | --- | --- |',
+  '| figure | rxllm (batchMs 20) | rxllm (batchMs 100) | resumable-stream | assistant-stream | target | |',
+  '| --- | ---: | ---: | ---: | ---: | --- | --- |',
   row(
     'Redis commands sent per 1,000 tokens, producer alone',
     (r) => range(r.aloneSent),
@@ -430,7 +558,7 @@ const lines = [
   row(`late reader catch-up, ${fmt(catchUpTokens, 0)} tokens (ms)`, (r) => range(r.catchUpMs)),
   row('raw `XRANGE` of the same log (ms)', (r) => (r.rawMs.length > 0 ? range(r.rawMs) : '')),
   row(
-    'catch-up over raw (per round, raw read just before and after)',
+    'catch-up over raw (per round: median of its late readers over median of its raw reads)',
     (r) => (r.overRaw.length > 0 ? `${range(r.overRaw, 2)}×` : ''),
     '≤ 2×',
     met(median(rx.overRaw) <= 2),

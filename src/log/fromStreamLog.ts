@@ -1,7 +1,7 @@
 import { Observable, map } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
-import { decodeBatch, decodeEvent, reviveError } from './streamLogCodec';
+import { decodeEvent, reviveError, visitBatch } from './streamLogCodec';
 import type { StreamLogStore } from './StreamLogStore';
 
 /** Options of {@link fromStreamLog}. */
@@ -98,24 +98,25 @@ export function fromStreamLogEntries(
           );
           return;
         }
-        let seq = read.first;
-        const deliver = (event: RxllmEvent): void => {
-          if (seq >= next && !subscriber.closed) {
-            subscriber.next({ seq, event });
-            next = seq + 1;
-          }
-          seq++;
-        };
         if (batches !== undefined) {
-          // A batch at a time, each in one parse (the first may start before `next`).
+          // A batch at a time, each decoded as it is delivered (the first may start before `next`).
+          let seq = read.first;
+          const visit = (at: number, event: RxllmEvent): boolean => {
+            next = at + 1;
+            subscriber.next({ seq: at, event });
+            return !subscriber.closed;
+          };
           for (let b = 0; b < batches.length && !subscriber.closed; b++) {
-            const events = decodeBatch(batches[b]!, seq);
-            for (let i = 0; i < events.length; i++) deliver(events[i]!);
+            const entries = visitBatch(batches[b]!, seq, next, visit);
+            if (entries === -1) break;
+            seq += entries;
           }
         } else {
-          for (let i = Math.max(0, next - seq); i < count && !subscriber.closed; i++) {
-            seq = read.first + i;
-            deliver(decodeEvent(read.entries[i]!, seq));
+          for (let i = Math.max(0, next - read.first); i < count && !subscriber.closed; i++) {
+            const seq = read.first + i;
+            const event = decodeEvent(read.entries[i]!, seq);
+            next = seq + 1;
+            subscriber.next({ seq, event });
           }
         }
         if (read.end !== undefined) {

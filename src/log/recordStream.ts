@@ -25,6 +25,13 @@ export interface RecordStreamConfig {
   maxBytes?: number;
   /** Called once the stream is registered in the store (readers can attach from then on). */
   onOpen?: () => void;
+  /**
+   * Given, when the stream ends, the promise of the log's last write (the last batch and the
+   * terminal marker), which settles after the recorded stream has completed: pass your platform's
+   * `waitUntil` (Vercel's `after`, Cloudflare's `ctx.waitUntil`) so that a serverless function
+   * outlives its response until the log is terminalized. It rejects when that write (or one before it) failed.
+   */
+  waitUntil?: (written: Promise<void>) => void;
 }
 
 /** A batch this large is written without waiting out `batchMs` (once no write is in flight). */
@@ -191,6 +198,7 @@ export function recordStream(
         finishLocally();
         const at = written;
         enqueue(() => store.end(id, at, how, ttlMs, last));
+        config.waitUntil?.(chain);
       };
       const cancelled = (): void => {
         if (ended) return;

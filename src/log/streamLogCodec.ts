@@ -30,9 +30,45 @@ export function expandEntry(entry: string, position: number): string {
 }
 
 /**
+ * Hands each event of a batch (entries joined by line breaks, the first at position `first`) from
+ * position `from` on to `visit`, in order, until it returns false. A batch of bare text lines (the
+ * bulk of a stream) is decoded on the way, line by line, with no array of events: each event can be
+ * dropped as soon as it is handed on. A batch with other lines goes through {@link decodeBatch}.
+ * Returns the count of entries in the batch, or -1 when `visit` stopped it.
+ */
+export function visitBatch(
+  batch: string,
+  first: number,
+  from: number,
+  visit: (seq: number, event: RxllmEvent) => boolean,
+): number {
+  if (batch.charCodeAt(0) !== 0x22 || batch.indexOf('\n{') !== -1) {
+    const events = decodeBatch(batch, first);
+    for (let i = Math.max(0, from - first); i < events.length; i++)
+      if (!visit(first + i, events[i]!)) return -1;
+    return events.length;
+  }
+  let escape = batch.indexOf('\\');
+  for (let start = 0, i = 0; ; i++) {
+    let end = batch.indexOf('\n', start);
+    if (end === -1) end = batch.length;
+    const seq = first + i;
+    if (seq >= from) {
+      if (escape !== -1 && escape < start) escape = batch.indexOf('\\', start);
+      const line = batch.charCodeAt(start) === 0x22 ? bareText(batch, start, end, escape) : undefined;
+      const event = line !== undefined ? textAt(line, seq) : decodeEvent(batch.slice(start, end), seq);
+      if (!visit(seq, event)) return -1;
+    }
+    if (end === batch.length) return i + 1;
+    start = end + 1;
+  }
+}
+
+/**
  * The events of a batch (entries joined by line breaks, the first at position `first`). A bare
- * text line with no escape in it (most are) is the text between its quotes, a slice of the batch;
- * the other lines go through one `JSON.parse` of them all as an array, not one call per line.
+ * text line is the text between its quotes, a slice of the batch, its escapes (if any) undone by
+ * hand: no `JSON.parse` per token. The other lines go through one `JSON.parse` of them all as an
+ * array, not one call per line.
  */
 export function decodeBatch(batch: string, first: number): RxllmEvent[] {
   const events: RxllmEvent[] = [];
@@ -45,17 +81,7 @@ export function decodeBatch(batch: string, first: number): RxllmEvent[] {
     if (end === -1) end = batch.length;
     if (escape !== -1 && escape < start) escape = batch.indexOf('\\', start);
     if (batch.charCodeAt(start) === 0x22) {
-      // Bare text: the slice between the quotes, unless it has escapes (then JSON.parse the line).
-      let text: string;
-      if ((escape === -1 || escape >= end) && batch.indexOf('"', start + 1) === end - 1) {
-        text = batch.slice(start + 1, end - 1);
-      } else {
-        const value: unknown = JSON.parse(batch.slice(start, end));
-        if (typeof value !== 'string')
-          throw new SyntaxError('a line starting with a quote is not one JSON string');
-        text = value;
-      }
-      events.push({ type: 'text', text, seq: first + i });
+      events.push(textAt(bareText(batch, start, end, escape), first + i));
     } else {
       events.push(undefined as unknown as RxllmEvent);
       slots.push(i);
@@ -86,6 +112,73 @@ export function decodeBatch(batch: string, first: number): RxllmEvent[] {
           : value;
   }
   return events;
+}
+
+function textAt(text: string, seq: number): RxllmEvent {
+  return { type: 'text', text, seq };
+}
+
+/**
+ * The text of the bare text line `batch.slice(start, end)` (it starts with a quote; `escape` is
+ * the batch's first backslash at or after `start`, -1 for none): the slice between the quotes, or
+ * its escapes undone; `JSON.parse` of the line for anything but a well-formed JSON string, so that a
+ * broken one fails as it would.
+ */
+function bareText(batch: string, start: number, end: number, escape: number): string {
+  let text: string | undefined;
+  if (escape === -1 || escape >= end) {
+    if (batch.indexOf('"', start + 1) === end - 1) text = batch.slice(start + 1, end - 1);
+  } else text = unescapeString(batch, start, end);
+  if (text !== undefined) return text;
+  const value: unknown = JSON.parse(batch.slice(start, end));
+  if (typeof value !== 'string') throw new SyntaxError('a line starting with a quote is not one JSON string');
+  return value;
+}
+
+/** What a JSON escape's letter stands for (`u` is handled apart). */
+const unescaped: Record<number, string> = {
+  0x22: '"',
+  0x5c: '\\',
+  0x2f: '/',
+  0x62: '\b',
+  0x66: '\f',
+  0x6e: '\n',
+  0x72: '\r',
+  0x74: '\t',
+};
+
+/**
+ * The string of the JSON string literal `text.slice(start, end)`, its escapes undone, or undefined
+ * when it is not one well-formed literal (an unescaped quote or control character, a bad escape,
+ * no closing quote): the caller then lets `JSON.parse` give the error. Linear in the literal.
+ */
+function unescapeString(text: string, start: number, end: number): string | undefined {
+  const close = end - 1;
+  if (close <= start || text.charCodeAt(close) !== 0x22) return undefined;
+  let out = '';
+  let run = start + 1;
+  for (let i = start + 1; i < close; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code < 0x20) return undefined;
+    if (code !== 0x5c) continue;
+    const letter = text.charCodeAt(i + 1);
+    let value: string | undefined;
+    let length = 2;
+    if (letter === 0x75) {
+      const hex = text.slice(i + 2, i + 6);
+      if (i + 6 > close || !/^[0-9a-fA-F]{4}$/.test(hex)) return undefined;
+      value = String.fromCharCode(parseInt(hex, 16));
+      length = 6;
+    } else {
+      if (i + 1 >= close) return undefined;
+      value = unescaped[letter];
+      if (value === undefined) return undefined;
+    }
+    out += text.slice(run, i) + value;
+    i += length - 1;
+    run = i + 1;
+  }
+  return out + text.slice(run, close);
 }
 
 /** The event has no field but `type`, `text` and `seq` (anything else needs the object form). */

@@ -104,6 +104,29 @@ describe('recordStream', () => {
     );
   });
 
+  it('hands waitUntil the promise of the last write: settled, the log has ended; a failed end rejects it', async () => {
+    const store = createMemoryStreamLog();
+    const tokens = new Subject<RxllmEvent>();
+    let written: Promise<void> | undefined;
+    tokens.pipe(recordStream(store, 'until', { waitUntil: (promise) => (written = promise) })).subscribe();
+    tokens.next(ev.text('a'));
+    expect(written).toBeUndefined();
+    tokens.complete();
+    // Given at the end, before the end's write has landed.
+    expect(written).toBeDefined();
+    expect(await store.state('until')).toBe('live');
+    await written;
+    expect(await store.state('until')).toBe('ended');
+
+    const failing = Object.create(store) as StreamLogStore;
+    failing.end = () => Promise.reject(new Error('down'));
+    const more = new Subject<RxllmEvent>();
+    let lost: Promise<void> | undefined;
+    more.pipe(recordStream(failing, 'until-lost', { waitUntil: (promise) => (lost = promise) })).subscribe();
+    more.complete();
+    await expect(lost).rejects.toThrow('down');
+  });
+
   it('rejects a second producer under the same id', async () => {
     const store = createMemoryStreamLog();
     new Subject<RxllmEvent>().pipe(recordStream(store, 'twice')).subscribe();

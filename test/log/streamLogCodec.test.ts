@@ -1,6 +1,6 @@
 import { RxllmError } from '../../src/base/errors';
 import type { RxllmEvent } from '../../src/base/events';
-import { decodeBatch, decodeEvent, encodeEvent, expandEntry } from '../../src/log/streamLogCodec';
+import { decodeBatch, decodeEvent, encodeEvent, expandEntry, visitBatch } from '../../src/log/streamLogCodec';
 import { ev } from '../../src/testing';
 
 describe('decodeBatch', () => {
@@ -20,9 +20,78 @@ describe('decodeBatch', () => {
     expect(error).toMatchObject({ message: 'boom', code: 'rate-limit', retryAfterMs: 5 });
   });
 
+  it('undoes every JSON escape by hand as JSON.parse does, and leaves malformed lines to JSON.parse', () => {
+    const texts = [
+      '\\',
+      '"',
+      '/',
+      '\b\f\n\r\t',
+      '\u0000\u001f',
+      'é\u2028😀',
+      'a\\nb',
+      '\\"',
+      'x'.repeat(40) + '\n',
+    ];
+    const batch = texts.map((text, i) => encodeEvent({ type: 'text', text, seq: i }, i)).join('\n');
+    expect(decodeBatch(batch, 0)).toEqual(texts.map((text, seq) => ({ type: 'text', text, seq })));
+    // Escapes JSON.stringify does not write, but a JSON string may hold.
+    expect(decodeBatch('"\\/\\u00e9\\u00E9"', 3)).toEqual([{ type: 'text', text: '/éé', seq: 3 }]);
+    // Malformed: a bad escape, a short \u, an unescaped quote, a raw control character, an escaped
+    // closing quote. Each fails as JSON.parse of the line does.
+    for (const line of ['"a\\x"', '"\\u12"', '"a\\"b"c"', '"a\tb\\n"', '"a\\"']) {
+      expect(() => JSON.parse(line) as unknown).toThrow(SyntaxError);
+      expect(() => decodeBatch(`"ok"\n${line}`, 0)).toThrow(SyntaxError);
+    }
+  });
+
   it('a line that is not one JSON value fails as decoding it alone would, not as extra events', () => {
     expect(() => decodeBatch('{"type":"text","text":"a"}\n1,2', 0)).toThrow(SyntaxError);
     expect(() => decodeBatch('{"type":"text","text":"a"}\n', 0)).toThrow(SyntaxError);
+  });
+});
+
+describe('visitBatch', () => {
+  const visited = (batch: string, first: number, from: number, stopAt = Infinity) => {
+    const seen: [number, RxllmEvent][] = [];
+    const count = visitBatch(batch, first, from, (seq, event) => {
+      seen.push([seq, event]);
+      return seq < stopAt;
+    });
+    return { count, seen };
+  };
+  const events: RxllmEvent[] = [
+    { type: 'text', text: 'a', seq: 5 },
+    { type: 'text', text: 'b\n"c"', seq: 6 },
+    { type: 'text', text: 'd', seq: 7 },
+  ];
+  const bare = events.map((event, i) => encodeEvent(event, 5 + i)).join('\n');
+
+  it("hands on the events from `from` on, with their positions, and returns the batch's entry count", () => {
+    expect(visited(bare, 5, 0)).toEqual({ count: 3, seen: events.map((event, i) => [5 + i, event]) });
+    // From inside the batch (a resume at any seq): the events before are skipped, not handed on.
+    expect(visited(bare, 5, 6)).toEqual({
+      count: 3,
+      seen: [
+        [6, events[1]],
+        [7, events[2]],
+      ],
+    });
+    expect(visited(bare, 5, 8)).toEqual({ count: 3, seen: [] });
+    // Stopped by visit: -1, nothing after.
+    expect(visited(bare, 5, 0, 5)).toEqual({ count: -1, seen: [[5, events[0]]] });
+  });
+
+  it('gives what decodeBatch gives for a batch with object lines, from any position', () => {
+    const mixed = [
+      encodeEvent(events[0]!, 5),
+      encodeEvent({ type: 'finish', reason: 'stop', rawReason: 'stop' } as RxllmEvent, 6),
+      encodeEvent({ type: 'text', text: 'x', seq: 1 }, 7),
+    ].join('\n');
+    const decoded = decodeBatch(mixed, 5);
+    for (const from of [0, 6, 7])
+      expect(visited(mixed, 5, from).seen).toEqual(
+        decoded.map((event, i) => [5 + i, event] as const).filter(([seq]) => seq >= from),
+      );
   });
 });
 
