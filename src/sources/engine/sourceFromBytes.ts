@@ -10,6 +10,8 @@ import type { StreamDecoderFactory } from '../../wire/StreamDecoder';
 import { failedPartial } from '../../base/failedPartial';
 import { sourceFlow } from '../../flow/sourceFlow';
 import { errorFromHttpResponse } from '../../base/httpError';
+// Node's `http.IncomingMessage` read without its async iterator; nothing in a browser bundle.
+import { readNodeStream, type NodeReadable } from './readNodeStream';
 
 export interface SourceFromBytesOptions {
   dialect: Dialect;
@@ -146,21 +148,30 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         }
         if (subscriber.closed) return;
         if (chunk.done) break;
-        // On the delivery stack while this chunk's events go out: a consumer holding one back
-        // registers its gate here, even across a share() the walk cannot see through.
-        flow.enter();
-        try {
-          decoder.push(chunk.value);
-        } finally {
-          flow.exit();
-        }
-        foldUnfolded();
-        if (decoder.ended()) {
+        if (push(chunk.value)) {
           // The terminal message arrived: what follows is ignored, so it is not read either.
           stopReading();
           break;
         }
       }
+      finish();
+    };
+
+    /** Decodes one chunk; true once the dialect's terminal message has arrived. */
+    const push = (chunk: Uint8Array | string): boolean => {
+      // On the delivery stack while this chunk's events go out: a consumer holding one back
+      // registers its gate here, even across a share() the walk cannot see through.
+      flow.enter();
+      try {
+        decoder.push(chunk);
+      } finally {
+        flow.exit();
+      }
+      foldUnfolded();
+      return decoder.ended();
+    };
+
+    const finish = (): void => {
       drained = true;
       decoder.end();
       subscriber.complete();
@@ -195,71 +206,6 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         const iterableIterator = iterable[Symbol.asyncIterator]();
         iterator = iterableIterator;
         return readAll(() => iterableIterator.next());
-      };
-
-      /**
-       * Reads a Node stream (an `http.IncomingMessage`) with `read()` and its events, in the order
-       * `readAll` keeps (gates, read, push, terminal message), driven by the events rather than
-       * awaited: a stream waiting for its next chunk holds two listeners, not the async iterator's
-       * generator and `finished()` closures nor a chain of suspended async calls and their promises
-       * (~2.5 KB less per open stream on a relay).
-       */
-      const readNode = (stream: NodeReadable): void => {
-        nodeStream = stream;
-        let failure: { error: unknown } | undefined;
-        let busy = false; // in the loop below, which reads until read() says nothing is left
-        let gated = false; // waiting for a gate to open, which pumps again
-        const reopen = () => {
-          gated = false;
-          pump();
-        };
-        const pump = (): void => {
-          if (busy || gated || subscriber.closed) return;
-          busy = true;
-          try {
-            for (;;) {
-              const wait = flow.whenOpen();
-              if (wait) {
-                gated = true;
-                wait.then(reopen, (error: unknown) => fail(error, 'decode'));
-                return;
-              }
-              if (subscriber.closed) return;
-              const value = stream.read() as Uint8Array | string | null;
-              if (value === null) {
-                if (failure === undefined && stream.errored != null) failure = { error: stream.errored };
-                if (failure !== undefined) fail(failure.error, 'read');
-                else if (stream.readableEnded === true) finish();
-                // Closed before its end without an error of its own: cut short, as `finished()` says.
-                else if (stream.destroyed === true) fail(prematureClose(), 'read');
-                return; // else the next 'readable', 'end', 'close' or 'error' pumps again
-              }
-              flow.enter();
-              try {
-                decoder.push(value);
-              } finally {
-                flow.exit();
-              }
-              if (decoder.ended()) {
-                stopReading();
-                finish();
-                return;
-              }
-            }
-          } catch (error) {
-            fail(error, 'decode');
-          } finally {
-            busy = false;
-          }
-        };
-        stream.on('readable', pump);
-        stream.on('end', pump);
-        stream.on('close', pump);
-        stream.on('error', (error: unknown) => {
-          failure ??= { error };
-          pump();
-        });
-        pump();
       };
 
       /** Reads an array of chunks, as a body whose chunks are all there. */
@@ -382,8 +328,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         await readBody(source.body);
       } else if (stream) {
         await readBody(source as ReadableStream<Uint8Array>);
-      } else if (isNodeReadable(source)) {
-        readNode(source); // not awaited: its events drive it, and nothing waits for it
+      } else if ((nodeStream = readNodeStream(source, subscriber, flow, push, finish, fail))) {
+        // Read as its events come, not awaited: nothing waits for it.
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
       } else if (Array.isArray(source)) {
@@ -509,7 +455,7 @@ function release(source: ByteStream): void {
 }
 
 /** Where a source's failure happened: making the request, reading the body, decoding it. */
-type FailurePhase = 'request' | 'read' | 'decode';
+export type FailurePhase = 'request' | 'read' | 'decode';
 
 /**
  * What a failure that is not already an RxllmError means, by where it happened:
@@ -585,33 +531,6 @@ export function isReadableStream(value: unknown): value is ReadableStream<Uint8A
   return (
     typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function'
   );
-}
-
-/** What rxllm uses of a Node `Readable` (an `http.IncomingMessage`), typed without Node's types. */
-interface NodeReadable {
-  read(): unknown;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  destroy(): unknown;
-  readonly readableEnded?: boolean;
-  readonly destroyed?: boolean;
-  readonly errored?: unknown;
-}
-
-/** A Node `Readable` (not in object mode, which the async-iterable path reads). */
-function isNodeReadable(value: unknown): value is NodeReadable & AsyncIterable<Uint8Array | string> {
-  const stream = value as Partial<Record<'read' | 'on' | 'destroy' | 'readableObjectMode', unknown>> | null;
-  return (
-    isAsyncIterable(value) &&
-    typeof stream!.read === 'function' &&
-    typeof stream!.on === 'function' &&
-    typeof stream!.destroy === 'function' &&
-    stream!.readableObjectMode === false
-  );
-}
-
-/** What Node's `finished()` reports for a stream closed before its end. */
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array | string> {
