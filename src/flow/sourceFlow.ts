@@ -28,29 +28,33 @@ export function sourceFlow(downstream: object): SourceFlow {
 
 /** A class, not an object of closures: a relay holds one per open stream. */
 class LazySourceFlow implements SourceFlow {
-  private flow: SourceFlow | undefined;
+  #flow: SourceFlow | undefined;
 
-  constructor(private readonly downstream: object) {}
+  readonly #downstream: object;
 
-  private current(): SourceFlow | undefined {
-    return (this.flow ??= (globalThis as { [sourceFlowKey]?: (downstream: object) => SourceFlow })[
+  constructor(downstream: object) {
+    this.#downstream = downstream;
+  }
+
+  #current(): SourceFlow | undefined {
+    return (this.#flow ??= (globalThis as { [sourceFlowKey]?: (downstream: object) => SourceFlow })[
       sourceFlowKey
-    ]?.(this.downstream));
+    ]?.(this.#downstream));
   }
 
   whenOpen(): Promise<void> | undefined {
-    return this.current()?.whenOpen();
+    return this.#current()?.whenOpen();
   }
 
   enter(): void {
-    this.current()?.enter();
+    this.#current()?.enter();
   }
 
   exit(): void {
-    this.flow?.exit();
+    this.#flow?.exit();
   }
 
   stop(): void {
-    this.flow?.stop();
+    this.#flow?.stop();
   }
 }

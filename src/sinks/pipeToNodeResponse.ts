@@ -164,63 +164,77 @@ export function pipeToNodeResponse(
  * are arrow fields; the abort listener is made only with a signal.
  */
 class NodeResponsePipe {
-  private readonly result: PipeToNodeResponseResult = {
+  readonly #result: PipeToNodeResponseResult = {
     upstream: 'unsubscribed',
     clientDisconnected: false,
     framesWritten: 0,
     heartbeats: 0,
   };
-  private responseOver = false; // finished, or the client left
-  private upstreamOver = false;
-  private waitingForDrain = false;
-  private lastWriteAt: number;
-  private heartbeat: Subscription | undefined = undefined;
+  #responseOver = false; // finished, or the client left
+  #upstreamOver = false;
+  #waitingForDrain = false;
+  #lastWriteAt: number;
+  #heartbeat: Subscription | undefined = undefined;
   // toSSE (errors: 'frame') completes after writing an upstream error as frames: the report
   // keeps `upstream: 'error'` true to what happened.
-  private framedError: { error: unknown } | undefined = undefined;
-  private readonly queue: GatedQueue<string | Uint8Array>;
-  private readonly heartbeatMs: number;
-  private readonly scheduler: SchedulerLike;
-  private readonly onDisconnect: 'abort' | 'continue';
-  private readonly signal: AbortSignal | undefined;
-  private readonly onAbort: (() => void) | undefined;
+  #framedError: { error: unknown } | undefined = undefined;
+  readonly #queue: GatedQueue<string | Uint8Array>;
+  readonly #heartbeatMs: number;
+  readonly #scheduler: SchedulerLike;
+  readonly #onDisconnect: 'abort' | 'continue';
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
+
+  readonly #frames: Observable<string | Uint8Array>;
+  readonly #res: NodeServerResponse;
+  readonly #config: PipeToNodeResponseConfig;
+  readonly #resolve: (result: PipeToNodeResponseResult) => void;
 
   constructor(
-    private readonly frames$: Observable<string | Uint8Array>,
-    private readonly res: NodeServerResponse,
-    private readonly config: PipeToNodeResponseConfig,
-    private readonly resolve: (result: PipeToNodeResponseResult) => void,
+    frames$: Observable<string | Uint8Array>,
+    res: NodeServerResponse,
+    config: PipeToNodeResponseConfig,
+    resolve: (result: PipeToNodeResponseResult) => void,
   ) {
-    this.heartbeatMs = config.heartbeatMs ?? 0;
-    this.scheduler = config.scheduler ?? asyncScheduler;
-    this.onDisconnect = config.onDisconnect ?? 'abort';
-    this.signal = config.signal;
-    this.lastWriteAt = this.scheduler.now();
-    this.onAbort =
-      this.signal &&
+    this.#frames = frames$;
+    this.#res = res;
+    this.#config = config;
+    this.#resolve = resolve;
+    this.#heartbeatMs = config.heartbeatMs ?? 0;
+    this.#scheduler = config.scheduler ?? asyncScheduler;
+    this.#onDisconnect = config.onDisconnect ?? 'abort';
+    this.#signal = config.signal;
+    this.#lastWriteAt = this.#scheduler.now();
+    this.#onAbort =
+      this.#signal &&
       (() => {
-        if (this.upstreamOver) return;
-        this.queue.cancel();
-        this.upstreamOver = true;
-        this.endResponse();
+        if (this.#upstreamOver) return;
+        this.#queue.cancel();
+        this.#upstreamOver = true;
+        this.#endResponse();
       });
     const reported = reportingUpstreamErrors(frames$, (error) => {
-      this.framedError ??= { error };
+      this.#framedError ??= { error };
     });
-    this.queue = new GatedQueue<string | Uint8Array>(reported, Infinity, this.pump);
+    this.#queue = new GatedQueue<string | Uint8Array>(reported, Infinity, this.#pump);
   }
 
   start(): void {
-    const { res, config, signal, onAbort, heartbeatMs, scheduler } = this;
-    res.on('close', this.onClose);
-    res.on('drain', this.onDrain);
+    const res = this.#res;
+    const config = this.#config;
+    const signal = this.#signal;
+    const onAbort = this.#onAbort;
+    const heartbeatMs = this.#heartbeatMs;
+    const scheduler = this.#scheduler;
+    res.on('close', this.#onClose);
+    res.on('drain', this.#onDrain);
     res.on('error', ignoreResponseError);
 
     if (res.destroyed || res.writableEnded) {
-      this.clientGone();
-      if (this.upstreamOver) return;
+      this.#clientGone();
+      if (this.#upstreamOver) return;
     } else if (!res.headersSent) {
-      writeHeaders(res, config.status ?? 200, responseHeaders(this.frames$, config.dialect), config.headers);
+      writeHeaders(res, config.status ?? 200, responseHeaders(this.#frames, config.dialect), config.headers);
     }
 
     if (signal && onAbort) {
@@ -231,48 +245,49 @@ class NodeResponsePipe {
       signal.addEventListener('abort', onAbort, { once: true });
     }
 
-    if (heartbeatMs > 0 && !this.responseOver) {
+    if (heartbeatMs > 0 && !this.#responseOver) {
       // eslint-disable-next-line @typescript-eslint/no-this-alias
       const pipe = this;
-      this.heartbeat = scheduler.schedule(function (this: SchedulerAction<void>) {
-        const idle = scheduler.now() - pipe.lastWriteAt;
+      this.#heartbeat = scheduler.schedule(function (this: SchedulerAction<void>) {
+        const idle = scheduler.now() - pipe.#lastWriteAt;
         if (idle < heartbeatMs) {
           this.schedule(undefined, heartbeatMs - idle);
           return;
         }
         // A socket that is not draining is busy, not idle: no heartbeat then.
-        if (!pipe.waitingForDrain && !pipe.responseOver) {
-          pipe.write(heartbeatComment);
-          pipe.result.heartbeats += 1;
+        if (!pipe.#waitingForDrain && !pipe.#responseOver) {
+          pipe.#write(heartbeatComment);
+          pipe.#result.heartbeats += 1;
         }
         this.schedule(undefined, heartbeatMs);
       }, heartbeatMs);
     }
 
-    this.queue.start();
+    this.#queue.start();
   }
 
-  private settle(): void {
-    if (!this.responseOver || !this.upstreamOver) return;
-    this.heartbeat?.unsubscribe();
-    this.res.off('close', this.onClose);
-    this.res.off('drain', this.onDrain);
-    this.res.off('error', ignoreResponseError);
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
-    this.resolve(this.result);
+  #settle(): void {
+    if (!this.#responseOver || !this.#upstreamOver) return;
+    this.#heartbeat?.unsubscribe();
+    this.#res.off('close', this.#onClose);
+    this.#res.off('drain', this.#onDrain);
+    this.#res.off('error', ignoreResponseError);
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#resolve(this.#result);
   }
 
-  private write(chunk: string | Uint8Array): void {
+  #write(chunk: string | Uint8Array): void {
     // Only the heartbeat reads the time: without one, a frame costs no clock read.
-    if (this.heartbeatMs > 0) this.lastWriteAt = this.scheduler.now();
-    if (!this.res.write(chunk) && !this.waitingForDrain) {
-      this.waitingForDrain = true;
-      this.queue.hold(true);
+    if (this.#heartbeatMs > 0) this.#lastWriteAt = this.#scheduler.now();
+    if (!this.#res.write(chunk) && !this.#waitingForDrain) {
+      this.#waitingForDrain = true;
+      this.#queue.hold(true);
     }
   }
 
-  private readonly pump = (): void => {
-    const { queue, result } = this;
+  readonly #pump = (): void => {
+    const queue = this.#queue;
+    const result = this.#result;
     if (result.clientDisconnected) {
       // 'continue' after a disconnect: keep the stream flowing, with nowhere to write.
       while (queue.size > 0) queue.shift();
@@ -280,11 +295,11 @@ class NodeResponsePipe {
       // Once the upstream ended nothing more is produced: the rest goes to Node's buffer at once,
       // and the response ends without waiting for 'drain' (which also stops the heartbeat).
       const ended = queue.state === 'complete' || queue.state === 'error';
-      while (queue.size > 0 && (!this.waitingForDrain || ended)) {
+      while (queue.size > 0 && (!this.#waitingForDrain || ended)) {
         const frame = queue.shift();
         if (typeof frame !== 'string' && !(frame instanceof Uint8Array)) {
           // Thrown from here it would escape RxJS as an unhandled error and crash the process.
-          this.fail(
+          this.#fail(
             new TypeError(
               `rxllm: pipeToNodeResponse takes SSE frames (strings), got ${Object.prototype.toString.call(frame)}; pipe events through toSSE() first`,
             ),
@@ -292,76 +307,76 @@ class NodeResponsePipe {
           return;
         }
         try {
-          this.write(frame);
+          this.#write(frame);
         } catch (error) {
-          this.fail(error);
+          this.#fail(error);
           return;
         }
         result.framesWritten += 1;
       }
-      if (!ended && (queue.size > 0 || this.waitingForDrain)) return;
+      if (!ended && (queue.size > 0 || this.#waitingForDrain)) return;
     }
-    if (this.upstreamOver || queue.state === 'running' || queue.state === 'idle') return;
+    if (this.#upstreamOver || queue.state === 'running' || queue.state === 'idle') return;
     if (queue.state === 'error') {
       result.upstream = 'error';
       result.error = queue.error;
-    } else if (queue.state === 'complete' && this.framedError !== undefined) {
+    } else if (queue.state === 'complete' && this.#framedError !== undefined) {
       result.upstream = 'error';
-      result.error = this.framedError.error;
+      result.error = this.#framedError.error;
     } else if (queue.state === 'complete') {
       result.upstream = 'complete';
     }
-    this.upstreamOver = true;
-    this.endResponse();
+    this.#upstreamOver = true;
+    this.#endResponse();
   };
 
   // The frames cannot be written: stop the upstream and end the response with what was sent.
-  private fail(error: unknown): void {
-    this.queue.cancel();
-    this.result.upstream = 'error';
-    this.result.error = error;
-    this.upstreamOver = true;
-    this.endResponse();
+  #fail(error: unknown): void {
+    this.#queue.cancel();
+    this.#result.upstream = 'error';
+    this.#result.error = error;
+    this.#upstreamOver = true;
+    this.#endResponse();
   }
 
-  private endResponse(): void {
-    this.heartbeat?.unsubscribe();
-    if (this.responseOver || this.res.writableEnded) {
-      this.responseOver = true;
-      this.settle();
+  #endResponse(): void {
+    this.#heartbeat?.unsubscribe();
+    if (this.#responseOver || this.#res.writableEnded) {
+      this.#responseOver = true;
+      this.#settle();
       return;
     }
-    this.res.end(() => {
-      this.responseOver = true;
-      this.settle();
+    this.#res.end(() => {
+      this.#responseOver = true;
+      this.#settle();
     });
   }
 
-  private readonly onDrain = (): void => {
-    if (!this.waitingForDrain) return;
-    this.waitingForDrain = false;
-    this.queue.hold(false);
-    this.pump();
+  readonly #onDrain = (): void => {
+    if (!this.#waitingForDrain) return;
+    this.#waitingForDrain = false;
+    this.#queue.hold(false);
+    this.#pump();
   };
 
   // The client is gone (or the response was ended by someone else): nothing more can be written.
-  private clientGone(): void {
-    this.result.clientDisconnected = true;
-    this.responseOver = true;
-    this.waitingForDrain = false;
-    this.heartbeat?.unsubscribe();
-    if (this.onDisconnect === 'abort') {
-      if (!this.upstreamOver) this.queue.cancel();
-      this.upstreamOver = true;
+  #clientGone(): void {
+    this.#result.clientDisconnected = true;
+    this.#responseOver = true;
+    this.#waitingForDrain = false;
+    this.#heartbeat?.unsubscribe();
+    if (this.#onDisconnect === 'abort') {
+      if (!this.#upstreamOver) this.#queue.cancel();
+      this.#upstreamOver = true;
     } else {
-      this.queue.hold(false);
-      this.pump();
+      this.#queue.hold(false);
+      this.#pump();
     }
-    this.settle();
+    this.#settle();
   }
 
-  private readonly onClose = (): void => {
-    if (!this.res.writableFinished && !this.responseOver) this.clientGone();
+  readonly #onClose = (): void => {
+    if (!this.#res.writableFinished && !this.#responseOver) this.#clientGone();
   };
 }
 

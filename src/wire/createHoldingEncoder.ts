@@ -66,19 +66,26 @@ export function createHoldingEncoder(
 
 /** A class, not an object of closures: a relay holds one encoder per open stream. */
 class HoldingEncoder implements Encoder {
-  private closed = false; // by a `reset` after output
+  #closed = false; // by a `reset` after output
 
-  constructor(
-    private readonly dialect: DialectName,
-    private readonly held: Held,
-    private readonly body: EncoderBody,
-    private readonly firstChoiceOnly: boolean,
-  ) {}
+  readonly #dialect: DialectName;
+  readonly #held: Held;
+  readonly #body: EncoderBody;
+  readonly #firstChoiceOnly: boolean;
+
+  constructor(dialect: DialectName, held: Held, body: EncoderBody, firstChoiceOnly: boolean) {
+    this.#dialect = dialect;
+    this.#held = held;
+    this.#body = body;
+    this.#firstChoiceOnly = firstChoiceOnly;
+  }
 
   event(event: RxllmEvent): RxllmError | void {
-    if (this.closed) return;
-    if (this.firstChoiceOnly && 'choice' in event && event.choice !== undefined && event.choice !== 0) return;
-    const { held, body } = this;
+    if (this.#closed) return;
+    if (this.#firstChoiceOnly && 'choice' in event && event.choice !== undefined && event.choice !== 0)
+      return;
+    const held = this.#held;
+    const body = this.#body;
     switch (event.type) {
       case 'start':
         if (body.started()) return; // the ids are fixed once written
@@ -97,19 +104,19 @@ class HoldingEncoder implements Encoder {
         break;
       case 'reset':
         if (!body.wroteOutput()) return; // nothing shown, nothing to take back
-        this.closed = true;
-        return cannotTakeBack(this.dialect, event.reason);
+        this.#closed = true;
+        return cannotTakeBack(this.#dialect, event.reason);
     }
     body.event(event);
   }
 
   error(error: RxllmError): void {
-    this.body.error(error, this.closed);
+    this.#body.error(error, this.#closed);
   }
 
   end(): void {
-    if (this.closed) return;
-    this.body.end();
+    if (this.#closed) return;
+    this.#body.end();
   }
 }
 

@@ -19,13 +19,13 @@ export function createSSEDecoder(
 
 /** A class, not an object of closures: a relay holds one per open stream. */
 class SSEDecoder implements StreamDecoder {
-  private readonly parser: SSEParser;
+  readonly #parser: SSEParser;
 
-  constructor(
-    private readonly messages: DialectMessages,
-    hooks: FrameHooks | undefined,
-  ) {
-    this.parser = createSSEParser(
+  readonly #messages: DialectMessages;
+
+  constructor(messages: DialectMessages, hooks: FrameHooks | undefined) {
+    this.#messages = messages;
+    this.#parser = createSSEParser(
       hooks
         ? (event) => {
             if (hooks.accept(event.id)) messages.message(event.data, event.event);
@@ -37,21 +37,21 @@ class SSEDecoder implements StreamDecoder {
   }
 
   push(chunk: Uint8Array | string): void {
-    this.parser.feed(this.messages.toText(chunk));
+    this.#parser.feed(this.#messages.toText(chunk));
   }
 
   end(): void {
     // Both official SDKs deliver a final event that lacks its blank line; a blank line does that.
-    this.parser.feed(`${this.messages.flushText()}\n\n`);
-    this.messages.end();
+    this.#parser.feed(`${this.#messages.flushText()}\n\n`);
+    this.#messages.end();
   }
 
   ended(): boolean {
-    return this.messages.ended();
+    return this.#messages.ended();
   }
 
   restart(): void {
-    this.messages.flushText();
-    this.parser.reset();
+    this.#messages.flushText();
+    this.#parser.reset();
   }
 }

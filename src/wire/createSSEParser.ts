@@ -42,56 +42,60 @@ export function createSSEParser(
  */
 class Parser implements SSEParser {
   // The unfinished line, in pieces.
-  private readonly pending: string[] = [];
-  private pendingLength = 0;
-  private data = '';
-  private lines = 0; // data lines of this event: one `data:` line, even empty, makes it dispatchable
-  private event: string | undefined = undefined;
-  private id: string | undefined = undefined;
-  private atStart = true; // a BOM is ignored at the start of the stream only
-  private afterCR = false; // the last chunk ended with CR: a LF starting the next one belongs to it
+  readonly #pending: string[] = [];
+  #pendingLength = 0;
+  #data = '';
+  #lines = 0; // data lines of this event: one `data:` line, even empty, makes it dispatchable
+  #event: string | undefined = undefined;
+  #id: string | undefined = undefined;
+  #atStart = true; // a BOM is ignored at the start of the stream only
+  #afterCR = false; // the last chunk ended with CR: a LF starting the next one belongs to it
 
-  constructor(
-    private readonly onMessage: (message: SSEMessage) => void,
-    private readonly maxSize: number,
-    private readonly tooLong: () => Error,
-  ) {}
+  readonly #onMessage: (message: SSEMessage) => void;
+  readonly #maxSize: number;
+  readonly #tooLong: () => Error;
 
-  private dispatch(): void {
-    if (this.lines > 0) this.onMessage({ data: this.data, event: this.event, id: this.id });
-    this.data = '';
-    this.lines = 0;
-    this.event = this.id = undefined;
+  constructor(onMessage: (message: SSEMessage) => void, maxSize: number, tooLong: () => Error) {
+    this.#onMessage = onMessage;
+    this.#maxSize = maxSize;
+    this.#tooLong = tooLong;
   }
 
-  private line(text: string): void {
-    if (text === '') return this.dispatch();
-    if (text.length > this.maxSize) throw this.tooLong();
+  #dispatch(): void {
+    if (this.#lines > 0) this.#onMessage({ data: this.#data, event: this.#event, id: this.#id });
+    this.#data = '';
+    this.#lines = 0;
+    this.#event = this.#id = undefined;
+  }
+
+  #line(text: string): void {
+    if (text === '') return this.#dispatch();
+    if (text.length > this.#maxSize) throw this.#tooLong();
     const colon = text.indexOf(':');
     if (colon === 0) return; // a comment (a keep-alive)
     const field = colon === -1 ? text : text.slice(0, colon);
     const value =
       colon === -1 ? '' : text.slice(text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1);
     if (field === 'data') {
-      if (this.data.length + value.length > this.maxSize) throw this.tooLong();
-      this.data = this.lines++ === 0 ? value : `${this.data}\n${value}`;
-    } else if (field === 'event') this.event = value || undefined;
+      if (this.#data.length + value.length > this.#maxSize) throw this.#tooLong();
+      this.#data = this.#lines++ === 0 ? value : `${this.#data}\n${value}`;
+    } else if (field === 'event') this.#event = value || undefined;
     else if (field === 'id') {
-      if (!value.includes('\0')) this.id = value;
+      if (!value.includes('\0')) this.#id = value;
     }
   }
 
   feed(chunk: string): void {
-    if (this.atStart && chunk !== '') {
-      this.atStart = false;
+    if (this.#atStart && chunk !== '') {
+      this.#atStart = false;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
     let start = 0;
-    if (this.afterCR && chunk !== '') {
-      this.afterCR = false;
+    if (this.#afterCR && chunk !== '') {
+      this.#afterCR = false;
       if (chunk.charCodeAt(0) === LF) start = 1;
     }
-    const pending = this.pending;
+    const pending = this.#pending;
     // Where the next LF and CR are, each searched again only once passed: linear per chunk.
     let lf = -2;
     let cr = -2;
@@ -105,31 +109,31 @@ class Parser implements SSEParser {
         pending.push(text);
         text = pending.join('');
         pending.length = 0;
-        this.pendingLength = 0;
+        this.#pendingLength = 0;
       }
       start = end + 1;
       if (end === cr) {
-        if (end === chunk.length - 1) this.afterCR = true;
+        if (end === chunk.length - 1) this.#afterCR = true;
         else if (chunk.charCodeAt(start) === LF) start++;
       }
-      this.line(text);
+      this.#line(text);
     }
     if (start < chunk.length) {
       const rest = start === 0 ? chunk : chunk.slice(start);
       pending.push(rest);
-      this.pendingLength += rest.length;
+      this.#pendingLength += rest.length;
       // The line not yet ended and the data waiting for its blank line are bounded together.
-      if (this.pendingLength + this.data.length > this.maxSize) throw this.tooLong();
+      if (this.#pendingLength + this.#data.length > this.#maxSize) throw this.#tooLong();
     }
   }
 
   reset(): void {
-    this.pending.length = 0;
-    this.pendingLength = 0;
-    this.data = '';
-    this.lines = 0;
-    this.event = this.id = undefined;
-    this.afterCR = false;
-    this.atStart = true;
+    this.#pending.length = 0;
+    this.#pendingLength = 0;
+    this.#data = '';
+    this.#lines = 0;
+    this.#event = this.#id = undefined;
+    this.#afterCR = false;
+    this.#atStart = true;
   }
 }

@@ -43,61 +43,60 @@ export function dialectMessages(
 class Messages implements DialectMessages {
   readonly limits: StreamLimits;
   // The message being decoded, for the guard's `malformed` quotes.
-  private current = '';
-  private readonly decoder: Decoder;
-  private readonly text = new TextDecoder();
+  #current = '';
+  readonly #decoder: Decoder;
+  readonly #text = new TextDecoder();
 
-  constructor(
-    private readonly dialect: Dialect,
-    emit: EmitEvent,
-    options: DecoderOptions | undefined,
-  ) {
+  readonly #dialect: Dialect;
+
+  constructor(dialect: Dialect, emit: EmitEvent, options: DecoderOptions | undefined) {
+    this.#dialect = dialect;
     this.limits = resolveLimits(options?.limits);
-    this.decoder = dialect.createDecoder!(
-      guardEvents(dialect.name, this.limits, () => this.current, emit),
+    this.#decoder = dialect.createDecoder!(
+      guardEvents(dialect.name, this.limits, () => this.#current, emit),
       options,
     );
   }
 
   message(data: string, event?: string): void {
-    this.current = data;
+    this.#current = data;
     try {
-      this.decoder.message(data, event);
+      this.#decoder.message(data, event);
       // Not kept past its message: `data` is a slice of the chunk it came in, and would keep all
       // of that chunk's text alive while the stream waits (a KB per idle stream).
-      this.current = '';
+      this.#current = '';
     } catch (error) {
       // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool
       // call's argsText, an error body quoted in a message) recurses: a value nested deeper than
       // the stack is a broken message, not an internal failure.
       if (error instanceof RangeError)
-        throw malformed(this.dialect.name, data, 'a value nested too deeply', error);
+        throw malformed(this.#dialect.name, data, 'a value nested too deeply', error);
       throw error;
     }
   }
 
   ended(): boolean {
-    return this.decoder.ended?.() ?? false;
+    return this.#decoder.ended?.() ?? false;
   }
 
   end(): void {
-    this.decoder.end();
+    this.#decoder.end();
   }
 
   tooLong(): Error {
     return limitExceeded(
       'maxEventSize',
       this.limits.maxEventSize,
-      `an ${this.dialect.framing === 'ndjson' ? 'NDJSON line' : 'SSE event'}`,
-      this.dialect.name,
+      `an ${this.#dialect.framing === 'ndjson' ? 'NDJSON line' : 'SSE event'}`,
+      this.#dialect.name,
     );
   }
 
   toText(chunk: Uint8Array | string): string {
-    return typeof chunk === 'string' ? chunk : this.text.decode(chunk, { stream: true });
+    return typeof chunk === 'string' ? chunk : this.#text.decode(chunk, { stream: true });
   }
 
   flushText(): string {
-    return this.text.decode();
+    return this.#text.decode();
   }
 }

@@ -42,102 +42,107 @@ export function guardEvents(
 
 /** A class, not closures over shared variables: a relay holds one guard per open stream. */
 class EventGuard {
-  private size = 0;
+  #size = 0;
   // Argument characters per open tool call id; deleted when the call completes.
   // Made with the first tool call: most streams have none, and a Map is ~150 bytes per stream.
-  private callSizes: Map<string, number> | undefined = undefined;
+  #callSizes: Map<string, number> | undefined = undefined;
 
-  constructor(
-    private readonly dialect: string,
-    private readonly limits: StreamLimits,
-    private readonly line: () => string,
-    private readonly next: EmitEvent,
-  ) {}
+  readonly #dialect: string;
+  readonly #limits: StreamLimits;
+  readonly #line: () => string;
+  readonly #next: EmitEvent;
 
-  private add(characters: number): void {
-    this.size += characters;
-    if (this.size > this.limits.maxMessageSize)
-      throw limitExceeded('maxMessageSize', this.limits.maxMessageSize, 'the message', this.dialect);
+  constructor(dialect: string, limits: StreamLimits, line: () => string, next: EmitEvent) {
+    this.#dialect = dialect;
+    this.#limits = limits;
+    this.#line = line;
+    this.#next = next;
   }
 
-  private checkChoice(choice: number | undefined): void {
+  #add(characters: number): void {
+    this.#size += characters;
+    if (this.#size > this.#limits.maxMessageSize)
+      throw limitExceeded('maxMessageSize', this.#limits.maxMessageSize, 'the message', this.#dialect);
+  }
+
+  #checkChoice(choice: number | undefined): void {
     if (choice === undefined) return;
     if (!Number.isSafeInteger(choice) || choice < 0)
-      throw malformed(this.dialect, this.line(), `choice index ${String(choice)} is not an integer >= 0`);
-    if (choice >= this.limits.maxChoices)
-      throw limitExceeded('maxChoices', this.limits.maxChoices, `choice index ${choice}`, this.dialect);
+      throw malformed(this.#dialect, this.#line(), `choice index ${String(choice)} is not an integer >= 0`);
+    if (choice >= this.#limits.maxChoices)
+      throw limitExceeded('maxChoices', this.#limits.maxChoices, `choice index ${choice}`, this.#dialect);
   }
 
-  private checkIndex(index: number): void {
+  #checkIndex(index: number): void {
     if (!Number.isSafeInteger(index) || index < 0)
-      throw malformed(this.dialect, this.line(), `tool call index ${String(index)} is not an integer >= 0`);
+      throw malformed(this.#dialect, this.#line(), `tool call index ${String(index)} is not an integer >= 0`);
   }
 
-  private addArguments(id: string, characters: number): void {
-    const total = (this.callSizes?.get(id) ?? 0) + characters;
-    if (total > this.limits.maxToolArgumentsSize)
+  #addArguments(id: string, characters: number): void {
+    const total = (this.#callSizes?.get(id) ?? 0) + characters;
+    if (total > this.#limits.maxToolArgumentsSize)
       throw limitExceeded(
         'maxToolArgumentsSize',
-        this.limits.maxToolArgumentsSize,
+        this.#limits.maxToolArgumentsSize,
         `the arguments of tool call ${JSON.stringify(id.slice(0, 64))}`,
-        this.dialect,
+        this.#dialect,
       );
-    (this.callSizes ??= new Map()).set(id, total);
-    this.add(characters);
+    (this.#callSizes ??= new Map()).set(id, total);
+    this.#add(characters);
   }
 
-  private checkUsage(event: UsageEvent): void {
+  #checkUsage(event: UsageEvent): void {
     for (const field of usageCounts) {
       const value = event[field];
       if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
         throw malformed(
-          this.dialect,
-          this.line(),
+          this.#dialect,
+          this.#line(),
           `usage ${field} ${String(value)} is not a finite integer >= 0`,
         );
     }
     const cost = event.cost;
     if (cost !== undefined && !(Number.isFinite(cost) && cost >= 0))
-      throw malformed(this.dialect, this.line(), `usage cost ${String(cost)} is not a finite number >= 0`);
+      throw malformed(this.#dialect, this.#line(), `usage cost ${String(cost)} is not a finite number >= 0`);
   }
 
   emit(event: RxllmEvent): void {
     switch (event.type) {
       case 'text':
       case 'refusal':
-        this.checkChoice(event.choice);
-        this.add(event.text.length);
+        this.#checkChoice(event.choice);
+        this.#add(event.text.length);
         break;
       case 'reasoning':
-        this.checkChoice(event.choice);
-        this.add(event.text.length + (event.signature?.length ?? 0) + (event.redacted?.length ?? 0));
+        this.#checkChoice(event.choice);
+        this.#add(event.text.length + (event.signature?.length ?? 0) + (event.redacted?.length ?? 0));
         break;
       case 'tool-call-start':
-        this.checkChoice(event.choice);
-        this.checkIndex(event.index);
-        this.add(perCallOverhead + event.id.length + event.name.length);
-        if (!this.callSizes?.has(event.id)) (this.callSizes ??= new Map()).set(event.id, 0);
+        this.#checkChoice(event.choice);
+        this.#checkIndex(event.index);
+        this.#add(perCallOverhead + event.id.length + event.name.length);
+        if (!this.#callSizes?.has(event.id)) (this.#callSizes ??= new Map()).set(event.id, 0);
         break;
       case 'tool-call-delta':
-        this.checkChoice(event.choice);
-        this.checkIndex(event.index);
-        this.addArguments(event.id, event.argsText.length);
+        this.#checkChoice(event.choice);
+        this.#checkIndex(event.index);
+        this.#addArguments(event.id, event.argsText.length);
         break;
       case 'tool-call':
-        this.checkChoice(event.choice);
-        this.checkIndex(event.index);
+        this.#checkChoice(event.choice);
+        this.#checkIndex(event.index);
         {
           // What the deltas did not already carry (all of it for a call that arrives whole).
-          const unseen = event.argsText.length - (this.callSizes?.get(event.id) ?? 0);
-          if (unseen > 0) this.addArguments(event.id, unseen);
+          const unseen = event.argsText.length - (this.#callSizes?.get(event.id) ?? 0);
+          if (unseen > 0) this.#addArguments(event.id, unseen);
         }
-        this.callSizes?.delete(event.id);
+        this.#callSizes?.delete(event.id);
         break;
       case 'finish':
-        this.checkChoice(event.choice);
+        this.#checkChoice(event.choice);
         break;
       case 'usage':
-        this.checkUsage(event);
+        this.#checkUsage(event);
         break;
       case 'start':
         if (event.created !== undefined && !Number.isFinite(event.created)) delete event.created;
@@ -145,6 +150,6 @@ class EventGuard {
       default:
         break;
     }
-    this.next(event);
+    this.#next(event);
   }
 }

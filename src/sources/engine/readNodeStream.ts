@@ -1,5 +1,4 @@
 import type { SourceFlow } from '../../flow/sourceFlow';
-import type { FailurePhase } from './sourceFromBytes';
 
 /** What rxllm uses of a Node `Readable` (an `http.IncomingMessage`), typed without Node's types. */
 export interface NodeReadable {
@@ -38,7 +37,7 @@ export function readNodeStream(
   flow: SourceFlow,
   push: (chunk: Uint8Array | string) => boolean,
   finish: () => void,
-  fail: (error: unknown, phase: FailurePhase) => void,
+  fail: (error: unknown, phase: 'read' | 'decode') => void,
 ): NodeReadable | undefined {
   if (!isNodeReadable(source)) return undefined;
   new NodeStreamReader(source, subscriber, flow, push, finish, fail).start();
@@ -58,7 +57,7 @@ class NodeStreamReader {
   readonly #flow: SourceFlow;
   readonly #push: (chunk: Uint8Array | string) => boolean;
   readonly #finish: () => void;
-  readonly #fail: (error: unknown, phase: FailurePhase) => void;
+  readonly #fail: (error: unknown, phase: 'read' | 'decode') => void;
 
   constructor(
     stream: NodeReadable,
@@ -66,7 +65,7 @@ class NodeStreamReader {
     flow: SourceFlow,
     push: (chunk: Uint8Array | string) => boolean,
     finish: () => void,
-    fail: (error: unknown, phase: FailurePhase) => void,
+    fail: (error: unknown, phase: 'read' | 'decode') => void,
   ) {
     this.#stream = stream;
     this.#subscriber = subscriber;

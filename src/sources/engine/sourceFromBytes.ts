@@ -455,7 +455,7 @@ function release(source: ByteStream): void {
 }
 
 /** Where a source's failure happened: making the request, reading the body, decoding it. */
-export type FailurePhase = 'request' | 'read' | 'decode';
+type FailurePhase = 'request' | 'read' | 'decode';
 
 /**
  * What a failure that is not already an RxllmError means, by where it happened:

@@ -69,39 +69,43 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
 /** A class, not an object of closures over shared variables: a relay holds one per open stream. */
 class OpenAIChatDecoder implements Decoder {
   // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
-  private readonly choices = new Map<number, ChoiceState>();
-  private started = false;
-  private done = false;
-  private finished = false;
-  private failed = false;
+  readonly #choices = new Map<number, ChoiceState>();
+  #started = false;
+  #done = false;
+  #finished = false;
+  #failed = false;
 
-  constructor(
-    private readonly emit: EmitEvent,
-    private readonly options: DecoderOptions | undefined,
-    private readonly fastPath: boolean,
-  ) {}
+  readonly #emit: EmitEvent;
+  readonly #options: DecoderOptions | undefined;
+  readonly #fastPath: boolean;
 
-  private state(index: number): ChoiceState {
-    let choice = this.choices.get(index);
+  constructor(emit: EmitEvent, options: DecoderOptions | undefined, fastPath: boolean) {
+    this.#emit = emit;
+    this.#options = options;
+    this.#fastPath = fastPath;
+  }
+
+  #state(index: number): ChoiceState {
+    let choice = this.#choices.get(index);
     if (choice === undefined) {
       choice = newChoice();
-      this.choices.set(index, choice);
+      this.#choices.set(index, choice);
     }
     return choice;
   }
 
-  private completeCall(call: OpenCall, choice: ChoiceState, index: number): void {
+  #completeCall(call: OpenCall, choice: ChoiceState, index: number): void {
     const event = toolCallEvent(call);
     if (index !== 0) event.choice = index;
     call.done = true;
     if (choice.current === call) choice.current = undefined;
-    this.emit(event);
+    this.#emit(event);
   }
 
-  private completeCalls(choice: ChoiceState, index: number): void {
+  #completeCalls(choice: ChoiceState, index: number): void {
     for (let i = 0; i < choice.calls.length; i++) {
       const call = choice.calls[i]!;
-      if (!call.done) this.completeCall(call, choice, index);
+      if (!call.done) this.#completeCall(call, choice, index);
     }
   }
 
@@ -110,11 +114,11 @@ class OpenAIChatDecoder implements Decoder {
    * ended, so that what is re-encoded is a valid stream for every client: `tool-calls` after a
    * tool call, `stop` otherwise, and no raw reason, since the provider gave none.
    */
-  private finishUnfinished(): void {
-    if (!this.started) return;
-    if (this.choices.size === 0) this.state(0);
-    for (const index of [...this.choices.keys()].sort((a, b) => a - b)) {
-      const choice = this.choices.get(index)!;
+  #finishUnfinished(): void {
+    if (!this.#started) return;
+    if (this.#choices.size === 0) this.#state(0);
+    for (const index of [...this.#choices.keys()].sort((a, b) => a - b)) {
+      const choice = this.#choices.get(index)!;
       if (choice.finished) continue;
       choice.finished = true;
       const event: FinishEvent = {
@@ -125,21 +129,21 @@ class OpenAIChatDecoder implements Decoder {
         seq: undefined,
       };
       if (index !== 0) event.choice = index;
-      this.emit(event);
+      this.#emit(event);
     }
   }
 
-  private completeAll(): void {
-    for (const index of [...this.choices.keys()].sort((a, b) => a - b))
-      this.completeCalls(this.choices.get(index)!, index);
+  #completeAll(): void {
+    for (const index of [...this.#choices.keys()].sort((a, b) => a - b))
+      this.#completeCalls(this.#choices.get(index)!, index);
   }
 
-  private fail(error: RxllmError): never {
-    this.failed = true;
+  #fail(error: RxllmError): never {
+    this.#failed = true;
     throw error;
   }
 
-  private toolCalls(data: string, choice: ChoiceState, k: number, list: unknown): void {
+  #toolCalls(data: string, choice: ChoiceState, k: number, list: unknown): void {
     if (!Array.isArray(list)) throw malformed(dialect, data, 'delta.tool_calls is not an array');
     for (let i = 0; i < list.length; i++) {
       const fragment = list[i] as Json | null;
@@ -184,7 +188,7 @@ class OpenAIChatDecoder implements Decoder {
           previous.argsText !== '' &&
           parsePartialJson(previous.argsText)?.complete
         )
-          this.completeCall(previous, choice, k);
+          this.#completeCall(previous, choice, k);
         call = {
           id: typeof id === 'string' && id !== '' ? id : `call_${index}`,
           name: typeof fn?.name === 'string' ? fn.name : '',
@@ -201,7 +205,7 @@ class OpenAIChatDecoder implements Decoder {
           index,
         };
         if (k !== 0) start.choice = k;
-        this.emit(start);
+        this.#emit(start);
       } else if (call.name === '' && typeof fn?.name === 'string') {
         call.name = fn.name;
       }
@@ -216,17 +220,17 @@ class OpenAIChatDecoder implements Decoder {
           argsText: argsFragment,
         };
         if (k !== 0) delta.choice = k;
-        this.emit(delta);
+        this.#emit(delta);
       }
     }
   }
 
-  private readChoice(data: string, raw: unknown, position: number): void {
+  #readChoice(data: string, raw: unknown, position: number): void {
     if (raw === null || typeof raw !== 'object') throw malformed(dialect, data, 'a choice is not an object');
     const entry = raw as Json;
     const k = typeof entry.index === 'number' ? entry.index : position;
     // Known to the finish that [DONE] gives a choice that sent none.
-    if (!this.choices.has(k)) this.state(k);
+    if (!this.#choices.has(k)) this.#state(k);
     const delta = entry.delta as Json | null | undefined;
     if (delta !== undefined && delta !== null) {
       if (typeof delta !== 'object') throw malformed(dialect, data, 'choices[].delta is not an object');
@@ -236,19 +240,19 @@ class OpenAIChatDecoder implements Decoder {
       if (reasoning !== '') {
         const event: ReasoningEvent = { type: 'reasoning', text: reasoning };
         if (k !== 0) event.choice = k;
-        this.emit(event);
+        this.#emit(event);
       }
       if (delta.reasoning_details !== undefined && delta.reasoning_details !== null)
-        reasoningDetails(this.emit, data, k, delta.reasoning_details, reasoning !== '');
+        reasoningDetails(this.#emit, data, k, delta.reasoning_details, reasoning !== '');
       const content = delta.content;
       if (typeof content === 'string') {
         if (content !== '') {
           const event = textEvent(content);
           if (k !== 0) event.choice = k;
-          this.emit(event);
+          this.#emit(event);
         }
       } else if (Array.isArray(content)) {
-        contentParts(this.emit, data, k, content);
+        contentParts(this.#emit, data, k, content);
       } else if (content !== undefined && content !== null) {
         throw malformed(dialect, data, 'delta.content is neither a string nor an array of parts');
       }
@@ -256,20 +260,20 @@ class OpenAIChatDecoder implements Decoder {
       if (refusal !== '') {
         const event: RefusalEvent = { type: 'refusal', text: refusal };
         if (k !== 0) event.choice = k;
-        this.emit(event);
+        this.#emit(event);
       }
       if (delta.tool_calls !== undefined && delta.tool_calls !== null)
-        this.toolCalls(data, this.state(k), k, delta.tool_calls);
+        this.#toolCalls(data, this.#state(k), k, delta.tool_calls);
       // The legacy `functions` API: one call, no id, streamed like a tool call.
       else if (delta.function_call !== undefined && delta.function_call !== null)
-        this.toolCalls(data, this.state(k), k, [{ index: 0, function: delta.function_call }]);
+        this.#toolCalls(data, this.#state(k), k, [{ index: 0, function: delta.function_call }]);
     }
     const rawReason = entry.finish_reason;
     // Ollama's /v1 endpoint once sent "" for "not finished"; null is the usual word for it.
     if (typeof rawReason === 'string' && rawReason !== '') {
-      const current = this.state(k);
-      this.completeCalls(current, k);
-      this.finished = true;
+      const current = this.#state(k);
+      this.#completeCalls(current, k);
+      this.#finished = true;
       if (current.finished) return; // OpenRouter repeats the finish chunk
       current.finished = true;
       let reason = finishReason(rawReason);
@@ -277,26 +281,26 @@ class OpenAIChatDecoder implements Decoder {
       if (reason === 'stop' && current.started > 0) reason = 'tool-calls';
       const event: FinishEvent = { type: 'finish', reason, rawReason, choice: undefined, seq: undefined };
       if (k !== 0) event.choice = k;
-      this.emit(event);
+      this.#emit(event);
     } else if (rawReason !== undefined && rawReason !== null && typeof rawReason !== 'string') {
       throw malformed(dialect, data, 'finish_reason is not a string');
     }
   }
 
   message(data: string, event?: string): void {
-    if (this.done || this.failed) return;
+    if (this.#done || this.#failed) return;
     // Only once started with choice 0 known does a text chunk change no state but emit its text.
-    if (this.fastPath && this.started && event !== 'error' && this.choices.has(0)) {
+    if (this.#fastPath && this.#started && event !== 'error' && this.#choices.has(0)) {
       const text = chatTextDelta(data);
       if (text !== undefined) {
-        if (text !== '') this.emit(textEvent(text));
+        if (text !== '') this.#emit(textEvent(text));
         return;
       }
     }
     if (data === '[DONE]') {
-      this.done = true;
-      this.completeAll();
-      this.finishUnfinished();
+      this.#done = true;
+      this.#completeAll();
+      this.#finishUnfinished();
       return;
     }
     let json: unknown;
@@ -304,11 +308,11 @@ class OpenAIChatDecoder implements Decoder {
       json = JSON.parse(data);
     } catch (cause) {
       // A named error event whose body is not JSON is still an error, not a malformed chunk.
-      if (event === 'error') this.fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
+      if (event === 'error') this.#fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
       throw malformed(dialect, data, 'invalid JSON', cause);
     }
     if (!isObject(json)) {
-      if (event === 'error') this.fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
+      if (event === 'error') this.#fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
       return;
     }
     const chunk: Json = json;
@@ -320,27 +324,27 @@ class OpenAIChatDecoder implements Decoder {
       if (!Array.isArray(list)) throw malformed(dialect, data, 'choices is not an array');
       // Azure opens with a `prompt_filter_results` chunk (no choices, empty id and model): the
       // start waits for the first chunk that says something about the response.
-      if (!this.started && (list.length > 0 || (usage !== undefined && usage !== null))) {
-        this.started = true;
-        this.emit(startEvent(chunk, this.options));
+      if (!this.#started && (list.length > 0 || (usage !== undefined && usage !== null))) {
+        this.#started = true;
+        this.#emit(startEvent(chunk, this.#options));
       }
-      for (let i = 0; i < list.length; i++) this.readChoice(data, list[i], i);
+      for (let i = 0; i < list.length; i++) this.#readChoice(data, list[i], i);
     }
     if (usage !== undefined && usage !== null) {
       if (typeof usage !== 'object') throw malformed(dialect, data, 'usage is not an object');
-      this.emit(usageEvent(data, usage as Json));
+      this.#emit(usageEvent(data, usage as Json));
     }
     const error = chunk.error;
     if ((error !== undefined && error !== null) || event === 'error') {
-      this.fail(inBandError(error ?? chunk));
+      this.#fail(inBandError(error ?? chunk));
     }
   }
 
   end(): void {
-    if (this.done || this.failed) return;
-    this.completeAll();
-    if (!this.finished) {
-      this.failed = true;
+    if (this.#done || this.#failed) return;
+    this.#completeAll();
+    if (!this.#finished) {
+      this.#failed = true;
       throw new RxllmError(`${dialect}: stream ended before [DONE] or a finish_reason`, {
         code: 'network',
         dialect,
@@ -349,7 +353,7 @@ class OpenAIChatDecoder implements Decoder {
   }
 
   ended(): boolean {
-    return this.done;
+    return this.#done;
   }
 }
 

@@ -70,94 +70,97 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
 class OpenAIChatBody implements EncoderBody {
   // `{"id":…,"object":…,"created":…,"model":…,"choices":[`, built once: each chunk is this prefix
   // plus one choice, so a token costs one template literal and one JSON.stringify of its text.
-  private prefix: string | undefined = undefined;
+  #prefix: string | undefined = undefined;
   // Choice 0 in a flag, others in a Set (not an array indexed by choice, which would be filled up
   // to the index) made for them: most streams have one choice, and an empty Set is ~150 bytes.
-  private roleSent0 = false;
-  private roleSent: Set<number> | undefined = undefined;
+  #roleSent0 = false;
+  #roleSent: Set<number> | undefined = undefined;
   // Characters of arguments already written per call id, to write only what a final call adds.
   // Made with the first streamed tool call: most streams have none.
-  private streamedArgs: Map<string, number> | undefined = undefined;
+  #streamedArgs: Map<string, number> | undefined = undefined;
   // Output has been written that a `reset` would have to take back.
-  private wroteContent = false;
+  #wroteContent = false;
 
-  constructor(
-    private readonly write: WriteFrame,
-    private readonly held: HeldResponse,
-  ) {}
+  readonly #write: WriteFrame;
+  readonly #held: HeldResponse;
 
-  private head(): string {
-    if (this.prefix === undefined) {
-      const held = this.held;
-      held.id ??= randomId('chatcmpl-');
-      held.createdSeconds ??= Math.floor(Date.now() / 1000);
-      this.prefix = `{"id":${JSON.stringify(held.id)},"object":"chat.completion.chunk","created":${jsonNumber(held.createdSeconds)},"model":${JSON.stringify(held.model ?? '')},"choices":[`;
-    }
-    return this.prefix;
+  constructor(write: WriteFrame, held: HeldResponse) {
+    this.#write = write;
+    this.#held = held;
   }
 
-  private delta(choice: number, body: string, finishReason = 'null'): void {
-    this.wroteContent ||= body !== '';
+  #head(): string {
+    if (this.#prefix === undefined) {
+      const held = this.#held;
+      held.id ??= randomId('chatcmpl-');
+      held.createdSeconds ??= Math.floor(Date.now() / 1000);
+      this.#prefix = `{"id":${JSON.stringify(held.id)},"object":"chat.completion.chunk","created":${jsonNumber(held.createdSeconds)},"model":${JSON.stringify(held.model ?? '')},"choices":[`;
+    }
+    return this.#prefix;
+  }
+
+  #delta(choice: number, body: string, finishReason = 'null'): void {
+    this.#wroteContent ||= body !== '';
     let role = '';
-    if (choice === 0 ? !this.roleSent0 : !this.roleSent?.has(choice)) {
-      if (choice === 0) this.roleSent0 = true;
-      else (this.roleSent ??= new Set()).add(choice);
+    if (choice === 0 ? !this.#roleSent0 : !this.#roleSent?.has(choice)) {
+      if (choice === 0) this.#roleSent0 = true;
+      else (this.#roleSent ??= new Set()).add(choice);
       role = body === '' ? '"role":"assistant"' : '"role":"assistant",';
     }
-    this.write({
-      data: `${this.head()}{"index":${jsonNumber(choice)},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
+    this.#write({
+      data: `${this.#head()}{"index":${jsonNumber(choice)},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
     });
   }
 
   started(): boolean {
-    return this.prefix !== undefined;
+    return this.#prefix !== undefined;
   }
 
   wroteOutput(): boolean {
-    return this.wroteContent;
+    return this.#wroteContent;
   }
 
   event(event: RxllmEvent): void {
     switch (event.type) {
       case 'text':
-        this.delta(event.choice ?? 0, `"content":${JSON.stringify(event.text)}`);
+        this.#delta(event.choice ?? 0, `"content":${JSON.stringify(event.text)}`);
         return;
       case 'reasoning':
         if (event.text !== '')
-          this.delta(event.choice ?? 0, `"reasoning_content":${JSON.stringify(event.text)}`);
+          this.#delta(event.choice ?? 0, `"reasoning_content":${JSON.stringify(event.text)}`);
         return;
       case 'refusal':
-        this.delta(event.choice ?? 0, `"refusal":${JSON.stringify(event.text)}`);
+        this.#delta(event.choice ?? 0, `"refusal":${JSON.stringify(event.text)}`);
         return;
       case 'tool-call-start':
-        (this.streamedArgs ??= new Map()).set(event.id, 0);
-        this.delta(
+        (this.#streamedArgs ??= new Map()).set(event.id, 0);
+        this.#delta(
           event.choice ?? 0,
           `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
         );
         return;
       case 'tool-call-delta': {
         if (event.argsText === '') return;
-        (this.streamedArgs ??= new Map()).set(
+        (this.#streamedArgs ??= new Map()).set(
           event.id,
-          (this.streamedArgs.get(event.id) ?? 0) + event.argsText.length,
+          (this.#streamedArgs.get(event.id) ?? 0) + event.argsText.length,
         );
-        this.delta(
+        this.#delta(
           event.choice ?? 0,
           `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
         );
         return;
       }
       case 'tool-call': {
-        const streamed = this.streamedArgs?.get(event.id);
-        this.streamedArgs?.delete(event.id);
+        const streamed = this.#streamedArgs?.get(event.id);
+        this.#streamedArgs?.delete(event.id);
         if (streamed === undefined) {
-          this.delta(
+          this.#delta(
             event.choice ?? 0,
             `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":${JSON.stringify(event.argsText)}}}]`,
           );
         } else if (event.argsText.length > streamed) {
-          this.delta(
+          this.#delta(
             event.choice ?? 0,
             `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText.slice(streamed))}}}]`,
           );
@@ -165,7 +168,7 @@ class OpenAIChatBody implements EncoderBody {
         return;
       }
       case 'finish':
-        this.delta(event.choice ?? 0, '', `"${finishReasons[event.reason]}"`);
+        this.#delta(event.choice ?? 0, '', `"${finishReasons[event.reason]}"`);
         return;
       default:
         return;
@@ -174,22 +177,22 @@ class OpenAIChatBody implements EncoderBody {
 
   error(error: RxllmError): void {
     // Usage that arrived before the failure is not lost: its chunk goes first.
-    const usage = this.held.usage();
-    if (usage !== undefined) this.write({ data: `${this.head()}],"usage":${openAIUsage(usage)}}` });
+    const usage = this.#held.usage();
+    if (usage !== undefined) this.#write({ data: `${this.#head()}],"usage":${openAIUsage(usage)}}` });
     const [type, code] = errorShapes[error.code] ?? errorShapes.provider;
     const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
     // `status_code` (as Groq sends it) keeps an HTTP-style failure an `http` error for readers.
     const status = error.status === undefined ? '' : `,"status_code":${jsonNumber(error.status)}`;
-    this.write({
+    this.#write({
       data: `{"error":{"message":${JSON.stringify(error.providerMessage ?? error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null${status}}}`,
     });
-    this.write({ data: '[DONE]' });
+    this.#write({ data: '[DONE]' });
   }
 
   end(): void {
-    const usage = this.held.usage();
-    if (usage !== undefined) this.write({ data: `${this.head()}],"usage":${openAIUsage(usage)}}` });
-    this.write({ data: '[DONE]' });
+    const usage = this.#held.usage();
+    if (usage !== undefined) this.#write({ data: `${this.#head()}],"usage":${openAIUsage(usage)}}` });
+    this.#write({ data: '[DONE]' });
   }
 }
 
