@@ -18,7 +18,8 @@ export interface NodeReadTarget {
 
 /**
  * Reads `source` when it is a Node `Readable` (an `http.IncomingMessage`; not in object mode,
- * which the async-iterable path reads) and returns it, or returns `undefined` for any other input.
+ * which the async-iterable path reads) and returns what stops the reading, or returns `undefined`
+ * for any other input.
  *
  * It is read with `read()` and its `readable`/`end`/`close`/`error` events, in the order the
  * engine's loop keeps (gates, read, push, terminal message), driven by the events rather than
@@ -38,15 +39,18 @@ export function readNodeStream(
   push: (chunk: Uint8Array | string) => boolean,
   finish: () => void,
   fail: (error: unknown, phase: 'read' | 'decode') => void,
-): NodeReadable | undefined {
+): { unsubscribe(): void } | undefined {
   if (!isNodeReadable(source)) return undefined;
-  new NodeStreamReader(source, subscriber, flow, push, finish, fail).start();
-  return source;
+  const reader = new NodeStreamReader(source, subscriber, flow, push, finish, fail);
+  reader.start();
+  return reader;
 }
 
 /**
  * A class with `#private` members (a minifier shortens their names; it keeps public ones) rather
- * than closures over a shared scope: one object and two listeners per open stream.
+ * than closures over a shared scope: one object and two listeners per open stream. Its
+ * `unsubscribe` destroys the stream: the engine calls it on teardown, or once the terminal message
+ * arrived (the rest of the stream is not read).
  */
 class NodeStreamReader {
   #failure: { error: unknown } | undefined = undefined;
@@ -73,6 +77,10 @@ class NodeStreamReader {
     this.#push = push;
     this.#finish = finish;
     this.#fail = fail;
+  }
+
+  unsubscribe(): void {
+    this.#stream.destroy();
   }
 
   start(): void {

@@ -11,7 +11,7 @@ import { failedPartial } from '../../base/failedPartial';
 import { sourceFlow } from '../../flow/sourceFlow';
 import { errorFromHttpResponse } from '../../base/httpError';
 // Node's `http.IncomingMessage` read without its async iterator; nothing in a browser bundle.
-import { readNodeStream, type NodeReadable } from './readNodeStream';
+import { readNodeStream } from './readNodeStream';
 
 export interface SourceFromBytesOptions {
   dialect: Dialect;
@@ -81,7 +81,6 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     let seq = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let iterator: AsyncIterator<Uint8Array | string> | undefined;
-    let nodeStream: NodeReadable | undefined;
     let inputSubscription: Unsubscribable | undefined;
 
     // Events delivered but not yet folded into the accumulator: folded once the chunk that
@@ -181,7 +180,6 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const stopReading = (): void => {
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
-      nodeStream?.destroy();
       inputSubscription?.unsubscribe();
     };
 
@@ -328,8 +326,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         await readBody(source.body);
       } else if (stream) {
         await readBody(source as ReadableStream<Uint8Array>);
-      } else if ((nodeStream = readNodeStream(source, subscriber, flow, push, finish, fail))) {
-        // Read as its events come, not awaited: nothing waits for it.
+      } else if ((inputSubscription = readNodeStream(source, subscriber, flow, push, finish, fail))) {
+        // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed.
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
       } else if (Array.isArray(source)) {
@@ -361,7 +359,6 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       // (a Response passed in directly), and settles a pending read at once.
       if (reader) reader.cancel().catch(ignore);
       if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
-      nodeStream?.destroy();
       inputSubscription?.unsubscribe();
     };
   });
