@@ -152,16 +152,13 @@ export const emptyTrack: TrackState = {
  */
 export function foldEvent(state: MessageState, event: RxllmEvent, owned: boolean): MessageState {
   switch (event.type) {
-    case 'comparison': {
-      const next = ownState(state, owned);
-      next.status = 'streaming';
-      next.comparison = event;
-      return next;
-    }
+    case 'comparison':
     case 'usage-total': {
+      // Metadata of the whole stream, not of a track.
       const next = ownState(state, owned);
       next.status = 'streaming';
-      next.usage = usageOf(event);
+      if (event.type === 'comparison') next.comparison = event;
+      else next.usage = usageOf(event);
       return next;
     }
     case 'progress': {
@@ -206,7 +203,8 @@ function ownState(state: MessageState, owned: boolean): Mutable<MessageState> {
   };
 }
 
-function withEntry(
+/** A copy of `tracks` with `track` at `key`. Internal, shared with messageReducer. */
+export function withEntry(
   tracks: Readonly<Record<string, TrackState>>,
   key: string,
   track: TrackState,
@@ -229,7 +227,7 @@ export function trackOf(state: MessageState, key: string): TrackState {
  * `record[key] = value` as an own property even for `__proto__`, whose plain assignment would
  * replace the record's prototype instead (what `JSON.parse` does too).
  */
-export function define(record: Record<string, TrackState>, key: string, value: TrackState): void {
+export function define<T>(record: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__')
     Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
   else record[key] = value;
@@ -385,8 +383,25 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
   }
 }
 
-/** What a usage may hold besides its three counts, in the order a usage lists them. */
-const optionalUsageFields = [
+/**
+ * The counts that {@link sumUsage} adds when either side has one (absent counts as 0; the first
+ * three are never absent). The same list, in the same order, as the event guard's: a bundle
+ * holds its text once.
+ */
+const counts = [
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'cachedInputTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+] as const;
+
+/** Every field of a usage, in the order a usage lists them (a literal: a spread is module-level code). */
+const usageFields = [
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
   'cachedInputTokens',
   'cacheWriteTokens',
   'reasoningTokens',
@@ -395,17 +410,10 @@ const optionalUsageFields = [
   'estimated',
 ] as const;
 
-/** The counts that {@link sumUsage} adds when either side has one (absent counts as 0). */
-const optionalCounts = ['cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
-
 /** The counts of a usage snapshot, without the event's own fields. */
 function usageOf(event: Usage & { type?: string }): Usage {
-  const usage: Partial<Record<keyof Usage, unknown>> = {
-    inputTokens: event.inputTokens,
-    outputTokens: event.outputTokens,
-    totalTokens: event.totalTokens,
-  };
-  for (const field of optionalUsageFields) if (event[field] !== undefined) usage[field] = event[field];
+  const usage: Partial<Record<keyof Usage, unknown>> = {};
+  for (const field of usageFields) if (event[field] !== undefined) usage[field] = event[field];
   return usage as Usage;
 }
 
@@ -589,8 +597,9 @@ function choiceFrom(content: Content, index: number): Mutable<ChoiceState> {
   };
 }
 
+/** Choice `index` before its first event: the empty track's content. */
 function emptyChoice(index: number): ChoiceState {
-  return { index, text: '', reasoning: '', refusal: '', toolCalls: noToolCalls, finishReason: null };
+  return choiceFrom(emptyTrack, index);
 }
 
 /** Whether a track shows anything: text, reasoning, refusal or a tool call. */
@@ -610,12 +619,8 @@ export function sumUsage(usages: Iterable<Usage | null | undefined>): Usage | nu
       total = { ...usage };
       continue;
     }
-    const next: Usage = {
-      inputTokens: total.inputTokens + usage.inputTokens,
-      outputTokens: total.outputTokens + usage.outputTokens,
-      totalTokens: total.totalTokens + usage.totalTokens,
-    };
-    for (const count of optionalCounts)
+    const next = {} as Usage;
+    for (const count of counts)
       if (total[count] !== undefined || usage[count] !== undefined)
         next[count] = (total[count] ?? 0) + (usage[count] ?? 0);
     if (total.cost !== undefined && usage.cost !== undefined) {

@@ -1,6 +1,8 @@
 import type { RxllmEvent } from './events';
 import {
   defaultTrack,
+  define,
+  emptyTrack,
   foldEvent,
   hasContent,
   sumUsage,
@@ -103,26 +105,20 @@ export class MessageAccumulator {
   /** The message so far. Cheap enough to call once per stream, not per token. */
   snapshot(): Message {
     this.#flush();
-    const names = Object.keys(this.#state.tracks);
-    if (names.length <= 1) {
-      const message = messageOf(names.length === 0 ? undefined : this.#state.tracks[names[0]!]);
-      if (this.#state.usage !== null) message.totalUsage = { ...this.#state.usage };
-      return message;
-    }
-    const tracks: Record<string, Message> = {};
-    for (const name of names) {
+    const state = this.#state;
+    const names = Object.keys(state.tracks);
+    // One track (or none): its message. Several: the answering track's, with every track's.
+    const several = names.length > 1;
+    const message = messageOf(
+      several ? state.tracks[answerTrack(state.tracks, names)] : state.tracks[names[0]!],
+    );
+    if (several) {
+      const tracks: Record<string, Message> = {};
       // An own property even for a track named `__proto__` (a plain assignment would set the prototype).
-      Object.defineProperty(tracks, name, {
-        value: messageOf(this.#state.tracks[name]),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      for (const name of names) define(tracks, name, messageOf(state.tracks[name]));
+      message.tracks = tracks;
     }
-    const answer = this.#state.tracks[answerTrack(this.#state.tracks, names)];
-    const message = messageOf(answer);
-    message.tracks = tracks;
-    const total = this.#state.usage ?? sumUsage(names.map((name) => this.#state.tracks[name]!.usage));
+    const total = state.usage ?? (several ? sumUsage(names.map((name) => state.tracks[name]!.usage)) : null);
     if (total !== null) message.totalUsage = { ...total };
     return message;
   }
@@ -137,10 +133,8 @@ function answerTrack(tracks: Readonly<Record<string, TrackState>>, names: string
   return standing ?? names.find((name) => hasContent(tracks[name]!)) ?? names[0]!;
 }
 
-function messageOf(track: TrackState | undefined): Message {
-  if (track === undefined) {
-    return { text: '', reasoning: '', refusal: '', toolCalls: [], usage: null, finishReason: null };
-  }
+/** A track's message; no track (nothing arrived) is the empty track's: empty text, no usage. */
+function messageOf(track: TrackState = emptyTrack): Message {
   const message: Message = {
     text: track.text,
     reasoning: track.reasoning,

@@ -74,16 +74,22 @@ const appendLua = `local function append(log, meta, id, batch, previous)
   if have ~= previous then return -1 end
   redis.call('XADD', log, id, 'e', batch) return 1 end
 `;
-const appendScript = `${appendLua} return append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])`;
+// The scripts that hold `append` are built with a call marked pure, not a template with `${}`:
+// this module may share a tsup chunk with browser code, and a bundler keeps a module-level template
+// with a substitution (it cannot tell that it has no side effects), so every browser app that
+// loaded the chunk carried the Lua scripts.
+const appendScript = /* @__PURE__ */ appendLua.concat(
+  ` return append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])`,
+);
 // The renewal that carries a batch (none: entry id '') and tells whether a reader is attached.
 // KEYS: lease, log, meta, watch. ARGV: leaseMs, maxLifetimeMs, entry id, batch, previous entry id.
 // Returns { append's result (1 without a batch), 1 when a reader is attached else 0 }.
-const heartbeatScript = `${appendLua}
+const heartbeatScript = /* @__PURE__ */ appendLua.concat(`
   local written = 1
   if ARGV[3] ~= '' then written = append(KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5]) end
   redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
   redis.call('PEXPIRE', KEYS[2], ARGV[2]) redis.call('PEXPIRE', KEYS[3], ARGV[2])
-  return { written, redis.call('EXISTS', KEYS[4]) }`;
+  return { written, redis.call('EXISTS', KEYS[4]) }`);
 // A reader's look at the stream, which also marks it attached (ARGV[1] its presence in ms, '' not)
 // and, when it was not before, tells the producer (on the watch channel) to write at once.
 // KEYS: meta, lease, watch. ARGV: presence ms, channel, id. Returns { meta, lease } ('' for none).
@@ -95,14 +101,14 @@ const statusScript = `local meta = redis.call('GET', KEYS[1]) local lease = redi
 // batch (ARGV[4] its entry id, '' none; ARGV[5] the batch; ARGV[6] the previous entry id).
 // KEYS: log, meta, lease, cancel, watch. ARGV: end entry id, end JSON, ttlMs, …
 // Returns 1 done, 0 lost, -1 hole.
-const endScript = `${appendLua} local meta = redis.call('GET', KEYS[2])
+const endScript = /* @__PURE__ */ appendLua.concat(` local meta = redis.call('GET', KEYS[2])
   if meta == 'ended' then return 1 end if meta ~= 'live' then return 0 end
   if ARGV[4] ~= '' then
     local written = append(KEYS[1], KEYS[2], ARGV[4], ARGV[5], ARGV[6])
     if written ~= 1 then return written end end
   redis.call('XADD', KEYS[1], ARGV[1], 'end', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[3]) redis.call('SET', KEYS[2], 'ended', 'PX', ARGV[3])
-  redis.call('DEL', KEYS[3], KEYS[4], KEYS[5]) return 1`;
+  redis.call('DEL', KEYS[3], KEYS[4], KEYS[5]) return 1`);
 // KEYS: meta, cancel. ARGV: channel, id, maxLifetimeMs.
 const cancelScript = `if redis.call('GET', KEYS[1]) ~= 'live' then return 0 end
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) redis.call('PUBLISH', ARGV[1], ARGV[2]) return 1`;

@@ -4,9 +4,31 @@ export type TokenEstimator = (text: string) => number;
 let loaded: TokenEstimator | undefined;
 let loading: Promise<TokenEstimator> | undefined;
 
-// A specifier bundlers leave alone: gpt-tokenizer is an optional peer, so a bundle must build
+// Specifiers bundlers leave alone: gpt-tokenizer is an optional peer, so a bundle must build
 // without it (and a browser bundle should not grow by its megabytes unless you pass it yourself).
-const tokenizerModule = 'gpt-tokenizer/encoding/o200k_base';
+// The encoding is built from its parts rather than taken from `gpt-tokenizer/encoding/o200k_base`,
+// so that its merge cache is rxllm's own (see tokenizerMergeCacheSize), not a global setting of
+// the gpt-tokenizer an app may use itself.
+const encodingModule = 'gpt-tokenizer/GptEncoding';
+const ranksModule = 'gpt-tokenizer/bpeRanks/o200k_base';
+
+/**
+ * Pieces of text whose tokens the estimator remembers. gpt-tokenizer's default, 100,000, keeps
+ * every piece of unfamiliar text (names, code, other languages; random letters at worst) alive
+ * long enough for the young-generation GC to copy it: at a million random-letter tokens that made
+ * pauses of 20–50 ms and a 3× slower count (`npm run bench:usage-block`). Text a cache helps,
+ * prose, repeats its common words within a thousand pieces.
+ */
+export const tokenizerMergeCacheSize = 1024;
+
+interface GptEncodingModule {
+  GptEncoding: {
+    getEncodingApi(
+      name: 'o200k_base',
+      ranks: () => unknown,
+    ): { countTokens(text: string): number; setMergeCacheSize(size: number): void };
+  };
+}
 
 /**
  * Loads rxllm's default token estimator on demand and resolves with it; later calls resolve with
@@ -29,12 +51,15 @@ const tokenizerModule = 'gpt-tokenizer/encoding/o200k_base';
  * ```
  */
 export function loadTokenEstimator(): Promise<TokenEstimator> {
-  loading ??= (
-    import(/* webpackIgnore: true */ /* @vite-ignore */ tokenizerModule) as Promise<{
-      countTokens: TokenEstimator;
-    }>
-  ).then(
-    (module) => (loaded = (text: string) => module.countTokens(text)),
+  loading ??= Promise.all([
+    import(/* webpackIgnore: true */ /* @vite-ignore */ encodingModule) as Promise<GptEncodingModule>,
+    import(/* webpackIgnore: true */ /* @vite-ignore */ ranksModule) as Promise<{ default: unknown }>,
+  ]).then(
+    ([{ GptEncoding }, ranks]) => {
+      const encoding = GptEncoding.getEncodingApi('o200k_base', () => ranks.default);
+      encoding.setMergeCacheSize(tokenizerMergeCacheSize);
+      return (loaded = (text: string) => encoding.countTokens(text));
+    },
     (error: unknown) => {
       loading = undefined;
       throw isModuleMissing(error)

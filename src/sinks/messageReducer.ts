@@ -5,6 +5,7 @@ import {
   define,
   foldEvent,
   initialMessageState,
+  withEntry,
   type MessageState,
   type MessageStatus,
   type TrackState,
@@ -101,15 +102,12 @@ function endStream(state: MessageState, status: MessageStatus, error: RxllmError
   for (const key of Object.keys(state.tracks)) {
     const track = state.tracks[key]!;
     if (track.status !== 'streaming') continue;
-    if (tracks === state.tracks) {
-      tracks = {};
-      for (const name of Object.keys(state.tracks))
-        define(tracks as Record<string, TrackState>, name, state.tracks[name]!);
-    }
     const ended = copyTrack(track);
     ended.status = status;
     if (error) ended.error = error;
-    define(tracks as Record<string, TrackState>, key, ended);
+    // The first track ended copies the record; the next ones change that copy.
+    if (tracks === state.tracks) tracks = withEntry(tracks, key, ended);
+    else define(tracks as Record<string, TrackState>, key, ended);
   }
   if (tracks === state.tracks && state.status === status && state.error === error) return state;
   return { status, tracks, usage: state.usage, comparison: state.comparison, error };

@@ -36,17 +36,20 @@ export function createRxllmDecoder(emit: EmitEvent): Decoder {
       }
       if (event.type === 'error') {
         // On the wire an error event carries the error as data (`rxllmErrorSchema`) and `fatal`.
-        const wire = event as unknown as { error: { message: string } & RxllmErrorOptions; fatal?: boolean };
-        const { message, ...options } = wire.error;
-        const error = new RxllmError(message, options);
-        if (wire.fatal) {
+        const {
+          error: data,
+          fatal,
+          ...inBand
+        } = event as unknown as {
+          error: { message: string } & RxllmErrorOptions;
+          fatal?: boolean;
+        };
+        const error = new RxllmError(data.message, data);
+        if (fatal) {
           done = true;
           throw error;
         }
-        const inBand: RxllmEvent = { type: 'error', error };
-        if (event.track !== undefined) inBand.track = event.track;
-        if (event.seq !== undefined) inBand.seq = event.seq;
-        emit(inBand);
+        emit({ ...inBand, error } as RxllmEvent);
         return;
       }
       emit(event);
