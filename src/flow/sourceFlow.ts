@@ -23,38 +23,15 @@ export const sourceFlowKey = Symbol.for('rxllm.flow.source');
  * consumer that holds back for the first time after the source started still stops it.
  */
 export function sourceFlow(downstream: object): SourceFlow {
-  return new LazySourceFlow(downstream);
-}
-
-/** A class, not an object of closures: a relay holds one per open stream. */
-class LazySourceFlow implements SourceFlow {
-  #flow: SourceFlow | undefined;
-
-  readonly #downstream: object;
-
-  constructor(downstream: object) {
-    this.#downstream = downstream;
-  }
-
-  #current(): SourceFlow | undefined {
-    return (this.#flow ??= (globalThis as { [sourceFlowKey]?: (downstream: object) => SourceFlow })[
-      sourceFlowKey
-    ]?.(this.#downstream));
-  }
-
-  whenOpen(): Promise<void> | undefined {
-    return this.#current()?.whenOpen();
-  }
-
-  enter(): void {
-    this.#current()?.enter();
-  }
-
-  exit(): void {
-    this.#flow?.exit();
-  }
-
-  stop(): void {
-    this.#flow?.stop();
-  }
+  let flow: SourceFlow | undefined;
+  const current = () =>
+    (flow ??= (globalThis as { [sourceFlowKey]?: (downstream: object) => SourceFlow })[sourceFlowKey]?.(
+      downstream,
+    ));
+  return {
+    whenOpen: () => current()?.whenOpen(),
+    enter: () => current()?.enter(),
+    exit: () => flow?.exit(),
+    stop: () => flow?.stop(),
+  };
 }

@@ -61,63 +61,44 @@ export function createHoldingEncoder(
   { firstChoiceOnly = false }: { firstChoiceOnly?: boolean } = {},
 ): Encoder {
   const held = new Held(options);
-  return new HoldingEncoder(dialect, held, makeBody(held), firstChoiceOnly);
-}
+  const body = makeBody(held);
+  let closed = false; // by a `reset` after output
 
-/** A class, not an object of closures: a relay holds one encoder per open stream. */
-class HoldingEncoder implements Encoder {
-  #closed = false; // by a `reset` after output
-
-  readonly #dialect: DialectName;
-  readonly #held: Held;
-  readonly #body: EncoderBody;
-  readonly #firstChoiceOnly: boolean;
-
-  constructor(dialect: DialectName, held: Held, body: EncoderBody, firstChoiceOnly: boolean) {
-    this.#dialect = dialect;
-    this.#held = held;
-    this.#body = body;
-    this.#firstChoiceOnly = firstChoiceOnly;
-  }
-
-  event(event: RxllmEvent): RxllmError | void {
-    if (this.#closed) return;
-    if (this.#firstChoiceOnly && 'choice' in event && event.choice !== undefined && event.choice !== 0)
-      return;
-    const held = this.#held;
-    const body = this.#body;
-    switch (event.type) {
-      case 'start':
-        if (body.started()) return; // the ids are fixed once written
-        if (event.id !== undefined) held.id = event.id;
-        if (event.model !== undefined) held.model = event.model;
-        if (event.created !== undefined) held.createdSeconds = Math.floor(event.created / 1000);
-        return;
-      case 'usage':
-        held.stepUsage.add(event);
-        return;
-      case 'step-start':
-        held.stepUsage.start(event);
-        break;
-      case 'finish':
-        if (event.choice === undefined || event.choice === 0) held.finish = event.reason;
-        break;
-      case 'reset':
-        if (!body.wroteOutput()) return; // nothing shown, nothing to take back
-        this.#closed = true;
-        return cannotTakeBack(this.#dialect, event.reason);
-    }
-    body.event(event);
-  }
-
-  error(error: RxllmError): void {
-    this.#body.error(error, this.#closed);
-  }
-
-  end(): void {
-    if (this.#closed) return;
-    this.#body.end();
-  }
+  return {
+    event(event) {
+      if (closed) return;
+      if (firstChoiceOnly && 'choice' in event && event.choice !== undefined && event.choice !== 0) return;
+      switch (event.type) {
+        case 'start':
+          if (body.started()) return; // the ids are fixed once written
+          if (event.id !== undefined) held.id = event.id;
+          if (event.model !== undefined) held.model = event.model;
+          if (event.created !== undefined) held.createdSeconds = Math.floor(event.created / 1000);
+          return;
+        case 'usage':
+          held.stepUsage.add(event);
+          return;
+        case 'step-start':
+          held.stepUsage.start(event);
+          break;
+        case 'finish':
+          if (event.choice === undefined || event.choice === 0) held.finish = event.reason;
+          break;
+        case 'reset':
+          if (!body.wroteOutput()) return; // nothing shown, nothing to take back
+          closed = true;
+          return cannotTakeBack(dialect, event.reason);
+      }
+      body.event(event);
+    },
+    error(error) {
+      body.error(error, closed);
+    },
+    end() {
+      if (closed) return;
+      body.end();
+    },
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { DecoderOptions, Dialect, EmitEvent } from './types';
 import type { FrameHooks, StreamDecoder } from './StreamDecoder';
-import { createSSEParser, type SSEParser } from './createSSEParser';
-import { dialectMessages, type DialectMessages } from './dialectMessages';
+import { createSSEParser } from './createSSEParser';
+import { dialectMessages } from './dialectMessages';
 
 /**
  * A stream decoder for an SSE dialect: bytes or text through rxllm's SSE parser, each event's data
@@ -14,44 +14,29 @@ export function createSSEDecoder(
   options?: DecoderOptions,
   hooks?: FrameHooks,
 ): StreamDecoder {
-  return new SSEDecoder(dialectMessages(dialect, emit, options), hooks);
-}
-
-/** A class, not an object of closures: a relay holds one per open stream. */
-class SSEDecoder implements StreamDecoder {
-  readonly #parser: SSEParser;
-
-  readonly #messages: DialectMessages;
-
-  constructor(messages: DialectMessages, hooks: FrameHooks | undefined) {
-    this.#messages = messages;
-    this.#parser = createSSEParser(
-      hooks
-        ? (event) => {
-            if (hooks.accept(event.id)) messages.message(event.data, event.event);
-          }
-        : (event) => messages.message(event.data, event.event),
-      messages.limits.maxEventSize,
-      () => messages.tooLong(),
-    );
-  }
-
-  push(chunk: Uint8Array | string): void {
-    this.#parser.feed(this.#messages.toText(chunk));
-  }
-
-  end(): void {
-    // Both official SDKs deliver a final event that lacks its blank line; a blank line does that.
-    this.#parser.feed(`${this.#messages.flushText()}\n\n`);
-    this.#messages.end();
-  }
-
-  ended(): boolean {
-    return this.#messages.ended();
-  }
-
-  restart(): void {
-    this.#messages.flushText();
-    this.#parser.reset();
-  }
+  const messages = dialectMessages(dialect, emit, options);
+  const parser = createSSEParser(
+    hooks
+      ? (event) => {
+          if (hooks.accept(event.id)) messages.message(event.data, event.event);
+        }
+      : (event) => messages.message(event.data, event.event),
+    messages.limits.maxEventSize,
+    messages.tooLong,
+  );
+  return {
+    push(chunk) {
+      parser.feed(messages.toText(chunk));
+    },
+    end() {
+      // Both official SDKs deliver a final event that lacks its blank line; a blank line does that.
+      parser.feed(`${messages.flushText()}\n\n`);
+      messages.end();
+    },
+    ended: messages.ended,
+    restart() {
+      messages.flushText();
+      parser.reset();
+    },
+  };
 }

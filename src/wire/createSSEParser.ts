@@ -33,107 +33,89 @@ export function createSSEParser(
   maxSize: number,
   tooLong: () => Error,
 ): SSEParser {
-  return new Parser(onMessage, maxSize, tooLong);
-}
-
-/**
- * A class, not an object of closures over shared variables: a relay holds one parser per open
- * stream, and methods cost no memory per instance.
- */
-class Parser implements SSEParser {
   // The unfinished line, in pieces.
-  readonly #pending: string[] = [];
-  #pendingLength = 0;
-  #data = '';
-  #lines = 0; // data lines of this event: one `data:` line, even empty, makes it dispatchable
-  #event: string | undefined = undefined;
-  #id: string | undefined = undefined;
-  #atStart = true; // a BOM is ignored at the start of the stream only
-  #afterCR = false; // the last chunk ended with CR: a LF starting the next one belongs to it
+  const pending: string[] = [];
+  let pendingLength = 0;
+  let data = '';
+  let lines = 0; // data lines of this event: one `data:` line, even empty, makes it dispatchable
+  let event: string | undefined;
+  let id: string | undefined;
+  let atStart = true; // a BOM is ignored at the start of the stream only
+  let afterCR = false; // the last chunk ended with CR: a LF starting the next one belongs to it
 
-  readonly #onMessage: (message: SSEMessage) => void;
-  readonly #maxSize: number;
-  readonly #tooLong: () => Error;
+  const dispatch = (): void => {
+    if (lines > 0) onMessage({ data, event, id });
+    data = '';
+    lines = 0;
+    event = id = undefined;
+  };
 
-  constructor(onMessage: (message: SSEMessage) => void, maxSize: number, tooLong: () => Error) {
-    this.#onMessage = onMessage;
-    this.#maxSize = maxSize;
-    this.#tooLong = tooLong;
-  }
-
-  #dispatch(): void {
-    if (this.#lines > 0) this.#onMessage({ data: this.#data, event: this.#event, id: this.#id });
-    this.#data = '';
-    this.#lines = 0;
-    this.#event = this.#id = undefined;
-  }
-
-  #line(text: string): void {
-    if (text === '') return this.#dispatch();
-    if (text.length > this.#maxSize) throw this.#tooLong();
+  const line = (text: string): void => {
+    if (text === '') return dispatch();
+    if (text.length > maxSize) throw tooLong();
     const colon = text.indexOf(':');
     if (colon === 0) return; // a comment (a keep-alive)
     const field = colon === -1 ? text : text.slice(0, colon);
     const value =
       colon === -1 ? '' : text.slice(text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1);
     if (field === 'data') {
-      if (this.#data.length + value.length > this.#maxSize) throw this.#tooLong();
-      this.#data = this.#lines++ === 0 ? value : `${this.#data}\n${value}`;
-    } else if (field === 'event') this.#event = value || undefined;
+      if (data.length + value.length > maxSize) throw tooLong();
+      data = lines++ === 0 ? value : `${data}\n${value}`;
+    } else if (field === 'event') event = value || undefined;
     else if (field === 'id') {
-      if (!value.includes('\0')) this.#id = value;
+      if (!value.includes('\0')) id = value;
     }
-  }
+  };
 
-  feed(chunk: string): void {
-    if (this.#atStart && chunk !== '') {
-      this.#atStart = false;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
-    }
-    let start = 0;
-    if (this.#afterCR && chunk !== '') {
-      this.#afterCR = false;
-      if (chunk.charCodeAt(0) === LF) start = 1;
-    }
-    const pending = this.#pending;
-    // Where the next LF and CR are, each searched again only once passed: linear per chunk.
-    let lf = -2;
-    let cr = -2;
-    for (;;) {
-      if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start);
-      if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start);
-      const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
-      if (end === -1) break;
-      let text = chunk.slice(start, end);
-      if (pending.length > 0) {
-        pending.push(text);
-        text = pending.join('');
-        pending.length = 0;
-        this.#pendingLength = 0;
+  return {
+    feed(chunk) {
+      if (atStart && chunk !== '') {
+        atStart = false;
+        if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
       }
-      start = end + 1;
-      if (end === cr) {
-        if (end === chunk.length - 1) this.#afterCR = true;
-        else if (chunk.charCodeAt(start) === LF) start++;
+      let start = 0;
+      if (afterCR && chunk !== '') {
+        afterCR = false;
+        if (chunk.charCodeAt(0) === LF) start = 1;
       }
-      this.#line(text);
-    }
-    if (start < chunk.length) {
-      const rest = start === 0 ? chunk : chunk.slice(start);
-      pending.push(rest);
-      this.#pendingLength += rest.length;
-      // The line not yet ended and the data waiting for its blank line are bounded together.
-      if (this.#pendingLength + this.#data.length > this.#maxSize) throw this.#tooLong();
-    }
-  }
-
-  reset(): void {
-    this.#pending.length = 0;
-    this.#pendingLength = 0;
-    this.#data = '';
-    this.#lines = 0;
-    this.#event = this.#id = undefined;
-    this.#afterCR = false;
-    this.#atStart = true;
-  }
+      // Where the next LF and CR are, each searched again only once passed: linear per chunk.
+      let lf = -2;
+      let cr = -2;
+      for (;;) {
+        if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start);
+        if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start);
+        const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+        if (end === -1) break;
+        let text = chunk.slice(start, end);
+        if (pending.length > 0) {
+          pending.push(text);
+          text = pending.join('');
+          pending.length = 0;
+          pendingLength = 0;
+        }
+        start = end + 1;
+        if (end === cr) {
+          if (end === chunk.length - 1) afterCR = true;
+          else if (chunk.charCodeAt(start) === LF) start++;
+        }
+        line(text);
+      }
+      if (start < chunk.length) {
+        const rest = start === 0 ? chunk : chunk.slice(start);
+        pending.push(rest);
+        pendingLength += rest.length;
+        // The line not yet ended and the data waiting for its blank line are bounded together.
+        if (pendingLength + data.length > maxSize) throw tooLong();
+      }
+    },
+    reset() {
+      pending.length = 0;
+      pendingLength = 0;
+      data = '';
+      lines = 0;
+      event = id = undefined;
+      afterCR = false;
+      atStart = true;
+    },
+  };
 }

@@ -36,113 +36,91 @@ export function guardEvents(
   line: () => string,
   emit: EmitEvent,
 ): EmitEvent {
-  const guard = new EventGuard(dialect, limits, line, emit);
-  return (event) => guard.emit(event);
-}
-
-/** A class, not closures over shared variables: a relay holds one guard per open stream. */
-class EventGuard {
-  #size = 0;
+  let size = 0;
   // Argument characters per open tool call id; deleted when the call completes.
   // Made with the first tool call: most streams have none, and a Map is ~150 bytes per stream.
-  #callSizes: Map<string, number> | undefined = undefined;
+  let callSizes: Map<string, number> | undefined;
 
-  readonly #dialect: string;
-  readonly #limits: StreamLimits;
-  readonly #line: () => string;
-  readonly #next: EmitEvent;
+  const add = (characters: number): void => {
+    size += characters;
+    if (size > limits.maxMessageSize)
+      throw limitExceeded('maxMessageSize', limits.maxMessageSize, 'the message', dialect);
+  };
 
-  constructor(dialect: string, limits: StreamLimits, line: () => string, next: EmitEvent) {
-    this.#dialect = dialect;
-    this.#limits = limits;
-    this.#line = line;
-    this.#next = next;
-  }
-
-  #add(characters: number): void {
-    this.#size += characters;
-    if (this.#size > this.#limits.maxMessageSize)
-      throw limitExceeded('maxMessageSize', this.#limits.maxMessageSize, 'the message', this.#dialect);
-  }
-
-  #checkChoice(choice: number | undefined): void {
+  const checkChoice = (choice: number | undefined): void => {
     if (choice === undefined) return;
     if (!Number.isSafeInteger(choice) || choice < 0)
-      throw malformed(this.#dialect, this.#line(), `choice index ${String(choice)} is not an integer >= 0`);
-    if (choice >= this.#limits.maxChoices)
-      throw limitExceeded('maxChoices', this.#limits.maxChoices, `choice index ${choice}`, this.#dialect);
-  }
+      throw malformed(dialect, line(), `choice index ${String(choice)} is not an integer >= 0`);
+    if (choice >= limits.maxChoices)
+      throw limitExceeded('maxChoices', limits.maxChoices, `choice index ${choice}`, dialect);
+  };
 
-  #checkIndex(index: number): void {
+  const checkIndex = (index: number): void => {
     if (!Number.isSafeInteger(index) || index < 0)
-      throw malformed(this.#dialect, this.#line(), `tool call index ${String(index)} is not an integer >= 0`);
-  }
+      throw malformed(dialect, line(), `tool call index ${String(index)} is not an integer >= 0`);
+  };
 
-  #addArguments(id: string, characters: number): void {
-    const total = (this.#callSizes?.get(id) ?? 0) + characters;
-    if (total > this.#limits.maxToolArgumentsSize)
+  const addArguments = (id: string, characters: number): void => {
+    const total = (callSizes?.get(id) ?? 0) + characters;
+    if (total > limits.maxToolArgumentsSize)
       throw limitExceeded(
         'maxToolArgumentsSize',
-        this.#limits.maxToolArgumentsSize,
+        limits.maxToolArgumentsSize,
         `the arguments of tool call ${JSON.stringify(id.slice(0, 64))}`,
-        this.#dialect,
+        dialect,
       );
-    (this.#callSizes ??= new Map()).set(id, total);
-    this.#add(characters);
-  }
+    (callSizes ??= new Map()).set(id, total);
+    add(characters);
+  };
 
-  #checkUsage(event: UsageEvent): void {
+  const checkUsage = (event: UsageEvent): void => {
     for (const field of usageCounts) {
       const value = event[field];
       if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
-        throw malformed(
-          this.#dialect,
-          this.#line(),
-          `usage ${field} ${String(value)} is not a finite integer >= 0`,
-        );
+        throw malformed(dialect, line(), `usage ${field} ${String(value)} is not a finite integer >= 0`);
     }
     const cost = event.cost;
     if (cost !== undefined && !(Number.isFinite(cost) && cost >= 0))
-      throw malformed(this.#dialect, this.#line(), `usage cost ${String(cost)} is not a finite number >= 0`);
-  }
+      throw malformed(dialect, line(), `usage cost ${String(cost)} is not a finite number >= 0`);
+  };
 
-  emit(event: RxllmEvent): void {
+  return (event: RxllmEvent) => {
     switch (event.type) {
       case 'text':
       case 'refusal':
-        this.#checkChoice(event.choice);
-        this.#add(event.text.length);
+        checkChoice(event.choice);
+        add(event.text.length);
         break;
       case 'reasoning':
-        this.#checkChoice(event.choice);
-        this.#add(event.text.length + (event.signature?.length ?? 0) + (event.redacted?.length ?? 0));
+        checkChoice(event.choice);
+        add(event.text.length + (event.signature?.length ?? 0) + (event.redacted?.length ?? 0));
         break;
       case 'tool-call-start':
-        this.#checkChoice(event.choice);
-        this.#checkIndex(event.index);
-        this.#add(perCallOverhead + event.id.length + event.name.length);
-        if (!this.#callSizes?.has(event.id)) (this.#callSizes ??= new Map()).set(event.id, 0);
+        checkChoice(event.choice);
+        checkIndex(event.index);
+        add(perCallOverhead + event.id.length + event.name.length);
+        if (!callSizes?.has(event.id)) (callSizes ??= new Map()).set(event.id, 0);
         break;
       case 'tool-call-delta':
-        this.#checkChoice(event.choice);
-        this.#checkIndex(event.index);
-        this.#addArguments(event.id, event.argsText.length);
+        checkChoice(event.choice);
+        checkIndex(event.index);
+        addArguments(event.id, event.argsText.length);
         break;
       case 'tool-call':
-        this.#checkChoice(event.choice);
-        this.#checkIndex(event.index);
+        checkChoice(event.choice);
+        checkIndex(event.index);
         {
           // What the deltas did not already carry (all of it for a call that arrives whole).
-          const unseen = event.argsText.length - (this.#callSizes?.get(event.id) ?? 0);
-          if (unseen > 0) this.#addArguments(event.id, unseen);
+          const unseen = event.argsText.length - (callSizes?.get(event.id) ?? 0);
+          if (unseen > 0) addArguments(event.id, unseen);
         }
-        this.#callSizes?.delete(event.id);
+        callSizes?.delete(event.id);
         break;
       case 'finish':
-        this.#checkChoice(event.choice);
+        checkChoice(event.choice);
         break;
       case 'usage':
-        this.#checkUsage(event);
+        checkUsage(event);
         break;
       case 'start':
         if (event.created !== undefined && !Number.isFinite(event.created)) delete event.created;
@@ -150,6 +128,6 @@ class EventGuard {
       default:
         break;
     }
-    this.#next(event);
-  }
+    emit(event);
+  };
 }

@@ -56,69 +56,53 @@ type Json = Record<string, unknown>;
  *
  * A chunk that carries only text for choice 0 is read by {@link chatTextDelta} without parsing
  * the whole chunk; `fastPath: false` reads every chunk in full (the reference the tests hold the
- * fast path to).
- *
+ * fast path to). *
  * The events a stream is made of (text, start, usage, finish) are created with every field they
  * may get, unknown ones undefined and `seq` last, in the order the fields were once added, so that
  * their JSON is unchanged: see {@link textEvent} for why.
  */
 export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOptions, fastPath = true): Decoder {
-  return new OpenAIChatDecoder(emit, options, fastPath);
-}
-
-/** A class, not an object of closures over shared variables: a relay holds one per open stream. */
-class OpenAIChatDecoder implements Decoder {
   // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
-  readonly #choices = new Map<number, ChoiceState>();
-  #started = false;
-  #done = false;
-  #finished = false;
-  #failed = false;
+  const choices = new Map<number, ChoiceState>();
+  let started = false;
+  let done = false;
+  let finished = false;
+  let failed = false;
 
-  readonly #emit: EmitEvent;
-  readonly #options: DecoderOptions | undefined;
-  readonly #fastPath: boolean;
-
-  constructor(emit: EmitEvent, options: DecoderOptions | undefined, fastPath: boolean) {
-    this.#emit = emit;
-    this.#options = options;
-    this.#fastPath = fastPath;
-  }
-
-  #state(index: number): ChoiceState {
-    let choice = this.#choices.get(index);
+  const state = (index: number): ChoiceState => {
+    let choice = choices.get(index);
     if (choice === undefined) {
       choice = newChoice();
-      this.#choices.set(index, choice);
+      choices.set(index, choice);
     }
     return choice;
-  }
+  };
 
-  #completeCall(call: OpenCall, choice: ChoiceState, index: number): void {
+  const completeCall = (call: OpenCall, choice: ChoiceState, index: number): void => {
     const event = toolCallEvent(call);
     if (index !== 0) event.choice = index;
     call.done = true;
     if (choice.current === call) choice.current = undefined;
-    this.#emit(event);
-  }
+    emit(event);
+  };
 
-  #completeCalls(choice: ChoiceState, index: number): void {
+  const completeCalls = (choice: ChoiceState, index: number): void => {
     for (let i = 0; i < choice.calls.length; i++) {
       const call = choice.calls[i]!;
-      if (!call.done) this.#completeCall(call, choice, index);
+      if (!call.done) completeCall(call, choice, index);
     }
-  }
+  };
 
   /**
    * A stream that ends properly ([DONE]) with no finish_reason still says how each choice
    * ended, so that what is re-encoded is a valid stream for every client: `tool-calls` after a
    * tool call, `stop` otherwise, and no raw reason, since the provider gave none.
    */
-  #finishUnfinished(): void {
-    if (!this.#started) return;
-    if (this.#choices.size === 0) this.#state(0);
-    for (const index of [...this.#choices.keys()].sort((a, b) => a - b)) {
-      const choice = this.#choices.get(index)!;
+  const finishUnfinished = (): void => {
+    if (!started) return;
+    if (choices.size === 0) state(0);
+    for (const index of [...choices.keys()].sort((a, b) => a - b)) {
+      const choice = choices.get(index)!;
       if (choice.finished) continue;
       choice.finished = true;
       const event: FinishEvent = {
@@ -129,21 +113,20 @@ class OpenAIChatDecoder implements Decoder {
         seq: undefined,
       };
       if (index !== 0) event.choice = index;
-      this.#emit(event);
+      emit(event);
     }
-  }
+  };
 
-  #completeAll(): void {
-    for (const index of [...this.#choices.keys()].sort((a, b) => a - b))
-      this.#completeCalls(this.#choices.get(index)!, index);
-  }
+  const completeAll = (): void => {
+    for (const index of [...choices.keys()].sort((a, b) => a - b)) completeCalls(choices.get(index)!, index);
+  };
 
-  #fail(error: RxllmError): never {
-    this.#failed = true;
+  const fail = (error: RxllmError): never => {
+    failed = true;
     throw error;
-  }
+  };
 
-  #toolCalls(data: string, choice: ChoiceState, k: number, list: unknown): void {
+  const toolCalls = (data: string, choice: ChoiceState, k: number, list: unknown): void => {
     if (!Array.isArray(list)) throw malformed(dialect, data, 'delta.tool_calls is not an array');
     for (let i = 0; i < list.length; i++) {
       const fragment = list[i] as Json | null;
@@ -188,7 +171,7 @@ class OpenAIChatDecoder implements Decoder {
           previous.argsText !== '' &&
           parsePartialJson(previous.argsText)?.complete
         )
-          this.#completeCall(previous, choice, k);
+          completeCall(previous, choice, k);
         call = {
           id: typeof id === 'string' && id !== '' ? id : `call_${index}`,
           name: typeof fn?.name === 'string' ? fn.name : '',
@@ -205,7 +188,7 @@ class OpenAIChatDecoder implements Decoder {
           index,
         };
         if (k !== 0) start.choice = k;
-        this.#emit(start);
+        emit(start);
       } else if (call.name === '' && typeof fn?.name === 'string') {
         call.name = fn.name;
       }
@@ -220,17 +203,97 @@ class OpenAIChatDecoder implements Decoder {
           argsText: argsFragment,
         };
         if (k !== 0) delta.choice = k;
-        this.#emit(delta);
+        emit(delta);
       }
     }
-  }
+  };
 
-  #readChoice(data: string, raw: unknown, position: number): void {
+  const reasoningDetails = (data: string, k: number, details: unknown, hasReasoningText: boolean): void => {
+    if (!Array.isArray(details)) throw malformed(dialect, data, 'delta.reasoning_details is not an array');
+    for (let i = 0; i < details.length; i++) {
+      const detail = details[i] as Json | null;
+      if (detail === null || typeof detail !== 'object') continue;
+      const type = detail.type;
+      if (type === 'reasoning.encrypted') {
+        if (typeof detail.data === 'string' && detail.data !== '') {
+          const event: ReasoningEvent = { type: 'reasoning', text: '', redacted: detail.data };
+          if (k !== 0) event.choice = k;
+          emit(event);
+        }
+        continue;
+      }
+      // The same text also arrives in `delta.reasoning`: take it from there, once.
+      let text = '';
+      if (!hasReasoningText) {
+        if (type === 'reasoning.text' && typeof detail.text === 'string') text = detail.text;
+        else if (type === 'reasoning.summary' && typeof detail.summary === 'string') text = detail.summary;
+      }
+      const signature =
+        typeof detail.signature === 'string' && detail.signature !== '' ? detail.signature : '';
+      if (text === '' && signature === '') continue;
+      const event: ReasoningEvent = { type: 'reasoning', text };
+      if (signature !== '') event.signature = signature;
+      if (k !== 0) event.choice = k;
+      emit(event);
+    }
+  };
+
+  /**
+   * `delta.content` as an array of typed parts: Mistral's Magistral models stream
+   * `[{type:'thinking', thinking:[{type:'text', text}]}, {type:'text', text}]`, and OpenAI's
+   * content may be an array of `{type:'text', text}` (and `{type:'refusal', refusal}`) parts too. Parts of other types (Mistral's
+   * `reference`, images) carry nothing rxllm has an event for.
+   */
+  const contentParts = (data: string, k: number, parts: unknown[]): void => {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as Json | null;
+      if (part === null || typeof part !== 'object')
+        throw malformed(dialect, data, 'a delta.content part is not an object');
+      if (part.type === 'thinking') {
+        const thinking = part.thinking;
+        if (typeof thinking === 'string') emitReasoning(k, thinking);
+        else if (Array.isArray(thinking)) {
+          for (let j = 0; j < thinking.length; j++) {
+            const inner = thinking[j] as Json | null;
+            if (inner !== null && typeof inner === 'object' && typeof inner.text === 'string')
+              emitReasoning(k, inner.text);
+          }
+        } else if (thinking !== undefined && thinking !== null)
+          throw malformed(dialect, data, 'a thinking part has neither text nor a list of parts');
+        continue;
+      }
+      if (part.type === 'refusal' && typeof part.refusal === 'string') {
+        if (part.refusal !== '') {
+          const event: RefusalEvent = { type: 'refusal', text: part.refusal };
+          if (k !== 0) event.choice = k;
+          emit(event);
+        }
+        continue;
+      }
+      const text = part.text;
+      if (text === undefined || text === null) continue;
+      if (typeof text !== 'string')
+        throw malformed(dialect, data, 'a delta.content part has a text that is not a string');
+      if (text === '') continue;
+      const event = textEvent(text);
+      if (k !== 0) event.choice = k;
+      emit(event);
+    }
+  };
+
+  const emitReasoning = (k: number, text: string): void => {
+    if (text === '') return;
+    const event: ReasoningEvent = { type: 'reasoning', text };
+    if (k !== 0) event.choice = k;
+    emit(event);
+  };
+
+  const choice = (data: string, raw: unknown, position: number): void => {
     if (raw === null || typeof raw !== 'object') throw malformed(dialect, data, 'a choice is not an object');
     const entry = raw as Json;
     const k = typeof entry.index === 'number' ? entry.index : position;
     // Known to the finish that [DONE] gives a choice that sent none.
-    if (!this.#choices.has(k)) this.#state(k);
+    if (!choices.has(k)) state(k);
     const delta = entry.delta as Json | null | undefined;
     if (delta !== undefined && delta !== null) {
       if (typeof delta !== 'object') throw malformed(dialect, data, 'choices[].delta is not an object');
@@ -240,19 +303,19 @@ class OpenAIChatDecoder implements Decoder {
       if (reasoning !== '') {
         const event: ReasoningEvent = { type: 'reasoning', text: reasoning };
         if (k !== 0) event.choice = k;
-        this.#emit(event);
+        emit(event);
       }
       if (delta.reasoning_details !== undefined && delta.reasoning_details !== null)
-        reasoningDetails(this.#emit, data, k, delta.reasoning_details, reasoning !== '');
+        reasoningDetails(data, k, delta.reasoning_details, reasoning !== '');
       const content = delta.content;
       if (typeof content === 'string') {
         if (content !== '') {
           const event = textEvent(content);
           if (k !== 0) event.choice = k;
-          this.#emit(event);
+          emit(event);
         }
       } else if (Array.isArray(content)) {
-        contentParts(this.#emit, data, k, content);
+        contentParts(data, k, content);
       } else if (content !== undefined && content !== null) {
         throw malformed(dialect, data, 'delta.content is neither a string nor an array of parts');
       }
@@ -260,20 +323,20 @@ class OpenAIChatDecoder implements Decoder {
       if (refusal !== '') {
         const event: RefusalEvent = { type: 'refusal', text: refusal };
         if (k !== 0) event.choice = k;
-        this.#emit(event);
+        emit(event);
       }
       if (delta.tool_calls !== undefined && delta.tool_calls !== null)
-        this.#toolCalls(data, this.#state(k), k, delta.tool_calls);
+        toolCalls(data, state(k), k, delta.tool_calls);
       // The legacy `functions` API: one call, no id, streamed like a tool call.
       else if (delta.function_call !== undefined && delta.function_call !== null)
-        this.#toolCalls(data, this.#state(k), k, [{ index: 0, function: delta.function_call }]);
+        toolCalls(data, state(k), k, [{ index: 0, function: delta.function_call }]);
     }
     const rawReason = entry.finish_reason;
     // Ollama's /v1 endpoint once sent "" for "not finished"; null is the usual word for it.
     if (typeof rawReason === 'string' && rawReason !== '') {
-      const current = this.#state(k);
-      this.#completeCalls(current, k);
-      this.#finished = true;
+      const current = state(k);
+      completeCalls(current, k);
+      finished = true;
       if (current.finished) return; // OpenRouter repeats the finish chunk
       current.finished = true;
       let reason = finishReason(rawReason);
@@ -281,80 +344,78 @@ class OpenAIChatDecoder implements Decoder {
       if (reason === 'stop' && current.started > 0) reason = 'tool-calls';
       const event: FinishEvent = { type: 'finish', reason, rawReason, choice: undefined, seq: undefined };
       if (k !== 0) event.choice = k;
-      this.#emit(event);
+      emit(event);
     } else if (rawReason !== undefined && rawReason !== null && typeof rawReason !== 'string') {
       throw malformed(dialect, data, 'finish_reason is not a string');
     }
-  }
+  };
 
-  message(data: string, event?: string): void {
-    if (this.#done || this.#failed) return;
-    // Only once started with choice 0 known does a text chunk change no state but emit its text.
-    if (this.#fastPath && this.#started && event !== 'error' && this.#choices.has(0)) {
-      const text = chatTextDelta(data);
-      if (text !== undefined) {
-        if (text !== '') this.#emit(textEvent(text));
+  return {
+    message(data, event) {
+      if (done || failed) return;
+      // Only once started with choice 0 known does a text chunk change no state but emit its text.
+      if (fastPath && started && event !== 'error' && choices.has(0)) {
+        const text = chatTextDelta(data);
+        if (text !== undefined) {
+          if (text !== '') emit(textEvent(text));
+          return;
+        }
+      }
+      if (data === '[DONE]') {
+        done = true;
+        completeAll();
+        finishUnfinished();
         return;
       }
-    }
-    if (data === '[DONE]') {
-      this.#done = true;
-      this.#completeAll();
-      this.#finishUnfinished();
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch (cause) {
-      // A named error event whose body is not JSON is still an error, not a malformed chunk.
-      if (event === 'error') this.#fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
-      throw malformed(dialect, data, 'invalid JSON', cause);
-    }
-    if (!isObject(json)) {
-      if (event === 'error') this.#fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
-      return;
-    }
-    const chunk: Json = json;
-    const list = chunk.choices;
-    // Groq has reported usage in its own `x_groq` field rather than in `usage`.
-    const usage = chunk.usage ?? (chunk.x_groq as Json | null | undefined)?.usage;
-
-    if (list !== undefined) {
-      if (!Array.isArray(list)) throw malformed(dialect, data, 'choices is not an array');
-      // Azure opens with a `prompt_filter_results` chunk (no choices, empty id and model): the
-      // start waits for the first chunk that says something about the response.
-      if (!this.#started && (list.length > 0 || (usage !== undefined && usage !== null))) {
-        this.#started = true;
-        this.#emit(startEvent(chunk, this.#options));
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch (cause) {
+        // A named error event whose body is not JSON is still an error, not a malformed chunk.
+        if (event === 'error') fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
+        throw malformed(dialect, data, 'invalid JSON', cause);
       }
-      for (let i = 0; i < list.length; i++) this.#readChoice(data, list[i], i);
-    }
-    if (usage !== undefined && usage !== null) {
-      if (typeof usage !== 'object') throw malformed(dialect, data, 'usage is not an object');
-      this.#emit(usageEvent(data, usage as Json));
-    }
-    const error = chunk.error;
-    if ((error !== undefined && error !== null) || event === 'error') {
-      this.#fail(inBandError(error ?? chunk));
-    }
-  }
+      if (!isObject(json)) {
+        if (event === 'error') fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
+        return;
+      }
+      const chunk: Json = json;
+      const list = chunk.choices;
+      // Groq has reported usage in its own `x_groq` field rather than in `usage`.
+      const usage = chunk.usage ?? (chunk.x_groq as Json | null | undefined)?.usage;
 
-  end(): void {
-    if (this.#done || this.#failed) return;
-    this.#completeAll();
-    if (!this.#finished) {
-      this.#failed = true;
-      throw new RxllmError(`${dialect}: stream ended before [DONE] or a finish_reason`, {
-        code: 'network',
-        dialect,
-      });
-    }
-  }
-
-  ended(): boolean {
-    return this.#done;
-  }
+      if (list !== undefined) {
+        if (!Array.isArray(list)) throw malformed(dialect, data, 'choices is not an array');
+        // Azure opens with a `prompt_filter_results` chunk (no choices, empty id and model): the
+        // start waits for the first chunk that says something about the response.
+        if (!started && (list.length > 0 || (usage !== undefined && usage !== null))) {
+          started = true;
+          emit(startEvent(chunk, options));
+        }
+        for (let i = 0; i < list.length; i++) choice(data, list[i], i);
+      }
+      if (usage !== undefined && usage !== null) {
+        if (typeof usage !== 'object') throw malformed(dialect, data, 'usage is not an object');
+        emit(usageEvent(data, usage as Json));
+      }
+      const error = chunk.error;
+      if ((error !== undefined && error !== null) || event === 'error') {
+        fail(inBandError(error ?? chunk));
+      }
+    },
+    end() {
+      if (done || failed) return;
+      completeAll();
+      if (!finished) {
+        failed = true;
+        throw new RxllmError(`${dialect}: stream ended before [DONE] or a finish_reason`, {
+          code: 'network',
+          dialect,
+        });
+      }
+    },
+    ended: () => done,
+  };
 }
 
 /** An index no call of the choice has yet, for a call whose server reused one. */
@@ -527,91 +588,4 @@ function inBandError(error: unknown): RxllmError {
     providerCodes: [stringCode, type],
     ...(status !== undefined && { status }),
   });
-}
-
-// Module functions, given `emit`, rather than closures made per decoder: a relay holds one
-// decoder per open stream.
-function reasoningDetails(
-  emit: EmitEvent,
-  data: string,
-  k: number,
-  details: unknown,
-  hasReasoningText: boolean,
-): void {
-  if (!Array.isArray(details)) throw malformed(dialect, data, 'delta.reasoning_details is not an array');
-  for (let i = 0; i < details.length; i++) {
-    const detail = details[i] as Json | null;
-    if (detail === null || typeof detail !== 'object') continue;
-    const type = detail.type;
-    if (type === 'reasoning.encrypted') {
-      if (typeof detail.data === 'string' && detail.data !== '') {
-        const event: ReasoningEvent = { type: 'reasoning', text: '', redacted: detail.data };
-        if (k !== 0) event.choice = k;
-        emit(event);
-      }
-      continue;
-    }
-    // The same text also arrives in `delta.reasoning`: take it from there, once.
-    let text = '';
-    if (!hasReasoningText) {
-      if (type === 'reasoning.text' && typeof detail.text === 'string') text = detail.text;
-      else if (type === 'reasoning.summary' && typeof detail.summary === 'string') text = detail.summary;
-    }
-    const signature = typeof detail.signature === 'string' && detail.signature !== '' ? detail.signature : '';
-    if (text === '' && signature === '') continue;
-    const event: ReasoningEvent = { type: 'reasoning', text };
-    if (signature !== '') event.signature = signature;
-    if (k !== 0) event.choice = k;
-    emit(event);
-  }
-}
-
-/**
- * `delta.content` as an array of typed parts: Mistral's Magistral models stream
- * `[{type:'thinking', thinking:[{type:'text', text}]}, {type:'text', text}]`, and OpenAI's
- * content may be an array of `{type:'text', text}` (and `{type:'refusal', refusal}`) parts too. Parts of other types (Mistral's
- * `reference`, images) carry nothing rxllm has an event for.
- */
-function contentParts(emit: EmitEvent, data: string, k: number, parts: unknown[]): void {
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] as Json | null;
-    if (part === null || typeof part !== 'object')
-      throw malformed(dialect, data, 'a delta.content part is not an object');
-    if (part.type === 'thinking') {
-      const thinking = part.thinking;
-      if (typeof thinking === 'string') emitReasoning(emit, k, thinking);
-      else if (Array.isArray(thinking)) {
-        for (let j = 0; j < thinking.length; j++) {
-          const inner = thinking[j] as Json | null;
-          if (inner !== null && typeof inner === 'object' && typeof inner.text === 'string')
-            emitReasoning(emit, k, inner.text);
-        }
-      } else if (thinking !== undefined && thinking !== null)
-        throw malformed(dialect, data, 'a thinking part has neither text nor a list of parts');
-      continue;
-    }
-    if (part.type === 'refusal' && typeof part.refusal === 'string') {
-      if (part.refusal !== '') {
-        const event: RefusalEvent = { type: 'refusal', text: part.refusal };
-        if (k !== 0) event.choice = k;
-        emit(event);
-      }
-      continue;
-    }
-    const text = part.text;
-    if (text === undefined || text === null) continue;
-    if (typeof text !== 'string')
-      throw malformed(dialect, data, 'a delta.content part has a text that is not a string');
-    if (text === '') continue;
-    const event = textEvent(text);
-    if (k !== 0) event.choice = k;
-    emit(event);
-  }
-}
-
-function emitReasoning(emit: EmitEvent, k: number, text: string): void {
-  if (text === '') return;
-  const event: ReasoningEvent = { type: 'reasoning', text };
-  if (k !== 0) event.choice = k;
-  emit(event);
 }
