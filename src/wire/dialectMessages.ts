@@ -1,5 +1,5 @@
 import { limitExceeded, resolveLimits, type StreamLimits } from '../base/limits';
-import type { Decoder, DecoderOptions, Dialect, EmitEvent } from './types';
+import type { DecoderOptions, Dialect, EmitEvent } from './types';
 import { guardEvents } from './guardEvents';
 import { malformed } from './malformed';
 
@@ -33,70 +33,45 @@ export function dialectMessages(
 ): DialectMessages {
   // The dialect decodes and is framed for this decoder: every source checks that when it is built
   // (resolveDialect's `need`, framedSource's framing), so that a wrong one throws at once, there.
-  return new Messages(dialect, emit, options);
-}
-
-/**
- * A class, not an object of closures: a relay holds one per open stream, and each closure and
- * the scope they share cost memory per stream where methods cost none.
- */
-class Messages implements DialectMessages {
-  readonly limits: StreamLimits;
+  const limits = resolveLimits(options?.limits);
   // The message being decoded, for the guard's `malformed` quotes.
-  #current = '';
-  readonly #decoder: Decoder;
-  readonly #text = new TextDecoder();
-
-  readonly #dialect: Dialect;
-
-  constructor(dialect: Dialect, emit: EmitEvent, options: DecoderOptions | undefined) {
-    this.#dialect = dialect;
-    this.limits = resolveLimits(options?.limits);
-    this.#decoder = dialect.createDecoder!(
-      guardEvents(dialect.name, this.limits, () => this.#current, emit),
-      options,
-    );
-  }
-
-  message(data: string, event?: string): void {
-    this.#current = data;
-    try {
-      this.#decoder.message(data, event);
-      // Not kept past its message: `data` is a slice of the chunk it came in, and would keep all
-      // of that chunk's text alive while the stream waits (a KB per idle stream).
-      this.#current = '';
-    } catch (error) {
-      // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool
-      // call's argsText, an error body quoted in a message) recurses: a value nested deeper than
-      // the stack is a broken message, not an internal failure.
-      if (error instanceof RangeError)
-        throw malformed(this.#dialect.name, data, 'a value nested too deeply', error);
-      throw error;
-    }
-  }
-
-  ended(): boolean {
-    return this.#decoder.ended?.() ?? false;
-  }
-
-  end(): void {
-    this.#decoder.end();
-  }
-
-  tooLong(): Error {
-    return limitExceeded(
-      'maxEventSize',
-      this.limits.maxEventSize,
-      `an ${this.#dialect.framing === 'ndjson' ? 'NDJSON line' : 'SSE event'}`,
-      this.#dialect.name,
-    );
-  }
-
-  toText(chunk: Uint8Array | string): string {
-    return typeof chunk === 'string' ? chunk : this.#text.decode(chunk, { stream: true });
-  }
-
-  flushText(): string {
-    return this.#text.decode();
-  }
+  let current = '';
+  const decoder = dialect.createDecoder!(
+    guardEvents(dialect.name, limits, () => current, emit),
+    options,
+  );
+  // Made at the first bytes: a Node stream read as text (see readNodeStream) never needs one, and
+  // each costs ~200 bytes per open stream (its ICU converter).
+  let text: TextDecoder | undefined;
+  return {
+    message(data, event) {
+      current = data;
+      try {
+        decoder.message(data, event);
+        // Not kept past its message: `data` is a slice of the chunk it came in, and would keep all
+        // of that chunk's text alive while the stream waits (a KB per idle stream).
+        current = '';
+      } catch (error) {
+        // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool
+        // call's argsText, an error body quoted in a message) recurses: a value nested deeper than
+        // the stack is a broken message, not an internal failure.
+        if (error instanceof RangeError)
+          throw malformed(dialect.name, data, 'a value nested too deeply', error);
+        throw error;
+      }
+    },
+    ended: () => decoder.ended?.() ?? false,
+    end: () => decoder.end(),
+    tooLong: () =>
+      limitExceeded(
+        'maxEventSize',
+        limits.maxEventSize,
+        `an ${dialect.framing === 'ndjson' ? 'NDJSON line' : 'SSE event'}`,
+        dialect.name,
+      ),
+    limits,
+    toText: (chunk) =>
+      typeof chunk === 'string' ? chunk : (text ??= new TextDecoder()).decode(chunk, { stream: true }),
+    flushText: () => text?.decode() ?? '',
+  };
 }
