@@ -40,9 +40,7 @@ export function dialectMessages(
     guardEvents(dialect.name, limits, () => current, emit),
     options,
   );
-  // Made at the first bytes: a Node stream read as text (see readNodeStream) never needs one, and
-  // each costs ~200 bytes per open stream (its ICU converter).
-  let text: TextDecoder | undefined;
+  const text = new TextDecoder();
   return {
     message(data, event) {
       current = data;
@@ -70,8 +68,7 @@ export function dialectMessages(
         dialect.name,
       ),
     limits,
-    toText: (chunk) =>
-      typeof chunk === 'string' ? chunk : (text ??= new TextDecoder()).decode(chunk, { stream: true }),
-    flushText: () => text?.decode() ?? '',
+    toText: (chunk) => (typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true })),
+    flushText: () => text.decode(),
   };
 }

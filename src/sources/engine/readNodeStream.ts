@@ -9,8 +9,6 @@ export interface NodeReadable {
   readonly destroyed?: boolean;
   readonly errored?: unknown;
   readonly readableObjectMode?: boolean;
-  readonly readableEncoding?: string | null;
-  setEncoding(encoding: 'utf8'): unknown;
 }
 
 /** What the source engine gives the reader of one subscription. */
@@ -87,10 +85,6 @@ class NodeStreamReader {
 
   start(): void {
     const stream = this.#stream;
-    // Read as UTF-8 text by the stream's own decoder (a Node StringDecoder, ~40 bytes), not as
-    // bytes for the engine's TextDecoder, whose ICU converter costs ~200 bytes per open stream. A
-    // stream whose reader chose an encoding keeps it.
-    if (stream.readableEncoding == null) stream.setEncoding('utf8');
     stream.on('readable', this.#pump);
     stream.on('end', this.#pump);
     stream.on('close', this.#pump);
@@ -147,16 +141,13 @@ class NodeStreamReader {
 }
 
 function isNodeReadable(value: unknown): value is NodeReadable {
-  const stream = value as Partial<
-    Record<'read' | 'on' | 'destroy' | 'setEncoding' | 'readableObjectMode', unknown>
-  > | null;
+  const stream = value as Partial<Record<'read' | 'on' | 'destroy' | 'readableObjectMode', unknown>> | null;
   return (
     typeof value === 'object' &&
     value !== null &&
     typeof stream!.read === 'function' &&
     typeof stream!.on === 'function' &&
     typeof stream!.destroy === 'function' &&
-    typeof stream!.setEncoding === 'function' &&
     stream!.readableObjectMode === false
   );
 }
