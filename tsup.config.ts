@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+import type { Plugin } from 'esbuild';
 
 // One entry per dialect (`rxllm/dialects/<name>`), and one per decode-only form
 // (`rxllm/dialects/<name>/decode`): a file in src/dialects/ (or src/dialects/<name>/) is all an
@@ -10,6 +11,20 @@ const dialectEntries = Object.fromEntries(
     .map((file) => file.replaceAll('\\', '/'))
     .map((file) => [`dialects/${file.slice(0, -3)}`, `src/dialects/${file}`]),
 );
+
+/**
+ * The engine's import of the Node stream reader becomes `#nodeReader`, left for the package's
+ * consumer to resolve: Node (and a bundler for Node) gets dist/nodeReader, a browser bundle the
+ * stub (see package.json's `imports`), so that no browser app holds Node-only code.
+ */
+const nodeReaderImport: Plugin = {
+  name: 'node-reader-import',
+  setup(build) {
+    build.onResolve({ filter: /\/readNodeStream$/ }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: '#nodeReader', external: true },
+    );
+  },
+};
 
 export default defineConfig({
   entry: {
@@ -23,7 +38,12 @@ export default defineConfig({
     langchain: 'src/adapters/langchain.ts',
     bedrock: 'src/bedrock/index.ts',
     ...dialectEntries,
+    // The Node stream reader and the stub a browser bundle gets instead, each a file of its own
+    // that the engine imports as `#nodeReader` (package.json's `imports`, by condition).
+    nodeReader: 'src/sources/engine/readNodeStream.ts',
+    nodeReaderStub: 'src/sources/engine/readNodeStreamStub.ts',
   },
+  esbuildPlugins: [nodeReaderImport],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -17,8 +17,8 @@
  * - floor: eventsource-parser + `JSON.parse` of each payload, the text delta normalized to a
  *   plain event, `JSON.stringify` of an OpenAI chunk, `res.write` of the frame: plain callbacks.
  *
- * Both get the upstream bytes the same way (a `node:http` response; rxllm reads it as an async
- * iterable) and both write to the same kind of response. Measured in the relay process: heap per
+ * Both get the upstream bytes the same way (a `node:http` response, read as UTF-8 text; rxllm reads
+ * it with its Node stream reader, readNodeStream) and both write to the same kind of response. Measured in the relay process: heap per
  * stream above the level before any stream, after a GC, early (a fifth of the way) and late (four
  * fifths), CPU time per token relayed, and the event-loop delay. Saturation: the load process
  * says how late its send schedule ran, and the machine's CPU use (all cores, /proc/stat) is

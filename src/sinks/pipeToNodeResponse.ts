@@ -143,13 +143,7 @@ export function pipeToNodeResponse(
   if (typeof (res as { write?: unknown } | null)?.write !== 'function' || typeof res.on !== 'function') {
     throw new TypeError(`rxllm: pipeToNodeResponse expects a Node http.ServerResponse, got ${String(res)}`);
   }
-  const {
-    heartbeatMs = 0,
-    scheduler = asyncScheduler,
-    onDisconnect = 'abort',
-    status = 200,
-    signal,
-  } = config;
+  const { heartbeatMs = 0, onDisconnect = 'abort' } = config;
   if (typeof heartbeatMs !== 'number' || !(heartbeatMs >= 0) || !Number.isFinite(heartbeatMs)) {
     throw new TypeError(
       `rxllm: pipeToNodeResponse heartbeatMs must be a non-negative number of milliseconds, got ${String(heartbeatMs)}`,
@@ -161,157 +155,86 @@ export function pipeToNodeResponse(
     );
   }
 
-  return new Promise((resolve) => {
-    const result: PipeToNodeResponseResult = {
-      upstream: 'unsubscribed',
-      clientDisconnected: false,
-      framesWritten: 0,
-      heartbeats: 0,
-    };
-    let responseOver = false; // finished, or the client left
-    let upstreamOver = false;
-    let waitingForDrain = false;
-    let lastWriteAt = scheduler.now();
-    let heartbeat: Subscription | undefined;
+  return new Promise((resolve) => new NodeResponsePipe(frames$, res, config, resolve).start());
+}
 
-    const settle = () => {
-      if (!responseOver || !upstreamOver) return;
-      heartbeat?.unsubscribe();
-      res.off('close', onClose);
-      res.off('drain', onDrain);
-      res.off('error', ignoreResponseError);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-      resolve(result);
-    };
+/**
+ * One piping, as a class rather than a dozen closures over shared variables: a relay holds one
+ * per open stream. The listeners whose identity matters (`close`, `drain`, the queue's `pump`)
+ * are arrow fields; the abort listener is made only with a signal.
+ */
+class NodeResponsePipe {
+  readonly #result: PipeToNodeResponseResult = {
+    upstream: 'unsubscribed',
+    clientDisconnected: false,
+    framesWritten: 0,
+    heartbeats: 0,
+  };
+  #responseOver = false; // finished, or the client left
+  #upstreamOver = false;
+  #waitingForDrain = false;
+  #lastWriteAt: number;
+  #heartbeat: Subscription | undefined = undefined;
+  // toSSE (errors: 'frame') completes after writing an upstream error as frames: the report
+  // keeps `upstream: 'error'` true to what happened.
+  #framedError: { error: unknown } | undefined = undefined;
+  readonly #queue: GatedQueue<string | Uint8Array>;
+  readonly #heartbeatMs: number;
+  readonly #scheduler: SchedulerLike;
+  readonly #onDisconnect: 'abort' | 'continue';
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
 
-    const write = (chunk: string | Uint8Array) => {
-      // Only the heartbeat reads the time: without one, a frame costs no clock read.
-      if (heartbeatMs > 0) lastWriteAt = scheduler.now();
-      if (!res.write(chunk) && !waitingForDrain) {
-        waitingForDrain = true;
-        queue.hold(true);
-      }
-    };
+  readonly #frames: Observable<string | Uint8Array>;
+  readonly #res: NodeServerResponse;
+  readonly #config: PipeToNodeResponseConfig;
+  readonly #resolve: (result: PipeToNodeResponseResult) => void;
 
-    const pump = () => {
-      if (result.clientDisconnected) {
-        // 'continue' after a disconnect: keep the stream flowing, with nowhere to write.
-        while (queue.size > 0) queue.shift();
-      } else {
-        // Once the upstream ended nothing more is produced: the rest goes to Node's buffer at once,
-        // and the response ends without waiting for 'drain' (which also stops the heartbeat).
-        const ended = queue.state === 'complete' || queue.state === 'error';
-        while (queue.size > 0 && (!waitingForDrain || ended)) {
-          const frame = queue.shift();
-          if (typeof frame !== 'string' && !(frame instanceof Uint8Array)) {
-            // Thrown from here it would escape RxJS as an unhandled error and crash the process.
-            fail(
-              new TypeError(
-                `rxllm: pipeToNodeResponse takes SSE frames (strings), got ${Object.prototype.toString.call(frame)}; pipe events through toSSE() first`,
-              ),
-            );
-            return;
-          }
-          try {
-            write(frame);
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          result.framesWritten += 1;
-        }
-        if (!ended && (queue.size > 0 || waitingForDrain)) return;
-      }
-      if (upstreamOver || queue.state === 'running' || queue.state === 'idle') return;
-      if (queue.state === 'error') {
-        result.upstream = 'error';
-        result.error = queue.error;
-      } else if (queue.state === 'complete' && framedError !== undefined) {
-        result.upstream = 'error';
-        result.error = framedError.error;
-      } else if (queue.state === 'complete') {
-        result.upstream = 'complete';
-      }
-      upstreamOver = true;
-      endResponse();
-    };
-
-    // The frames cannot be written: stop the upstream and end the response with what was sent.
-    const fail = (error: unknown) => {
-      queue.cancel();
-      result.upstream = 'error';
-      result.error = error;
-      upstreamOver = true;
-      endResponse();
-    };
-
-    const endResponse = () => {
-      heartbeat?.unsubscribe();
-      if (responseOver || res.writableEnded) {
-        responseOver = true;
-        settle();
-        return;
-      }
-      res.end(() => {
-        responseOver = true;
-        settle();
-      });
-    };
-
-    const onDrain = () => {
-      if (!waitingForDrain) return;
-      waitingForDrain = false;
-      queue.hold(false);
-      pump();
-    };
-
-    // The client is gone (or the response was ended by someone else): nothing more can be written.
-    const clientGone = () => {
-      result.clientDisconnected = true;
-      responseOver = true;
-      waitingForDrain = false;
-      heartbeat?.unsubscribe();
-      if (onDisconnect === 'abort') {
-        if (!upstreamOver) queue.cancel();
-        upstreamOver = true;
-      } else {
-        queue.hold(false);
-        pump();
-      }
-      settle();
-    };
-
-    const onClose = () => {
-      if (!res.writableFinished && !responseOver) clientGone();
-    };
-
-    // Made only with a signal: one closure less per open stream without one.
-    const onAbort =
-      signal &&
+  constructor(
+    frames$: Observable<string | Uint8Array>,
+    res: NodeServerResponse,
+    config: PipeToNodeResponseConfig,
+    resolve: (result: PipeToNodeResponseResult) => void,
+  ) {
+    this.#frames = frames$;
+    this.#res = res;
+    this.#config = config;
+    this.#resolve = resolve;
+    this.#heartbeatMs = config.heartbeatMs ?? 0;
+    this.#scheduler = config.scheduler ?? asyncScheduler;
+    this.#onDisconnect = config.onDisconnect ?? 'abort';
+    this.#signal = config.signal;
+    this.#lastWriteAt = this.#scheduler.now();
+    this.#onAbort =
+      this.#signal &&
       (() => {
-        if (upstreamOver) return;
-        queue.cancel();
-        upstreamOver = true;
-        endResponse();
+        if (this.#upstreamOver) return;
+        this.#queue.cancel();
+        this.#upstreamOver = true;
+        this.#endResponse();
       });
-
-    // toSSE (errors: 'frame') completes after writing an upstream error as frames: the report
-    // keeps `upstream: 'error'` true to what happened.
-    let framedError: { error: unknown } | undefined;
     const reported = reportingUpstreamErrors(frames$, (error) => {
-      framedError ??= { error };
+      this.#framedError ??= { error };
     });
-    const queue = new GatedQueue<string | Uint8Array>(reported, Infinity, pump);
+    this.#queue = new GatedQueue<string | Uint8Array>(reported, Infinity, this.#pump);
+  }
 
-    res.on('close', onClose);
-    res.on('drain', onDrain);
+  start(): void {
+    const res = this.#res;
+    const config = this.#config;
+    const signal = this.#signal;
+    const onAbort = this.#onAbort;
+    const heartbeatMs = this.#heartbeatMs;
+    const scheduler = this.#scheduler;
+    res.on('close', this.#onClose);
+    res.on('drain', this.#onDrain);
     res.on('error', ignoreResponseError);
 
     if (res.destroyed || res.writableEnded) {
-      clientGone();
-      if (upstreamOver) return;
+      this.#clientGone();
+      if (this.#upstreamOver) return;
     } else if (!res.headersSent) {
-      writeHeaders(res, status, responseHeaders(frames$, config.dialect), config.headers);
+      writeHeaders(res, config.status ?? 200, responseHeaders(this.#frames, config.dialect), config.headers);
     }
 
     if (signal && onAbort) {
@@ -322,24 +245,139 @@ export function pipeToNodeResponse(
       signal.addEventListener('abort', onAbort, { once: true });
     }
 
-    if (heartbeatMs > 0 && !responseOver) {
-      heartbeat = scheduler.schedule(function (this: SchedulerAction<void>) {
-        const idle = scheduler.now() - lastWriteAt;
+    if (heartbeatMs > 0 && !this.#responseOver) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      const pipe = this;
+      this.#heartbeat = scheduler.schedule(function (this: SchedulerAction<void>) {
+        const idle = scheduler.now() - pipe.#lastWriteAt;
         if (idle < heartbeatMs) {
           this.schedule(undefined, heartbeatMs - idle);
           return;
         }
         // A socket that is not draining is busy, not idle: no heartbeat then.
-        if (!waitingForDrain && !responseOver) {
-          write(heartbeatComment);
-          result.heartbeats += 1;
+        if (!pipe.#waitingForDrain && !pipe.#responseOver) {
+          pipe.#write(heartbeatComment);
+          pipe.#result.heartbeats += 1;
         }
         this.schedule(undefined, heartbeatMs);
       }, heartbeatMs);
     }
 
-    queue.start();
-  });
+    this.#queue.start();
+  }
+
+  #settle(): void {
+    if (!this.#responseOver || !this.#upstreamOver) return;
+    this.#heartbeat?.unsubscribe();
+    this.#res.off('close', this.#onClose);
+    this.#res.off('drain', this.#onDrain);
+    this.#res.off('error', ignoreResponseError);
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#resolve(this.#result);
+  }
+
+  #write(chunk: string | Uint8Array): void {
+    // Only the heartbeat reads the time: without one, a frame costs no clock read.
+    if (this.#heartbeatMs > 0) this.#lastWriteAt = this.#scheduler.now();
+    if (!this.#res.write(chunk) && !this.#waitingForDrain) {
+      this.#waitingForDrain = true;
+      this.#queue.hold(true);
+    }
+  }
+
+  readonly #pump = (): void => {
+    const queue = this.#queue;
+    const result = this.#result;
+    if (result.clientDisconnected) {
+      // 'continue' after a disconnect: keep the stream flowing, with nowhere to write.
+      while (queue.size > 0) queue.shift();
+    } else {
+      // Once the upstream ended nothing more is produced: the rest goes to Node's buffer at once,
+      // and the response ends without waiting for 'drain' (which also stops the heartbeat).
+      const ended = queue.state === 'complete' || queue.state === 'error';
+      while (queue.size > 0 && (!this.#waitingForDrain || ended)) {
+        const frame = queue.shift();
+        if (typeof frame !== 'string' && !(frame instanceof Uint8Array)) {
+          // Thrown from here it would escape RxJS as an unhandled error and crash the process.
+          this.#fail(
+            new TypeError(
+              `rxllm: pipeToNodeResponse takes SSE frames (strings), got ${Object.prototype.toString.call(frame)}; pipe events through toSSE() first`,
+            ),
+          );
+          return;
+        }
+        try {
+          this.#write(frame);
+        } catch (error) {
+          this.#fail(error);
+          return;
+        }
+        result.framesWritten += 1;
+      }
+      if (!ended && (queue.size > 0 || this.#waitingForDrain)) return;
+    }
+    if (this.#upstreamOver || queue.state === 'running' || queue.state === 'idle') return;
+    if (queue.state === 'error') {
+      result.upstream = 'error';
+      result.error = queue.error;
+    } else if (queue.state === 'complete' && this.#framedError !== undefined) {
+      result.upstream = 'error';
+      result.error = this.#framedError.error;
+    } else if (queue.state === 'complete') {
+      result.upstream = 'complete';
+    }
+    this.#upstreamOver = true;
+    this.#endResponse();
+  };
+
+  // The frames cannot be written: stop the upstream and end the response with what was sent.
+  #fail(error: unknown): void {
+    this.#queue.cancel();
+    this.#result.upstream = 'error';
+    this.#result.error = error;
+    this.#upstreamOver = true;
+    this.#endResponse();
+  }
+
+  #endResponse(): void {
+    this.#heartbeat?.unsubscribe();
+    if (this.#responseOver || this.#res.writableEnded) {
+      this.#responseOver = true;
+      this.#settle();
+      return;
+    }
+    this.#res.end(() => {
+      this.#responseOver = true;
+      this.#settle();
+    });
+  }
+
+  readonly #onDrain = (): void => {
+    if (!this.#waitingForDrain) return;
+    this.#waitingForDrain = false;
+    this.#queue.hold(false);
+    this.#pump();
+  };
+
+  // The client is gone (or the response was ended by someone else): nothing more can be written.
+  #clientGone(): void {
+    this.#result.clientDisconnected = true;
+    this.#responseOver = true;
+    this.#waitingForDrain = false;
+    this.#heartbeat?.unsubscribe();
+    if (this.#onDisconnect === 'abort') {
+      if (!this.#upstreamOver) this.#queue.cancel();
+      this.#upstreamOver = true;
+    } else {
+      this.#queue.hold(false);
+      this.#pump();
+    }
+    this.#settle();
+  }
+
+  readonly #onClose = (): void => {
+    if (!this.#res.writableFinished && !this.#responseOver) this.#clientGone();
+  };
 }
 
 function writeHeaders(

@@ -105,7 +105,7 @@ describe('flow control through composition', () => {
   });
 
   it('(1b) fromSSE reading a node:http IncomingMessage then pausable: the socket stops', async () => {
-    // Read as an async iterable: the gates are asked before each read all the same.
+    // Read with read() and its events, not its async iterator: the gates are asked all the same.
     const open = (signal: AbortSignal) =>
       new Promise<IncomingMessage>((resolve, reject) =>
         get(`${server.url}/stream`, { agent: false, signal }, resolve).on('error', reject),

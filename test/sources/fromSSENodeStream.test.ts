@@ -5,8 +5,8 @@ import { fromSSE } from '../../src/sources/fromSSE';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { run, joinedText } from './helpers';
 
-// A Node `http.IncomingMessage` (read as an async iterable): the same events as a fetch Response,
-// a cut connection is a `network` failure, and unsubscribing or the terminal message closes it.
+// fromSSE reads a Node `http.IncomingMessage` with `read()` and its events instead of its async
+// iterator (much less memory per open stream on a relay): the same events, errors and teardown.
 const fixture = readFileSync(join(__dirname, '../fixtures/openai-chat/text-obfuscation-usage.sse'));
 
 function open(url: string, signal?: AbortSignal): Promise<IncomingMessage> {

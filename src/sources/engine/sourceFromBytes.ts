@@ -10,6 +10,8 @@ import type { StreamDecoderFactory } from '../../wire/StreamDecoder';
 import { failedPartial } from '../../base/failedPartial';
 import { sourceFlow } from '../../flow/sourceFlow';
 import { errorFromHttpResponse } from '../../base/httpError';
+// Node's `http.IncomingMessage` read without its async iterator; nothing in a browser bundle.
+import { readNodeStream } from './readNodeStream';
 
 export interface SourceFromBytesOptions {
   dialect: Dialect;
@@ -145,21 +147,30 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         }
         if (subscriber.closed) return;
         if (chunk.done) break;
-        // On the delivery stack while this chunk's events go out: a consumer holding one back
-        // registers its gate here, even across a share() the walk cannot see through.
-        flow.enter();
-        try {
-          decoder.push(chunk.value);
-        } finally {
-          flow.exit();
-        }
-        foldUnfolded();
-        if (decoder.ended()) {
+        if (push(chunk.value)) {
           // The terminal message arrived: what follows is ignored, so it is not read either.
           stopReading();
           break;
         }
       }
+      finish();
+    };
+
+    /** Decodes one chunk; true once the dialect's terminal message has arrived. */
+    const push = (chunk: Uint8Array | string): boolean => {
+      // On the delivery stack while this chunk's events go out: a consumer holding one back
+      // registers its gate here, even across a share() the walk cannot see through.
+      flow.enter();
+      try {
+        decoder.push(chunk);
+      } finally {
+        flow.exit();
+      }
+      foldUnfolded();
+      return decoder.ended();
+    };
+
+    const finish = (): void => {
       drained = true;
       decoder.end();
       subscriber.complete();
@@ -315,6 +326,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         await readBody(source.body);
       } else if (stream) {
         await readBody(source as ReadableStream<Uint8Array>);
+      } else if ((inputSubscription = readNodeStream(source, subscriber, flow, push, finish, fail))) {
+        // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed.
       } else if (isAsyncIterable(source)) {
         await readIterable(source);
       } else if (Array.isArray(source)) {

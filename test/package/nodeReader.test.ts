@@ -1,0 +1,80 @@
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '../..');
+
+/**
+ * The Node stream reader (src/sources/engine/readNodeStream.ts) is dist/nodeReader, imported by
+ * the engine as `#nodeReader`: package.json's `imports` give Node the reader and a browser bundle
+ * the stub. Checked on the built package (run `npm run build` first), as a consumer resolves it.
+ */
+describe('#nodeReader', () => {
+  let app: string;
+
+  beforeAll(() => {
+    if (!existsSync(join(root, 'dist/nodeReader.js')))
+      throw new Error('run `npm run build` first: this test reads dist/');
+    app = mkdtempSync(join(tmpdir(), 'rxllm-node-reader-'));
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(root, join(app, 'node_modules/rxllm'), 'dir');
+    symlinkSync(join(root, 'node_modules/rxjs'), join(app, 'node_modules/rxjs'), 'dir');
+  });
+
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+  const bundle = async (platform: 'browser' | 'node'): Promise<string> => {
+    const result = await build({
+      stdin: { contents: "export { fromSSE } from 'rxllm/core';", resolveDir: app, loader: 'js' },
+      bundle: true,
+      platform,
+      format: 'esm',
+      write: false,
+      external: ['rxjs'],
+      logLevel: 'silent',
+    });
+    return result.outputFiles[0]!.text;
+  };
+
+  it('a browser bundle gets the stub, a Node bundle the reader', async () => {
+    const browser = await bundle('browser');
+    expect(browser).toContain('// dist/nodeReaderStub.js');
+    expect(browser).not.toContain('Premature close');
+    const node = await bundle('node');
+    expect(node).toContain('Premature close');
+    expect(node).not.toContain('// dist/nodeReaderStub.js');
+  });
+
+  // Read by the reader, an IncomingMessage is never iterated; the stub would leave it to the
+  // engine's async-iterable path, which this response refuses. Both module systems, through the
+  // package's exports.
+  const consumer = (load: string) => `
+    const { createServer, get } = require('node:http');
+    ${load}
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}\\n\\ndata: [DONE]\\n\\n');
+    });
+    server.listen(0, '127.0.0.1', async () => {
+      const { fromSSE } = await rxllm;
+      const url = 'http://127.0.0.1:' + server.address().port + '/';
+      const text = [];
+      fromSSE((signal) => new Promise((resolve) => get(url, { signal }, (r) => { r[Symbol.asyncIterator] = () => { throw new Error('iterated'); }; resolve(r); })), { dialect: 'openai-chat' })
+        .subscribe({
+          next: (event) => { if (event.type === 'text') text.push(event.text); },
+          error: (error) => { console.log('error ' + error.message); server.close(); },
+          complete: () => { console.log(text.join('')); server.close(); },
+        });
+    });`;
+
+  it.each([
+    ['CommonJS', 'cjs', "const rxllm = Promise.resolve(require('rxllm'));"],
+    ['ESM', 'mjs', "const rxllm = import('rxllm');"],
+  ])('Node loads the reader (%s)', (_, extension, load) => {
+    const file = join(app, `consumer.${extension === 'mjs' ? 'cjs' : extension}`);
+    writeFileSync(file, consumer(load));
+    expect(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }).trim()).toBe('Hi');
+  });
+});
