@@ -114,6 +114,46 @@ async function drive(count: number, paced: boolean, next: (i: number) => void): 
   }
 }
 
+/**
+ * The producer of a package that takes a `ReadableStream` of frames: pushes `count` frames,
+ * reads the package's own response back as an HTTP response would, closes the stream once `end`
+ * is called, and is done when the package's last write, handed to its `waitUntil` (whose next
+ * call `finished` answers), has landed.
+ */
+function produceFrames<T>(
+  count: number,
+  paced: boolean,
+  frame: (i: number) => T,
+  finished: ((promise: Promise<unknown>) => void)[],
+  start: (source: ReadableStream<T>) => Promise<ReadableStream<unknown>>,
+): { done: Promise<void>; end(): void } {
+  let push!: (chunk: T) => void;
+  let close!: () => void;
+  const source = new ReadableStream<T>({
+    start(controller) {
+      push = (chunk) => controller.enqueue(chunk);
+      close = () => controller.close();
+    },
+  });
+  let endNow!: () => void;
+  const ended = new Promise<void>((resolve) => (endNow = resolve));
+  let stored!: Promise<unknown>;
+  finished.push((promise) => (stored = promise));
+  const done = (async () => {
+    const response = await start(source);
+    const reading = (async () => {
+      const reader = response.getReader();
+      while (!(await reader.read()).done);
+    })();
+    await drive(count, paced, (i) => push(frame(i)));
+    await ended;
+    close();
+    await reading;
+    await stored;
+  })();
+  return { done, end: endNow };
+}
+
 function rxllmContender(batchMs: number): Contender {
   const connection = client();
   const log = createRedisStreamLog(connection);
@@ -187,32 +227,14 @@ function resumableStreamContender(): Contender {
   return {
     name: 'resumable-stream 2.2.13',
     produce(id, count, paced) {
-      let push!: (chunk: string) => void;
-      let close!: () => void;
-      const source = new ReadableStream<string>({
-        start(controller) {
-          push = (chunk) => controller.enqueue(chunk);
-          close = () => controller.close();
-        },
-      });
-      let endNow!: () => void;
-      const ended = new Promise<void>((resolve) => (endNow = resolve));
-      let stored!: Promise<unknown>;
-      finished.push((promise) => (stored = promise));
-      const done = (async () => {
-        const stream = await context.createNewResumableStream(id, () => source);
-        // The producer's own response reads what it makes, as an HTTP response would.
-        const reading = (async () => {
-          const reader = stream!.getReader();
-          while (!(await reader.read()).done);
-        })();
-        await drive(count, paced, (i) => push(frameOf(i)));
-        await ended;
-        close();
-        await reading;
-        await stored;
-      })();
-      return { done, end: endNow };
+      // The producer's own response reads what it makes, as an HTTP response would.
+      return produceFrames(
+        count,
+        paced,
+        frameOf,
+        finished,
+        async (source) => (await context.createNewResumableStream(id, () => source))!,
+      );
     },
     async read(id, count) {
       // Resolved once the producer's stream exists (createNewResumableStream has set its sentinel).
@@ -268,33 +290,15 @@ function assistantStreamContender(): Contender {
   return {
     name: `assistant-stream ${version('assistant-stream')}`,
     produce(id, count, paced) {
-      let push!: (chunk: Uint8Array) => void;
-      let close!: () => void;
-      const source = new ReadableStream<Uint8Array>({
-        start(controller) {
-          push = (chunk) => controller.enqueue(chunk);
-          close = () => controller.close();
-        },
-      });
-      let endNow!: () => void;
-      const ended = new Promise<void>((resolve) => (endNow = resolve));
-      let stored!: Promise<unknown>;
-      finished.push((promise) => (stored = promise));
-      const done = (async () => {
-        // run() elects this call the producer, starts the task that appends each chunk, and returns
-        // the producer's own response, which reads the stream back from the store.
-        const response = await context.run(id, () => source);
-        const reading = (async () => {
-          const reader = response.getReader();
-          while (!(await reader.read()).done);
-        })();
-        await drive(count, paced, (i) => push(encoder.encode(frameOf(i))));
-        await ended;
-        close();
-        await reading;
-        await stored;
-      })();
-      return { done, end: endNow };
+      // run() elects this call the producer, starts the task that appends each chunk, and returns
+      // the producer's own response, which reads the stream back from the store.
+      return produceFrames(
+        count,
+        paced,
+        (i) => encoder.encode(frameOf(i)),
+        finished,
+        (source) => context.run(id, () => source),
+      );
     },
     async read(id, count) {
       let stream: ReadableStream<Uint8Array> | null;

@@ -27,10 +27,9 @@ export interface NodeReadTarget {
  * the async iterator's generator and `finished()` closures nor a chain of suspended async calls
  * and their promises (~2.5 KB less per open stream on a relay).
  *
- * Node-only code: package.json's `imports` (`#nodeReader`, for dist/) and `browser` field (for
- * the sources) give a browser bundle readNodeStreamStub instead, which reads nothing, so an app
- * does not pay for it; there an `IncomingMessage` cannot occur, and any async iterable is still
- * read by the engine.
+ * Node-only code: package.json's `imports` (`#nodeReader`, resolved in dist/) give a browser
+ * bundle readNodeStreamStub instead, which reads nothing, so an app does not pay for it; there an
+ * `IncomingMessage` cannot occur, and any async iterable is still read by the engine.
  */
 export function readNodeStream(
   source: unknown,

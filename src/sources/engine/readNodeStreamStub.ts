@@ -1,8 +1,9 @@
 import type { readNodeStream as read } from './readNodeStream';
 
 /**
- * What a browser bundle gets for readNodeStream (package.json's `imports` `#nodeReader` and
- * `browser` field): no Node stream can occur there, so nothing is read this way, and the engine
- * reads every other input as before.
+ * What a browser bundle of the package gets for readNodeStream (package.json's `imports`,
+ * `#nodeReader` under any condition but `node`): no Node stream can occur there, so nothing is
+ * read this way, and the engine reads every other input as before. (A bundle of the sources, as
+ * the tests and benches make, holds the reader itself.)
  */
 export const readNodeStream: typeof read = () => undefined;
