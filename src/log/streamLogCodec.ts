@@ -181,9 +181,16 @@ function unescapeString(text: string, start: number, end: number): string | unde
   return out + text.slice(run, close);
 }
 
-/** The event has no field but `type`, `text` and `seq` (anything else needs the object form). */
+/**
+ * The event has no field but `type`, `text` and `seq` (anything else needs the object form). A
+ * field present as `undefined` is absent, as in its JSON: the decoders create text events with
+ * `choice` in place and undefined (see wire/textEvent).
+ */
 function onlyTextAndSeq(event: RxllmEvent): boolean {
-  for (const key in event) if (key !== 'type' && key !== 'text' && key !== 'seq') return false;
+  for (const key in event) {
+    if (key !== 'type' && key !== 'text' && key !== 'seq' && event[key as keyof RxllmEvent] !== undefined)
+      return false;
+  }
   return true;
 }
 

@@ -2,6 +2,7 @@ import { RxllmError } from '../../src/base/errors';
 import type { RxllmEvent } from '../../src/base/events';
 import { decodeBatch, decodeEvent, encodeEvent, expandEntry, visitBatch } from '../../src/log/streamLogCodec';
 import { ev } from '../../src/testing';
+import { textEvent } from '../../src/wire/textEvent';
 
 describe('decodeBatch', () => {
   it('decodes a batch of lines in one parse to the events decodeEvent gives one by one', () => {
@@ -98,6 +99,10 @@ describe('visitBatch', () => {
 describe('encodeEvent', () => {
   it('stores a text event whose seq is its position as its bare text, and nothing else that way', () => {
     expect(encodeEvent({ type: 'text', text: 'hé\n"', seq: 4 }, 4)).toBe('"hé\\n\\""');
+    // As the decoders create them: `choice` present and undefined, `seq` stamped in place.
+    const decoded = textEvent('hé');
+    decoded.seq = 4;
+    expect(encodeEvent(decoded, 4)).toBe('"hé"');
     // Anything the position cannot restore keeps the object form.
     for (const event of [
       { type: 'text', text: 'a', seq: 3 },
