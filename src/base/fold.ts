@@ -2,6 +2,7 @@ import { defaultLimits } from './limits';
 import type { ComparisonEvent, ContentEvent, ProgressEvent, RxllmEvent } from './events';
 import type { RxllmError } from './errors';
 import type { FinishReason, StepState, Usage } from './messageTypes';
+import { usageCounts } from './usageCounts';
 
 // The one fold from events to a track's message. `MessageAccumulator` (sources' `partial`,
 // `collect`, `subscribeWithHandlers`, the track runner) applies it in place to tracks it owns;
@@ -383,38 +384,14 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
   }
 }
 
-/**
- * The counts that {@link sumUsage} adds when either side has one (absent counts as 0; the first
- * three are never absent). The same list, in the same order, as the event guard's: a bundle
- * holds its text once.
- */
-const counts = [
-  'inputTokens',
-  'outputTokens',
-  'totalTokens',
-  'cachedInputTokens',
-  'cacheWriteTokens',
-  'reasoningTokens',
-] as const;
-
-/** Every field of a usage, in the order a usage lists them (a literal: a spread is module-level code). */
-const usageFields = [
-  'inputTokens',
-  'outputTokens',
-  'totalTokens',
-  'cachedInputTokens',
-  'cacheWriteTokens',
-  'reasoningTokens',
-  'cost',
-  'pricesAsOf',
-  'estimated',
-] as const;
-
 /** The counts of a usage snapshot, without the event's own fields. */
 function usageOf(event: Usage & { type?: string }): Usage {
-  const usage: Partial<Record<keyof Usage, unknown>> = {};
-  for (const field of usageFields) if (event[field] !== undefined) usage[field] = event[field];
-  return usage as Usage;
+  const usage = {} as Usage;
+  for (const count of usageCounts) if (event[count] !== undefined) usage[count] = event[count];
+  if (event.cost !== undefined) usage.cost = event.cost;
+  if (event.pricesAsOf !== undefined) usage.pricesAsOf = event.pricesAsOf;
+  if (event.estimated !== undefined) usage.estimated = event.estimated;
+  return usage;
 }
 
 /**
@@ -620,7 +597,7 @@ export function sumUsage(usages: Iterable<Usage | null | undefined>): Usage | nu
       continue;
     }
     const next = {} as Usage;
-    for (const count of counts)
+    for (const count of usageCounts)
       if (total[count] !== undefined || usage[count] !== undefined)
         next[count] = (total[count] ?? 0) + (usage[count] ?? 0);
     if (total.cost !== undefined && usage.cost !== undefined) {

@@ -2,18 +2,10 @@ import type { RxllmEvent, UsageEvent } from '../base/events';
 import { limitExceeded, type StreamLimits } from '../base/limits';
 import type { EmitEvent } from './types';
 import { malformed } from './malformed';
+import { usageCounts } from '../base/usageCounts';
 
 /** What a tool call costs against `maxMessageSize` besides its text: its map entry here, its state downstream. */
 const perCallOverhead = 64;
-
-const usageCounts = [
-  'inputTokens',
-  'outputTokens',
-  'totalTokens',
-  'cachedInputTokens',
-  'cacheWriteTokens',
-  'reasoningTokens',
-] as const;
 
 /**
  * Wraps a decoder's `emit` with the checks every dialect needs and no decoder should repeat, so

@@ -48,7 +48,7 @@ interface AnthropicUsage {
  * `max_tokens`) is emitted with `incomplete: true` and the best partial parse of its arguments.
  *
  * A text delta is read by {@link anthropicTextDelta} without parsing the whole message;
- * `fastPath: false` reads every message in full (the reference the tests hold the fast path to). *
+ * `fastPath: false` reads every message in full (the reference the tests hold the fast path to).
  * The events a stream is made of (text, start, usage, finish) are created with every field they
  * may get, unknown ones undefined and `seq` last, in the order the fields were once added, so that
  * their JSON is unchanged: see {@link textEvent} for why.

@@ -56,7 +56,7 @@ type Json = Record<string, unknown>;
  *
  * A chunk that carries only text for choice 0 is read by {@link chatTextDelta} without parsing
  * the whole chunk; `fastPath: false` reads every chunk in full (the reference the tests hold the
- * fast path to). *
+ * fast path to).
  * The events a stream is made of (text, start, usage, finish) are created with every field they
  * may get, unknown ones undefined and `seq` last, in the order the fields were once added, so that
  * their JSON is unchanged: see {@link textEvent} for why.
