@@ -1,20 +1,10 @@
 import { build, type Metafile } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const root = resolve(__dirname, '../..');
+import { linkedApp, root } from './linkedApp';
 
 /**
  * What a browser app pays for rxllm: each case is bundled by esbuild as an app would be (platform
@@ -32,11 +22,7 @@ describe('bundle budgets', () => {
   let app: string;
 
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist/core.js')))
-      throw new Error('run `npm run build` first: this test bundles dist/');
-    app = mkdtempSync(join(tmpdir(), 'rxllm-bundle-'));
-    mkdirSync(join(app, 'node_modules'));
-    symlinkSync(root, join(app, 'node_modules/rxllm'), 'dir');
+    app = linkedApp('rxllm-bundle-', 'dist/core.js');
   });
 
   afterAll(() => rmSync(app, { recursive: true, force: true }));

@@ -1,10 +1,9 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-const root = resolve(__dirname, '../..');
+import { linkedApp } from './linkedApp';
 
 /**
  * The Node stream reader (src/sources/engine/readNodeStream.ts) is dist/nodeReader, imported by
@@ -15,12 +14,7 @@ describe('#nodeReader', () => {
   let app: string;
 
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist/nodeReader.js')))
-      throw new Error('run `npm run build` first: this test reads dist/');
-    app = mkdtempSync(join(tmpdir(), 'rxllm-node-reader-'));
-    mkdirSync(join(app, 'node_modules'));
-    symlinkSync(root, join(app, 'node_modules/rxllm'), 'dir');
-    symlinkSync(join(root, 'node_modules/rxjs'), join(app, 'node_modules/rxjs'), 'dir');
+    app = linkedApp('rxllm-node-reader-', 'dist/nodeReader.js', { rxjs: true });
   });
 
   afterAll(() => rmSync(app, { recursive: true, force: true }));
