@@ -63,11 +63,13 @@ describe('#nodeReader', () => {
         });
     });`;
 
+  // Both from a CommonJS file: require() resolves the package's CommonJS build, import() its ESM
+  // build (the `import` condition), each with its own #nodeReader.
   it.each([
-    ['CommonJS', 'cjs', "const rxllm = Promise.resolve(require('rxllm'));"],
-    ['ESM', 'mjs', "const rxllm = import('rxllm');"],
-  ])('Node loads the reader (%s)', (_, extension, load) => {
-    const file = join(app, `consumer.${extension === 'mjs' ? 'cjs' : extension}`);
+    ['CommonJS build, require()', "const rxllm = Promise.resolve(require('rxllm'));"],
+    ['ESM build, import()', "const rxllm = import('rxllm');"],
+  ])('Node loads the reader (%s)', (_, load) => {
+    const file = join(app, `consumer-${load.includes('require') ? 'require' : 'import'}.cjs`);
     writeFileSync(file, consumer(load));
     expect(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }).trim()).toBe('Hi');
   });

@@ -1,13 +1,11 @@
 import { countTokens, encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { loadTokenEstimator, tokenizerMergeCacheSize } from '../../src/pricing/loadTokenEstimator';
+import { mulberry32 } from '../support/decodeFixture';
 
-/** Words no cache has seen: letters from a small linear congruential generator, fixed seed. */
+/** Words no cache has seen: random letters from a seeded generator. */
 function unfamiliarWords(count: number): string[] {
-  let state = 7;
-  const letter = () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return String.fromCharCode(97 + (state % 26));
-  };
+  const random = mulberry32(7);
+  const letter = () => String.fromCharCode(97 + Math.floor(random() * 26));
   return Array.from({ length: count }, (_, i) => ' ' + Array.from({ length: 3 + (i % 9) }, letter).join(''));
 }
 

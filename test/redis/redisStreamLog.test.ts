@@ -153,11 +153,11 @@ describe('a producer nobody reads', () => {
     const connection = redis.duplicate();
     const other = createRedisStreamLog(connection);
     const tokens = new Subject<RxllmEvent>();
-    // A lease of a minute: its first heartbeat comes after the test's timeout, only the reader's
-    // attachment can make these events reach Redis in time.
+    // A lease of two minutes: its first heartbeat (at a third of it, 40 s) comes after the test's
+    // 30 s timeout, so only the reader's attachment can make these events reach Redis in time.
     const done = new Promise<void>((resolve) =>
       tokens
-        .pipe(recordStream(log, 'attach', { batchMs: 5, leaseMs: 60_000 }))
+        .pipe(recordStream(log, 'attach', { batchMs: 5, leaseMs: 120_000 }))
         .subscribe({ complete: resolve }),
     );
     while ((await log.state('attach')) !== 'live') await turn();
