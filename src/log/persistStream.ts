@@ -6,8 +6,10 @@ import type { StreamLogStore } from './StreamLogStore';
 /**
  * Runs `source` as a producer detached from any reader: subscribes it through
  * {@link recordStream} and resolves once the stream is registered, so that a reader started next
- * (`serveStreamLog`, `fromStreamLog`) finds it. Rejects when the id is already in use. The
- * returned subscription stops the producer (readers then see `finish` with reason `cancelled`);
+ * (`serveStreamLog`, `fromStreamLog`) finds it. A source that ends or fails before that (a provider
+ * answering at once with an error) still resolves: its end is in the log, for readers to read.
+ * Rejects only when the registration fails (the id is already in use, the store is unreachable).
+ * The returned subscription stops the producer (readers then see `finish` with reason `cancelled`);
  * a reader leaving does not.
  *
  * @example
@@ -20,16 +22,13 @@ export function persistStream(
   source: Observable<RxllmEvent>,
   store: StreamLogStore,
   id: string,
-  config: Omit<RecordStreamConfig, 'onOpen'> = {},
+  config: Omit<RecordStreamConfig, 'onOpen' | 'onOpenFailed'> = {},
 ): Promise<Subscription> {
   return new Promise((resolve, reject) => {
-    let opened = false;
-    const subscription = source
-      .pipe(recordStream(store, id, { ...config, onOpen: () => ((opened = true), resolve(subscription)) }))
-      .subscribe({
-        error(error: unknown) {
-          if (!opened) reject(error);
-        },
-      });
+    const subscription: Subscription = source
+      .pipe(recordStream(store, id, { ...config, onOpen: () => resolve(subscription), onOpenFailed: reject }))
+      // The producer has no reader of its own: its error is in the log (or, before the
+      // registration, is the rejection above), not an unhandled error.
+      .subscribe({ error: () => {} });
   });
 }

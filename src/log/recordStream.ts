@@ -23,8 +23,16 @@ export interface RecordStreamConfig {
   ttlMs?: number;
   /** Bound on the encoded bytes stored for the stream (text events count as their JSON string). Default 8 MiB. */
   maxBytes?: number;
-  /** Called once the stream is registered in the store (readers can attach from then on). */
+  /**
+   * Called once the stream is registered in the store (readers can attach from then on), also when
+   * the source has already ended by then: its end is written after the registration.
+   */
   onOpen?: () => void;
+  /**
+   * Called with the typed error when the registration fails (the id is in use, the store is
+   * unreachable), also when the source has already ended by then and so cannot carry it.
+   */
+  onOpenFailed?: (error: RxllmError) => void;
   /**
    * Given, when the stream ends, the promise of the log's last write (the last batch and the
    * terminal marker), which settles after the recorded stream has completed: pass your platform's
@@ -94,11 +102,19 @@ export function recordStream(
       /** Reader attachments seen: a heartbeat's "no reader" does not undo one it did not see. */
       let attachments = 0;
       // Writes run one after another, in order, each after the open.
-      let chain: Promise<void> = store.open(id, leaseMs).then(() => config.onOpen?.());
+      const typed = (error: unknown): RxllmError =>
+        RxllmError.isInstance(error) ? error : RxllmError.from(error, { code: 'network' });
+      let chain: Promise<void> = store.open(id, leaseMs).then(
+        () => config.onOpen?.(),
+        (error: unknown) => {
+          config.onOpenFailed?.(typed(error));
+          throw error;
+        },
+      );
       const failWrite = (error: unknown): void => {
         if (subscriber.closed) return;
         finishLocally();
-        subscriber.error(RxllmError.isInstance(error) ? error : RxllmError.from(error, { code: 'network' }));
+        subscriber.error(typed(error));
       };
       const enqueue = (write: () => Promise<void>): void => {
         chain = chain.then(write);

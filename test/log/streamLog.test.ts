@@ -1,8 +1,9 @@
-import { Observable, Subject, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { Observable, Subject, firstValueFrom, lastValueFrom, throwError, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
 import { RxllmError } from '../../src/base/errors';
 import { createMemoryStreamLog } from '../../src/log/createMemoryStreamLog';
 import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
+import { persistStream } from '../../src/log/persistStream';
 import { recordStream } from '../../src/log/recordStream';
 import type { StreamLogStore } from '../../src/log/StreamLogStore';
 import { ev, formatDiagram, marbles } from '../../src/testing';
@@ -281,5 +282,41 @@ describe('fromStreamLog', () => {
     tokens.complete();
     expect(await read).toEqual([values.a]);
     expect(failure).toBeUndefined();
+  });
+});
+
+describe('persistStream', () => {
+  it('resolves for a source that fails before the stream is registered, and readers read that failure', async () => {
+    const store = createMemoryStreamLog();
+    // A provider answering at once with an error: the source fails synchronously, before the
+    // store's open has resolved. The failure belongs in the log, not in a rejected registration.
+    const overloaded = new RxllmError('Overloaded', { code: 'overloaded', status: 529 });
+    await expect(persistStream(throwError(() => overloaded), store, 'early')).resolves.toBeDefined();
+    const failure = await lastValueFrom(fromStreamLog(store, 'early').pipe(toArray())).catch((e: unknown) => e);
+    expect(RxllmError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: 'overloaded', status: 529, message: 'Overloaded' });
+  });
+
+  it('rejects when the registration fails, also when the source has already failed by then', async () => {
+    const store = createMemoryStreamLog();
+    await persistStream(new Subject<RxllmEvent>(), store, 'taken');
+    await expect(persistStream(new Subject<RxllmEvent>(), store, 'taken')).rejects.toMatchObject({
+      code: 'invalid-argument',
+    });
+    // The source's own failure comes first and closes the subscriber; the registration's is still told.
+    await expect(
+      persistStream(throwError(() => new Error('late')), store, 'taken'),
+    ).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it('resolves with the subscription that stops the producer: readers then read finish cancelled', async () => {
+    const store = createMemoryStreamLog();
+    const { tokens, source, unsubscribed } = handFedSource();
+    const producer = await persistStream(source, store, 'stopped');
+    tokens.next(values.a);
+    producer.unsubscribe();
+    expect(unsubscribed()).toBe(true);
+    const read = await lastValueFrom(fromStreamLog(store, 'stopped').pipe(toArray()));
+    expect(read).toEqual([values.a, { type: 'finish', reason: 'cancelled', rawReason: null }]);
   });
 });

@@ -80,6 +80,7 @@ describe.each(providerDialects)('%s', (dialect) => {
       );
       // The client keeps the first `half` frames and reconnects after the last of them (a short
       // stream may have reached it whole in one chunk before the drop: the resume point is the same).
+      expect(first.status).toBe(200);
       const kept = first.frames.slice(0, half);
       expect(kept.length).toBe(half);
       const lastEventId = kept.at(-1)?.id;
