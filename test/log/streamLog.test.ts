@@ -291,8 +291,16 @@ describe('persistStream', () => {
     // A provider answering at once with an error: the source fails synchronously, before the
     // store's open has resolved. The failure belongs in the log, not in a rejected registration.
     const overloaded = new RxllmError('Overloaded', { code: 'overloaded', status: 529 });
-    await expect(persistStream(throwError(() => overloaded), store, 'early')).resolves.toBeDefined();
-    const failure = await lastValueFrom(fromStreamLog(store, 'early').pipe(toArray())).catch((e: unknown) => e);
+    await expect(
+      persistStream(
+        throwError(() => overloaded),
+        store,
+        'early',
+      ),
+    ).resolves.toBeDefined();
+    const failure = await lastValueFrom(fromStreamLog(store, 'early').pipe(toArray())).catch(
+      (e: unknown) => e,
+    );
     expect(RxllmError.isInstance(failure)).toBe(true);
     expect(failure).toMatchObject({ code: 'overloaded', status: 529, message: 'Overloaded' });
   });
@@ -305,7 +313,11 @@ describe('persistStream', () => {
     });
     // The source's own failure comes first and closes the subscriber; the registration's is still told.
     await expect(
-      persistStream(throwError(() => new Error('late')), store, 'taken'),
+      persistStream(
+        throwError(() => new Error('late')),
+        store,
+        'taken',
+      ),
     ).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 
