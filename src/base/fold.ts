@@ -311,8 +311,8 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       next.steps = [...steps, step];
       // After a step that called tools (a tool loop), not after a cut one that a retry continues.
       if (next.text !== '' && last?.finishReason === 'tool-calls') next.stepBreak = true;
-      if (next.model === undefined && event.model !== undefined) next.model = event.model;
-      if (next.provider === undefined && event.provider !== undefined) next.provider = event.provider;
+      next.model ??= event.model;
+      next.provider ??= event.provider;
       return next;
     }
     case 'step-finish':
