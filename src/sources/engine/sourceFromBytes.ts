@@ -342,9 +342,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       controller?.abort(unsubscribed);
       // Cancelling the reader closes the connection even when no signal reaches the request
       // (a Response passed in directly), and settles a pending read at once.
-      if (reader) reader.cancel().catch(ignore);
-      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
-      inputSubscription?.unsubscribe();
+      stopReading();
     };
   });
 }
