@@ -83,6 +83,22 @@ describe('RxllmError.from across realms', () => {
     expect(wrapped.code).toBe('network');
     expect(wrapped.message).toBe('fetch failed');
   });
+
+  it('adds the words of a network failure’s cause, which say why ("fetch failed" alone does not)', () => {
+    const failure = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+    });
+    const wrapped = RxllmError.from(failure, { dialect: 'openai-chat' });
+    expect(wrapped).toMatchObject({
+      code: 'network',
+      retryable: true,
+      dialect: 'openai-chat',
+      cause: failure,
+    });
+    expect(wrapped.message).toBe('fetch failed (connect ECONNREFUSED 127.0.0.1:9)');
+    // Not for any other error: its message is its own.
+    expect(RxllmError.from(new Error('boom', { cause: new Error('inner') })).message).toBe('boom');
+  });
 });
 
 describe('providerMessage', () => {

@@ -130,21 +130,25 @@ export class RxllmError extends Error {
 
   /**
    * Returns `error` itself when it is already an RxllmError, and otherwise wraps it (keeping it as
-   * `cause`): an AbortError becomes `aborted`, a failed fetch or socket `network`, a stack
-   * overflow `limit-exceeded`, anything else `provider` (not retryable: a bug is not fixed by
-   * asking again).
+   * `cause`): an AbortError becomes `aborted`, a failed fetch or socket `network` (its cause's
+   * words added to the message: "fetch failed" alone says nothing of why), a stack overflow
+   * `limit-exceeded`, anything else `provider` (not retryable: a bug is not fixed by asking again).
    */
   static from(error: unknown, fallback: Partial<RxllmErrorOptions> = {}): RxllmError {
     if (RxllmError.isInstance(error)) return error;
     const name = (error as { name?: string } | null)?.name;
+    const network = isNetworkFailure(error);
     // Shape, not instanceof: errors from another realm (undici under a test VM, an iframe) are
     // not instances of this realm's Error.
-    const message = isErrorLike(error) ? error.message : String(error);
+    const message = network
+      ? withCauseMessage(error.message, error.cause)
+      : isErrorLike(error)
+        ? error.message
+        : String(error);
     const code: RxllmErrorCode =
       name === 'AbortError' || name === 'APIUserAbortError'
         ? 'aborted'
-        : (fallback.code ??
-          (isNetworkFailure(error) ? 'network' : isStackOverflow(error) ? 'limit-exceeded' : 'provider'));
+        : (fallback.code ?? (network ? 'network' : isStackOverflow(error) ? 'limit-exceeded' : 'provider'));
     return new RxllmError(message, { ...fallback, code, cause: error });
   }
 

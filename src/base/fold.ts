@@ -278,11 +278,7 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       const at = event.choice ?? 0;
       let next = withChoice(track, at, event, owned);
       if (at !== 0) return next;
-      next = withStep(next, undefined, owned, (step) =>
-        step.finishReason === event.reason
-          ? undefined
-          : newStep(step.step, step.usage, event.reason, step.model, step.provider),
-      );
+      next = withStep(next, undefined, owned, undefined, event.reason);
       const status = event.reason === 'cancelled' ? 'cancelled' : event.reason === 'error' ? 'error' : 'done';
       if (next.status === status) return next;
       const ended = own(track, next, owned);
@@ -297,17 +293,7 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       if (event.model !== undefined) next.model = event.model;
       // The provider's name for the model (a dated snapshot) is the step's from now on.
       if (event.model === undefined && event.provider === undefined) return next;
-      return withStep(next, undefined, true, (step) =>
-        step.model === (event.model ?? step.model) && step.provider === (event.provider ?? step.provider)
-          ? undefined
-          : newStep(
-              step.step,
-              step.usage,
-              step.finishReason,
-              event.model ?? step.model,
-              event.provider ?? step.provider,
-            ),
-      );
+      return withStep(next, undefined, true, undefined, undefined, event.model, event.provider);
     }
     case 'step-start': {
       // A new request: the next step, numbered by the event unless steps past it were seen (a
@@ -325,24 +311,20 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
       next.steps = [...steps, step];
       // After a step that called tools (a tool loop), not after a cut one that a retry continues.
       if (next.text !== '' && last?.finishReason === 'tool-calls') next.stepBreak = true;
-      if (next.model === undefined && event.model !== undefined) next.model = event.model;
-      if (next.provider === undefined && event.provider !== undefined) next.provider = event.provider;
+      next.model ??= event.model;
+      next.provider ??= event.provider;
       return next;
     }
     case 'step-finish':
-      return withStep(track, event.step, owned, (step) =>
-        newStep(
-          step.step,
-          event.usage ? usageOf(event.usage) : step.usage,
-          event.finishReason ?? step.finishReason,
-          step.model,
-          step.provider,
-        ),
+      return withStep(
+        track,
+        event.step,
+        owned,
+        event.usage ? usageOf(event.usage) : undefined,
+        event.finishReason,
       );
     case 'usage':
-      return withStep(track, event.step, owned, (step) =>
-        newStep(step.step, usageOf(event), step.finishReason, step.model, step.provider),
-      );
+      return withStep(track, event.step, owned, usageOf(event));
     case 'tool-result': {
       // The result joins its call (choice 0: tool loops run one choice); a preliminary one too,
       // so a UI shows a streaming tool's progress where the call is.
@@ -395,15 +377,18 @@ function usageOf(event: Usage & { type?: string }): Usage {
 }
 
 /**
- * Replaces step `at` (absent: the current, last step; a stream with no `step-start` is step 0)
- * by `change(step)`, creating it if it does not exist, and recomputes the track's usage. A
- * `change` that returns undefined changes nothing.
+ * Sets the given fields (undefined: kept) of step `at` (absent: the current, last step; a stream
+ * with no `step-start` is step 0), creating the step if it does not exist, and recomputes the
+ * track's usage. Returns `track` itself when the step exists and nothing changes.
  */
 function withStep(
   track: TrackState,
   at: number | undefined,
   owned: boolean,
-  change: (step: StepState) => StepState | undefined,
+  usage?: Usage,
+  finishReason?: FinishReason,
+  model?: string,
+  provider?: string,
 ): TrackState {
   const steps = track.steps;
   const number = at ?? steps[steps.length - 1]?.step ?? 0;
@@ -411,11 +396,24 @@ function withStep(
   while (index >= 0 && steps[index]!.step > number) index -= 1;
   const found = index >= 0 && steps[index]!.step === number;
   const current = found ? steps[index]! : newStep(number, null, null, undefined, undefined);
-  const changed = change(current);
-  if (changed === undefined && found) return track;
+  const step = newStep(
+    number,
+    usage ?? current.usage,
+    finishReason ?? current.finishReason,
+    model ?? current.model,
+    provider ?? current.provider,
+  );
+  if (
+    found &&
+    step.usage === current.usage &&
+    step.finishReason === current.finishReason &&
+    step.model === current.model &&
+    step.provider === current.provider
+  )
+    return track;
   const nextSteps = steps.slice();
-  if (found) nextSteps[index] = changed ?? current;
-  else nextSteps.splice(index + 1, 0, changed ?? current);
+  if (found) nextSteps[index] = step;
+  else nextSteps.splice(index + 1, 0, step);
   const next = own(track, track, owned);
   next.steps = nextSteps;
   next.usage = nextSteps.length === 1 ? nextSteps[0]!.usage : sumUsage(nextSteps.map((step) => step.usage));

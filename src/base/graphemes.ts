@@ -88,23 +88,12 @@ export function hasOpenTail(text: string): boolean {
   return openTail.test(text.slice(-2));
 }
 
-/** The index where the last grapheme cluster of `text` begins. */
+/**
+ * The index where the last grapheme cluster of `text` begins: the first boundary before its last
+ * character. (Asked only of a tail that may still grow, see `safeCut`: rare, and a few characters.)
+ */
 export function lastGraphemeStart(text: string): number {
-  const length = text.length;
-  if (length === 0) return 0;
-  const seg = graphemeSegmenter();
-  if (seg) {
-    const start = Math.max(0, length - window);
-    return start + seg.segment(text.slice(start)).containing(length - start - 1)!.index;
-  }
-  let index = length - 1;
-  while (index > 0 && !approximateBoundaryOrSurrogate(text, index)) index--;
-  return index;
-}
-
-function approximateBoundaryOrSurrogate(text: string, index: number): boolean {
-  if (isHighSurrogate(text.charCodeAt(index - 1)) && isLowSurrogate(text.charCodeAt(index))) return false;
-  return approximateBoundary(text, index);
+  return text.length === 0 ? 0 : safeCut(text, text.length - 1, true);
 }
 
 /** The end of the grapheme cluster that begins at `index`. */

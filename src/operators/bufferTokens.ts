@@ -286,7 +286,8 @@ function lastWordEnd(_pending: Pending, piece: string, offset: number): number {
   return 0;
 }
 
-const closers = new Set(['"', "'", '”', '’', ')', ']', '»', '」', '』']);
+/** What may close a sentence after its stop: quotes and brackets. */
+const closers = `"'”’)]»」』`;
 
 /**
  * After sentence-ending punctuation (and closing quotes) followed by whitespace; after 。！？ and
@@ -304,7 +305,7 @@ function lastSentenceEnd(pending: Pending, piece: string, offset: number): numbe
       end = offset + i + 1;
       afterStop = false;
       afterCjkStop = true;
-    } else if (closers.has(piece[i]!)) {
+    } else if (closers.includes(piece[i]!)) {
       if (afterCjkStop) end = offset + i + 1;
     } else if (isWhitespace(code)) {
       if (afterStop && offset + i > 0) end = offset + i + 1;
@@ -353,9 +354,7 @@ function checkConfig(config: BufferTokensConfig): BufferTokensConfig {
   if (
     boundary !== undefined &&
     !(boundary instanceof RegExp) &&
-    boundary !== 'word' &&
-    boundary !== 'sentence' &&
-    boundary !== 'line'
+    !(typeof boundary === 'string' && Object.hasOwn(boundaries, boundary))
   ) {
     throw new TypeError(
       `rxllm: bufferTokens: boundary must be 'word', 'sentence', 'line' or a RegExp, got ${JSON.stringify(boundary)}`,

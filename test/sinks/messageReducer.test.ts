@@ -317,6 +317,11 @@ describe('messageReducer', () => {
     expect(messageReducer(state, { type: 'reasoning', text: '', signature: 'sig' })).toBe(state);
     expect(messageReducer(state, ev.toolCallDelta('unknown', '{}'))).toBe(state);
     expect(messageReducer(state, { type: 'future-event' } as unknown as MessageAction)).toBe(state);
+    // A step event that repeats what the step already holds (the finish already set its reason).
+    const finished = reduce([{ type: 'step-start', step: 0, model: 'm' }, ev.finish('stop')]);
+    expect(messageReducer(finished, { type: 'step-finish', step: 0, finishReason: 'stop' })).toBe(finished);
+    expect(messageReducer(finished, { type: 'step-finish', step: 0 })).toBe(finished);
+    expect(messageReducer(finished, { type: 'start', model: 'm' })).not.toBe(finished); // status back to streaming
   });
 
   it('never mutates a state, and copies only the objects on the path to a change', () => {

@@ -292,7 +292,7 @@ describe('fromSSE', () => {
       code: 'malformed',
       retryable: false,
       message:
-        'openai-chat: fromSSE expected an event stream but got application/json: {"id":"chatcmpl-1","object":"chat.completion","choices":[]}',
+        'openai-chat: fromSSE expected an event stream but got HTTP 200 application/json: {"id":"chatcmpl-1","object":"chat.completion","choices":[]}',
     });
   });
 

@@ -1,6 +1,6 @@
 import { Observable, type Subscribable, type Unsubscribable } from 'rxjs';
 import type { RxllmEvent } from '../../base/events';
-import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
+import { isNetworkFailure, isStackOverflow, RxllmError } from '../../base/errors';
 import { resolveLimits, type StreamLimits } from '../../base/limits';
 import { MessageAccumulator } from '../../base/message';
 import type { ByteStream, StreamInput } from './StreamInput';
@@ -200,18 +200,18 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
       };
 
-      const readIterable = (iterable: AsyncIterable<Uint8Array | string>): Promise<void> => {
-        const iterableIterator = iterable[Symbol.asyncIterator]();
-        iterator = iterableIterator;
-        return readAll(() => iterableIterator.next());
-      };
-
-      /** Reads an array of chunks, as a body whose chunks are all there. */
-      const readArray = (chunks: readonly (Uint8Array | string)[]): Promise<void> => {
-        let at = 0;
-        return readAll(async () =>
-          at < chunks.length ? { value: chunks[at++]!, done: false } : { value: undefined, done: true },
-        );
+      /**
+       * Reads an async iterable, or an array of chunks through its own iterator (a body whose
+       * chunks are all there: `await` takes its plain results as it takes promises).
+       */
+      const readIterable = (
+        iterable: AsyncIterable<Uint8Array | string> | readonly (Uint8Array | string)[],
+      ): Promise<void> => {
+        const iterableIterator = Array.isArray(iterable)
+          ? iterable[Symbol.iterator]()
+          : (iterable as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+        iterator = iterableIterator as AsyncIterator<Uint8Array | string>;
+        return readAll(async () => iterableIterator.next());
       };
 
       /**
@@ -219,28 +219,27 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
        * a body; its error, after the chunks before it, is a read failure.
        */
       const readObservable = (input: Subscribable<Uint8Array | string>): Promise<void> => {
-        const queue: IteratorResult<Uint8Array | string>[] = [];
+        // Each arrival as the read that returns it (a chunk, the end) or throws it (the error).
+        const queue: (() => IteratorResult<Uint8Array | string>)[] = [];
         let at = 0;
-        let failure: { error: unknown } | undefined;
         let wake: (() => void) | undefined;
-        const arrive = (item?: IteratorResult<Uint8Array | string>) => {
-          if (item) queue.push(item);
+        const arrive = (item: () => IteratorResult<Uint8Array | string>) => {
+          queue.push(item);
           wake?.();
         };
         inputSubscription = input.subscribe({
-          next: (value) => arrive({ value, done: false }),
-          error: (error: unknown) => {
-            failure = { error };
-            arrive();
-          },
-          complete: () => arrive({ value: undefined, done: true }),
+          next: (value) => arrive(() => ({ value, done: false })),
+          error: (error: unknown) =>
+            arrive(() => {
+              throw error;
+            }),
+          complete: () => arrive(() => ({ value: undefined, done: true })),
         });
         return readAll(async () => {
-          while (at === queue.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
-          if (at === queue.length) throw failure!.error;
+          while (at === queue.length) await new Promise<void>((resolve) => (wake = resolve));
           const item = queue[at++]!;
           if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
-          return item;
+          return item();
         });
       };
 
@@ -279,37 +278,28 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       // A stream first: one property read tells it (see readBody), where isResponse takes one more.
       const stream = isReadableStream(source);
       if (!stream && isResponse(source)) {
-        if (!source.ok) {
-          const body = await readErrorBody(source.body);
-          if (subscriber.closed) return;
-          const error = errorFromHttpResponse(source.status, body, source.headers, dialect.name);
-          const partial = partialOf();
-          if (partial !== undefined) error.partial = partial;
-          subscriber.error(error);
-          return;
-        }
+        // Thrown, as every failure below: `fail` drops it if unsubscribed meanwhile, and adds `partial`.
+        if (!source.ok)
+          throw errorFromHttpResponse(
+            source.status,
+            await readErrorBody(source.body),
+            source.headers,
+            dialect.name,
+          );
         if (source.bodyUsed) throw usedInput(name);
         const contentType = source.headers.get('content-type') ?? '';
-        if (dialect.framing === 'sse' && /json/i.test(contentType)) {
-          // A whole JSON document where events were expected (the request lacked `stream: true`,
-          // or a gateway answered with an error): say so, instead of "stream ended early".
-          const body = await readErrorBody(source.body);
-          if (subscriber.closed) return;
-          throw new RxllmError(
-            `${dialect.name}: ${name} expected an event stream but got ${contentType}: ${body.slice(0, 300)}`,
-            { code: 'malformed', retryable: false, dialect: dialect.name, line: body.slice(0, 300) },
-          );
-        }
-        if (/^\s*text\/html/i.test(contentType)) {
+        const page = /^\s*text\/html/i.test(contentType);
+        if (page || (dialect.framing === 'sse' && /json/i.test(contentType))) {
           // A web page with a 200 (a captive portal, a proxy's or CDN's error page, a wrong
-          // baseURL): the server answered, so it is not the network; keep what it said.
-          const body = await readErrorBody(source.body);
-          if (subscriber.closed) return;
-          const excerpt = truncate(body.trim(), 500);
+          // baseURL): the server answered, so it is not the network (`http`). A whole JSON
+          // document where events were expected (the request lacked `stream: true`, or a gateway
+          // answered with an error): `malformed`, instead of "stream ended early". Either way
+          // keep what it said.
+          const excerpt = truncate((await readErrorBody(source.body)).trim(), 500);
           throw new RxllmError(
             `${dialect.name}: ${name} expected an event stream but got HTTP ${source.status} ${contentType}: ${excerpt}`,
             {
-              code: 'http',
+              code: page ? 'http' : 'malformed',
               status: source.status,
               retryable: false,
               dialect: dialect.name,
@@ -318,20 +308,15 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
             },
           );
         }
-        if (!source.body) {
-          decoder.end(); // an empty body is a stream that ended at once; the decoder judges it
-          subscriber.complete();
-          return;
-        }
-        await readBody(source.body);
+        // An empty body is a stream that ended at once; the decoder judges it.
+        if (!source.body) finish();
+        else await readBody(source.body);
       } else if (stream) {
         await readBody(source as ReadableStream<Uint8Array>);
       } else if ((inputSubscription = readNodeStream(source, subscriber, flow, push, finish, fail))) {
         // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed.
-      } else if (isAsyncIterable(source)) {
+      } else if (isAsyncIterable(source) || Array.isArray(source)) {
         await readIterable(source);
-      } else if (Array.isArray(source)) {
-        await readArray(source);
       } else if (isSubscribable(source)) {
         await readObservable(source);
       } else {
@@ -357,9 +342,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       controller?.abort(unsubscribed);
       // Cancelling the reader closes the connection even when no signal reaches the request
       // (a Response passed in directly), and settles a pending read at once.
-      if (reader) reader.cancel().catch(ignore);
-      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
-      inputSubscription?.unsubscribe();
+      stopReading();
     };
   });
 }
@@ -469,18 +452,15 @@ type FailurePhase = 'request' | 'read' | 'decode';
  *   else `malformed`; never `provider`, which is for what the provider said.
  */
 function classifyFailure(thrown: unknown, phase: FailurePhase, dialect: string): unknown {
-  if (RxllmError.isInstance(thrown)) return thrown;
   const name = (thrown as { name?: unknown } | null)?.name;
-  if (name === 'AbortError' || name === 'APIUserAbortError') {
+  // An RxllmError as it is; an abort `aborted`, a failed fetch or socket `network` (RxllmError.from).
+  if (
+    RxllmError.isInstance(thrown) ||
+    name === 'AbortError' ||
+    name === 'APIUserAbortError' ||
+    isNetworkFailure(thrown)
+  )
     return RxllmError.from(thrown, { dialect });
-  }
-  if (isNetworkFailure(thrown)) {
-    return new RxllmError(withCauseMessage(thrown.message, thrown.cause), {
-      code: 'network',
-      cause: thrown,
-      dialect,
-    });
-  }
   const message = (thrown as { message?: unknown } | null)?.message;
   const words = typeof message === 'string' ? message : String(thrown);
   if (phase === 'decode') {
