@@ -493,7 +493,22 @@ async function catchUp(contender: Contender, result: Result, rxllmRaw: boolean):
   // Every token where a late reader finds it: each package's own signal (see Producer.stored).
   await producer.stored(catchUpTokens);
   const reads: number[] = [];
-  const read = async () => reads.push(await timed(() => contender.read(id, catchUpTokens, false)));
+  /**
+   * One timed late read. A read that fails is read again, its time not counted (and said on stderr):
+   * resumable-stream's reader gives up when the producer's answer to its request takes over a
+   * second, which a loaded machine can make happen.
+   */
+  const read = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        reads.push(await timed(() => contender.read(id, catchUpTokens, false)));
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+        process.stderr.write(`${contender.name}: a late read failed (${String(error)}), read again\n`);
+      }
+    }
+  };
   if (rxllmRaw) {
     const key = `rxllm:{${id}}:log`;
     /** The raw read, on a connection of its own as the reader has (a fresh one, warmed up once). */
@@ -532,7 +547,8 @@ async function catchUp(contender: Contender, result: Result, rxllmRaw: boolean):
     result.overRaw.push(catchUpMs / median(raws));
     result.overRawParse.push(catchUpMs / median(parses));
   } else {
-    await contender.read(id, catchUpTokens, false);
+    await read();
+    reads.length = 0;
     for (let k = 0; k < catchUpReads; k++) await read();
     result.catchUpMs.push(median(reads));
   }
