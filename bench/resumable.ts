@@ -2,14 +2,17 @@
  * Resumable streams on one redis-server: rxllm's Redis stream log against Vercel's
  * `resumable-stream` (ioredis clients for both), on the same workload.
  *
- *   npm run bench:resumable [-- --quick] [--rounds N] [--out bench/RESULTS.md]
+ *   npm run bench:resumable [-- --quick] [--rounds N] [--cpu-streams N] [--out bench/RESULTS.md]
+ *
+ * `--only-cpu` or `--only-catchup` runs that figure alone and prints it per round (no table).
  *
  * Figures (see bench/RESULTS.md, "Resumable streams"):
  * - Redis commands per 1,000 tokens: commands the clients sent (counted at ioredis's
  *   `sendCommand`, every connection of the process), and the server's own count from `INFO
  *   commandstats` (which also counts the commands a Lua script runs), for a producer alone and for a
  *   producer with one reader that attaches at the start, as a resumed tab would.
- * - Producer CPU per token: process CPU (user + system) over the producer-alone run.
+ * - Producer CPU per token: process CPU (user + system) while many producers run at once, paced by
+ *   one shared timer, less the CPU of the same timer loop with no stream.
  * - Catch-up: a late reader attaches to a live 100,000-token stream and reads it to its current
  *   end; against reading the same log raw (`XRANGE` of the whole stream, batches split into lines).
  * - Memory per idle stream: 100 live streams of 1,000 tokens each with no activity: Redis
@@ -46,6 +49,15 @@ const catchUpTokens = quick ? 20_000 : 100_000;
 /** Late readers per round (each a new reader from the start), raw reads interleaved with them. */
 const catchUpReads = quick ? 3 : 7;
 const idleStreams = quick ? 20 : 100;
+/**
+ * Producers run at once for the CPU figure, all paced by one timer: the per-token work then
+ * dominates the process's CPU (one stream's 1,000 tokens cost about as much as the timers and the
+ * noise of a shared machine).
+ */
+const cpuStreamsIndex = args.indexOf('--cpu-streams');
+const cpuStreams = cpuStreamsIndex !== -1 ? Number(args[cpuStreamsIndex + 1]) : quick ? 50 : 100;
+const onlyCatchUp = args.includes('--only-catchup');
+const onlyCpu = args.includes('--only-cpu');
 const idleTokens = 1_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -94,20 +106,36 @@ async function counted(work: () => Promise<void>): Promise<{ sent: number; serve
   return { sent: sent - sentBefore, server: await serverCommands(), cpuUs: used.user + used.system };
 }
 
+/** One stream being produced: tokens pushed by the bench, then ended. */
+interface Producer {
+  /** Hands token `i` to the producer. */
+  push(i: number): void;
+  /** Ends the source; `done` resolves once the package's last write has landed. */
+  end(): void;
+  done: Promise<void>;
+  /** Resolves once `count` tokens are where a late reader finds them (each package's own signal). */
+  stored(count: number): Promise<void>;
+}
+
 interface Contender {
   name: string;
-  /** Produces `count` tokens paced (or in bursts of 100 when `paced` is false); resolves at the end. */
-  produce(id: string, count: number, paced: boolean): { done: Promise<void>; end(): void };
-  /** Reads the stream from its start until `count` tokens arrived. */
-  read(id: string, count: number): Promise<void>;
-  /** Resolves once `count` tokens of `id` are stored (when the bench cannot see it otherwise). */
-  stored?(id: string, count: number): Promise<void>;
+  produce(id: string): Producer;
+  /**
+   * Reads the stream from its start until `count` tokens arrived. `live`: it may not be open yet
+   * (a reader that attaches with the producer waits for it); a late reader knows it is.
+   */
+  read(id: string, count: number, live: boolean): Promise<void>;
   close(): void;
 }
 
-async function drive(count: number, paced: boolean, next: (i: number) => void): Promise<void> {
+/** Pushes tokens 0 to `count - 1` into every producer: paced (one timer for all) or in bursts of 100. */
+async function drive(
+  count: number,
+  paced: boolean,
+  producers: readonly Pick<Producer, 'push'>[],
+): Promise<void> {
   for (let i = 0; i < count; i++) {
-    next(i);
+    for (const producer of producers) producer.push(i);
     if (paced) {
       if (i % tokensPerTick === tokensPerTick - 1) await sleep(tokenIntervalMs);
     } else if (i % 100 === 99) await turn();
@@ -115,18 +143,17 @@ async function drive(count: number, paced: boolean, next: (i: number) => void): 
 }
 
 /**
- * The producer of a package that takes a `ReadableStream` of frames: pushes `count` frames,
- * reads the package's own response back as an HTTP response would, closes the stream once `end`
- * is called, and is done when the package's last write, handed to its `waitUntil` (whose next
- * call `finished` answers), has landed.
+ * The producer of a package that takes a `ReadableStream` of frames: the bench pushes frames, the
+ * package's own response is read back as an HTTP response would be (counting its frames), the
+ * stream closes on `end`, and it is done when the package's last write, handed to its `waitUntil`
+ * (whose next call `finished` answers), has landed.
  */
 function produceFrames<T>(
-  count: number,
-  paced: boolean,
   frame: (i: number) => T,
   finished: ((promise: Promise<unknown>) => void)[],
   start: (source: ReadableStream<T>) => Promise<ReadableStream<unknown>>,
-): { done: Promise<void>; end(): void } {
+  stored?: (count: number) => Promise<void>,
+): Producer {
   let push!: (chunk: T) => void;
   let close!: () => void;
   const source = new ReadableStream<T>({
@@ -137,56 +164,95 @@ function produceFrames<T>(
   });
   let endNow!: () => void;
   const ended = new Promise<void>((resolve) => (endNow = resolve));
-  let stored!: Promise<unknown>;
-  finished.push((promise) => (stored = promise));
+  let written!: Promise<unknown>;
+  finished.push((promise) => (written = promise));
+  /** Frames the producer's own response has delivered, and who waits for how many. */
+  let delivered = 0;
+  const waiting: [number, () => void][] = [];
+  const decoder = new TextDecoder();
+  const response = start(source);
+  const reading = (async () => {
+    const reader = (await response).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      const text = typeof value === 'string' ? value : decoder.decode(value as Uint8Array, { stream: true });
+      delivered += text.split('\n\n').length - 1;
+      for (let w = waiting.length - 1; w >= 0; w--) {
+        if (delivered >= waiting[w]![0]) waiting.splice(w, 1)[0]![1]();
+      }
+    }
+  })();
   const done = (async () => {
-    const response = await start(source);
-    const reading = (async () => {
-      const reader = response.getReader();
-      while (!(await reader.read()).done);
-    })();
-    await drive(count, paced, (i) => push(frame(i)));
     await ended;
     close();
     await reading;
-    await stored;
+    await written;
   })();
-  return { done, end: endNow };
+  return {
+    push: (i) => push(frame(i)),
+    end: endNow,
+    done,
+    stored:
+      stored ??
+      ((count) =>
+        delivered >= count
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => waiting.push([count, resolve]))),
+  };
 }
 
 function rxllmContender(batchMs: number): Contender {
   const connection = client();
   const log = createRedisStreamLog(connection);
+  // Readers are on another instance: their own store and connection.
+  const readerConnection = client();
+  const readerLog = createRedisStreamLog(readerConnection);
   return {
     name: `rxllm (batchMs ${batchMs})`,
-    produce(id, count, paced) {
+    produce(id) {
       const source = new Subject<RxllmEvent>();
       // Done once the log is terminalized: the end's write resolved (no poll of Redis).
-      let stored!: Promise<void>;
+      let written!: Promise<void>;
       const recorded = new Promise<void>((resolve, reject) =>
         source
-          .pipe(recordStream(log, id, { batchMs, waitUntil: (written) => (stored = written) }))
+          .pipe(recordStream(log, id, { batchMs, waitUntil: (last) => (written = last) }))
           .subscribe({ complete: resolve, error: reject }),
       );
       let endNow!: () => void;
       const ended = new Promise<void>((resolve) => (endNow = resolve));
       const done = (async () => {
-        await drive(count, paced, (i) => source.next(textEvent(i)));
         await ended;
         source.complete();
         await recorded;
-        await stored;
+        await written;
       })();
-      return { done, end: endNow };
+      return {
+        push: (i) => source.next(textEvent(i)),
+        end: endNow,
+        done,
+        // Polls the log (on the bench's own connection, outside any counted run): a stream nobody
+        // reads is written with the lease's heartbeats, so there is no write to await.
+        async stored(count) {
+          const key = `rxllm:{${id}}:log`;
+          for (;;) {
+            const batches = (await admin.xrange(key, '-', '+')) as [string, string[]][];
+            let lines = 0;
+            for (const [, fields] of batches) if (fields[0] === 'e') lines += fields[1]!.split('\n').length;
+            if (lines >= count) return;
+            await sleep(20);
+          }
+        },
+      };
     },
-    async read(id, count) {
+    async read(id, count, live) {
       // Attach once the producer has opened the stream (resumable-stream's reader waits the same way).
-      while ((await log.state(id)) === 'unknown') await sleep(2);
+      if (live) while ((await readerLog.state(id)) === 'unknown') await sleep(2);
       // Every event decoded and delivered with its seq, counted as it arrives (as an SSE response
       // writes and drops it; resumable-stream's reader below counts its frames the same way).
       await new Promise<void>((resolve, reject) => {
         let read = 0;
-        const subscription = fromStreamLogEntries(log, id).subscribe({
+        const subscription = fromStreamLogEntries(readerLog, id).subscribe({
           next() {
             if (++read === count) {
               subscription.unsubscribe();
@@ -200,7 +266,9 @@ function rxllmContender(batchMs: number): Contender {
     },
     close() {
       log.close();
+      readerLog.close();
       connection.disconnect();
+      readerConnection.disconnect();
     },
   };
 }
@@ -226,11 +294,10 @@ function resumableStreamContender(): Contender {
   });
   return {
     name: 'resumable-stream 2.2.13',
-    produce(id, count, paced) {
-      // The producer's own response reads what it makes, as an HTTP response would.
+    produce(id) {
+      // The producer's own response reads what it makes, as an HTTP response would; a token is
+      // stored (in the producer's memory, where a reader's request finds it) once it went through.
       return produceFrames(
-        count,
-        paced,
         frameOf,
         finished,
         async (source) => (await context.createNewResumableStream(id, () => source))!,
@@ -289,15 +356,17 @@ function assistantStreamContender(): Contender {
   const encoder = new TextEncoder();
   return {
     name: `assistant-stream ${version('assistant-stream')}`,
-    produce(id, count, paced) {
+    produce(id) {
       // run() elects this call the producer, starts the task that appends each chunk, and returns
-      // the producer's own response, which reads the stream back from the store.
+      // the producer's own response, which reads the stream back from the store. A token is stored
+      // once its append resolved (its `onAppend` hook).
       return produceFrames(
-        count,
-        paced,
         (i) => encoder.encode(frameOf(i)),
         finished,
         (source) => context.run(id, () => source),
+        async (count) => {
+          while ((appended.get(id) ?? 0) < count) await sleep(20);
+        },
       );
     },
     async read(id, count) {
@@ -313,10 +382,6 @@ function assistantStreamContender(): Contender {
       }
       await reader.cancel();
       if (frames < count) throw new Error(`assistant-stream read ${frames} of ${count}`);
-    },
-    async stored(id, count) {
-      while ((appended.get(id) ?? 0) < count) await sleep(20);
-      appended.delete(id);
     },
     close() {
       connection.disconnect();
@@ -335,6 +400,7 @@ interface Result {
   readerSent: number[];
   readerServer: number[];
   cpuUsPerToken: number[];
+  pacingUsPerToken: number[];
   catchUpMs: number[];
   rawMs: number[];
   rawParseMs: number[];
@@ -345,83 +411,135 @@ interface Result {
   heapBytesPerIdle: number;
 }
 
-/** CPU of the pacing loop alone (timers, no stream), taken off each producer's CPU. */
-async function pacingCpuUs(): Promise<number> {
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+/** CPU (user + system, µs) of `work`. */
+async function cpuOf(work: () => Promise<void>): Promise<number> {
   const cpu = process.cpuUsage();
-  await drive(pacedTokens, true, () => {});
+  await work();
   const used = process.cpuUsage(cpu);
   return used.user + used.system;
 }
 
+/** A paced run of one producer (or none: the pacing loop alone), to its last write. */
+async function pacedRun(producers: Producer[]): Promise<void> {
+  await drive(pacedTokens, true, producers);
+  for (const producer of producers) producer.end();
+  await Promise.all(producers.map((producer) => producer.done));
+}
+
 async function producerAlone(contender: Contender, result: Result): Promise<void> {
   const id = nextId(contender.name);
-  const before = await pacingCpuUs();
   if (trace) process.stderr.write(`${contender.name}, producer alone:\n`);
-  const run = await counted(async () => {
-    const producer = contender.produce(id, pacedTokens, true);
-    producer.end();
-    await producer.done;
-  });
-  const baseline = (before + (await pacingCpuUs())) / 2;
+  const run = await counted(() => pacedRun([contender.produce(id)]));
   if (trace) process.stderr.write(`${contender.name}, producer alone: done\n`);
   result.aloneSent.push((run.sent * 1000) / pacedTokens);
   result.aloneServer.push((run.server * 1000) / pacedTokens);
-  result.cpuUsPerToken.push(Math.max(0, run.cpuUs - baseline) / pacedTokens);
 }
+
+/**
+ * Producer CPU per token: `cpuStreams` producers at once, paced by one timer (4 tokens to each every
+ * 20 ms), from their start to their last write, less the CPU of the same loop with no stream
+ * (measured before and after, the mean taken off).
+ */
+async function producersCpu(contender: Contender, result: Result): Promise<void> {
+  const pacing = () => cpuOf(() => pacedRun(Array.from({ length: cpuStreams }, () => idleProducer)));
+  gc();
+  const before = await pacing();
+  gc();
+  const cpuUs = await cpuOf(() =>
+    pacedRun(Array.from({ length: cpuStreams }, () => contender.produce(nextId(contender.name)))),
+  );
+  gc();
+  const after = await pacing();
+  result.pacingUsPerToken.push((before + after) / 2 / (cpuStreams * pacedTokens));
+  result.cpuUsPerToken.push((cpuUs - (before + after) / 2) / (cpuStreams * pacedTokens));
+}
+const idleProducer: Producer = {
+  push() {},
+  end() {},
+  done: Promise.resolve(),
+  stored: () => Promise.resolve(),
+};
 
 async function producerWithReader(contender: Contender, result: Result): Promise<void> {
   const id = nextId(contender.name);
-  const before = await pacingCpuUs();
+  const before = await cpuOf(() => pacedRun([idleProducer]));
   const run = await counted(async () => {
-    const producer = contender.produce(id, pacedTokens, true);
-    const reading = contender.read(id, pacedTokens);
-    producer.end();
-    await Promise.all([producer.done, reading]);
+    const producer = contender.produce(id);
+    const reading = contender.read(id, pacedTokens, true);
+    await pacedRun([producer]);
+    await reading;
   });
-  const baseline = (before + (await pacingCpuUs())) / 2;
+  const baseline = (before + (await cpuOf(() => pacedRun([idleProducer])))) / 2;
   result.readerSent.push((run.sent * 1000) / pacedTokens);
   result.readerServer.push((run.server * 1000) / pacedTokens);
   result.cpuWithReaderUsPerToken.push(Math.max(0, run.cpuUs - baseline) / pacedTokens);
 }
 
-/** A live stream of `catchUpTokens` (written in bursts), then a late reader reads it all. */
+/** `work`'s wall time, started after a full GC (no timed read pays for the garbage of the one before). */
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  gc();
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+/** A live stream of `catchUpTokens` (written in bursts), then late readers read it all. */
 async function catchUp(contender: Contender, result: Result, rxllmRaw: boolean): Promise<void> {
   const id = nextId(contender.name);
-  const producer = contender.produce(id, catchUpTokens, false);
-  // Wait until the whole stream is stored (rxllm) or produced (resumable-stream keeps it in memory).
-  await sleep(200);
+  const producer = contender.produce(id);
+  await drive(catchUpTokens, false, [producer]);
+  // Every token where a late reader finds it: each package's own signal (see Producer.stored).
+  await producer.stored(catchUpTokens);
+  const reads: number[] = [];
+  /**
+   * One timed late read. A read that fails is read again, its time not counted (and said on stderr):
+   * resumable-stream's reader gives up when the producer's answer to its request takes over a
+   * second, which a loaded machine can make happen.
+   */
+  const read = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        reads.push(await timed(() => contender.read(id, catchUpTokens, false)));
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+        process.stderr.write(`${contender.name}: a late read failed (${String(error)}), read again\n`);
+      }
+    }
+  };
   if (rxllmRaw) {
     const key = `rxllm:{${id}}:log`;
-    let stored = 0;
-    while (stored < catchUpTokens) {
-      const batches = (await admin.xrange(key, '-', '+')) as [string, string[]][];
-      stored = batches.reduce((sum, [, fields]) => sum + fields[1]!.split('\n').length, 0);
-      if (stored < catchUpTokens) await sleep(20);
-    }
+    /** The raw read, on a connection of its own as the reader has (a fresh one, warmed up once). */
+    const raw = client();
     const rawRead = async (parse: boolean): Promise<number> => {
-      const rawStart = performance.now();
       let lines = 0;
-      for (const [, fields] of (await admin.xrange(key, '-', '+')) as [string, string[]][]) {
-        const batch = fields[1]!.split('\n');
-        if (parse) for (const line of batch) lines += JSON.parse(line) === null ? 0 : 1;
-        else lines += batch.length;
-      }
-      const ms = performance.now() - rawStart;
+      const ms = await timed(async () => {
+        for (const [, fields] of (await raw.xrange(key, '-', '+')) as [string, string[]][]) {
+          if (fields[0] !== 'e') continue;
+          const batch = fields[1]!.split('\n');
+          if (parse) for (const line of batch) lines += JSON.parse(line) === null ? 0 : 1;
+          else lines += batch.length;
+        }
+      });
       if (lines !== catchUpTokens) throw new Error(`raw read ${lines} of ${catchUpTokens}`);
       return ms;
     };
-    // Late readers and raw reads interleaved, several of each, so that a ratio compares like
-    // moments of a shared machine: the medians of each, per round.
+    // Late readers and raw reads interleaved, several of each, in alternating order (neither
+    // always runs first), so that a ratio compares like moments of a shared machine: the medians
+    // of each, per round. One of each first, untimed, to warm up both paths alike.
+    await rawRead(true);
+    await contender.read(id, catchUpTokens, false);
     const raws: number[] = [];
     const parses: number[] = [];
-    const reads: number[] = [];
     for (let k = 0; k < catchUpReads; k++) {
+      if (k % 2 === 0) await read();
       raws.push(await rawRead(false));
       parses.push(await rawRead(true));
-      const start = performance.now();
-      await contender.read(id, catchUpTokens);
-      reads.push(performance.now() - start);
+      if (k % 2 === 1) await read();
     }
+    raw.disconnect();
     const catchUpMs = median(reads);
     result.catchUpMs.push(catchUpMs);
     result.rawMs.push(median(raws));
@@ -429,13 +547,9 @@ async function catchUp(contender: Contender, result: Result, rxllmRaw: boolean):
     result.overRaw.push(catchUpMs / median(raws));
     result.overRawParse.push(catchUpMs / median(parses));
   } else {
-    await (contender.stored?.(id, catchUpTokens) ?? sleep(500));
-    const reads: number[] = [];
-    for (let k = 0; k < catchUpReads; k++) {
-      const start = performance.now();
-      await contender.read(id, catchUpTokens);
-      reads.push(performance.now() - start);
-    }
+    await read();
+    reads.length = 0;
+    for (let k = 0; k < catchUpReads; k++) await read();
     result.catchUpMs.push(median(reads));
   }
   producer.end();
@@ -443,20 +557,19 @@ async function catchUp(contender: Contender, result: Result, rxllmRaw: boolean):
 }
 
 async function memoryPerIdle(contender: Contender, result: Result): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
+  gc();
   await sleep(100);
   const redisBefore = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
   const heapBefore = process.memoryUsage().heapUsed;
-  const producers = Array.from({ length: idleStreams }, () =>
-    contender.produce(nextId(contender.name), idleTokens, false),
-  );
-  // Idle: everything written (an rxllm stream nobody reads is written with its heartbeats, every
-  // leaseMs / 3 = 3.3 s by default), no activity, the streams not ended.
-  await sleep(4000);
-  gc?.();
+  const producers = Array.from({ length: idleStreams }, () => contender.produce(nextId(contender.name)));
+  await drive(idleTokens, false, producers);
+  // Idle: every token stored (each package's own signal; an rxllm stream nobody reads is written
+  // with its heartbeats, every leaseMs / 3 = 3.3 s by default), no activity, the streams not ended.
+  await Promise.all(producers.map((producer) => producer.stored(idleTokens)));
   await sleep(100);
-  gc?.();
+  gc();
+  await sleep(100);
+  gc();
   const redisAfter = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
   const heapAfter = process.memoryUsage().heapUsed;
   result.redisBytesPerIdle = (redisAfter - redisBefore) / idleStreams;
@@ -482,6 +595,7 @@ for (const [make, isRxllm] of makers) {
     readerSent: [],
     readerServer: [],
     cpuUsPerToken: [],
+    pacingUsPerToken: [],
     catchUpMs: [],
     rawMs: [],
     rawParseMs: [],
@@ -493,15 +607,36 @@ for (const [make, isRxllm] of makers) {
   };
   // Warm-up: JIT, connections and Redis's script cache (a stream that outlives one rxllm heartbeat,
   // leaseMs / 3, so that the heartbeat's script is loaded too: a one-off per process).
-  const warm = contender.produce(nextId(contender.name), 2_000, false);
+  const warm = contender.produce(nextId(contender.name));
+  await drive(2_000, false, [warm]);
   await sleep(3_500);
   warm.end();
   await warm.done;
   for (let round = 0; round < rounds; round++) {
+    if (onlyCpu) {
+      await producersCpu(contender, result);
+      process.stderr.write(
+        `${contender.name}: cpu ${result.cpuUsPerToken.at(-1)!.toFixed(2)} pacing ${result.pacingUsPerToken.at(-1)!.toFixed(2)}\n`,
+      );
+      continue;
+    }
+    if (onlyCatchUp) {
+      if (!isRxllm) continue;
+      await catchUp(contender, result, isRxllm);
+      process.stderr.write(
+        `${contender.name}: catch-up ${result.catchUpMs.at(-1)!.toFixed(1)} raw ${result.rawMs.at(-1)!.toFixed(1)} ratio ${result.overRaw.at(-1)!.toFixed(2)}\n`,
+      );
+      continue;
+    }
     await producerAlone(contender, result);
+    await producersCpu(contender, result);
     await producerWithReader(contender, result);
     await catchUp(contender, result, isRxllm);
     process.stderr.write(`${contender.name}: round ${round + 1} of ${rounds} done\n`);
+  }
+  if (onlyCpu || onlyCatchUp) {
+    contender.close();
+    continue;
   }
   await memoryPerIdle(contender, result);
   contender.close();
@@ -509,6 +644,7 @@ for (const [make, isRxllm] of makers) {
 }
 admin.disconnect();
 await server.stop();
+if (onlyCpu || onlyCatchUp) process.exit(0);
 
 // ---------------------------------------------------------------------------------------------
 const [rx, rx100, rs, as] = results as [Result, Result, Result, Result];
@@ -531,8 +667,8 @@ const lines = [
   '',
   `- Versions: node ${process.version}, redis-server ${/v=([\d.]+)/.exec(execFileSync('/usr/bin/redis-server', ['--version']).toString())?.[1]}, ioredis ${version('ioredis')}, resumable-stream ${version('resumable-stream')}, assistant-stream ${version('assistant-stream')} (\`assistant-stream/resumable\` on its ioredis store). One local redis-server, no persistence; every contender uses ioredis clients.`,
   `- Workload: ${fmt(pacedTokens, 0)} text tokens at 200 tokens/s (${tokensPerTick} every ${tokenIntervalMs} ms); rxllm records events (\`batchMs\` 20, the default, and 100), resumable-stream and assistant-stream carry each token's SSE frame (\`data: <event JSON>\`) as one chunk. A run ends when the producer's last write has landed, awaited through each package's own hook (rxllm's \`waitUntil\` option, the others' \`waitUntil\`), so no poll of Redis by the bench is counted. "With a reader": a reader on its own connections (another instance) attaches at the start and reads to the end. ${rounds} round(s), medians with the range over rounds.`,
-  `- Commands: "sent" is what the clients sent (counted at ioredis \`sendCommand\`); "server" is \`INFO commandstats\`, which also counts what a Lua script runs inside one command (an rxllm write is one \`EVALSHA\` running \`XREVRANGE\`, \`XADD\` and the lease's \`SET\` and \`PEXPIRE\`s). CPU is the producer process's (user + system, the Redis client included) over the producer-alone run, less the CPU of the same pacing loop without a stream.`,
-  `- Catch-up: a reader attaches to a live stream of ${fmt(catchUpTokens, 0)} tokens (written in bursts of 100) and reads it to its current end, counting what arrives (${catchUpReads} late readers per round, one after another, each interleaved with the raw reads; per round the median of each and their ratio) (rxllm: every event decoded and delivered with its seq; the others: the frames as text); raw is one \`XRANGE - +\` of the same rxllm log with the batches split into lines (no decoding). Memory: ${idleStreams} live streams of ${fmt(idleTokens, 0)} tokens, idle (no writes, not ended), Redis \`used_memory\` and this process's heap after GC, per stream.`,
+  `- Commands: "sent" is what the clients sent (counted at ioredis \`sendCommand\`); "server" is \`INFO commandstats\`, which also counts what a Lua script runs inside one command (an rxllm write is one \`EVALSHA\` running \`XREVRANGE\`, \`XADD\` and the lease's \`SET\` and \`PEXPIRE\`s). Producer CPU is this process's (user + system, the Redis clients included) while ${cpuStreams} producers run at once, all paced by one timer (${tokensPerTick} tokens to each every ${tokenIntervalMs} ms), from their start to their last write, less the CPU of the same loop with no stream (run before and after), per token of all of them.`,
+  `- Catch-up: a reader attaches to a live stream of ${fmt(catchUpTokens, 0)} tokens (written in bursts of 100) and reads it to its current end, counting what arrives (${catchUpReads} late readers per round, one after another, each interleaved with the raw reads; per round the median of each and their ratio) (rxllm: every event decoded and delivered with its seq; the others: the frames as text). Each reader is on connections of its own (another instance) and waits for nothing: the stream is stored by then (each package's own signal: rxllm's log holds every token, resumable-stream's producer has passed every frame on, assistant-stream's appends have resolved). Raw is one \`XRANGE - +\` of the same rxllm log on a connection of its own, with the batches split into lines (no decoding). Every timed read starts after a full GC; a round begins with one untimed read of each kind, and the rxllm reader runs before and after the raw reads in turn. Memory: ${idleStreams} live streams of ${fmt(idleTokens, 0)} tokens, idle (no writes, not ended), Redis \`used_memory\` and this process's heap after GC, per stream.`,
   '',
   '| figure | rxllm (batchMs 20) | rxllm (batchMs 100) | resumable-stream | assistant-stream | target | |',
   '| --- | ---: | ---: | ---: | ---: | --- | --- |',
@@ -551,11 +687,12 @@ const lines = [
   row('commands run by Redis (commandstats) per 1,000 tokens, producer alone', (r) => range(r.aloneServer)),
   row('commands run by Redis (commandstats) per 1,000 tokens, with one reader', (r) => range(r.readerServer)),
   row(
-    'producer CPU per token (µs)',
+    `producer CPU per token, ${cpuStreams} streams at once (µs)`,
     (r) => range(r.cpuUsPerToken, 2),
     'less than resumable-stream',
     met(median(rx.cpuUsPerToken) < median(rs.cpuUsPerToken)),
   ),
+  row('pacing loop alone, CPU per token (taken off the row above) (µs)', (r) => range(r.pacingUsPerToken, 2)),
   row('CPU per token, producer and one reader in one process (µs)', (r) =>
     range(r.cpuWithReaderUsPerToken, 2),
   ),

@@ -301,44 +301,55 @@ export function createRedisStreamLog(
         if (mark) presentUntil = Date.now() + presenceMs;
         return { unknown: meta === '', alive: lease !== '' };
       };
+      type Reply = [string, [string, string[]][]][] | null;
+      /** The batches from `from` on, on the shared client (no wait) or this reader's connection. */
+      const xread = (from: number, waitMs: number): Promise<unknown> =>
+        (waitMs > 0 ? connection! : client).call(
+          'XREAD',
+          'COUNT',
+          readCount,
+          ...(waitMs > 0 ? ['BLOCK', Math.ceil(waitMs)] : []),
+          'STREAMS',
+          key(id, 'log'),
+          `${from}-0`,
+        );
       const reader: StreamLogReader = {
         async read(from, waitMs): Promise<StreamLogRead> {
           const nothing = { unknown: false, first: from, entries: [], alive: true };
           if (closed) return nothing;
-          if (!checked) {
-            const { unknown } = await status(waitMs);
-            if (unknown) return { ...nothing, unknown: true, alive: false };
-            checked = true;
-          }
-          // Only a blocking read needs a connection of its own; one that does not wait (a catch-up,
-          // as most Durable Streams reads are) shares the client. A reader's first read does not
-          // wait either: a late reader finds the log there and catches up without opening (and
-          // handshaking) a connection; only one that reaches the live end opens it, to block.
-          if (waitMs > 0 && connection === undefined) {
-            const found = await reader.read(from, 0);
-            const any = (found.batches ?? found.entries).length > 0;
-            if (any || found.unknown || found.end !== undefined || !found.alive || closed) return found;
-            connection = client.duplicate();
-            connection.on('error', ignore);
-          }
-          const block = waitMs > 0 ? ['BLOCK', Math.ceil(waitMs)] : [];
           let reply: unknown;
+          /** The state found with the reply, when it was asked for with it. */
+          let state: { unknown: boolean; alive: boolean } | undefined;
           try {
-            reply = await (waitMs > 0 ? connection! : client).call(
-              'XREAD',
-              'COUNT',
-              readCount,
-              ...block,
-              'STREAMS',
-              key(id, 'log'),
-              `${from}-0`,
-            );
+            if (!checked) {
+              // The first look at the stream and its first read (which does not wait) go out together:
+              // a late reader catches up in one round trip. What the read found counts only when the
+              // stream is known (entries read just before it was opened are none: a later read finds them).
+              [state, reply] = await Promise.all([status(waitMs), xread(from, 0)]);
+              if (state.unknown) return { ...nothing, unknown: true, alive: false };
+              checked = true;
+            } else if (waitMs > 0 && connection === undefined) {
+              // Only a blocking read needs a connection of its own; one that does not wait (a catch-up,
+              // as most Durable Streams reads are) shares the client. A reader's first read does not
+              // wait either: a late reader finds the log there and catches up without opening (and
+              // handshaking) a connection; only one that reaches the live end opens it, to block.
+              reply = await xread(from, 0);
+            } else reply = await xread(from, waitMs);
           } catch (error) {
             if (closed) return nothing;
             throw error;
           }
-          const found = (reply as [string, [string, string[]][]][] | null)?.[0]?.[1] ?? [];
-          if (found.length === 0) return { ...nothing, ...(await status(waitMs)) };
+          const found = (reply as Reply)?.[0]?.[1] ?? [];
+          if (found.length === 0) {
+            state ??= await status(waitMs);
+            // Nothing yet and nothing to end it: a reader that waits opens its connection and blocks.
+            if (waitMs > 0 && connection === undefined && !state.unknown && state.alive && !closed) {
+              connection = client.duplicate();
+              connection.on('error', ignore);
+              return reader.read(from, waitMs);
+            }
+            return { ...nothing, ...state };
+          }
           // A reader that keeps finding entries renews its presence before it lapses (rarely).
           if (presentUntil < Date.now() + waitMs + presenceMarginMs) void status(waitMs).catch(ignore);
           const batches: string[] = [];

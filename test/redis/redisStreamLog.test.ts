@@ -1,7 +1,11 @@
 import Redis from 'ioredis';
 import { Subject, lastValueFrom, toArray } from 'rxjs';
 import type { RxllmEvent } from '../../src/base/events';
-import { createRedisStreamLog, type RedisStreamLog } from '../../src/log/createRedisStreamLog';
+import {
+  createRedisStreamLog,
+  type RedisClientLike,
+  type RedisStreamLog,
+} from '../../src/log/createRedisStreamLog';
 import { fromStreamLog, fromStreamLogEntries } from '../../src/log/fromStreamLog';
 import { recordStream } from '../../src/log/recordStream';
 import { ev } from '../../src/testing';
@@ -59,6 +63,42 @@ it('writes 1,000 tokens in few XADDs and expires the log after the end', async (
   expect(await redis.exists('rxllm:{thousand}:lease')).toBe(0);
   const read = await lastValueFrom(fromStreamLog(log, 'thousand').pipe(toArray()));
   expect(read).toHaveLength(1000);
+});
+
+it('a late reader catches up in one round trip: its look at the stream and its first XREAD go out together', async () => {
+  const tokens = new Subject<RxllmEvent>();
+  tokens.pipe(recordStream(log, 'late', { batchMs: 5 })).subscribe();
+  for (let i = 0; i < 30; i++) tokens.next(ev.text(`${i};`));
+  tokens.complete();
+  await ended('late');
+  // A store on a client that logs each command as it goes out (>) and as its reply comes back (<).
+  const connection = redis.duplicate();
+  const order: string[] = [];
+  const logged: RedisClientLike = {
+    call: async (command, ...args) => {
+      order.push(`> ${command}`);
+      const reply = await connection.call(command, ...args);
+      order.push(`< ${command}`);
+      return reply;
+    },
+    duplicate: () => connection.duplicate(),
+    subscribe: (...channels) => connection.subscribe(...channels),
+    on: (event: 'message' & 'error', listener: never) => connection.on(event, listener),
+    disconnect: () => connection.disconnect(),
+  };
+  const store = createRedisStreamLog(logged);
+  const expected = await lastValueFrom(fromStreamLog(log, 'late').pipe(toArray()));
+  expect(expected).toHaveLength(30);
+  // The first read also loads the reader's script (SCRIPT LOAD, once per store).
+  expect(await lastValueFrom(fromStreamLog(store, 'late').pipe(toArray()))).toEqual(expected);
+  order.length = 0;
+  expect(await lastValueFrom(fromStreamLog(store, 'late').pipe(toArray()))).toEqual(expected);
+  // Both sent before either reply (one round trip, not two): the EVALSHA of the reader's look at
+  // the stream and the XREAD.
+  expect(order.slice(0, 2).sort()).toEqual(['> EVALSHA', '> XREAD']);
+  expect(order.slice(2).sort()).toEqual(['< EVALSHA', '< XREAD']);
+  store.close();
+  connection.disconnect();
 });
 
 it('a cancel through a second store (another process) stops the producer; late readers see finish cancelled', async () => {
