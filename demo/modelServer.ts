@@ -25,6 +25,12 @@ export interface ModelServerConfig {
   speed?: number;
   /** Per API, an error to answer every request with. */
   faults?: Partial<Record<Api, ServerFault>>;
+  /**
+   * Called when a stream is about to write its last token; the token (and the stream's end) waits
+   * until the promise settles or the client leaves. Tests use it to look at a run mid-stream
+   * without racing the clock: a run held this way cannot finish before they release it.
+   */
+  hold?: () => Promise<unknown>;
 }
 
 export interface ModelServer {
@@ -105,7 +111,7 @@ export async function startModelServer(config: ModelServerConfig = {}): Promise<
         return;
       }
       active++;
-      void stream(api, path, body, response, speed).then((completed) => {
+      void stream(api, path, body, response, speed, config.hold).then((completed) => {
         active--;
         if (!completed) aborted++;
       });
@@ -161,6 +167,7 @@ async function stream(
   body: Record<string, unknown>,
   response: ServerResponse,
   speed: number,
+  hold?: () => Promise<unknown>,
 ): Promise<boolean> {
   const prompt = promptOf(body);
   const answers = answersFor(prompt);
@@ -204,7 +211,8 @@ async function stream(
   await write(format.head());
   await wait(profile.timeToFirstTokenMs * (0.85 + 0.3 * random()));
   const firstAt = Date.now();
-  for (const token of tokens) {
+  for (const [index, token] of tokens.entries()) {
+    if (hold && index === tokens.length - 1) await Promise.race([hold(), gone]);
     if (closed) return false;
     await write(format.token(token));
     // Jitter around the mean rate, with an occasional hiccup as real servers have.

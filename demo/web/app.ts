@@ -17,7 +17,7 @@ import { progress } from '../../src/operators/progress';
 import { pipeToNodeResponse } from '../../src/sinks/pipeToNodeResponse';
 import { defaultPrompt } from '../answers';
 import { mergeConfig, strategies } from '../strategies';
-import { startModelServer, type ModelServer } from '../modelServer';
+import { startModelServer, type ModelServer, type ModelServerConfig } from '../modelServer';
 import { createTracks, type CloudApi } from '../providers';
 
 export interface DemoWebConfig {
@@ -38,6 +38,8 @@ export interface DemoWebConfig {
   log?: StreamLogStore;
   /** The recorder's `batchMs`. Default 0 (the next turn): one process, no round trips to save. */
   batchMs?: number;
+  /** The embedded model server's `hold` (tests): its streams wait before their last token. */
+  hold?: ModelServerConfig['hold'];
 }
 
 export interface DemoWebServer {
@@ -64,7 +66,7 @@ export interface DemoWebServer {
 export async function startDemoWebServer(config: DemoWebConfig): Promise<DemoWebServer> {
   const speed = config.speed ?? 1;
   const env = config.env ?? process.env;
-  const models = await startModelServer({ speed });
+  const models = await startModelServer({ speed, ...(config.hold && { hold: config.hold }) });
   const log = config.log ?? createMemoryStreamLog();
   const batchMs = config.batchMs ?? 0;
   /** The pause gates of the runs this process is producing. */

@@ -19,6 +19,24 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
+/**
+ * A gate the embedded model servers' streams wait at before their last token (their `hold`).
+ * A test that looks at a run mid-stream closes it first: the run then cannot end before the test
+ * opens it, however slow the machine, instead of the test racing the streams' few seconds.
+ */
+function gate(): { opened: Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+const openGate = () => {
+  const opened = gate();
+  opened.open();
+  return opened;
+};
+let modelGate = openGate();
+const hold = () => modelGate.opened;
+
 const paneText = (page: Page, track: string) =>
   page.locator(`.pane[data-track="${track}"] .text`).evaluate((element) => element.textContent ?? '');
 
@@ -31,7 +49,13 @@ describe('npm run demo:web', () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     // Half speed: the streams last several seconds, so a pause lands in the middle of both.
-    server = await startDemoWebServer({ staticDir: resolve(root, 'demo/web'), port: 0, speed: 0.5, env: {} });
+    server = await startDemoWebServer({
+      staticDir: resolve(root, 'demo/web'),
+      port: 0,
+      speed: 0.5,
+      env: {},
+      hold,
+    });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -47,6 +71,7 @@ describe('npm run demo:web', () => {
     await page.waitForSelector('#strategy option[value="compare"]', { state: 'attached' });
   });
   afterEach(async () => {
+    modelGate.open();
     await page?.close();
   });
 
@@ -54,6 +79,7 @@ describe('npm run demo:web', () => {
     await expect(page.locator('.pane[data-track="local"] .model').textContent()).resolves.toBe(
       'llama3.2 (embedded Ollama replay)',
     );
+    modelGate = gate(); // the pause lands mid-stream
     await page.selectOption('#strategy', 'compare');
     await page.click('#run');
     await page.waitForFunction(() =>
@@ -82,6 +108,7 @@ describe('npm run demo:web', () => {
     expect(cloudAnswer.startsWith(held.cloud)).toBe(true);
     await page.screenshot({ path: resolve(artifacts, 'demo-web-paused.png') });
 
+    modelGate.open();
     await page.click('#resume');
     await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
     expect(await paneText(page, 'local')).toBe(localAnswer);
@@ -108,6 +135,7 @@ describe('npm run demo:web', () => {
 
   it('cancels mid-stream: the page stops, the server ends the stream and aborts both upstream requests', async () => {
     const abortedBefore = server.models.abortedStreams;
+    modelGate = gate(); // the cancel lands mid-stream
     await page.click('#run');
     await page.waitForFunction(
       () => (document.querySelector('.pane[data-track="local"] .text')?.textContent ?? '').length > 0,
@@ -126,6 +154,7 @@ describe('npm run demo:web', () => {
 
   it('POST /cancel alone ends the SSE response and aborts both upstream requests', async () => {
     const abortedBefore = server.models.abortedStreams;
+    modelGate = gate(); // the cancel lands mid-stream
     const response = await fetch(`${server.url}/stream?session=node-cancel&strategy=interleave`);
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = response.body!.getReader();
@@ -147,6 +176,7 @@ describe('npm run demo:web', () => {
 
   it('closing the page mid-stream does not stop the run: the upstream requests go on', async () => {
     const abortedBefore = server.models.abortedStreams;
+    modelGate = gate(); // the run is still going when the page has gone
     await page.click('#run');
     await until(() => server.models.activeStreams === 2, 'both upstream requests to be streaming');
     const run = new URL(page.url()).searchParams.get('run')!;
@@ -161,6 +191,7 @@ describe('npm run demo:web', () => {
 
   it('a reload mid-answer continues where it was, a second tab follows live, Stop in the second tab stops both', async () => {
     const abortedBefore = server.models.abortedStreams;
+    modelGate = gate(); // the reload, the second tab and the stop all land mid-stream
     await page.selectOption('#strategy', 'compare');
     await page.click('#run');
     await page.waitForFunction(
@@ -249,6 +280,7 @@ describe('npm run demo:web with REDIS_URL (the runs in Redis, two demo servers)'
           env: {},
           log,
           batchMs: 20,
+          hold,
         }),
       ),
     );
@@ -269,6 +301,7 @@ describe('npm run demo:web with REDIS_URL (the runs in Redis, two demo servers)'
     const [a, b] = servers as [DemoWebServer, DemoWebServer];
     const first = await browser.newPage();
     const second = await browser.newPage();
+    modelGate = gate(); // the second page and its Stop land mid-stream
     try {
       await first.goto(a.url);
       await first.waitForSelector('#strategy option[value="compare"]', { state: 'attached' });
@@ -292,6 +325,7 @@ describe('npm run demo:web with REDIS_URL (the runs in Redis, two demo servers)'
       expect(await paneText(second, 'cloud')).toBe(await paneText(first, 'cloud'));
       expect(localAnswer.startsWith(await paneText(first, 'local'))).toBe(true);
     } finally {
+      modelGate.open();
       await first.close();
       await second.close();
     }

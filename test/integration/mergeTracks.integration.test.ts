@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { asyncScheduler, lastValueFrom, toArray, type Observable } from 'rxjs';
+import { asyncScheduler, lastValueFrom, tap, toArray, type Observable } from 'rxjs';
 import type { ComparisonEvent, RxllmEvent } from '../../src/base/events';
 import { MessageAccumulator } from '../../src/base/message';
 import { aggregateUsage, type UsageReport } from '../../src/operators/aggregateUsage';
@@ -21,8 +21,9 @@ import { fixtureBytes } from '../support/decodeFixture';
  * Every mergeTracks strategy against two real local servers: one speaking Ollama's NDJSON (the
  * local model), one speaking OpenAI's SSE through the real `openai` client (the cloud model),
  * with different latencies. Where the outcome depends on who is first, the loser either stalls
- * (sends headers, then nothing) or starts far later, so the result does not hang on scheduling
- * luck; the servers report whether the client closed the loser's connection.
+ * (sends headers, then nothing), starts far later, or sends its request only once the other track
+ * showed text, so the result does not hang on scheduling luck; the servers report whether the
+ * client closed the loser's connection.
  */
 
 // What the two recorded streams say (see the decoder tests, where these are asserted byte by byte).
@@ -35,7 +36,18 @@ const localTranscript = fixtureBytes('ollama/generate-text-context-metrics.ndjso
 const cloudTranscript = fixtureBytes('openai-chat/text-include-usage.sse');
 
 const fastLocal: ReplayRoute = { transcript: localTranscript, timing: { tokensPerSecond: 40 } };
-const slowLocal: ReplayRoute = { transcript: localTranscript, timing: { tokensPerSecond: 10 } };
+/** The bytes of the local transcript's first `count` NDJSON lines ("Fl", "uff", "y", …). */
+const firstLines = (count: number) => {
+  const lines = Buffer.from(localTranscript).toString('utf8').split('\n');
+  return Buffer.byteLength(`${lines.slice(0, count).join('\n')}\n`);
+};
+// A draft for handoff: three lines, then nothing, so that it cannot end before the cloud answer
+// takes over, however late that comes on a loaded machine.
+const draftLocal: ReplayRoute = {
+  transcript: localTranscript,
+  timing: { tokensPerSecond: 10 },
+  fault: { kind: 'stall', afterBytes: firstLines(3) },
+};
 const stalledLocal: ReplayRoute = { transcript: localTranscript, fault: { kind: 'stall', afterBytes: 0 } };
 const cloud = (timeToFirstByteMs: number): ReplayRoute => ({
   transcript: cloudTranscript,
@@ -49,12 +61,42 @@ afterEach(async () => {
   servers = [];
 });
 
-async function setUp(local: ReplayRoute, remote: ReplayRoute) {
+/**
+ * Resolves at the local track's first text: `afterLocalText(fetch)` is a fetch that sends its
+ * request only then, for a cloud that must start after the draft showed something (an event to
+ * wait on rather than a head start on the clock).
+ */
+function localTextGate() {
+  let shown!: () => void;
+  const localShowedText = new Promise<void>((resolve) => (shown = resolve));
+  return {
+    sawLocal: (event: RxllmEvent) => {
+      if (event.type === 'text') shown();
+    },
+    afterLocalText:
+      (fetchNow: typeof fetch): typeof fetch =>
+      async (...args) => {
+        await localShowedText;
+        return fetchNow(...args);
+      },
+  };
+}
+
+async function setUp(local: ReplayRoute, remote: ReplayRoute, order?: ReturnType<typeof localTextGate>) {
   const localServer = await createReplayServer(local);
   const cloudServer = await createReplayServer(remote);
   servers.push(localServer, cloudServer);
-  const openai = new OpenAI({ apiKey: 'test', baseURL: cloudServer.openaiBaseURL, maxRetries: 0 });
-  const local$ = fromOllama({ baseUrl: localServer.url, model: 'granite3.3:2b', prompt: 'Name a hamster.' });
+  const openai = new OpenAI({
+    apiKey: 'test',
+    baseURL: cloudServer.openaiBaseURL,
+    maxRetries: 0,
+    ...(order && { fetch: order.afterLocalText(fetch) }),
+  });
+  const local$ = fromOllama({
+    baseUrl: localServer.url,
+    model: 'granite3.3:2b',
+    prompt: 'Name a hamster.',
+  }).pipe(tap((event) => order?.sawLocal(event)));
   const cloud$ = fromOpenAI(openai, {
     model: 'gpt-4o',
     messages: [{ role: 'user', content: 'Weather in SF?' }],
@@ -114,10 +156,8 @@ describe('mergeTracks against real local and cloud servers', () => {
 
   it("fallback (afterOutput 'reset'): a local stream cut mid-answer is reset and the cloud answer replaces it", async () => {
     // The connection is cut right after the first three NDJSON lines ("Fl", "uff", "y").
-    const lines = Buffer.from(localTranscript).toString('utf8').split('\n');
-    const cutAfter = Buffer.byteLength(`${lines.slice(0, 3).join('\n')}\n`);
     const { cloudServer, run } = await setUp(
-      { ...fastLocal, fault: { kind: 'cut', afterBytes: cutAfter } },
+      { ...fastLocal, fault: { kind: 'cut', afterBytes: firstLines(3) } },
       cloud(50),
     );
     const events = await run({ strategy: 'fallback', afterOutput: 'reset' });
@@ -157,7 +197,7 @@ describe('mergeTracks against real local and cloud servers', () => {
   });
 
   it('handoff: shows the local draft, then resets it and continues with the cloud answer', async () => {
-    const { localServer, run } = await setUp(slowLocal, cloud(250));
+    const { localServer, run } = await setUp(draftLocal, cloud(0), localTextGate());
     const events = await run({ strategy: 'handoff' });
     const resetAt = events.findIndex((event) => event.type === 'reset');
     expect(events[resetAt]).toEqual({ type: 'reset', reason: 'handoff', track: 'local' });
@@ -198,9 +238,15 @@ describe('mergeTracks against real local and cloud servers', () => {
 
 describe("the README's headline pipeline", () => {
   it('hands off from a local draft to the cloud answer, buffered, paced, priced, into a UI store', async () => {
-    const { localServer } = await setUp(slowLocal, cloud(250));
+    const order = localTextGate();
+    const { localServer } = await setUp(draftLocal, cloud(0));
     const cloudServer = servers[1]!;
-    const openai = new OpenAI({ apiKey: 'test', baseURL: cloudServer.openaiBaseURL, maxRetries: 0 });
+    const openai = new OpenAI({
+      apiKey: 'test',
+      baseURL: cloudServer.openaiBaseURL,
+      maxRetries: 0,
+      fetch: order.afterLocalText(fetch),
+    });
     const messages = [{ role: 'user' as const, content: 'Weather in SF?' }];
     // Every state, not one per moment: the draft's last words and its reset arrive together.
     const chatStore = createMessageStore({ notify: 'sync' });
@@ -212,6 +258,7 @@ describe("the README's headline pipeline", () => {
     const finalReport = new Promise<UsageReport>((resolve) => {
       fromOllama({ baseUrl: localServer.url, model: 'llama3.2', messages })
         .pipe(
+          tap((event) => order.sawLocal(event)),
           mergeTracks(
             { cloud: fromOpenAI(openai, { model: 'gpt-4o-2024-08-06', messages }) },
             {

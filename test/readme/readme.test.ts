@@ -74,10 +74,18 @@ interface WatchedFetch {
  * server of this test listens on (Ollama's default 11434, a llama.cpp on 8080, ...) or for a
  * relative URL (`/api/chat` in a browser) to `server`, since the examples name those addresses
  * and nothing listens there, and tells when bodies are done with, so that a test
- * whose example keeps its subscriptions to itself knows when they are over.
+ * whose example keeps its subscriptions to itself knows when they are over. With `order`, a
+ * request to `order.then` is sent only once a body from `order.first` delivered its first bytes:
+ * an example whose outcome depends on which track shows text first gets that order from an event,
+ * not from a head start on a clock that a loaded machine can eat.
  */
-function watchFetch(server?: ReplayServer): WatchedFetch {
+function watchFetch(
+  server?: ReplayServer,
+  order?: { first: ReplayServer; then: ReplayServer },
+): WatchedFetch {
   const meantFor: string[] = [];
+  let firstBytes!: () => void;
+  const firstBytesArrived = new Promise<void>((resolve) => (firstBytes = resolve));
   let done = 0;
   const waiting: Array<{ count: number; resolve: () => void }> = [];
   const bodyDone = () => {
@@ -91,13 +99,16 @@ function watchFetch(server?: ReplayServer): WatchedFetch {
     meantFor.push(url.href);
     const elsewhere = !servers.some((known) => known.url === url.origin);
     if (server && url.hostname === '127.0.0.1' && elsewhere) url.host = new URL(server.url).host;
+    if (order && url.origin === order.then.url) await firstBytesArrived;
     const response = await realFetch(input instanceof Request ? new Request(url, input) : url, init);
     if (!response.body) return response;
+    const fromFirst = order !== undefined && url.origin === order.first.url;
     // A source reads to the end, or cancels at its dialect's terminal message: both are done.
     const reader = response.body.getReader();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         const { done, value } = await reader.read();
+        if (fromFirst) firstBytes();
         if (!done) return controller.enqueue(value);
         controller.close();
         bodyDone();
@@ -351,11 +362,10 @@ describe('README examples', () => {
 
   example('handoff', 'shows the local draft, then the cloud answer, with usage', async () => {
     const local = await replay({ transcript: ollamaTranscript, timing: { tokensPerSecond: 10 } });
-    const cloud = await replay({
-      transcript: openaiTranscript,
-      timing: { timeToFirstByteMs: 150, tokensPerSecond: 200 },
-    });
-    const watched = watchFetch(local);
+    const cloud = await replay({ transcript: openaiTranscript, timing: { tokensPerSecond: 200 } });
+    // The cloud's request leaves once the draft's first bytes arrived, so the draft shows text
+    // before the cloud takes over (an event, not the cloud's 150 ms head start it had).
+    const watched = watchFetch(local, { first: local, then: cloud });
     environment({ OPENAI_BASE_URL: cloud.openaiBaseURL, OPENAI_API_KEY: 'test' });
     const seen: Array<[string | undefined, RxllmEvent]> = [];
     const done = signal();
