@@ -55,14 +55,16 @@ export function durableStreamNodeHandler(
     res.once('close', onClose);
     const hasBody = method !== 'GET' && method !== 'HEAD';
     // Pulled, not pushed: the body is read only as far as the handler reads it (a body over its
-    // limit is not buffered; Node discards what is left once the response ends).
+    // limit is not buffered; what is left is drained below, not kept).
     const chunks = hasBody ? req[Symbol.asyncIterator]() : undefined;
+    let bodyRead = !hasBody;
     const body =
       chunks === undefined
         ? null
         : new ReadableStream<Uint8Array>({
             async pull(controller) {
               const { done, value } = await chunks.next();
+              bodyRead ||= done === true;
               if (done) controller.close();
               else controller.enqueue(typeof value === 'string' ? new TextEncoder().encode(value) : value);
             },
@@ -86,6 +88,11 @@ export function durableStreamNodeHandler(
     response.headers.forEach((value, name) => {
       out[name] = value;
     });
+    // A body the handler did not read to its end (one over the append limit, answered 413): read
+    // and drop the rest before answering. A socket closed with unread bytes is reset, and the
+    // client, still sending, would see ECONNRESET instead of the answer. Past `drainBytes` the
+    // client is not worth waiting for: the answer goes with `connection: close`.
+    if (chunks !== undefined && !bodyRead && !(await drained(chunks))) out.connection = 'close';
     res.writeHead(response.status, out);
     if (response.body === null) {
       res.off('close', onClose);
@@ -120,4 +127,22 @@ export function durableStreamNodeHandler(
       else cancel();
     }
   };
+}
+
+/** How much of an unread request body is read and dropped before answering (64 MiB). */
+const drainBytes = 64 * 1024 * 1024;
+
+/** Reads and drops the rest of a request body, up to {@link drainBytes}: whether it ended. */
+async function drained(chunks: AsyncIterator<Uint8Array | string>): Promise<boolean> {
+  let dropped = 0;
+  try {
+    for (;;) {
+      const { done, value } = await chunks.next();
+      if (done) return true;
+      dropped += value.length;
+      if (dropped > drainBytes) return false;
+    }
+  } catch {
+    return false; // the client went away: nothing to answer on anyway
+  }
 }

@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { createMemoryStreamLog } from '../../src/log/createMemoryStreamLog';
 import { durableStreamNodeHandler } from '../../src/log/durableStreamNodeHandler';
 
@@ -57,6 +58,44 @@ it('answers a chunked body over maxBodyBytes with 413 and stores nothing', async
     body: 'fits',
   });
   expect(ok.status).toBe(204);
+});
+
+it('reads and drops the rest of a body over the limit before its 413: no reset, the connection serves the next request', async () => {
+  await fetch(`${base}/big`, { method: 'PUT', headers: { 'content-type': 'text/plain' } });
+  // A raw socket, as a client still sending its body when the answer comes: closing a socket with
+  // unread bytes resets it, and the client would read ECONNRESET instead of the 413.
+  const socket = connect(Number(new URL(base).port), '127.0.0.1');
+  let received = '';
+  let failure: unknown;
+  socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+  socket.on('error', (error) => (failure = error));
+  const answers = (count: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if ((received.match(/HTTP\/1\.1 \d{3}/g) ?? []).length >= count) resolve();
+        else if (failure !== undefined || socket.destroyed)
+          reject(failure ?? new Error(`closed: ${received}`));
+        else setImmediate(check);
+      };
+      check();
+    });
+  const size = 4 * 1024 * 1024;
+  socket.write(
+    `POST /big HTTP/1.1\r\nhost: localhost\r\ncontent-type: text/plain\r\ncontent-length: ${size}\r\n\r\n`,
+  );
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  for (let sent = 0; sent < size && !socket.destroyed; sent += chunk.length) {
+    if (socket.write(chunk)) continue;
+    await new Promise((resolve) => (socket.once('drain', resolve), socket.once('close', resolve)));
+  }
+  await answers(1);
+  expect(received).toMatch(/^HTTP\/1\.1 413 /);
+  // The same connection answers a read: the server kept it, in step with the client.
+  socket.write('GET /big?offset=-1 HTTP/1.1\r\nhost: localhost\r\n\r\n');
+  await answers(2);
+  expect(received).toMatch(/HTTP\/1\.1 200 [^]*$/);
+  expect(failure).toBeUndefined();
+  socket.destroy();
 });
 
 it('an SSE reader that leaves ends only its read: the stream takes the next append', async () => {

@@ -32,7 +32,7 @@ export interface RedisServerOptions {
 /** Starts Debian's redis-server on a free loopback port, in a temp dir (no persistence unless asked). */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rxllm-redis-'));
-  const port = await freePort();
+  let port = await freePort();
   const persistence = options.persistent
     ? ['--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
@@ -59,7 +59,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await exited;
     }
   };
-  let child = await start();
+  // The port was free when asked, but another process can take it before redis-server binds it:
+  // then ask again (the restart keeps its port: clients reconnect to it).
+  let child: ChildProcess;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      child = await start();
+      break;
+    } catch (error) {
+      if (attempt === 5 || !/already in use/i.test(String(error))) throw error;
+      port = await freePort();
+    }
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
