@@ -177,16 +177,20 @@ function relay(pipeline: Pipeline, partial: PartialMode) {
     const url = new URL(req.url!, 'http://x');
     const upstreamPath = `/?stream=${url.searchParams.get('stream')}`;
     const port = Number(url.searchParams.get('upstream'));
-    const open = (signal?: AbortSignal) =>
+    const open = () =>
       new Promise<IncomingMessage>((resolve, reject) => {
-        const request = get({ host: '127.0.0.1', port, path: upstreamPath, agent: false, signal }, resolve);
+        const request = get({ host: '127.0.0.1', port, path: upstreamPath, agent: false }, resolve);
         request.on('error', reject);
       });
     if (pipeline === 'rxllm') {
-      const frames$ = fromSSE((signal) => open(signal), { dialect: 'openai-chat', partial }).pipe(
+      // The request itself is the input: the source owns it and destroys it on unsubscribe, so no
+      // AbortSignal reaches node:http (whose `signal` option keeps a listener and a `finished()`
+      // on the request for the whole stream). pipeToNodeResponse's promise never rejects.
+      const upstream = () => get({ host: '127.0.0.1', port, path: upstreamPath, agent: false });
+      const frames$ = fromSSE(upstream, { dialect: 'openai-chat', partial }).pipe(
         toSSE({ dialect: 'openai-chat' }),
       );
-      pipeToNodeResponse(frames$, res).catch(() => undefined);
+      void pipeToNodeResponse(frames$, res);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

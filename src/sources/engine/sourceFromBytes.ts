@@ -3,7 +3,7 @@ import type { RxllmEvent } from '../../base/events';
 import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
 import { resolveLimits, type StreamLimits } from '../../base/limits';
 import { MessageAccumulator } from '../../base/message';
-import type { ByteStream, StreamInput } from './StreamInput';
+import type { ByteStream, NodeClientRequest, StreamInput } from './StreamInput';
 import type { DialectInput } from '../../wire/registry';
 import type { DecoderOptions, Dialect, EmitEvent, Framing, PartialMode } from '../../wire/types';
 import type { StreamDecoderFactory } from '../../wire/StreamDecoder';
@@ -266,7 +266,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       try {
         if (typeof input === 'function') {
           controller = new AbortController();
-          source = await input(controller.signal, firstCall);
+          // A Node `http.ClientRequest` too, which readNodeStream owns (typed apart from ByteStream).
+          source = (await input(controller.signal, firstCall)) as ByteStream;
         } else source = input;
       } catch (error) {
         fail(error, 'request');
@@ -448,6 +449,11 @@ function release(source: ByteStream): void {
   else if (!body && isAsyncIterable(source)) {
     const iterator = source[Symbol.asyncIterator]();
     if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
+  } else if (!body && typeof (source as Partial<NodeClientRequest>).destroy === 'function') {
+    // An `http.ClientRequest` (readNodeStream's): destroyed before its response, it emits an error.
+    const request = source as unknown as NodeClientRequest;
+    request.on('error', ignore);
+    request.destroy();
   }
 }
 
