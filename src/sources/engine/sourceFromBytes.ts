@@ -3,7 +3,7 @@ import type { RxllmEvent } from '../../base/events';
 import { isNetworkFailure, isStackOverflow, RxllmError, withCauseMessage } from '../../base/errors';
 import { resolveLimits, type StreamLimits } from '../../base/limits';
 import { MessageAccumulator } from '../../base/message';
-import type { ByteStream, NodeClientRequest, StreamInput } from './StreamInput';
+import type { ByteStream, StreamInput } from './StreamInput';
 import type { DialectInput } from '../../wire/registry';
 import type { DecoderOptions, Dialect, EmitEvent, Framing, PartialMode } from '../../wire/types';
 import type { StreamDecoderFactory } from '../../wire/StreamDecoder';
@@ -449,12 +449,10 @@ function release(source: ByteStream): void {
   else if (!body && isAsyncIterable(source)) {
     const iterator = source[Symbol.asyncIterator]();
     if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
-  } else if (!body && typeof (source as Partial<NodeClientRequest>).destroy === 'function') {
-    // An `http.ClientRequest` (readNodeStream's): destroyed before its response, it emits an error.
-    const request = source as unknown as NodeClientRequest;
-    request.on('error', ignore);
-    request.destroy();
   }
+  // A node:http ClientRequest (readNodeStream's): aborted, which ends it without the error that
+  // destroy() emits (no listener would take it); nothing else in a ByteStream has `abort`.
+  else (source as { abort?(): void }).abort?.();
 }
 
 /** Where a source's failure happened: making the request, reading the body, decoding it. */
