@@ -11,9 +11,10 @@
  * stream's text against what upstream sent. The measured process runs only the relay, an HTTP
  * server on 127.0.0.1 that for each request opens the upstream request with `node:http` and relays:
  *
- * - rxllm: `fromSSE(upstream response, { dialect: 'openai-chat', partial })` → `toSSE({ dialect: 'openai-chat' })`
- *   → `pipeToNodeResponse(res)`, once with `partial: 'full'` (the default) and once with `'none'`
- *   (a relay needs no `partial`: toSSE's error frames do not carry it);
+ * - rxllm: `fromSSE(() => http.get(upstream), { dialect: 'openai-chat', partial })` (the source owns
+ *   the request: it reads the response and destroys the request on unsubscribe) →
+ *   `toSSE({ dialect: 'openai-chat' })` → `pipeToNodeResponse(res)`, once with `partial: 'full'`
+ *   (the default) and once with `'none'` (a relay needs no `partial`: toSSE's error frames do not carry it);
  * - floor: eventsource-parser + `JSON.parse` of each payload, the text delta normalized to a
  *   plain event, `JSON.stringify` of an OpenAI chunk, `res.write` of the frame: plain callbacks.
  *
