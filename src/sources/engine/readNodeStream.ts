@@ -137,6 +137,8 @@ class NodeStreamReader {
 
   #respond(response: NodeResponse): void {
     if (this.#subscriber.closed) {
+      // Destroyed unread, it emits an error ("aborted"): heard by the listener, which ignores it.
+      response.on('error', this.listener);
       this.unsubscribe();
       return;
     }
