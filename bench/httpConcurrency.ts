@@ -94,7 +94,10 @@ async function runLoad(relayPort: number): Promise<void> {
     if (++opened === streams) allOpen();
   });
   upstream.maxConnections = streams + 10;
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  // A backlog for every stream (up to the kernel's somaxconn): thousands connect at once.
+  await new Promise<void>((resolve) =>
+    upstream.listen({ port: 0, host: '127.0.0.1', backlog: streams }, resolve),
+  );
   const upstreamPort = (upstream.address() as AddressInfo).port;
 
   let done = 0;
@@ -125,6 +128,11 @@ async function runLoad(relayPort: number): Promise<void> {
     );
     request.on('error', (error) => {
       failure ??= `stream ${i}: ${error.message}`;
+      // Before every stream is open the run cannot start (it waits for all of them): fail now.
+      if (opened < streams) {
+        console.error(`load: ${failure} before all ${streams} streams were open`);
+        process.exit(1);
+      }
       if (++done === streams) allDone();
     });
   }
@@ -233,7 +241,9 @@ export async function runHttpConcurrency(
   const heap = () => getHeapStatistics().used_heap_size;
   const server = createServer(relay(pipeline, partial));
   server.maxConnections = streams + 10;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    server.listen({ port: 0, host: '127.0.0.1', backlog: streams }, resolve),
+  );
   const port = (server.address() as AddressInfo).port;
   gc();
   gc();
