@@ -11,9 +11,10 @@
  * stream's text against what upstream sent. The measured process runs only the relay, an HTTP
  * server on 127.0.0.1 that for each request opens the upstream request with `node:http` and relays:
  *
- * - rxllm: `fromSSE(upstream response, { dialect: 'openai-chat', partial })` → `toSSE({ dialect: 'openai-chat' })`
- *   → `pipeToNodeResponse(res)`, once with `partial: 'full'` (the default) and once with `'none'`
- *   (a relay needs no `partial`: toSSE's error frames do not carry it);
+ * - rxllm: `fromSSE(() => http.get(upstream), { dialect: 'openai-chat', partial })` (the source owns
+ *   the request: it reads the response and destroys the request on unsubscribe) →
+ *   `toSSE({ dialect: 'openai-chat' })` → `pipeToNodeResponse(res)`, once with `partial: 'full'`
+ *   (the default) and once with `'none'` (a relay needs no `partial`: toSSE's error frames do not carry it);
  * - floor: eventsource-parser + `JSON.parse` of each payload, the text delta normalized to a
  *   plain event, `JSON.stringify` of an OpenAI chunk, `res.write` of the frame: plain callbacks.
  *
@@ -93,7 +94,10 @@ async function runLoad(relayPort: number): Promise<void> {
     if (++opened === streams) allOpen();
   });
   upstream.maxConnections = streams + 10;
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  // A backlog for every stream (up to the kernel's somaxconn): thousands connect at once.
+  await new Promise<void>((resolve) =>
+    upstream.listen({ port: 0, host: '127.0.0.1', backlog: streams }, resolve),
+  );
   const upstreamPort = (upstream.address() as AddressInfo).port;
 
   let done = 0;
@@ -124,6 +128,11 @@ async function runLoad(relayPort: number): Promise<void> {
     );
     request.on('error', (error) => {
       failure ??= `stream ${i}: ${error.message}`;
+      // Before every stream is open the run cannot start (it waits for all of them): fail now.
+      if (opened < streams) {
+        console.error(`load: ${failure} before all ${streams} streams were open`);
+        process.exit(1);
+      }
       if (++done === streams) allDone();
     });
   }
@@ -177,16 +186,20 @@ function relay(pipeline: Pipeline, partial: PartialMode) {
     const url = new URL(req.url!, 'http://x');
     const upstreamPath = `/?stream=${url.searchParams.get('stream')}`;
     const port = Number(url.searchParams.get('upstream'));
-    const open = (signal?: AbortSignal) =>
+    const open = () =>
       new Promise<IncomingMessage>((resolve, reject) => {
-        const request = get({ host: '127.0.0.1', port, path: upstreamPath, agent: false, signal }, resolve);
+        const request = get({ host: '127.0.0.1', port, path: upstreamPath, agent: false }, resolve);
         request.on('error', reject);
       });
     if (pipeline === 'rxllm') {
-      const frames$ = fromSSE((signal) => open(signal), { dialect: 'openai-chat', partial }).pipe(
+      // The request itself is the input: the source owns it and destroys it on unsubscribe, so no
+      // AbortSignal reaches node:http (whose `signal` option keeps a listener and a `finished()`
+      // on the request for the whole stream). pipeToNodeResponse's promise never rejects.
+      const upstream = () => get({ host: '127.0.0.1', port, path: upstreamPath, agent: false });
+      const frames$ = fromSSE(upstream, { dialect: 'openai-chat', partial }).pipe(
         toSSE({ dialect: 'openai-chat' }),
       );
-      pipeToNodeResponse(frames$, res).catch(() => undefined);
+      void pipeToNodeResponse(frames$, res);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -228,7 +241,9 @@ export async function runHttpConcurrency(
   const heap = () => getHeapStatistics().used_heap_size;
   const server = createServer(relay(pipeline, partial));
   server.maxConnections = streams + 10;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    server.listen({ port: 0, host: '127.0.0.1', backlog: streams }, resolve),
+  );
   const port = (server.address() as AddressInfo).port;
   gc();
   gc();

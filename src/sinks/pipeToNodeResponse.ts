@@ -6,7 +6,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { reportingUpstreamErrors } from '../wire/sseOutput';
-import { GatedQueue } from '../flow/gatedQueue';
+import { holdDelivering, markFlow, type FlowGate } from '../flow/flow';
 import { responseHeaders } from './responseHeaders';
 import type { DialectName } from '../wire/types';
 
@@ -155,15 +155,23 @@ export function pipeToNodeResponse(
     );
   }
 
-  return new Promise((resolve) => new NodeResponsePipe(frames$, res, config, resolve).start());
+  return new Promise((resolve) => new NodeResponsePipe(res, config, resolve).start(frames$, config));
 }
+
+/** Where the frames are: not yet subscribed, running, ended, or unsubscribed by the pipe. */
+type FramesState = 'idle' | 'running' | 'complete' | 'error' | 'cancelled';
 
 /**
  * One piping, as a class rather than a dozen closures over shared variables: a relay holds one
- * per open stream. The listeners whose identity matters (`close`, `drain`, the queue's `pump`)
- * are arrow fields; the abort listener is made only with a signal.
+ * per open stream. It is itself the observer of the frames, and the flow gate (see flow/flow.ts)
+ * marked on that observer, closed while the socket waits for `'drain'`: no queue, gate or
+ * observer objects of their own. Frames are written as they come; only those arriving while the
+ * socket is full wait, in an array made for them. Its listeners are one `close` arrow field, a
+ * `drain` one made at the first full socket, and a shared error listener; the abort listener is
+ * made only with a signal. What is needed only at the start (the frames Observable as given, the
+ * config) is not kept.
  */
-class NodeResponsePipe {
+class NodeResponsePipe implements FlowGate {
   readonly #result: PipeToNodeResponseResult = {
     upstream: 'unsubscribed',
     clientDisconnected: false,
@@ -178,27 +186,30 @@ class NodeResponsePipe {
   // toSSE (errors: 'frame') completes after writing an upstream error as frames: the report
   // keeps `upstream: 'error'` true to what happened.
   #framedError: { error: unknown } | undefined = undefined;
-  readonly #queue: GatedQueue<string | Uint8Array>;
+  #state: FramesState = 'idle';
+  #error: unknown = undefined;
+  #subscription: Subscription | undefined = undefined;
+  // Frames waiting for 'drain' (from #head on), or undefined when none wait.
+  #waiting: (string | Uint8Array | undefined)[] | undefined = undefined;
+  #head = 0;
+  // The gate: closed while the socket waits for 'drain'; the sources waiting for it to open.
+  #gateClosed = false;
+  #whenOpen: (() => void)[] | undefined = undefined;
+  #onDrain: (() => void) | undefined = undefined;
   readonly #heartbeatMs: number;
   readonly #scheduler: SchedulerLike;
   readonly #onDisconnect: 'abort' | 'continue';
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort: (() => void) | undefined;
-
-  readonly #frames: Observable<string | Uint8Array>;
   readonly #res: NodeServerResponse;
-  readonly #config: PipeToNodeResponseConfig;
   readonly #resolve: (result: PipeToNodeResponseResult) => void;
 
   constructor(
-    frames$: Observable<string | Uint8Array>,
     res: NodeServerResponse,
     config: PipeToNodeResponseConfig,
     resolve: (result: PipeToNodeResponseResult) => void,
   ) {
-    this.#frames = frames$;
     this.#res = res;
-    this.#config = config;
     this.#resolve = resolve;
     this.#heartbeatMs = config.heartbeatMs ?? 0;
     this.#scheduler = config.scheduler ?? asyncScheduler;
@@ -209,32 +220,79 @@ class NodeResponsePipe {
       this.#signal &&
       (() => {
         if (this.#upstreamOver) return;
-        this.#queue.cancel();
+        this.#cancel();
         this.#upstreamOver = true;
         this.#endResponse();
       });
-    const reported = reportingUpstreamErrors(frames$, (error) => {
-      this.#framedError ??= { error };
-    });
-    this.#queue = new GatedQueue<string | Uint8Array>(reported, Infinity, this.#pump);
   }
 
-  start(): void {
+  // ---- the flow gate, and the mark that shows it to a source walking its downstream path
+
+  get gate(): FlowGate {
+    return this;
+  }
+
+  get paused(): boolean {
+    return this.#gateClosed;
+  }
+
+  whenOpen(): Promise<void> {
+    if (!this.#gateClosed) return Promise.resolve();
+    return new Promise((resolve) => (this.#whenOpen ??= []).push(resolve));
+  }
+
+  #hold(held: boolean): void {
+    if (held) {
+      this.#gateClosed = true;
+      return;
+    }
+    this.#gateClosed = false;
+    const waiting = this.#whenOpen;
+    this.#whenOpen = undefined;
+    if (waiting) for (const resolve of waiting) resolve();
+  }
+
+  // ---- the observer of the frames
+
+  next(frame: string | Uint8Array): void {
+    if (this.#state !== 'running') return;
+    if (this.#waiting === undefined && !this.#waitingForDrain && !this.#result.clientDisconnected) {
+      this.#writeFrame(frame); // the common case: straight to the socket, no array
+      return;
+    }
+    (this.#waiting ??= []).push(frame);
+    // Tells the source delivering this frame, in case its walk cannot see this gate.
+    if (this.#gateClosed) holdDelivering(this);
+    this.#pump();
+  }
+
+  error(error: unknown): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'error';
+    this.#error = error;
+    this.#pump();
+  }
+
+  complete(): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'complete';
+    this.#pump();
+  }
+
+  start(frames$: Observable<string | Uint8Array>, config: PipeToNodeResponseConfig): void {
     const res = this.#res;
-    const config = this.#config;
     const signal = this.#signal;
     const onAbort = this.#onAbort;
     const heartbeatMs = this.#heartbeatMs;
     const scheduler = this.#scheduler;
     res.on('close', this.#onClose);
-    res.on('drain', this.#onDrain);
     res.on('error', ignoreResponseError);
 
     if (res.destroyed || res.writableEnded) {
       this.#clientGone();
       if (this.#upstreamOver) return;
     } else if (!res.headersSent) {
-      writeHeaders(res, config.status ?? 200, responseHeaders(this.#frames, config.dialect), config.headers);
+      writeHeaders(res, config.status ?? 200, responseHeaders(frames$, config.dialect), config.headers);
     }
 
     if (signal && onAbort) {
@@ -263,14 +321,37 @@ class NodeResponsePipe {
       }, heartbeatMs);
     }
 
-    this.#queue.start();
+    if (this.#state !== 'idle') return; // cancelled already: a disconnect, or the signal
+    this.#state = 'running';
+    const reported = reportingUpstreamErrors(frames$, (error) => {
+      this.#framedError ??= { error };
+    });
+    // The gate, found by a source walking its downstream path (see flow/flow.ts).
+    const subscription = reported.subscribe(markFlow(this, this));
+    // Frames that ended synchronously (or a cancel from within) left nothing to keep.
+    const state = this.#state as FramesState;
+    if (state === 'cancelled') subscription.unsubscribe();
+    else if (state === 'running') this.#subscription = subscription;
+  }
+
+  /** Unsubscribes from the frames and drops what waited. Idempotent. */
+  #cancel(): void {
+    const state = this.#state;
+    if (state === 'cancelled') return;
+    this.#state = 'cancelled';
+    this.#waiting = undefined;
+    this.#head = 0;
+    if (state === 'running') this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
+    // A source waiting on the gate must not wait forever: it was unsubscribed and will notice.
+    if (this.#gateClosed) this.#hold(false);
   }
 
   #settle(): void {
     if (!this.#responseOver || !this.#upstreamOver) return;
     this.#heartbeat?.unsubscribe();
     this.#res.off('close', this.#onClose);
-    this.#res.off('drain', this.#onDrain);
+    if (this.#onDrain) this.#res.off('drain', this.#onDrain);
     this.#res.off('error', ignoreResponseError);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#resolve(this.#result);
@@ -281,58 +362,81 @@ class NodeResponsePipe {
     if (this.#heartbeatMs > 0) this.#lastWriteAt = this.#scheduler.now();
     if (!this.#res.write(chunk) && !this.#waitingForDrain) {
       this.#waitingForDrain = true;
-      this.#queue.hold(true);
+      this.#hold(true);
+      // Listened to from the first full socket on: a client that keeps up never needs it.
+      if (this.#onDrain === undefined) {
+        this.#onDrain = () => this.#drained();
+        this.#res.on('drain', this.#onDrain);
+      }
     }
   }
 
-  readonly #pump = (): void => {
-    const queue = this.#queue;
+  /** Writes one frame; false when it could not be (the pipe failed and is over). */
+  #writeFrame(frame: unknown): boolean {
+    if (typeof frame !== 'string' && !(frame instanceof Uint8Array)) {
+      // Thrown from here it would escape RxJS as an unhandled error and crash the process.
+      this.#fail(
+        new TypeError(
+          `rxllm: pipeToNodeResponse takes SSE frames (strings), got ${Object.prototype.toString.call(frame)}; pipe events through toSSE() first`,
+        ),
+      );
+      return false;
+    }
+    try {
+      this.#write(frame);
+    } catch (error) {
+      this.#fail(error);
+      return false;
+    }
+    this.#result.framesWritten += 1;
+    return true;
+  }
+
+  #pump(): void {
     const result = this.#result;
+    const state = this.#state;
     if (result.clientDisconnected) {
       // 'continue' after a disconnect: keep the stream flowing, with nowhere to write.
-      while (queue.size > 0) queue.shift();
+      this.#waiting = undefined;
+      this.#head = 0;
     } else {
       // Once the upstream ended nothing more is produced: the rest goes to Node's buffer at once,
       // and the response ends without waiting for 'drain' (which also stops the heartbeat).
-      const ended = queue.state === 'complete' || queue.state === 'error';
-      while (queue.size > 0 && (!this.#waitingForDrain || ended)) {
-        const frame = queue.shift();
-        if (typeof frame !== 'string' && !(frame instanceof Uint8Array)) {
-          // Thrown from here it would escape RxJS as an unhandled error and crash the process.
-          this.#fail(
-            new TypeError(
-              `rxllm: pipeToNodeResponse takes SSE frames (strings), got ${Object.prototype.toString.call(frame)}; pipe events through toSSE() first`,
-            ),
-          );
-          return;
+      const ended = state === 'complete' || state === 'error';
+      const waiting = this.#waiting;
+      if (waiting !== undefined) {
+        while (this.#head < waiting.length && (!this.#waitingForDrain || ended)) {
+          const frame = waiting[this.#head];
+          waiting[this.#head++] = undefined; // let the frame be collected before the array goes
+          if (!this.#writeFrame(frame)) return;
         }
-        try {
-          this.#write(frame);
-        } catch (error) {
-          this.#fail(error);
-          return;
+        if (this.#head === waiting.length) {
+          this.#waiting = undefined;
+          this.#head = 0;
+        } else if (this.#head >= 1024 && this.#head * 2 >= waiting.length) {
+          this.#waiting = waiting.slice(this.#head);
+          this.#head = 0;
         }
-        result.framesWritten += 1;
       }
-      if (!ended && (queue.size > 0 || this.#waitingForDrain)) return;
+      if (!ended && (this.#waiting !== undefined || this.#waitingForDrain)) return;
     }
-    if (this.#upstreamOver || queue.state === 'running' || queue.state === 'idle') return;
-    if (queue.state === 'error') {
+    if (this.#upstreamOver || state === 'running' || state === 'idle' || state === 'cancelled') return;
+    if (state === 'error') {
       result.upstream = 'error';
-      result.error = queue.error;
-    } else if (queue.state === 'complete' && this.#framedError !== undefined) {
+      result.error = this.#error;
+    } else if (this.#framedError !== undefined) {
       result.upstream = 'error';
       result.error = this.#framedError.error;
-    } else if (queue.state === 'complete') {
+    } else {
       result.upstream = 'complete';
     }
     this.#upstreamOver = true;
     this.#endResponse();
-  };
+  }
 
   // The frames cannot be written: stop the upstream and end the response with what was sent.
   #fail(error: unknown): void {
-    this.#queue.cancel();
+    this.#cancel();
     this.#result.upstream = 'error';
     this.#result.error = error;
     this.#upstreamOver = true;
@@ -352,12 +456,12 @@ class NodeResponsePipe {
     });
   }
 
-  readonly #onDrain = (): void => {
+  #drained(): void {
     if (!this.#waitingForDrain) return;
     this.#waitingForDrain = false;
-    this.#queue.hold(false);
+    this.#hold(false);
     this.#pump();
-  };
+  }
 
   // The client is gone (or the response was ended by someone else): nothing more can be written.
   #clientGone(): void {
@@ -366,10 +470,10 @@ class NodeResponsePipe {
     this.#waitingForDrain = false;
     this.#heartbeat?.unsubscribe();
     if (this.#onDisconnect === 'abort') {
-      if (!this.#upstreamOver) this.#queue.cancel();
+      if (!this.#upstreamOver) this.#cancel();
       this.#upstreamOver = true;
     } else {
-      this.#queue.hold(false);
+      this.#hold(false);
       this.#pump();
     }
     this.#settle();

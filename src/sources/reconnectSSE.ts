@@ -5,7 +5,7 @@ import type { Dialect } from '../wire/types';
 import type { StreamLimits } from '../base/limits';
 import { decoderOptionsOf } from './engine/sourceFromBytes';
 import { checkReconnect, reconnectingSSE } from './engine/reconnectingSSE';
-import type { StreamInput } from './engine/StreamInput';
+import type { ByteStream, StreamInput } from './engine/StreamInput';
 
 /** Options of {@link reconnectSSE}. */
 export interface ReconnectSSEConfig {
@@ -61,7 +61,10 @@ export function reconnectSSE(config: ReconnectSSEConfig = {}): SSEReconnect {
         decoderOptions: decoderOptionsOf(sourceConfig, 'fromSSE'),
         maxReconnects,
         retryDelayMs,
-        connect: (signal, lastEventId) => input(signal, { lastEventId }),
+        // An `http.ClientRequest` returned here is not read (chunksOf says what it expects): the
+        // request form is the engine's, for a source that does not reconnect.
+        connect: (signal, lastEventId) =>
+          input(signal, { lastEventId }) as ByteStream | PromiseLike<ByteStream>,
       });
     },
   };

@@ -21,12 +21,29 @@ export interface StreamResume {
 }
 
 /**
+ * What rxllm uses of a Node `http.ClientRequest` (what `http.get` and `http.request` return),
+ * typed without Node's types: an input function may return one instead of a promise of its
+ * response. The source then owns the request: it reads the response when it arrives, fails on a
+ * non-2xx status as for a fetch `Response`, and destroys the request on unsubscribe (no signal
+ * needed; Node-only, see sources/engine/readNodeStream).
+ */
+export interface NodeClientRequest {
+  readonly method: string;
+  readonly path: string;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  destroy(): unknown;
+}
+
+/**
  * What a stream source reads: a {@link ByteStream}, or a function that makes the request when the
  * source is subscribed. The function gets an `AbortSignal` that aborts when the subscriber
- * unsubscribes; pass it on to `fetch`. An Observable is subscribed when the source is and
+ * unsubscribes; pass it on to `fetch`. In Node it may instead return the `http.ClientRequest`
+ * itself (`() => http.get(url)`), which the source destroys on unsubscribe. An Observable is subscribed when the source is and
  * unsubscribed with it; the second argument tells a resuming source's function where to resume
  * (`fromSSE`'s `reconnect`). An Observable pushes, so chunks it sends while a consumer holds back (`pausable`)
  * wait in memory instead of in a socket.
  */
 export type StreamInput =
-  ByteStream | ((signal: AbortSignal, resume: StreamResume) => ByteStream | PromiseLike<ByteStream>);
+  | ByteStream
+  | ((signal: AbortSignal, resume: StreamResume) => ByteStream | NodeClientRequest | PromiseLike<ByteStream>);

@@ -1,4 +1,6 @@
 import type { SourceFlow } from '../../flow/sourceFlow';
+import { errorFromHttpResponse } from '../../base/httpError';
+import type { NodeClientRequest } from './StreamInput';
 
 /** What rxllm uses of a Node `Readable` (an `http.IncomingMessage`), typed without Node's types. */
 export interface NodeReadable {
@@ -11,21 +13,40 @@ export interface NodeReadable {
   readonly readableObjectMode?: boolean;
 }
 
+/** The response of an owned request: a Readable with the status and headers. */
+interface NodeResponse extends NodeReadable {
+  readonly statusCode?: number;
+  readonly headers?: Record<string, string | string[] | undefined>;
+  setEncoding(encoding: string): unknown;
+}
+
 /** What the source engine gives the reader of one subscription. */
 export interface NodeReadTarget {
   readonly closed: boolean;
 }
 
+type FailurePhase = 'request' | 'read' | 'decode';
+
+/** How much of a non-2xx body is read for the error message, as for a fetch `Response`. */
+const maxErrorBodyBytes = 64 * 1024;
+
 /**
  * Reads `source` when it is a Node `Readable` (an `http.IncomingMessage`; not in object mode,
- * which the async-iterable path reads) and returns what stops the reading, or returns `undefined`
- * for any other input.
+ * which the async-iterable path reads) or a Node `http.ClientRequest`, and returns what stops the
+ * reading, or returns `undefined` for any other input.
  *
  * It is read with `read()` and its `readable`/`end`/`close`/`error` events, in the order the
  * engine's loop keeps (gates, read, push, terminal message), driven by the events rather than
- * awaited: a stream waiting for its next chunk holds one small reader and its two listeners, not
+ * awaited: a stream waiting for its next chunk holds one small reader and one listener, not
  * the async iterator's generator and `finished()` closures nor a chain of suspended async calls
  * and their promises (~2.5 KB less per open stream on a relay).
+ *
+ * A `ClientRequest` (`fromSSE(() => http.get(url))`) is owned: its response is read as above
+ * once it arrives, a non-2xx one fails as a fetch `Response` would (`errorFromHttpResponse`,
+ * the body's first 64 KB), and teardown destroys the request, which ends it whether or not the
+ * response has arrived. No `AbortSignal` reaches Node's `http` then: `http.get({ signal })`
+ * keeps, for the whole stream, the signal's listener and a `finished()` on the request with its
+ * seven closures (~1.6 KB per open stream on a relay).
  *
  * Node-only code: package.json's `imports` (`#nodeReader`, resolved in dist/) give a browser
  * bundle readNodeStreamStub instead, which reads nothing, so an app does not pay for it; there an
@@ -37,40 +58,46 @@ export function readNodeStream(
   flow: SourceFlow,
   push: (chunk: Uint8Array | string) => boolean,
   finish: () => void,
-  fail: (error: unknown, phase: 'read' | 'decode') => void,
+  fail: (error: unknown, phase: FailurePhase) => void,
 ): { unsubscribe(): void } | undefined {
-  if (!isNodeReadable(source)) return undefined;
-  const reader = new NodeStreamReader(source, subscriber, flow, push, finish, fail);
-  reader.start();
+  const request = isClientRequest(source) ? source : undefined;
+  if (request === undefined && !isNodeReadable(source)) return undefined;
+  const reader = new NodeStreamReader(request, subscriber, flow, push, finish, fail);
+  if (request !== undefined) {
+    request.on('response', reader.listener);
+    request.on('error', reader.listener);
+  } else reader.read(source as NodeReadable);
   return reader;
 }
 
 /**
  * A class with `#private` members (a minifier shortens their names; it keeps public ones) rather
- * than closures over a shared scope: one object and two listeners per open stream. Its
- * `unsubscribe` destroys the stream: the engine calls it on teardown, or once the terminal message
- * arrived (the rest of the stream is not read).
+ * than closures over a shared scope: one object and one listener per open stream, the same
+ * function for every event of the stream (and of an owned request), told apart by its argument.
+ * Its `unsubscribe` destroys the request or the stream: the engine calls it on teardown, or once
+ * the terminal message arrived (the rest of the stream is not read).
  */
 class NodeStreamReader {
   #failure: { error: unknown } | undefined = undefined;
   #busy = false; // in the loop of #pump, which reads until read() says nothing is left
   #gated = false; // waiting for a gate to open, which pumps again
-  readonly #stream: NodeReadable;
+  #stream: NodeReadable | undefined = undefined;
+  readonly #request: NodeClientRequest | undefined;
   readonly #subscriber: NodeReadTarget;
   readonly #flow: SourceFlow;
   readonly #push: (chunk: Uint8Array | string) => boolean;
   readonly #finish: () => void;
-  readonly #fail: (error: unknown, phase: 'read' | 'decode') => void;
+  readonly #fail: (error: unknown, phase: FailurePhase) => void;
 
   constructor(
-    stream: NodeReadable,
+    request: NodeClientRequest | undefined,
     subscriber: NodeReadTarget,
     flow: SourceFlow,
     push: (chunk: Uint8Array | string) => boolean,
     finish: () => void,
-    fail: (error: unknown, phase: 'read' | 'decode') => void,
+    fail: (error: unknown, phase: FailurePhase) => void,
   ) {
-    this.#stream = stream;
+    this.#request = request;
     this.#subscriber = subscriber;
     this.#flow = flow;
     this.#push = push;
@@ -78,39 +105,93 @@ class NodeStreamReader {
     this.#fail = fail;
   }
 
+  /**
+   * Every event's listener: the stream's `readable`, `end` and `close` (no argument), its
+   * `error`; an owned request's `response` (its response) and `error`. The request keeps it for
+   * good: a request destroyed on teardown still emits an error ("socket hang up"), ignored then.
+   */
+  readonly listener = (arg?: unknown): void => {
+    if (arg !== undefined) {
+      const request = this.#request as { res?: unknown } | undefined;
+      if (request !== undefined && this.#stream === undefined && arg === request.res) {
+        this.#respond(arg as NodeResponse);
+        return;
+      }
+      this.#failure ??= { error: arg };
+    }
+    this.#pump();
+  };
+
   unsubscribe(): void {
-    this.#stream.destroy();
+    (this.#request ?? this.#stream)?.destroy();
   }
 
-  start(): void {
-    const stream = this.#stream;
-    stream.on('readable', this.#pump);
-    stream.on('end', this.#pump);
-    stream.on('close', this.#pump);
-    stream.on('error', this.#onError);
+  read(stream: NodeReadable): void {
+    this.#stream = stream;
+    stream.on('readable', this.listener);
+    stream.on('end', this.listener);
+    stream.on('close', this.listener);
+    stream.on('error', this.listener);
     this.#pump();
   }
 
-  readonly #onError = (error: unknown): void => {
-    this.#failure ??= { error };
-    this.#pump();
-  };
+  #respond(response: NodeResponse): void {
+    if (this.#subscriber.closed) {
+      // Destroyed unread, it emits an error ("aborted"): heard by the listener, which ignores it.
+      response.on('error', this.listener);
+      this.unsubscribe();
+      return;
+    }
+    const status = response.statusCode ?? 200;
+    if (status >= 200 && status < 300) {
+      this.read(response);
+      return;
+    }
+    // Rare, so closures are fine here: the first 64 KB of the body, then the error it explains.
+    let body = '';
+    let reported = false;
+    const report = () => {
+      if (reported || this.#subscriber.closed) return;
+      reported = true;
+      const headers = response.headers ?? {};
+      const get = (name: string): string | null => {
+        const value = headers[name];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      };
+      this.#fail(errorFromHttpResponse(status, body, { get }), 'request');
+      response.destroy();
+    };
+    response.setEncoding('utf8');
+    response.on('data', (text: string) => {
+      body += text;
+      if (body.length >= maxErrorBodyBytes) report();
+    });
+    response.on('end', report);
+    response.on('close', report);
+    response.on('error', report);
+  }
 
-  readonly #reopen = (): void => {
-    this.#gated = false;
-    this.#pump();
-  };
-
-  readonly #pump = (): void => {
+  #pump(): void {
     if (this.#busy || this.#gated || this.#subscriber.closed) return;
-    this.#busy = true;
     const stream = this.#stream;
+    if (stream === undefined) {
+      // An owned request that failed before its response: it was never made, as a fetch that rejects.
+      if (this.#failure !== undefined) this.#fail(this.#failure.error, 'request');
+      return;
+    }
+    this.#busy = true;
     try {
       for (;;) {
         const wait = this.#flow.whenOpen();
         if (wait) {
           this.#gated = true;
-          wait.then(this.#reopen, (error: unknown) => this.#fail(error, 'decode'));
+          wait.then(
+            () => {
+              this.#gated = false;
+              this.#pump();
+            },
+            (error: unknown) => this.#fail(error, 'decode'),
+          );
           return;
         }
         if (this.#subscriber.closed) return;
@@ -126,7 +207,7 @@ class NodeStreamReader {
         }
         if (this.#push(value)) {
           // The terminal message arrived: what follows is ignored, so it is not read either.
-          stream.destroy();
+          this.unsubscribe();
           this.#finish();
           return;
         }
@@ -136,7 +217,7 @@ class NodeStreamReader {
     } finally {
       this.#busy = false;
     }
-  };
+  }
 }
 
 function isNodeReadable(value: unknown): value is NodeReadable {
@@ -148,6 +229,23 @@ function isNodeReadable(value: unknown): value is NodeReadable {
     typeof stream!.on === 'function' &&
     typeof stream!.destroy === 'function' &&
     stream!.readableObjectMode === false
+  );
+}
+
+/** Node's `http.ClientRequest`: an outgoing message (`setHeader`) with a method and a path, no `read`. */
+export function isClientRequest(value: unknown): value is NodeClientRequest {
+  const request = value as Partial<
+    Record<'read' | 'on' | 'destroy' | 'setHeader' | 'method' | 'path', unknown>
+  > | null;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof request!.on === 'function' &&
+    typeof request!.destroy === 'function' &&
+    typeof request!.setHeader === 'function' &&
+    typeof request!.method === 'string' &&
+    typeof request!.path === 'string' &&
+    request!.read === undefined
   );
 }
 

@@ -265,7 +265,8 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       try {
         if (typeof input === 'function') {
           controller = new AbortController();
-          source = await input(controller.signal, firstCall);
+          // A Node `http.ClientRequest` too, which readNodeStream owns (typed apart from ByteStream).
+          source = (await input(controller.signal, firstCall)) as ByteStream;
         } else source = input;
       } catch (error) {
         fail(error, 'request');
@@ -432,6 +433,9 @@ function release(source: ByteStream): void {
     const iterator = source[Symbol.asyncIterator]();
     if (iterator.return) Promise.resolve(iterator.return()).catch(ignore);
   }
+  // A node:http ClientRequest (readNodeStream's): aborted, which ends it without the error that
+  // destroy() emits (no listener would take it); nothing else in a ByteStream has `abort`.
+  else (source as { abort?(): void }).abort?.();
 }
 
 /** Where a source's failure happened: making the request, reading the body, decoding it. */
