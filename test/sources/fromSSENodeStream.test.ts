@@ -24,7 +24,9 @@ describe('fromSSE reading a node:http IncomingMessage', () => {
   });
 
   it('gives the events a fetch Response gives, from bytes or from text (setEncoding)', async () => {
-    server = await createReplayServer({ transcript: fixture, timing: { sliceBytes: 7 } });
+    // Slices of 23 bytes split frames, lines and UTF-8 sequences at every kind of place; 7-byte
+    // slices (28,000 writes) took over 30 s on a loaded machine.
+    server = await createReplayServer({ transcript: fixture, timing: { sliceBytes: 23 } });
     const url = server.url;
     const expected = await run(fromSSE(new Response(fixture), { dialect: 'openai-chat' }));
     expect(expected.completed).toBe(true);
