@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, get, type IncomingMessage, type Server } from 'node:http';
+import { Agent, type ClientRequest, createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fromSSE } from '../../src/sources/fromSSE';
@@ -80,6 +80,28 @@ describe('fromSSE reading a node:http ClientRequest it owns', () => {
     expect(outcome.error?.code).toBe('network');
   });
 
+  it('fails with the error of a request that fails on the next tick, before any await', async () => {
+    // A custom agent that cannot make a socket: node:http emits the request's 'error' on the next
+    // tick. Awaited before its listeners were on, the request had none then: the process crashed.
+    const agent = new Agent();
+    Object.assign(agent, {
+      createConnection: (_options: unknown, callback: (error: Error) => void) => {
+        callback(new Error('no socket for you'));
+        return undefined;
+      },
+    });
+    // Subscribed from a timer (not a promise): the next tick runs before any promise continuation.
+    const error = await new Promise<unknown>((resolve) =>
+      setImmediate(() =>
+        fromSSE(() => get('http://127.0.0.1:9/', { agent }), { dialect: 'openai-chat' }).subscribe({
+          error: resolve,
+          complete: () => resolve('completed'),
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ message: expect.stringContaining('no socket for you') });
+  });
+
   it('destroys the request on unsubscribe while it waits for its response', async () => {
     const silent = await silentServer();
     server = silent.server;
@@ -95,16 +117,17 @@ describe('fromSSE reading a node:http ClientRequest it owns', () => {
     expect(failed).toBeUndefined();
   });
 
-  it('destroys the request when unsubscribed before the input function returned it', async () => {
+  it('destroys the request when unsubscribed at once', async () => {
     const silent = await silentServer();
     server = silent.server;
-    // Unsubscribed at once: the engine gets the request after the teardown, and must end it
-    // (its "socket hang up" error, with no listener, would crash the process).
-    fromSSE(() => get(silent.url, { agent: false }), { dialect: 'openai-chat' })
+    // Unsubscribed at once: the request must end (its "socket hang up" error, with no listener,
+    // would crash the process). A request left running to the silent server never closes.
+    let request!: ClientRequest;
+    fromSSE(() => (request = get(silent.url, { agent: false })), { dialect: 'openai-chat' })
       .subscribe({ error: () => undefined })
       .unsubscribe();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(silent.closed.length).toBe(0); // destroyed before it was sent
+    await new Promise((resolve) => request.once('close', resolve));
+    expect(request.destroyed).toBe(true);
   });
 
   it('closes the connection on unsubscribe mid-body', async () => {
