@@ -3,6 +3,7 @@ import { Agent, type ClientRequest, createServer, get, type IncomingMessage, typ
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fromSSE } from '../../src/sources/fromSSE';
+import { reconnectSSE } from '../../src/sources/reconnectSSE';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { run } from './helpers';
 
@@ -100,6 +101,21 @@ describe('fromSSE reading a node:http ClientRequest it owns', () => {
       ),
     );
     expect(error).toMatchObject({ message: expect.stringContaining('no socket for you') });
+  });
+
+  it('with reconnect, refuses a request and ends it: its own error does not crash the process', async () => {
+    const { url, server: closing } = await silentServer();
+    await new Promise((resolve) => closing.close(resolve)); // refused: the request emits 'error'
+    let request!: ClientRequest;
+    const outcome = await run(
+      fromSSE(() => (request = get(url, { agent: false })), {
+        dialect: 'openai-chat',
+        reconnect: reconnectSSE(),
+      }),
+    );
+    expect(outcome.error?.code).toBe('invalid-argument');
+    expect(outcome.error?.message).toContain('not an http.ClientRequest');
+    expect(request.destroyed).toBe(true);
   });
 
   it('destroys the request on unsubscribe while it waits for its response', async () => {
