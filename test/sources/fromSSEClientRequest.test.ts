@@ -39,7 +39,9 @@ describe('fromSSE reading a node:http ClientRequest it owns', () => {
   });
 
   it('gives the events a fetch Response gives', async () => {
-    replay = await createReplayServer({ transcript: fixture, framing: 'sse', timing: { sliceBytes: 7 } });
+    // 23-byte slices split frames, lines and UTF-8 sequences (7-byte ones, 14,000 writes of this
+    // 100 KB fixture, are what took fromSSENodeStream's test past its timeout under load).
+    replay = await createReplayServer({ transcript: fixture, framing: 'sse', timing: { sliceBytes: 23 } });
     const url = replay.url;
     const expected = await run(fromSSE(new Response(fixture), { dialect: 'openai-chat' }));
     expect(expected.completed).toBe(true);
