@@ -59,6 +59,21 @@ describe('graphemes', () => {
       expect(helpers.lastGraphemeStart('ok 🇯🇵')).toBe(3);
       expect(helpers.lastGraphemeStart('e\u0301')).toBe(0);
       expect(helpers.lastGraphemeStart('abc')).toBe(2);
+      expect(helpers.lastGraphemeStart('')).toBe(0);
+    });
+
+    it('looks for the last cluster at most a window back: a hostile one is cut, not held whole', () => {
+      // One letter with 10,000 combining marks: one "cluster", which a delta-by-delta walk back
+      // through all of it would segment once per character, on every delta.
+      const zalgo = 'a' + '\u0301'.repeat(10_000);
+      const start = helpers.lastGraphemeStart(zalgo);
+      expect(start).toBeGreaterThan(0);
+      expect(zalgo.length - start).toBeLessThanOrEqual(65); // the last character and a window before it
+      expect(helpers.lastGraphemeStart('ok ' + zalgo.slice(0, 40))).toBe(3); // a real one, found whole
+      // A cut inside the text too: a boundary found after a hostile run is moved back a window at most.
+      const cut = helpers.safeCut(zalgo + ' x', zalgo.length - 1, false);
+      expect(cut).toBeGreaterThan(0);
+      expect(zalgo.length - 1 - cut).toBeLessThanOrEqual(64);
     });
 
     it('counts clusters as a reader counts characters', () => {

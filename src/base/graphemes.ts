@@ -90,7 +90,7 @@ export function hasOpenTail(text: string): boolean {
 
 /**
  * The index where the last grapheme cluster of `text` begins: the first boundary before its last
- * character. (Asked only of a tail that may still grow, see `safeCut`: rare, and a few characters.)
+ * character, looked for at most a window back (see `safeCut`).
  */
 export function lastGraphemeStart(text: string): number {
   return text.length === 0 ? 0 : safeCut(text, text.length - 1, true);
@@ -104,7 +104,7 @@ export function nextGraphemeEnd(text: string, index: number): number {
 }
 
 /**
- * Moves `cut` back until it splits no cluster. When `final` is false and the cut is at the end of
+ * Moves `cut` back until it splits no cluster (at most a window back). When `final` is false and the cut is at the end of
  * `text`, a trailing cluster that may still grow ({@link hasOpenTail}) is held back as well.
  */
 export function safeCut(text: string, cut: number, final: boolean): number {
@@ -112,7 +112,11 @@ export function safeCut(text: string, cut: number, final: boolean): number {
     if (final || !hasOpenTail(text)) return text.length;
     return lastGraphemeStart(text);
   }
-  while (cut > 0 && !isGraphemeBoundary(text, cut)) cut--;
+  // At most a window back: a longer "cluster" (hostile text, a letter with thousands of marks) is
+  // cut there, as the segmenter's window cuts it, rather than walked through whole, a segmentation
+  // per character on every delta (quadratic in the held text), and held back whole.
+  const floor = Math.max(0, cut - window);
+  while (cut > floor && !isGraphemeBoundary(text, cut)) cut--;
   return cut;
 }
 

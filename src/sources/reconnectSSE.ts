@@ -1,11 +1,12 @@
 import type { Observable } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
+import { RxllmError } from '../base/errors';
 import type { DialectInput } from '../wire/registry';
 import type { Dialect } from '../wire/types';
 import type { StreamLimits } from '../base/limits';
 import { decoderOptionsOf } from './engine/sourceFromBytes';
 import { checkReconnect, reconnectingSSE } from './engine/reconnectingSSE';
-import type { ByteStream, StreamInput } from './engine/StreamInput';
+import type { NodeClientRequest, StreamInput } from './engine/StreamInput';
 
 /** Options of {@link reconnectSSE}. */
 export interface ReconnectSSEConfig {
@@ -61,11 +62,32 @@ export function reconnectSSE(config: ReconnectSSEConfig = {}): SSEReconnect {
         decoderOptions: decoderOptionsOf(sourceConfig, 'fromSSE'),
         maxReconnects,
         retryDelayMs,
-        // An `http.ClientRequest` returned here is not read (chunksOf says what it expects): the
-        // request form is the engine's, for a source that does not reconnect.
-        connect: (signal, lastEventId) =>
-          input(signal, { lastEventId }) as ByteStream | PromiseLike<ByteStream>,
+        connect: (signal, lastEventId) => {
+          const made = input(signal, { lastEventId });
+          if (!isRequest(made)) return made;
+          // An `http.ClientRequest` is read only by a source that does not reconnect. Ended here,
+          // with a listener for its error: left running, its response would hold the socket and an
+          // error of its own (a refused connection) would crash the process.
+          made.on('error', () => {});
+          made.destroy();
+          throw new RxllmError(
+            'rxllm: fromSSE: reconnect reads a fetch Response, not an http.ClientRequest: return fetch(url, { signal, headers })',
+            { code: 'invalid-argument', retryable: false },
+          );
+        },
       });
     },
   };
+}
+
+/** Node's `http.ClientRequest` (see readNodeStream's isClientRequest), told apart from a body. */
+function isRequest(value: unknown): value is NodeClientRequest {
+  const request = value as Partial<Record<'setHeader' | 'destroy' | 'on', unknown>> | null;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof request!.setHeader === 'function' &&
+    typeof request!.destroy === 'function' &&
+    typeof request!.on === 'function'
+  );
 }

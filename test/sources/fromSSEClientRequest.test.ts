@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer, get, type IncomingMessage, type Server } from 'node:http';
+import { Agent, type ClientRequest, createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fromSSE } from '../../src/sources/fromSSE';
+import { reconnectSSE } from '../../src/sources/reconnectSSE';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
 import { run } from './helpers';
 
@@ -38,7 +39,9 @@ describe('fromSSE reading a node:http ClientRequest it owns', () => {
   });
 
   it('gives the events a fetch Response gives', async () => {
-    replay = await createReplayServer({ transcript: fixture, framing: 'sse', timing: { sliceBytes: 7 } });
+    // 23-byte slices split frames, lines and UTF-8 sequences (7-byte ones, 14,000 writes of this
+    // 100 KB fixture, are what took fromSSENodeStream's test past its timeout under load).
+    replay = await createReplayServer({ transcript: fixture, framing: 'sse', timing: { sliceBytes: 23 } });
     const url = replay.url;
     const expected = await run(fromSSE(new Response(fixture), { dialect: 'openai-chat' }));
     expect(expected.completed).toBe(true);
@@ -80,6 +83,43 @@ describe('fromSSE reading a node:http ClientRequest it owns', () => {
     expect(outcome.error?.code).toBe('network');
   });
 
+  it('fails with the error of a request that fails on the next tick, before any await', async () => {
+    // A custom agent that cannot make a socket: node:http emits the request's 'error' on the next
+    // tick. Awaited before its listeners were on, the request had none then: the process crashed.
+    const agent = new Agent();
+    Object.assign(agent, {
+      createConnection: (_options: unknown, callback: (error: Error) => void) => {
+        callback(new Error('no socket for you'));
+        return undefined;
+      },
+    });
+    // Subscribed from a timer (not a promise): the next tick runs before any promise continuation.
+    const error = await new Promise<unknown>((resolve) =>
+      setImmediate(() =>
+        fromSSE(() => get('http://127.0.0.1:9/', { agent }), { dialect: 'openai-chat' }).subscribe({
+          error: resolve,
+          complete: () => resolve('completed'),
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ message: expect.stringContaining('no socket for you') });
+  });
+
+  it('with reconnect, refuses a request and ends it: its own error does not crash the process', async () => {
+    const { url, server: closing } = await silentServer();
+    await new Promise((resolve) => closing.close(resolve)); // refused: the request emits 'error'
+    let request!: ClientRequest;
+    const outcome = await run(
+      fromSSE(() => (request = get(url, { agent: false })), {
+        dialect: 'openai-chat',
+        reconnect: reconnectSSE(),
+      }),
+    );
+    expect(outcome.error?.code).toBe('invalid-argument');
+    expect(outcome.error?.message).toContain('not an http.ClientRequest');
+    expect(request.destroyed).toBe(true);
+  });
+
   it('destroys the request on unsubscribe while it waits for its response', async () => {
     const silent = await silentServer();
     server = silent.server;
@@ -95,16 +135,17 @@ describe('fromSSE reading a node:http ClientRequest it owns', () => {
     expect(failed).toBeUndefined();
   });
 
-  it('destroys the request when unsubscribed before the input function returned it', async () => {
+  it('destroys the request when unsubscribed at once', async () => {
     const silent = await silentServer();
     server = silent.server;
-    // Unsubscribed at once: the engine gets the request after the teardown, and must end it
-    // (its "socket hang up" error, with no listener, would crash the process).
-    fromSSE(() => get(silent.url, { agent: false }), { dialect: 'openai-chat' })
+    // Unsubscribed at once: the request must end (its "socket hang up" error, with no listener,
+    // would crash the process). A request left running to the silent server never closes.
+    let request!: ClientRequest;
+    fromSSE(() => (request = get(silent.url, { agent: false })), { dialect: 'openai-chat' })
       .subscribe({ error: () => undefined })
       .unsubscribe();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(silent.closed.length).toBe(0); // destroyed before it was sent
+    await new Promise((resolve) => request.once('close', resolve));
+    expect(request.destroyed).toBe(true);
   });
 
   it('closes the connection on unsubscribe mid-body', async () => {

@@ -266,7 +266,13 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
         if (typeof input === 'function') {
           controller = new AbortController();
           // A Node `http.ClientRequest` too, which readNodeStream owns (typed apart from ByteStream).
-          source = (await input(controller.signal, firstCall)) as ByteStream;
+          const made = input(controller.signal, firstCall);
+          // Only a promise is awaited: a returned request gets its listeners in this tick, before
+          // an 'error' it emits on the next one (a custom agent failing at once), which with no
+          // listener would crash the process.
+          source = (
+            typeof (made as { then?: unknown } | null | undefined)?.then === 'function' ? await made : made
+          ) as ByteStream;
         } else source = input;
       } catch (error) {
         fail(error, 'request');
