@@ -32,6 +32,7 @@ import type { RxllmEvent } from '../src/base/events';
 import { createRedisStreamLog } from '../src/log/createRedisStreamLog';
 import { fromStreamLogEntries } from '../src/log/fromStreamLog';
 import { recordStream } from '../src/log/recordStream';
+import { toSSE } from '../src/operators/toSSE';
 import { startRedisServer } from '../test/redis/support/redisServer';
 import { generateTokens } from './generate';
 
@@ -202,6 +203,9 @@ function produceFrames<T>(
   };
 }
 
+/** Frames rxllm's producers served to their first client (read, so that the work is not dropped). */
+let framesServed = 0;
+
 function rxllmContender(batchMs: number): Contender {
   const connection = client();
   const log = createRedisStreamLog(connection);
@@ -214,10 +218,17 @@ function rxllmContender(batchMs: number): Contender {
       const source = new Subject<RxllmEvent>();
       // Done once the log is terminalized: the end's write resolved (no poll of Redis).
       let written!: Promise<void>;
+      // The producer serves its first client, as resumable-stream's and assistant-stream's
+      // producers do (their own response, read back by produceFrames): the recorded events as SSE
+      // frames, counted the same way. The counter is kept where the optimizer cannot drop it.
       const recorded = new Promise<void>((resolve, reject) =>
         source
-          .pipe(recordStream(log, id, { batchMs, waitUntil: (last) => (written = last) }))
-          .subscribe({ complete: resolve, error: reject }),
+          .pipe(recordStream(log, id, { batchMs, waitUntil: (last) => (written = last) }), toSSE())
+          .subscribe({
+            next: (frames) => void (framesServed += frames.split('\n\n').length - 1),
+            complete: resolve,
+            error: reject,
+          }),
       );
       let endNow!: () => void;
       const ended = new Promise<void>((resolve) => (endNow = resolve));
