@@ -161,6 +161,12 @@ export function inBandError(fields: InBandErrorFields): RxllmError {
 }
 
 /**
+ * How much of a non-2xx body a source reads for {@link errorFromHttpResponse}'s message (from a
+ * fetch `Response` or a Node response alike); error bodies are small.
+ */
+export const maxErrorBodyBytes = 64 * 1024;
+
+/**
  * The error for a non-2xx HTTP response. The provider's own message is used when the body is
  * JSON in any of the usual shapes (`{error:{message}}`, `{error:"..."}`, `{message}`). `cause` is
  * the SDK's own error when an SDK made the request (see errorFromSdk).

@@ -6,7 +6,8 @@ import type { Dialect } from '../wire/types';
 import type { StreamLimits } from '../base/limits';
 import { decoderOptionsOf } from './engine/sourceFromBytes';
 import { checkReconnect, reconnectingSSE } from './engine/reconnectingSSE';
-import type { NodeClientRequest, StreamInput } from './engine/StreamInput';
+import { isClientRequest } from './engine/isClientRequest';
+import type { StreamInput } from './engine/StreamInput';
 
 /** Options of {@link reconnectSSE}. */
 export interface ReconnectSSEConfig {
@@ -64,7 +65,7 @@ export function reconnectSSE(config: ReconnectSSEConfig = {}): SSEReconnect {
         retryDelayMs,
         connect: (signal, lastEventId) => {
           const made = input(signal, { lastEventId });
-          if (!isRequest(made)) return made;
+          if (!isClientRequest(made)) return made;
           // An `http.ClientRequest` is read only by a source that does not reconnect. Ended here,
           // with a listener for its error: left running, its response would hold the socket and an
           // error of its own (a refused connection) would crash the process.
@@ -78,16 +79,4 @@ export function reconnectSSE(config: ReconnectSSEConfig = {}): SSEReconnect {
       });
     },
   };
-}
-
-/** Node's `http.ClientRequest` (see readNodeStream's isClientRequest), told apart from a body. */
-function isRequest(value: unknown): value is NodeClientRequest {
-  const request = value as Partial<Record<'setHeader' | 'destroy' | 'on', unknown>> | null;
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof request!.setHeader === 'function' &&
-    typeof request!.destroy === 'function' &&
-    typeof request!.on === 'function'
-  );
 }

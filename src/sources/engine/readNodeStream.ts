@@ -1,6 +1,7 @@
 import type { SourceFlow } from '../../flow/sourceFlow';
-import { errorFromHttpResponse } from '../../base/httpError';
+import { errorFromHttpResponse, maxErrorBodyBytes } from '../../base/httpError';
 import type { NodeClientRequest } from './StreamInput';
+import { isClientRequest } from './isClientRequest';
 
 /** What rxllm uses of a Node `Readable` (an `http.IncomingMessage`), typed without Node's types. */
 export interface NodeReadable {
@@ -26,9 +27,6 @@ export interface NodeReadTarget {
 }
 
 type FailurePhase = 'request' | 'read' | 'decode';
-
-/** How much of a non-2xx body is read for the error message, as for a fetch `Response`. */
-const maxErrorBodyBytes = 64 * 1024;
 
 /**
  * Reads `source` when it is a Node `Readable` (an `http.IncomingMessage`; not in object mode,
@@ -229,23 +227,6 @@ function isNodeReadable(value: unknown): value is NodeReadable {
     typeof stream!.on === 'function' &&
     typeof stream!.destroy === 'function' &&
     stream!.readableObjectMode === false
-  );
-}
-
-/** Node's `http.ClientRequest`: an outgoing message (`setHeader`) with a method and a path, no `read`. */
-export function isClientRequest(value: unknown): value is NodeClientRequest {
-  const request = value as Partial<
-    Record<'read' | 'on' | 'destroy' | 'setHeader' | 'method' | 'path', unknown>
-  > | null;
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof request!.on === 'function' &&
-    typeof request!.destroy === 'function' &&
-    typeof request!.setHeader === 'function' &&
-    typeof request!.method === 'string' &&
-    typeof request!.path === 'string' &&
-    request!.read === undefined
   );
 }
 

@@ -9,7 +9,7 @@ import type { DecoderOptions, Dialect, EmitEvent, Framing, PartialMode } from '.
 import type { StreamDecoderFactory } from '../../wire/StreamDecoder';
 import { failedPartial } from '../../base/failedPartial';
 import { sourceFlow } from '../../flow/sourceFlow';
-import { errorFromHttpResponse } from '../../base/httpError';
+import { errorFromHttpResponse, maxErrorBodyBytes } from '../../base/httpError';
 // Node's `http.IncomingMessage` read without its async iterator; nothing in a browser bundle.
 import { readNodeStream } from './readNodeStream';
 
@@ -54,9 +54,6 @@ const unsubscribed: Error = Object.freeze(
 
 /** What the input function is told on its (only) call: nothing to resume. */
 const firstCall = Object.freeze({ lastEventId: undefined });
-
-/** How much of a non-2xx body is read for the error message; error bodies are small. */
-const maxErrorBodyBytes = 64 * 1024;
 
 /**
  * The one engine behind every HTTP source: makes the request lazily on subscribe, reads with a
