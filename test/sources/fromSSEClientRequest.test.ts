@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { reconnectSSE } from '../../src/sources/reconnectSSE';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
-import { run } from './helpers';
+import { run, unsubscribeAt } from './helpers';
 
 // An input function may return the `http.ClientRequest` itself (`() => http.get(url)`): the source
 // owns it, reads its response as it reads an IncomingMessage, fails on a non-2xx status as for a
@@ -155,20 +155,14 @@ describe('fromSSE reading a node:http ClientRequest it owns', () => {
       fault: { kind: 'stall', afterBytes: 2000 },
     });
     const url = replay.url;
-    let failed: unknown;
-    let firstText!: () => void;
-    const gotText = new Promise<void>((resolve) => (firstText = resolve));
-    const subscription = fromSSE(() => get(url, { agent: false }), { dialect: 'openai-chat' }).subscribe({
-      next: (event) => {
-        if (event.type === 'text') firstText();
-      },
-      error: (error: unknown) => (failed = error),
-    });
-    await gotText;
-    subscription.unsubscribe();
+    const outcome = await unsubscribeAt(
+      fromSSE(() => get(url, { agent: false }), { dialect: 'openai-chat' }),
+      'text',
+    );
     const request = await replay.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.completed).toBe(false);
-    expect(failed).toBeUndefined();
+    expect(outcome.seen.at(-1)?.type).toBe('text'); // unsubscribed at its first text, mid-body
+    expect(outcome.errored).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { fromSSE } from '../../src/sources/fromSSE';
 import { createReplayServer, type ReplayServer } from '../../src/testing/createReplayServer';
-import { run, joinedText } from './helpers';
+import { run, joinedText, unsubscribeAt } from './helpers';
 
 // fromSSE reads a Node `http.IncomingMessage` with `read()` and its events instead of its async
 // iterator (much less memory per open stream on a relay): the same events, errors and teardown.
@@ -60,26 +60,15 @@ describe('fromSSE reading a node:http IncomingMessage', () => {
   it('closes the connection on unsubscribe, even with no signal passed to the request', async () => {
     server = await createReplayServer({ transcript: fixture, fault: { kind: 'stall', afterBytes: 2000 } });
     const url = server.url;
-    const events$ = fromSSE(() => open(url), { dialect: 'openai-chat' });
-    let text = '';
-    let failed: unknown;
-    let firstText!: () => void;
-    const gotText = new Promise<void>((resolve) => (firstText = resolve));
-    const subscription = events$.subscribe({
-      next: (event) => {
-        if (event.type !== 'text') return;
-        text += event.text;
-        firstText();
-      },
-      error: (error: unknown) => (failed = error),
-    });
-    await gotText;
-    subscription.unsubscribe();
+    const outcome = await unsubscribeAt(
+      fromSSE(() => open(url), { dialect: 'openai-chat' }),
+      'text',
+    );
     const request = await server.requests[0]!.closed;
     expect(request.clientClosed).toBe(true);
     expect(request.completed).toBe(false);
-    expect(text).not.toBe('');
-    expect(failed).toBeUndefined();
+    expect(joinedText(outcome.seen)).not.toBe('');
+    expect(outcome.errored).toBe(false);
   });
 
   it('stops reading at the terminal message: the rest of the body is not waited for', async () => {
