@@ -1,5 +1,6 @@
 import type { RxllmEvent } from '../base/events';
 import { RxllmError, type RxllmErrorCode } from '../base/errors';
+import { jsonStringText } from '../wire/jsonStringText';
 
 /**
  * One event as one line of JSON (JSON.stringify escapes line breaks, so a batch can be stored as
@@ -67,7 +68,7 @@ export function visitBatch(
 /**
  * The events of a batch (entries joined by line breaks, the first at position `first`). A bare
  * text line is the text between its quotes, a slice of the batch, its escapes (if any) undone by
- * hand: no `JSON.parse` per token. The other lines go through one `JSON.parse` of them all as an
+ * `jsonStringText` (a `JSON.parse` only for a line with a backslash): no `JSON.parse` per token. The other lines go through one `JSON.parse` of them all as an
  * array, not one call per line.
  */
 export function decodeBatch(batch: string, first: number): RxllmEvent[] {
@@ -121,64 +122,20 @@ function textAt(text: string, seq: number): RxllmEvent {
 /**
  * The text of the bare text line `batch.slice(start, end)` (it starts with a quote; `escape` is
  * the batch's first backslash at or after `start`, -1 for none): the slice between the quotes, or
- * its escapes undone; `JSON.parse` of the line for anything but a well-formed JSON string, so that a
- * broken one fails as it would.
+ * its escapes undone by `jsonStringText`; `JSON.parse` of the line for anything but a well-formed
+ * JSON string, so that a broken one fails as it would.
  */
 function bareText(batch: string, start: number, end: number, escape: number): string {
   let text: string | undefined;
   if (escape === -1 || escape >= end) {
     if (batch.indexOf('"', start + 1) === end - 1) text = batch.slice(start + 1, end - 1);
-  } else text = unescapeString(batch, start, end);
+  } else if (end - 1 > start && batch.charCodeAt(end - 1) === 0x22) {
+    text = jsonStringText(batch.slice(start + 1, end - 1));
+  }
   if (text !== undefined) return text;
   const value: unknown = JSON.parse(batch.slice(start, end));
   if (typeof value !== 'string') throw new SyntaxError('a line starting with a quote is not one JSON string');
   return value;
-}
-
-/** What a JSON escape's letter stands for (`u` is handled apart). */
-const unescaped: Record<number, string> = {
-  0x22: '"',
-  0x5c: '\\',
-  0x2f: '/',
-  0x62: '\b',
-  0x66: '\f',
-  0x6e: '\n',
-  0x72: '\r',
-  0x74: '\t',
-};
-
-/**
- * The string of the JSON string literal `text.slice(start, end)`, its escapes undone, or undefined
- * when it is not one well-formed literal (an unescaped quote or control character, a bad escape,
- * no closing quote): the caller then lets `JSON.parse` give the error. Linear in the literal.
- */
-function unescapeString(text: string, start: number, end: number): string | undefined {
-  const close = end - 1;
-  if (close <= start || text.charCodeAt(close) !== 0x22) return undefined;
-  let out = '';
-  let run = start + 1;
-  for (let i = start + 1; i < close; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x22 || code < 0x20) return undefined;
-    if (code !== 0x5c) continue;
-    const letter = text.charCodeAt(i + 1);
-    let value: string | undefined;
-    let length = 2;
-    if (letter === 0x75) {
-      const hex = text.slice(i + 2, i + 6);
-      if (i + 6 > close || !/^[0-9a-fA-F]{4}$/.test(hex)) return undefined;
-      value = String.fromCharCode(parseInt(hex, 16));
-      length = 6;
-    } else {
-      if (i + 1 >= close) return undefined;
-      value = unescaped[letter];
-      if (value === undefined) return undefined;
-    }
-    out += text.slice(run, i) + value;
-    i += length - 1;
-    run = i + 1;
-  }
-  return out + text.slice(run, close);
 }
 
 /**

@@ -21,7 +21,7 @@ describe('decodeBatch', () => {
     expect(error).toMatchObject({ message: 'boom', code: 'rate-limit', retryAfterMs: 5 });
   });
 
-  it('undoes every JSON escape by hand as JSON.parse does, and leaves malformed lines to JSON.parse', () => {
+  it('undoes every JSON escape as JSON.parse does, and leaves malformed lines to JSON.parse', () => {
     const texts = [
       '\\',
       '"',
