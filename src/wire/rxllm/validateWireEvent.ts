@@ -26,12 +26,12 @@ export class WireEventIssue extends Error {
 type Rule = (value: unknown, path: string[]) => unknown;
 type Shape = Record<string, Rule>;
 
-const optionalRules = /* @__PURE__ */ new Set<Rule>();
-const optional = (rule: Rule): Rule => {
-  const wrapped: Rule = (value, path) => (value === undefined ? undefined : rule(value, path));
-  optionalRules.add(wrapped);
-  return wrapped;
-};
+// A missing field is `undefined`, which every rule but `optional`'s and `anything` refuses (as
+// "expected string", ...): no separate list of required fields.
+const optional =
+  (rule: Rule): Rule =>
+  (value, path) =>
+    value === undefined ? undefined : rule(value, path);
 
 const fail = (path: string[], message: string): never => {
   throw new WireEventIssue(path, message);
@@ -60,11 +60,7 @@ function object(shape: Shape): Rule {
     const input = value as Record<string, unknown>;
     const output: Record<string, unknown> = {};
     for (const key in shape) {
-      const rule = shape[key]!;
-      const field = input[key];
-      if (field === undefined && !optionalRules.has(rule) && rule !== anything)
-        fail([...path, key], 'required');
-      const kept = rule(field, [...path, key]);
+      const kept = shape[key]!(input[key], [...path, key]);
       if (kept !== undefined || Object.hasOwn(input, key)) output[key] = kept;
     }
     return output;
