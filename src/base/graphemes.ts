@@ -23,7 +23,7 @@ function graphemeSegmenter(): Intl.Segmenter | null {
 }
 
 /** Code units that extend the character before them (combining marks, joiners, selectors, modifiers). */
-const extender = /^(?:\u200C|\u200D|\u20E3|[\uFE00-\uFE0F]|[\u{E0020}-\u{E007F}]|\p{M}|\p{Emoji_Modifier})/u;
+const extender = /^[\u200C\u200D\u20E3\uFE00-\uFE0F\u{E0020}-\u{E007F}\p{M}\p{Emoji_Modifier}]/u;
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
@@ -75,7 +75,7 @@ function approximateBoundary(text: string, index: number): boolean {
  * code points that tokenizers routinely split.
  */
 const openTail =
-  /(?:\u200C|\u200D|[\uFE00-\uFE0F]|[\u0900-\u0DFF]|[\u0E00-\u0EFF]|[\u0F00-\u0FFF]|[\u1000-\u109F]|[\u1780-\u17FF]|\p{M}|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator})$/u;
+  /[\u200C\u200D\uFE00-\uFE0F\u0900-\u109F\u1780-\u17FF\p{M}\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}]$/u;
 
 /**
  * True when the cluster that ends `text` may still be extended by text that has not arrived yet,
