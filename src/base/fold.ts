@@ -478,13 +478,10 @@ function changesContent(content: Content, event: ChoiceContentEvent): boolean {
 function applyContent(content: Mutable<Content>, event: ChoiceContentEvent): void {
   switch (event.type) {
     case 'text':
-      content.text += event.text;
-      return;
     case 'reasoning':
-      content.reasoning += event.text;
-      return;
     case 'refusal':
-      content.refusal += event.text;
+      // Each kind of delta appends to the field of its name.
+      content[event.type] += event.text;
       return;
     case 'finish':
       content.finishReason = event.reason;
