@@ -288,9 +288,9 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
     case 'start': {
       const next = own(track, track, owned);
       next.status = 'streaming';
-      if (event.id !== undefined) next.id = event.id;
-      if (event.provider !== undefined) next.provider = event.provider;
-      if (event.model !== undefined) next.model = event.model;
+      next.id = event.id ?? next.id;
+      next.provider = event.provider ?? next.provider;
+      next.model = event.model ?? next.model;
       // The provider's name for the model (a dated snapshot) is the step's from now on.
       if (event.model === undefined && event.provider === undefined) return next;
       return withStep(next, undefined, true, undefined, undefined, event.model, event.provider);
@@ -368,12 +368,10 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
 
 /** The counts of a usage snapshot, without the event's own fields. */
 function usageOf(event: Usage & { type?: string }): Usage {
-  const usage = {} as Usage;
-  for (const count of usageCounts) if (event[count] !== undefined) usage[count] = event[count];
-  if (event.cost !== undefined) usage.cost = event.cost;
-  if (event.pricesAsOf !== undefined) usage.pricesAsOf = event.pricesAsOf;
-  if (event.estimated !== undefined) usage.estimated = event.estimated;
-  return usage;
+  const usage: Record<string, unknown> = {};
+  for (const field of [...usageCounts, 'cost', 'pricesAsOf', 'estimated'] as const)
+    if (event[field] !== undefined) usage[field] = event[field];
+  return usage as unknown as Usage;
 }
 
 /**
