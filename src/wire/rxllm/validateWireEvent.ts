@@ -6,7 +6,8 @@ import { rxllmErrorCodes } from '../../base/errors';
  * accepts, without loading zod, so that reading rxllm's own stream in a browser costs a few
  * hundred bytes rather than zod. Like the schema it keeps only known fields (unknown ones are
  * dropped: newer producers may add some). `test/wire/validateWireEvent.test.ts` holds the two to
- * the same answers; a field added to one must be added to the other.
+ * the same answers; a field added to one must be added to the other. `type` is `json.type`, one
+ * of {@link wireEventTypes}: it picks the shape, so it is not checked again.
  */
 export function validateWireEvent(json: Record<string, unknown>, type: string): RxllmEvent {
   return object(shapes[type]!)(json, []) as RxllmEvent;
@@ -140,26 +141,27 @@ function shapesOf(): Record<string, Shape> {
     finishReason: optional(oneOf(finishReasons)),
     error: optional(string),
   };
-  const event = (type: string, fields: Shape): Shape => ({ type: oneOf([type]), ...meta, ...fields });
+  // `type` is the key the shape was found by: kept, not checked again.
+  const event = (fields: Shape): Shape => ({ type: anything, ...meta, ...fields });
   return {
-    start: event('start', {
+    start: event({
       id: optional(string),
       provider: optional(string),
       model: optional(string),
       created: optional(number),
     }),
-    text: event('text', { ...choice, text: nonEmptyString }),
-    reasoning: event('reasoning', {
+    text: event({ ...choice, text: nonEmptyString }),
+    reasoning: event({
       ...choice,
       text: string,
       signature: optional(string),
       redacted: optional(string),
       itemId: optional(string),
     }),
-    refusal: event('refusal', { ...choice, text: nonEmptyString }),
-    'tool-call-start': event('tool-call-start', { ...choice, id: string, name: string, index: count }),
-    'tool-call-delta': event('tool-call-delta', { ...choice, id: string, index: count, argsText: string }),
-    'tool-call': event('tool-call', {
+    refusal: event({ ...choice, text: nonEmptyString }),
+    'tool-call-start': event({ ...choice, id: string, name: string, index: count }),
+    'tool-call-delta': event({ ...choice, id: string, index: count, argsText: string }),
+    'tool-call': event({
       ...choice,
       id: string,
       name: string,
@@ -168,7 +170,7 @@ function shapesOf(): Record<string, Shape> {
       argsText: string,
       incomplete: optional(boolean),
     }),
-    'tool-result': event('tool-result', {
+    'tool-result': event({
       id: string,
       name: string,
       result: anything,
@@ -177,25 +179,25 @@ function shapesOf(): Record<string, Shape> {
       preliminary: optional(boolean),
       durationMs: nonNegative,
     }),
-    usage: event('usage', { ...usage, step: optional(count) }),
-    'step-start': event('step-start', { step: count, model: optional(string), provider: optional(string) }),
-    'step-finish': event('step-finish', {
+    usage: event({ ...usage, step: optional(count) }),
+    'step-start': event({ step: count, model: optional(string), provider: optional(string) }),
+    'step-finish': event({
       step: count,
       usage: optional(object(usage)),
       finishReason: optional(oneOf(finishReasons)),
     }),
-    'usage-total': event('usage-total', usage),
-    finish: event('finish', { ...choice, reason: oneOf(finishReasons), rawReason: optional(stringOrNull) }),
-    reset: event('reset', { reason: string }),
-    error: event('error', { error: object(error), fatal: optional(boolean) }),
-    progress: event('progress', {
+    'usage-total': event(usage),
+    finish: event({ ...choice, reason: oneOf(finishReasons), rawReason: optional(stringOrNull) }),
+    reset: event({ reason: string }),
+    error: event({ error: object(error), fatal: optional(boolean) }),
+    progress: event({
       tokens: number,
       characters: number,
       elapsedMs: number,
       timeToFirstTokenMs: optional(number),
       tokensPerSecond: number,
     }),
-    comparison: event('comparison', {
+    comparison: event({
       tracks: array(object(trackComparison)),
       similarity: recordOf(number),
       similarityMeasure: string,
