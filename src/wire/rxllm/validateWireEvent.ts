@@ -1,29 +1,31 @@
 import type { RxllmEvent } from '../../base/events';
 import { rxllmErrorCodes } from '../../base/errors';
+import { malformed } from '../malformed';
 
 /**
  * The `rxllm` dialect's events checked by hand: what `rxllmEventSchema` (zod, in `rxllm/schema`)
  * accepts, without loading zod, so that reading rxllm's own stream in a browser costs a few
  * hundred bytes rather than zod. Like the schema it keeps only known fields (unknown ones are
  * dropped: newer producers may add some). `test/wire/validateWireEvent.test.ts` holds the two to
- * the same answers; a field added to one must be added to the other. `type` is `json.type`, one
- * of {@link wireEventTypes}: it picks the shape, so it is not checked again.
+ * the same answers; a field added to one must be added to the other.
+ *
+ * Returns undefined for a value whose `type` is none of the dialect's (newer producers may add
+ * types: the decoder skips them); the type picks the shape, so it is not checked again. A refusal
+ * is the `malformed` error, which names the field and quotes `line`.
  */
-export function validateWireEvent(json: Record<string, unknown>, type: string): RxllmEvent {
-  return object(shapes[type]!)(json, []) as RxllmEvent;
-}
-
-/** Why a value was refused, and where. */
-export class WireEventIssue extends Error {
-  constructor(
-    readonly path: readonly string[],
-    message: string,
-  ) {
-    super(message);
+export function validateWireEvent(json: unknown, line: string): RxllmEvent | undefined {
+  const type = (json as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !Object.hasOwn(shapes, type)) return undefined;
+  try {
+    return object(shapes[type]!)(json, []) as RxllmEvent;
+  } catch (issue) {
+    if (!(issue instanceof Array)) throw issue;
+    const [path, message] = issue as [string[], string];
+    throw malformed('rxllm', line, `invalid ${type} event at ${path.join('.') || '(root)'}: ${message}`);
   }
 }
 
-/** Checks a value and returns what to keep of it; throws a {@link WireEventIssue}. */
+/** Checks a value and returns what to keep of it; throws `[path, message]` (see `fail`). */
 type Rule = (value: unknown, path: string[]) => unknown;
 type Shape = Record<string, Rule>;
 
@@ -34,8 +36,9 @@ const optional =
   (value, path) =>
     value === undefined ? undefined : rule(value, path);
 
+// Thrown as a pair and turned into the `malformed` error once, above.
 const fail = (path: string[], message: string): never => {
-  throw new WireEventIssue(path, message);
+  throw [path, message];
 };
 const is =
   (test: (value: unknown) => boolean, expected: string): Rule =>
@@ -100,7 +103,7 @@ const finishReasons = [
 // validateWireEvent drops it).
 const shapes = /* @__PURE__ */ shapesOf();
 
-/** The event types of the dialect; others are skipped by the decoder. */
+/** The event types of the dialect (for tests: a bundle that does not read it drops it). */
 export const wireEventTypes: ReadonlySet<string> = /* @__PURE__ */ new Set(Object.keys(shapes));
 
 function shapesOf(): Record<string, Shape> {
