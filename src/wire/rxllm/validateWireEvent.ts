@@ -54,18 +54,18 @@ const integer = is((v) => Number.isSafeInteger(v), 'integer');
 const count = is((v) => Number.isSafeInteger(v) && (v as number) >= 0, 'integer >= 0');
 const boolean = is((v) => typeof v === 'boolean', 'boolean');
 const anything: Rule = (value) => value;
+const record = is((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'object');
 const oneOf = (values: readonly string[]): Rule =>
   is((v) => values.includes(v as string), `one of ${values.join(', ')}`);
 
 function object(shape: Shape): Rule {
   return (value, path) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      return fail(path, 'expected object');
-    const input = value as Record<string, unknown>;
+    const input = record(value, path) as Record<string, unknown>;
     const output: Record<string, unknown> = {};
     for (const key in shape) {
+      // Parsed JSON holds no undefined: a field is kept when it is there.
       const kept = shape[key]!(input[key], [...path, key]);
-      if (kept !== undefined || Object.hasOwn(input, key)) output[key] = kept;
+      if (kept !== undefined) output[key] = kept;
     }
     return output;
   };
@@ -81,10 +81,9 @@ const array =
 const recordOf =
   (rule: Rule): Rule =>
   (value, path) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      return fail(path, 'expected object');
     const output: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) output[key] = rule(item, [...path, key]);
+    for (const [key, item] of Object.entries(record(value, path) as object))
+      output[key] = rule(item, [...path, key]);
     return output;
   };
 
