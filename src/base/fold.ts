@@ -368,10 +368,12 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
 
 /** The counts of a usage snapshot, without the event's own fields. */
 function usageOf(event: Usage & { type?: string }): Usage {
-  const usage: Record<string, unknown> = {};
-  for (const field of [...usageCounts, 'cost', 'pricesAsOf', 'estimated'] as const)
-    if (event[field] !== undefined) usage[field] = event[field];
-  return usage as unknown as Usage;
+  const usage = {} as Usage;
+  for (const count of usageCounts) if (event[count] !== undefined) usage[count] = event[count];
+  if (event.cost !== undefined) usage.cost = event.cost;
+  if (event.pricesAsOf !== undefined) usage.pricesAsOf = event.pricesAsOf;
+  if (event.estimated !== undefined) usage.estimated = event.estimated;
+  return usage;
 }
 
 /**
@@ -476,10 +478,13 @@ function changesContent(content: Content, event: ChoiceContentEvent): boolean {
 function applyContent(content: Mutable<Content>, event: ChoiceContentEvent): void {
   switch (event.type) {
     case 'text':
+      content.text += event.text;
+      return;
     case 'reasoning':
+      content.reasoning += event.text;
+      return;
     case 'refusal':
-      // Each kind of delta appends to the field of its name.
-      content[event.type] += event.text;
+      content.refusal += event.text;
       return;
     case 'finish':
       content.finishReason = event.reason;
