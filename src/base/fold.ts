@@ -288,9 +288,9 @@ export function foldTrack(track: TrackState, event: ContentEvent, owned: boolean
     case 'start': {
       const next = own(track, track, owned);
       next.status = 'streaming';
-      if (event.id !== undefined) next.id = event.id;
-      if (event.provider !== undefined) next.provider = event.provider;
-      if (event.model !== undefined) next.model = event.model;
+      next.id = event.id ?? next.id;
+      next.provider = event.provider ?? next.provider;
+      next.model = event.model ?? next.model;
       // The provider's name for the model (a dated snapshot) is the step's from now on.
       if (event.model === undefined && event.provider === undefined) return next;
       return withStep(next, undefined, true, undefined, undefined, event.model, event.provider);

@@ -22,8 +22,12 @@ function graphemeSegmenter(): Intl.Segmenter | null {
   return segmenter;
 }
 
-/** Code units that extend the character before them (combining marks, joiners, selectors, modifiers). */
-const extender = /^(?:\u200C|\u200D|\u20E3|[\uFE00-\uFE0F]|[\u{E0020}-\u{E007F}]|\p{M}|\p{Emoji_Modifier})/u;
+/**
+ * Code units that extend the character before them: combining marks (variation selectors and the
+ * keycap U+20E3 are marks too), skin-tone modifiers, tag characters, joiners. The joiners come last
+ * in the class: a ZWJ between two members reads as a joined sequence (no-misleading-character-class).
+ */
+const extender = /^[\p{M}\p{Emoji_Modifier}\u{E0020}-\u{E007F}\u200C\u200D]/u;
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
@@ -75,7 +79,7 @@ function approximateBoundary(text: string, index: number): boolean {
  * code points that tokenizers routinely split.
  */
 const openTail =
-  /(?:\u200C|\u200D|[\uFE00-\uFE0F]|[\u0900-\u0DFF]|[\u0E00-\u0EFF]|[\u0F00-\u0FFF]|[\u1000-\u109F]|[\u1780-\u17FF]|\p{M}|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator})$/u;
+  /[\p{M}\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u0900-\u109F\u1780-\u17FF\u200C\u200D]$/u;
 
 /**
  * True when the cluster that ends `text` may still be extended by text that has not arrived yet,

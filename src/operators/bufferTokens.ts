@@ -6,7 +6,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { ReasoningEvent, RxllmEvent, TextEvent } from '../base/events';
-import { endsWord, isWhitespace, safeCut } from '../base/graphemes';
+import { safeCut } from '../base/graphemes';
 import { isPlainDelta } from '../base/isPlainDelta';
 
 /** Where `bufferTokens` may cut: after a word, a sentence, a line, or after a match of a RegExp. */
@@ -41,10 +41,11 @@ interface Pending {
   offsets: number[];
   /** Deltas received since the last emission. */
   count: number;
-  /** Sentence scanning: the text so far ends with `.` `!` `?` `…` (and closing quotes). */
-  afterStop: boolean;
-  /** Sentence scanning: the text so far ends with `。` `！` `？` (and closing quotes). */
-  afterCjkStop: boolean;
+  /**
+   * Sentence scanning: the stop that the text so far ends with (closing quotes may follow it), or
+   * ''. Kept when the buffer is emitted: a closing quote or a space may still come after it.
+   */
+  stop: string;
   /** A boundary found in the last delta that a grapheme cut held back, to try once more; or 0. */
   held: number;
   timer: Subscription | null;
@@ -66,10 +67,27 @@ interface TrackBuffers {
  */
 type BoundaryScanner = (pending: Pending, piece: string, offset: number) => number;
 
+/**
+ * What ends a word: whitespace (`\s` and U+0085), and each Chinese or Japanese character (those
+ * scripts write words without spaces; one ideograph or kana is the natural unit to show). The
+ * same characters as `endsWord` in base/graphemes, as a class a RegExp scans natively.
+ */
+const wordEnd = /[\s\x85\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/g;
+
+/**
+ * After `.` `!` `?` `…` (and closing quotes or brackets) followed by whitespace; after `。` `！`
+ * `？` and the closing quotes right after; after `\n`.
+ */
+const sentenceEnd =
+  /[.!?\u2026]["'\u201d\u2019)\]\u00bb\u300d\u300f]*[\s\x85]|[\u3002\uff01\uff1f]["'\u201d\u2019)\]\u00bb\u300d\u300f]*|\n/g;
+
+/** A stop (`.` `!` `?` `…` `。` `！` `？`) and its closers at the end of the text: a sentence may end with the next character. */
+const openStop = /[.!?\u2026\u3002\uff01\uff1f]["'\u201d\u2019)\]\u00bb\u300d\u300f]*$/;
+
 const boundaries: Record<'word' | 'sentence' | 'line', BoundaryScanner> = {
-  word: lastWordEnd,
+  word: /* @__PURE__ */ scanner(wordEnd),
   sentence: lastSentenceEnd,
-  line: lastLineEnd,
+  line: /* @__PURE__ */ scanner(/\n/g),
 };
 
 /**
@@ -173,8 +191,6 @@ export function bufferTokens(config: BufferTokensConfig): OperatorFunction<Rxllm
         pending.parts.length = 0;
         pending.offsets.length = 0;
         pending.count = 0;
-        pending.afterStop = false;
-        pending.afterCjkStop = false;
         pending.held = 0;
         pending.timer?.unsubscribe();
         pending.timer = null;
@@ -267,8 +283,7 @@ function newPending(track: TrackBuffers): Pending {
     parts: [],
     offsets: [],
     count: 0,
-    afterStop: false,
-    afterCjkStop: false,
+    stop: '',
     held: 0,
     timer: null,
     sibling: null!,
@@ -276,48 +291,36 @@ function newPending(track: TrackBuffers): Pending {
   };
 }
 
-function lastLineEnd(_pending: Pending, piece: string, offset: number): number {
-  const newline = piece.lastIndexOf('\n');
-  return newline === -1 ? 0 : offset + newline + 1;
+/** The end of the last match of the global `regex` in `text`, or 0. */
+function lastMatchEnd(regex: RegExp, text: string): number {
+  regex.lastIndex = 0;
+  let end = 0;
+  for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+    end = regex.lastIndex;
+    if (match[0] === '') regex.lastIndex++;
+  }
+  return end;
 }
 
-function lastWordEnd(_pending: Pending, piece: string, offset: number): number {
-  for (let i = piece.length - 1; i >= 0; i--) if (endsWord(piece.charCodeAt(i))) return offset + i + 1;
-  return 0;
+/** A boundary scanner that reads only the new delta. */
+function scanner(regex: RegExp): BoundaryScanner {
+  return (_pending, piece, offset) => {
+    const end = lastMatchEnd(regex, piece);
+    return end && offset + end;
+  };
 }
-
-/** What may close a sentence after its stop: quotes and brackets. */
-const closers = `"'”’)]»」』`;
 
 /**
- * After sentence-ending punctuation (and closing quotes) followed by whitespace; after 。！？ and
- * the closing quotes right after; after \n. Whitespace that begins the buffer ends nothing.
+ * Sentence ends in the new delta. A stop at the end of the text before it is carried in
+ * `pending.stop` (its character) and put before the delta, so that a stop and the space after it
+ * may arrive in two deltas; a match that ends within that character was found before.
  */
 function lastSentenceEnd(pending: Pending, piece: string, offset: number): number {
-  let end = 0;
-  let { afterStop, afterCjkStop } = pending;
-  for (let i = 0; i < piece.length; i++) {
-    const code = piece.charCodeAt(i);
-    if (code === 10) {
-      end = offset + i + 1;
-      afterStop = afterCjkStop = false;
-    } else if (code === 0x3002 || code === 0xff01 || code === 0xff1f) {
-      end = offset + i + 1;
-      afterStop = false;
-      afterCjkStop = true;
-    } else if (closers.includes(piece[i]!)) {
-      if (afterCjkStop) end = offset + i + 1;
-    } else if (isWhitespace(code)) {
-      if (afterStop && offset + i > 0) end = offset + i + 1;
-      afterStop = afterCjkStop = false;
-    } else {
-      afterStop = code === 0x2e || code === 0x21 || code === 0x3f || code === 0x2026;
-      afterCjkStop = false;
-    }
-  }
-  pending.afterStop = afterStop;
-  pending.afterCjkStop = afterCjkStop;
-  return end;
+  const text = pending.stop + piece;
+  const shift = pending.stop.length;
+  pending.stop = openStop.exec(text)?.[0][0] ?? '';
+  const end = lastMatchEnd(sentenceEnd, text);
+  return end > shift ? offset + end - shift : 0;
 }
 
 /** The end of the last match of `regex` in the text, or 0. */
@@ -327,15 +330,7 @@ function regexBoundary(regex: RegExp): BoundaryScanner {
     regex.global && !regex.sticky
       ? regex
       : new RegExp(regex.source, regex.flags.replace('y', '') + (regex.global ? '' : 'g'));
-  return ({ text }) => {
-    global.lastIndex = 0;
-    let end = 0;
-    for (let match = global.exec(text); match !== null; match = global.exec(text)) {
-      end = match.index + match[0].length;
-      if (match[0] === '') global.lastIndex++;
-    }
-    return end;
-  };
+  return ({ text }) => lastMatchEnd(global, text);
 }
 
 function checkConfig(config: BufferTokensConfig): BufferTokensConfig {

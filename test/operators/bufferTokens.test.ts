@@ -138,4 +138,118 @@ describe('bufferTokens', () => {
     expect(joined('text')).toBe(message.text);
     expect(joined('reasoning')).toBe(message.reasoning);
   });
+
+  // The built-in boundaries are RegExps scanned over each delta (a stop carried to the next one).
+  // Held here to the rules written out a character at a time, over the whole text, on random text
+  // cut into random deltas: each delta must emit up to the last boundary the rules find in what
+  // has arrived, whichever delta the characters of that boundary came in.
+  describe.each(['word', 'sentence', 'line'] as const)('the %s boundary, on random deltas', (boundary) => {
+    const whitespace = (code: number) =>
+      code === 32 ||
+      (code >= 9 && code <= 13) ||
+      code === 0x85 ||
+      code === 0xa0 ||
+      code === 0x1680 ||
+      (code >= 0x2000 && code <= 0x200a) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0x202f ||
+      code === 0x205f ||
+      code === 0x3000 ||
+      code === 0xfeff;
+    const cjk = (code: number) =>
+      (code >= 0x3000 && code <= 0x30ff) ||
+      (code >= 0x3400 && code <= 0x4dbf) ||
+      (code >= 0x4e00 && code <= 0x9fff) ||
+      (code >= 0xf900 && code <= 0xfaff) ||
+      (code >= 0xff00 && code <= 0xffef);
+    /** Every position the rules let the text be cut at, read a character at a time. */
+    const ends = (text: string): number[] => {
+      const out: number[] = [];
+      let afterStop = false;
+      let afterCjkStop = false;
+      for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (boundary === 'word') {
+          if (whitespace(code) || cjk(code)) out.push(i + 1);
+        } else if (boundary === 'line') {
+          if (code === 10) out.push(i + 1);
+        } else if (code === 10) {
+          out.push(i + 1);
+          afterStop = afterCjkStop = false;
+        } else if (code === 0x3002 || code === 0xff01 || code === 0xff1f) {
+          out.push(i + 1);
+          afterStop = false;
+          afterCjkStop = true;
+        } else if (`"'”’)]»」』`.includes(text[i]!)) {
+          if (afterCjkStop) out.push(i + 1);
+        } else if (whitespace(code)) {
+          if (afterStop) out.push(i + 1);
+          afterStop = afterCjkStop = false;
+        } else {
+          afterStop = code === 0x2e || code === 0x21 || code === 0x3f || code === 0x2026;
+          afterCjkStop = false;
+        }
+      }
+      return out;
+    };
+    const alphabet = [
+      'a',
+      'b',
+      ' ',
+      '.',
+      '!',
+      '?',
+      '…',
+      '"',
+      '”',
+      ')',
+      '」',
+      '。',
+      '！',
+      '？',
+      '\n',
+      '\t',
+      '\x85',
+      '\u3000',
+      '\u00a0',
+      '\u2028',
+      '字',
+      'の',
+      '1',
+    ];
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % below;
+    };
+
+    it('cuts where the rules written out per character cut', () => {
+      for (let round = 0; round < 400; round++) {
+        const pieces: string[] = [];
+        for (let n = 1 + random(8); n > 0; n--) {
+          let piece = '';
+          for (let k = 1 + random(6); k > 0; k--) piece += alphabet[random(alphabet.length)];
+          pieces.push(piece);
+        }
+        const text = pieces.join('');
+        const cuts = ends(text);
+        const expected: string[] = [];
+        let emittedTo = 0;
+        let arrived = 0;
+        for (const piece of pieces) {
+          arrived += piece.length;
+          const cut = Math.max(0, ...cuts.filter((end) => end <= arrived));
+          if (cut > emittedTo) expected.push(text.slice(emittedTo, cut));
+          emittedTo = Math.max(emittedTo, cut);
+        }
+        if (emittedTo < text.length) expected.push(text.slice(emittedTo));
+        const got = emitted(
+          pieces.map((piece) => ev.text(piece)),
+          { boundary },
+        ).map((event) => (event as TextEvent).text);
+        expect({ pieces, got }).toEqual({ pieces, got: expected });
+      }
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { RxllmError } from '../../src/base/errors';
 import { ev } from '../../src/testing';
 import { createRxllmEncoder } from '../../src/wire/rxllm/encoder';
 import { rxllmEventSchema } from '../../src/wire/rxllm/schema';
-import { validateWireEvent, WireEventIssue, wireEventTypes } from '../../src/wire/rxllm/validateWireEvent';
+import { validateWireEvent, wireEventTypes } from '../../src/wire/rxllm/validateWireEvent';
 import type { RxllmEvent } from '../../src/base/events';
 
 /** The wire JSON the rxllm encoder writes for these events (and a fatal error at the end). */
@@ -21,9 +21,9 @@ function wire(events: RxllmEvent[]): Record<string, unknown>[] {
 /** The hand validator's answer in the schema's terms: the kept value, or that it refused. */
 function byHand(json: Record<string, unknown>): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: validateWireEvent(json, json.type as string) };
+    return { ok: true, value: validateWireEvent(json, JSON.stringify(json)) };
   } catch (error) {
-    if (error instanceof WireEventIssue) return { ok: false };
+    if (RxllmError.isInstance(error) && error.code === 'malformed') return { ok: false };
     throw error;
   }
 }
@@ -81,6 +81,25 @@ describe('validateWireEvent agrees with rxllmEventSchema', () => {
   it('knows the same event types', () => {
     expect([...wireEventTypes].sort()).toEqual(
       rxllmEventSchema.options.map((option) => option.shape.type.value as string).sort(),
+    );
+  });
+
+  it('returns undefined for what is no event type of the dialect, inherited names included', () => {
+    for (const json of [
+      { type: 'later' },
+      { type: 'toString' },
+      { type: '__proto__' },
+      { type: 1 },
+      {},
+      null,
+      'text',
+    ])
+      expect(validateWireEvent(json, JSON.stringify(json))).toBeUndefined();
+  });
+
+  it('refuses with a malformed error that names the event, the field and what it expected', () => {
+    expect(() => validateWireEvent({ type: 'text', text: 42 }, '{"type":"text","text":42}')).toThrow(
+      'rxllm: invalid text event at text: expected non-empty string: {"type":"text","text":42}',
     );
   });
 

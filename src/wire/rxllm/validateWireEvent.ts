@@ -1,5 +1,6 @@
 import type { RxllmEvent } from '../../base/events';
 import { rxllmErrorCodes } from '../../base/errors';
+import { malformed } from '../malformed';
 
 /**
  * The `rxllm` dialect's events checked by hand: what `rxllmEventSchema` (zod, in `rxllm/schema`)
@@ -7,34 +8,37 @@ import { rxllmErrorCodes } from '../../base/errors';
  * hundred bytes rather than zod. Like the schema it keeps only known fields (unknown ones are
  * dropped: newer producers may add some). `test/wire/validateWireEvent.test.ts` holds the two to
  * the same answers; a field added to one must be added to the other.
+ *
+ * Returns undefined for a value whose `type` is none of the dialect's (newer producers may add
+ * types: the decoder skips them); the type picks the shape, so it is not checked again. A refusal
+ * is the `malformed` error, which names the field and quotes `line`.
  */
-export function validateWireEvent(json: Record<string, unknown>, type: string): RxllmEvent {
-  return object(shapes[type]!)(json, []) as RxllmEvent;
-}
-
-/** Why a value was refused, and where. */
-export class WireEventIssue extends Error {
-  constructor(
-    readonly path: readonly string[],
-    message: string,
-  ) {
-    super(message);
+export function validateWireEvent(json: unknown, line: string): RxllmEvent | undefined {
+  const type = (json as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !Object.hasOwn(shapes, type)) return undefined;
+  try {
+    return object(shapes[type]!)(json, []) as RxllmEvent;
+  } catch (issue) {
+    if (!(issue instanceof Array)) throw issue;
+    const [path, message] = issue as [string[], string];
+    throw malformed('rxllm', line, `invalid ${type} event at ${path.join('.') || '(root)'}: ${message}`);
   }
 }
 
-/** Checks a value and returns what to keep of it; throws a {@link WireEventIssue}. */
+/** Checks a value and returns what to keep of it; throws `[path, message]` (see `fail`). */
 type Rule = (value: unknown, path: string[]) => unknown;
 type Shape = Record<string, Rule>;
 
-const optionalRules = /* @__PURE__ */ new Set<Rule>();
-const optional = (rule: Rule): Rule => {
-  const wrapped: Rule = (value, path) => (value === undefined ? undefined : rule(value, path));
-  optionalRules.add(wrapped);
-  return wrapped;
-};
+// A missing field is `undefined`, which every rule but `optional`'s and `anything` refuses (as
+// "expected string", ...): no separate list of required fields.
+const optional =
+  (rule: Rule): Rule =>
+  (value, path) =>
+    value === undefined ? undefined : rule(value, path);
 
+// Thrown as a pair and turned into the `malformed` error once, above.
 const fail = (path: string[], message: string): never => {
-  throw new WireEventIssue(path, message);
+  throw [path, message];
 };
 const is =
   (test: (value: unknown) => boolean, expected: string): Rule =>
@@ -50,22 +54,18 @@ const integer = is((v) => Number.isSafeInteger(v), 'integer');
 const count = is((v) => Number.isSafeInteger(v) && (v as number) >= 0, 'integer >= 0');
 const boolean = is((v) => typeof v === 'boolean', 'boolean');
 const anything: Rule = (value) => value;
+const record = is((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'object');
 const oneOf = (values: readonly string[]): Rule =>
   is((v) => values.includes(v as string), `one of ${values.join(', ')}`);
 
 function object(shape: Shape): Rule {
   return (value, path) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      return fail(path, 'expected object');
-    const input = value as Record<string, unknown>;
+    const input = record(value, path) as Record<string, unknown>;
     const output: Record<string, unknown> = {};
     for (const key in shape) {
-      const rule = shape[key]!;
-      const field = input[key];
-      if (field === undefined && !optionalRules.has(rule) && rule !== anything)
-        fail([...path, key], 'required');
-      const kept = rule(field, [...path, key]);
-      if (kept !== undefined || Object.hasOwn(input, key)) output[key] = kept;
+      // Parsed JSON holds no undefined: a field is kept when it is there.
+      const kept = shape[key]!(input[key], [...path, key]);
+      if (kept !== undefined) output[key] = kept;
     }
     return output;
   };
@@ -81,10 +81,9 @@ const array =
 const recordOf =
   (rule: Rule): Rule =>
   (value, path) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      return fail(path, 'expected object');
     const output: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) output[key] = rule(item, [...path, key]);
+    for (const [key, item] of Object.entries(record(value, path) as object))
+      output[key] = rule(item, [...path, key]);
     return output;
   };
 
@@ -103,7 +102,7 @@ const finishReasons = [
 // validateWireEvent drops it).
 const shapes = /* @__PURE__ */ shapesOf();
 
-/** The event types of the dialect; others are skipped by the decoder. */
+/** The event types of the dialect (for tests: a bundle that does not read it drops it). */
 export const wireEventTypes: ReadonlySet<string> = /* @__PURE__ */ new Set(Object.keys(shapes));
 
 function shapesOf(): Record<string, Shape> {
@@ -144,26 +143,27 @@ function shapesOf(): Record<string, Shape> {
     finishReason: optional(oneOf(finishReasons)),
     error: optional(string),
   };
-  const event = (type: string, fields: Shape): Shape => ({ type: oneOf([type]), ...meta, ...fields });
+  // `type` is the key the shape was found by: kept, not checked again.
+  const event = (fields: Shape): Shape => ({ type: anything, ...meta, ...fields });
   return {
-    start: event('start', {
+    start: event({
       id: optional(string),
       provider: optional(string),
       model: optional(string),
       created: optional(number),
     }),
-    text: event('text', { ...choice, text: nonEmptyString }),
-    reasoning: event('reasoning', {
+    text: event({ ...choice, text: nonEmptyString }),
+    reasoning: event({
       ...choice,
       text: string,
       signature: optional(string),
       redacted: optional(string),
       itemId: optional(string),
     }),
-    refusal: event('refusal', { ...choice, text: nonEmptyString }),
-    'tool-call-start': event('tool-call-start', { ...choice, id: string, name: string, index: count }),
-    'tool-call-delta': event('tool-call-delta', { ...choice, id: string, index: count, argsText: string }),
-    'tool-call': event('tool-call', {
+    refusal: event({ ...choice, text: nonEmptyString }),
+    'tool-call-start': event({ ...choice, id: string, name: string, index: count }),
+    'tool-call-delta': event({ ...choice, id: string, index: count, argsText: string }),
+    'tool-call': event({
       ...choice,
       id: string,
       name: string,
@@ -172,7 +172,7 @@ function shapesOf(): Record<string, Shape> {
       argsText: string,
       incomplete: optional(boolean),
     }),
-    'tool-result': event('tool-result', {
+    'tool-result': event({
       id: string,
       name: string,
       result: anything,
@@ -181,25 +181,25 @@ function shapesOf(): Record<string, Shape> {
       preliminary: optional(boolean),
       durationMs: nonNegative,
     }),
-    usage: event('usage', { ...usage, step: optional(count) }),
-    'step-start': event('step-start', { step: count, model: optional(string), provider: optional(string) }),
-    'step-finish': event('step-finish', {
+    usage: event({ ...usage, step: optional(count) }),
+    'step-start': event({ step: count, model: optional(string), provider: optional(string) }),
+    'step-finish': event({
       step: count,
       usage: optional(object(usage)),
       finishReason: optional(oneOf(finishReasons)),
     }),
-    'usage-total': event('usage-total', usage),
-    finish: event('finish', { ...choice, reason: oneOf(finishReasons), rawReason: optional(stringOrNull) }),
-    reset: event('reset', { reason: string }),
-    error: event('error', { error: object(error), fatal: optional(boolean) }),
-    progress: event('progress', {
+    'usage-total': event(usage),
+    finish: event({ ...choice, reason: oneOf(finishReasons), rawReason: optional(stringOrNull) }),
+    reset: event({ reason: string }),
+    error: event({ error: object(error), fatal: optional(boolean) }),
+    progress: event({
       tokens: number,
       characters: number,
       elapsedMs: number,
       timeToFirstTokenMs: optional(number),
       tokensPerSecond: number,
     }),
-    comparison: event('comparison', {
+    comparison: event({
       tracks: array(object(trackComparison)),
       similarity: recordOf(number),
       similarityMeasure: string,
