@@ -117,12 +117,17 @@ async function pretty(file: string, text: string): Promise<string> {
 async function write(report: BenchReport): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   let markdown = renderReport(report);
-  // `npm run bench:scaling` keeps its own dated section in the same file: carried over as it is.
+  // `npm run bench:scaling` and `npm run bench:resumable` keep their own dated sections in the same
+  // file (measured by other commands, on other days): carried over as they are.
   const file = join(outDir, 'RESULTS.md');
-  const scaling = existsSync(file)
-    ? /<!-- scaling:start -->[\s\S]*<!-- scaling:end -->/.exec(readFileSync(file, 'utf8'))?.[0]
-    : undefined;
-  if (scaling !== undefined) markdown = `${markdown.trimEnd()}\n\n${scaling}\n`;
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  for (const section of [
+    /<!-- scaling:start -->[\s\S]*<!-- scaling:end -->/,
+    /^## Resumable streams[\s\S]*?(?=^## |(?![\s\S]))/m,
+  ]) {
+    const kept = section.exec(before)?.[0];
+    if (kept !== undefined) markdown = `${markdown.trimEnd()}\n\n${kept.trimEnd()}\n`;
+  }
   writeFileSync(file, await pretty(file, markdown));
   writeFileSync(join(outDir, 'ratios.svg'), renderChart(report));
   // Contenders are saved by name: their functions are not data.
