@@ -1,6 +1,7 @@
 import { Subject, VirtualTimeScheduler, from } from 'rxjs';
 import type { RxllmEvent, TextEvent } from '../../src/base/events';
 import { bufferTokens, type BufferTokensConfig } from '../../src/operators/bufferTokens';
+import { endsWord, hasOpenTail } from '../../src/base/graphemes';
 import { ev, marbles } from '../../src/testing';
 import { scenarios, type BufferTokensScenario } from '../../marbles/bufferTokens';
 import { decodeFixture } from '../support/decodeFixture';
@@ -137,6 +138,25 @@ describe('bufferTokens', () => {
         .join('');
     expect(joined('text')).toBe(message.text);
     expect(joined('reasoning')).toBe(message.reasoning);
+  });
+
+  // 'word' is a RegExp class here and `endsWord` (base/graphemes, which throttleTokens reads)
+  // elsewhere: the two must not drift apart. Every code unit of the BMP but the surrogates and
+  // the 3,192 that a cut holds back (marks, joiners, CR, emoji, Brahmic letters), of which only
+  // CR, U+302A-302F, U+3030, U+303D, U+3099 and U+309A end a word.
+  it("cuts 'word' after exactly the code units that endsWord names", () => {
+    const source = new Subject<RxllmEvent>();
+    let emissions = 0;
+    source.pipe(bufferTokens({ boundary: 'word' })).subscribe(() => emissions++);
+    const wrong: string[] = [];
+    for (let code = 0; code < 0x10000; code++) {
+      const char = String.fromCharCode(code);
+      if ((code >= 0xd800 && code <= 0xdfff) || hasOpenTail(`a${char}`) || /\p{M}/u.test(char)) continue;
+      const before = emissions;
+      source.next(ev.text(`a${char}`));
+      if (emissions > before !== endsWord(code)) wrong.push(code.toString(16));
+    }
+    expect(wrong).toEqual([]);
   });
 
   // The built-in boundaries are RegExps scanned over each delta (a stop carried to the next one).
