@@ -107,6 +107,37 @@ export const scenarios: Record<string, BufferTokensScenario> = {
     },
     config: { boundary: 'sentence' },
   },
+  sentenceStopRemembered: {
+    description: 'ends a sentence whose stop already went out at the closing quote that follows',
+    diagram: {
+      source: '-a-b-c-|',
+      expected: '-x-y-z-|',
+    },
+    values: {
+      a: ev.text('「好。'),
+      b: ev.text('」她说'),
+      c: ev.text('。'),
+      x: ev.text('「好。'),
+      y: ev.text('」'),
+      z: ev.text('她说。'),
+    },
+    config: { boundary: 'sentence' },
+  },
+  sentenceCount: {
+    description: 'reads the stops of a delta that count emits: a letter after one ends no sentence',
+    diagram: {
+      source: '-a-b-c-|',
+      expected: '---x---(y|)',
+    },
+    values: {
+      a: ev.text('Hi.'),
+      b: ev.text('x'),
+      c: ev.text(' y'),
+      x: ev.text('Hi.x'),
+      y: ev.text(' y'),
+    },
+    config: { boundary: 'sentence', count: 2 },
+  },
   line: {
     description: 'emits whole lines',
     diagram: {

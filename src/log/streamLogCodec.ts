@@ -68,8 +68,8 @@ export function visitBatch(
 /**
  * The events of a batch (entries joined by line breaks, the first at position `first`). A bare
  * text line is the text between its quotes, a slice of the batch, its escapes (if any) undone by
- * `jsonStringText` (a `JSON.parse` only for a line with a backslash): no `JSON.parse` per token. The other lines go through one `JSON.parse` of them all as an
- * array, not one call per line.
+ * `jsonStringText` (a `JSON.parse` only for a line with a backslash): no `JSON.parse` per token.
+ * The other lines go through one `JSON.parse` of them all as an array, not one call per line.
  */
 export function decodeBatch(batch: string, first: number): RxllmEvent[] {
   const events: RxllmEvent[] = [];

@@ -226,17 +226,17 @@ export function bufferTokens(config: BufferTokensConfig): OperatorFunction<Rxllm
         pending.offsets.push(offset);
         pending.text += event.text;
         pending.count++;
+        // Scanned even when the count emits it all: 'sentence' carries the stop this delta ends
+        // with (or that it has none) to the next delta.
+        const end = findBoundary?.(pending, event.text, offset) || pending.held;
+        pending.held = 0;
         if (count !== undefined && pending.count >= count) {
           flush(pending, false);
-        } else if (findBoundary) {
-          const end = findBoundary(pending, event.text, offset) || pending.held;
-          pending.held = 0;
-          if (end > 0) {
-            const cut = safeCut(pending.text, end, false);
-            // A boundary at the very end held back (a CR that an LF may follow) is tried once more.
-            if (cut < end) pending.held = end;
-            emit(pending, cut);
-          }
+        } else if (end > 0) {
+          const cut = safeCut(pending.text, end, false);
+          // A boundary at the very end held back (a CR that an LF may follow) is tried once more.
+          if (cut < end) pending.held = end;
+          emit(pending, cut);
         }
         if (timeMs !== undefined && pending.text !== '' && pending.timer === null) {
           pending.timer = scheduler.schedule(() => onTimer(pending), timeMs);

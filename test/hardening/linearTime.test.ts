@@ -6,7 +6,7 @@
  * which would otherwise run for minutes).
  */
 import { VirtualTimeScheduler, from, lastValueFrom, tap, toArray, type OperatorFunction } from 'rxjs';
-import { bufferTokens } from '../../src/operators/bufferTokens';
+import { bufferTokens, type TokenBoundary } from '../../src/operators/bufferTokens';
 import { throttleTokens } from '../../src/operators/throttleTokens';
 import { RxllmError } from '../../src/base/errors';
 import type { RxllmEvent } from '../../src/base/events';
@@ -21,22 +21,36 @@ const size = Number(process.env.LINEAR_TIME_SIZE ?? 1_000_000);
 
 /**
  * Code units read by `String.prototype.charCodeAt` and `String.prototype.indexOf` (how the text
- * operators scan, and how line framing searches, here and in eventsource-parser), and characters
- * handed to `JSON.parse`, while `run` runs. (Reading a long concatenated string also flattens it,
- * a copy no counter sees: the operators are built never to read the joined buffer per delta.)
+ * operators scan, and how line framing searches, here and in eventsource-parser), by RegExps (how
+ * `bufferTokens`' boundaries and the grapheme rules scan), and characters handed to `JSON.parse`,
+ * while `run` runs. (Reading a long concatenated string also flattens it, a copy no counter sees:
+ * the operators are built never to read the joined buffer per delta.)
  */
 function textWork(run: () => void): number {
   const charCodeAt = String.prototype.charCodeAt;
+  const exec = RegExp.prototype.exec;
   let reads = 0;
   String.prototype.charCodeAt = function (this: string, index: number) {
     reads++;
     return charCodeAt.call(this, index);
+  };
+  // A RegExp reads from where it starts (lastIndex when global or sticky) to the end of its match,
+  // or to the end of the text when it finds none. `test`, `match` and the other RegExp methods go
+  // through `exec` once it is replaced. (Backtracking inside one call is not counted: the hostile
+  // inputs below also come as one delta, which a regex that backtracks badly would not finish.)
+  RegExp.prototype.exec = function (this: RegExp, input: string) {
+    const text = String(input);
+    const from = this.global || this.sticky ? Math.min(this.lastIndex, text.length) : 0;
+    const match = exec.call(this, text);
+    reads += (match === null ? text.length : match.index + match[0].length) - from;
+    return match;
   };
   try {
     const { scanned, parsed } = scanWork(run);
     return reads + scanned + parsed;
   } finally {
     String.prototype.charCodeAt = charCodeAt;
+    RegExp.prototype.exec = exec;
   }
 }
 
@@ -351,6 +365,48 @@ describe('text operators', () => {
       endlessWord,
     ],
   ];
+
+  // Text that the built-in boundaries' RegExps must get through without backtracking: runs of
+  // what they match (spaces, stops, line breaks), stops with closers and no space, closers with no
+  // stop, combining marks, Chinese stops and quotes mixed.
+  const hostile: Array<[string, TokenBoundary, () => string]> = [
+    ['spaces', 'word', () => `${' '.repeat(size - 1)}a`],
+    ['combining marks on one letter', 'word', () => `a${'\u0301'.repeat(size)}`],
+    ['ideographs and marks', 'word', () => '字\u0301'.repeat(size / 2)],
+    ['stops', 'sentence', () => `${'.'.repeat(size - 1)}a`],
+    ['stops and spaces', 'sentence', () => '. '.repeat(size / 2)],
+    ['stops, each with closers and no space', 'sentence', () => `.${'"'.repeat(999)}`.repeat(size / 1000)],
+    ['one stop, then closers and no space', 'sentence', () => `.${'”'.repeat(size - 2)}a`],
+    ['closers with no stop', 'sentence', () => `a${'”'.repeat(size)}`],
+    ['stops with combining marks', 'sentence', () => '.\u0301'.repeat(size / 2)],
+    ['Chinese stops and quotes', 'sentence', () => '。」！』？”\u3000.'.repeat(size / 8)],
+    ['carriage returns', 'sentence', () => '\r'.repeat(size)],
+    ['stops and CR LF', 'sentence', () => '.\r\n'.repeat(Math.ceil(size / 3))],
+    ['line breaks', 'line', () => '\n'.repeat(size)],
+    ['CR LF', 'line', () => '\r\n'.repeat(size / 2)],
+  ];
+  const hostileCases = hostile.flatMap(([name, boundary, make]) =>
+    (['4 characters a delta', 'one delta'] as const).map(
+      (deltas) => [boundary, name, deltas, make, deltas === 'one delta' ? size : 4] as const,
+    ),
+  );
+
+  it.each(hostileCases)(
+    "bufferTokens({ boundary: '%s' }) on %s, %s, reads O(n) characters",
+    (boundary, _name, _deltas, make, piece) => {
+      const text = make();
+      let out = '';
+      const work = textWork(() =>
+        from(textDeltas(text, piece))
+          .pipe(bufferTokens({ boundary }))
+          .subscribe((event) => {
+            if (event.type === 'text') out += event.text;
+          }),
+      );
+      expect(out).toBe(text);
+      expect(work).toBeLessThanOrEqual(8 * text.length);
+    },
+  );
 
   it.each(cases)('%s, 4 characters a delta, reads O(n) characters', (_name, operator, make) => {
     const text = make();

@@ -1,6 +1,7 @@
 import { Subject, VirtualTimeScheduler, from } from 'rxjs';
 import type { RxllmEvent, TextEvent } from '../../src/base/events';
 import { bufferTokens, type BufferTokensConfig } from '../../src/operators/bufferTokens';
+import { endsWord, hasOpenTail } from '../../src/base/graphemes';
 import { ev, marbles } from '../../src/testing';
 import { scenarios, type BufferTokensScenario } from '../../marbles/bufferTokens';
 import { decodeFixture } from '../support/decodeFixture';
@@ -139,6 +140,25 @@ describe('bufferTokens', () => {
     expect(joined('reasoning')).toBe(message.reasoning);
   });
 
+  // 'word' is a RegExp class here and `endsWord` (base/graphemes, which throttleTokens reads)
+  // elsewhere: the two must not drift apart. Every code unit of the BMP but the surrogates and
+  // the 3,192 that a cut holds back (marks, joiners, CR, emoji, Brahmic letters), of which only
+  // CR, U+302A-302F, U+3030, U+303D, U+3099 and U+309A end a word.
+  it("cuts 'word' after exactly the code units that endsWord names", () => {
+    const source = new Subject<RxllmEvent>();
+    let emissions = 0;
+    source.pipe(bufferTokens({ boundary: 'word' })).subscribe(() => emissions++);
+    const wrong: string[] = [];
+    for (let code = 0; code < 0x10000; code++) {
+      const char = String.fromCharCode(code);
+      if ((code >= 0xd800 && code <= 0xdfff) || hasOpenTail(`a${char}`) || /\p{M}/u.test(char)) continue;
+      const before = emissions;
+      source.next(ev.text(`a${char}`));
+      if (emissions > before !== endsWord(code)) wrong.push(code.toString(16));
+    }
+    expect(wrong).toEqual([]);
+  });
+
   // The built-in boundaries are RegExps scanned over each delta (a stop carried to the next one).
   // Held here to the rules written out a character at a time, over the whole text, on random text
   // cut into random deltas: each delta must emit up to the last boundary the rules find in what
@@ -224,32 +244,45 @@ describe('bufferTokens', () => {
       return (seed >>> 16) % below;
     };
 
-    it('cuts where the rules written out per character cut', () => {
-      for (let round = 0; round < 400; round++) {
-        const pieces: string[] = [];
-        for (let n = 1 + random(8); n > 0; n--) {
-          let piece = '';
-          for (let k = 1 + random(6); k > 0; k--) piece += alphabet[random(alphabet.length)];
-          pieces.push(piece);
+    // With `count` too: a delta that fills the count is emitted whole, and what it holds (a stop)
+    // must still count for the next delta, as the rules read the text whole.
+    it.each([undefined, 1, 2, 3])(
+      'cuts where the rules written out per character cut (count %p)',
+      (count) => {
+        for (let round = 0; round < 400; round++) {
+          const pieces: string[] = [];
+          for (let n = 1 + random(8); n > 0; n--) {
+            let piece = '';
+            for (let k = 1 + random(6); k > 0; k--) piece += alphabet[random(alphabet.length)];
+            pieces.push(piece);
+          }
+          const text = pieces.join('');
+          const cuts = ends(text);
+          const expected: string[] = [];
+          let emittedTo = 0;
+          let arrived = 0;
+          let buffered = 0;
+          for (const piece of pieces) {
+            arrived += piece.length;
+            buffered++;
+            const cut =
+              count !== undefined && buffered >= count
+                ? arrived
+                : Math.max(0, ...cuts.filter((end) => end <= arrived));
+            if (cut > emittedTo) {
+              expected.push(text.slice(emittedTo, cut));
+              buffered = 0;
+            }
+            emittedTo = Math.max(emittedTo, cut);
+          }
+          if (emittedTo < text.length) expected.push(text.slice(emittedTo));
+          const got = emitted(
+            pieces.map((piece) => ev.text(piece)),
+            { boundary, count },
+          ).map((event) => (event as TextEvent).text);
+          expect({ pieces, got }).toEqual({ pieces, got: expected });
         }
-        const text = pieces.join('');
-        const cuts = ends(text);
-        const expected: string[] = [];
-        let emittedTo = 0;
-        let arrived = 0;
-        for (const piece of pieces) {
-          arrived += piece.length;
-          const cut = Math.max(0, ...cuts.filter((end) => end <= arrived));
-          if (cut > emittedTo) expected.push(text.slice(emittedTo, cut));
-          emittedTo = Math.max(emittedTo, cut);
-        }
-        if (emittedTo < text.length) expected.push(text.slice(emittedTo));
-        const got = emitted(
-          pieces.map((piece) => ev.text(piece)),
-          { boundary },
-        ).map((event) => (event as TextEvent).text);
-        expect({ pieces, got }).toEqual({ pieces, got: expected });
-      }
-    });
+      },
+    );
   });
 });

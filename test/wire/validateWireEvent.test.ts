@@ -97,6 +97,31 @@ describe('validateWireEvent agrees with rxllmEventSchema', () => {
       expect(validateWireEvent(json, JSON.stringify(json))).toBeUndefined();
   });
 
+  // As JSON.parse makes them: own keys named like Object.prototype's members, `__proto__` included.
+  it('keeps inherited names as fields and record keys only as the schema does, and sets no prototype', () => {
+    for (const line of [
+      '{"type":"text","text":"a","__proto__":{"seq":5},"constructor":{"x":1},"toString":"y","valueOf":1}',
+      '{"type":"comparison","tracks":[],"similarity":{"__proto__":0.5,"constructor":0.1,"toString":2},"similarityMeasure":"x"}',
+      '{"type":"error","error":{"code":"network","message":"m","__proto__":{"polluted":1},"toString":5}}',
+      '{"type":"tool-result","id":"a","name":"b","result":{"__proto__":{"polluted":1}},"durationMs":1}',
+    ]) {
+      const json = JSON.parse(line) as Record<string, unknown>;
+      const kept = byHand(json);
+      expect(kept).toEqual(byZod(json));
+      const value = (kept as { value: Record<string, unknown> }).value;
+      for (const object of [value, value.similarity, value.error].filter(Boolean))
+        expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A record key `__proto__` whose value breaks the rule is refused (zod drops the key unread).
+    expect(() =>
+      validateWireEvent(
+        JSON.parse('{"type":"comparison","tracks":[],"similarity":{"__proto__":{}},"similarityMeasure":"x"}'),
+        '',
+      ),
+    ).toThrow('invalid comparison event at similarity.__proto__: expected number');
+  });
+
   it('refuses with a malformed error that names the event, the field and what it expected', () => {
     expect(() => validateWireEvent({ type: 'text', text: 42 }, '{"type":"text","text":42}')).toThrow(
       'rxllm: invalid text event at text: expected non-empty string: {"type":"text","text":42}',
