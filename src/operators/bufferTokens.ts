@@ -115,7 +115,8 @@ const boundaries: Record<'word' | 'sentence' | 'line', BoundaryScanner> = {
  *
  * Completion flushes every buffer, then completes. An error (from the source, or thrown by a
  * custom RegExp) flushes every buffer, then errors. Unsubscribing drops the buffers and cancels
- * the timers.
+ * the timers. With only a boundary, text that never reaches one is held to the end: a buffer is
+ * bounded by what its source may deliver (a source's `maxMessageSize`), not by this operator.
  *
  * @example
  * ```ts
