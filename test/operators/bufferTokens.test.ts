@@ -1,7 +1,7 @@
 import { Subject, VirtualTimeScheduler, from } from 'rxjs';
 import type { RxllmEvent, TextEvent } from '../../src/base/events';
 import { bufferTokens, type BufferTokensConfig } from '../../src/operators/bufferTokens';
-import { endsWord, hasOpenTail } from '../../src/base/graphemes';
+import { endsWord, hasOpenTail, isWhitespace } from '../../src/base/graphemes';
 import { ev, marbles } from '../../src/testing';
 import { scenarios, type BufferTokensScenario } from '../../marbles/bufferTokens';
 import { decodeFixture } from '../support/decodeFixture';
@@ -160,29 +160,11 @@ describe('bufferTokens', () => {
   });
 
   // The built-in boundaries are RegExps scanned over each delta (a stop carried to the next one).
-  // Held here to the rules written out a character at a time, over the whole text, on random text
-  // cut into random deltas: each delta must emit up to the last boundary the rules find in what
-  // has arrived, whichever delta the characters of that boundary came in.
+  // Held here to the rules written out a character at a time (graphemes' endsWord and
+  // isWhitespace, which throttleTokens reads), over the whole text, on random text cut into random
+  // deltas: each delta must emit up to the last boundary the rules find in what has arrived,
+  // whichever delta the characters of that boundary came in.
   describe.each(['word', 'sentence', 'line'] as const)('the %s boundary, on random deltas', (boundary) => {
-    const whitespace = (code: number) =>
-      code === 32 ||
-      (code >= 9 && code <= 13) ||
-      code === 0x85 ||
-      code === 0xa0 ||
-      code === 0x1680 ||
-      (code >= 0x2000 && code <= 0x200a) ||
-      code === 0x2028 ||
-      code === 0x2029 ||
-      code === 0x202f ||
-      code === 0x205f ||
-      code === 0x3000 ||
-      code === 0xfeff;
-    const cjk = (code: number) =>
-      (code >= 0x3000 && code <= 0x30ff) ||
-      (code >= 0x3400 && code <= 0x4dbf) ||
-      (code >= 0x4e00 && code <= 0x9fff) ||
-      (code >= 0xf900 && code <= 0xfaff) ||
-      (code >= 0xff00 && code <= 0xffef);
     /** Every position the rules let the text be cut at, read a character at a time. */
     const ends = (text: string): number[] => {
       const out: number[] = [];
@@ -191,7 +173,7 @@ describe('bufferTokens', () => {
       for (let i = 0; i < text.length; i++) {
         const code = text.charCodeAt(i);
         if (boundary === 'word') {
-          if (whitespace(code) || cjk(code)) out.push(i + 1);
+          if (endsWord(code)) out.push(i + 1);
         } else if (boundary === 'line') {
           if (code === 10) out.push(i + 1);
         } else if (code === 10) {
@@ -203,7 +185,7 @@ describe('bufferTokens', () => {
           afterCjkStop = true;
         } else if (`"'”’)]»」』`.includes(text[i]!)) {
           if (afterCjkStop) out.push(i + 1);
-        } else if (whitespace(code)) {
+        } else if (isWhitespace(code)) {
           if (afterStop) out.push(i + 1);
           afterStop = afterCjkStop = false;
         } else {
