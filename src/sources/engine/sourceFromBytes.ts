@@ -318,7 +318,10 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       } else if (stream) {
         await readBody(source as ReadableStream<Uint8Array>);
       } else if ((inputSubscription = readNodeStream(source, subscriber, flow, push, finish, fail))) {
-        // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed.
+        // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed,
+        // which ends it whatever was done with the signal: the controller (with its signal's
+        // listener map, ~0.3 KB) is not kept for the stream's life.
+        controller = undefined;
       } else if (isAsyncIterable(source) || Array.isArray(source)) {
         await readIterable(source);
       } else if (isSubscribable(source)) {
