@@ -209,13 +209,22 @@ class FramesSubscription implements Observer<RxllmEvent> {
   encoder: Encoder | undefined;
   lastSent: number;
   #index = 0;
-
-  readonly #framing: Framing;
+  // What it needs of its toSSE's options, copied: the options object (with the encoder options,
+  // needed only to make the encoder) is not kept for the stream's life.
+  readonly #ids: ToSSEConfig['ids'];
+  readonly #heartbeatMs: number;
+  readonly #scheduler: SchedulerLike;
+  readonly #propagate: boolean;
+  readonly #singleLine: boolean;
   readonly #subscriber: Subscriber<string>;
   readonly #report: UpstreamErrorReport;
 
   constructor(framing: Framing, subscriber: Subscriber<string>, report: UpstreamErrorReport) {
-    this.#framing = framing;
+    this.#ids = framing.ids;
+    this.#heartbeatMs = framing.heartbeatMs;
+    this.#scheduler = framing.scheduler;
+    this.#propagate = framing.errors === 'propagate';
+    this.#singleLine = framing.singleLine;
     this.#subscriber = subscriber;
     this.#report = report;
     this.lastSent = framing.heartbeatMs > 0 ? framing.scheduler.now() : 0;
@@ -227,12 +236,12 @@ class FramesSubscription implements Observer<RxllmEvent> {
   }
 
   #send(frame: SSEFrame): void {
-    const { ids, heartbeatMs } = this.#framing;
+    const ids = this.#ids;
     let id = frame.id;
     if (ids) id = ids === true ? String(this.#index) : ids(this.#index, frame);
     this.#index++;
-    this.#subscriber.next(serialize(frame, id, this.#framing.singleLine));
-    if (heartbeatMs > 0) this.lastSent = this.#framing.scheduler.now();
+    this.#subscriber.next(serialize(frame, id, this.#singleLine));
+    if (this.#heartbeatMs > 0) this.lastSent = this.#scheduler.now();
   }
 
   next(event: RxllmEvent): void {
@@ -250,7 +259,7 @@ class FramesSubscription implements Observer<RxllmEvent> {
 
   error(error: unknown): void {
     const subscriber = this.#subscriber;
-    if (this.#framing.errors === 'propagate') {
+    if (this.#propagate) {
       subscriber.error(error);
       return;
     }
