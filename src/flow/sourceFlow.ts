@@ -28,10 +28,14 @@ export function sourceFlow(downstream: object): SourceFlow {
     (flow ??= (globalThis as { [sourceFlowKey]?: (downstream: object) => SourceFlow })[sourceFlowKey]?.(
       downstream,
     ));
-  return {
-    whenOpen: () => current()?.whenOpen(),
-    enter: () => current()?.enter(),
-    exit: () => flow?.exit(),
-    stop: () => flow?.stop(),
-  };
+  // Found now (flow/flow is loaded: a relay's pipeToNodeResponse brings it), the flow itself is
+  // the answer: no four closures around it for the stream's life (a relay holds thousands).
+  return (
+    current() ?? {
+      whenOpen: () => current()?.whenOpen(),
+      enter: () => current()?.enter(),
+      exit: () => flow?.exit(),
+      stop: () => flow?.stop(),
+    }
+  );
 }

@@ -1,12 +1,19 @@
-import { asyncScheduler, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  type Observer,
+  type OperatorFunction,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscriber,
+} from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
 import { sseHeaders } from '../wire/sseHeaders';
-import { framesReportingErrors, type SSEOutput } from '../wire/sseOutput';
+import { framesReportingErrors, type SSEOutput, type UpstreamErrorReport } from '../wire/sseOutput';
 import { getDialect } from '../wire/dialects';
 import { encodableDialect } from '../wire/encodableDialect';
 import { registeredDialectNames, type DialectInput } from '../wire/registry';
-import type { Dialect, DialectName, Encoder, SSEFrame } from '../wire/types';
+import type { Dialect, DialectName, Encoder, EncoderOptions, SSEFrame } from '../wire/types';
 
 /** Options of {@link toSSE}. */
 export interface ToSSEConfig {
@@ -149,37 +156,29 @@ export function toSSEWith(
   // Frozen and made once per dialect: a relay calls toSSE per request.
   const output = outputOf(dialect.name);
 
+  const framing: Framing = {
+    dialect,
+    ids,
+    heartbeatMs,
+    scheduler,
+    errors,
+    encoderOptions,
+    singleLine: dialect.singleLineData === true,
+  };
   return (source) =>
     framesReportingErrors<string>((subscriber, report) => {
-      let index = 0;
-      let lastSent = heartbeatMs > 0 ? scheduler.now() : 0;
-
-      const singleLine = dialect.singleLineData === true;
-      const send = (frame: SSEFrame): void => {
-        let id = frame.id;
-        if (ids) id = ids === true ? String(index) : ids(index, frame);
-        index++;
-        subscriber.next(serialize(frame, id, singleLine));
-        if (heartbeatMs > 0) lastSent = scheduler.now();
-      };
-
-      let encoder: Encoder;
-      try {
-        encoder = dialect.createEncoder!(send, encoderOptions);
-      } catch (error) {
-        subscriber.error(error);
-        return;
-      }
-
+      const frames = new FramesSubscription(framing, subscriber, report);
+      if (frames.encoder === undefined) return;
+      const { heartbeatMs } = framing;
       if (heartbeatMs > 0) {
         // One action that re-arms itself for the rest of the idle period: no timer is touched
         // per frame, only a timestamp.
         subscriber.add(
           scheduler.schedule(function (this: SchedulerAction<undefined>) {
-            const idle = scheduler.now() - lastSent;
+            const idle = scheduler.now() - frames.lastSent;
             if (idle >= heartbeatMs) {
               subscriber.next(': keep-alive\n\n');
-              lastSent = scheduler.now();
+              frames.lastSent = scheduler.now();
               this.schedule(undefined, heartbeatMs);
             } else {
               this.schedule(undefined, heartbeatMs - idle);
@@ -187,50 +186,103 @@ export function toSSEWith(
           }, heartbeatMs),
         );
       }
-
-      const fail = (error: unknown): void => {
-        if (errors === 'propagate') {
-          subscriber.error(error);
-          return;
-        }
-        // The client reads the error from the frames; the server hears of it through the sink.
-        report(error);
-        try {
-          encoder.error(RxllmError.from(error));
-        } catch (thrown) {
-          subscriber.error(thrown);
-          return;
-        }
-        subscriber.complete();
-      };
-
-      subscriber.add(
-        source.subscribe({
-          next(event) {
-            let closedBy: RxllmError | void;
-            try {
-              closedBy = encoder.event(event);
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
-            // A `reset` the format cannot take back ends the stream as an upstream failure would;
-            // ending it unsubscribes the upstream (a retry, a fallback), aborting its request.
-            if (closedBy !== undefined) fail(closedBy);
-          },
-          error: fail,
-          complete() {
-            try {
-              encoder.end();
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
-            subscriber.complete();
-          },
-        }),
-      );
+      subscriber.add(source.subscribe(frames));
     }, output);
+}
+
+/** What every subscription of one `toSSE` shares. */
+interface Framing {
+  dialect: Dialect;
+  ids: ToSSEConfig['ids'];
+  heartbeatMs: number;
+  scheduler: SchedulerLike;
+  errors: 'frame' | 'propagate';
+  encoderOptions: EncoderOptions;
+  singleLine: boolean;
+}
+
+/**
+ * One subscription of `toSSE`: the observer of its source, holding its encoder. An object with
+ * prototype methods rather than closures over a scope: a relay holds one per open stream.
+ */
+class FramesSubscription implements Observer<RxllmEvent> {
+  encoder: Encoder | undefined;
+  lastSent: number;
+  #index = 0;
+  // What it needs of its toSSE's options, copied: the options object (with the encoder options,
+  // needed only to make the encoder) is not kept for the stream's life.
+  readonly #ids: ToSSEConfig['ids'];
+  readonly #heartbeatMs: number;
+  readonly #scheduler: SchedulerLike;
+  readonly #propagate: boolean;
+  readonly #singleLine: boolean;
+  readonly #subscriber: Subscriber<string>;
+  readonly #report: UpstreamErrorReport;
+
+  constructor(framing: Framing, subscriber: Subscriber<string>, report: UpstreamErrorReport) {
+    this.#ids = framing.ids;
+    this.#heartbeatMs = framing.heartbeatMs;
+    this.#scheduler = framing.scheduler;
+    this.#propagate = framing.errors === 'propagate';
+    this.#singleLine = framing.singleLine;
+    this.#subscriber = subscriber;
+    this.#report = report;
+    this.lastSent = framing.heartbeatMs > 0 ? framing.scheduler.now() : 0;
+    try {
+      this.encoder = framing.dialect.createEncoder!((frame) => this.#send(frame), framing.encoderOptions);
+    } catch (error) {
+      subscriber.error(error);
+    }
+  }
+
+  #send(frame: SSEFrame): void {
+    const ids = this.#ids;
+    let id = frame.id;
+    if (ids) id = ids === true ? String(this.#index) : ids(this.#index, frame);
+    this.#index++;
+    this.#subscriber.next(serialize(frame, id, this.#singleLine));
+    if (this.#heartbeatMs > 0) this.lastSent = this.#scheduler.now();
+  }
+
+  next(event: RxllmEvent): void {
+    let closedBy: RxllmError | void;
+    try {
+      closedBy = this.encoder!.event(event);
+    } catch (error) {
+      this.#subscriber.error(error);
+      return;
+    }
+    // A `reset` the format cannot take back ends the stream as an upstream failure would;
+    // ending it unsubscribes the upstream (a retry, a fallback), aborting its request.
+    if (closedBy !== undefined) this.error(closedBy);
+  }
+
+  error(error: unknown): void {
+    const subscriber = this.#subscriber;
+    if (this.#propagate) {
+      subscriber.error(error);
+      return;
+    }
+    // The client reads the error from the frames; the server hears of it through the sink.
+    this.#report(error);
+    try {
+      this.encoder!.error(RxllmError.from(error));
+    } catch (thrown) {
+      subscriber.error(thrown);
+      return;
+    }
+    subscriber.complete();
+  }
+
+  complete(): void {
+    try {
+      this.encoder!.end();
+    } catch (error) {
+      this.#subscriber.error(error);
+      return;
+    }
+    this.#subscriber.complete();
+  }
 }
 
 const outputs = new Map<string, SSEOutput>();

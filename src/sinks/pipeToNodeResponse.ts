@@ -285,7 +285,7 @@ class NodeResponsePipe implements FlowGate {
     const onAbort = this.#onAbort;
     const heartbeatMs = this.#heartbeatMs;
     const scheduler = this.#scheduler;
-    res.on('close', this.#onClose);
+    res.on('close', this.#onCloseOrReport);
     res.on('error', ignoreResponseError);
 
     if (res.destroyed || res.writableEnded) {
@@ -323,9 +323,7 @@ class NodeResponsePipe implements FlowGate {
 
     if (this.#state !== 'idle') return; // cancelled already: a disconnect, or the signal
     this.#state = 'running';
-    const reported = reportingUpstreamErrors(frames$, (error) => {
-      this.#framedError ??= { error };
-    });
+    const reported = reportingUpstreamErrors(frames$, this.#onCloseOrReport);
     // The gate, found by a source walking its downstream path (see flow/flow.ts).
     const subscription = reported.subscribe(markFlow(this, this));
     // Frames that ended synchronously (or a cancel from within) left nothing to keep.
@@ -350,7 +348,7 @@ class NodeResponsePipe implements FlowGate {
   #settle(): void {
     if (!this.#responseOver || !this.#upstreamOver) return;
     this.#heartbeat?.unsubscribe();
-    this.#res.off('close', this.#onClose);
+    this.#res.off('close', this.#onCloseOrReport);
     if (this.#onDrain) this.#res.off('drain', this.#onDrain);
     this.#res.off('error', ignoreResponseError);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
@@ -479,8 +477,11 @@ class NodeResponsePipe implements FlowGate {
     this.#settle();
   }
 
-  readonly #onClose = (): void => {
-    if (!this.#res.writableFinished && !this.#responseOver) this.#clientGone();
+  readonly #onCloseOrReport = (...reported: unknown[]): void => {
+    // Also toSSE's report of an upstream failure it wrote as frames (the error its one argument):
+    // one function, so that a stream keeps one closure for both. 'close' comes with none.
+    if (reported.length > 0) this.#framedError ??= { error: reported[0] };
+    else if (!this.#res.writableFinished && !this.#responseOver) this.#clientGone();
   };
 }
 

@@ -16,11 +16,9 @@ export function createSSEDecoder(
 ): StreamDecoder {
   const messages = dialectMessages(dialect, emit, options);
   const parser = createSSEParser(
-    hooks
-      ? (event) => {
-          if (hooks.accept(event.id)) messages.message(event.data, event.event);
-        }
-      : (event) => messages.message(event.data, event.event),
+    (event) => {
+      if (!hooks || hooks.accept(event.id)) messages.message(event.data, event.event);
+    },
     messages.limits.maxEventSize,
     messages.tooLong,
   );

@@ -62,7 +62,8 @@ const firstCall = Object.freeze({ lastEventId: undefined });
  * unsubscribe aborts the request and cancels the reader at once, silently.
  */
 export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
-  const { dialect, decoderOptions, mapError, name, first } = options;
+  // Taken apart here: the subscribe function keeps these, not the options object (one per stream on a relay).
+  const { dialect, decoderOptions, mapError, name, first, createStreamDecoder } = options;
   return new Observable<RxllmEvent>((subscriber) => {
     // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
     const flow = sourceFlow(subscriber);
@@ -108,12 +109,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       }
       unfolded.length = 0;
     };
-    const decoder = options.createStreamDecoder(dialect, emit, decoderOptions);
-    const partialOf = () => {
-      if (accumulator === undefined) return undefined;
-      foldUnfolded();
-      return failedPartial(accumulator);
-    };
+    const decoder = createStreamDecoder(dialect, emit, decoderOptions);
 
     /**
      * Ends the subscription with what went wrong, classified by where it happened (see
@@ -122,35 +118,11 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     const fail = (thrown: unknown, phase: FailurePhase) => {
       if (subscriber.closed) return; // unsubscribed: whatever the abort caused is not an error
       const error = mapError?.(thrown) ?? classifyFailure(thrown, phase, dialect.name);
-      if (RxllmError.isInstance(error) && error.partial === undefined) {
-        const partial = partialOf();
-        if (partial !== undefined) error.partial = partial;
+      if (accumulator !== undefined && RxllmError.isInstance(error) && error.partial === undefined) {
+        foldUnfolded();
+        error.partial = failedPartial(accumulator);
       }
       subscriber.error(error);
-    };
-
-    /** Reads chunks until the input ends, waiting before each read while the downstream holds back. */
-    const readAll = async (next: () => Promise<IteratorResult<Uint8Array | string>>): Promise<void> => {
-      for (;;) {
-        const wait = flow.whenOpen();
-        if (wait) await wait;
-        if (subscriber.closed) return;
-        let chunk: IteratorResult<Uint8Array | string>;
-        try {
-          chunk = await next();
-        } catch (error) {
-          fail(error, 'read');
-          return;
-        }
-        if (subscriber.closed) return;
-        if (chunk.done) break;
-        if (push(chunk.value)) {
-          // The terminal message arrived: what follows is ignored, so it is not read either.
-          stopReading();
-          break;
-        }
-      }
-      finish();
     };
 
     /** Decodes one chunk; true once the dialect's terminal message has arrived. */
@@ -181,6 +153,33 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
     };
 
     const run = async (): Promise<void> => {
+      /**
+       * Reads chunks until the input ends, waiting before each read while the downstream holds back.
+       * Made here, not per subscription: the Node reader, which reads by events, does not keep it.
+       */
+      const readAll = async (next: () => Promise<IteratorResult<Uint8Array | string>>): Promise<void> => {
+        for (;;) {
+          const wait = flow.whenOpen();
+          if (wait) await wait;
+          if (subscriber.closed) return;
+          let chunk: IteratorResult<Uint8Array | string>;
+          try {
+            chunk = await next();
+          } catch (error) {
+            fail(error, 'read');
+            return;
+          }
+          if (subscriber.closed) return;
+          if (chunk.done) break;
+          if (push(chunk.value)) {
+            // The terminal message arrived: what follows is ignored, so it is not read either.
+            stopReading();
+            break;
+          }
+        }
+        finish();
+      };
+
       // The readers are made here, for the one input there is, rather than once per subscription
       // each: a subscription that reads holds only what its reader needs (a relay holds thousands).
       const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
@@ -318,7 +317,10 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       } else if (stream) {
         await readBody(source as ReadableStream<Uint8Array>);
       } else if ((inputSubscription = readNodeStream(source, subscriber, flow, push, finish, fail))) {
-        // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed.
+        // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed,
+        // which ends it whatever was done with the signal: the controller (with its signal's
+        // listener map, ~0.3 KB) is not kept for the stream's life.
+        controller = undefined;
       } else if (isAsyncIterable(source) || Array.isArray(source)) {
         await readIterable(source);
       } else if (isSubscribable(source)) {

@@ -293,7 +293,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
     const entry = raw as Json;
     const k = typeof entry.index === 'number' ? entry.index : position;
     // Known to the finish that [DONE] gives a choice that sent none.
-    if (!choices.has(k)) state(k);
+    state(k);
     const delta = entry.delta as Json | null | undefined;
     if (delta !== undefined && delta !== null) {
       if (typeof delta !== 'object') throw malformed(dialect, data, 'choices[].delta is not an object');
