@@ -60,64 +60,79 @@ export function createHoldingEncoder(
   makeBody: (held: HeldResponse) => EncoderBody,
   { firstChoiceOnly = false }: { firstChoiceOnly?: boolean } = {},
 ): Encoder {
-  const held = new Held(options);
-  const body = makeBody(held);
-  let closed = false; // by a `reset` after output
-
-  return {
-    event(event) {
-      if (closed) return;
-      if (firstChoiceOnly && 'choice' in event && event.choice !== undefined && event.choice !== 0) return;
-      switch (event.type) {
-        case 'start':
-          if (body.started()) return; // the ids are fixed once written
-          if (event.id !== undefined) held.id = event.id;
-          if (event.model !== undefined) held.model = event.model;
-          if (event.created !== undefined) held.createdSeconds = Math.floor(event.created / 1000);
-          return;
-        case 'usage':
-          held.stepUsage.add(event);
-          return;
-        case 'step-start':
-          held.stepUsage.start(event);
-          break;
-        case 'finish':
-          if (event.choice === undefined || event.choice === 0) held.finish = event.reason;
-          break;
-        case 'reset':
-          if (!body.wroteOutput()) return; // nothing shown, nothing to take back
-          closed = true;
-          return cannotTakeBack(dialect, event.reason);
-      }
-      body.event(event);
-    },
-    error(error) {
-      body.error(error, closed);
-    },
-    end() {
-      if (closed) return;
-      body.end();
-    },
-  };
+  return new HoldingEncoder(dialect, options, makeBody, firstChoiceOnly);
 }
 
 /**
- * The held response: a class rather than an object literal with a getter, which V8 keeps as a
- * dictionary (~450 bytes per stream instead of ~60, thousands of streams at once on a relay).
+ * The encoder and its held response in one object with prototype methods, rather than a closure
+ * per method over a scope plus a separate held object: a relay holds one per open stream, thousands
+ * at once (a class, not an object literal with a getter, which V8 would keep as a dictionary).
  */
-class Held implements HeldResponse {
+class HoldingEncoder implements Encoder, HeldResponse {
   id: string | undefined;
   model: string | undefined;
   createdSeconds: number | undefined = undefined;
   finish: FinishReason | undefined = undefined;
-  readonly stepUsage = new StepUsage();
+  // Made at the first step or usage: most of a stream's life passes before its usage arrives.
+  #stepUsage: StepUsage | undefined = undefined;
+  #closed = false; // by a `reset` after output
+  readonly #body: EncoderBody;
 
-  constructor(options: EncoderOptions) {
+  readonly #dialect: DialectName;
+  readonly #firstChoiceOnly: boolean;
+
+  constructor(
+    dialect: DialectName,
+    options: EncoderOptions,
+    makeBody: (held: HeldResponse) => EncoderBody,
+    firstChoiceOnly: boolean,
+  ) {
+    this.#dialect = dialect;
+    this.#firstChoiceOnly = firstChoiceOnly;
     this.id = options.id;
     this.model = options.model;
+    this.#body = makeBody(this);
   }
 
   usage(): Usage | undefined {
-    return this.stepUsage.total();
+    return this.#stepUsage?.total();
+  }
+
+  event(event: RxllmEvent): RxllmError | void {
+    if (this.#closed) return;
+    if (this.#firstChoiceOnly && 'choice' in event && event.choice !== undefined && event.choice !== 0)
+      return;
+    const body = this.#body;
+    switch (event.type) {
+      case 'start':
+        if (body.started()) return; // the ids are fixed once written
+        if (event.id !== undefined) this.id = event.id;
+        if (event.model !== undefined) this.model = event.model;
+        if (event.created !== undefined) this.createdSeconds = Math.floor(event.created / 1000);
+        return;
+      case 'usage':
+        (this.#stepUsage ??= new StepUsage()).add(event);
+        return;
+      case 'step-start':
+        (this.#stepUsage ??= new StepUsage()).start(event);
+        break;
+      case 'finish':
+        if (event.choice === undefined || event.choice === 0) this.finish = event.reason;
+        break;
+      case 'reset':
+        if (!body.wroteOutput()) return; // nothing shown, nothing to take back
+        this.#closed = true;
+        return cannotTakeBack(this.#dialect, event.reason);
+    }
+    body.event(event);
+  }
+
+  error(error: RxllmError): void {
+    this.#body.error(error, this.#closed);
+  }
+
+  end(): void {
+    if (this.#closed) return;
+    this.#body.end();
   }
 }

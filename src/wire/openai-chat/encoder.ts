@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '../../base/events';
+import type { FinishReason, RxllmEvent, Usage } from '../../base/events';
 import type { RxllmError, RxllmErrorCode } from '../../base/errors';
 import { randomId } from '../randomId';
 import { createHoldingEncoder, type EncoderBody, type HeldResponse } from '../createHoldingEncoder';
@@ -67,118 +67,140 @@ export function createOpenAIChatEncoder(write: WriteFrame, options: EncoderOptio
 }
 
 function openAIChatBody(write: WriteFrame, held: HeldResponse): EncoderBody {
+  return new OpenAIChatBody(write, held);
+}
+
+/**
+ * One object with prototype methods rather than a closure per method over a scope: a relay holds
+ * one per open stream, thousands at once.
+ */
+class OpenAIChatBody implements EncoderBody {
   // `{"id":…,"object":…,"created":…,"model":…,"choices":[`, built once: each chunk is this prefix
   // plus one choice, so a token costs one template literal and one JSON.stringify of its text.
-  let prefix: string | undefined;
+  #prefix: string | undefined = undefined;
   // A Set, not an array indexed by choice: an array would be filled up to the index.
   // Choice 0 in a flag, others in a Set made for them: most streams have one choice, and an
   // empty Set is ~150 bytes per open stream.
-  let roleSent0 = false;
-  let roleSent: Set<number> | undefined;
+  #roleSent0 = false;
+  #roleSent: Set<number> | undefined = undefined;
   // Characters of arguments already written per call id, to write only what a final call adds.
   // Made with the first streamed tool call: most streams have none.
-  let streamedArgs: Map<string, number> | undefined;
+  #streamedArgs: Map<string, number> | undefined = undefined;
   // Output has been written that a `reset` would have to take back.
-  let wroteContent = false;
+  #wroteContent = false;
 
-  const head = (): string => {
-    if (prefix === undefined) {
+  readonly #write: WriteFrame;
+  readonly #held: HeldResponse;
+
+  constructor(write: WriteFrame, held: HeldResponse) {
+    this.#write = write;
+    this.#held = held;
+  }
+
+  #head(): string {
+    if (this.#prefix === undefined) {
+      const held = this.#held;
       held.id ??= randomId('chatcmpl-');
       held.createdSeconds ??= Math.floor(Date.now() / 1000);
-      prefix = `{"id":${JSON.stringify(held.id)},"object":"chat.completion.chunk","created":${jsonNumber(held.createdSeconds)},"model":${JSON.stringify(held.model ?? '')},"choices":[`;
+      this.#prefix = `{"id":${JSON.stringify(held.id)},"object":"chat.completion.chunk","created":${jsonNumber(held.createdSeconds)},"model":${JSON.stringify(held.model ?? '')},"choices":[`;
     }
-    return prefix;
-  };
+    return this.#prefix;
+  }
 
-  const delta = (choice: number, body: string, finishReason = 'null'): void => {
-    wroteContent ||= body !== '';
+  #delta(choice: number, body: string, finishReason = 'null'): void {
+    this.#wroteContent ||= body !== '';
     let role = '';
-    if (choice === 0 ? !roleSent0 : !roleSent?.has(choice)) {
-      if (choice === 0) roleSent0 = true;
-      else (roleSent ??= new Set()).add(choice);
+    if (choice === 0 ? !this.#roleSent0 : !this.#roleSent?.has(choice)) {
+      if (choice === 0) this.#roleSent0 = true;
+      else (this.#roleSent ??= new Set()).add(choice);
       role = body === '' ? '"role":"assistant"' : '"role":"assistant",';
     }
-    write({
-      data: `${head()}{"index":${jsonNumber(choice)},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
+    this.#write({
+      data: `${this.#head()}{"index":${jsonNumber(choice)},"delta":{${role}${body}},"finish_reason":${finishReason}}]}`,
     });
-  };
+  }
 
-  return {
-    started: () => prefix !== undefined,
-    wroteOutput: () => wroteContent,
-    event(event) {
-      switch (event.type) {
-        case 'text':
-          delta(event.choice ?? 0, `"content":${JSON.stringify(event.text)}`);
-          return;
-        case 'reasoning':
-          if (event.text !== '')
-            delta(event.choice ?? 0, `"reasoning_content":${JSON.stringify(event.text)}`);
-          return;
-        case 'refusal':
-          delta(event.choice ?? 0, `"refusal":${JSON.stringify(event.text)}`);
-          return;
-        case 'tool-call-start':
-          (streamedArgs ??= new Map()).set(event.id, 0);
-          delta(
-            event.choice ?? 0,
-            `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
-          );
-          return;
-        case 'tool-call-delta': {
-          if (event.argsText === '') return;
-          (streamedArgs ??= new Map()).set(
-            event.id,
-            (streamedArgs.get(event.id) ?? 0) + event.argsText.length,
-          );
-          delta(
-            event.choice ?? 0,
-            `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
-          );
-          return;
-        }
-        case 'tool-call': {
-          const streamed = streamedArgs?.get(event.id);
-          streamedArgs?.delete(event.id);
-          if (streamed === undefined) {
-            delta(
-              event.choice ?? 0,
-              `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":${JSON.stringify(event.argsText)}}}]`,
-            );
-          } else if (event.argsText.length > streamed) {
-            delta(
-              event.choice ?? 0,
-              `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText.slice(streamed))}}}]`,
-            );
-          }
-          return;
-        }
-        case 'finish':
-          delta(event.choice ?? 0, '', `"${finishReasons[event.reason]}"`);
-          return;
-        default:
-          return;
+  started(): boolean {
+    return this.#prefix !== undefined;
+  }
+
+  wroteOutput(): boolean {
+    return this.#wroteContent;
+  }
+
+  event(event: RxllmEvent): void {
+    switch (event.type) {
+      case 'text':
+        this.#delta(event.choice ?? 0, `"content":${JSON.stringify(event.text)}`);
+        return;
+      case 'reasoning':
+        if (event.text !== '')
+          this.#delta(event.choice ?? 0, `"reasoning_content":${JSON.stringify(event.text)}`);
+        return;
+      case 'refusal':
+        this.#delta(event.choice ?? 0, `"refusal":${JSON.stringify(event.text)}`);
+        return;
+      case 'tool-call-start':
+        (this.#streamedArgs ??= new Map()).set(event.id, 0);
+        this.#delta(
+          event.choice ?? 0,
+          `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]`,
+        );
+        return;
+      case 'tool-call-delta': {
+        if (event.argsText === '') return;
+        const streamedArgs = (this.#streamedArgs ??= new Map());
+        streamedArgs.set(event.id, (streamedArgs.get(event.id) ?? 0) + event.argsText.length);
+        this.#delta(
+          event.choice ?? 0,
+          `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText)}}}]`,
+        );
+        return;
       }
-    },
-    error(error: RxllmError) {
-      // Usage that arrived before the failure is not lost: its chunk goes first.
-      const usage = held.usage();
-      if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
-      const [type, code] = errorShapes[error.code] ?? errorShapes.provider;
-      const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
-      // `status_code` (as Groq sends it) keeps an HTTP-style failure an `http` error for readers.
-      const status = error.status === undefined ? '' : `,"status_code":${jsonNumber(error.status)}`;
-      write({
-        data: `{"error":{"message":${JSON.stringify(error.providerMessage ?? error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null${status}}}`,
-      });
-      write({ data: '[DONE]' });
-    },
-    end() {
-      const usage = held.usage();
-      if (usage !== undefined) write({ data: `${head()}],"usage":${openAIUsage(usage)}}` });
-      write({ data: '[DONE]' });
-    },
-  };
+      case 'tool-call': {
+        const streamed = this.#streamedArgs?.get(event.id);
+        this.#streamedArgs?.delete(event.id);
+        if (streamed === undefined) {
+          this.#delta(
+            event.choice ?? 0,
+            `"tool_calls":[{"index":${jsonNumber(event.index)},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":${JSON.stringify(event.argsText)}}}]`,
+          );
+        } else if (event.argsText.length > streamed) {
+          this.#delta(
+            event.choice ?? 0,
+            `"tool_calls":[{"index":${jsonNumber(event.index)},"function":{"arguments":${JSON.stringify(event.argsText.slice(streamed))}}}]`,
+          );
+        }
+        return;
+      }
+      case 'finish':
+        this.#delta(event.choice ?? 0, '', `"${finishReasons[event.reason]}"`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  error(error: RxllmError): void {
+    const write = this.#write;
+    // Usage that arrived before the failure is not lost: its chunk goes first.
+    const usage = this.#held.usage();
+    if (usage !== undefined) write({ data: `${this.#head()}],"usage":${openAIUsage(usage)}}` });
+    const [type, code] = errorShapes[error.code] ?? errorShapes.provider;
+    const providerCode = error.dialect === 'openai-chat' ? error.providerCode : undefined;
+    // `status_code` (as Groq sends it) keeps an HTTP-style failure an `http` error for readers.
+    const status = error.status === undefined ? '' : `,"status_code":${jsonNumber(error.status)}`;
+    write({
+      data: `{"error":{"message":${JSON.stringify(error.providerMessage ?? error.message)},"type":"${type}","code":${JSON.stringify(providerCode ?? code)},"param":null${status}}}`,
+    });
+    write({ data: '[DONE]' });
+  }
+
+  end(): void {
+    const usage = this.#held.usage();
+    if (usage !== undefined) this.#write({ data: `${this.#head()}],"usage":${openAIUsage(usage)}}` });
+    this.#write({ data: '[DONE]' });
+  }
 }
 
 function openAIUsage(usage: Usage): string {
