@@ -62,47 +62,79 @@ type Json = Record<string, unknown>;
  * their JSON is unchanged: see {@link textEvent} for why.
  */
 export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOptions, fastPath = true): Decoder {
-  // A Map, not an array: the index comes from the wire, and an array would be filled up to it.
-  const choices = new Map<number, ChoiceState>();
-  let started = false;
-  let done = false;
-  let finished = false;
-  let failed = false;
+  return new OpenAIChatDecoder(emit, options, fastPath);
+}
 
-  const state = (index: number): ChoiceState => {
-    let choice = choices.get(index);
+/**
+ * The decoder as one object with prototype methods (`#private`, which a minifier shortens) rather
+ * than a dozen closures over a scope, and choice 0 in a field of its own: a relay holds one
+ * decoder per open stream, thousands at once.
+ */
+class OpenAIChatDecoder implements Decoder {
+  readonly #emit: EmitEvent;
+  readonly #options: DecoderOptions | undefined;
+  readonly #fastPath: boolean;
+  // Choice 0, which nearly every stream has alone; the others in a Map made for them (a Map, not
+  // an array: the index comes from the wire, and an array would be filled up to it).
+  #choice0: ChoiceState | undefined = undefined;
+  #choices: Map<number, ChoiceState> | undefined = undefined;
+  #started = false;
+  #done = false;
+  #finished = false;
+  #failed = false;
+
+  constructor(emit: EmitEvent, options: DecoderOptions | undefined, fastPath: boolean) {
+    this.#emit = emit;
+    this.#options = options;
+    this.#fastPath = fastPath;
+  }
+
+  #get(index: number): ChoiceState | undefined {
+    return index === 0 ? this.#choice0 : this.#choices?.get(index);
+  }
+
+  #state(index: number): ChoiceState {
+    let choice = this.#get(index);
     if (choice === undefined) {
       choice = newChoice();
-      choices.set(index, choice);
+      if (index === 0) this.#choice0 = choice;
+      else (this.#choices ??= new Map()).set(index, choice);
     }
     return choice;
-  };
+  }
 
-  const completeCall = (call: OpenCall, choice: ChoiceState, index: number): void => {
+  /** The indices of the choices known, in order. */
+  #indices(): number[] {
+    const indices = this.#choices === undefined ? [] : [...this.#choices.keys()];
+    if (this.#choice0 !== undefined) indices.push(0);
+    return indices.sort((a, b) => a - b);
+  }
+
+  #completeCall(call: OpenCall, choice: ChoiceState, index: number): void {
     const event = toolCallEvent(call);
     if (index !== 0) event.choice = index;
     call.done = true;
     if (choice.current === call) choice.current = undefined;
-    emit(event);
-  };
+    this.#emit(event);
+  }
 
-  const completeCalls = (choice: ChoiceState, index: number): void => {
+  #completeCalls(choice: ChoiceState, index: number): void {
     for (let i = 0; i < choice.calls.length; i++) {
       const call = choice.calls[i]!;
-      if (!call.done) completeCall(call, choice, index);
+      if (!call.done) this.#completeCall(call, choice, index);
     }
-  };
+  }
 
   /**
    * A stream that ends properly ([DONE]) with no finish_reason still says how each choice
    * ended, so that what is re-encoded is a valid stream for every client: `tool-calls` after a
    * tool call, `stop` otherwise, and no raw reason, since the provider gave none.
    */
-  const finishUnfinished = (): void => {
-    if (!started) return;
-    if (choices.size === 0) state(0);
-    for (const index of [...choices.keys()].sort((a, b) => a - b)) {
-      const choice = choices.get(index)!;
+  #finishUnfinished(): void {
+    if (!this.#started) return;
+    if (this.#choice0 === undefined && this.#choices === undefined) this.#state(0);
+    for (const index of this.#indices()) {
+      const choice = this.#get(index)!;
       if (choice.finished) continue;
       choice.finished = true;
       const event: FinishEvent = {
@@ -113,20 +145,20 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         seq: undefined,
       };
       if (index !== 0) event.choice = index;
-      emit(event);
+      this.#emit(event);
     }
-  };
+  }
 
-  const completeAll = (): void => {
-    for (const index of [...choices.keys()].sort((a, b) => a - b)) completeCalls(choices.get(index)!, index);
-  };
+  #completeAll(): void {
+    for (const index of this.#indices()) this.#completeCalls(this.#get(index)!, index);
+  }
 
-  const fail = (error: RxllmError): never => {
-    failed = true;
+  #fail(error: RxllmError): never {
+    this.#failed = true;
     throw error;
-  };
+  }
 
-  const toolCalls = (data: string, choice: ChoiceState, k: number, list: unknown): void => {
+  #toolCalls(data: string, choice: ChoiceState, k: number, list: unknown): void {
     if (!Array.isArray(list)) throw malformed(dialect, data, 'delta.tool_calls is not an array');
     for (let i = 0; i < list.length; i++) {
       const fragment = list[i] as Json | null;
@@ -171,7 +203,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
           previous.argsText !== '' &&
           parsePartialJson(previous.argsText)?.complete
         )
-          completeCall(previous, choice, k);
+          this.#completeCall(previous, choice, k);
         call = {
           id: typeof id === 'string' && id !== '' ? id : `call_${index}`,
           name: typeof fn?.name === 'string' ? fn.name : '',
@@ -188,7 +220,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
           index,
         };
         if (k !== 0) start.choice = k;
-        emit(start);
+        this.#emit(start);
       } else if (call.name === '' && typeof fn?.name === 'string') {
         call.name = fn.name;
       }
@@ -203,12 +235,12 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
           argsText: argsFragment,
         };
         if (k !== 0) delta.choice = k;
-        emit(delta);
+        this.#emit(delta);
       }
     }
-  };
+  }
 
-  const reasoningDetails = (data: string, k: number, details: unknown, hasReasoningText: boolean): void => {
+  #reasoningDetails(data: string, k: number, details: unknown, hasReasoningText: boolean): void {
     if (!Array.isArray(details)) throw malformed(dialect, data, 'delta.reasoning_details is not an array');
     for (let i = 0; i < details.length; i++) {
       const detail = details[i] as Json | null;
@@ -218,7 +250,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         if (typeof detail.data === 'string' && detail.data !== '') {
           const event: ReasoningEvent = { type: 'reasoning', text: '', redacted: detail.data };
           if (k !== 0) event.choice = k;
-          emit(event);
+          this.#emit(event);
         }
         continue;
       }
@@ -234,9 +266,9 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       const event: ReasoningEvent = { type: 'reasoning', text };
       if (signature !== '') event.signature = signature;
       if (k !== 0) event.choice = k;
-      emit(event);
+      this.#emit(event);
     }
-  };
+  }
 
   /**
    * `delta.content` as an array of typed parts: Mistral's Magistral models stream
@@ -244,19 +276,19 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
    * content may be an array of `{type:'text', text}` (and `{type:'refusal', refusal}`) parts too. Parts of other types (Mistral's
    * `reference`, images) carry nothing rxllm has an event for.
    */
-  const contentParts = (data: string, k: number, parts: unknown[]): void => {
+  #contentParts(data: string, k: number, parts: unknown[]): void {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i] as Json | null;
       if (part === null || typeof part !== 'object')
         throw malformed(dialect, data, 'a delta.content part is not an object');
       if (part.type === 'thinking') {
         const thinking = part.thinking;
-        if (typeof thinking === 'string') emitReasoning(k, thinking);
+        if (typeof thinking === 'string') this.#emitReasoning(k, thinking);
         else if (Array.isArray(thinking)) {
           for (let j = 0; j < thinking.length; j++) {
             const inner = thinking[j] as Json | null;
             if (inner !== null && typeof inner === 'object' && typeof inner.text === 'string')
-              emitReasoning(k, inner.text);
+              this.#emitReasoning(k, inner.text);
           }
         } else if (thinking !== undefined && thinking !== null)
           throw malformed(dialect, data, 'a thinking part has neither text nor a list of parts');
@@ -266,7 +298,7 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
         if (part.refusal !== '') {
           const event: RefusalEvent = { type: 'refusal', text: part.refusal };
           if (k !== 0) event.choice = k;
-          emit(event);
+          this.#emit(event);
         }
         continue;
       }
@@ -277,23 +309,23 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       if (text === '') continue;
       const event = textEvent(text);
       if (k !== 0) event.choice = k;
-      emit(event);
+      this.#emit(event);
     }
-  };
+  }
 
-  const emitReasoning = (k: number, text: string): void => {
+  #emitReasoning(k: number, text: string): void {
     if (text === '') return;
     const event: ReasoningEvent = { type: 'reasoning', text };
     if (k !== 0) event.choice = k;
-    emit(event);
-  };
+    this.#emit(event);
+  }
 
-  const choice = (data: string, raw: unknown, position: number): void => {
+  #choice(data: string, raw: unknown, position: number): void {
     if (raw === null || typeof raw !== 'object') throw malformed(dialect, data, 'a choice is not an object');
     const entry = raw as Json;
     const k = typeof entry.index === 'number' ? entry.index : position;
     // Known to the finish that [DONE] gives a choice that sent none.
-    state(k);
+    this.#state(k);
     const delta = entry.delta as Json | null | undefined;
     if (delta !== undefined && delta !== null) {
       if (typeof delta !== 'object') throw malformed(dialect, data, 'choices[].delta is not an object');
@@ -303,19 +335,19 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       if (reasoning !== '') {
         const event: ReasoningEvent = { type: 'reasoning', text: reasoning };
         if (k !== 0) event.choice = k;
-        emit(event);
+        this.#emit(event);
       }
       if (delta.reasoning_details !== undefined && delta.reasoning_details !== null)
-        reasoningDetails(data, k, delta.reasoning_details, reasoning !== '');
+        this.#reasoningDetails(data, k, delta.reasoning_details, reasoning !== '');
       const content = delta.content;
       if (typeof content === 'string') {
         if (content !== '') {
           const event = textEvent(content);
           if (k !== 0) event.choice = k;
-          emit(event);
+          this.#emit(event);
         }
       } else if (Array.isArray(content)) {
-        contentParts(data, k, content);
+        this.#contentParts(data, k, content);
       } else if (content !== undefined && content !== null) {
         throw malformed(dialect, data, 'delta.content is neither a string nor an array of parts');
       }
@@ -323,20 +355,20 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       if (refusal !== '') {
         const event: RefusalEvent = { type: 'refusal', text: refusal };
         if (k !== 0) event.choice = k;
-        emit(event);
+        this.#emit(event);
       }
       if (delta.tool_calls !== undefined && delta.tool_calls !== null)
-        toolCalls(data, state(k), k, delta.tool_calls);
+        this.#toolCalls(data, this.#state(k), k, delta.tool_calls);
       // The legacy `functions` API: one call, no id, streamed like a tool call.
       else if (delta.function_call !== undefined && delta.function_call !== null)
-        toolCalls(data, state(k), k, [{ index: 0, function: delta.function_call }]);
+        this.#toolCalls(data, this.#state(k), k, [{ index: 0, function: delta.function_call }]);
     }
     const rawReason = entry.finish_reason;
     // Ollama's /v1 endpoint once sent "" for "not finished"; null is the usual word for it.
     if (typeof rawReason === 'string' && rawReason !== '') {
-      const current = state(k);
-      completeCalls(current, k);
-      finished = true;
+      const current = this.#state(k);
+      this.#completeCalls(current, k);
+      this.#finished = true;
       if (current.finished) return; // OpenRouter repeats the finish chunk
       current.finished = true;
       let reason = finishReason(rawReason);
@@ -344,78 +376,80 @@ export function createOpenAIChatDecoder(emit: EmitEvent, options?: DecoderOption
       if (reason === 'stop' && current.started > 0) reason = 'tool-calls';
       const event: FinishEvent = { type: 'finish', reason, rawReason, choice: undefined, seq: undefined };
       if (k !== 0) event.choice = k;
-      emit(event);
+      this.#emit(event);
     } else if (rawReason !== undefined && rawReason !== null && typeof rawReason !== 'string') {
       throw malformed(dialect, data, 'finish_reason is not a string');
     }
-  };
+  }
 
-  return {
-    message(data, event) {
-      if (done || failed) return;
-      // Only once started with choice 0 known does a text chunk change no state but emit its text.
-      if (fastPath && started && event !== 'error' && choices.has(0)) {
-        const text = chatTextDelta(data);
-        if (text !== undefined) {
-          if (text !== '') emit(textEvent(text));
-          return;
-        }
-      }
-      if (data === '[DONE]') {
-        done = true;
-        completeAll();
-        finishUnfinished();
+  message(data: string, event?: string): void {
+    if (this.#done || this.#failed) return;
+    // Only once started with choice 0 known does a text chunk change no state but emit its text.
+    if (this.#fastPath && this.#started && event !== 'error' && this.#choice0 !== undefined) {
+      const text = chatTextDelta(data);
+      if (text !== undefined) {
+        if (text !== '') this.#emit(textEvent(text));
         return;
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(data);
-      } catch (cause) {
-        // A named error event whose body is not JSON is still an error, not a malformed chunk.
-        if (event === 'error') fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
-        throw malformed(dialect, data, 'invalid JSON', cause);
-      }
-      if (!isObject(json)) {
-        if (event === 'error') fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
-        return;
-      }
-      const chunk: Json = json;
-      const list = chunk.choices;
-      // Groq has reported usage in its own `x_groq` field rather than in `usage`.
-      const usage = chunk.usage ?? (chunk.x_groq as Json | null | undefined)?.usage;
+    }
+    if (data === '[DONE]') {
+      this.#done = true;
+      this.#completeAll();
+      this.#finishUnfinished();
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch (cause) {
+      // A named error event whose body is not JSON is still an error, not a malformed chunk.
+      if (event === 'error') this.#fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
+      throw malformed(dialect, data, 'invalid JSON', cause);
+    }
+    if (!isObject(json)) {
+      if (event === 'error') this.#fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
+      return;
+    }
+    const chunk: Json = json;
+    const list = chunk.choices;
+    // Groq has reported usage in its own `x_groq` field rather than in `usage`.
+    const usage = chunk.usage ?? (chunk.x_groq as Json | null | undefined)?.usage;
 
-      if (list !== undefined) {
-        if (!Array.isArray(list)) throw malformed(dialect, data, 'choices is not an array');
-        // Azure opens with a `prompt_filter_results` chunk (no choices, empty id and model): the
-        // start waits for the first chunk that says something about the response.
-        if (!started && (list.length > 0 || (usage !== undefined && usage !== null))) {
-          started = true;
-          emit(startEvent(chunk, options));
-        }
-        for (let i = 0; i < list.length; i++) choice(data, list[i], i);
+    if (list !== undefined) {
+      if (!Array.isArray(list)) throw malformed(dialect, data, 'choices is not an array');
+      // Azure opens with a `prompt_filter_results` chunk (no choices, empty id and model): the
+      // start waits for the first chunk that says something about the response.
+      if (!this.#started && (list.length > 0 || (usage !== undefined && usage !== null))) {
+        this.#started = true;
+        this.#emit(startEvent(chunk, this.#options));
       }
-      if (usage !== undefined && usage !== null) {
-        if (typeof usage !== 'object') throw malformed(dialect, data, 'usage is not an object');
-        emit(usageEvent(data, usage as Json));
-      }
-      const error = chunk.error;
-      if ((error !== undefined && error !== null) || event === 'error') {
-        fail(inBandError(error ?? chunk));
-      }
-    },
-    end() {
-      if (done || failed) return;
-      completeAll();
-      if (!finished) {
-        failed = true;
-        throw new RxllmError(`${dialect}: stream ended before [DONE] or a finish_reason`, {
-          code: 'network',
-          dialect,
-        });
-      }
-    },
-    ended: () => done,
-  };
+      for (let i = 0; i < list.length; i++) this.#choice(data, list[i], i);
+    }
+    if (usage !== undefined && usage !== null) {
+      if (typeof usage !== 'object') throw malformed(dialect, data, 'usage is not an object');
+      this.#emit(usageEvent(data, usage as Json));
+    }
+    const error = chunk.error;
+    if ((error !== undefined && error !== null) || event === 'error') {
+      this.#fail(inBandError(error ?? chunk));
+    }
+  }
+
+  end(): void {
+    if (this.#done || this.#failed) return;
+    this.#completeAll();
+    if (!this.#finished) {
+      this.#failed = true;
+      throw new RxllmError(`${dialect}: stream ended before [DONE] or a finish_reason`, {
+        code: 'network',
+        dialect,
+      });
+    }
+  }
+
+  ended(): boolean {
+    return this.#done;
+  }
 }
 
 /** An index no call of the choice has yet, for a call whose server reused one. */
