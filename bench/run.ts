@@ -117,11 +117,13 @@ async function pretty(file: string, text: string): Promise<string> {
 async function write(report: BenchReport): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   let markdown = renderReport(report);
-  // `npm run bench:scaling` and `npm run bench:resumable` keep their own dated sections in the same
-  // file (measured by other commands, on other days): carried over as they are.
+  // `npm run bench:usage-block`, `npm run bench:scaling` and `npm run bench:resumable` keep their
+  // own dated sections in the same file (measured by other commands, on other days): carried over
+  // as they are.
   const file = join(outDir, 'RESULTS.md');
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
   for (const section of [
+    /^## aggregateUsage's estimate[\s\S]*?(?=^## |(?![\s\S]))/m,
     /<!-- scaling:start -->[\s\S]*<!-- scaling:end -->/,
     /^## Resumable streams[\s\S]*?(?=^## |(?![\s\S]))/m,
   ]) {
