@@ -48,7 +48,7 @@ export function createNDJSONDecoder(
       if (rest !== '') lines(`${rest}\n`);
       messages.end();
     },
-    ended: messages.ended,
+    ended: () => messages.ended(),
     restart() {
       messages.flushText(); // drops a UTF-8 sequence cut in half
       pending.length = 0;

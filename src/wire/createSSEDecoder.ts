@@ -1,7 +1,7 @@
 import type { DecoderOptions, Dialect, EmitEvent } from './types';
 import type { FrameHooks, StreamDecoder } from './StreamDecoder';
-import { createSSEParser } from './createSSEParser';
-import { dialectMessages } from './dialectMessages';
+import { createSSEParser, type SSEParser } from './createSSEParser';
+import { dialectMessages, type DialectMessages } from './dialectMessages';
 
 /**
  * A stream decoder for an SSE dialect: bytes or text through rxllm's SSE parser, each event's data
@@ -20,21 +20,40 @@ export function createSSEDecoder(
       if (!hooks || hooks.accept(event.id)) messages.message(event.data, event.event);
     },
     messages.limits.maxEventSize,
-    messages.tooLong,
+    () => messages.tooLong(),
   );
-  return {
-    push(chunk) {
-      parser.feed(messages.toText(chunk));
-    },
-    end() {
-      // Both official SDKs deliver a final event that lacks its blank line; a blank line does that.
-      parser.feed(`${messages.flushText()}\n\n`);
-      messages.end();
-    },
-    ended: messages.ended,
-    restart() {
-      messages.flushText();
-      parser.reset();
-    },
-  };
+  return new SSEStreamDecoder(messages, parser);
+}
+
+/**
+ * One stream's SSE decoder: an object with prototype methods rather than closures over a scope,
+ * since a relay holds one per open stream.
+ */
+class SSEStreamDecoder implements StreamDecoder {
+  readonly #messages: DialectMessages;
+  readonly #parser: SSEParser;
+
+  constructor(messages: DialectMessages, parser: SSEParser) {
+    this.#messages = messages;
+    this.#parser = parser;
+  }
+
+  push(chunk: Uint8Array | string): void {
+    this.#parser.feed(this.#messages.toText(chunk));
+  }
+
+  end(): void {
+    // Both official SDKs deliver a final event that lacks its blank line; a blank line does that.
+    this.#parser.feed(`${this.#messages.flushText()}\n\n`);
+    this.#messages.end();
+  }
+
+  ended(): boolean {
+    return this.#messages.ended();
+  }
+
+  restart(): void {
+    this.#messages.flushText();
+    this.#parser.reset();
+  }
 }

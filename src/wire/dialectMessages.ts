@@ -1,5 +1,5 @@
 import { limitExceeded, resolveLimits, type StreamLimits } from '../base/limits';
-import type { DecoderOptions, Dialect, EmitEvent } from './types';
+import type { Decoder, DecoderOptions, Dialect, EmitEvent } from './types';
 import { guardEvents } from './guardEvents';
 import { malformed } from './malformed';
 
@@ -31,44 +31,72 @@ export function dialectMessages(
   emit: EmitEvent,
   options?: DecoderOptions,
 ): DialectMessages {
-  // The dialect decodes and is framed for this decoder: every source checks that when it is built
-  // (resolveDialect's `need`, framedSource's framing), so that a wrong one throws at once, there.
-  const limits = resolveLimits(options?.limits);
+  return new Messages(dialect, emit, options);
+}
+
+/**
+ * One stream's {@link DialectMessages}: an object with prototype methods rather than seven
+ * closures over a scope, since a relay holds one per open stream (~0.4 KB each as closures).
+ */
+class Messages implements DialectMessages {
+  readonly limits: StreamLimits;
+  readonly #dialect: Dialect;
+  readonly #decoder: Decoder;
+  readonly #text = new TextDecoder();
   // The message being decoded, for the guard's `malformed` quotes.
-  let current = '';
-  const decoder = dialect.createDecoder!(
-    guardEvents(dialect.name, limits, () => current, emit),
-    options,
-  );
-  const text = new TextDecoder();
-  return {
-    message(data, event) {
-      current = data;
-      try {
-        decoder.message(data, event);
-        // Not kept past its message: `data` is a slice of the chunk it came in, and would keep all
-        // of that chunk's text alive while the stream waits (a KB per idle stream).
-        current = '';
-      } catch (error) {
-        // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool
-        // call's argsText, an error body quoted in a message) recurses: a value nested deeper than
-        // the stack is a broken message, not an internal failure.
-        if (error instanceof RangeError)
-          throw malformed(dialect.name, data, 'a value nested too deeply', error);
-        throw error;
-      }
-    },
-    ended: () => decoder.ended?.() ?? false,
-    end: () => decoder.end(),
-    tooLong: () =>
-      limitExceeded(
-        'maxEventSize',
-        limits.maxEventSize,
-        `an ${dialect.framing === 'ndjson' ? 'NDJSON line' : 'SSE event'}`,
-        dialect.name,
-      ),
-    limits,
-    toText: (chunk) => (typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true })),
-    flushText: () => text.decode(),
-  };
+  #current = '';
+
+  constructor(dialect: Dialect, emit: EmitEvent, options: DecoderOptions | undefined) {
+    // The dialect decodes and is framed for this decoder: every source checks that when it is
+    // built (resolveDialect's `need`, framedSource's framing), so that a wrong one throws at once, there.
+    this.limits = resolveLimits(options?.limits);
+    this.#dialect = dialect;
+    this.#decoder = dialect.createDecoder!(
+      guardEvents(dialect.name, this.limits, () => this.#current, emit),
+      options,
+    );
+  }
+
+  message(data: string, event?: string): void {
+    this.#current = data;
+    try {
+      this.#decoder.message(data, event);
+      // Not kept past its message: `data` is a slice of the chunk it came in, and would keep all
+      // of that chunk's text alive while the stream waits (a KB per idle stream).
+      this.#current = '';
+    } catch (error) {
+      // JSON.parse builds values of any depth, but JSON.stringify (a Gemini or Ollama tool
+      // call's argsText, an error body quoted in a message) recurses: a value nested deeper than
+      // the stack is a broken message, not an internal failure.
+      if (error instanceof RangeError)
+        throw malformed(this.#dialect.name, data, 'a value nested too deeply', error);
+      throw error;
+    }
+  }
+
+  ended(): boolean {
+    return this.#decoder.ended?.() ?? false;
+  }
+
+  end(): void {
+    this.#decoder.end();
+  }
+
+  tooLong(): Error {
+    const dialect = this.#dialect;
+    return limitExceeded(
+      'maxEventSize',
+      this.limits.maxEventSize,
+      `an ${dialect.framing === 'ndjson' ? 'NDJSON line' : 'SSE event'}`,
+      dialect.name,
+    );
+  }
+
+  toText(chunk: Uint8Array | string): string {
+    return typeof chunk === 'string' ? chunk : this.#text.decode(chunk, { stream: true });
+  }
+
+  flushText(): string {
+    return this.#text.decode();
+  }
 }
