@@ -157,7 +157,10 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
        * Reads chunks until the input ends, waiting before each read while the downstream holds back.
        * Made here, not per subscription: the Node reader, which reads by events, does not keep it.
        */
-      const readAll = async (next: () => Promise<IteratorResult<Uint8Array | string>>): Promise<void> => {
+      const readAll = async (
+        // A plain result (an array's iterator) is awaited as a promise is.
+        next: () => IteratorResult<Uint8Array | string> | Promise<IteratorResult<Uint8Array | string>>,
+      ): Promise<void> => {
         for (;;) {
           const wait = flow.whenOpen();
           if (wait) await wait;
@@ -198,7 +201,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
 
       /**
        * Reads an async iterable, or an array of chunks through its own iterator (a body whose
-       * chunks are all there: `await` takes its plain results as it takes promises).
+       * chunks are all there: readAll awaits its plain results as it awaits promises).
        */
       const readIterable = (
         iterable: AsyncIterable<Uint8Array | string> | readonly (Uint8Array | string)[],
@@ -207,7 +210,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
           ? iterable[Symbol.iterator]()
           : (iterable as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
         iterator = iterableIterator as AsyncIterator<Uint8Array | string>;
-        return readAll(async () => iterableIterator.next());
+        return readAll(() => iterableIterator.next());
       };
 
       /**
