@@ -12,6 +12,7 @@ import { sourceFlow } from '../../flow/sourceFlow';
 import { errorFromHttpResponse, maxErrorBodyBytes } from '../../base/httpError';
 // Node's `http.IncomingMessage` read without its async iterator; nothing in a browser bundle.
 import { readNodeStream } from './readNodeStream';
+import { keepShapes } from '../../wire/keepShapes';
 
 export interface SourceFromBytesOptions {
   dialect: Dialect;
@@ -110,6 +111,7 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
       unfolded.length = 0;
     };
     const decoder = createStreamDecoder(dialect, emit, decoderOptions);
+    keepShapes(createStreamDecoder, dialect);
 
     /**
      * Ends the subscription with what went wrong, classified by where it happened (see

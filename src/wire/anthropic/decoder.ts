@@ -1,3 +1,4 @@
+import { keepParsedShape } from '../keepShapes';
 import type { FinishReason, StartEvent, UsageEvent } from '../../base/events';
 import { RxllmError } from '../../base/errors';
 import { parseCutOffArgs } from '../completeValuesOnly';
@@ -262,6 +263,7 @@ export function createAnthropicDecoder(emit: EmitEvent, options?: DecoderOptions
       let json: unknown;
       try {
         json = JSON.parse(data);
+        keepParsedShape(json, data.length);
       } catch (error) {
         // An error event whose body is not JSON is still the provider's error, not a broken stream.
         if (event === 'error') {
