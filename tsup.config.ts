@@ -13,16 +13,22 @@ const dialectEntries = Object.fromEntries(
 );
 
 /**
- * The engine's import of the Node stream reader becomes `#nodeReader`, left for the package's
- * consumer to resolve: Node (and a bundler for Node) gets dist/nodeReader, a browser bundle the
- * stub (see package.json's `imports`), so that no browser app holds Node-only code.
+ * Node-only modules, imported by their own `#name` and left for the package's consumer to resolve:
+ * Node (and a bundler for Node) gets dist/<name>, a browser bundle dist/<name>Stub (see
+ * package.json's `imports`), so that no browser app holds Node-only code. The engine's stream
+ * reader (`#nodeReader`), and the keeper of hidden classes across a GC (`#keepShapes`).
  */
-const nodeReaderImport: Plugin = {
-  name: 'node-reader-import',
+const nodeOnly: Record<string, RegExp> = {
+  '#nodeReader': /\/readNodeStream$/,
+  '#keepShapes': /\/keepShapes$/,
+};
+const nodeOnlyImports: Plugin = {
+  name: 'node-only-imports',
   setup(build) {
-    build.onResolve({ filter: /\/readNodeStream$/ }, (args) =>
-      args.kind === 'entry-point' ? undefined : { path: '#nodeReader', external: true },
-    );
+    for (const [path, filter] of Object.entries(nodeOnly))
+      build.onResolve({ filter }, (args) =>
+        args.kind === 'entry-point' ? undefined : { path, external: true },
+      );
   },
 };
 
@@ -38,12 +44,14 @@ export default defineConfig({
     langchain: 'src/adapters/langchain.ts',
     bedrock: 'src/bedrock/index.ts',
     ...dialectEntries,
-    // The Node stream reader and the stub a browser bundle gets instead, each a file of its own
-    // that the engine imports as `#nodeReader` (package.json's `imports`, by condition).
+    // The Node-only modules and the stubs a browser bundle gets instead, each a file of its own
+    // imported as `#nodeReader` and `#keepShapes` (package.json's `imports`, by condition).
     nodeReader: 'src/sources/engine/readNodeStream.ts',
     nodeReaderStub: 'src/sources/engine/readNodeStreamStub.ts',
+    keepShapes: 'src/wire/keepShapes.ts',
+    keepShapesStub: 'src/wire/keepShapesStub.ts',
   },
-  esbuildPlugins: [nodeReaderImport],
+  esbuildPlugins: [nodeOnlyImports],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import type { RxllmEvent } from '../base/events';
 import { MessageAccumulator } from '../base/message';
 import type { StreamDecoderFactory } from './StreamDecoder';
 import type { Dialect } from './types';
@@ -23,6 +24,23 @@ const specimens: unknown[] = [];
 
 const ignore = (): void => {};
 
+/**
+ * An accumulator that has folded a short stream: the fold's records (the tracks, a track's state,
+ * its usage) are built by adding fields, so their hidden classes too need an object that has them.
+ */
+function foldedSpecimen(): MessageAccumulator {
+  const accumulator = new MessageAccumulator();
+  const events: RxllmEvent[] = [
+    { type: 'start', id: 'specimen', model: 'specimen', provider: 'specimen', seq: 0 },
+    { type: 'text', text: 'specimen', seq: 1 },
+    { type: 'usage', inputTokens: 1, outputTokens: 1, totalTokens: 2, seq: 2 },
+    { type: 'finish', reason: 'stop', seq: 3 },
+  ];
+  for (const event of events) accumulator.apply(event);
+  accumulator.snapshot();
+  return accumulator;
+}
+
 export function keepShapes(createStreamDecoder: StreamDecoderFactory, dialect: Dialect): void {
   let dialects = kept.get(createStreamDecoder);
   if (dialects?.has(dialect)) return;
@@ -31,7 +49,7 @@ export function keepShapes(createStreamDecoder: StreamDecoderFactory, dialect: D
     if (kept.size === 1) {
       // Once: every source's subscriber and accumulator have the same classes.
       specimens.push(new Observable(ignore).subscribe({ next: ignore, error: ignore, complete: ignore }));
-      specimens.push(new MessageAccumulator());
+      specimens.push(foldedSpecimen());
     }
   }
   dialects.add(dialect);

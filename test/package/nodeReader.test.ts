@@ -41,6 +41,17 @@ describe('#nodeReader', () => {
     expect(node).not.toContain('// dist/nodeReaderStub.js');
   });
 
+  // The keeper of hidden classes across a GC (src/wire/keepShapes.ts) is switched the same way:
+  // its specimens would cost a browser app bytes for nothing it would notice.
+  it('#keepShapes: a browser bundle gets the stub, a Node bundle the keeper', async () => {
+    const browser = await bundle('browser');
+    expect(browser).toContain('// dist/keepShapesStub.js');
+    expect(browser).not.toContain('// dist/keepShapes.js');
+    const node = await bundle('node');
+    expect(node).toContain('// dist/keepShapes.js');
+    expect(node).not.toContain('// dist/keepShapesStub.js');
+  });
+
   // Read by the reader, an IncomingMessage is never iterated; the stub would leave it to the
   // engine's async-iterable path, which this response refuses. Both module systems, through the
   // package's exports.

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+// Issue 13, "short streams after GC": V8 keeps the hidden classes a stream's objects were built
+// with only while some object has them, so the engine keeps one specimen of each (src/wire/
+// keepShapes.ts). What is checked here is that bargain's two sides, in a child process of its own
+// (for `--expose-gc` and a heap no other test touched), counting live objects in heap snapshots
+// taken after a full GC: the specimens are there once a stream has run, and only they are (one
+// per framing and dialect however many streams ran, none before the first); a parsed chunk is kept
+// only while small and recent. The time it saves is the bench's (bench/shortAfterGC.ts).
+
+interface Counts {
+  OpenAIChatDecoder: number;
+  SSEStreamDecoder: number;
+  MessageAccumulator: number;
+  SafeSubscriber: number;
+}
+
+interface Report {
+  imported: Counts;
+  afterOneStream: Counts;
+  afterSixStreams: Counts;
+  afterAnotherDialect: Counts;
+  smallKept: boolean;
+  largeKept: boolean;
+  smallKeptAfterEight: boolean;
+}
+
+function runChild(): Promise<Report> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', resolve(__dirname, 'keepShapesChild.ts')],
+      { cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      try {
+        resolvePromise(JSON.parse(last) as Report);
+      } catch {
+        reject(new Error(`child exited ${String(code)} without a report: ${out}${err}`));
+      }
+    });
+  });
+}
+
+let report: Report;
+beforeAll(async () => {
+  report = await runChild();
+}, 120_000);
+
+it('keeps nothing at import: the specimens are made by the first subscription', () => {
+  expect(report.imported).toEqual({
+    OpenAIChatDecoder: 0,
+    SSEStreamDecoder: 0,
+    MessageAccumulator: 0,
+    SafeSubscriber: 0,
+  });
+});
+
+it('keeps one of each part of a stream once one has run, and no more after six', () => {
+  const one = { OpenAIChatDecoder: 1, SSEStreamDecoder: 1, MessageAccumulator: 1, SafeSubscriber: 1 };
+  expect(report.afterOneStream).toEqual(one);
+  expect(report.afterSixStreams).toEqual(one);
+});
+
+it('keeps a decoder per dialect, sharing the subscriber and accumulator', () => {
+  expect(report.afterAnotherDialect).toEqual({
+    OpenAIChatDecoder: 1,
+    SSEStreamDecoder: 2,
+    MessageAccumulator: 1,
+    SafeSubscriber: 1,
+  });
+});
+
+it('keeps a small parsed chunk until eight more came, a large one never', () => {
+  expect(report.smallKept).toBe(true);
+  expect(report.largeKept).toBe(false);
+  expect(report.smallKeptAfterEight).toBe(false);
+});
