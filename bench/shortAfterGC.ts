@@ -1,11 +1,17 @@
 /**
  * Short streams after a full GC: `node --expose-gc --import tsx bench/shortAfterGC.ts [wire] [reps]`
  * (add `--trace-deopt` before `--import` to count deoptimizations). Warms up, then for each
- * repetition runs a full GC and times one 64-token stream through `fromSSE` and through the floor
- * (eventsource-parser + JSON.parse), alternately, in wall time (one 64-token stream is below the
- * resolution of process CPU time). Prints the median of each and their
- * ratio: V8 deoptimizes code whose feedback names object shapes that the GC collected, and an
- * event that gains a property after creation (`seq`) has such a shape.
+ * repetition times one 64-token stream through `fromSSE` and through the floor
+ * (eventsource-parser + JSON.parse), each right after a full GC, in wall time (one 64-token stream
+ * is below the resolution of process CPU time), in two orders:
+ * - after a stream of its own: each contender reads one untimed stream, then the GC, then the
+ *   timed one: a server between its requests (the target's figure);
+ * - after the other's stream: the GC follows the other contender's timed stream (the order the
+ *   bench used first). What a GC leaves cold is then also what the other contender did not touch,
+ *   and the contender whose stream touches more code pays more for it.
+ * Prints the medians of each and their ratios. V8 deoptimizes code whose feedback names object
+ * shapes that the GC collected, and rebuilds the hidden classes no live object had (see
+ * src/wire/keepShapes.ts).
  */
 import { createParser } from 'eventsource-parser';
 import { fromSSE } from '../src/sources/fromSSE';
@@ -68,7 +74,8 @@ const cpuMs = () => {
 };
 const hr = () => Number(process.hrtime.bigint()) / 1e6;
 
-async function timed(run: () => Promise<string>): Promise<number> {
+async function timed(run: () => Promise<string>, warm: boolean): Promise<number> {
+  if (warm) await run();
   gc!();
   const start = hr();
   const text = await run();
@@ -85,11 +92,21 @@ for (let i = 0; i < 200; i++) {
 console.log('TIMED-PHASE');
 const ours: number[] = [];
 const theirs: number[] = [];
+const oursAfterOther: number[] = [];
+const theirsAfterOther: number[] = [];
 const cpuStart = cpuMs();
 for (let i = 0; i < reps; i++) {
-  ours.push(await timed(rxllm));
-  theirs.push(await timed(floor));
+  ours.push(await timed(rxllm, true));
+  theirs.push(await timed(floor, true));
+  // Each right after the other's timed stream (the floor's above, then rxllm's).
+  oursAfterOther.push(await timed(rxllm, false));
+  theirsAfterOther.push(await timed(floor, false));
 }
+const afterOther = {
+  rxllmMs: median(oursAfterOther),
+  floorMs: median(theirsAfterOther),
+  ratio: median(oursAfterOther) / median(theirsAfterOther),
+};
 console.log(
-  `RESULT ${JSON.stringify({ wire, reps, rxllmMs: median(ours), floorMs: median(theirs), ratio: median(ours) / median(theirs), cpuMs: cpuMs() - cpuStart })}`,
+  `RESULT ${JSON.stringify({ wire, reps, rxllmMs: median(ours), floorMs: median(theirs), ratio: median(ours) / median(theirs), afterOther, cpuMs: cpuMs() - cpuStart })}`,
 );
