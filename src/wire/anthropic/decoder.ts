@@ -72,8 +72,11 @@ class AnthropicDecoder implements Decoder {
   #stopped = false;
   #failed = false;
   #finished = false;
-  // By the wire's block index: a Map, since an array would be filled up to whatever index comes.
-  readonly #blocks = new Map<number, Block>();
+  // By the wire's block index: block 0, which a plain text reply has alone, in a field of its own;
+  // the others in a Map made for them (a Map, not an array: the index comes from the wire, and an
+  // array would be filled up to it). An array or a Map for one block costs ~150 B per open stream.
+  #block0: Block | undefined = undefined;
+  #blocks: Map<number, Block> | undefined = undefined;
   // Made at the first tool call: most streams have none.
   #tools: ToolBlock[] | undefined = undefined;
   #startUsage: AnthropicUsage | undefined = undefined;
@@ -82,6 +85,15 @@ class AnthropicDecoder implements Decoder {
     this.#emit = emit;
     this.#provider = provider;
     this.#fastPath = fastPath;
+  }
+
+  #block(index: number): Block | undefined {
+    return index === 0 ? this.#block0 : this.#blocks?.get(index);
+  }
+
+  #setBlock(index: number, block: Block): void {
+    if (index === 0) this.#block0 = block;
+    else (this.#blocks ??= new Map()).set(index, block);
   }
 
   #finishTool(tool: ToolBlock, cutOff: boolean): void {
@@ -127,11 +139,11 @@ class AnthropicDecoder implements Decoder {
       throw malformed(dialect, data, 'content_block_start needs an index and a content_block with a type');
     switch (block.type) {
       case 'text':
-        this.#blocks.set(index, 'text');
+        this.#setBlock(index, 'text');
         if (typeof block.text === 'string' && block.text !== '') this.#emit(textEvent(block.text));
         return;
       case 'thinking':
-        this.#blocks.set(index, 'thinking');
+        this.#setBlock(index, 'thinking');
         if (typeof block.thinking === 'string' && block.thinking !== '')
           this.#emit({ type: 'reasoning', text: block.thinking });
         return;
@@ -139,7 +151,7 @@ class AnthropicDecoder implements Decoder {
         // The whole encrypted payload arrives here; there are no deltas.
         if (typeof block.data !== 'string')
           throw malformed(dialect, data, 'redacted_thinking block without a data string');
-        this.#blocks.set(index, 'other');
+        this.#setBlock(index, 'other');
         this.#emit({ type: 'reasoning', text: '', redacted: block.data });
         return;
       case 'tool_use': {
@@ -154,14 +166,14 @@ class AnthropicDecoder implements Decoder {
           input: block.input,
           done: false,
         };
-        this.#blocks.set(index, tool);
+        this.#setBlock(index, tool);
         tools.push(tool);
         this.#emit({ type: 'tool-call-start', id: tool.id, name: tool.name, index: tool.index });
         return;
       }
       default:
         // server_tool_use, web_search_tool_result, ...: not this client's to run or show.
-        this.#blocks.set(index, 'other');
+        this.#setBlock(index, 'other');
         return;
     }
   }
@@ -194,7 +206,7 @@ class AnthropicDecoder implements Decoder {
         const fragment = delta.partial_json;
         if (typeof fragment !== 'string')
           throw malformed(dialect, data, 'input_json_delta without partial_json');
-        const block = this.#blocks.get(json.index);
+        const block = this.#block(json.index);
         if (block === undefined)
           throw malformed(dialect, data, 'input_json_delta for a block that never started');
         // Server tool blocks also stream input; only client tool calls are surfaced.
@@ -210,7 +222,7 @@ class AnthropicDecoder implements Decoder {
 
   #contentBlockStop(json: Record<string, unknown>, data: string): void {
     if (typeof json.index !== 'number') throw malformed(dialect, data, 'content_block_stop without an index');
-    const block = this.#blocks.get(json.index);
+    const block = this.#block(json.index);
     if (typeof block === 'object' && !block.done) this.#finishTool(block, false);
   }
 
@@ -318,7 +330,7 @@ class AnthropicDecoder implements Decoder {
       if (data === '{"type": "ping"}') return;
       const textStart = textBlockStart.exec(data);
       if (textStart !== null) {
-        this.#blocks.set(Number(textStart[1]), 'text');
+        this.#setBlock(Number(textStart[1]), 'text');
         return;
       }
     }
