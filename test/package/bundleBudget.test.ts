@@ -285,7 +285,7 @@ describe('bundle budgets', () => {
 
   // Every dialect joined the root's table (ag-ui, both Bedrock ones, the ai-sdk-ui decoder): a
   // name-resolving root fromSSE holds all their decoders and encoders. Light apps use rxllm/core.
-  it('the root entry, which knows every dialect by name, still loads no zod (at most 31,790 B)', async () => {
+  it('the root entry, which knows every dialect by name, still loads no zod (at most 31,967 B)', async () => {
     const paths = await modules(
       `import { fromSSE } from './index'; fromSSE(fetch('/x'), { dialect: 'openai-chat' }).subscribe();`,
     );
@@ -295,7 +295,8 @@ describe('bundle budgets', () => {
       `import { fromSSE } from 'rxllm'; fromSSE(fetch('/x'), { dialect: 'openai-chat' }).subscribe();`,
     );
     report('rxllm root fromSSE', size);
-    // 31,780 B measured; 31,379 B before the relay-memory classes of this round (see docs/ARCHITECTURE.md).
-    expect(size.gz).toBeLessThanOrEqual(31_790);
+    // 31,957 B measured; 31,933 B before the Anthropic decoder became a class (its `this.#`s), 31,379 B
+    // before the relay-memory classes of this round (see docs/ARCHITECTURE.md).
+    expect(size.gz).toBeLessThanOrEqual(31_967);
   });
 });
