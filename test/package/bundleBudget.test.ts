@@ -287,7 +287,7 @@ describe('bundle budgets', () => {
 
   // Every dialect joined the root's table (ag-ui, both Bedrock ones, the ai-sdk-ui decoder): a
   // name-resolving root fromSSE holds all their decoders and encoders. Light apps use rxllm/core.
-  it('the root entry, which knows every dialect by name, still loads no zod (at most 31,820 B)', async () => {
+  it('the root entry, which knows every dialect by name, still loads no zod (at most 31,850 B)', async () => {
     const paths = await modules(
       `import { fromSSE } from './index'; fromSSE(fetch('/x'), { dialect: 'openai-chat' }).subscribe();`,
     );
@@ -297,7 +297,8 @@ describe('bundle budgets', () => {
       `import { fromSSE } from 'rxllm'; fromSSE(fetch('/x'), { dialect: 'openai-chat' }).subscribe();`,
     );
     report('rxllm root fromSSE', size);
-    // 31,813 B measured (31,780 B before the keeper's stub calls); 31,379 B before the relay-memory classes of this round (see docs/ARCHITECTURE.md).
-    expect(size.gz).toBeLessThanOrEqual(31_820);
+    // 31,840 B measured (31,813 B before the Anthropic decoder became a class, its `this.#`s; 31,780 B
+    // before the keeper's stub calls); 31,379 B before the relay-memory classes of this round (see docs/ARCHITECTURE.md).
+    expect(size.gz).toBeLessThanOrEqual(31_850);
   });
 });

@@ -364,6 +364,67 @@ describe('createAnthropicDecoder', () => {
     expect(error).toMatchObject({ code: 'malformed', dialect: 'anthropic' });
   });
 
+  describe('block indices, near and far', () => {
+    // Whatever index the wire names, a block is found again by that index and no other: the
+    // decoder keeps block 0 in a field and the others (large, negative, fractional) in a Map.
+    const indices = [1, 0, 63, 64, 1_000_000_000, -1, 2.5];
+    const toolStart = (index: number): [string, unknown] => [
+      'content_block_start',
+      {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'tool_use', id: `toolu_${index}`, name: 'f', input: {} },
+      },
+    ];
+    const argsDelta = (index: number, partial_json: string): [string, unknown] => [
+      'content_block_delta',
+      { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } },
+    ];
+    const blockStop = (index: number): [string, unknown] => [
+      'content_block_stop',
+      { type: 'content_block_stop', index },
+    ];
+
+    it("routes each tool block's arguments and stop by its own index", () => {
+      const { events, error } = feed([
+        messageStart(),
+        ...indices.map(toolStart),
+        ...indices.map((index) => argsDelta(index, `{"at": `)),
+        ...indices.map((index) => argsDelta(index, `${JSON.stringify(String(index))}}`)),
+        ...[...indices].reverse().map(blockStop),
+        messageDelta('tool_use'),
+        messageStop,
+      ]);
+      expect(error).toBeUndefined();
+      const calls = events.filter((event) => event.type === 'tool-call');
+      expect(calls).toEqual(
+        [...indices].reverse().map((index) => ({
+          type: 'tool-call',
+          id: `toolu_${index}`,
+          name: 'f',
+          index: indices.indexOf(index),
+          args: { at: String(index) },
+          argsText: `{"at": ${JSON.stringify(String(index))}}`,
+        })),
+      );
+    });
+
+    it.each([
+      [0, 64],
+      [128, 64],
+      [0, 1_000_000_000],
+      [2, 2.5],
+      [65, 1],
+      [63, -1],
+      [1, 0],
+      [-0.5, 0],
+    ])('finds no block at %p when only %p started', (missing, started) => {
+      const { error } = feed([messageStart(), toolStart(started), argsDelta(missing, '{}')]);
+      expect(error).toMatchObject({ code: 'malformed', dialect: 'anthropic' });
+      expect(error?.message).toContain('input_json_delta for a block that never started');
+    });
+  });
+
   it('skips unknown event and delta types', () => {
     const { events, error } = feed([
       messageStart(),
