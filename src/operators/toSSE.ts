@@ -1,10 +1,9 @@
 import {
   asyncScheduler,
-  type Observer,
   type OperatorFunction,
   type SchedulerAction,
   type SchedulerLike,
-  type Subscriber,
+  Subscriber,
 } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
@@ -186,7 +185,9 @@ export function toSSEWith(
           }, heartbeatMs),
         );
       }
-      subscriber.add(source.subscribe(frames));
+      // A Subscriber itself, so subscribed as it is: no SafeSubscriber and observer wrapper around
+      // it per stream. Its constructor added it to `subscriber`, which unsubscribes it.
+      source.subscribe(frames);
     }, output);
 }
 
@@ -202,10 +203,13 @@ interface Framing {
 }
 
 /**
- * One subscription of `toSSE`: the observer of its source, holding its encoder. An object with
- * prototype methods rather than closures over a scope: a relay holds one per open stream.
+ * One subscription of `toSSE`: the subscriber of its source, holding its encoder. An object with
+ * prototype methods rather than closures over a scope: a relay holds one per open stream. A
+ * Subscriber (of the output's subscriber, its `destination`) rather than an observer, which the
+ * source would wrap in a SafeSubscriber and its observer object (~0.1 KB per stream); a source
+ * walking its downstream path for a flow gate sees through it.
  */
-class FramesSubscription implements Observer<RxllmEvent> {
+class FramesSubscription extends Subscriber<RxllmEvent> {
   encoder: Encoder | undefined;
   lastSent: number;
   #index = 0;
@@ -216,16 +220,15 @@ class FramesSubscription implements Observer<RxllmEvent> {
   readonly #scheduler: SchedulerLike;
   readonly #propagate: boolean;
   readonly #singleLine: boolean;
-  readonly #subscriber: Subscriber<string>;
   readonly #report: UpstreamErrorReport;
 
   constructor(framing: Framing, subscriber: Subscriber<string>, report: UpstreamErrorReport) {
+    super(subscriber);
     this.#ids = framing.ids;
     this.#heartbeatMs = framing.heartbeatMs;
     this.#scheduler = framing.scheduler;
     this.#propagate = framing.errors === 'propagate';
     this.#singleLine = framing.singleLine;
-    this.#subscriber = subscriber;
     this.#report = report;
     this.lastSent = framing.heartbeatMs > 0 ? framing.scheduler.now() : 0;
     try {
@@ -240,16 +243,16 @@ class FramesSubscription implements Observer<RxllmEvent> {
     let id = frame.id;
     if (ids) id = ids === true ? String(this.#index) : ids(this.#index, frame);
     this.#index++;
-    this.#subscriber.next(serialize(frame, id, this.#singleLine));
+    this.destination.next(serialize(frame, id, this.#singleLine));
     if (this.#heartbeatMs > 0) this.lastSent = this.#scheduler.now();
   }
 
-  next(event: RxllmEvent): void {
+  protected override _next(event: RxllmEvent): void {
     let closedBy: RxllmError | void;
     try {
       closedBy = this.encoder!.event(event);
     } catch (error) {
-      this.#subscriber.error(error);
+      this.destination.error(error);
       return;
     }
     // A `reset` the format cannot take back ends the stream as an upstream failure would;
@@ -257,8 +260,8 @@ class FramesSubscription implements Observer<RxllmEvent> {
     if (closedBy !== undefined) this.error(closedBy);
   }
 
-  error(error: unknown): void {
-    const subscriber = this.#subscriber;
+  protected override _error(error: unknown): void {
+    const subscriber = this.destination;
     if (this.#propagate) {
       subscriber.error(error);
       return;
@@ -274,14 +277,14 @@ class FramesSubscription implements Observer<RxllmEvent> {
     subscriber.complete();
   }
 
-  complete(): void {
+  protected override _complete(): void {
     try {
       this.encoder!.end();
     } catch (error) {
-      this.#subscriber.error(error);
+      this.destination.error(error);
       return;
     }
-    this.#subscriber.complete();
+    this.destination.complete();
   }
 }
 
