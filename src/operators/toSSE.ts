@@ -1,9 +1,10 @@
 import {
   asyncScheduler,
+  type Observer,
   type OperatorFunction,
   type SchedulerAction,
   type SchedulerLike,
-  Subscriber,
+  type Subscriber,
 } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import { RxllmError } from '../base/errors';
@@ -185,9 +186,7 @@ export function toSSEWith(
           }, heartbeatMs),
         );
       }
-      // A Subscriber itself, so subscribed as it is: no SafeSubscriber and observer wrapper around
-      // it per stream. Its constructor added it to `subscriber`, which unsubscribes it.
-      source.subscribe(frames);
+      subscriber.add(source.subscribe(frames));
     }, output);
 }
 
@@ -203,13 +202,10 @@ interface Framing {
 }
 
 /**
- * One subscription of `toSSE`: the subscriber of its source, holding its encoder. An object with
- * prototype methods rather than closures over a scope: a relay holds one per open stream. A
- * Subscriber (of the output's subscriber, its `destination`) rather than an observer, which the
- * source would wrap in a SafeSubscriber and its observer object (~0.1 KB per stream); a source
- * walking its downstream path for a flow gate sees through it.
+ * One subscription of `toSSE`: the observer of its source, holding its encoder. An object with
+ * prototype methods rather than closures over a scope: a relay holds one per open stream.
  */
-class FramesSubscription extends Subscriber<RxllmEvent> {
+class FramesSubscription implements Observer<RxllmEvent> {
   encoder: Encoder | undefined;
   lastSent: number;
   #index = 0;
@@ -220,15 +216,16 @@ class FramesSubscription extends Subscriber<RxllmEvent> {
   readonly #scheduler: SchedulerLike;
   readonly #propagate: boolean;
   readonly #singleLine: boolean;
+  readonly #subscriber: Subscriber<string>;
   readonly #report: UpstreamErrorReport;
 
   constructor(framing: Framing, subscriber: Subscriber<string>, report: UpstreamErrorReport) {
-    super(subscriber);
     this.#ids = framing.ids;
     this.#heartbeatMs = framing.heartbeatMs;
     this.#scheduler = framing.scheduler;
     this.#propagate = framing.errors === 'propagate';
     this.#singleLine = framing.singleLine;
+    this.#subscriber = subscriber;
     this.#report = report;
     this.lastSent = framing.heartbeatMs > 0 ? framing.scheduler.now() : 0;
     try {
@@ -243,16 +240,16 @@ class FramesSubscription extends Subscriber<RxllmEvent> {
     let id = frame.id;
     if (ids) id = ids === true ? String(this.#index) : ids(this.#index, frame);
     this.#index++;
-    this.destination.next(serialize(frame, id, this.#singleLine));
+    this.#subscriber.next(serialize(frame, id, this.#singleLine));
     if (this.#heartbeatMs > 0) this.lastSent = this.#scheduler.now();
   }
 
-  protected override _next(event: RxllmEvent): void {
+  next(event: RxllmEvent): void {
     let closedBy: RxllmError | void;
     try {
       closedBy = this.encoder!.event(event);
     } catch (error) {
-      this.destination.error(error);
+      this.#subscriber.error(error);
       return;
     }
     // A `reset` the format cannot take back ends the stream as an upstream failure would;
@@ -260,8 +257,8 @@ class FramesSubscription extends Subscriber<RxllmEvent> {
     if (closedBy !== undefined) this.error(closedBy);
   }
 
-  protected override _error(error: unknown): void {
-    const subscriber = this.destination;
+  error(error: unknown): void {
+    const subscriber = this.#subscriber;
     if (this.#propagate) {
       subscriber.error(error);
       return;
@@ -277,14 +274,14 @@ class FramesSubscription extends Subscriber<RxllmEvent> {
     subscriber.complete();
   }
 
-  protected override _complete(): void {
+  complete(): void {
     try {
       this.encoder!.end();
     } catch (error) {
-      this.destination.error(error);
+      this.#subscriber.error(error);
       return;
     }
-    this.destination.complete();
+    this.#subscriber.complete();
   }
 }
 
