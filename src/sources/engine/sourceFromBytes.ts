@@ -132,9 +132,9 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
   };
 
   #foldUnfolded(): void {
-    const accumulator = this.#accumulator;
     const unfolded = this.#unfolded;
-    if (accumulator === undefined || unfolded === undefined) return;
+    if (unfolded === undefined) return; // made with the accumulator: `partial: 'none'`
+    const accumulator = this.#accumulator!;
     const textOnly = this.#options.decoderOptions?.partial === 'text';
     for (let i = 0; i < unfolded.length; i++) {
       const event = unfolded[i]!;
