@@ -33,8 +33,16 @@ const SPACE = 32;
  * and each search for a line end starts where the previous one stopped.
  */
 export function createSSEParser(target: SSETarget, maxSize: number): SSEParser {
+  shapes ??= new Parser(undefined as never, 0);
   return new Parser(target, maxSize);
 }
+
+/**
+ * A blank parser kept for the module's life: the GC drops the hidden classes that no live object
+ * has, and a class's instances get theirs one field at a time, so the first stream after a full
+ * GC would build ten again (and deoptimize the code that named them; bench/shortAfterGC.ts).
+ */
+let shapes: Parser | undefined;
 
 /**
  * One stream's parser: an object with prototype methods rather than closures over a scope (a

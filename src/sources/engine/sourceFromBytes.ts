@@ -63,6 +63,7 @@ const firstCall = Object.freeze({ lastEventId: undefined });
  */
 export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
   return new Observable<RxllmEvent>((subscriber) => {
+    shapes ??= new BytesReading();
     const reading = new BytesReading(subscriber, options);
     // Stamped, kept and delivered as the decoded events are.
     if (options.first !== undefined) reading.emit(options.first());
@@ -74,6 +75,14 @@ export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOpti
 }
 
 /**
+ * A blank subscription kept for the module's life: the GC drops the hidden classes that no live
+ * object has, and a class's instances get theirs one field at a time, so the first stream after a
+ * full GC would build thirteen again (and deoptimize the code that named them): short streams
+ * after a GC were ~10% slower without it (bench/shortAfterGC.ts).
+ */
+let shapes: BytesReading | undefined;
+
+/**
  * One subscription of the engine: an object with prototype methods rather than closures over a
  * scope, since a relay holds one per open stream (one object, where a context and seven closures
  * were). The Node reader (readNodeStream) is given it whole, as its target.
@@ -82,8 +91,8 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
   readonly #subscriber: Subscriber<RxllmEvent>;
   readonly #options: SourceFromBytesOptions;
   // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
-  readonly flow: SourceFlow;
-  readonly #decoder: StreamDecoder;
+  readonly flow!: SourceFlow;
+  readonly #decoder!: StreamDecoder;
   // Kept only for a failure's `partial`, as much as the source was asked to keep.
   readonly #accumulator: MessageAccumulator | undefined;
   // Events delivered but not yet folded into the accumulator: folded once the chunk that
@@ -104,9 +113,11 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
   #iterator: AsyncIterator<Uint8Array | string> | undefined;
   #inputSubscription: Unsubscribable | undefined;
 
-  constructor(subscriber: Subscriber<RxllmEvent>, options: SourceFromBytesOptions) {
-    this.#subscriber = subscriber;
-    this.#options = options;
+  constructor(subscriber?: Subscriber<RxllmEvent>, options?: SourceFromBytesOptions) {
+    this.#subscriber = subscriber!;
+    this.#options = options!;
+    // The blank one (`shapes`) has its fields defined, all it is for.
+    if (subscriber === undefined || options === undefined) return;
     this.flow = sourceFlow(subscriber);
     const { decoderOptions } = options;
     if ((decoderOptions?.partial ?? 'full') !== 'none') {
