@@ -1,13 +1,26 @@
 import fc from 'fast-check';
 import { createParser } from 'eventsource-parser';
-import { createSSEParser, type SSEMessage } from '../src/wire/createSSEParser';
+import { createSSEParser, type SSETarget } from '../src/wire/createSSEParser';
 
-const tooLong = () => new Error('too long');
+/** One Server-Sent Event: its `data` lines joined by `\n`, its `event` name and `id` if it had them. */
+interface SSEMessage {
+  data: string;
+  event: string | undefined;
+  id: string | undefined;
+}
+
+/** A target that collects the events into `out`. */
+function collector(out: SSEMessage[]): SSETarget {
+  return {
+    message: (data, event, id) => out.push({ data, event, id }),
+    tooLong: () => new Error('too long'),
+  };
+}
 
 /** What our parser reads from `chunks`. */
 function ours(chunks: string[], maxSize = 1e9): SSEMessage[] {
   const out: SSEMessage[] = [];
-  const parser = createSSEParser((message) => out.push(message), maxSize, tooLong);
+  const parser = createSSEParser(collector(out), maxSize);
   for (const chunk of chunks) parser.feed(chunk);
   return out;
 }
@@ -67,7 +80,7 @@ describe('createSSEParser', () => {
 
   it('reset drops the unfinished line and event', () => {
     const out: SSEMessage[] = [];
-    const parser = createSSEParser((message) => out.push(message), 1e9, tooLong);
+    const parser = createSSEParser(collector(out), 1e9);
     parser.feed('data: lost\ndata: half');
     parser.reset();
     parser.feed('data: kept\n\n');

@@ -1,6 +1,6 @@
 import type { DecoderOptions, Dialect, EmitEvent } from './types';
 import type { FrameHooks, StreamDecoder } from './StreamDecoder';
-import { createSSEParser, type SSEParser } from './createSSEParser';
+import { createSSEParser, type SSEParser, type SSETarget } from './createSSEParser';
 import { dialectMessages, type DialectMessages } from './dialectMessages';
 
 /**
@@ -14,28 +14,30 @@ export function createSSEDecoder(
   options?: DecoderOptions,
   hooks?: FrameHooks,
 ): StreamDecoder {
-  const messages = dialectMessages(dialect, emit, options);
-  const parser = createSSEParser(
-    (event) => {
-      if (!hooks || hooks.accept(event.id)) messages.message(event.data, event.event);
-    },
-    messages.limits.maxEventSize,
-    () => messages.tooLong(),
-  );
-  return new SSEStreamDecoder(messages, parser);
+  return new SSEStreamDecoder(dialectMessages(dialect, emit, options), hooks);
 }
 
 /**
  * One stream's SSE decoder: an object with prototype methods rather than closures over a scope,
- * since a relay holds one per open stream.
+ * since a relay holds one per open stream; its parser delivers to it (it is the parser's target).
  */
-class SSEStreamDecoder implements StreamDecoder {
+class SSEStreamDecoder implements StreamDecoder, SSETarget {
   readonly #messages: DialectMessages;
+  readonly #hooks: FrameHooks | undefined;
   readonly #parser: SSEParser;
 
-  constructor(messages: DialectMessages, parser: SSEParser) {
+  constructor(messages: DialectMessages, hooks: FrameHooks | undefined) {
     this.#messages = messages;
-    this.#parser = parser;
+    this.#hooks = hooks;
+    this.#parser = createSSEParser(this, messages.limits.maxEventSize);
+  }
+
+  message(data: string, event: string | undefined, id: string | undefined): void {
+    if (!this.#hooks || this.#hooks.accept(id)) this.#messages.message(data, event);
+  }
+
+  tooLong(): Error {
+    return this.#messages.tooLong();
   }
 
   push(chunk: Uint8Array | string): void {

@@ -13,8 +13,8 @@ import type { Dialect } from './types';
  * them is thrown away. Measured on Node 20 (bench/shortAfterGC.ts): a two-field class costs ~25 µs
  * on its first construction after a GC against 3 µs when one instance stays alive; an RxJS
  * `subscribe` (its SafeSubscriber and ConsumerObserver) ~50 µs against ~7. A short stream after a
- * GC paid that for each of its parts: the subscriber, the accumulator, the framing's and the
- * dialect's decoders. A server between requests is in exactly that state.
+ * GC paid that for each of its parts: the subscriber, the engine's subscription, the accumulator,
+ * the framing's decoder and parser, the dialect's messages, guard and decoder. A server between requests is in exactly that state.
  *
  * Made on a stream's first subscription, not at import: a bundle that never subscribes holds none,
  * and a specimen costs a few hundred bytes once per dialect and framing.
@@ -41,14 +41,24 @@ function foldedSpecimen(): MessageAccumulator {
   return accumulator;
 }
 
-export function keepShapes(createStreamDecoder: StreamDecoderFactory, dialect: Dialect): void {
+/**
+ * Keeps the specimens for a stream of `dialect` framed by `createStreamDecoder`, once; `Engine` is
+ * the source engine's subscription class, whose constructor called with no arguments makes a
+ * blank one with every field defined.
+ */
+export function keepShapes(
+  createStreamDecoder: StreamDecoderFactory,
+  dialect: Dialect,
+  Engine: new () => object,
+): void {
   let dialects = kept.get(createStreamDecoder);
   if (dialects?.has(dialect)) return;
   if (dialects === undefined) {
     kept.set(createStreamDecoder, (dialects = new Set()));
     if (kept.size === 1) {
-      // Once: every source's subscriber and accumulator have the same classes.
+      // Once: every source's subscriber, subscription and accumulator have the same classes.
       specimens.push(new Observable(ignore).subscribe({ next: ignore, error: ignore, complete: ignore }));
+      specimens.push(new Engine());
       specimens.push(foldedSpecimen());
     }
   }

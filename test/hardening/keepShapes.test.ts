@@ -12,6 +12,8 @@ import { resolve } from 'node:path';
 interface Counts {
   OpenAIChatDecoder: number;
   SSEStreamDecoder: number;
+  Parser: number;
+  BytesReading: number;
   MessageAccumulator: number;
   SafeSubscriber: number;
 }
@@ -57,13 +59,22 @@ it('keeps nothing at import: the specimens are made by the first subscription', 
   expect(report.imported).toEqual({
     OpenAIChatDecoder: 0,
     SSEStreamDecoder: 0,
+    Parser: 0,
+    BytesReading: 0,
     MessageAccumulator: 0,
     SafeSubscriber: 0,
   });
 });
 
 it('keeps one of each part of a stream once one has run, and no more after six', () => {
-  const one = { OpenAIChatDecoder: 1, SSEStreamDecoder: 1, MessageAccumulator: 1, SafeSubscriber: 1 };
+  const one = {
+    OpenAIChatDecoder: 1,
+    SSEStreamDecoder: 1,
+    Parser: 1,
+    BytesReading: 1,
+    MessageAccumulator: 1,
+    SafeSubscriber: 1,
+  };
   expect(report.afterOneStream).toEqual(one);
   expect(report.afterSixStreams).toEqual(one);
 });
@@ -72,6 +83,8 @@ it('keeps a decoder per dialect, sharing the subscriber and accumulator', () => 
   expect(report.afterAnotherDialect).toEqual({
     OpenAIChatDecoder: 1,
     SSEStreamDecoder: 2,
+    Parser: 2,
+    BytesReading: 1,
     MessageAccumulator: 1,
     SafeSubscriber: 1,
   });

@@ -15,7 +15,14 @@ import '../../src/dialects/anthropic';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
-const classes = ['OpenAIChatDecoder', 'SSEStreamDecoder', 'MessageAccumulator', 'SafeSubscriber'];
+const classes = [
+  'OpenAIChatDecoder',
+  'SSEStreamDecoder',
+  'Parser',
+  'BytesReading',
+  'MessageAccumulator',
+  'SafeSubscriber',
+];
 
 /** Live objects of each class after a full GC, read from a heap snapshot. */
 async function live(): Promise<Record<string, number>> {

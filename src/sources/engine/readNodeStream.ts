@@ -21,12 +21,25 @@ interface NodeResponse extends NodeReadable {
   setEncoding(encoding: string): unknown;
 }
 
-/** What the source engine gives the reader of one subscription. */
-export interface NodeReadTarget {
-  readonly closed: boolean;
-}
+/** Where a source's failure happened: making the request, reading the body, decoding it. */
+export type FailurePhase = 'request' | 'read' | 'decode';
 
-type FailurePhase = 'request' | 'read' | 'decode';
+/**
+ * What the reader of one subscription reads for: the source engine's subscription itself, one
+ * object the reader keeps rather than its subscriber, flow and three callbacks.
+ */
+export interface NodeReadTarget {
+  /** The subscription ended: nothing more is read or reported. */
+  readonly closed: boolean;
+  /** Asked before each read whether a consumer downstream is holding back. */
+  readonly flow: SourceFlow;
+  /** Decodes one chunk; true once the dialect's terminal message has arrived. */
+  push(chunk: Uint8Array | string): boolean;
+  /** The input ended. */
+  finish(): void;
+  /** Ends the subscription with `error`, classified by `phase`. */
+  fail(error: unknown, phase: FailurePhase): void;
+}
 
 /**
  * Reads `source` when it is a Node `Readable` (an `http.IncomingMessage`; not in object mode,
@@ -50,17 +63,10 @@ type FailurePhase = 'request' | 'read' | 'decode';
  * bundle readNodeStreamStub instead, which reads nothing, so an app does not pay for it; there an
  * `IncomingMessage` cannot occur, and any async iterable is still read by the engine.
  */
-export function readNodeStream(
-  source: unknown,
-  subscriber: NodeReadTarget,
-  flow: SourceFlow,
-  push: (chunk: Uint8Array | string) => boolean,
-  finish: () => void,
-  fail: (error: unknown, phase: FailurePhase) => void,
-): { unsubscribe(): void } | undefined {
+export function readNodeStream(source: unknown, target: NodeReadTarget): { unsubscribe(): void } | undefined {
   const request = isClientRequest(source) ? source : undefined;
   if (request === undefined && !isNodeReadable(source)) return undefined;
-  const reader = new NodeStreamReader(request, subscriber, flow, push, finish, fail);
+  const reader = new NodeStreamReader(request, target);
   if (request !== undefined) {
     request.on('response', reader.listener);
     request.on('error', reader.listener);
@@ -81,26 +87,11 @@ class NodeStreamReader {
   #gated = false; // waiting for a gate to open, which pumps again
   #stream: NodeReadable | undefined = undefined;
   readonly #request: NodeClientRequest | undefined;
-  readonly #subscriber: NodeReadTarget;
-  readonly #flow: SourceFlow;
-  readonly #push: (chunk: Uint8Array | string) => boolean;
-  readonly #finish: () => void;
-  readonly #fail: (error: unknown, phase: FailurePhase) => void;
+  readonly #target: NodeReadTarget;
 
-  constructor(
-    request: NodeClientRequest | undefined,
-    subscriber: NodeReadTarget,
-    flow: SourceFlow,
-    push: (chunk: Uint8Array | string) => boolean,
-    finish: () => void,
-    fail: (error: unknown, phase: FailurePhase) => void,
-  ) {
+  constructor(request: NodeClientRequest | undefined, target: NodeReadTarget) {
     this.#request = request;
-    this.#subscriber = subscriber;
-    this.#flow = flow;
-    this.#push = push;
-    this.#finish = finish;
-    this.#fail = fail;
+    this.#target = target;
   }
 
   /**
@@ -134,7 +125,7 @@ class NodeStreamReader {
   }
 
   #respond(response: NodeResponse): void {
-    if (this.#subscriber.closed) {
+    if (this.#target.closed) {
       // Destroyed unread, it emits an error ("aborted"): heard by the listener, which ignores it.
       response.on('error', this.listener);
       this.unsubscribe();
@@ -149,14 +140,14 @@ class NodeStreamReader {
     let body = '';
     let reported = false;
     const report = () => {
-      if (reported || this.#subscriber.closed) return;
+      if (reported || this.#target.closed) return;
       reported = true;
       const headers = response.headers ?? {};
       const get = (name: string): string | null => {
         const value = headers[name];
         return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
       };
-      this.#fail(errorFromHttpResponse(status, body, { get }), 'request');
+      this.#target.fail(errorFromHttpResponse(status, body, { get }), 'request');
       response.destroy();
     };
     response.setEncoding('utf8');
@@ -170,17 +161,17 @@ class NodeStreamReader {
   }
 
   #pump(): void {
-    if (this.#busy || this.#gated || this.#subscriber.closed) return;
+    if (this.#busy || this.#gated || this.#target.closed) return;
     const stream = this.#stream;
     if (stream === undefined) {
       // An owned request that failed before its response: it was never made, as a fetch that rejects.
-      if (this.#failure !== undefined) this.#fail(this.#failure.error, 'request');
+      if (this.#failure !== undefined) this.#target.fail(this.#failure.error, 'request');
       return;
     }
     this.#busy = true;
     try {
       for (;;) {
-        const wait = this.#flow.whenOpen();
+        const wait = this.#target.flow.whenOpen();
         if (wait) {
           this.#gated = true;
           wait.then(
@@ -188,30 +179,30 @@ class NodeStreamReader {
               this.#gated = false;
               this.#pump();
             },
-            (error: unknown) => this.#fail(error, 'decode'),
+            (error: unknown) => this.#target.fail(error, 'decode'),
           );
           return;
         }
-        if (this.#subscriber.closed) return;
+        if (this.#target.closed) return;
         const value = stream.read() as Uint8Array | string | null;
         if (value === null) {
           if (this.#failure === undefined && stream.errored != null)
             this.#failure = { error: stream.errored };
-          if (this.#failure !== undefined) this.#fail(this.#failure.error, 'read');
-          else if (stream.readableEnded === true) this.#finish();
+          if (this.#failure !== undefined) this.#target.fail(this.#failure.error, 'read');
+          else if (stream.readableEnded === true) this.#target.finish();
           // Closed before its end without an error of its own: cut short, as `finished()` says.
-          else if (stream.destroyed === true) this.#fail(prematureClose(), 'read');
+          else if (stream.destroyed === true) this.#target.fail(prematureClose(), 'read');
           return; // else the next 'readable', 'end', 'close' or 'error' pumps again
         }
-        if (this.#push(value)) {
+        if (this.#target.push(value)) {
           // The terminal message arrived: what follows is ignored, so it is not read either.
           this.unsubscribe();
-          this.#finish();
+          this.#target.finish();
           return;
         }
       }
     } catch (error) {
-      this.#fail(error, 'decode');
+      this.#target.fail(error, 'decode');
     } finally {
       this.#busy = false;
     }

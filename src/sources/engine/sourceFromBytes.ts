@@ -1,4 +1,4 @@
-import { Observable, type Subscribable, type Unsubscribable } from 'rxjs';
+import { Observable, type Subscribable, type Subscriber, type Unsubscribable } from 'rxjs';
 import type { RxllmEvent } from '../../base/events';
 import { isNetworkFailure, isStackOverflow, RxllmError } from '../../base/errors';
 import { resolveLimits, type StreamLimits } from '../../base/limits';
@@ -6,12 +6,12 @@ import { MessageAccumulator } from '../../base/message';
 import type { ByteStream, StreamInput } from './StreamInput';
 import type { DialectInput } from '../../wire/registry';
 import type { DecoderOptions, Dialect, EmitEvent, Framing, PartialMode } from '../../wire/types';
-import type { StreamDecoderFactory } from '../../wire/StreamDecoder';
+import type { StreamDecoder, StreamDecoderFactory } from '../../wire/StreamDecoder';
 import { failedPartial } from '../../base/failedPartial';
-import { sourceFlow } from '../../flow/sourceFlow';
+import { sourceFlow, type SourceFlow } from '../../flow/sourceFlow';
 import { errorFromHttpResponse, maxErrorBodyBytes } from '../../base/httpError';
 // Node's `http.IncomingMessage` read without its async iterator; nothing in a browser bundle.
-import { readNodeStream } from './readNodeStream';
+import { readNodeStream, type FailurePhase, type NodeReadTarget } from './readNodeStream';
 import { keepShapes } from '../../wire/keepShapes';
 
 export interface SourceFromBytesOptions {
@@ -63,299 +63,332 @@ const firstCall = Object.freeze({ lastEventId: undefined });
  * unsubscribe aborts the request and cancels the reader at once, silently.
  */
 export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
-  // Taken apart here: the subscribe function keeps these, not the options object (one per stream on a relay).
-  const { dialect, decoderOptions, mapError, name, first, createStreamDecoder } = options;
   return new Observable<RxllmEvent>((subscriber) => {
-    // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
-    const flow = sourceFlow(subscriber);
-    // Only a request made by the input function gets a signal; made lazily, since a
-    // `Response` or stream passed in directly has no request of ours to abort.
-    let controller: AbortController | undefined;
-    // The input was read to its end: nothing is left to abort or cancel on teardown. (Aborting
-    // anyway costs a DOMException with a stack trace per stream.)
-    let drained = false;
-    // Kept only for a failure's `partial`, as much as the source was asked to keep.
-    const partialMode = decoderOptions?.partial ?? 'full';
-    const accumulator = partialMode === 'none' ? undefined : new MessageAccumulator();
-    let seq = 0;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    let iterator: AsyncIterator<Uint8Array | string> | undefined;
-    let inputSubscription: Unsubscribable | undefined;
+    // In Node, one specimen of each part of a stream, kept so that its hidden classes outlive a GC.
+    keepShapes(options.createStreamDecoder, options.dialect, BytesReading);
+    const reading = new BytesReading(subscriber, options);
+    // Stamped, kept and delivered as the decoded events are.
+    if (options.first !== undefined) reading.emit(options.first());
+    if (subscriber.closed) return;
+    reading.run(input).catch((error: unknown) => reading.fail(error, 'decode'));
+    // The subscription itself is the teardown (its `unsubscribe`): no closure per stream.
+    return reading;
+  });
+}
 
-    // Events delivered but not yet folded into the accumulator: folded once the chunk that
-    // carried them has been decoded (and before a failure's `partial` is taken, so it holds every
-    // event delivered). The fold is then not in the way of a stream's first text, whose chunk also
-    // carries the `start` (and Anthropic's input usage), and is done in one tight loop per chunk.
-    const unfolded: RxllmEvent[] = [];
-    // The hot path: one property write (which changes no hidden class for events a decoder
-    // created with `seq` in place, see textEvent), one push (none with `partial: 'none'`), one
-    // `next` per event.
-    const emit: EmitEvent =
-      accumulator === undefined
-        ? (event) => {
-            event.seq = seq++;
-            subscriber.next(event);
-          }
-        : (event) => {
-            event.seq = seq++;
-            unfolded.push(event);
-            subscriber.next(event);
-          };
-    const foldUnfolded = (): void => {
-      if (accumulator === undefined) return;
-      const textOnly = partialMode === 'text';
-      for (let i = 0; i < unfolded.length; i++) {
-        const event = unfolded[i]!;
-        if (!textOnly || !notText.has(event.type)) accumulator.apply(event);
-      }
-      unfolded.length = 0;
-    };
-    const decoder = createStreamDecoder(dialect, emit, decoderOptions);
-    keepShapes(createStreamDecoder, dialect);
+/**
+ * One subscription of the engine: an object with prototype methods rather than closures over a
+ * scope, since a relay holds one per open stream (one object, where a context and seven closures
+ * were). The Node reader (readNodeStream) is given it whole, as its target.
+ */
+class BytesReading implements NodeReadTarget, Unsubscribable {
+  readonly #subscriber: Subscriber<RxllmEvent>;
+  readonly #options: SourceFromBytesOptions;
+  // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
+  readonly flow!: SourceFlow;
+  readonly #decoder!: StreamDecoder;
+  // Kept only for a failure's `partial`, as much as the source was asked to keep.
+  readonly #accumulator: MessageAccumulator | undefined;
+  // Events delivered but not yet folded into the accumulator: folded once the chunk that
+  // carried them has been decoded (and before a failure's `partial` is taken, so it holds every
+  // event delivered). The fold is then not in the way of a stream's first text, whose chunk also
+  // carries the `start` (and Anthropic's input usage), and is done in one tight loop per chunk.
+  // None with `partial: 'none'`.
+  readonly #unfolded: RxllmEvent[] | undefined;
+  #seq = 0;
+  // Only a request made by the input function gets a signal; made lazily, since a
+  // `Response` or stream passed in directly has no request of ours to abort.
+  #controller: AbortController | undefined;
+  // The input was read to its end: nothing is left to abort or cancel on teardown. (Aborting
+  // anyway costs a DOMException with a stack trace per stream.)
+  #drained = false;
+  // What stopReading closes: the body's reader, the iterable's iterator, the input's subscription.
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #iterator: AsyncIterator<Uint8Array | string> | undefined;
+  #inputSubscription: Unsubscribable | undefined;
 
-    /**
-     * Ends the subscription with what went wrong, classified by where it happened (see
-     * {@link classifyFailure}): making the request, reading the body, or decoding it.
-     */
-    const fail = (thrown: unknown, phase: FailurePhase) => {
-      if (subscriber.closed) return; // unsubscribed: whatever the abort caused is not an error
-      const error = mapError?.(thrown) ?? classifyFailure(thrown, phase, dialect.name);
-      if (accumulator !== undefined && RxllmError.isInstance(error) && error.partial === undefined) {
-        foldUnfolded();
-        error.partial = failedPartial(accumulator);
-      }
-      subscriber.error(error);
-    };
+  constructor(subscriber?: Subscriber<RxllmEvent>, options?: SourceFromBytesOptions) {
+    this.#subscriber = subscriber!;
+    this.#options = options!;
+    // The blank one (keepShapes' specimen) has its fields defined, all it is for.
+    if (subscriber === undefined || options === undefined) return;
+    this.flow = sourceFlow(subscriber);
+    const { decoderOptions } = options;
+    if ((decoderOptions?.partial ?? 'full') !== 'none') {
+      this.#accumulator = new MessageAccumulator();
+      this.#unfolded = [];
+    }
+    this.#decoder = options.createStreamDecoder(options.dialect, this.emit, decoderOptions);
+  }
 
-    /** Decodes one chunk; true once the dialect's terminal message has arrived. */
-    const push = (chunk: Uint8Array | string): boolean => {
-      // On the delivery stack while this chunk's events go out: a consumer holding one back
-      // registers its gate here, even across a share() the walk cannot see through.
-      flow.enter();
+  get closed(): boolean {
+    return this.#subscriber.closed;
+  }
+
+  /**
+   * The hot path, the decoder's `emit` (the one closure of a subscription): one property write
+   * (which changes no hidden class for events a decoder created with `seq` in place, see
+   * textEvent), one push (none with `partial: 'none'`), one `next` per event.
+   */
+  readonly emit: EmitEvent = (event) => {
+    event.seq = this.#seq++;
+    this.#unfolded?.push(event);
+    this.#subscriber.next(event);
+  };
+
+  #foldUnfolded(): void {
+    const unfolded = this.#unfolded;
+    if (unfolded === undefined) return; // made with the accumulator: `partial: 'none'`
+    const accumulator = this.#accumulator!;
+    const textOnly = this.#options.decoderOptions?.partial === 'text';
+    for (let i = 0; i < unfolded.length; i++) {
+      const event = unfolded[i]!;
+      if (!textOnly || !notText.has(event.type)) accumulator.apply(event);
+    }
+    unfolded.length = 0;
+  }
+
+  /**
+   * Ends the subscription with what went wrong, classified by where it happened (see
+   * {@link classifyFailure}): making the request, reading the body, or decoding it.
+   */
+  fail(thrown: unknown, phase: FailurePhase): void {
+    const subscriber = this.#subscriber;
+    if (subscriber.closed) return; // unsubscribed: whatever the abort caused is not an error
+    const { mapError, dialect } = this.#options;
+    const error = mapError?.(thrown) ?? classifyFailure(thrown, phase, dialect.name);
+    const accumulator = this.#accumulator;
+    if (accumulator !== undefined && RxllmError.isInstance(error) && error.partial === undefined) {
+      this.#foldUnfolded();
+      error.partial = failedPartial(accumulator);
+    }
+    subscriber.error(error);
+  }
+
+  /** Decodes one chunk; true once the dialect's terminal message has arrived. */
+  push(chunk: Uint8Array | string): boolean {
+    // On the delivery stack while this chunk's events go out: a consumer holding one back
+    // registers its gate here, even across a share() the walk cannot see through.
+    const flow = this.flow;
+    flow.enter();
+    try {
+      this.#decoder.push(chunk);
+    } finally {
+      flow.exit();
+    }
+    this.#foldUnfolded();
+    return this.#decoder.ended();
+  }
+
+  finish(): void {
+    this.#drained = true;
+    this.#decoder.end();
+    this.#subscriber.complete();
+  }
+
+  /** Closes the input without aborting the request: it succeeded, only its tail is unwanted. */
+  #stopReading(): void {
+    this.#reader?.cancel().catch(ignore);
+    const iterator = this.#iterator;
+    if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
+    this.#inputSubscription?.unsubscribe();
+  }
+
+  /** The teardown. */
+  unsubscribe(): void {
+    this.flow.stop();
+    if (this.#drained) return;
+    // A shared reason: `abort()` would make a DOMException whose unformatted stack holds this
+    // subscription (decoder, accumulator, reader), and an SDK that keeps our signal until
+    // the response body is collected (Anthropic's request-signal registry, itself kept alive
+    // through that object) would never let any of it go: ~11 KB per unsubscribe.
+    this.#controller?.abort(unsubscribed);
+    // Cancelling the reader closes the connection even when no signal reaches the request
+    // (a Response passed in directly), and settles a pending read at once.
+    this.#stopReading();
+  }
+
+  /** Reads chunks until the input ends, waiting before each read while the downstream holds back. */
+  async #readAll(
+    // A plain result (an array's iterator) is awaited as a promise is.
+    next: () => IteratorResult<Uint8Array | string> | Promise<IteratorResult<Uint8Array | string>>,
+  ): Promise<void> {
+    const subscriber = this.#subscriber;
+    for (;;) {
+      const wait = this.flow.whenOpen();
+      if (wait) await wait;
+      if (subscriber.closed) return;
+      let chunk: IteratorResult<Uint8Array | string>;
       try {
-        decoder.push(chunk);
-      } finally {
-        flow.exit();
-      }
-      foldUnfolded();
-      return decoder.ended();
-    };
-
-    const finish = (): void => {
-      drained = true;
-      decoder.end();
-      subscriber.complete();
-    };
-
-    /** Closes the input without aborting the request: it succeeded, only its tail is unwanted. */
-    const stopReading = (): void => {
-      if (reader) reader.cancel().catch(ignore);
-      if (iterator?.return) Promise.resolve(iterator.return()).catch(ignore);
-      inputSubscription?.unsubscribe();
-    };
-
-    const run = async (): Promise<void> => {
-      /**
-       * Reads chunks until the input ends, waiting before each read while the downstream holds back.
-       * Made here, not per subscription: the Node reader, which reads by events, does not keep it.
-       */
-      const readAll = async (
-        // A plain result (an array's iterator) is awaited as a promise is.
-        next: () => IteratorResult<Uint8Array | string> | Promise<IteratorResult<Uint8Array | string>>,
-      ): Promise<void> => {
-        for (;;) {
-          const wait = flow.whenOpen();
-          if (wait) await wait;
-          if (subscriber.closed) return;
-          let chunk: IteratorResult<Uint8Array | string>;
-          try {
-            chunk = await next();
-          } catch (error) {
-            fail(error, 'read');
-            return;
-          }
-          if (subscriber.closed) return;
-          if (chunk.done) break;
-          if (push(chunk.value)) {
-            // The terminal message arrived: what follows is ignored, so it is not read either.
-            stopReading();
-            break;
-          }
-        }
-        finish();
-      };
-
-      // The readers are made here, for the one input there is, rather than once per subscription
-      // each: a subscription that reads holds only what its reader needs (a relay holds thousands).
-      const readBody = (body: ReadableStream<Uint8Array>): Promise<void> => {
-        // `locked` is read only when getReader fails: each of Node's ReadableStreams has a hidden
-        // class of its own, so every property read of one misses V8's caches and costs a lookup.
-        let bodyReader: ReadableStreamDefaultReader<Uint8Array>;
-        try {
-          bodyReader = body.getReader();
-        } catch (error) {
-          if (body.locked) throw usedInput(name);
-          throw error;
-        }
-        reader = bodyReader;
-        return readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
-      };
-
-      /**
-       * Reads an async iterable, or an array of chunks through its own iterator (a body whose
-       * chunks are all there: readAll awaits its plain results as it awaits promises).
-       */
-      const readIterable = (
-        iterable: AsyncIterable<Uint8Array | string> | readonly (Uint8Array | string)[],
-      ): Promise<void> => {
-        const iterableIterator = Array.isArray(iterable)
-          ? iterable[Symbol.iterator]()
-          : (iterable as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
-        iterator = iterableIterator as AsyncIterator<Uint8Array | string>;
-        return readAll(() => iterableIterator.next());
-      };
-
-      /**
-       * Reads an Observable of chunks: what it pushes is queued (it cannot be paused) and read like
-       * a body; its error, after the chunks before it, is a read failure.
-       */
-      const readObservable = (input: Subscribable<Uint8Array | string>): Promise<void> => {
-        // Each arrival as the read that returns it (a chunk, the end) or throws it (the error).
-        const queue: (() => IteratorResult<Uint8Array | string>)[] = [];
-        let at = 0;
-        let wake: (() => void) | undefined;
-        const arrive = (item: () => IteratorResult<Uint8Array | string>) => {
-          queue.push(item);
-          wake?.();
-        };
-        inputSubscription = input.subscribe({
-          next: (value) => arrive(() => ({ value, done: false })),
-          error: (error: unknown) =>
-            arrive(() => {
-              throw error;
-            }),
-          complete: () => arrive(() => ({ value: undefined, done: true })),
-        });
-        return readAll(async () => {
-          while (at === queue.length) await new Promise<void>((resolve) => (wake = resolve));
-          const item = queue[at++]!;
-          if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
-          return item();
-        });
-      };
-
-      const readErrorBody = async (body: ReadableStream<Uint8Array> | null): Promise<string> => {
-        if (!body || body.locked) return '';
-        reader = body.getReader();
-        const text = new TextDecoder();
-        let out = '';
-        try {
-          while (out.length < maxErrorBodyBytes) {
-            const chunk = await reader.read();
-            if (chunk.done) return out + text.decode();
-            out += text.decode(chunk.value, { stream: true });
-          }
-          void reader.cancel().catch(ignore);
-        } catch {
-          // A body cut short still leaves the status to report.
-        }
-        return out;
-      };
-
-      let source: ByteStream;
-      try {
-        if (typeof input === 'function') {
-          controller = new AbortController();
-          // A Node `http.ClientRequest` too, which readNodeStream owns (typed apart from ByteStream).
-          const made = input(controller.signal, firstCall);
-          // Only a promise is awaited: a returned request gets its listeners in this tick, before
-          // an 'error' it emits on the next one (a custom agent failing at once), which with no
-          // listener would crash the process.
-          source = (
-            typeof (made as { then?: unknown } | null | undefined)?.then === 'function' ? await made : made
-          ) as ByteStream;
-        } else source = input;
+        chunk = await next();
       } catch (error) {
-        fail(error, 'request');
+        this.fail(error, 'read');
         return;
       }
-      if (subscriber.closed) {
-        release(source);
-        return;
+      if (subscriber.closed) return;
+      if (chunk.done) break;
+      if (this.push(chunk.value)) {
+        // The terminal message arrived: what follows is ignored, so it is not read either.
+        this.#stopReading();
+        break;
       }
-      // A stream first: one property read tells it (see readBody), where isResponse takes one more.
-      const stream = isReadableStream(source);
-      if (!stream && isResponse(source)) {
-        // Thrown, as every failure below: `fail` drops it if unsubscribed meanwhile, and adds `partial`.
-        if (!source.ok)
-          throw errorFromHttpResponse(
-            source.status,
-            await readErrorBody(source.body),
-            source.headers,
-            dialect.name,
-          );
-        if (source.bodyUsed) throw usedInput(name);
-        const contentType = source.headers.get('content-type') ?? '';
-        const page = /^\s*text\/html/i.test(contentType);
-        if (page || (dialect.framing === 'sse' && /json/i.test(contentType))) {
-          // A web page with a 200 (a captive portal, a proxy's or CDN's error page, a wrong
-          // baseURL): the server answered, so it is not the network (`http`). A whole JSON
-          // document where events were expected (the request lacked `stream: true`, or a gateway
-          // answered with an error): `malformed`, instead of "stream ended early". Either way
-          // keep what it said.
-          const excerpt = truncate((await readErrorBody(source.body)).trim(), 500);
-          throw new RxllmError(
-            `${dialect.name}: ${name} expected an event stream but got HTTP ${source.status} ${contentType}: ${excerpt}`,
-            {
-              code: page ? 'http' : 'malformed',
-              status: source.status,
-              retryable: false,
-              dialect: dialect.name,
-              line: excerpt,
-              providerMessage: excerpt,
-            },
-          );
-        }
-        // An empty body is a stream that ended at once; the decoder judges it.
-        if (!source.body) finish();
-        else await readBody(source.body);
-      } else if (stream) {
-        await readBody(source as ReadableStream<Uint8Array>);
-      } else if ((inputSubscription = readNodeStream(source, subscriber, flow, push, finish, fail))) {
-        // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed,
-        // which ends it whatever was done with the signal: the controller (with its signal's
-        // listener map, ~0.3 KB) is not kept for the stream's life.
-        controller = undefined;
-      } else if (isAsyncIterable(source) || Array.isArray(source)) {
-        await readIterable(source);
-      } else if (isSubscribable(source)) {
-        await readObservable(source);
-      } else {
+    }
+    this.finish();
+  }
+
+  #readBody(body: ReadableStream<Uint8Array>): Promise<void> {
+    // `locked` is read only when getReader fails: each of Node's ReadableStreams has a hidden
+    // class of its own, so every property read of one misses V8's caches and costs a lookup.
+    let bodyReader: ReadableStreamDefaultReader<Uint8Array>;
+    try {
+      bodyReader = body.getReader();
+    } catch (error) {
+      if (body.locked) throw usedInput(this.#options.name);
+      throw error;
+    }
+    this.#reader = bodyReader;
+    return this.#readAll(() => bodyReader.read() as Promise<IteratorResult<Uint8Array>>);
+  }
+
+  /**
+   * Reads an async iterable, or an array of chunks through its own iterator (a body whose
+   * chunks are all there: readAll awaits its plain results as it awaits promises).
+   */
+  #readIterable(
+    iterable: AsyncIterable<Uint8Array | string> | readonly (Uint8Array | string)[],
+  ): Promise<void> {
+    const iterableIterator = Array.isArray(iterable)
+      ? iterable[Symbol.iterator]()
+      : (iterable as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+    this.#iterator = iterableIterator as AsyncIterator<Uint8Array | string>;
+    return this.#readAll(() => iterableIterator.next());
+  }
+
+  /**
+   * Reads an Observable of chunks: what it pushes is queued (it cannot be paused) and read like
+   * a body; its error, after the chunks before it, is a read failure.
+   */
+  #readObservable(input: Subscribable<Uint8Array | string>): Promise<void> {
+    // Each arrival as the read that returns it (a chunk, the end) or throws it (the error).
+    const queue: (() => IteratorResult<Uint8Array | string>)[] = [];
+    let at = 0;
+    let wake: (() => void) | undefined;
+    const arrive = (item: () => IteratorResult<Uint8Array | string>) => {
+      queue.push(item);
+      wake?.();
+    };
+    this.#inputSubscription = input.subscribe({
+      next: (value) => arrive(() => ({ value, done: false })),
+      error: (error: unknown) =>
+        arrive(() => {
+          throw error;
+        }),
+      complete: () => arrive(() => ({ value: undefined, done: true })),
+    });
+    return this.#readAll(async () => {
+      while (at === queue.length) await new Promise<void>((resolve) => (wake = resolve));
+      const item = queue[at++]!;
+      if (at === queue.length) queue.length = at = 0; // drained: the array does not grow forever
+      return item();
+    });
+  }
+
+  async #readErrorBody(body: ReadableStream<Uint8Array> | null): Promise<string> {
+    if (!body || body.locked) return '';
+    const reader = (this.#reader = body.getReader());
+    const text = new TextDecoder();
+    let out = '';
+    try {
+      while (out.length < maxErrorBodyBytes) {
+        const chunk = await reader.read();
+        if (chunk.done) return out + text.decode();
+        out += text.decode(chunk.value, { stream: true });
+      }
+      void reader.cancel().catch(ignore);
+    } catch {
+      // A body cut short still leaves the status to report.
+    }
+    return out;
+  }
+
+  /** Makes the request (when the input is a function) and reads what it gives. */
+  async run(input: StreamInput): Promise<void> {
+    const { dialect, name } = this.#options;
+    let source: ByteStream;
+    try {
+      if (typeof input === 'function') {
+        const controller = (this.#controller = new AbortController());
+        // A Node `http.ClientRequest` too, which readNodeStream owns (typed apart from ByteStream).
+        const made = input(controller.signal, firstCall);
+        // Only a promise is awaited: a returned request gets its listeners in this tick, before
+        // an 'error' it emits on the next one (a custom agent failing at once), which with no
+        // listener would crash the process.
+        source = (
+          typeof (made as { then?: unknown } | null | undefined)?.then === 'function' ? await made : made
+        ) as ByteStream;
+      } else source = input;
+    } catch (error) {
+      this.fail(error, 'request');
+      return;
+    }
+    if (this.#subscriber.closed) {
+      release(source);
+      return;
+    }
+    // A stream first: one property read tells it (see readBody), where isResponse takes one more.
+    const stream = isReadableStream(source);
+    if (!stream && isResponse(source)) {
+      // Thrown, as every failure below: `fail` drops it if unsubscribed meanwhile, and adds `partial`.
+      if (!source.ok)
+        throw errorFromHttpResponse(
+          source.status,
+          await this.#readErrorBody(source.body),
+          source.headers,
+          dialect.name,
+        );
+      if (source.bodyUsed) throw usedInput(name);
+      const contentType = source.headers.get('content-type') ?? '';
+      const page = /^\s*text\/html/i.test(contentType);
+      if (page || (dialect.framing === 'sse' && /json/i.test(contentType))) {
+        // A web page with a 200 (a captive portal, a proxy's or CDN's error page, a wrong
+        // baseURL): the server answered, so it is not the network (`http`). A whole JSON
+        // document where events were expected (the request lacked `stream: true`, or a gateway
+        // answered with an error): `malformed`, instead of "stream ended early". Either way
+        // keep what it said.
+        const excerpt = truncate((await this.#readErrorBody(source.body)).trim(), 500);
         throw new RxllmError(
-          `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream, an async iterable, an Observable or an array`,
-          { code: 'invalid-argument', retryable: false },
+          `${dialect.name}: ${name} expected an event stream but got HTTP ${source.status} ${contentType}: ${excerpt}`,
+          {
+            code: page ? 'http' : 'malformed',
+            status: source.status,
+            retryable: false,
+            dialect: dialect.name,
+            line: excerpt,
+            providerMessage: excerpt,
+          },
         );
       }
-    };
-
-    // Stamped, kept and delivered as the decoded events are.
-    if (first !== undefined) emit(first());
-    if (subscriber.closed) return;
-    run().catch((error: unknown) => fail(error, 'decode'));
-
-    return () => {
-      flow.stop();
-      if (drained) return;
-      // A shared reason: `abort()` would make a DOMException whose unformatted stack holds this
-      // teardown's closure (decoder, accumulator, reader), and an SDK that keeps our signal until
-      // the response body is collected (Anthropic's request-signal registry, itself kept alive
-      // through that closure) would never let any of it go: ~11 KB per unsubscribe.
-      controller?.abort(unsubscribed);
-      // Cancelling the reader closes the connection even when no signal reaches the request
-      // (a Response passed in directly), and settles a pending read at once.
-      stopReading();
-    };
-  });
+      // An empty body is a stream that ended at once; the decoder judges it.
+      if (!source.body) this.finish();
+      else await this.#readBody(source.body);
+    } else if (stream) {
+      await this.#readBody(source as ReadableStream<Uint8Array>);
+    } else if ((this.#inputSubscription = readNodeStream(source, this))) {
+      // Read as its events come, not awaited: nothing waits for it. Unsubscribed, it is destroyed,
+      // which ends it whatever was done with the signal: the controller (with its signal's
+      // listener map, ~0.3 KB) is not kept for the stream's life.
+      this.#controller = undefined;
+    } else if (isAsyncIterable(source) || Array.isArray(source)) {
+      await this.#readIterable(source);
+    } else if (isSubscribable(source)) {
+      await this.#readObservable(source);
+    } else {
+      throw new RxllmError(
+        `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream, an async iterable, an Observable or an array`,
+        { code: 'invalid-argument', retryable: false },
+      );
+    }
+  }
 }
 
 /**
@@ -447,9 +480,6 @@ function release(source: ByteStream): void {
   // destroy() emits (no listener would take it); nothing else in a ByteStream has `abort`.
   else (source as { abort?(): void }).abort?.();
 }
-
-/** Where a source's failure happened: making the request, reading the body, decoding it. */
-type FailurePhase = 'request' | 'read' | 'decode';
 
 /**
  * What a failure that is not already an RxllmError means, by where it happened:
