@@ -252,9 +252,9 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
       rows.push({
         figure: `the same after a GC that followed the other contender's stream (the order first used)`,
         value: other.map((cell) => cell.text).join(' / '),
-        target: '',
+        target: '≤ 1.2×',
         peers: '',
-        ok: undefined,
+        ok: other.every((cell) => cell.median <= 1.2),
       });
     }
   }
