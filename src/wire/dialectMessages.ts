@@ -42,7 +42,15 @@ class Messages implements DialectMessages {
   readonly limits: StreamLimits;
   readonly #dialect: Dialect;
   readonly #decoder: Decoder;
-  readonly #text = new TextDecoder();
+  /**
+   * A stream's own UTF-8 decoder, made once one of its chunks ends inside a sequence (whose
+   * first bytes it keeps for the next chunk). Until then, and in most streams for good (a
+   * provider writes whole events), every chunk is decoded by a shared decoder: a TextDecoder is
+   * ~0.1 KB of each open stream on a relay.
+   */
+  #text: TextDecoder | undefined;
+  /** Bytes were decoded: a byte order mark is text from here on, as a stream's decoder has it. */
+  #began = false;
   // The message being decoded, for the guard's `malformed` quotes.
   #current = '';
 
@@ -93,10 +101,43 @@ class Messages implements DialectMessages {
   }
 
   toText(chunk: Uint8Array | string): string {
-    return typeof chunk === 'string' ? chunk : this.#text.decode(chunk, { stream: true });
+    if (typeof chunk === 'string') return chunk;
+    if (this.#text === undefined) {
+      if (endsWhole(chunk)) {
+        // What a stream's decoder gives when it holds no unfinished sequence: the same text.
+        const text = (this.#began ? keepingBOM : droppingBOM).decode(chunk);
+        if (chunk.length > 0) this.#began = true;
+        return text;
+      }
+      // A mark at the start of the stream is dropped by this decoder when it is the first.
+      this.#text = new TextDecoder('utf-8', { ignoreBOM: this.#began });
+    }
+    return this.#text.decode(chunk, { stream: true });
   }
 
   flushText(): string {
-    return this.#text.decode();
+    // The input ended or starts again (a reconnect): as a decoder's `decode()`, which resets it.
+    const rest = this.#text?.decode() ?? '';
+    this.#text = undefined;
+    this.#began = false;
+    return rest;
   }
+}
+
+const droppingBOM = /* @__PURE__ */ new TextDecoder();
+const keepingBOM = /* @__PURE__ */ new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Whether `bytes` ends on a whole UTF-8 sequence, read from the last byte that is not a
+ * continuation byte (a sequence is at most four bytes). Bytes that cannot end well either way (a
+ * run of continuation bytes, an invalid lead) are decoded alike by both decoders, as replacement
+ * characters, except a lead that could still begin a sequence: that one goes to the stream's own.
+ */
+function endsWhole(bytes: Uint8Array): boolean {
+  const end = bytes.length;
+  for (let i = end - 1; i >= 0 && i >= end - 4; i--) {
+    const byte = bytes[i]!;
+    if ((byte & 0xc0) !== 0x80) return end - i >= (byte < 0xc0 ? 1 : byte < 0xe0 ? 2 : byte < 0xf0 ? 3 : 4);
+  }
+  return true;
 }
