@@ -16,11 +16,13 @@ const dialectEntries = Object.fromEntries(
  * Node-only modules, imported by their own `#name` and left for the package's consumer to resolve:
  * Node (and a bundler for Node) gets dist/<name>, a browser bundle dist/<name>Stub (see
  * package.json's `imports`), so that no browser app holds Node-only code. The engine's stream
- * reader (`#nodeReader`), and the keeper of hidden classes across a GC (`#keepShapes`).
+ * reader (`#nodeReader`), the keeper of hidden classes across a GC (`#keepShapes`) and the shared
+ * UTF-8 decoding of whole chunks (`#decodeWhole`).
  */
 const nodeOnly: Record<string, RegExp> = {
   '#nodeReader': /\/readNodeStream$/,
   '#keepShapes': /\/keepShapes$/,
+  '#decodeWhole': /\/decodeWhole$/,
 };
 const nodeOnlyImports: Plugin = {
   name: 'node-only-imports',
@@ -45,11 +47,13 @@ export default defineConfig({
     bedrock: 'src/bedrock/index.ts',
     ...dialectEntries,
     // The Node-only modules and the stubs a browser bundle gets instead, each a file of its own
-    // imported as `#nodeReader` and `#keepShapes` (package.json's `imports`, by condition).
+    // imported as `#nodeReader`, `#keepShapes` and `#decodeWhole` (package.json's `imports`, by condition).
     nodeReader: 'src/sources/engine/readNodeStream.ts',
     nodeReaderStub: 'src/sources/engine/readNodeStreamStub.ts',
     keepShapes: 'src/wire/keepShapes.ts',
     keepShapesStub: 'src/wire/keepShapesStub.ts',
+    decodeWhole: 'src/wire/decodeWhole.ts',
+    decodeWholeStub: 'src/wire/decodeWholeStub.ts',
   },
   esbuildPlugins: [nodeOnlyImports],
   format: ['esm', 'cjs'],

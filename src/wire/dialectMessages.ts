@@ -2,6 +2,7 @@ import { limitExceeded, resolveLimits, type StreamLimits } from '../base/limits'
 import type { Decoder, DecoderOptions, Dialect, EmitEvent } from './types';
 import { guardEvents } from './guardEvents';
 import { malformed } from './malformed';
+import { decodeWhole } from './decodeWhole';
 
 /** What a framing (SSE, NDJSON) needs of a dialect's decoder: where to send each message. */
 export interface DialectMessages {
@@ -45,8 +46,9 @@ class Messages implements DialectMessages {
   /**
    * A stream's own UTF-8 decoder, made once one of its chunks ends inside a sequence (whose
    * first bytes it keeps for the next chunk). Until then, and in most streams for good (a
-   * provider writes whole events), every chunk is decoded by a shared decoder: a TextDecoder is
-   * ~0.1 KB of each open stream on a relay.
+   * provider writes whole events), in Node every chunk is decoded by a shared decoder
+   * (decodeWhole): a TextDecoder is ~0.1 KB of each open stream on a relay. A browser bundle gets
+   * a stub that decodes nothing, so there each stream makes its own at its first bytes.
    */
   #text: TextDecoder | undefined;
   /** Bytes were decoded: a byte order mark is text from here on, as a stream's decoder has it. */
@@ -103,9 +105,9 @@ class Messages implements DialectMessages {
   toText(chunk: Uint8Array | string): string {
     if (typeof chunk === 'string') return chunk;
     if (this.#text === undefined) {
-      if (endsWhole(chunk)) {
-        // What a stream's decoder gives when it holds no unfinished sequence: the same text.
-        const text = (this.#began ? keepingBOM : droppingBOM).decode(chunk);
+      // What a stream's decoder gives when it holds no unfinished sequence: the same text.
+      const text = decodeWhole(chunk, this.#began);
+      if (text !== undefined) {
         if (chunk.length > 0) this.#began = true;
         return text;
       }
@@ -122,22 +124,4 @@ class Messages implements DialectMessages {
     this.#began = false;
     return rest;
   }
-}
-
-const droppingBOM = /* @__PURE__ */ new TextDecoder();
-const keepingBOM = /* @__PURE__ */ new TextDecoder('utf-8', { ignoreBOM: true });
-
-/**
- * Whether `bytes` ends on a whole UTF-8 sequence, read from the last byte that is not a
- * continuation byte (a sequence is at most four bytes). Bytes that cannot end well either way (a
- * run of continuation bytes, an invalid lead) are decoded alike by both decoders, as replacement
- * characters, except a lead that could still begin a sequence: that one goes to the stream's own.
- */
-function endsWhole(bytes: Uint8Array): boolean {
-  const end = bytes.length;
-  for (let i = end - 1; i >= 0 && i >= end - 4; i--) {
-    const byte = bytes[i]!;
-    if ((byte & 0xc0) !== 0x80) return end - i >= (byte < 0xc0 ? 1 : byte < 0xe0 ? 2 : byte < 0xf0 ? 3 : 4);
-  }
-  return true;
 }

@@ -52,6 +52,17 @@ describe('#nodeReader', () => {
     expect(node).not.toContain('// dist/keepShapesStub.js');
   });
 
+  // And the shared decoding of whole UTF-8 chunks (src/wire/decodeWhole.ts): a browser's streams
+  // each keep their own TextDecoder.
+  it('#decodeWhole: a browser bundle gets the stub, a Node bundle the shared decoder', async () => {
+    const browser = await bundle('browser');
+    expect(browser).toContain('// dist/decodeWholeStub.js');
+    expect(browser).not.toContain('// dist/decodeWhole.js');
+    const node = await bundle('node');
+    expect(node).toContain('// dist/decodeWhole.js');
+    expect(node).not.toContain('// dist/decodeWholeStub.js');
+  });
+
   // Read by the reader, an IncomingMessage is never iterated; the stub would leave it to the
   // engine's async-iterable path, which this response refuses. Both module systems, through the
   // package's exports.

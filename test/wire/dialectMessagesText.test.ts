@@ -8,6 +8,13 @@ import type { Dialect } from '../../src/wire/types';
 // the same bytes, however they are cut: sequences split anywhere, byte order marks at the start
 // (dropped) and later (kept), invalid bytes (replacement characters), a reconnect in between.
 
+// The module as a browser bundle has it: package.json's `imports` give it decodeWholeStub.
+let browserDialectMessages: typeof dialectMessages;
+jest.isolateModules(() => {
+  jest.doMock('../../src/wire/decodeWhole', () => jest.requireActual('../../src/wire/decodeWholeStub'));
+  ({ dialectMessages: browserDialectMessages } = jest.requireActual('../../src/wire/dialectMessages'));
+});
+
 const dialect: Dialect = {
   name: 'text-test',
   framing: 'sse',
@@ -47,14 +54,17 @@ const reference = (bytes: Uint8Array[]): string => {
 };
 
 describe('dialectMessages: the text of bytes', () => {
-  it('is what one streaming TextDecoder gives, however the bytes are cut', () => {
+  it.each([
+    ['in Node (a shared decoder for whole chunks)', () => dialectMessages],
+    ['in a browser (decodeWhole is the stub: each stream its own decoder)', () => browserDialectMessages],
+  ])('is what one streaming TextDecoder gives, however the bytes are cut, %s', (_, messagesOf) => {
     fc.assert(
       fc.property(
         fc.array(piece, { maxLength: 30 }),
         fc.array(fc.nat(), { maxLength: 12 }),
         (parts, cuts) => {
           const chunks = cutAt(toBytes(parts), cuts);
-          const messages = dialectMessages(dialect, () => {});
+          const messages = messagesOf()(dialect, () => {});
           const text = chunks.map((chunk) => messages.toText(chunk)).join('') + messages.flushText();
           expect(text).toBe(reference(chunks));
         },

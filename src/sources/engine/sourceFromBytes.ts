@@ -436,24 +436,16 @@ export function framedSource(
  * The decoder options of a source's config: `provider` and `limits`, the limits checked when the
  * source is built (a wrong one throws at once). Internal, shared with the SDK sources and fromOllama.
  */
-const noOptions: DecoderOptions = /* @__PURE__ */ Object.freeze({});
-const partialOnly: Readonly<Record<PartialMode, DecoderOptions>> = {
-  full: /* @__PURE__ */ Object.freeze({ partial: 'full' }),
-  text: /* @__PURE__ */ Object.freeze({ partial: 'text' }),
-  none: /* @__PURE__ */ Object.freeze({ partial: 'none' }),
-};
+const partialNone: DecoderOptions = /* @__PURE__ */ Object.freeze({ partial: 'none' });
 
 export function decoderOptionsOf(
   config: { provider?: string; limits?: Partial<StreamLimits>; partial?: PartialMode } | undefined,
   name: string,
 ): DecoderOptions {
-  // Without a provider or limits (a relay's `{ partial: 'none' }`), one shared frozen object per
-  // `partial`, not one per stream: the decoder and the engine keep it for the stream's life.
-  if (config?.provider === undefined && config?.limits === undefined) {
-    const partial = config?.partial;
-    if (partial === undefined) return noOptions;
-    if (partial === 'full' || partial === 'text' || partial === 'none') return partialOnly[partial];
-  }
+  // A relay's `{ partial: 'none' }`: one shared frozen object, not one per stream (the decoder and
+  // the engine keep it for the stream's life).
+  if (config?.partial === 'none' && config.provider === undefined && config.limits === undefined)
+    return partialNone;
   const options: DecoderOptions = {};
   if (config?.provider !== undefined) options.provider = config.provider;
   if (config?.limits !== undefined) options.limits = resolveLimits(config.limits, `${name}: limits`);
