@@ -22,6 +22,13 @@ import type { Dialect } from './types';
 const kept = new Map<StreamDecoderFactory, Set<Dialect>>();
 const specimens: unknown[] = [];
 
+/**
+ * How many dialects get a specimen decoder, in all: a dialect is usually a module's constant, but
+ * an app that builds a dialect object per request must not grow this for good.
+ */
+const maxDialects = 32;
+let dialectCount = 0;
+
 const ignore = (): void => {};
 
 /**
@@ -52,7 +59,7 @@ export function keepShapes(
   Engine: new () => object,
 ): void {
   let dialects = kept.get(createStreamDecoder);
-  if (dialects?.has(dialect)) return;
+  if (dialects?.has(dialect) || dialectCount >= maxDialects) return;
   if (dialects === undefined) {
     kept.set(createStreamDecoder, (dialects = new Set()));
     if (kept.size === 1) {
@@ -63,8 +70,14 @@ export function keepShapes(
     }
   }
   dialects.add(dialect);
-  // The framing's decoder, its dialect's messages, guard and decoder, as a stream builds them.
-  specimens.push(createStreamDecoder(dialect, ignore, undefined));
+  dialectCount++;
+  try {
+    // The framing's decoder, its dialect's messages, guard and decoder, as a stream builds them.
+    specimens.push(createStreamDecoder(dialect, ignore, undefined));
+  } catch {
+    // A dialect of the app's own that cannot be built without options: its streams build their
+    // shapes themselves, as before; the stream that asked is not failed for a specimen.
+  }
 }
 
 /**

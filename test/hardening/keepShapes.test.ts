@@ -23,6 +23,7 @@ interface Report {
   afterOneStream: Counts;
   afterSixStreams: Counts;
   afterAnotherDialect: Counts;
+  afterManyDialects: Counts;
   smallKept: boolean;
   largeKept: boolean;
   smallKeptAfterEight: boolean;
@@ -88,6 +89,13 @@ it('keeps a decoder per dialect, sharing the subscriber and accumulator', () => 
     MessageAccumulator: 1,
     SafeSubscriber: 1,
   });
+});
+
+it('keeps specimens for at most 32 dialects in all, however many dialect objects an app makes', () => {
+  // Two dialects had theirs, the one whose decoder throws took a place without a specimen (and
+  // threw nothing here), and 100 copies of openai-chat's object got the 29 places left.
+  expect(report.afterManyDialects.SSEStreamDecoder).toBe(31);
+  expect(report.afterManyDialects.OpenAIChatDecoder).toBe(30);
 });
 
 it('keeps a small parsed chunk until eight more came, a large one never', () => {

@@ -65,6 +65,22 @@ async function main(): Promise<void> {
   await read('anthropic/weather-agent-step1.sse', 'anthropic');
   report.afterAnotherDialect = await live();
 
+  // Dialect objects made per request (an app's own), and one whose decoder cannot be built bare:
+  // at most 32 dialects get a specimen in all, and a failing one fails nothing.
+  const { keepShapes } = await import('../../src/wire/keepShapes');
+  const { createSSEDecoder } = await import('../../src/wire/createSSEDecoder');
+  const { getDialect } = await import('../../src/wire/dialects');
+  const openAIChat = getDialect('openai-chat');
+  const refusing = {
+    ...openAIChat,
+    createDecoder: () => {
+      throw new Error('needs options');
+    },
+  };
+  keepShapes(createSSEDecoder, refusing, Object);
+  for (let i = 0; i < 100; i++) keepShapes(createSSEDecoder, { ...openAIChat }, Object);
+  report.afterManyDialects = await live();
+
   // The ring of parsed values: a small one is kept until eight more have come, a large one never.
   const small = new WeakRef({ small: true });
   keepParsedShape(small.deref(), 100);
