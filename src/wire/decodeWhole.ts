@@ -9,6 +9,8 @@
  * decodeWholeStub, which always says "decode it yourself".
  */
 export function decodeWhole(bytes: Uint8Array, began: boolean): string | undefined {
+  // Anything but bytes (an ArrayBuffer a caller passed despite the types) to the stream's decoder.
+  if (!(bytes instanceof Uint8Array)) return undefined;
   return endsWhole(bytes) ? (began ? keepingBOM : droppingBOM).decode(bytes) : undefined;
 }
 

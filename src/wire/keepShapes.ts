@@ -17,18 +17,17 @@ import type { Dialect } from './types';
  * the framing's decoder and parser, the dialect's messages, guard and decoder. A server between requests is in exactly that state.
  *
  * Made on a stream's first subscription, not at import: a bundle that never subscribes holds none,
- * and a specimen costs a few hundred bytes once per dialect and framing.
+ * and a specimen costs a few hundred bytes once per dialect and framing. A dialect's
+ * `createDecoder` is called once more for it, with an `emit` that drops everything.
  */
-const kept = new Map<StreamDecoderFactory, Set<Dialect>>();
-const specimens: unknown[] = [];
+// By framing, then dialect, both weakly: a specimen lives as long as its dialect object (a
+// module's constant, usually), so that an app building a dialect object per request pins nothing.
+const kept = new WeakMap<StreamDecoderFactory, WeakMap<Dialect, unknown>>();
+// The subscriber, the engine's subscription and the accumulator: the same classes for every stream.
+let common: unknown[] | undefined;
 
-/**
- * How many dialects get a specimen decoder, in all: a dialect is usually a module's constant, but
- * an app that builds a dialect object per request must not grow this for good.
- */
-const maxDialects = 32;
-let dialectCount = 0;
-
+// What a specimen decoder is built with: no options of any stream's (the decoder would keep them).
+const noOptions = Object.freeze({});
 const ignore = (): void => {};
 
 /**
@@ -58,45 +57,61 @@ export function keepShapes(
   dialect: Dialect,
   Engine: new () => object,
 ): void {
+  common ??= [
+    new Observable(ignore).subscribe({ next: ignore, error: ignore, complete: ignore }),
+    new Engine(),
+    foldedSpecimen(),
+  ];
   let dialects = kept.get(createStreamDecoder);
-  if (dialects?.has(dialect) || dialectCount >= maxDialects) return;
-  if (dialects === undefined) {
-    kept.set(createStreamDecoder, (dialects = new Set()));
-    if (kept.size === 1) {
-      // Once: every source's subscriber, subscription and accumulator have the same classes.
-      specimens.push(new Observable(ignore).subscribe({ next: ignore, error: ignore, complete: ignore }));
-      specimens.push(new Engine());
-      specimens.push(foldedSpecimen());
-    }
-  }
-  dialects.add(dialect);
-  dialectCount++;
+  if (dialects === undefined) kept.set(createStreamDecoder, (dialects = new WeakMap()));
+  if (dialects.has(dialect)) return;
+  let specimen: unknown;
   try {
     // The framing's decoder, its dialect's messages, guard and decoder, as a stream builds them.
-    specimens.push(createStreamDecoder(dialect, ignore, undefined));
+    specimen = createStreamDecoder(dialect, ignore, noOptions);
   } catch {
     // A dialect of the app's own that cannot be built without options: its streams build their
     // shapes themselves, as before; the stream that asked is not failed for a specimen.
   }
+  dialects.set(dialect, specimen);
 }
 
 /**
- * Keeps the last few small values the decoders parsed, so that their hidden classes outlive a GC.
+ * Keeps blanked copies of small chunks the decoders parsed, so that their hidden classes outlive a
+ * GC.
  *
  * `JSON.parse` gives an object the hidden class that follows, key by key, the transitions earlier
  * parses of the same keys made, but V8 keeps those only while some object has them: after a full
  * GC that left none, the first parse of a chunk builds them again (measured on Node 20: ~28 µs for
  * an OpenAI chunk against ~11 when one parsed chunk stayed alive, ~1 warm). A provider's stream has
- * a handful of chunk shapes (its first, its text, its finish, its usage), so a short ring of the
- * last parsed values keeps each of them, for every stream of the process. Small ones only: what
- * is kept is the shape, and a large value would hold memory for nothing.
+ * a handful of chunk shapes (its first, its text, its finish, its usage), so a ring of eight
+ * recent ones keeps them for every stream of the process. What is kept is a copy with every
+ * string emptied and every number zeroed (the same keys, so the same hidden classes): a stream's
+ * text is not held after it ended, for any tenant. Copies cost a second parse, so at most eight a
+ * second are made, and only of chunks up to 2,048 characters.
  */
 const ring: unknown[] = new Array(8).fill(undefined);
 let next = 0;
+let windowStart = 0;
+let keptInWindow = 0;
 
-/** Keeps `value`, parsed from `length` characters, in the ring when it is small. */
-export function keepParsedShape(value: unknown, length: number): void {
-  if (length > 2048) return;
-  ring[next] = value;
-  next = (next + 1) & 7;
+const blank = (_key: string, value: unknown): unknown =>
+  typeof value === 'string' ? '' : typeof value === 'number' ? 0 : value;
+
+/** Keeps a blanked copy of the JSON in `data` (which a decoder parsed already) in the ring. */
+export function keepParsedShape(data: string): void {
+  if (data.length > 2048) return;
+  const now = Date.now();
+  if (now - windowStart >= 1000) {
+    windowStart = now;
+    keptInWindow = 0;
+  }
+  if (keptInWindow >= 8) return;
+  keptInWindow++;
+  try {
+    ring[next] = JSON.parse(data, blank);
+    next = (next + 1) & 7;
+  } catch {
+    // Parsed once already; a reviver's deeper recursion may still overflow: nothing kept, then.
+  }
 }

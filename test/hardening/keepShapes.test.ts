@@ -24,8 +24,10 @@ interface Report {
   afterSixStreams: Counts;
   afterAnotherDialect: Counts;
   afterManyDialects: Counts;
-  smallKept: boolean;
+  reconnectInputKept: boolean;
+  smallKeptBlank: boolean;
   largeKept: boolean;
+  ninthKept: boolean;
   smallKeptAfterEight: boolean;
 }
 
@@ -91,15 +93,20 @@ it('keeps a decoder per dialect, sharing the subscriber and accumulator', () => 
   });
 });
 
-it('keeps specimens for at most 32 dialects in all, however many dialect objects an app makes', () => {
-  // Two dialects had theirs, the one whose decoder throws took a place without a specimen (and
-  // threw nothing here), and 100 copies of openai-chat's object got the 29 places left.
-  expect(report.afterManyDialects.SSEStreamDecoder).toBe(31);
-  expect(report.afterManyDialects.OpenAIChatDecoder).toBe(30);
+it("keeps nothing of a reconnecting subscription (whose decoder factory is the subscription's own closure)", () => {
+  expect(report.reconnectInputKept).toBe(false);
 });
 
-it('keeps a small parsed chunk until eight more came, a large one never', () => {
-  expect(report.smallKept).toBe(true);
+it('keeps a specimen only while its dialect object lives: dialect objects made per request pin nothing', () => {
+  // 100 copies of openai-chat's dialect object and one whose decoder throws (which threw nothing
+  // here), all dropped: only the two dialects the streams used keep theirs.
+  expect(report.afterManyDialects.SSEStreamDecoder).toBe(2);
+  expect(report.afterManyDialects.OpenAIChatDecoder).toBe(1);
+});
+
+it('keeps a blanked copy of a small parsed chunk (its keys, not its text), none of a large one, eight a second, until eight newer came', () => {
+  expect(report.smallKeptBlank).toBe(true);
   expect(report.largeKept).toBe(false);
+  expect(report.ninthKept).toBe(false);
   expect(report.smallKeptAfterEight).toBe(false);
 });

@@ -24,6 +24,12 @@ const classes = [
   'SafeSubscriber',
 ];
 
+/**
+ * Which of `needles()` the last snapshot held as strings: made after the snapshot was taken, so
+ * that looking for them does not put them in the heap it looks at.
+ */
+let found: (needles: () => string[]) => boolean[] = () => [];
+
 /** Live objects of each class after a full GC, read from a heap snapshot. */
 async function live(): Promise<Record<string, number>> {
   // A macrotask first: WeakRefs and the last stream's promise jobs let go of what they held.
@@ -41,6 +47,8 @@ async function live(): Promise<Record<string, number>> {
   const typeAt = fields.indexOf('type');
   const nameAt = fields.indexOf('name');
   const objectType = types[0].indexOf('object');
+  const strings = new Set(snapshot.strings);
+  found = (needles) => needles().map((needle) => strings.has(needle));
   const counts = Object.fromEntries(classes.map((name) => [name, 0]));
   for (let i = 0; i < snapshot.nodes.length; i += width) {
     if (snapshot.nodes[i + typeAt] !== objectType) continue;
@@ -65,6 +73,20 @@ async function main(): Promise<void> {
   await read('anthropic/weather-agent-step1.sse', 'anthropic');
   report.afterAnotherDialect = await live();
 
+  // A reconnecting subscription (its decoder factory is a closure of the subscription's): nothing
+  // of it is kept, neither its input function nor what that holds.
+  const { reconnectSSE } = await import('../../src/sources/reconnectSSE');
+  const readOnce = async (): Promise<WeakRef<object>> => {
+    const perRequest = { body: fixture('openai-chat/text-include-usage.sse')[0]! };
+    await lastValueFrom(
+      fromSSE(() => new Response(perRequest.body), { dialect: 'openai-chat', reconnect: reconnectSSE() }),
+    );
+    return new WeakRef(perRequest);
+  };
+  const held = await readOnce();
+  await live();
+  report.reconnectInputKept = held.deref() !== undefined;
+
   // Dialect objects made per request (an app's own), and one whose decoder cannot be built bare:
   // at most 32 dialects get a specimen in all, and a failing one fails nothing.
   const { keepShapes } = await import('../../src/wire/keepShapes');
@@ -81,17 +103,31 @@ async function main(): Promise<void> {
   for (let i = 0; i < 100; i++) keepShapes(createSSEDecoder, { ...openAIChat }, Object);
   report.afterManyDialects = await live();
 
-  // The ring of parsed values: a small one is kept until eight more have come, a large one never.
-  const small = new WeakRef({ small: true });
-  keepParsedShape(small.deref(), 100);
-  const large = new WeakRef({ large: true });
-  keepParsedShape(large.deref(), 4096);
+  // The ring of parsed chunks: a blanked copy of a small one (its keys, not its strings), none of
+  // a large one, at most eight a second, the oldest dropped for a newer. Keys and strings made at
+  // run time, and looked for among the heap's strings after they were dropped here.
+  const tag = String(Math.random()).slice(2);
+  const second = () => new Promise((done) => setTimeout(done, 1100));
+  await second();
+  keepParsedShape(`{"keyA${tag}":"secretA${tag}","n":1.5}`);
+  keepParsedShape(`{"keyL${tag}":"${'x'.repeat(4096)}"}`);
+  for (let i = 0; i < 7; i++) keepParsedShape(`{"filler":${i}}`);
+  keepParsedShape(`{"keyB${tag}":"secretB${tag}"}`); // the ninth this second
   await live();
-  report.smallKept = small.deref() !== undefined;
-  report.largeKept = large.deref() !== undefined;
-  for (let i = 0; i < 8; i++) keepParsedShape({ other: i }, 100);
+  const [keyA, secretA, keyL, keyB] = found(() => [
+    `keyA${tag}`,
+    `secretA${tag}`,
+    `keyL${tag}`,
+    `keyB${tag}`,
+  ]);
+  report.smallKeptBlank = keyA! && !secretA!;
+  report.largeKept = keyL;
+  report.ninthKept = keyB;
+  await second();
+  for (let i = 0; i < 8; i++) keepParsedShape(`{"later":${i}}`);
+  found = () => [];
   await live();
-  report.smallKeptAfterEight = small.deref() !== undefined;
+  report.smallKeptAfterEight = found(() => [`keyA${tag}`])[0];
   console.log(JSON.stringify(report));
 }
 

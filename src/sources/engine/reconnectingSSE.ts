@@ -141,6 +141,7 @@ export function reconnectingSSE(options: ReconnectingSSEOptions): Observable<Rxl
         dialect,
         name,
         decoderOptions,
+        keepAs: createSSEDecoder,
         createStreamDecoder: (streamDialect, emit, decoderOptions) => {
           const decoder = createSSEDecoder(streamDialect, emit, decoderOptions, { accept });
           restart = () => decoder.restart?.();

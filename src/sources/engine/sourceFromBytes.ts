@@ -30,6 +30,12 @@ export interface SourceFromBytesOptions {
    */
   createStreamDecoder: StreamDecoderFactory;
   /**
+   * The module-level framing factory that `createStreamDecoder` wraps, when that is a closure made
+   * per subscription (reconnectSSE's, with its hooks): what the specimens kept against a GC are
+   * built with (see keepShapes), so that they hold nothing of a subscription.
+   */
+  keepAs?: StreamDecoderFactory;
+  /**
    * The event emitted at subscribe, before the request is made, a new one per subscription: the
    * SDK sources' and fromOllama's `step-start` (see requestStepStart). Absent for a generic source
    * (`fromSSE`), whose input may carry its own steps.
@@ -65,7 +71,7 @@ const firstCall = Object.freeze({ lastEventId: undefined });
 export function sourceFromBytes(input: StreamInput, options: SourceFromBytesOptions): Observable<RxllmEvent> {
   return new Observable<RxllmEvent>((subscriber) => {
     // In Node, one specimen of each part of a stream, kept so that its hidden classes outlive a GC.
-    keepShapes(options.createStreamDecoder, options.dialect, BytesReading);
+    keepShapes(options.keepAs ?? options.createStreamDecoder, options.dialect, BytesReading);
     const reading = new BytesReading(subscriber, options);
     // Stamped, kept and delivered as the decoded events are.
     if (options.first !== undefined) reading.emit(options.first());

@@ -337,7 +337,7 @@ class AnthropicDecoder implements Decoder {
     let json: unknown;
     try {
       json = JSON.parse(data);
-      keepParsedShape(json, data.length);
+      keepParsedShape(data);
     } catch (error) {
       // An error event whose body is not JSON is still the provider's error, not a broken stream.
       if (event === 'error') {

@@ -402,7 +402,7 @@ class OpenAIChatDecoder implements Decoder {
     let json: unknown;
     try {
       json = JSON.parse(data);
-      keepParsedShape(json, data.length);
+      keepParsedShape(data);
     } catch (cause) {
       // A named error event whose body is not JSON is still an error, not a malformed chunk.
       if (event === 'error') this.#fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));
