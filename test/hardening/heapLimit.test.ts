@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { runChild } from './runChild';
 
 // Issue 12, "bounded memory": 200 MB of `data:` lines without a blank line grew the heap by
 // 1.7 GB. End to end, over a real HTTP server in a child process (for `--expose-gc` and a heap
@@ -15,32 +14,13 @@ interface Report {
   bytesSent: number;
 }
 
-function runChild(bytes: number, mode = 'event'): Promise<Report> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', resolve(__dirname, 'heapChild.ts'), String(bytes), mode],
-      { cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      try {
-        resolvePromise(JSON.parse(last) as Report);
-      } catch {
-        reject(new Error(`child exited ${String(code)} without a report: ${out}${err}`));
-      }
-    });
-  });
-}
+const runChildOf = (bytes: number, mode = 'event'): Promise<Report> =>
+  runChild<Report>('heapChild.ts', [String(bytes), mode]);
 
 const MiB = 1024 * 1024;
 
 it('200 MB of data lines without a blank line: limit-exceeded (maxEventSize), heap bounded, reading stopped', async () => {
-  const report = await runChild(200 * MiB);
+  const report = await runChildOf(200 * MiB);
   expect(report.code).toBe('limit-exceeded');
   expect(report.limit).toBe('maxEventSize');
   // The parser may hold 8 Mi characters plus the chunk being read, and garbage not yet collected.
@@ -50,7 +30,7 @@ it('200 MB of data lines without a blank line: limit-exceeded (maxEventSize), he
 }, 120_000);
 
 it('200 MB of small text events: limit-exceeded (maxMessageSize at 16 MiB), heap bounded by the limit, not the input', async () => {
-  const report = await runChild(200 * MiB, 'message');
+  const report = await runChildOf(200 * MiB, 'message');
   expect(report.code).toBe('limit-exceeded');
   expect(report.limit).toBe('maxMessageSize');
   // The accumulator holds up to 16 Mi characters of text for `partial`, plus garbage not yet collected.

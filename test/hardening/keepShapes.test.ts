@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { runChild } from './runChild';
 
 // Issue 13, "short streams after GC": V8 keeps the hidden classes a stream's objects were built
 // with only while some object has them, so the engine keeps one specimen of each (src/wire/
@@ -31,31 +30,9 @@ interface Report {
   smallKeptAfterEight: boolean;
 }
 
-function runChild(): Promise<Report> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', resolve(__dirname, 'keepShapesChild.ts')],
-      { cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      try {
-        resolvePromise(JSON.parse(last) as Report);
-      } catch {
-        reject(new Error(`child exited ${String(code)} without a report: ${out}${err}`));
-      }
-    });
-  });
-}
-
 let report: Report;
 beforeAll(async () => {
-  report = await runChild();
+  report = await runChild<Report>('keepShapesChild.ts');
 }, 120_000);
 
 it('keeps nothing at import: the specimens are made by the first subscription', () => {
