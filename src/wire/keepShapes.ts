@@ -14,7 +14,8 @@ import type { Dialect } from './types';
  * on its first construction after a GC against 3 µs when one instance stays alive; an RxJS
  * `subscribe` (its SafeSubscriber and ConsumerObserver) ~50 µs against ~7. A short stream after a
  * GC paid that for each of its parts: the subscriber, the engine's subscription, the accumulator,
- * the framing's decoder and parser, the dialect's messages, guard and decoder. A server between requests is in exactly that state.
+ * the framing's decoder and parser, the dialect's messages, guard and decoder. A server between
+ * requests is in exactly that state.
  *
  * Made on a stream's first subscription, not at import: a bundle that never subscribes holds none,
  * and a specimen costs a few hundred bytes once per dialect and framing. A dialect's
