@@ -35,39 +35,27 @@ beforeAll(async () => {
   report = await runChild<Report>('keepShapesChild.ts');
 }, 120_000);
 
+/** Every counted class at `n` live objects. */
+const each = (n: number): Counts => ({
+  OpenAIChatDecoder: n,
+  SSEStreamDecoder: n,
+  Parser: n,
+  BytesReading: n,
+  MessageAccumulator: n,
+  SafeSubscriber: n,
+});
+
 it('keeps nothing at import: the specimens are made by the first subscription', () => {
-  expect(report.imported).toEqual({
-    OpenAIChatDecoder: 0,
-    SSEStreamDecoder: 0,
-    Parser: 0,
-    BytesReading: 0,
-    MessageAccumulator: 0,
-    SafeSubscriber: 0,
-  });
+  expect(report.imported).toEqual(each(0));
 });
 
 it('keeps one of each part of a stream once one has run, and no more after six', () => {
-  const one = {
-    OpenAIChatDecoder: 1,
-    SSEStreamDecoder: 1,
-    Parser: 1,
-    BytesReading: 1,
-    MessageAccumulator: 1,
-    SafeSubscriber: 1,
-  };
-  expect(report.afterOneStream).toEqual(one);
-  expect(report.afterSixStreams).toEqual(one);
+  expect(report.afterOneStream).toEqual(each(1));
+  expect(report.afterSixStreams).toEqual(each(1));
 });
 
 it('keeps a decoder per dialect, sharing the subscriber and accumulator', () => {
-  expect(report.afterAnotherDialect).toEqual({
-    OpenAIChatDecoder: 1,
-    SSEStreamDecoder: 2,
-    Parser: 2,
-    BytesReading: 1,
-    MessageAccumulator: 1,
-    SafeSubscriber: 1,
-  });
+  expect(report.afterAnotherDialect).toEqual({ ...each(1), SSEStreamDecoder: 2, Parser: 2 });
 });
 
 it("keeps nothing of a reconnecting subscription (whose decoder factory is the subscription's own closure)", () => {
