@@ -122,6 +122,10 @@ const openAIText = (json: { choices?: { delta?: { content?: unknown } }[] }): un
 const anthropicText = (json: { type?: string; delta?: { type?: string; text?: unknown } }): unknown =>
   json.type === 'content_block_delta' && json.delta?.type === 'text_delta' ? json.delta.text : undefined;
 
+const responsesText = (json: { type?: string; delta?: unknown }): unknown =>
+  json.type === 'response.output_text.delta' ? json.delta : undefined;
+const textOfWire = { openai: openAIText, anthropic: anthropicText, responses: responsesText };
+
 /** The floor: eventsource-parser and one JSON.parse per event, appending each text delta. */
 function floor(wire: Wire): Contender {
   return {
@@ -131,12 +135,12 @@ function floor(wire: Wire): Contender {
     kind: 'floor',
     collects: false,
     setup: (network) => async (stream, probe) => {
-      const extract = wire === 'openai' ? openAIText : anthropicText;
+      const extract: (json: never) => unknown = textOfWire[wire];
       let text = '';
       const parser = createParser({
         onEvent(message) {
           if (message.data === '[DONE]') return;
-          const delta = extract(JSON.parse(message.data));
+          const delta = extract(JSON.parse(message.data) as never);
           if (typeof delta === 'string' && delta !== '') {
             if (text === '') probe.firstText = performance.now();
             text += delta;
@@ -189,6 +193,38 @@ const openAISDK: Contender = {
   },
 };
 
+/** The official SDK's Responses stream: `client.responses.create({ stream: true })`. */
+const openAIResponsesSDK: Contender = {
+  name: 'openai SDK (responses)',
+  wire: 'responses',
+  group: 'decode',
+  kind: 'peer',
+  collects: false,
+  setup(network) {
+    const client = new OpenAI({
+      apiKey: 'sk-bench',
+      baseURL: 'http://bench.invalid/v1',
+      fetch: network.fetch,
+      maxRetries: 0,
+    });
+    return async (_stream, probe) => {
+      const response = await client.responses.create({
+        model: 'gpt-4o-mini',
+        input: 'Write.',
+        stream: true,
+      });
+      let text = '';
+      for await (const event of response) {
+        if (event.type === 'response.output_text.delta' && event.delta !== '') {
+          if (text === '') probe.firstText = performance.now();
+          text += event.delta;
+        }
+      }
+      return text;
+    };
+  },
+};
+
 const anthropicSDK: Contender = {
   name: '@anthropic-ai/sdk',
   wire: 'anthropic',
@@ -224,13 +260,19 @@ const anthropicSDK: Contender = {
 };
 
 function aiModel(wire: Wire, network: Network): LanguageModel {
-  return wire === 'openai'
-    ? createOpenAI({ apiKey: 'sk-bench', baseURL: 'http://bench.invalid/v1', fetch: network.fetch }).chat(
-        'gpt-4o-mini',
-      )
-    : createAnthropic({ apiKey: 'sk-ant-bench', baseURL: 'http://bench.invalid/v1', fetch: network.fetch })(
-        'claude-sonnet-5-5',
-      );
+  if (wire !== 'anthropic') {
+    const openai = createOpenAI({
+      apiKey: 'sk-bench',
+      baseURL: 'http://bench.invalid/v1',
+      fetch: network.fetch,
+    });
+    return wire === 'openai' ? openai.chat('gpt-4o-mini') : openai.responses('gpt-4o-mini');
+  }
+  return createAnthropic({
+    apiKey: 'sk-ant-bench',
+    baseURL: 'http://bench.invalid/v1',
+    fetch: network.fetch,
+  })('claude-sonnet-5-5');
 }
 
 function aiTextStream(wire: Wire): Contender {
@@ -297,7 +339,8 @@ function aiUIResponse(wire: Wire): Contender {
   };
 }
 
-const dialectOf = (wire: Wire) => (wire === 'openai' ? 'openai-chat' : 'anthropic');
+const dialectOf = (wire: Wire) =>
+  wire === 'openai' ? 'openai-chat' : wire === 'anthropic' ? 'anthropic' : 'openai-responses';
 
 /** Runs an Observable to completion. */
 function drain<T>(source: import('rxjs').Observable<T>, next: (value: T) => void): Promise<void> {
@@ -480,15 +523,19 @@ function rxllmUI(wire: Wire): Contender {
 export const contenders: readonly Contender[] = [
   floor('openai'),
   floor('anthropic'),
+  floor('responses'),
   floorSSEToSSE,
   openAISDK,
   anthropicSDK,
+  openAIResponsesSDK,
   aiTextStream('openai'),
   aiTextStream('anthropic'),
+  aiTextStream('responses'),
   aiUIResponse('openai'),
   aiUIResponse('anthropic'),
   rxllmDecode('openai'),
   rxllmDecode('anthropic'),
+  rxllmDecode('responses'),
   rxllmSSEToSSE,
   rxllmToResponse,
   rxllmUI('openai'),

@@ -4,7 +4,7 @@
  */
 
 /** Which provider's wire format a stream is in. */
-export type Wire = 'openai' | 'anthropic';
+export type Wire = 'openai' | 'anthropic' | 'responses';
 
 /** A generated stream: the bytes cut into slices, and the text a correct reader must produce. */
 export interface GeneratedStream {
@@ -107,6 +107,59 @@ export function anthropicBody(tokens: readonly string[]): string {
   return parts.join('');
 }
 
+const responseId = 'resp_68c42d0fb418819dbfa579f69406b49508fbf9b1584184ff';
+const messageId = 'msg_68c42d26866c819da8d5c606621c911608fbf9b1584184ff';
+/** The Responses API's `response` object, as `response.created` and `response.completed` carry it. */
+const responseObject = (status: string, output: string, usage: string) =>
+  `{"id":"${responseId}","object":"response","created_at":1763600000,"status":"${status}","background":false,"error":null,"incomplete_details":null,"instructions":null,"max_output_tokens":null,"max_tool_calls":null,"model":"gpt-4o-mini-2024-07-18","output":[${output}],"parallel_tool_calls":true,"previous_response_id":null,"prompt_cache_key":null,"reasoning":{"effort":null,"summary":null},"safety_identifier":null,"service_tier":"default","store":true,"temperature":1.0,"text":{"format":{"type":"text"},"verbosity":"medium"},"tool_choice":"auto","tools":[],"top_logprobs":0,"top_p":1.0,"truncation":"disabled","usage":${usage},"user":null,"metadata":{}}`;
+
+/**
+ * The OpenAI Responses stream of a message (no reasoning item), shaped after the recorded
+ * test/fixtures/openai-responses/reasoning-summary-text.sse: every event named and numbered, each
+ * text delta padded by an `obfuscation` string to about 16 characters as the API pads them, and
+ * the whole text again in `output_text.done`, `content_part.done`, `output_item.done` and
+ * `response.completed`.
+ */
+export function responsesBody(tokens: readonly string[]): string {
+  const random = prng(tokens.length);
+  const base62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let sequence = 0;
+  const event = (type: string, fields: string) =>
+    `event: ${type}\ndata: {"type":"${type}","sequence_number":${sequence++},${fields}}\n\n`;
+  const text = JSON.stringify(tokens.join(''));
+  const part = (content: string) => `{"type":"output_text","annotations":[],"logprobs":[],"text":${content}}`;
+  const item = (status: string, content: string) =>
+    `{"id":"${messageId}","type":"message","status":"${status}","content":[${content}],"role":"assistant"}`;
+  const where = `"item_id":"${messageId}","output_index":0,"content_index":0`;
+  const parts: string[] = [
+    event('response.created', `"response":${responseObject('in_progress', '', 'null')}`),
+    event('response.in_progress', `"response":${responseObject('in_progress', '', 'null')}`),
+    event('response.output_item.added', `"output_index":0,"item":${item('in_progress', '')}`),
+    event('response.content_part.added', `${where},"part":${part('""')}`),
+  ];
+  for (const token of tokens) {
+    let padding = '';
+    for (let i = Math.max(1, 16 - token.length); i > 0; i--) padding += base62[Math.floor(random() * 62)];
+    parts.push(
+      event(
+        'response.output_text.delta',
+        `${where},"delta":${JSON.stringify(token)},"logprobs":[],"obfuscation":"${padding}"`,
+      ),
+    );
+  }
+  const usage = `{"input_tokens":24,"input_tokens_details":{"cached_tokens":0},"output_tokens":${tokens.length},"output_tokens_details":{"reasoning_tokens":0},"total_tokens":${24 + tokens.length}}`;
+  parts.push(
+    event('response.output_text.done', `${where},"text":${text},"logprobs":[]`),
+    event('response.content_part.done', `${where},"part":${part(text)}`),
+    event('response.output_item.done', `"output_index":0,"item":${item('completed', part(text))}`),
+    event(
+      'response.completed',
+      `"response":${responseObject('completed', item('completed', part(text)), usage)}`,
+    ),
+  );
+  return parts.join('');
+}
+
 /** Cuts `bytes` into views of 1 to 4 KiB at offsets that ignore event and character boundaries. */
 export function slice(bytes: Uint8Array, seed: number): Uint8Array[] {
   const random = prng(seed);
@@ -122,7 +175,8 @@ export function slice(bytes: Uint8Array, seed: number): Uint8Array[] {
 /** A stream of `tokens` tokens in `wire`'s format, sliced; deterministic for a given seed. */
 export function generateStream(wire: Wire, tokens: number, seed = 1): GeneratedStream {
   const list = generateTokens(tokens, seed);
-  const body = wire === 'openai' ? openAIBody(list) : anthropicBody(list);
+  const body =
+    wire === 'openai' ? openAIBody(list) : wire === 'anthropic' ? anthropicBody(list) : responsesBody(list);
   const bytes = new TextEncoder().encode(body);
   return { wire, tokens, text: list.join(''), slices: slice(bytes, seed + 7), bytes: bytes.length };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { HttpConcurrencyResult } from '../../bench/httpConcurrency';
 import { contenderNamed, contenders, Network, newProbe, textOf, textOfSSE } from '../../bench/contenders';
 import { runConcurrency } from '../../bench/concurrency';
-import { generateStream, generateTokens, openAIBody } from '../../bench/generate';
+import { generateStream, generateTokens, openAIBody, responsesBody } from '../../bench/generate';
 import { checkText, measure } from '../../bench/measure';
 import { renderChart, renderReport, type BenchReport } from '../../bench/report';
 
@@ -73,6 +73,37 @@ describe('bench generator', () => {
       expect.objectContaining({ prompt_tokens: 24, completion_tokens: 2, total_tokens: 26 }),
     );
     expect(lines[5]).toBe('data: [DONE]');
+  });
+
+  it('writes the Responses stream as the API does: numbered named events, one delta per token, the text again at the end', () => {
+    const events = responsesBody(['Hi', ' "x"'])
+      .split('\n\n')
+      .filter((block) => block !== '')
+      .map((block) => {
+        const [name, data] = block.split('\n');
+        const json = JSON.parse(data!.slice('data: '.length));
+        expect(name).toBe(`event: ${json.type}`);
+        return json;
+      });
+    expect(events.map((event) => event.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events.map((event) => event.sequence_number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(events.slice(4, 6).map((event) => event.delta)).toEqual(['Hi', ' "x"']);
+    // Padded as the API pads deltas, so that a delta's length does not show in the line's.
+    expect(events[4].obfuscation).toMatch(/^[A-Za-z0-9]{14}$/);
+    expect(events[6].text).toBe('Hi "x"');
+    expect(events[9].response.output[0].content[0].text).toBe('Hi "x"');
+    expect(events[9].response.usage).toEqual(expect.objectContaining({ output_tokens: 2, total_tokens: 26 }));
   });
 
   it('cuts the bytes into 1–4 KiB slices, some of them inside a UTF-8 character', () => {
@@ -171,6 +202,25 @@ describe('bench report', () => {
       '| decode only, OpenAI stream | 1.10× (0.90–1.30) | ≤ 1× |  | ❌ missed |',
     );
     expect(renderChart(report)).toContain('1.10× (0.90–1.30)');
+  });
+
+  it('holds the Responses decode to the floor on the Responses stream, and counts it in the first-text row', () => {
+    const report = benchReport({
+      contenders: contenders.filter((c) => c.group === 'decode' && c.kind !== 'peer'),
+      results: [
+        [
+          measurement('floor (openai)', 100),
+          measurement('floor (anthropic)', 100),
+          measurement('floor (responses)', 100),
+          measurement('rxllm fromSSE (openai)', 90),
+          measurement('rxllm fromSSE (anthropic)', 90),
+          measurement('rxllm fromSSE (responses)', 105),
+        ],
+      ],
+    });
+    const markdown = renderReport(report);
+    expect(markdown).toContain('| decode only, OpenAI Responses stream | 1.05× | ≤ 1× |  | ❌ missed |');
+    expect(markdown).toContain('64-token requests, worst of the 3');
   });
 
   it('compares SSE to SSE with the same-work floor', () => {
