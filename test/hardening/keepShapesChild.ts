@@ -25,13 +25,13 @@ const classes = [
 ];
 
 /**
- * Which of `needles()` the last snapshot held as strings: made after the snapshot was taken, so
- * that looking for them does not put them in the heap it looks at.
+ * Live objects of each class after a full GC, read from a heap snapshot, and which of `needles()`
+ * the snapshot held as strings: the needles are made after the snapshot was taken, so that
+ * looking for them does not put them in the heap it looks at. Nothing of the snapshot outlives the
+ * call (a snapshot's strings kept for a later look would be in every later snapshot, each about
+ * twice the last).
  */
-let found: (needles: () => string[]) => boolean[] = () => [];
-
-/** Live objects of each class after a full GC, read from a heap snapshot. */
-async function live(): Promise<Record<string, number>> {
+async function live(needles?: () => string[]): Promise<{ counts: Record<string, number>; found: boolean[] }> {
   // A macrotask first: WeakRefs and the last stream's promise jobs let go of what they held.
   await new Promise((done) => setTimeout(done, 0));
   gc!();
@@ -47,15 +47,15 @@ async function live(): Promise<Record<string, number>> {
   const typeAt = fields.indexOf('type');
   const nameAt = fields.indexOf('name');
   const objectType = types[0].indexOf('object');
-  const strings = new Set(snapshot.strings);
-  found = (needles) => needles().map((needle) => strings.has(needle));
+  const strings = needles && new Set(snapshot.strings);
+  const found = needles?.().map((needle) => strings!.has(needle)) ?? [];
   const counts = Object.fromEntries(classes.map((name) => [name, 0]));
   for (let i = 0; i < snapshot.nodes.length; i += width) {
     if (snapshot.nodes[i + typeAt] !== objectType) continue;
     const name = snapshot.strings[snapshot.nodes[i + nameAt]!]!;
     if (name in counts) counts[name]!++;
   }
-  return counts;
+  return { counts, found };
 }
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures');
@@ -65,13 +65,13 @@ const read = (path: string, dialect: 'openai-chat' | 'anthropic') =>
 
 async function main(): Promise<void> {
   const report: Record<string, unknown> = {};
-  report.imported = await live();
+  report.imported = (await live()).counts;
   await read('openai-chat/text-include-usage.sse', 'openai-chat');
-  report.afterOneStream = await live();
+  report.afterOneStream = (await live()).counts;
   for (let i = 0; i < 5; i++) await read('openai-chat/text-include-usage.sse', 'openai-chat');
-  report.afterSixStreams = await live();
+  report.afterSixStreams = (await live()).counts;
   await read('anthropic/weather-agent-step1.sse', 'anthropic');
-  report.afterAnotherDialect = await live();
+  report.afterAnotherDialect = (await live()).counts;
 
   // A reconnecting subscription (its decoder factory is a closure of the subscription's): nothing
   // of it is kept, neither its input function nor what that holds.
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   };
   keepShapes(createSSEDecoder, refusing, Object);
   for (let i = 0; i < 100; i++) keepShapes(createSSEDecoder, { ...openAIChat }, Object);
-  report.afterManyDialects = await live();
+  report.afterManyDialects = (await live()).counts;
 
   // The ring of parsed chunks: a blanked copy of a small one (its keys, not its strings), none of
   // a large one, at most eight a second, the oldest dropped for a newer. Keys and strings made at
@@ -117,22 +117,16 @@ async function main(): Promise<void> {
   keepParsedShape(`{"keyL${tag}":"${'x'.repeat(4096)}"}`);
   for (let i = 0; i < 7; i++) keepParsedShape(`{"filler":${i}}`);
   keepParsedShape(`{"keyB${tag}":"secretB${tag}"}`); // the ninth this second
-  await live();
-  const [keyA, secretA, keyL, keyB] = found(() => [
-    `keyA${tag}`,
-    `secretA${tag}`,
-    `keyL${tag}`,
-    `keyB${tag}`,
-  ]);
+  const [keyA, secretA, keyL, keyB] = (
+    await live(() => [`keyA${tag}`, `secretA${tag}`, `keyL${tag}`, `keyB${tag}`])
+  ).found;
   report.smallKeptBlank = keyA! && !secretA!;
   report.largeKept = keyL;
   report.ninthKept = keyB;
   second();
   for (let i = 0; i < 8; i++) keepParsedShape(`{"later":${i}}`);
   Date.now = realNow;
-  found = () => [];
-  await live();
-  report.smallKeptAfterEight = found(() => [`keyA${tag}`])[0];
+  report.smallKeptAfterEight = (await live(() => [`keyA${tag}`])).found[0];
   console.log(JSON.stringify(report));
 }
 
