@@ -49,15 +49,11 @@ export function toStore<Update>(
     apply = adapt ? (action) => target(adapt(action)) : (action) => target(action as Update);
   } else if (typeof (target as StoreLike | null)?.dispatch === 'function') {
     if (adapt !== undefined) {
-      throw new TypeError(
-        'rxllm: toStore takes an adapter only with a setter function, not with a message store',
-      );
+      throw new TypeError('rxllm: toStore takes an adapter only with a setter function');
     }
     apply = target.dispatch;
   } else {
-    throw new TypeError(
-      `rxllm: toStore expects a message store (createMessageStore) or a setter function, got ${String(target)}`,
-    );
+    throw new TypeError(`rxllm: toStore expects a message store or a setter function, got ${String(target)}`);
   }
   return new StoreSubscriber(apply);
 }
