@@ -16,13 +16,15 @@ const dialectEntries = Object.fromEntries(
  * Node-only modules, imported by their own `#name` and left for the package's consumer to resolve:
  * Node (and a bundler for Node) gets dist/<name>, a browser bundle dist/<name>Stub (see
  * package.json's `imports`), so that no browser app holds Node-only code. The engine's stream
- * reader (`#nodeReader`), the keeper of hidden classes across a GC (`#keepShapes`) and the shared
- * UTF-8 decoding of whole chunks (`#decodeWhole`).
+ * reader (`#nodeReader`), the keeper of hidden classes across a GC (`#keepShapes`), the shared
+ * UTF-8 decoding of whole chunks (`#decodeWhole`) and the network failures only Node's and Deno's
+ * fetch and sockets give (`#nodeNetworkFailure`).
  */
 const nodeOnly: Record<string, RegExp> = {
   '#nodeReader': /\/readNodeStream$/,
   '#keepShapes': /\/keepShapes$/,
   '#decodeWhole': /\/decodeWhole$/,
+  '#nodeNetworkFailure': /\/isNodeNetworkFailure$/,
 };
 const nodeOnlyImports: Plugin = {
   name: 'node-only-imports',
@@ -47,13 +49,16 @@ export default defineConfig({
     bedrock: 'src/bedrock/index.ts',
     ...dialectEntries,
     // The Node-only modules and the stubs a browser bundle gets instead, each a file of its own
-    // imported as `#nodeReader`, `#keepShapes` and `#decodeWhole` (package.json's `imports`, by condition).
+    // imported as `#nodeReader`, `#keepShapes`, `#decodeWhole` and `#nodeNetworkFailure` (package.json's
+    // `imports`, by condition).
     nodeReader: 'src/sources/engine/readNodeStream.ts',
     nodeReaderStub: 'src/sources/engine/readNodeStreamStub.ts',
     keepShapes: 'src/wire/keepShapes.ts',
     keepShapesStub: 'src/wire/keepShapesStub.ts',
     decodeWhole: 'src/wire/decodeWhole.ts',
     decodeWholeStub: 'src/wire/decodeWholeStub.ts',
+    nodeNetworkFailure: 'src/base/isNodeNetworkFailure.ts',
+    nodeNetworkFailureStub: 'src/base/isNodeNetworkFailureStub.ts',
   },
   esbuildPlugins: [nodeOnlyImports],
   format: ['esm', 'cjs'],

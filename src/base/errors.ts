@@ -1,4 +1,6 @@
 import type { Message } from './messageTypes';
+// Node's fetch and sockets; nothing in a browser bundle (package.json's `imports`, `#nodeNetworkFailure`).
+import { isNodeNetworkFailure } from './isNodeNetworkFailure';
 
 /** What went wrong, as one string a program can switch on. */
 export type RxllmErrorCode =
@@ -183,22 +185,19 @@ function isErrorLike(value: unknown): value is { name?: unknown; message: string
 }
 
 /**
- * What `fetch` implementations throw when the request or the body read fails in transit:
- * undici ("fetch failed", "terminated"), Chromium ("Failed to fetch"), Firefox ("NetworkError
- * when attempting to fetch resource."), Safari ("Load failed", "The network connection was
- * lost."), Deno ("error sending request ..."). Any other TypeError is a bug, not the network.
+ * What browsers' `fetch` throws when the request or the body read fails in transit: Chromium
+ * ("Failed to fetch"), Firefox ("NetworkError when attempting to fetch resource."), Safari ("Load
+ * failed", "The network connection was lost."). Any other TypeError is a bug, not the network.
+ * Node's and Deno's words, and socket error codes, are isNodeNetworkFailure's.
  */
 const fetchFailureMessage =
-  /^(?:fetch failed|terminated|failed to fetch|load failed|networkerror when attempting to fetch resource\.?|the network connection was lost\.?|network ?error|error sending request\b.*|error reading a body from connection\b.*)$/i;
-
-/** Socket-level error codes of Node, undici and the streams they feed. */
-const socketErrorCode =
-  /^(?:ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|ENETDOWN|EHOSTUNREACH|EHOSTDOWN|UND_ERR|ERR_STREAM_PREMATURE_CLOSE$)/;
+  /^(?:failed to fetch|load failed|networkerror when attempting to fetch resource\.?|the network connection was lost\.?|network ?error)$/i;
 
 /**
  * A failed fetch or socket: the TypeError fetch throws for a network failure (recognized by its
- * words, see above), an SDK's APIConnectionError, a DOMException `NetworkError`, or a socket
- * error code on the error or its causes. Duck-typed: errors from another realm (undici, test
+ * words, see above, and Node's and Deno's in isNodeNetworkFailure), an SDK's APIConnectionError, a
+ * DOMException `NetworkError`, or a socket error code on the error or its causes (Node's: a
+ * browser bundle has none of isNodeNetworkFailure but a stub). Duck-typed: errors from another realm (undici, test
  * runners) fail `instanceof`. A TypeError from a bug ("x is not a function") is not one.
  * Internal, shared with the sources.
  */
@@ -208,14 +207,8 @@ export function isNetworkFailure(
   if (!isErrorLike(error)) return false;
   if (error.name === 'APIConnectionError' || error.name === 'NetworkError') return true;
   if (error.name === 'TypeError' && fetchFailureMessage.test(error.message)) return true;
-  // The code may sit on the error or a few causes down (undici: TypeError → SocketError).
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && socketErrorCode.test(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  // undici's and Deno's words, socket error codes: Node-only, a browser bundle gets a stub.
+  return isNodeNetworkFailure(error);
 }
 
 /** V8's, SpiderMonkey's and JavaScriptCore's words for a stack overflow. Internal. */

@@ -73,7 +73,7 @@ export function limitExceeded(
   dialect?: string,
 ): RxllmError {
   return new RxllmError(
-    `rxllm: ${what} exceeds limits.${limit} (${value}); raise it with the source's \`limits\` option if this input is expected`,
+    `rxllm: ${what} exceeds limits.${limit} (${value}); raise it with a source's \`limits\` option`,
     { code: 'limit-exceeded', retryable: false, limit, dialect },
   );
 }

@@ -1,4 +1,4 @@
-import { config as rxjsConfig, Subscriber } from 'rxjs';
+import { Subscriber } from 'rxjs';
 import type { RxllmEvent } from '../base/events';
 import type { MessageAction } from './messageReducer';
 
@@ -49,17 +49,30 @@ export function toStore<Update>(
     apply = adapt ? (action) => target(adapt(action)) : (action) => target(action as Update);
   } else if (typeof (target as StoreLike | null)?.dispatch === 'function') {
     if (adapt !== undefined) {
-      throw new TypeError(
-        'rxllm: toStore takes an adapter only with a setter function, not with a message store',
-      );
+      throw new TypeError('rxllm: toStore takes an adapter only with a setter function');
     }
     apply = target.dispatch;
   } else {
-    throw new TypeError(
-      `rxllm: toStore expects a message store (createMessageStore) or a setter function, got ${String(target)}`,
-    );
+    throw new TypeError(`rxllm: toStore expects a message store or a setter function, got ${String(target)}`);
   }
-  return new StoreSubscriber(apply);
+  // RxJS's own safe subscribers (what `subscribe` makes of a plain observer): one that applies
+  // the actions, so that a throwing store (a listener) is reported as RxJS reports an observer's
+  // error, without breaking the stream, and the one returned, which feeds it and, unsubscribed
+  // before the stream ended (a stop button), tells it of the cancel. (`Subscriber.create` is
+  // marked deprecated as the `Subscriber` constructor is: rxjs 8, outside the peer range.)
+  const store = Subscriber.create<MessageAction>(apply as (action?: MessageAction) => void);
+  let ended = false;
+  const end = (action: MessageAction) => {
+    ended = true;
+    store.next(action);
+  };
+  const subscriber = Subscriber.create<RxllmEvent>(
+    (event) => store.next(event!),
+    (error: unknown) => end({ type: 'stream-error', error }),
+    () => end({ type: 'stream-complete' }),
+  );
+  subscriber.add(() => ended || end({ type: 'stream-cancel' }));
+  return subscriber;
 }
 
 /**
@@ -68,59 +81,4 @@ export function toStore<Update>(
  */
 interface StoreLike {
   dispatch(action: MessageAction): void;
-}
-
-/** Feeds the store, and tells it of an unsubscribe before the stream ended. */
-class StoreSubscriber extends Subscriber<RxllmEvent> {
-  // `#` fields: names a minifier shortens (and no clash with Subscriber's own members).
-  #ended = false;
-
-  readonly #apply: (action: MessageAction) => void;
-
-  constructor(apply: (action: MessageAction) => void) {
-    super();
-    this.#apply = apply;
-    this.add(() => {
-      if (!this.#ended) {
-        this.#ended = true;
-        this.#dispatch({ type: 'stream-cancel' });
-      }
-    });
-  }
-
-  protected override _next(event: RxllmEvent): void {
-    this.#dispatch(event);
-  }
-
-  protected override _error(error: unknown): void {
-    this.#ended = true;
-    try {
-      this.#dispatch({ type: 'stream-error', error });
-    } finally {
-      this.unsubscribe();
-    }
-  }
-
-  protected override _complete(): void {
-    this.#ended = true;
-    try {
-      this.#dispatch({ type: 'stream-complete' });
-    } finally {
-      this.unsubscribe();
-    }
-  }
-
-  /** A throwing store must not break the source (a plain observer's errors are reported, not thrown). */
-  #dispatch(action: MessageAction): void {
-    try {
-      this.#apply(action);
-    } catch (error) {
-      // As RxJS reports an error thrown by an observer: on a later turn, to `config.onUnhandledError` or thrown.
-      setTimeout(() => {
-        const report = rxjsConfig.onUnhandledError;
-        if (!report) throw error;
-        report(error);
-      });
-    }
-  }
 }

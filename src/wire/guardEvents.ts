@@ -59,14 +59,14 @@ function add(guard: Guard, characters: number): void {
 function checkChoice(guard: Guard, choice: number | undefined): void {
   if (choice === undefined) return;
   if (!Number.isSafeInteger(choice) || choice < 0)
-    throw malformed(guard.dialect, guard.line(), `choice index ${String(choice)} is not an integer >= 0`);
+    throw malformed(guard.dialect, guard.line(), `choice ${String(choice)}: expected integer >= 0`);
   if (choice >= guard.limits.maxChoices)
     throw limitExceeded('maxChoices', guard.limits.maxChoices, `choice index ${choice}`, guard.dialect);
 }
 
 function checkIndex(guard: Guard, index: number): void {
   if (!Number.isSafeInteger(index) || index < 0)
-    throw malformed(guard.dialect, guard.line(), `tool call index ${String(index)} is not an integer >= 0`);
+    throw malformed(guard.dialect, guard.line(), `tool call index ${String(index)}: expected integer >= 0`);
 }
 
 function addArguments(guard: Guard, id: string, characters: number): void {
@@ -86,15 +86,11 @@ function checkUsage(guard: Guard, event: UsageEvent): void {
   for (const field of usageCounts) {
     const value = event[field];
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
-      throw malformed(
-        guard.dialect,
-        guard.line(),
-        `usage ${field} ${String(value)} is not a finite integer >= 0`,
-      );
+      throw malformed(guard.dialect, guard.line(), `usage ${field} ${String(value)}: expected integer >= 0`);
   }
   const cost = event.cost;
   if (cost !== undefined && !(Number.isFinite(cost) && cost >= 0))
-    throw malformed(guard.dialect, guard.line(), `usage cost ${String(cost)} is not a finite number >= 0`);
+    throw malformed(guard.dialect, guard.line(), `usage cost ${String(cost)}: expected number >= 0`);
 }
 
 function check(guard: Guard, event: RxllmEvent): void {

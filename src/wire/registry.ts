@@ -60,7 +60,7 @@ export function resolveDialect(
     const names = [...new Set([...Object.keys(known), ...registry().keys()])];
     const hint =
       typeof input === 'string' && Object.keys(known).length === 0
-        ? ` (rxllm/core knows the dialects you import: import it from 'rxllm/dialects/${input}', or import 'rxllm' to know every dialect by name)`
+        ? ` (rxllm/core knows the dialects imported: import 'rxllm/dialects/${input}' or use 'rxllm')`
         : '';
     throw new TypeError(
       `rxllm: unknown dialect '${String(input)}'; known: ${names.join(', ') || 'none'}${hint}`,

@@ -8,10 +8,10 @@ import { linkedApp } from './linkedApp';
 /**
  * The Node stream reader (src/sources/engine/readNodeStream.ts) is dist/nodeReader, imported by
  * the engine as `#nodeReader`: package.json's `imports` give Node the reader and a browser bundle
- * the stub; so are `#keepShapes` and `#decodeWhole`. Checked on the built package (run `npm run
+ * the stub; so are `#keepShapes`, `#decodeWhole` and `#nodeNetworkFailure`. Checked on the built package (run `npm run
  * build` first), as a consumer resolves it.
  */
-describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole', () => {
+describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetworkFailure', () => {
   let app: string;
 
   beforeAll(() => {
@@ -36,11 +36,13 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole', () => {
   // The Node-only modules, each switched by its own `#name`: the stream reader; the keeper of
   // hidden classes across a GC (src/wire/keepShapes.ts), whose specimens would cost a browser app
   // bytes for nothing it would notice; the shared decoding of whole UTF-8 chunks
-  // (src/wire/decodeWhole.ts), where a browser's streams each keep their own TextDecoder.
+  // (src/wire/decodeWhole.ts), where a browser's streams each keep their own TextDecoder; the
+  // network failures only Node's and Deno's fetch and sockets give (src/base/isNodeNetworkFailure.ts).
   it.each([
     ['#nodeReader', 'nodeReader'],
     ['#keepShapes', 'keepShapes'],
     ['#decodeWhole', 'decodeWhole'],
+    ['#nodeNetworkFailure', 'nodeNetworkFailure'],
   ])('%s: a browser bundle gets the stub, a Node bundle the module', async (_, file) => {
     const browser = await bundle('browser');
     expect(browser).toContain(`// dist/${file}Stub.js`);
@@ -53,6 +55,24 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole', () => {
   it("a browser bundle holds none of the stream reader's code", async () => {
     expect(await bundle('browser')).not.toContain('Premature close');
     expect(await bundle('node')).toContain('Premature close');
+  });
+
+  it("a browser bundle holds none of Node's network failures; Node, through either build, classifies them", async () => {
+    expect(await bundle('browser')).not.toContain('EHOSTUNREACH');
+    expect(await bundle('node')).toContain('EHOSTUNREACH');
+    const file = join(app, 'network-failure.cjs');
+    writeFileSync(
+      file,
+      `const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      const undici = new TypeError('fetch failed');
+      import('rxllm').then(({ RxllmError }) => {
+        const codes = [RxllmError.from(reset).code, RxllmError.from(undici).code];
+        console.log([...codes, ...[reset, undici].map((error) => require('rxllm').RxllmError.from(error).code)].join(' '));
+      });`,
+    );
+    expect(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }).trim()).toBe(
+      'network network network network',
+    );
   });
 
   // Read by the reader, an IncomingMessage is never iterated; the stub would leave it to the

@@ -103,7 +103,9 @@ describe('fromSSE', () => {
     const events$ = fromSSE(await fetch(server.url), { dialect: 'rxllm' });
     expect((await run(events$)).completed).toBe(true);
     const second = await run(events$);
-    expect(second.error?.message).toMatch(/fromSSE: the stream was already read; pass a function/);
+    expect(second.error?.message).toMatch(
+      /fromSSE: the stream was already read; pass \(signal\) => fetch\(\.\.\.\) to subscribe again/,
+    );
     expect(second.error?.retryable).toBe(false);
   });
 
@@ -482,7 +484,7 @@ describe('fromSSE', () => {
 
   it('throws at once for a bad input or a missing or unknown dialect', () => {
     expect(() => fromSSE(42 as never, { dialect: 'rxllm' })).toThrow(
-      /fromSSE expects a Response, a ReadableStream, an async iterable, an Observable, an array of chunks or a function .*got number 42/,
+      /fromSSE expects a Response, ReadableStream, async iterable, Observable, array of chunks or \(signal\) => Response, got number 42/,
     );
     expect(() => fromSSE(bytesOneAtATime(''), undefined as never)).toThrow(
       /fromSSE: config.dialect is required/,

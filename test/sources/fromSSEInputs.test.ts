@@ -108,7 +108,7 @@ describe('fromSSE inputs: an Observable or an array of chunks', () => {
 
   it('rejects what is neither (a string, a number) at once, naming what it accepts', () => {
     expect(() => fromSSE('data: x\n\n' as never, { dialect: 'rxllm' })).toThrow(
-      /expects a Response, a ReadableStream, an async iterable, an Observable, an array of chunks or a function/,
+      /expects a Response, ReadableStream, async iterable, Observable, array of chunks or \(signal\) => Response/,
     );
   });
 });

@@ -390,7 +390,7 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
       await this.#readObservable(source);
     } else {
       throw new RxllmError(
-        `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, a ReadableStream, an async iterable, an Observable or an array`,
+        `rxllm: ${name}: the input function returned ${describe(source)}, not a Response, ReadableStream, async iterable, Observable or array`,
         { code: 'invalid-argument', retryable: false },
       );
     }
@@ -414,9 +414,7 @@ export function framedSource(
     typeof config?.dialect !== 'string' &&
     (typeof config?.dialect !== 'object' || config.dialect === null)
   ) {
-    throw new TypeError(
-      `rxllm: ${name}: config.dialect is required (which wire format to decode), got ${String(config?.dialect)}`,
-    );
+    throw new TypeError(`rxllm: ${name}: config.dialect is required, got ${String(config?.dialect)}`);
   }
   const dialect = resolve(config.dialect, 'decode');
   if (dialect.framing !== framing) {
@@ -477,7 +475,7 @@ export function assertStreamInput(input: unknown, name: string): asserts input i
     return;
   }
   throw new TypeError(
-    `rxllm: ${name} expects a Response, a ReadableStream, an async iterable, an Observable, an array of chunks or a function (signal) => Response, got ${describe(input)}`,
+    `rxllm: ${name} expects a Response, ReadableStream, async iterable, Observable, array of chunks or (signal) => Response, got ${describe(input)}`,
   );
 }
 
@@ -542,7 +540,7 @@ function truncate(text: string, max: number): string {
 
 function usedInput(name: string): RxllmError {
   return new RxllmError(
-    `rxllm: ${name}: the stream was already read; pass a function (signal) => fetch(...) to subscribe more than once`,
+    `rxllm: ${name}: the stream was already read; pass (signal) => fetch(...) to subscribe again`,
     { code: 'invalid-argument', retryable: false },
   );
 }
