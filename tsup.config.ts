@@ -25,6 +25,7 @@ const nodeOnly: Record<string, RegExp> = {
   '#keepShapes': /\/keepShapes$/,
   '#decodeWhole': /\/decodeWhole$/,
   '#nodeNetworkFailure': /\/isNodeNetworkFailure$/,
+  '#validateWireEvent': /\/validateWireEvent$/,
 };
 const nodeOnlyImports: Plugin = {
   name: 'node-only-imports',
@@ -59,6 +60,8 @@ export default defineConfig({
     decodeWholeStub: 'src/wire/decodeWholeStub.ts',
     nodeNetworkFailure: 'src/base/isNodeNetworkFailure.ts',
     nodeNetworkFailureStub: 'src/base/isNodeNetworkFailureStub.ts',
+    validateWireEvent: 'src/wire/rxllm/validateWireEvent.ts',
+    validateWireEventStub: 'src/wire/rxllm/validateWireEventLight.ts',
   },
   esbuildPlugins: [nodeOnlyImports],
   format: ['esm', 'cjs'],

@@ -8,10 +8,11 @@ import { linkedApp } from './linkedApp';
 /**
  * The Node stream reader (src/sources/engine/readNodeStream.ts) is dist/nodeReader, imported by
  * the engine as `#nodeReader`: package.json's `imports` give Node the reader and a browser bundle
- * the stub; so are `#keepShapes`, `#decodeWhole` and `#nodeNetworkFailure`. Checked on the built package (run `npm run
+ * the stub; so are `#keepShapes`, `#decodeWhole` and `#nodeNetworkFailure`, and the rxllm dialect's event checker
+ * (`#validateWireEvent`: a browser gets its light form). Checked on the built package (run `npm run
  * build` first), as a consumer resolves it.
  */
-describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetworkFailure', () => {
+describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetworkFailure, #validateWireEvent', () => {
   let app: string;
 
   beforeAll(() => {
@@ -20,9 +21,12 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetwor
 
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
-  const bundle = async (platform: 'browser' | 'node'): Promise<string> => {
+  const bundle = async (
+    platform: 'browser' | 'node',
+    contents = "export { fromSSE } from 'rxllm/core';",
+  ): Promise<string> => {
     const result = await build({
-      stdin: { contents: "export { fromSSE } from 'rxllm/core';", resolveDir: app, loader: 'js' },
+      stdin: { contents, resolveDir: app, loader: 'js' },
       bundle: true,
       platform,
       format: 'esm',
@@ -50,6 +54,29 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetwor
     const node = await bundle('node');
     expect(node).toContain(`// dist/${file}.js`);
     expect(node).not.toContain(`// dist/${file}Stub.js`);
+  });
+
+  // The rxllm dialect's checker: Node's checks every field as rxllmEventSchema does; a browser's
+  // only the fields a message is built from (src/wire/rxllm/validateWireEventLight.ts). Each
+  // bundle, run, reads a finish with a reason the schema does not know: Node's refuses it.
+  it('#validateWireEvent: a browser bundle gets the light checker, a Node bundle the full one', async () => {
+    const source = `
+      import { lastValueFrom, toArray } from 'rxjs';
+      import { fromSSE } from 'rxllm/core';
+      import { rxllmDecodeDialect } from 'rxllm/dialects/rxllm/decode';
+      const read = (line) => lastValueFrom(fromSSE(['data: ' + line + '\\n\\ndata: [DONE]\\n\\n'], { dialect: rxllmDecodeDialect }).pipe(toArray()))
+        .then((events) => events.map((event) => event.type).join(), (error) => error.code);
+      Promise.all(['{"type":"finish","reason":"done"}', '{"type":"text"}'].map(read)).then((results) => console.log(results.join(' ')));`;
+    const outcomes: Record<string, string> = {};
+    for (const platform of ['browser', 'node'] as const) {
+      const code = await bundle(platform, source);
+      expect(code).toContain(`// dist/validateWireEvent${platform === 'browser' ? 'Stub' : ''}.js`);
+      expect(code).not.toContain(`// dist/validateWireEvent${platform === 'browser' ? '' : 'Stub'}.js`);
+      const file = join(app, `checker-${platform}.mjs`);
+      writeFileSync(file, code);
+      outcomes[platform] = execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }).trim();
+    }
+    expect(outcomes).toEqual({ browser: 'finish malformed', node: 'malformed malformed' });
   });
 
   it("a browser bundle holds none of the stream reader's code", async () => {
