@@ -52,9 +52,17 @@ interface Guard {
 
 function add(guard: Guard, characters: number): void {
   guard.size += characters;
-  if (guard.size > guard.limits.maxMessageSize)
+  // Negated, so that a size that is not a number (a decoder that let a field of the wrong type
+  // through) stops the stream too, instead of switching the limit off for the rest of it.
+  if (!(guard.size <= guard.limits.maxMessageSize))
     throw limitExceeded('maxMessageSize', guard.limits.maxMessageSize, 'the message', guard.dialect);
 }
+
+/**
+ * An optional string's length, 0 for anything else: the browser's rxllm checker leaves optional
+ * fields to the app, and `{ "length": -1e300 }` must not count.
+ */
+const lengthOf = (value: unknown): number => (typeof value === 'string' ? value.length : 0);
 
 function checkChoice(guard: Guard, choice: number | undefined): void {
   if (choice === undefined) return;
@@ -102,7 +110,7 @@ function check(guard: Guard, event: RxllmEvent): void {
       break;
     case 'reasoning':
       checkChoice(guard, event.choice);
-      add(guard, event.text.length + (event.signature?.length ?? 0) + (event.redacted?.length ?? 0));
+      add(guard, event.text.length + lengthOf(event.signature) + lengthOf(event.redacted));
       break;
     case 'tool-call-start':
       checkChoice(guard, event.choice);

@@ -2,6 +2,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { concat, from, throwError } from 'rxjs';
 import { RxllmError } from '../../src/base/errors';
+import type { RxllmEvent } from '../../src/base/events';
+import type { Dialect } from '../../src/wire/types';
 import { defaultLimits } from '../../src/base/limits';
 import { toSSE } from '../../src/operators/toSSE';
 import { fromAnthropic } from '../../src/sources/fromAnthropic';
@@ -116,6 +118,31 @@ describe('maxToolArgumentsSize and maxMessageSize', () => {
     const outcome = await decode('openai-chat', sse(...events, ['[DONE]']), { maxMessageSize: 150 });
     expectLimit(outcome.error, 'maxMessageSize');
     expect(outcome.error?.partial?.text).toBe('abcdefghij'.repeat(7));
+  });
+
+  // A decoder of the app's own (or the browser's rxllm checker, which leaves optional fields to
+  // the app) may pass a field of the wrong type: the count must not be switched off by it.
+  it.each([
+    ['a negative length', { length: -1e300 }],
+    ['a string length', { length: 'x' }],
+  ])('an optional field with %s does not switch the message limit off', async (_, signature) => {
+    const trusting: Dialect = {
+      name: 'trusting',
+      framing: 'sse',
+      createDecoder: (emit) => ({
+        message: (data) => emit(JSON.parse(data) as RxllmEvent),
+        end: () => {},
+      }),
+    };
+    const events = [
+      [{ type: 'reasoning', text: '', signature }] as const,
+      ...Array.from({ length: 30 }, () => [{ type: 'text', text: 'abcdefghij' }] as const),
+    ];
+    const outcome = await run(
+      fromSSE(pieces(sse(...events)), { dialect: trusting, limits: { maxMessageSize: 100 } }),
+    );
+    expectLimit(outcome.error, 'maxMessageSize');
+    expect(outcome.error?.partial?.text).toBe('abcdefghij'.repeat(10));
   });
 
   it('under the limits the same stream completes', async () => {
