@@ -24,6 +24,7 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetwor
   const bundle = async (
     platform: 'browser' | 'node',
     contents = "export { fromSSE } from 'rxllm/core';",
+    conditions?: string[],
   ): Promise<string> => {
     const result = await build({
       stdin: { contents, resolveDir: app, loader: 'js' },
@@ -33,6 +34,7 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetwor
       write: false,
       external: ['rxjs'],
       logLevel: 'silent',
+      ...(conditions && { conditions }),
     });
     return result.outputFiles[0]!.text;
   };
@@ -57,26 +59,43 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetwor
   });
 
   // The rxllm dialect's checker: Node's checks every field as rxllmEventSchema does; a browser's
-  // only the fields a message is built from (src/wire/rxllm/validateWireEventLight.ts). Each
-  // bundle, run, reads a finish with a reason the schema does not know: Node's refuses it.
-  it('#validateWireEvent: a browser bundle gets the light checker, a Node bundle the full one', async () => {
+  // only the fields a message is built from (src/wire/rxllm/validateWireEventLight.ts); a server
+  // runtime that is not Node (workerd, Deno, Bun, edge) the full one. Each bundle, run, reads: a
+  // finish with a reason the schema does not know (Node's checker refuses it), a text event
+  // without text, a fatal error that carries a `partial` of its own (the reader's message wins),
+  // and a reasoning event whose `signature` claims a negative length before more text than
+  // `maxMessageSize` allows (the limit holds).
+  it.each([
+    ['a browser', 'browser', undefined, 'Stub', 'finish malformed overloaded:Hi limit-exceeded'],
+    ['Node', 'node', undefined, '', 'malformed malformed overloaded:Hi malformed'],
+    [
+      'workerd',
+      'browser',
+      ['workerd', 'worker', 'browser'],
+      '',
+      'malformed malformed overloaded:Hi malformed',
+    ],
+  ] as const)('#validateWireEvent: %s gets its checker', async (_, platform, conditions, file, outcome) => {
     const source = `
       import { lastValueFrom, toArray } from 'rxjs';
       import { fromSSE } from 'rxllm/core';
       import { rxllmDecodeDialect } from 'rxllm/dialects/rxllm/decode';
-      const read = (line) => lastValueFrom(fromSSE(['data: ' + line + '\\n\\ndata: [DONE]\\n\\n'], { dialect: rxllmDecodeDialect }).pipe(toArray()))
-        .then((events) => events.map((event) => event.type).join(), (error) => error.code);
-      Promise.all(['{"type":"finish","reason":"done"}', '{"type":"text"}'].map(read)).then((results) => console.log(results.join(' ')));`;
-    const outcomes: Record<string, string> = {};
-    for (const platform of ['browser', 'node'] as const) {
-      const code = await bundle(platform, source);
-      expect(code).toContain(`// dist/validateWireEvent${platform === 'browser' ? 'Stub' : ''}.js`);
-      expect(code).not.toContain(`// dist/validateWireEvent${platform === 'browser' ? '' : 'Stub'}.js`);
-      const file = join(app, `checker-${platform}.mjs`);
-      writeFileSync(file, code);
-      outcomes[platform] = execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }).trim();
-    }
-    expect(outcomes).toEqual({ browser: 'finish malformed', node: 'malformed malformed' });
+      const read = (lines) =>
+        lastValueFrom(fromSSE([lines.map((line) => 'data: ' + line + '\\n\\n').join('') + 'data: [DONE]\\n\\n'], { dialect: rxllmDecodeDialect, limits: { maxMessageSize: 100 } }).pipe(toArray()))
+          .then((events) => events.map((event) => event.type).join(), (error) => error.code + (error.code === 'overloaded' ? ':' + error.partial.text : ''));
+      const text = '{"type":"text","text":"abcdefghij"}';
+      Promise.all([
+        ['{"type":"finish","reason":"done"}'],
+        ['{"type":"text"}'],
+        ['{"type":"text","text":"Hi"}', '{"type":"error","error":{"code":"overloaded","message":"busy","partial":"not a message"},"fatal":true}'],
+        ['{"type":"reasoning","text":"","signature":{"length":-1e300}}', ...Array(30).fill(text)],
+      ].map(read)).then((results) => console.log(results.join(' ')));`;
+    const code = await bundle(platform, source, conditions ? [...conditions] : undefined);
+    expect(code).toContain(`// dist/validateWireEvent${file}.js`);
+    expect(code).not.toContain(`// dist/validateWireEvent${file === '' ? 'Stub' : ''}.js`);
+    const path = join(app, `checker-${_.replace(/\W/g, '')}.mjs`);
+    writeFileSync(path, code);
+    expect(execFileSync(process.execPath, [path], { cwd: app, encoding: 'utf8' }).trim()).toBe(outcome);
   });
 
   it("a browser bundle holds none of the stream reader's code", async () => {

@@ -60,33 +60,34 @@ const minimal: Record<string, Record<string, unknown>> = {
 describe('validateWireEvent, the light form a browser bundle gets', () => {
   it('knows the schema event types, and no other: a newer type is skipped, as in Node', () => {
     expect(Object.keys(minimal).sort()).toEqual([...schemaTypes.keys()].sort());
-    for (const [type, event] of Object.entries(minimal)) {
+    for (const event of Object.values(minimal)) {
       expect(rxllmEventSchema.safeParse(event).success).toBe(true);
       expect(check(event)).toBe(event);
       expect(full(event, JSON.stringify(event))).toBeDefined();
-      expect(type).toBe(event.type);
     }
     for (const json of [{ type: 'newer-type', text: 5 }, { text: 'x' }, { type: 5 }])
       expect([light(json, ''), full(json, '')]).toEqual([undefined, undefined]);
   });
 
-  // Every string field a message is built from, and the error event's error: taken away or of
-  // another kind, the event is the `malformed` error naming the field, in both checkers.
+  // Every required string of the schema that a message is built from (all but `comparison`'s,
+  // which the store keeps whole), and the error event's error: taken away or of another kind, the
+  // event is the `malformed` error naming the field (for the error, its code), in both checkers.
   const requiredStrings = [...schemaTypes].flatMap(([type, fields]) =>
     Object.entries(fields)
       .filter(
         ([name, field]) =>
-          field.required && (field.kind === 'string' || field.kind === 'enum' || name === 'error'),
+          type !== 'comparison' &&
+          field.required &&
+          (field.kind === 'string' || field.kind === 'enum' || name === 'error'),
       )
       .map(([name]) => [type, name] as const),
   );
 
-  it('requires every required string of the schema, and the error object', () => {
-    // The list the schema gives: what the light checker must hold (test: a field added to the schema
+  it("requires every required string of the schema but comparison's, and the error", () => {
+    // The list the schema gives: what the light checker must hold (a field added to the schema
     // shows up here).
     expect(requiredStrings.map(([type, name]) => `${type}.${name}`).sort()).toEqual(
       [
-        'comparison.similarityMeasure',
         'error.error',
         'finish.reason',
         'reasoning.text',
@@ -113,15 +114,28 @@ describe('validateWireEvent, the light form a browser bundle gets', () => {
         const event = { ...minimal[type], [name]: value };
         const error = check(event);
         expect(error).toBeInstanceOf(RxllmError);
-        expect((error as Error).message).toContain(`invalid ${type} event at ${name}: expected`);
+        const path = name === 'error' ? 'error.code' : name;
+        expect((error as Error).message).toContain(`invalid ${type} event at ${path}: expected string`);
         expect(() => full(event, JSON.stringify(event))).toThrow(`invalid ${type} event at ${name}`);
       }
     },
   );
 
+  it.each([
+    [{ message: 'busy' }, 'error.code'],
+    [{ code: 'overloaded' }, 'error.message'],
+    [{ code: 'overloaded', message: 5 }, 'error.message'],
+    [[], 'error.code'],
+  ])('an error event whose error is %j is malformed at %s, in both checkers', (error, path) => {
+    const event = { type: 'error', error };
+    expect((check(event) as Error).message).toContain(`invalid error event at ${path}: expected string`);
+    expect(() => full(event, JSON.stringify(event))).toThrow('invalid error event at error');
+  });
+
   it('lets through what only Node checks besides: enum values, other numbers, unknown fields (documented)', () => {
     const looser = [
       { type: 'finish', reason: 'done' },
+      { type: 'comparison', tracks: 'x', similarity: 1, similarityMeasure: 2 },
       { type: 'step-start', step: 'one' },
       { type: 'usage', inputTokens: 1 },
     ];

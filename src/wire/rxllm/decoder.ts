@@ -32,7 +32,9 @@ export function createRxllmDecoder(emit: EmitEvent): Decoder {
           error: { message: string } & RxllmErrorOptions;
           fatal?: boolean;
         };
-        const error = new RxllmError(data.message, data);
+        // Never the wire's `partial`: the message so far is the reader's own, which the source
+        // adds (Node's checker drops unknown fields already; a browser's leaves them).
+        const error = new RxllmError(data.message, { ...data, partial: undefined });
         if (fatal) {
           done = true;
           throw error;
