@@ -343,9 +343,7 @@ function checkConfig(config: BufferTokensConfig): BufferTokensConfig {
     throw new RangeError(`rxllm: bufferTokens: count must be a positive integer, got ${String(count)}`);
   }
   if (timeMs !== undefined && !(typeof timeMs === 'number' && Number.isFinite(timeMs) && timeMs >= 0)) {
-    throw new RangeError(
-      `rxllm: bufferTokens: timeMs must be a finite number of milliseconds >= 0, got ${String(timeMs)}`,
-    );
+    throw new RangeError(`rxllm: bufferTokens: timeMs must be a finite number >= 0, got ${String(timeMs)}`);
   }
   if (
     boundary !== undefined &&

@@ -35,11 +35,8 @@ describe('bufferTokens', () => {
   it.each([
     [{ count: 0 }, 'rxllm: bufferTokens: count must be a positive integer, got 0'],
     [{ count: 1.5 }, 'rxllm: bufferTokens: count must be a positive integer, got 1.5'],
-    [{ timeMs: -1 }, 'rxllm: bufferTokens: timeMs must be a finite number of milliseconds >= 0, got -1'],
-    [
-      { timeMs: Infinity },
-      'rxllm: bufferTokens: timeMs must be a finite number of milliseconds >= 0, got Infinity',
-    ],
+    [{ timeMs: -1 }, 'rxllm: bufferTokens: timeMs must be a finite number >= 0, got -1'],
+    [{ timeMs: Infinity }, 'rxllm: bufferTokens: timeMs must be a finite number >= 0, got Infinity'],
     [
       { boundary: 'paragraph' },
       `rxllm: bufferTokens: boundary must be 'word', 'sentence', 'line' or a RegExp, got "paragraph"`,

@@ -117,14 +117,16 @@ describe('bundle budgets', () => {
   // Issue 11: "fromSSE + bufferTokens + createMessageStore/toStore ≤ 12 KB gzipped beyond rxjs",
   // held at the issue's number read as 12,000 B (not 12 KiB). The app that works imports the
   // dialect it reads; its decode-only form (`rxllm/dialects/<name>/decode`) leaves the encoder
-  // out. Reading the rxllm dialect: 11,973 B measured (12,193 B with the encoder). This round:
+  // out. Reading the rxllm dialect: 11,952 B measured (12,173 B with the encoder). This round:
   // 13,070 B before; undici's and Deno's fetch failure words and the socket error codes behind
   // `#nodeNetworkFailure`, a stub in a browser (src/base/isNodeNetworkFailureStub.ts), -191 B;
   // shorter messages where words repeated what the value says (the input kinds, the dialect hint,
   // limits, the event guard, toStore), -84 B; toStore as RxJS's own safe subscribers rather than a
   // subclass that re-implemented their error reporting, -78 B; the rxllm event checker's light
-  // form in a browser (`#validateWireEvent`: the fields a message is built from, where Node checks
-  // every field as rxllmEventSchema does; src/wire/rxllm/validateWireEventLight.ts), -744 B.
+  // form in a browser (`#validateWireEvent`: the strings a message is built from, where Node checks
+  // every field as rxllmEventSchema does; src/wire/rxllm/validateWireEventLight.ts), -744 B; then
+  // what review found it let through (sizes counted whatever a field's type, the wire's `partial`
+  // never kept, an error's code and message checked; bufferTokens' timeMs message shorter), 11,973 → 11,952 B.
   // Earlier rounds: 12,915, 13,120, 13,293 and 13,811 B (the steps, what each saved or cost:
   // docs/ARCHITECTURE.md, "Entry points, and what a bundle holds"). What is in the rest: the fold
   // behind the store and every error's `partial`, the byte engine, bufferTokens with its grapheme
@@ -136,7 +138,7 @@ describe('bundle budgets', () => {
   });
 
   // The same app with the dialect given only by name, which reads nothing until a dialect is
-  // imported or registered: rxllm's own SSE framing, no decoder. 11,463 B measured (11,803 B before
+  // imported or registered: rxllm's own SSE framing, no decoder. 11,465 B measured (11,803 B before
   // this round's Node-only network failures, shorter messages and toStore on RxJS's subscribers; 11,633 B before the engine and
   // parser classes, the keeper's stub call and the lazy TextDecoder; 11,688 B before the round
   // before that, 12,363 B with the Lua scripts): under 12 KB, but not an app that can read a stream.
@@ -146,7 +148,7 @@ describe('bundle budgets', () => {
     expect(size.gz).toBeLessThanOrEqual(11_470);
   });
 
-  // 16,309 B measured (16,644 B before this round's Node-only network failures, shorter
+  // 16,307 B measured (16,644 B before this round's Node-only network failures, shorter
   // messages and toStore on RxJS's subscribers, 16,477 B before the engine's subscription and the SSE parser became classes, the keeper's stub calls and the lazy TextDecoder, 16,443 B before dialect messages and the SSE stream decoder became classes, 16,400 B before the guard's checks became module functions; 16,345 B before the openai-chat decoder became one object with #private
   // methods instead of a dozen closures, +55 B here for 1.8 KB less per stream a relay holds with
   // its encoder body and the holding encoder as classes too; 16,497 B before this round, 16,713 B
@@ -294,7 +296,7 @@ describe('bundle budgets', () => {
       `import { fromSSE } from 'rxllm'; fromSSE(fetch('/x'), { dialect: 'openai-chat' }).subscribe();`,
     );
     report('rxllm root fromSSE', size);
-    // 30,990 B measured (32,010 B before this round's Node-only network failures, shorter
+    // 30,973 B measured (32,010 B before this round's Node-only network failures, shorter
     // messages and the light rxllm checker in a browser); 31,778 B before the round before's engine and parser classes, the Anthropic
     // decoder as a class, the keeper's stub calls and the lazy TextDecoder; 31,379 B before the relay-memory classes of the
     // round before (see docs/ARCHITECTURE.md).
