@@ -121,6 +121,22 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetwor
     );
   });
 
+  // What a page's fetch throws is still a network failure in a browser bundle; undici's words are
+  // not (a page never sees them), nor is a TypeError from a bug.
+  it("a browser bundle classifies the browsers' fetch failures, and no others, as network", async () => {
+    const code = await bundle(
+      'browser',
+      `import { RxllmError } from 'rxllm/core';
+      const failures = ['Failed to fetch', 'Load failed', 'NetworkError when attempting to fetch resource.', 'fetch failed', 'x is not a function'];
+      console.log(failures.map((message) => RxllmError.from(new TypeError(message)).code).join(' '));`,
+    );
+    const file = join(app, 'network-failure-browser.mjs');
+    writeFileSync(file, code);
+    expect(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }).trim()).toBe(
+      'network network network provider provider',
+    );
+  });
+
   // Read by the reader, an IncomingMessage is never iterated; the stub would leave it to the
   // engine's async-iterable path, which this response refuses. Both module systems, through the
   // package's exports.
