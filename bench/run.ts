@@ -230,7 +230,7 @@ async function main(): Promise<void> {
   const afterGC: AfterGCResult[] = [];
   if (!flag('http-only')) {
     for (let round = 0; round < rounds; round++) {
-      for (const wire of ['openai', 'anthropic']) {
+      for (const wire of ['openai', 'anthropic', 'responses']) {
         const result = await child('shortAfterGC.mjs', [wire, quick ? '10' : '60']);
         if (typeof result.error === 'string') {
           failures.push({ name: `short streams after GC (${wire})`, round, error: result.error });

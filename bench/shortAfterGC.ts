@@ -17,9 +17,13 @@ import { createParser } from 'eventsource-parser';
 import { fromSSE } from '../src/sources/fromSSE';
 import '../src/dialects/openai-chat';
 import '../src/dialects/anthropic';
-import { generateStream } from './generate';
+import '../src/dialects/openai-responses';
+import { generateStream, type Wire } from './generate';
 
-const wire = (process.argv[2] ?? 'openai') as 'openai' | 'anthropic';
+const wire = (process.argv[2] ?? 'openai') as Wire;
+const dialect = ({ openai: 'openai-chat', anthropic: 'anthropic', responses: 'openai-responses' } as const)[
+  wire
+];
 const reps = Number(process.argv[3] ?? 30);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -36,7 +40,7 @@ const body = (): ReadableStream<Uint8Array> =>
 async function rxllm(): Promise<string> {
   let text = '';
   await new Promise<void>((resolve, reject) =>
-    fromSSE(body(), { dialect: wire === 'openai' ? 'openai-chat' : 'anthropic' }).subscribe({
+    fromSSE(body(), { dialect }).subscribe({
       next: (event) => {
         if (event.type === 'text') text += event.text;
       },
@@ -53,7 +57,14 @@ async function floor(): Promise<string> {
     onEvent(message) {
       if (message.data === '[DONE]') return;
       const json = JSON.parse(message.data);
-      const delta = wire === 'openai' ? json.choices?.[0]?.delta?.content : json.delta?.text;
+      const delta =
+        wire === 'openai'
+          ? json.choices?.[0]?.delta?.content
+          : wire === 'anthropic'
+            ? json.delta?.text
+            : json.type === 'response.output_text.delta'
+              ? json.delta
+              : undefined;
       if (typeof delta === 'string') text += delta;
     },
   });
