@@ -160,6 +160,10 @@ function floor(wire: Wire): Contender {
   };
 }
 
+/** The official OpenAI client, its requests answered by the in-memory network. */
+const openAIClient = (network: Network): OpenAI =>
+  new OpenAI({ apiKey: 'sk-bench', baseURL: 'http://bench.invalid/v1', fetch: network.fetch, maxRetries: 0 });
+
 const openAISDK: Contender = {
   name: 'openai SDK',
   wire: 'openai',
@@ -167,12 +171,7 @@ const openAISDK: Contender = {
   kind: 'peer',
   collects: false,
   setup(network) {
-    const client = new OpenAI({
-      apiKey: 'sk-bench',
-      baseURL: 'http://bench.invalid/v1',
-      fetch: network.fetch,
-      maxRetries: 0,
-    });
+    const client = openAIClient(network);
     return async (_stream, probe) => {
       const response = await client.chat.completions.create({
         model: 'gpt-4o-mini',
@@ -201,12 +200,7 @@ const openAIResponsesSDK: Contender = {
   kind: 'peer',
   collects: false,
   setup(network) {
-    const client = new OpenAI({
-      apiKey: 'sk-bench',
-      baseURL: 'http://bench.invalid/v1',
-      fetch: network.fetch,
-      maxRetries: 0,
-    });
+    const client = openAIClient(network);
     return async (_stream, probe) => {
       const response = await client.responses.create({
         model: 'gpt-4o-mini',
