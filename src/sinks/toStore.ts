@@ -57,7 +57,8 @@ export function toStore<Update>(
   }
   // RxJS's own safe subscribers (what `subscribe` makes of a plain observer): one that applies
   // the actions, so that a throwing store (a listener) is reported as RxJS reports an observer's
-  // error, without breaking the stream, and the one returned, which feeds it and, unsubscribed
+  // error (to `config.onUnhandledError`, or rethrown from `subscribe` under RxJS's deprecated
+  // `useDeprecatedSynchronousErrorHandling`), without breaking the stream, and the one returned, which feeds it and, unsubscribed
   // before the stream ended (a stop button), tells it of the cancel. (`Subscriber.create` is
   // marked deprecated as the `Subscriber` constructor is: rxjs 8, outside the peer range.)
   const store = Subscriber.create<MessageAction>(apply as (action?: MessageAction) => void);
