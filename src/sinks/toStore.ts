@@ -55,12 +55,13 @@ export function toStore<Update>(
   } else {
     throw new TypeError(`rxllm: toStore expects a message store or a setter function, got ${String(target)}`);
   }
-  // RxJS's own safe subscribers (what `subscribe` makes of a plain observer): one that applies
-  // the actions, so that a throwing store (a listener) is reported as RxJS reports an observer's
-  // error (to `config.onUnhandledError`, or rethrown from `subscribe` under RxJS's deprecated
-  // `useDeprecatedSynchronousErrorHandling`), without breaking the stream, and the one returned, which feeds it and, unsubscribed
-  // before the stream ended (a stop button), tells it of the cancel. (`Subscriber.create` is
-  // marked deprecated as the `Subscriber` constructor is: rxjs 8, outside the peer range.)
+  // RxJS's own safe subscribers (what `subscribe` makes of a plain observer). One applies the
+  // actions: a throwing store (a listener) is reported as RxJS reports an observer's error, to
+  // `config.onUnhandledError`, and the stream goes on (under RxJS's deprecated
+  // `useDeprecatedSynchronousErrorHandling` it is rethrown from `subscribe` instead). The one
+  // returned feeds it and, unsubscribed before the stream ended (a stop button), tells it of the
+  // cancel. (`Subscriber.create` is marked deprecated as the `Subscriber` constructor is: rxjs 8,
+  // outside the peer range.)
   const store = Subscriber.create<MessageAction>(apply as (action?: MessageAction) => void);
   let ended = false;
   const end = (action: MessageAction) => {
