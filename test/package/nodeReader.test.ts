@@ -75,8 +75,10 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetwor
       '',
       'malformed malformed overloaded:Hi malformed',
     ],
-  ] as const)('#validateWireEvent: %s gets its checker', async (_, platform, conditions, file, outcome) => {
-    const source = `
+  ] as const)(
+    '#validateWireEvent: %s gets its checker',
+    async (runtime, platform, conditions, file, outcome) => {
+      const source = `
       import { lastValueFrom, toArray } from 'rxjs';
       import { fromSSE } from 'rxllm/core';
       import { rxllmDecodeDialect } from 'rxllm/dialects/rxllm/decode';
@@ -90,13 +92,14 @@ describe('Node-only modules: #nodeReader, #keepShapes, #decodeWhole, #nodeNetwor
         ['{"type":"text","text":"Hi"}', '{"type":"error","error":{"code":"overloaded","message":"busy","partial":"not a message"},"fatal":true}'],
         ['{"type":"reasoning","text":"","signature":{"length":-1e300}}', ...Array(30).fill(text)],
       ].map(read)).then((results) => console.log(results.join(' ')));`;
-    const code = await bundle(platform, source, conditions ? [...conditions] : undefined);
-    expect(code).toContain(`// dist/validateWireEvent${file}.js`);
-    expect(code).not.toContain(`// dist/validateWireEvent${file === '' ? 'Stub' : ''}.js`);
-    const path = join(app, `checker-${_.replace(/\W/g, '')}.mjs`);
-    writeFileSync(path, code);
-    expect(execFileSync(process.execPath, [path], { cwd: app, encoding: 'utf8' }).trim()).toBe(outcome);
-  });
+      const code = await bundle(platform, source, conditions ? [...conditions] : undefined);
+      expect(code).toContain(`// dist/validateWireEvent${file}.js`);
+      expect(code).not.toContain(`// dist/validateWireEvent${file === '' ? 'Stub' : ''}.js`);
+      const path = join(app, `checker-${runtime.replace(/\W/g, '')}.mjs`);
+      writeFileSync(path, code);
+      expect(execFileSync(process.execPath, [path], { cwd: app, encoding: 'utf8' }).trim()).toBe(outcome);
+    },
+  );
 
   it("a browser bundle holds none of the stream reader's code", async () => {
     expect(await bundle('browser')).not.toContain('Premature close');
