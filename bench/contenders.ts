@@ -18,7 +18,7 @@ import { toSSE } from '../src/operators/toSSE';
 import { messageReducer, type MessageState } from '../src/sinks/messageReducer';
 import { toResponse } from '../src/sinks/toResponse';
 import { fromSSE } from '../src/sources/fromSSE';
-import type { GeneratedStream, Wire } from './generate';
+import { textDeltaOf, type GeneratedStream, type Wire } from './generate';
 
 // The AI SDK logs warnings to the console; the parent reads the child's output.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -117,15 +117,6 @@ export function textOfSSE(body: string, format: 'openai-chat' | 'ai-sdk-ui'): st
   return text;
 }
 
-const openAIText = (json: { choices?: { delta?: { content?: unknown } }[] }): unknown =>
-  json.choices?.[0]?.delta?.content;
-const anthropicText = (json: { type?: string; delta?: { type?: string; text?: unknown } }): unknown =>
-  json.type === 'content_block_delta' && json.delta?.type === 'text_delta' ? json.delta.text : undefined;
-
-const responsesText = (json: { type?: string; delta?: unknown }): unknown =>
-  json.type === 'response.output_text.delta' ? json.delta : undefined;
-const textOfWire = { openai: openAIText, anthropic: anthropicText, responses: responsesText };
-
 /** The floor: eventsource-parser and one JSON.parse per event, appending each text delta. */
 function floor(wire: Wire): Contender {
   return {
@@ -135,12 +126,12 @@ function floor(wire: Wire): Contender {
     kind: 'floor',
     collects: false,
     setup: (network) => async (stream, probe) => {
-      const extract: (json: never) => unknown = textOfWire[wire];
+      const extract = textDeltaOf[wire];
       let text = '';
       const parser = createParser({
         onEvent(message) {
           if (message.data === '[DONE]') return;
-          const delta = extract(JSON.parse(message.data) as never);
+          const delta = extract(JSON.parse(message.data));
           if (typeof delta === 'string' && delta !== '') {
             if (text === '') probe.firstText = performance.now();
             text += delta;
@@ -419,7 +410,7 @@ const floorSSEToSSE: Contender = {
     let seen = false;
     const parser = createParser({
       onEvent(message) {
-        const text = anthropicText(JSON.parse(message.data));
+        const text = textDeltaOf.anthropic(JSON.parse(message.data));
         if (typeof text === 'string' && text !== '') {
           if (!seen) {
             seen = true;

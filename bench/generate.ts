@@ -160,6 +160,26 @@ export function responsesBody(tokens: readonly string[]): string {
   return parts.join('');
 }
 
+/**
+ * The text delta a parsed event of each wire carries, or `undefined` for any other event: what
+ * the floors read (bench/contenders.ts and bench/shortAfterGC.ts, which imports no SDK).
+ */
+/** A parsed event, read loosely: only the fields the floors look at. */
+interface ParsedEvent {
+  type?: unknown;
+  delta?: { type?: unknown; text?: unknown } | string;
+  choices?: { delta?: { content?: unknown } }[];
+}
+
+export const textDeltaOf: Record<Wire, (json: ParsedEvent) => unknown> = {
+  openai: (json) => json.choices?.[0]?.delta?.content,
+  anthropic: (json) =>
+    json.type === 'content_block_delta' && typeof json.delta === 'object' && json.delta.type === 'text_delta'
+      ? json.delta.text
+      : undefined,
+  responses: (json) => (json.type === 'response.output_text.delta' ? json.delta : undefined),
+};
+
 /** Cuts `bytes` into views of 1 to 4 KiB at offsets that ignore event and character boundaries. */
 export function slice(bytes: Uint8Array, seed: number): Uint8Array[] {
   const random = prng(seed);

@@ -18,7 +18,7 @@ import { fromSSE } from '../src/sources/fromSSE';
 import '../src/dialects/openai-chat';
 import '../src/dialects/anthropic';
 import '../src/dialects/openai-responses';
-import { generateStream, type Wire } from './generate';
+import { generateStream, textDeltaOf, type Wire } from './generate';
 
 const wire = (process.argv[2] ?? 'openai') as Wire;
 const dialect = ({ openai: 'openai-chat', anthropic: 'anthropic', responses: 'openai-responses' } as const)[
@@ -56,15 +56,7 @@ async function floor(): Promise<string> {
   const parser = createParser({
     onEvent(message) {
       if (message.data === '[DONE]') return;
-      const json = JSON.parse(message.data);
-      const delta =
-        wire === 'openai'
-          ? json.choices?.[0]?.delta?.content
-          : wire === 'anthropic'
-            ? json.delta?.text
-            : json.type === 'response.output_text.delta'
-              ? json.delta
-              : undefined;
+      const delta = textDeltaOf[wire](JSON.parse(message.data));
       if (typeof delta === 'string') text += delta;
     },
   });
