@@ -1,6 +1,7 @@
 /**
- * Short streams after a full GC: `node --expose-gc --import tsx bench/shortAfterGC.ts [wire] [reps]`
- * (add `--trace-deopt` before `--import` to count deoptimizations). Warms up, then for each
+ * Short streams after a full GC:
+ * `node --expose-gc --import tsx bench/shortAfterGC.ts [wire] [reps] [partial]` (`partial` is
+ * fromSSE's, default `full`; add `--trace-deopt` before `--import` to count deoptimizations). Warms up, then for each
  * repetition times one 64-token stream through `fromSSE` and through the floor
  * (eventsource-parser + JSON.parse), each right after a full GC, in wall time (one 64-token stream
  * is below the resolution of process CPU time), in two orders:
@@ -18,6 +19,7 @@ import { fromSSE } from '../src/sources/fromSSE';
 import '../src/dialects/openai-chat';
 import '../src/dialects/anthropic';
 import '../src/dialects/openai-responses';
+import type { PartialMode } from '../src/wire/types';
 import { generateStream, textDeltaOf, type Wire } from './generate';
 
 const wire = (process.argv[2] ?? 'openai') as Wire;
@@ -25,6 +27,7 @@ const dialect = ({ openai: 'openai-chat', anthropic: 'anthropic', responses: 'op
   wire
 ];
 const reps = Number(process.argv[3] ?? 30);
+const partial = (process.argv[4] ?? 'full') as PartialMode;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const stream = generateStream(wire, 64, 3);
@@ -40,7 +43,7 @@ const body = (): ReadableStream<Uint8Array> =>
 async function rxllm(): Promise<string> {
   let text = '';
   await new Promise<void>((resolve, reject) =>
-    fromSSE(body(), { dialect }).subscribe({
+    fromSSE(body(), { dialect, partial }).subscribe({
       next: (event) => {
         if (event.type === 'text') text += event.text;
       },

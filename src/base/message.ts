@@ -1,4 +1,5 @@
-import type { RxllmEvent } from './events';
+import type { ReasoningEvent, RxllmEvent, TextEvent } from './events';
+import { isPlainDelta } from './isPlainDelta';
 import {
   defaultTrack,
   define,
@@ -15,14 +16,39 @@ import type { Message, StepState, ToolCall } from './messageTypes';
 
 export type { ChoiceMessage, Message, ToolCall } from './messageTypes';
 
-/** Text deltas held before they are joined into their track's text. */
+/** Text deltas held before they are joined into their run's text. */
 const heldTexts = 16;
+
+/**
+ * Events held before they are folded, a run of text (or reasoning) deltas counting as one: what
+ * the accumulator keeps besides the message's own text, at most.
+ */
+export const heldEvents = 32;
+
+/** A delta that joins a run: text or plain reasoning (no signature, no redacted block) of choice 0. */
+function joinable(event: RxllmEvent): event is TextEvent | ReasoningEvent {
+  return isPlainDelta(event) && event.choice === undefined;
+}
+
+/** A run of deltas of one kind on one track (choice 0), joined: folded as the one event it equals. */
+interface Run {
+  readonly type: 'text' | 'reasoning';
+  text: string;
+  readonly track: string | undefined;
+}
 
 /**
  * Folds events into a {@link Message}: the same fold as `messageReducer`, applied in place.
  * Mutable on purpose: sources keep one per subscription so that a failure can report what
  * arrived, and that must cost next to nothing per token. Track- and step-aware: each track is
  * folded apart (a `reset` clears only its own track), usage is kept per step and summed.
+ *
+ * Lazy: `apply` only holds an event (a run of text deltas joined into one), and the fold runs
+ * when {@link heldEvents} are held or a snapshot is taken. A stream that succeeds is never asked
+ * for its `partial`, so a short one is never folded at all: its first fold after a full GC
+ * costs more than the rest of a short stream's bookkeeping (cold code and rebuilt records).
+ * Folding a run equals folding its deltas one by one: the fold appends a delta's text (a step
+ * break's blank line goes before the first non-empty one, as for the run).
  */
 export class MessageAccumulator {
   // `#` fields: private at run time too, and a minifier shortens their names, where TypeScript's
@@ -35,65 +61,45 @@ export class MessageAccumulator {
     error: null,
   };
 
+  /** Events not yet folded, in order; the open run, if any, is the last. */
+  readonly #held: (RxllmEvent | Run)[] = [];
+
   /**
-   * A run of text deltas for choice 0 of one open track, not yet appended to its `text`: joined
-   * once when any other event arrives or a snapshot is taken. Appending to a string per token
-   * would keep a rope node per token alive for the whole stream (measured: decoding 5% slower).
+   * The open run and its deltas not yet joined into it: appending to a string per token would
+   * keep a rope node per token alive for the whole stream (measured: decoding 5% slower).
    */
+  #run: Run | undefined;
   readonly #texts: string[] = [];
-  #textTrack: Mutable<TrackState> | undefined;
 
-  /** The `track` of the held run (undefined for the default track), compared first: one branch per token. */
-  #textKey: string | undefined;
-
-  /** The length of the text when it was last flattened. */
+  /** The length of the run's text when it was last flattened. */
   #flatLength = 64;
 
   apply(event: RxllmEvent): void {
-    // Small on purpose, so that it inlines into a decoder's emit: a run of text deltas is pushed.
-    if (
-      this.#textTrack !== undefined &&
-      event.type === 'text' &&
-      event.track === this.#textKey &&
-      event.choice === undefined
-    ) {
+    // Small on purpose, so that it inlines into a source's emit: a delta of the open run is pushed.
+    const run = this.#run;
+    if (run !== undefined && event.type === run.type && event.track === run.track && joinable(event)) {
       // Joined every so many tokens: a flat string holds the text in a fraction of the memory
       // that the token strings and their array slots take.
-      if (this.#texts.push(event.text) === heldTexts) this.#flush();
+      if (this.#texts.push(event.text) === heldTexts) this.#join(run);
       return;
     }
-    this.#applySlowly(event);
+    this.#hold(event);
   }
 
-  #applySlowly(event: RxllmEvent): void {
-    this.#flush();
-    if (event.type === 'text' && event.choice === undefined) {
-      const key = event.track ?? defaultTrack;
-      const track = Object.hasOwn(this.#state.tracks, key)
-        ? (this.#state.tracks[key] as Mutable<TrackState>)
-        : undefined;
-      // What the fold would do to an open track with one choice: append. Held, to be joined.
-      if (
-        track !== undefined &&
-        track.status === 'streaming' &&
-        track.choices === undefined &&
-        track.steps.length > 0 &&
-        track.stepBreak === undefined
-      ) {
-        this.#textTrack = track;
-        this.#textKey = event.track;
-        this.#texts.push(event.text);
-        return;
-      }
-    }
-    foldEvent(this.#state, event, true);
+  #hold(event: RxllmEvent): void {
+    this.#closeRun();
+    if (joinable(event)) {
+      // One shape for every run (the track present even when undefined).
+      const run: Run = { type: event.type, text: event.text, track: event.track };
+      this.#run = run;
+      this.#held.push(run);
+    } else this.#held.push(event);
+    if (this.#held.length >= heldEvents) this.#fold();
   }
 
-  #flush(): void {
-    if (this.#textTrack === undefined) return;
-    const text = (this.#textTrack.text += this.#texts.join(''));
+  #join(run: Run): void {
+    const text = (run.text += this.#texts.join(''));
     this.#texts.length = 0;
-    this.#textTrack = undefined;
     // Each join adds a rope node: flattened (reading a character does it, in place) each time the
     // text doubled, so the rope stays short at a cost linear in the text.
     if (text.length >= this.#flatLength * 2) {
@@ -102,9 +108,39 @@ export class MessageAccumulator {
     }
   }
 
+  #closeRun(): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    if (this.#texts.length > 0) this.#join(run);
+    this.#run = undefined;
+  }
+
+  /** Folds every held event into the state, in order. */
+  #fold(): void {
+    this.#closeRun();
+    const held = this.#held;
+    const state = this.#state;
+    for (let i = 0; i < held.length; i++) {
+      foldEvent(state, held[i] as RxllmEvent, true);
+      if (held[i]!.type === 'text') this.#flatten(held[i]!.track);
+    }
+    held.length = 0;
+  }
+
+  /** Flattens a track's text each time it doubled: each folded run adds a rope node to it. */
+  #flatten(name: string | undefined): void {
+    const key = name ?? defaultTrack;
+    if (!Object.hasOwn(this.#state.tracks, key)) return;
+    const text = this.#state.tracks[key]!.text;
+    if (text.length >= this.#flatLength * 2) {
+      text.charCodeAt(0);
+      this.#flatLength = text.length;
+    }
+  }
+
   /** The message so far. Cheap enough to call once per stream, not per token. */
   snapshot(): Message {
-    this.#flush();
+    this.#fold();
     const state = this.#state;
     const names = Object.keys(state.tracks);
     // One track (or none): its message. Several: the answering track's, with every track's.

@@ -93,14 +93,12 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
   // Bound to this subscriber: asked before each read whether a consumer downstream is holding back.
   readonly flow!: SourceFlow;
   readonly #decoder!: StreamDecoder;
-  // Kept only for a failure's `partial`, as much as the source was asked to keep.
+  // Kept only for a failure's `partial`, as much as the source was asked to keep: it holds the
+  // events and folds them only when a failure asks (or enough are held), so that a stream that
+  // succeeds costs a push per event (see MessageAccumulator). None with `partial: 'none'`.
   readonly #accumulator: MessageAccumulator | undefined;
-  // Events delivered but not yet folded into the accumulator: folded once the chunk that
-  // carried them has been decoded (and before a failure's `partial` is taken, so it holds every
-  // event delivered). The fold is then not in the way of a stream's first text, whose chunk also
-  // carries the `start` (and Anthropic's input usage), and is done in one tight loop per chunk.
-  // None with `partial: 'none'`.
-  readonly #unfolded: RxllmEvent[] | undefined;
+  // `partial: 'text'`: reasoning and tool calls are not kept.
+  readonly #textOnly: boolean = false;
   #seq = 0;
   // Only a request made by the input function gets a signal; made lazily, since a
   // `Response` or stream passed in directly has no request of ours to abort.
@@ -120,10 +118,9 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
     if (subscriber === undefined || options === undefined) return;
     this.flow = sourceFlow(subscriber);
     const { decoderOptions } = options;
-    if ((decoderOptions?.partial ?? 'full') !== 'none') {
-      this.#accumulator = new MessageAccumulator();
-      this.#unfolded = [];
-    }
+    const partial = decoderOptions?.partial ?? 'full';
+    if (partial !== 'none') this.#accumulator = new MessageAccumulator();
+    this.#textOnly = partial === 'text';
     this.#decoder = options.createStreamDecoder(options.dialect, this.emit, decoderOptions);
   }
 
@@ -134,25 +131,14 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
   /**
    * The hot path, the decoder's `emit` (the one closure of a subscription): one property write
    * (which changes no hidden class for events a decoder created with `seq` in place, see
-   * textEvent), one push (none with `partial: 'none'`), one `next` per event.
+   * textEvent), one push into the accumulator (none with `partial: 'none'`), one `next` per event.
    */
   readonly emit: EmitEvent = (event) => {
     event.seq = this.#seq++;
-    this.#unfolded?.push(event);
+    if (this.#accumulator !== undefined && !(this.#textOnly && notText.has(event.type)))
+      this.#accumulator.apply(event);
     this.#subscriber.next(event);
   };
-
-  #foldUnfolded(): void {
-    const unfolded = this.#unfolded;
-    if (unfolded === undefined) return; // made with the accumulator: `partial: 'none'`
-    const accumulator = this.#accumulator!;
-    const textOnly = this.#options.decoderOptions?.partial === 'text';
-    for (let i = 0; i < unfolded.length; i++) {
-      const event = unfolded[i]!;
-      if (!textOnly || !notText.has(event.type)) accumulator.apply(event);
-    }
-    unfolded.length = 0;
-  }
 
   /**
    * Ends the subscription with what went wrong, classified by where it happened (see
@@ -165,7 +151,6 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
     const error = mapError?.(thrown) ?? classifyFailure(thrown, phase, dialect.name);
     const accumulator = this.#accumulator;
     if (accumulator !== undefined && RxllmError.isInstance(error) && error.partial === undefined) {
-      this.#foldUnfolded();
       error.partial = failedPartial(accumulator);
     }
     subscriber.error(error);
@@ -182,7 +167,6 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
     } finally {
       flow.exit();
     }
-    this.#foldUnfolded();
     return this.#decoder.ended();
   }
 
