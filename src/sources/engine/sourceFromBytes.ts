@@ -542,7 +542,14 @@ export function isResponse(value: unknown): value is Response {
   );
 }
 
+/** The runtime's own stream class, where it has one. */
+const NativeReadableStream: typeof ReadableStream | undefined = globalThis.ReadableStream;
+
 export function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
+  // The runtime's own streams by their prototype chain first: each of Node's ReadableStreams has
+  // a hidden class of its own, so reading a property of one misses every inline cache, and after
+  // a GC (which clears V8's cache of such lookups) costs a lookup through the runtime each time.
+  if (NativeReadableStream !== undefined && value instanceof NativeReadableStream) return true;
   return (
     typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function'
   );
