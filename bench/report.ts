@@ -29,7 +29,7 @@ export interface BenchReport {
   scenarios: ConcurrencyResult[];
   /** The same streams relayed over real loopback HTTP (bench/httpConcurrency.ts), when run. */
   httpScenarios?: HttpConcurrencyResult[];
-  /** Short streams after a full GC (bench/shortAfterGC.ts), one per round and wire. */
+  /** Short streams after a full GC (bench/shortAfterGC.ts), one per process: several per round and wire. */
   afterGC?: AfterGCResult[];
   /** The machine's CPU use over the whole run, all cores, other processes included (0–1). */
   machineBusy?: number;
@@ -241,7 +241,7 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
       return [...values].sort((a, b) => a - b)[values.length >> 1]!;
     };
     rows.push({
-      figure: `a 64-token stream after a full GC that followed a stream of its own, over the floor's (wall time, median of ${afterGC[0]!.reps} per round)`,
+      figure: `a 64-token stream after a full GC that followed a stream of its own, over the floor's (wall time, median of ${afterGC[0]!.reps} per process, ${afterGC.length / wires.length} processes per wire: their median and range)`,
       value: own.map((cell) => cell.text).join(' / '),
       target: '≤ 1.2×',
       peers: wires
