@@ -6,6 +6,7 @@ import { malformed, parseJsonOrThrow } from '../malformed';
 import { parseCutOffArgs } from '../completeValuesOnly';
 import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+import { textEvent } from '../textEvent';
 
 const dialect = 'ag-ui';
 
@@ -120,7 +121,7 @@ export function createAGUIDecoder(emit: EmitEvent, options?: DecoderOptions): De
       throw malformed(dialect, data, `${String(json.type)} needs a string delta`);
     if (typeof json.messageId === 'string' && skippedMessages.has(json.messageId)) return;
     start();
-    if (delta !== '') emit({ type: kind, text: delta });
+    if (delta !== '') emit(kind === 'text' ? textEvent(delta) : { type: kind, text: delta });
   };
 
   const toolById = (json: Record<string, unknown>, data: string): ToolCall => {

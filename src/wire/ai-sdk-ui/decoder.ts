@@ -4,6 +4,7 @@ import { count, isObject } from '../json';
 import { malformed, parseJsonOrThrow } from '../malformed';
 import { parseCutOffArgs } from '../completeValuesOnly';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+import { textEvent } from '../textEvent';
 
 const dialect = 'ai-sdk-ui';
 
@@ -132,7 +133,7 @@ export function createAISDKUIDecoder(emit: EmitEvent, options?: DecoderOptions):
           if (json.type === 'text-delta') {
             if (json.delta === '') return;
             shown = true;
-            emit({ type: 'text', text: json.delta });
+            emit(textEvent(json.delta));
             return;
           }
           const signature = anthropicMetadata(json.providerMetadata, 'signature');

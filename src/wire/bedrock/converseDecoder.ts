@@ -5,6 +5,7 @@ import { malformed, parseJsonOrThrow } from '../malformed';
 import { parseCutOffArgs } from '../completeValuesOnly';
 import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+import { textEvent } from '../textEvent';
 
 const dialect = 'bedrock-converse';
 
@@ -126,7 +127,7 @@ export function createBedrockConverseDecoder(emit: EmitEvent, options?: DecoderO
         if (!isObject(delta)) throw malformed(dialect, raw(), 'contentBlockDelta needs a delta object');
         start();
         if (typeof delta.text === 'string') {
-          if (delta.text !== '') emit({ type: 'text', text: delta.text });
+          if (delta.text !== '') emit(textEvent(delta.text));
           return;
         }
         if (isObject(delta.reasoningContent)) {

@@ -15,6 +15,7 @@ import { isObject } from '../json';
 import { malformed } from '../malformed';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 import { StreamedArgs } from './streamedArgs';
+import { textEvent } from '../textEvent';
 
 const dialect = 'gemini';
 
@@ -204,7 +205,7 @@ export function createGeminiDecoder(emit: EmitEvent, options?: DecoderOptions): 
             if (typeof text !== 'string') throw malformed(dialect, data, 'parts[].text is not a string');
             if (text !== '') {
               const event: TextEvent | ReasoningEvent =
-                part.thought === true ? { type: 'reasoning', text } : { type: 'text', text };
+                part.thought === true ? { type: 'reasoning', text } : textEvent(text);
               if (k !== 0) event.choice = k;
               emit(event);
             }

@@ -16,6 +16,7 @@ import { malformed } from '../malformed';
 import { parseCutOffArgs } from '../completeValuesOnly';
 import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
+import { textEvent } from '../textEvent';
 
 const dialect = 'ollama';
 
@@ -78,7 +79,7 @@ export function createOllamaDecoder(emit: EmitEvent, options?: DecoderOptions): 
     if (typeof text !== 'string') throw malformed(dialect, data, `${field} is not a string`);
     const event: TextEvent | ReasoningEvent = reasoning
       ? { type: 'reasoning', text }
-      : { type: 'text', text };
+      : textEvent(text);
     emit(event);
   };
 

@@ -1,4 +1,4 @@
-import type { FinishReason, ReasoningEvent, UsageEvent } from '../../base/events';
+import type { FinishReason, ReasoningEvent, StartEvent, UsageEvent } from '../../base/events';
 import { RxllmError } from '../../base/errors';
 import { inBandError } from '../../base/httpError';
 import { count, isObject } from '../json';
@@ -8,6 +8,7 @@ import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 import { outputTextDelta } from './outputTextDelta';
 import { keepParsedShape } from '../keepShapes';
+import { textEvent } from '../textEvent';
 
 const dialect = 'openai-responses';
 
@@ -143,7 +144,7 @@ export function createOpenAIResponsesDecoder(
     const item = itemKey(json);
     if (textItems.has(item)) return;
     textItems.add(item);
-    if (typeof json.text === 'string' && json.text !== '') emit({ type: 'text', text: json.text });
+    if (typeof json.text === 'string' && json.text !== '') emit(textEvent(json.text));
   }
 
   /** A message item whose content came in no delta and no `.done` event: read it from the item. */
@@ -157,7 +158,7 @@ export function createOpenAIResponsesDecoder(
     for (const part of content) {
       if (!isObject(part)) continue;
       if (readText && part.type === 'output_text' && typeof part.text === 'string' && part.text !== '')
-        emit({ type: 'text', text: part.text });
+        emit(textEvent(part.text));
       else if (
         readRefusal &&
         part.type === 'refusal' &&
@@ -203,7 +204,7 @@ export function createOpenAIResponsesDecoder(
       reason = why === 'max_output_tokens' ? 'length' : why === 'content_filter' ? 'content-filter' : 'other';
     }
     for (const call of calls) if (!call.done) finishCall(call, undefined, true);
-    emit({ type: 'finish', reason, rawReason });
+    emit({ type: 'finish', reason, rawReason, choice: undefined, seq: undefined });
     if (isObject(response.usage)) emit(usage(response.usage));
   }
 
@@ -223,7 +224,7 @@ export function createOpenAIResponsesDecoder(
           lastTextItem = fast.outputIndex;
           textItems.add(fast.outputIndex);
         }
-        if (fast.text !== '') emit({ type: 'text', text: fast.text });
+        if (fast.text !== '') emit(textEvent(fast.text));
         return;
       }
       let json: unknown;
@@ -249,7 +250,7 @@ export function createOpenAIResponsesDecoder(
             lastTextItem = item;
             textItems.add(item);
           }
-          if (text !== '') emit({ type: 'text', text });
+          if (text !== '') emit(textEvent(text));
           return;
         }
         case 'response.output_text.done':
@@ -312,9 +313,14 @@ export function createOpenAIResponsesDecoder(
           if (!isObject(response)) throw malformed(dialect, data, 'response.created without a response');
           if (started) return;
           started = true;
-          const start: { type: 'start'; provider: string; id?: string; model?: string; created?: number } = {
+          // Every field present from the start (see textEvent): a source stamps `seq` in place.
+          const start: StartEvent = {
             type: 'start',
             provider,
+            id: undefined,
+            model: undefined,
+            created: undefined,
+            seq: undefined,
           };
           if (typeof response.id === 'string') start.id = response.id;
           if (typeof response.model === 'string') start.model = response.model;
@@ -390,6 +396,10 @@ function usage(raw: Record<string, unknown>): UsageEvent {
     inputTokens,
     outputTokens,
     totalTokens: count(raw.total_tokens) ?? inputTokens + outputTokens,
+    cachedInputTokens: undefined,
+    reasoningTokens: undefined,
+    cost: undefined,
+    seq: undefined,
   };
   const inputDetails = raw.input_tokens_details;
   if (isObject(inputDetails) && typeof inputDetails.cached_tokens === 'number')
