@@ -1,5 +1,4 @@
-import type { ReasoningEvent, RxllmEvent, TextEvent } from './events';
-import { isPlainDelta } from './isPlainDelta';
+import type { RxllmEvent, TextEvent } from './events';
 import {
   defaultTrack,
   define,
@@ -7,6 +6,7 @@ import {
   foldEvent,
   hasContent,
   sumUsage,
+  trackOf,
   type MessageState,
   type Mutable,
   type ToolCallState,
@@ -20,22 +20,10 @@ export type { ChoiceMessage, Message, ToolCall } from './messageTypes';
 const heldTexts = 16;
 
 /**
- * Events held before they are folded, a run of text (or reasoning) deltas counting as one: what
- * the accumulator keeps besides the message's own text, at most.
+ * Events held before they are folded, a run of text deltas counting as one: what the accumulator
+ * keeps besides the message's own text, at most.
  */
 export const heldEvents = 32;
-
-/** A delta that joins a run: text or plain reasoning (no signature, no redacted block) of choice 0. */
-function joinable(event: RxllmEvent): event is TextEvent | ReasoningEvent {
-  return isPlainDelta(event) && event.choice === undefined;
-}
-
-/** A run of deltas of one kind on one track (choice 0), joined: folded as the one event it equals. */
-interface Run {
-  readonly type: 'text' | 'reasoning';
-  text: string;
-  readonly track: string | undefined;
-}
 
 /**
  * Folds events into a {@link Message}: the same fold as `messageReducer`, applied in place.
@@ -43,10 +31,10 @@ interface Run {
  * arrived, and that must cost next to nothing per token. Track- and step-aware: each track is
  * folded apart (a `reset` clears only its own track), usage is kept per step and summed.
  *
- * Lazy: `apply` only holds an event (a run of text deltas joined into one), and the fold runs
- * when {@link heldEvents} are held or a snapshot is taken. A stream that succeeds is never asked
- * for its `partial`, so a short one is never folded at all: its first fold after a full GC
- * costs more than the rest of a short stream's bookkeeping (cold code and rebuilt records).
+ * Lazy: `apply` only holds an event (a run of text deltas of one track joined into one), and the
+ * fold runs when {@link heldEvents} are held or a snapshot is taken. A stream that succeeds is
+ * never asked for its `partial`, so a short one is never folded at all: its first fold after a
+ * full GC costs more than the rest of a short stream's bookkeeping (cold code, rebuilt records).
  * Folding a run equals folding its deltas one by one: the fold appends a delta's text (a step
  * break's blank line goes before the first non-empty one, as for the run).
  */
@@ -62,80 +50,62 @@ export class MessageAccumulator {
   };
 
   /** Events not yet folded, in order; the open run, if any, is the last. */
-  readonly #held: (RxllmEvent | Run)[] = [];
+  readonly #held: RxllmEvent[] = [];
 
   /**
-   * The open run and its deltas not yet joined into it: appending to a string per token would
-   * keep a rope node per token alive for the whole stream (measured: decoding 5% slower).
+   * The open run (a text event of our own, choice 0) and its deltas not yet joined into it:
+   * appending to a string per token would keep a rope node per token alive for the whole stream
+   * (measured: decoding 5% slower).
    */
-  #run: Run | undefined;
+  #run: TextEvent | undefined;
   readonly #texts: string[] = [];
 
-  /** The length of the run's text when it was last flattened. */
+  /** The length of the text when it was last flattened. */
   #flatLength = 64;
 
   apply(event: RxllmEvent): void {
-    // Small on purpose, so that it inlines into a source's emit: a delta of the open run is pushed.
+    const delta = event.type === 'text' && event.choice === undefined ? event : undefined;
     const run = this.#run;
-    if (run !== undefined && event.type === run.type && event.track === run.track && joinable(event)) {
+    if (delta !== undefined && run !== undefined && run.track === delta.track) {
       // Joined every so many tokens: a flat string holds the text in a fraction of the memory
       // that the token strings and their array slots take.
-      if (this.#texts.push(event.text) === heldTexts) this.#join(run);
+      if (this.#texts.push(delta.text) === heldTexts) this.#join();
       return;
     }
-    this.#hold(event);
+    this.#join();
+    // A run is an event of our own (the track present even when undefined: one shape for all).
+    const held = (this.#run = delta && { type: 'text', text: delta.text, track: delta.track }) ?? event;
+    if (this.#held.push(held) >= heldEvents) this.#fold();
   }
 
-  #hold(event: RxllmEvent): void {
-    this.#closeRun();
-    if (joinable(event)) {
-      // One shape for every run (the track present even when undefined).
-      const run: Run = { type: event.type, text: event.text, track: event.track };
-      this.#run = run;
-      this.#held.push(run);
-    } else this.#held.push(event);
-    if (this.#held.length >= heldEvents) this.#fold();
-  }
-
-  #join(run: Run): void {
-    const text = (run.text += this.#texts.join(''));
+  /** Joins the held deltas into the open run. */
+  #join(): void {
+    if (this.#texts.length === 0) return;
+    this.#flatten((this.#run!.text += this.#texts.join('')));
     this.#texts.length = 0;
-    // Each join adds a rope node: flattened (reading a character does it, in place) each time the
-    // text doubled, so the rope stays short at a cost linear in the text.
-    if (text.length >= this.#flatLength * 2) {
-      text.charCodeAt(0);
-      this.#flatLength = text.length;
-    }
   }
 
-  #closeRun(): void {
-    const run = this.#run;
-    if (run === undefined) return;
-    if (this.#texts.length > 0) this.#join(run);
-    this.#run = undefined;
+  /**
+   * Each join (and each run folded into a track) adds a rope node: the text is flattened (reading
+   * a character does it, in place) each time it doubled, so ropes stay short at a cost linear in
+   * the text.
+   */
+  #flatten(text: string): void {
+    if (text.length < this.#flatLength * 2) return;
+    text.charCodeAt(0);
+    this.#flatLength = text.length;
   }
 
   /** Folds every held event into the state, in order. */
   #fold(): void {
-    this.#closeRun();
-    const held = this.#held;
+    this.#join();
+    this.#run = undefined;
     const state = this.#state;
-    for (let i = 0; i < held.length; i++) {
-      foldEvent(state, held[i] as RxllmEvent, true);
-      if (held[i]!.type === 'text') this.#flatten(held[i]!.track);
+    for (const event of this.#held) {
+      foldEvent(state, event, true);
+      if (event.type === 'text') this.#flatten(trackOf(state, event.track ?? defaultTrack).text);
     }
-    held.length = 0;
-  }
-
-  /** Flattens a track's text each time it doubled: each folded run adds a rope node to it. */
-  #flatten(name: string | undefined): void {
-    const key = name ?? defaultTrack;
-    if (!Object.hasOwn(this.#state.tracks, key)) return;
-    const text = this.#state.tracks[key]!.text;
-    if (text.length >= this.#flatLength * 2) {
-      text.charCodeAt(0);
-      this.#flatLength = text.length;
-    }
+    this.#held.length = 0;
   }
 
   /** The message so far. Cheap enough to call once per stream, not per token. */

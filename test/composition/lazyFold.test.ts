@@ -5,7 +5,7 @@ import { messageReducer } from '../../src/sinks/messageReducer';
 
 /**
  * MessageAccumulator holds events and folds them only when a snapshot is taken or
- * `heldEvents` are held, joining a run of text (or plain reasoning) deltas of one track into one
+ * `heldEvents` are held, joining a run of text deltas (choice 0) of one track into one
  * event. Whatever the events and wherever the snapshots fall, that must give the message that
  * folding each event as it arrives gives.
  */

@@ -135,8 +135,7 @@ class BytesReading implements NodeReadTarget, Unsubscribable {
    */
   readonly emit: EmitEvent = (event) => {
     event.seq = this.#seq++;
-    if (this.#accumulator !== undefined && !(this.#textOnly && notText.has(event.type)))
-      this.#accumulator.apply(event);
+    if (!(this.#textOnly && notText.has(event.type))) this.#accumulator?.apply(event);
     this.#subscriber.next(event);
   };
 
