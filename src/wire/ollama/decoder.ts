@@ -77,9 +77,7 @@ export function createOllamaDecoder(emit: EmitEvent, options?: DecoderOptions): 
   const content = (data: string, text: unknown, field: string, reasoning: boolean): void => {
     if (text === undefined || text === null || text === '') return;
     if (typeof text !== 'string') throw malformed(dialect, data, `${field} is not a string`);
-    const event: TextEvent | ReasoningEvent = reasoning
-      ? { type: 'reasoning', text }
-      : textEvent(text);
+    const event: TextEvent | ReasoningEvent = reasoning ? { type: 'reasoning', text } : textEvent(text);
     emit(event);
   };
 
