@@ -116,3 +116,13 @@ export function keepParsedShape(data: string): void {
     // Parsed once already; a reviver's deeper recursion may still overflow: nothing kept, then.
   }
 }
+
+/**
+ * `JSON.parse(data)` for a decoder, keeping the parsed value's shape (keepParsedShape): what every
+ * decoder that parses a chunk whole calls. Throws what `JSON.parse` throws.
+ */
+export function parseKeepingShape(data: string): unknown {
+  const value: unknown = JSON.parse(data);
+  keepParsedShape(data);
+  return value;
+}

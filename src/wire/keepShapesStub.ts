@@ -1,4 +1,8 @@
-import type { keepParsedShape as keepParsed, keepShapes as keep } from './keepShapes';
+import type {
+  keepParsedShape as keepParsed,
+  keepShapes as keep,
+  parseKeepingShape as parseKeeping,
+} from './keepShapes';
 
 /**
  * What a browser bundle of the package gets for keepShapes (package.json's `imports`,
@@ -9,3 +13,4 @@ import type { keepParsedShape as keepParsed, keepShapes as keep } from './keepSh
  */
 export const keepShapes: typeof keep = () => {};
 export const keepParsedShape: typeof keepParsed = () => {};
+export const parseKeepingShape: typeof parseKeeping = (data) => JSON.parse(data);

@@ -1,4 +1,4 @@
-import { keepParsedShape } from '../keepShapes';
+import { parseKeepingShape } from '../keepShapes';
 import type { FinishReason, StartEvent, UsageEvent } from '../../base/events';
 import { RxllmError } from '../../base/errors';
 import { parseCutOffArgs } from '../completeValuesOnly';
@@ -336,8 +336,7 @@ class AnthropicDecoder implements Decoder {
     }
     let json: unknown;
     try {
-      json = JSON.parse(data);
-      keepParsedShape(data);
+      json = parseKeepingShape(data);
     } catch (error) {
       // An error event whose body is not JSON is still the provider's error, not a broken stream.
       if (event === 'error') {

@@ -1,4 +1,4 @@
-import { keepParsedShape } from '../keepShapes';
+import { parseKeepingShape } from '../keepShapes';
 import type {
   FinishEvent,
   FinishReason,
@@ -401,8 +401,7 @@ class OpenAIChatDecoder implements Decoder {
     }
     let json: unknown;
     try {
-      json = JSON.parse(data);
-      keepParsedShape(data);
+      json = parseKeepingShape(data);
     } catch (cause) {
       // A named error event whose body is not JSON is still an error, not a malformed chunk.
       if (event === 'error') this.#fail(new RxllmError(`${dialect}: ${data}`, { code: 'provider', dialect }));

@@ -7,7 +7,7 @@ import { parseCutOffArgs } from '../completeValuesOnly';
 import { parsePartialJson } from '../parsePartialJson';
 import type { Decoder, DecoderOptions, EmitEvent } from '../types';
 import { outputTextDelta } from './outputTextDelta';
-import { keepParsedShape } from '../keepShapes';
+import { parseKeepingShape } from '../keepShapes';
 import { textEvent } from '../textEvent';
 
 const dialect = 'openai-responses';
@@ -229,8 +229,7 @@ export function createOpenAIResponsesDecoder(
       }
       let json: unknown;
       try {
-        json = JSON.parse(data);
-        keepParsedShape(data);
+        json = parseKeepingShape(data);
       } catch (error) {
         // An error event whose body is not JSON is still the provider's error, not a broken stream.
         if (event === 'error') {
