@@ -1,8 +1,4 @@
-import type {
-  keepParsedShape as keepParsed,
-  keepShapes as keep,
-  parseKeepingShape as parseKeeping,
-} from './keepShapes';
+import type { keepShapes as keep, parseKeepingShape as parseKeeping } from './keepShapes';
 
 /**
  * What a browser bundle of the package gets for keepShapes (package.json's `imports`,
@@ -12,5 +8,4 @@ import type {
  * benches make, holds the keeper itself.)
  */
 export const keepShapes: typeof keep = () => {};
-export const keepParsedShape: typeof keepParsed = () => {};
 export const parseKeepingShape: typeof parseKeeping = (data) => JSON.parse(data);
