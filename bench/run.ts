@@ -123,7 +123,8 @@ async function write(report: BenchReport): Promise<void> {
   const file = join(outDir, 'RESULTS.md');
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
   for (const section of [
-    /^## aggregateUsage's estimate[\s\S]*?(?=^## |(?![\s\S]))/m,
+    // Up to the next section or the scaling section's opening marker, which precedes its heading.
+    /^## aggregateUsage's estimate[\s\S]*?(?=^## |^<!-- |(?![\s\S]))/m,
     /<!-- scaling:start -->[\s\S]*<!-- scaling:end -->/,
     /^## Resumable streams[\s\S]*?(?=^## |(?![\s\S]))/m,
   ]) {
