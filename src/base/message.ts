@@ -73,8 +73,11 @@ export class MessageAccumulator {
       return;
     }
     this.#join();
-    // A run is an event of our own (the track present even when undefined: one shape for all).
-    const held = (this.#run = delta && { type: 'text', text: delta.text, track: delta.track }) ?? event;
+    this.#run = undefined;
+    let held = event;
+    // A run is a text event of our own, so that the deltas joined into it are copies: the caller's
+    // event is left as it is (the track present even when undefined: one shape for every run).
+    if (delta !== undefined) held = this.#run = { type: 'text', text: delta.text, track: delta.track };
     if (this.#held.push(held) >= heldEvents) this.#fold();
   }
 
@@ -96,16 +99,19 @@ export class MessageAccumulator {
     this.#flatLength = text.length;
   }
 
-  /** Folds every held event into the state, in order. */
+  /**
+   * Folds every held event into the state, in order. They are taken out first: an event the fold
+   * throws on (a `text` that is not a string, from a source of the app's own) is then thrown once,
+   * not again by every later snapshot with the events before it folded twice.
+   */
   #fold(): void {
     this.#join();
     this.#run = undefined;
     const state = this.#state;
-    for (const event of this.#held) {
+    for (const event of this.#held.splice(0)) {
       foldEvent(state, event, true);
       if (event.type === 'text') this.#flatten(trackOf(state, event.track ?? defaultTrack).text);
     }
-    this.#held.length = 0;
   }
 
   /** The message so far. Cheap enough to call once per stream, not per token. */

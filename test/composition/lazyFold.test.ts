@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { RxllmEvent } from '../../src/base/events';
 import { heldEvents, MessageAccumulator } from '../../src/base/message';
+import { RxllmError } from '../../src/base/errors';
 import { messageReducer } from '../../src/sinks/messageReducer';
 
 /**
@@ -10,7 +11,7 @@ import { messageReducer } from '../../src/sinks/messageReducer';
  * folding each event as it arrives gives.
  */
 
-const track = fc.constantFrom(undefined, 'local', 'cloud', '__proto__');
+const track = fc.constantFrom(undefined, 'default', 'local', 'cloud', '__proto__');
 const choice = fc.constantFrom(undefined, undefined, 0, 1);
 const text = fc.constantFrom('', 'a', 'bc', ' ', 'é', '\n\n');
 
@@ -78,6 +79,35 @@ const event: fc.Arbitrary<RxllmEvent> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ type: fc.constant('reset' as const), reason: fc.constant('retry'), track }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('tool-call' as const),
+      id: fc.constantFrom('c1', 'c2'),
+      name: fc.constant('f'),
+      index: fc.nat(1),
+      args: fc.constant({ a: 1 }),
+      argsText: fc.constant('{"a":1}'),
+      track,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('step-finish' as const),
+      step: fc.nat(3),
+      finishReason: fc.constantFrom('stop' as const, 'tool-calls' as const),
+      track,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('error' as const),
+      error: fc.constant(new RxllmError('cut', { code: 'network' })),
+      track,
+    }),
+  },
 );
 
 /** The events, and after which of them a snapshot is taken. */
@@ -107,7 +137,7 @@ describe('MessageAccumulator folds lazily', () => {
     );
   });
 
-  it("keeps each track's text as the store's reducer does", () => {
+  it("keeps each track's content, finish, usage and tool calls as the store's reducer does", () => {
     fc.assert(
       fc.property(streams, (steps) => {
         const lazy = new MessageAccumulator();
@@ -119,15 +149,40 @@ describe('MessageAccumulator folds lazily', () => {
         }
         const message = lazy.snapshot();
         const names = Object.keys(state.tracks);
-        if (names.length > 1)
-          for (const name of names) {
-            expect(message.tracks?.[name]?.text).toBe(state.tracks[name]!.text);
-            expect(message.tracks?.[name]?.reasoning).toBe(state.tracks[name]!.reasoning);
-          }
-        else if (names.length === 1) expect(message.text).toBe(state.tracks[names[0]!]!.text);
+        for (const name of names) {
+          // One track: the message is that track's; several: each is under `tracks`.
+          const shown = names.length > 1 ? message.tracks?.[name] : message;
+          const track = state.tracks[name]!;
+          expect(shown?.text).toBe(track.text);
+          expect(shown?.reasoning).toBe(track.reasoning);
+          expect(shown?.refusal).toBe(track.refusal);
+          expect(shown?.finishReason).toBe(track.finishReason);
+          expect(shown?.usage).toEqual(track.usage);
+          expect(shown?.toolCalls.map((call) => [call.id, call.argsText])).toEqual(
+            track.toolCalls.map((call) => [call.id, call.argsText]),
+          );
+        }
       }),
       { numRuns: 300, seed: 20261206 },
     );
+  });
+
+  it('throws an event the fold cannot take once, and folds nothing twice after it', () => {
+    const accumulator = new MessageAccumulator();
+    accumulator.apply({ type: 'reasoning', text: 'r' });
+    accumulator.apply({ type: 'text', text: 'a' });
+    // A source of the app's own could send anything: appending this text throws.
+    const poisoned = {
+      toString: () => {
+        throw new Error('not text');
+      },
+    };
+    accumulator.apply({ type: 'text', text: poisoned as unknown as string, choice: 1 });
+    expect(() => accumulator.snapshot()).toThrow('not text');
+    const message = accumulator.snapshot();
+    expect(message.text).toBe('a');
+    expect(message.reasoning).toBe('r');
+    expect(accumulator.snapshot()).toEqual(message);
   });
 
   it('joins a long run of deltas into the same text as the deltas one by one', () => {
