@@ -18,7 +18,7 @@ import { toSSE } from '../src/operators/toSSE';
 import { messageReducer, type MessageState } from '../src/sinks/messageReducer';
 import { toResponse } from '../src/sinks/toResponse';
 import { fromSSE } from '../src/sources/fromSSE';
-import { textDeltaOf, type GeneratedStream, type Wire } from './generate';
+import { dialectOf, textDeltaOf, type GeneratedStream, type Wire } from './generate';
 
 // The AI SDK logs warnings to the console; the parent reads the child's output.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -324,9 +324,6 @@ function aiUIResponse(wire: Wire): Contender {
   };
 }
 
-const dialectOf = (wire: Wire) =>
-  wire === 'openai' ? 'openai-chat' : wire === 'anthropic' ? 'anthropic' : 'openai-responses';
-
 /** Runs an Observable to completion. */
 function drain<T>(source: import('rxjs').Observable<T>, next: (value: T) => void): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -343,7 +340,7 @@ function rxllmDecode(wire: Wire): Contender {
     collects: false,
     setup: (network) => async (_stream, probe) => {
       let text = '';
-      await drain(fromSSE(network.body(), { dialect: dialectOf(wire) }), (event: RxllmEvent) => {
+      await drain(fromSSE(network.body(), { dialect: dialectOf[wire] }), (event: RxllmEvent) => {
         if (event.type === 'text') {
           if (text === '') probe.firstText = performance.now();
           text += event.text;
@@ -488,7 +485,7 @@ function rxllmUI(wire: Wire): Contender {
     setup: (network) => async (_stream, probe) => {
       let state: MessageState = messageReducer(undefined, { type: 'stream-cancel' });
       await drain(
-        fromSSE(network.body(), { dialect: dialectOf(wire) }).pipe(
+        fromSSE(network.body(), { dialect: dialectOf[wire] }).pipe(
           bufferTokens({ count: 8, timeMs: 16 }),
           aggregateUsage(),
         ),

@@ -160,10 +160,6 @@ export function responsesBody(tokens: readonly string[]): string {
   return parts.join('');
 }
 
-/**
- * The text delta a parsed event of each wire carries, or `undefined` for any other event: what
- * the floors read (bench/contenders.ts and bench/shortAfterGC.ts, which imports no SDK).
- */
 /** A parsed event, read loosely: only the fields the floors look at. */
 interface ParsedEvent {
   type?: unknown;
@@ -171,6 +167,17 @@ interface ParsedEvent {
   choices?: { delta?: { content?: unknown } }[];
 }
 
+/** The rxllm dialect that reads each wire. */
+export const dialectOf = {
+  openai: 'openai-chat',
+  anthropic: 'anthropic',
+  responses: 'openai-responses',
+} as const satisfies Record<Wire, string>;
+
+/**
+ * The text delta a parsed event of each wire carries, or `undefined` for any other event: what
+ * the floors read (bench/contenders.ts and bench/shortAfterGC.ts, which imports no SDK).
+ */
 export const textDeltaOf: Record<Wire, (json: ParsedEvent) => unknown> = {
   openai: (json) => json.choices?.[0]?.delta?.content,
   anthropic: (json) =>

@@ -1,8 +1,8 @@
 /**
  * Short streams after a full GC:
  * `node --expose-gc --import tsx bench/shortAfterGC.ts [wire] [reps] [partial]` (`partial` is
- * fromSSE's, default `full`; add `--trace-deopt` before `--import` to count deoptimizations). Warms up, then for each
- * repetition times one 64-token stream through `fromSSE` and through the floor
+ * fromSSE's, default `full`; add `--trace-deopt` before `--import` to count deoptimizations).
+ * Warms up, then for each repetition times one 64-token stream through `fromSSE` and through the floor
  * (eventsource-parser + JSON.parse), each right after a full GC, in wall time (one 64-token stream
  * is below the resolution of process CPU time), in two orders:
  * - after a stream of its own: each contender reads one untimed stream, then the GC, then the
@@ -20,12 +20,10 @@ import '../src/dialects/openai-chat';
 import '../src/dialects/anthropic';
 import '../src/dialects/openai-responses';
 import type { PartialMode } from '../src/wire/types';
-import { generateStream, textDeltaOf, type Wire } from './generate';
+import { dialectOf, generateStream, textDeltaOf, type Wire } from './generate';
 
 const wire = (process.argv[2] ?? 'openai') as Wire;
-const dialect = ({ openai: 'openai-chat', anthropic: 'anthropic', responses: 'openai-responses' } as const)[
-  wire
-];
+const dialect = dialectOf[wire];
 const reps = Number(process.argv[3] ?? 30);
 const partial = (process.argv[4] ?? 'full') as PartialMode;
 const gc = (globalThis as { gc?: () => void }).gc;
