@@ -102,15 +102,12 @@ export function summarize(report: BenchReport): Summary[] {
       // µs) against the floor's own process: in a peer's process, the heap the peer leaves behind
       // slows the floor's first text several-fold, which would flatter the peer.
       ratio: median(ratios),
-      ratioRange: [Math.min(...ratios), Math.max(...ratios)],
+      ratioRange: rangeOf(ratios),
       firstTextMs: of((m) => m.firstTextMs),
       firstTextRatio: median(firstTextRatios),
-      firstTextRange: [Math.min(...firstTextRatios), Math.max(...firstTextRatios)],
+      firstTextRange: rangeOf(firstTextRatios),
       ...(pairedFirstText.length === pairs.length && {
-        firstTextPaired: {
-          ratio: median(pairedFirstText),
-          range: [Math.min(...pairedFirstText), Math.max(...pairedFirstText)] as [number, number],
-        },
+        firstTextPaired: { ratio: median(pairedFirstText), range: rangeOf(pairedFirstText) },
       }),
       smallMs: of((m) => m.smallMs),
       smallOverFloorMs: of((m, f) => m.smallMs - f.smallMs),
@@ -122,10 +119,13 @@ export function summarize(report: BenchReport): Summary[] {
   return summaries;
 }
 
+/** The lowest and highest of per-round values. */
+const rangeOf = (values: number[]): [number, number] => [Math.min(...values), Math.max(...values)];
+/** A range of ratios as the tables print it: `1.35–1.52`. */
+const rangeText = ([low, high]: [number, number]) => `${low.toFixed(2)}–${high.toFixed(2)}`;
 const x = (ratio: number) => `${ratio < 10 ? ratio.toFixed(2) : ratio.toFixed(1)}×`;
 /** A median ratio with the range over rounds: `1.40× (1.35–1.52)`. */
-const xr = (s: Summary) =>
-  s.runs > 1 ? `${x(s.ratio)} (${s.ratioRange.map((r) => r.toFixed(2)).join('–')})` : x(s.ratio);
+const xr = (s: Summary) => (s.runs > 1 ? `${x(s.ratio)} (${rangeText(s.ratioRange)})` : x(s.ratio));
 const ms = (value: number, digits = 3) => value.toFixed(digits);
 const signed = (value: number, digits: number) =>
   `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(digits)}`;
@@ -189,10 +189,9 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
   if (decoders.length > 0) {
     const worst = Math.max(...decoders.map((s) => s.firstTextRatio));
     const wireOf = (s: Summary) => s.contender.wire;
-    const range = ([low, high]: [number, number]) => `${low.toFixed(2)}–${high.toFixed(2)}`;
     rows.push({
       figure: `time from first byte to first text event (64-token requests, ${worstOf}), against the floor's own process`,
-      value: `${x(worst)}: ${decoders.map((s) => `${wireOf(s)} ${x(s.firstTextRatio)} (${range(s.firstTextRange)}), ${ms(s.firstTextMs)} ms`).join('; ')}`,
+      value: `${x(worst)}: ${decoders.map((s) => `${wireOf(s)} ${x(s.firstTextRatio)} (${rangeText(s.firstTextRange)}), ${ms(s.firstTextMs)} ms`).join('; ')}`,
       target: '≤ 1.5× the floor',
       peers: ttftPeers(summaries),
       ok: worst <= 1.5,
@@ -204,7 +203,7 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
       rows.push({
         figure: `the same against the floor read alternately in rxllm's own process (same heap, same moment)`,
         value: paired
-          .map((s) => `${wireOf(s)} ${x(s.firstTextPaired!.ratio)} (${range(s.firstTextPaired!.range)})`)
+          .map((s) => `${wireOf(s)} ${x(s.firstTextPaired!.ratio)} (${rangeText(s.firstTextPaired!.range)})`)
           .join(' / '),
         target: '',
         peers: '',
@@ -263,7 +262,7 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
         return {
           wire,
           median,
-          text: `${wire} ${median.toFixed(2)}× (${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)})`,
+          text: `${wire} ${median.toFixed(2)}× (${rangeText([sorted[0]!, sorted.at(-1)!])})`,
         };
       });
     const own = cells((r) => r.ratio);
@@ -272,7 +271,7 @@ export function targetRows(report: BenchReport, summaries: Summary[]): TargetRow
       return [...values].sort((a, b) => a - b)[values.length >> 1]!;
     };
     rows.push({
-      figure: `a 64-token stream after a full GC that followed a stream of its own, over the floor's (wall time, median of ${afterGC[0]!.reps} per process, ${afterGC.length / wires.length} processes per wire: their median and range)`,
+      figure: `a 64-token stream after a full GC that followed a stream of its own, over the floor's (wall time, median of ${afterGC[0]!.reps} per process, ${afterGC.filter((r) => r.wire === wires[0]).length} processes per wire: their median and range)`,
       value: own.map((cell) => cell.text).join(' / '),
       target: '≤ 1.2×',
       peers: wires
