@@ -53,7 +53,7 @@ export class MessageAccumulator {
   readonly #held: RxllmEvent[] = [];
 
   /**
-   * The open run (a text event of our own, choice 0) and its deltas not yet joined into it:
+   * The open run (a text event of our own, without a `choice`) and its deltas not yet joined into it:
    * appending to a string per token would keep a rope node per token alive for the whole stream
    * (measured: decoding 5% slower).
    */

@@ -117,7 +117,7 @@ describe('bundle budgets', () => {
   // Issue 11: "fromSSE + bufferTokens + createMessageStore/toStore ≤ 12 KB gzipped beyond rxjs",
   // held at the issue's number read as 12,000 B (not 12 KiB). The app that works imports the
   // dialect it reads; its decode-only form (`rxllm/dialects/<name>/decode`) leaves the encoder
-  // out. Reading the rxllm dialect: 11,952 B measured (12,173 B with the encoder). This round:
+  // out. Reading the rxllm dialect: 11,947 B measured (12,173 B with the encoder). This round:
   // 13,070 B before; undici's and Deno's fetch failure words and the socket error codes behind
   // `#nodeNetworkFailure`, a stub in a browser (src/base/isNodeNetworkFailureStub.ts), -191 B;
   // shorter messages where words repeated what the value says (the input kinds, the dialect hint,
